@@ -1,0 +1,381 @@
+"""`mailer.toml`: the seller, the offer, the mail class, the cadence and the output choices.
+
+Loaded into frozen dataclasses and validated; every error names the key and the fix. When no
+file exists the built-in demo defaults apply (the CLI warns and suggests `mailer init`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mailer.errors import ConfigError
+from mailer.models import Address, Outcome
+
+MAX_OFFER_DAYS = 14
+PROVIDER_SIZES = ("4x6", "6x9", "6x11")
+SELF_MAIL_SIZES = ("4x6", "4.25x5.5")
+MAIL_CLASSES = ("first_class", "marketing")
+CARD_MODES = ("self", "provider")
+DUPLEX_MODES = ("long-edge", "short-edge", "none")
+SORT_ORDERS = ("zip", "name", "input")
+PROVIDERS = ("lob", "postgrid")
+
+
+@dataclass(frozen=True)
+class ReturnAddress:
+    line1: str = "PO Box 1207"
+    line2: str = ""
+    city: str = "Springfield"
+    state: str = "IL"
+    postal_code: str = "62705"
+    country: str = "US"
+
+    def as_address(self) -> Address:
+        return Address(
+            self.line1, self.line2, self.city, self.state, self.postal_code, self.country
+        )
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str = "Jamie Rivera"
+    company: str = "Prairie Lantern Candles"
+    phone: str = "(217) 555-0100"
+    email: str = "jamie@example.com"
+    return_address: ReturnAddress = field(default_factory=ReturnAddress)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else self.name
+
+
+@dataclass(frozen=True)
+class Offer:
+    headline: str = "Your holiday candles, 20% off"
+    details: str = "20% off any order of two or more jars, shipping included."
+    code: str = "NOTE20"
+    url: str = "https://example.com/note20"
+    offer_days: int = 14
+    tip: str = "Trim the wick to 1/4 inch before each burn for a clean, even flame."
+
+
+@dataclass(frozen=True)
+class Mail:
+    mail_class: str = "first_class"
+    transit_days: int = 3
+    size: str = "4x6"
+    mode: str = "self"
+
+
+@dataclass(frozen=True)
+class Cadence:
+    cooldown_days: int = 30
+    offer_margin_days: int = 3
+    """The offer stays open at least this many days after the follow-up call."""
+    thank_you: bool = False
+    birthday: bool = False
+    birthday_window_days: int = 14
+    outcomes: Mapping[str, str] = field(
+        default_factory=lambda: {
+            "voicemail": "offer",
+            "no_answer": "offer",
+            "busy": "offer",
+            "connected": "skip",
+            "wrong_number": "skip",
+            "callback": "call",
+        }
+    )
+    """What a first call leads to: a template name (mail that card), `call` or `skip`."""
+
+    def first_call_step(self, outcome: Outcome) -> str:
+        if outcome is Outcome.CONNECTED and self.thank_you:
+            return self.outcomes.get("connected_thank_you", "thank-you")
+        return self.outcomes.get(outcome.value, "skip")
+
+
+@dataclass(frozen=True)
+class Templates:
+    dir: str = ""
+    """A folder of your own templates; they override or add to the built-ins."""
+    font: str = ""
+    """A TrueType (.ttf) font for the handwritten message; empty means Caveat."""
+
+
+@dataclass(frozen=True)
+class Stamps:
+    domestic: float = 0.61
+    international: float = 1.70
+    since: date = date(2025, 7, 13)
+
+
+@dataclass(frozen=True)
+class Print:
+    stock: str = "avery-5389"
+    duplex: str = "long-edge"
+    sort: str = "zip"
+    stamps: Stamps = field(default_factory=Stamps)
+    stocks: tuple[Mapping[str, Any], ...] = ()
+    """Extra stocks, same fields as the bundled table (see README)."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str = "lob"
+    use_type: str = "marketing"
+    mail_type: str = "usps_first_class"
+    campaign: str = "call-mail-call"
+    rate_limit: int = 150
+    rate_window_seconds: float = 5.0
+    timeout_seconds: float = 30.0
+    prices: Mapping[str, float] = field(
+        default_factory=lambda: {"4x6": 0.63, "6x9": 0.84, "6x11": 0.95}
+    )
+    prices_since: date = date(2025, 7, 13)
+
+
+@dataclass(frozen=True)
+class Followups:
+    call_window: str = "10:00-12:00"
+    """When to make follow-up calls, local time; used for calendar events."""
+
+
+@dataclass(frozen=True)
+class Config:
+    sender: Sender = field(default_factory=Sender)
+    offer: Offer = field(default_factory=Offer)
+    mail: Mail = field(default_factory=Mail)
+    cadence: Cadence = field(default_factory=Cadence)
+    templates: Templates = field(default_factory=Templates)
+    print: Print = field(default_factory=Print)
+    provider: Provider = field(default_factory=Provider)
+    followups: Followups = field(default_factory=Followups)
+    source: Path | None = None
+    """The file this came from; None for the built-in demo defaults."""
+
+    @property
+    def templates_dir(self) -> Path | None:
+        if not self.templates.dir:
+            return None
+        path = Path(self.templates.dir).expanduser()
+        if not path.is_absolute() and self.source is not None:
+            path = self.source.parent / path
+        return path
+
+    @property
+    def font_path(self) -> Path | None:
+        if not self.templates.font:
+            return None
+        path = Path(self.templates.font).expanduser()
+        if not path.is_absolute() and self.source is not None:
+            path = self.source.parent / path
+        return path
+
+
+DEFAULT = Config()
+
+# The TOML key for a field where it differs from the Python name.
+_RENAMED = {"mail_class": "class"}
+
+
+def load(path: Path | None) -> Config:
+    """Read and validate a config file; `None` or a missing default file means the demo
+    defaults. Raises `ConfigError` naming the key and the fix."""
+    if path is None:
+        return DEFAULT
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {path} not found", hint="run `mailer init` to write a starter config"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"can't read config file {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}", hint="check quotes and brackets on that line"
+        ) from None
+    config = typing.cast(Config, _build(Config, data, path, ""))
+    config = dataclasses.replace(config, source=path)
+    validate(config, path)
+    return config
+
+
+def from_mapping(data: Mapping[str, Any], source: Path | None = None) -> Config:
+    """Build and validate a config from an already-parsed mapping (used by tests)."""
+    where = source or Path("mailer.toml")
+    built = typing.cast(Config, _build(Config, data, where, ""))
+    config = dataclasses.replace(built, source=source)
+    validate(config, where)
+    return config
+
+
+def _build(cls: type[Any], data: Any, path: Path, prefix: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(
+            f"{path}: [{prefix.rstrip('.')}] must be a table",
+            hint=f"write it as a [{prefix.rstrip('.')}] section",
+        )
+    hints = typing.get_type_hints(cls)
+    fields = {
+        _RENAMED.get(f.name, f.name): f
+        for f in dataclasses.fields(cls)
+        if f.name != "source" and f.init
+    }
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        key = prefix + unknown[0]
+        raise ConfigError(
+            f"{path}: unknown key '{key}'",
+            hint=f"valid keys here: {', '.join(sorted(fields))}",
+        )
+    values: dict[str, Any] = {}
+    for toml_key, f in fields.items():
+        if toml_key in data:
+            values[f.name] = _coerce(hints[f.name], data[toml_key], path, prefix + toml_key)
+    return cls(**values)
+
+
+def _coerce(kind: Any, value: Any, path: Path, key: str) -> Any:
+    origin = typing.get_origin(kind)
+    if dataclasses.is_dataclass(kind):
+        return _build(typing.cast(type[Any], kind), value, path, key + ".")
+    if origin in (types.UnionType, typing.Union):
+        kinds = [k for k in typing.get_args(kind) if k is not type(None)]
+        return _coerce(kinds[0], value, path, key)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise _wrong_type(path, key, value, "true or false")
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _wrong_type(path, key, value, "a whole number")
+        return value
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _wrong_type(path, key, value, "a number")
+        return float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise _wrong_type(path, key, value, 'a quoted string, e.g. "text"')
+        return value
+    if kind is date:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise _wrong_type(path, key, value, "a date like 2025-07-13")
+    if origin is Mapping or origin is dict:
+        if not isinstance(value, Mapping):
+            raise _wrong_type(path, key, value, "a table")
+        _, value_kind = typing.get_args(kind)
+        return {str(k): _coerce(value_kind, v, path, f"{key}.{k}") for k, v in value.items()}
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _wrong_type(path, key, value, "a list")
+        return tuple(value)
+    if kind is Any:
+        return value
+    raise AssertionError(f"config field {key} has an unsupported type {kind}")
+
+
+def _wrong_type(path: Path, key: str, value: Any, expected: str) -> ConfigError:
+    return ConfigError(f"{path}: '{key}' is {value!r}", hint=f"set it to {expected}")
+
+
+def validate(config: Config, path: Path) -> None:
+    """Rules that span more than one value's type."""
+
+    def fail(key: str, message: str, hint: str) -> typing.NoReturn:
+        raise ConfigError(f"{path}: '{key}' {message}", hint=hint)
+
+    offer = config.offer
+    if not 1 <= offer.offer_days <= MAX_OFFER_DAYS:
+        fail(
+            "offer.offer_days",
+            f"is {offer.offer_days}",
+            f"an offer lasts 1 to {MAX_OFFER_DAYS} days: time-sensitive means two weeks at most",
+        )
+    if offer.url and not offer.url.startswith(("https://", "http://")):
+        fail("offer.url", f"is {offer.url!r}", "write a full web address starting with https://")
+    mail = config.mail
+    if mail.mail_class not in MAIL_CLASSES:
+        fail("mail.class", f"is {mail.mail_class!r}", f"use one of: {', '.join(MAIL_CLASSES)}")
+    if not 1 <= mail.transit_days <= 22:
+        fail("mail.transit_days", f"is {mail.transit_days}", "use 1 to 22 delivery days")
+    if mail.mode not in CARD_MODES:
+        fail("mail.mode", f"is {mail.mode!r}", f"use one of: {', '.join(CARD_MODES)}")
+    sizes = PROVIDER_SIZES if mail.mode == "provider" else SELF_MAIL_SIZES
+    if mail.size not in sizes:
+        fail(
+            "mail.size",
+            f"is {mail.size!r} for {mail.mode} mode",
+            f"use one of: {', '.join(sizes)}",
+        )
+    cadence = config.cadence
+    if cadence.cooldown_days < 0:
+        fail("cadence.cooldown_days", "is negative", "use 0 or more days")
+    if cadence.offer_margin_days < 1:
+        fail("cadence.offer_margin_days", "is below 1", "leave at least a day after the call")
+    if not 1 <= cadence.birthday_window_days <= 60:
+        fail("cadence.birthday_window_days", "is out of range", "use 1 to 60 days")
+    allowed = {o.value for o in Outcome} - {Outcome.OPT_OUT.value} | {"connected_thank_you"}
+    for outcome, step in cadence.outcomes.items():
+        if outcome not in allowed:
+            fail(
+                f"cadence.outcomes.{outcome}",
+                "is not an outcome",
+                f"use one of: {', '.join(sorted(allowed))} (opt-outs are always suppressed)",
+            )
+        if not step or not all(c.isalnum() or c in "-_" for c in step):
+            fail(
+                f"cadence.outcomes.{outcome}",
+                f"is {step!r}",
+                "use a template name, 'call' or 'skip'",
+            )
+    pr = config.print
+    if pr.duplex not in DUPLEX_MODES:
+        fail("print.duplex", f"is {pr.duplex!r}", f"use one of: {', '.join(DUPLEX_MODES)}")
+    if pr.sort not in SORT_ORDERS:
+        fail("print.sort", f"is {pr.sort!r}", f"use one of: {', '.join(SORT_ORDERS)}")
+    prov = config.provider
+    if prov.name not in PROVIDERS:
+        fail("provider.name", f"is {prov.name!r}", f"use one of: {', '.join(PROVIDERS)}")
+    if prov.use_type not in ("marketing", "operational"):
+        fail("provider.use_type", f"is {prov.use_type!r}", "use marketing or operational")
+    if prov.rate_limit < 1 or prov.rate_window_seconds <= 0:
+        fail("provider.rate_limit", "must be positive", "Lob allows 150 per 5 seconds")
+    if prov.timeout_seconds <= 0:
+        fail("provider.timeout_seconds", "must be positive", "30 seconds is a good default")
+    if not _valid_window(config.followups.call_window):
+        fail("followups.call_window", f"is {config.followups.call_window!r}", 'use "10:00-12:00"')
+
+
+def _valid_window(window: str) -> bool:
+    try:
+        start, end = (part.strip() for part in window.split("-"))
+        sh, sm = (int(x) for x in start.split(":"))
+        eh, em = (int(x) for x in end.split(":"))
+    except ValueError:
+        return False
+    return 0 <= sh < 24 and 0 <= eh < 24 and 0 <= sm < 60 and 0 <= em < 60 and (sh, sm) < (eh, em)
+
+
+def call_window(config: Config) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The follow-up call window as ((hour, minute), (hour, minute))."""
+    start, end = (part.strip() for part in config.followups.call_window.split("-"))
+    sh, sm = (int(x) for x in start.split(":"))
+    eh, em = (int(x) for x in end.split(":"))
+    return (sh, sm), (eh, em)

@@ -1,0 +1,57 @@
+"""The error family the core raises. The CLI catches `MailerError` once and prints one line.
+
+Each class says what went wrong and carries a hint about the way out; none of them ever holds
+an API key (see `providers`), so a message can always be shown.
+"""
+
+from __future__ import annotations
+
+
+class MailerError(Exception):
+    """Base class: something the user can fix. `hint` says how."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(MailerError):
+    """Bad arguments or options: fix the command line."""
+
+    exit_code = 2
+
+
+class ConfigError(MailerError):
+    """`mailer.toml` is invalid: the message names the key and the fix."""
+
+    exit_code = 2
+
+
+class InputError(MailerError):
+    """A call log can't be read at all (missing file, no header, no outcome column)."""
+
+
+class LedgerError(MailerError):
+    """The ledger database can't be opened or is from a newer mailer."""
+
+
+class TemplateError(MailerError):
+    """A card template failed: the message names the template, the line and the contact."""
+
+
+class RenderError(MailerError):
+    """A card can't be drawn within its zones (for example the text does not fit)."""
+
+
+class ProviderError(MailerError):
+    """A print-and-mail service refused or failed a request."""
+
+
+class AuthError(ProviderError):
+    """The provider rejected the API key (401/403): the whole batch stops."""

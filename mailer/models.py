@@ -1,0 +1,182 @@
+"""The domain's nouns, shared by every module: calls read from a log, the steps planned for
+contacts, and the rows that could not be used.
+
+Plain frozen dataclasses: no I/O, no behaviour beyond small derived values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What happened on a call, after alias resolution (see `calls.OUTCOME_ALIASES`)."""
+
+    VOICEMAIL = "voicemail"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    CONNECTED = "connected"
+    CALLBACK = "callback"
+    WRONG_NUMBER = "wrong_number"
+    OPT_OUT = "opt_out"
+
+
+class Action(StrEnum):
+    """What the plan does for a contact."""
+
+    MAIL = "mail"
+    CALL = "call"
+    SKIP = "skip"
+    SUPPRESS = "suppress"
+
+
+@dataclass(frozen=True)
+class Address:
+    """A postal address as the call log gave it (empty strings where missing)."""
+
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = "US"
+
+    def is_empty(self) -> bool:
+        return not (self.line1 or self.line2 or self.city or self.state or self.postal_code)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One usable row of a call log.
+
+    `row` is the line number a spreadsheet shows (the header is line 1); `file` is the path
+    as the user gave it. `extra` keeps the columns mailer does not know, for templates.
+    """
+
+    file: str
+    row: int
+    contact_id: str
+    outcome: Outcome
+    called_at: datetime
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: Address = field(default_factory=Address)
+    birthday: date | None = None
+    callback_on: date | None = None
+    notes: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    @property
+    def call_key(self) -> str:
+        """Identifies this call across runs, so reading the same file twice records nothing
+        new. The outcome is part of it because a dialer may log two results at one timestamp."""
+        return f"{self.contact_id}|{self.called_at.isoformat(timespec='minutes')}|{self.outcome}"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A row that could not be used: its line number, why, and its original cells."""
+
+    file: str
+    row: int
+    error: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning about the input that did not stop the row (padded ZIP, stray header space)."""
+
+    file: str
+    row: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.row}" if self.row is not None else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CallLog:
+    """Everything read from one or more call logs: every data row is in `records` or in
+    `rejections` (blank rows are not data rows)."""
+
+    records: tuple[CallRecord, ...]
+    rejections: tuple[Rejection, ...]
+    notices: tuple[Notice, ...]
+    rows: int
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The original header of each file, for `rejects.csv`."""
+
+
+@dataclass(frozen=True)
+class PastMailing:
+    """A card already planned or sent to a contact in an earlier run (from the ledger)."""
+
+    template: str
+    send_date: date
+    expected_delivery: date | None = None
+    follow_up_call: date | None = None
+
+
+@dataclass(frozen=True)
+class ContactHistory:
+    """What the ledger knows about a contact from calls other than the ones being planned."""
+
+    contact_id: str
+    suppressed: bool = False
+    mailings: tuple[PastMailing, ...] = ()
+
+
+@dataclass(frozen=True)
+class MailStep:
+    """The plan for one contact, decided by its latest call in the input.
+
+    `action` is `mail` (a card; `template` and all four dates set), `call` (a call only, on
+    `follow_up_call`), `skip` (nothing; `reason` says why) or `suppress` (an opt-out).
+    `history_rows` are the contact's earlier rows in the same input.
+    """
+
+    record: CallRecord
+    action: Action
+    reason: str
+    template: str | None = None
+    send_date: date | None = None
+    expected_delivery: date | None = None
+    offer_expires: date | None = None
+    follow_up_call: date | None = None
+    history_rows: tuple[int, ...] = ()
+
+    @property
+    def contact_id(self) -> str:
+        return self.record.contact_id
+
+    @property
+    def step_key(self) -> str:
+        """Identifies the step across runs: the deciding call plus what it does."""
+        return f"{self.record.call_key}|{self.action}|{self.template or ''}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The result of planning: steps (one per contact), rejected rows and notices."""
+
+    today: date
+    steps: tuple[MailStep, ...]
+    rejections: tuple[Rejection, ...]
+    notices: tuple[Notice, ...]
+    rows: int
+    files: tuple[str, ...] = ()
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def count(self, action: Action) -> int:
+        return sum(1 for s in self.steps if s.action is action)
