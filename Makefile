@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
+	mkdir -p output/demo
 	$(BIN)/mailer run examples/calls_session.csv --config examples/mailer.toml \
 		--db output/demo/mailer.db --out output/demo --today 2026-11-22
 

@@ -139,10 +139,13 @@ class ContactHistory:
 
 @dataclass(frozen=True)
 class MailStep:
-    """The plan for one contact, decided by its latest call in the input.
+    """The plan for one contact, decided by its latest call in the input (a `suppress` step by
+    the opt-out call itself, wherever it is).
 
-    `action` is `mail` (a card; `template` and all four dates set), `call` (a call only, on
-    `follow_up_call`), `skip` (nothing; `reason` says why) or `suppress` (an opt-out).
+    `action` is `mail` (a card; `template`, `send_date` and `expected_delivery` set, and for
+    a sales card `offer_expires` and `follow_up_call` too; a thank-you or birthday card has
+    neither), `call` (a call only, on `follow_up_call`), `skip` (nothing; `reason` says why)
+    or `suppress` (an opt-out).
     `history_rows` are the contact's earlier rows in the same input.
     """
 

@@ -1,0 +1,280 @@
+"""The ledger's SQLite file: opening it safely, its tables, and their forward migrations.
+
+Tables (version 1):
+
+- `calls`: every call recorded by `plan`, keyed by `CallRecord.call_key`; `first_seen` is the
+  plan's `today` when the call was first recorded. Reading the same file twice adds nothing.
+- `steps`: one plan step per deciding call (`call_key` is unique), keyed by `MailStep.step_key`.
+  `record_json` holds the whole `CallRecord` so a `MailStep` can be rebuilt by later commands;
+  `name` is kept apart for ordering follow-ups. `planned_on` is the plan's `today` that produced
+  the stored dates. `follow_up_call` moves when a provider reports its own delivery date.
+- `suppressions`: opted-out contacts. A row is never deleted: `unsuppress` sets `lifted_at`, so a
+  re-plan of the old opt-out call does not bring the suppression back (a new opt-out call does).
+- `pieces`: one card per mail step (`step_key` unique), from `planned` through `rendered`,
+  `printed` (self-mail) or `submitting`/`submitted` (provider), `failed`, `cancelled`.
+  `idempotency_key` is derived from the step, mode and size, and stored before any request
+  goes out, so a killed `send` resumes with the same key. No secret is ever stored here.
+- `piece_events`: a piece's status history (`kind` = "status") and the provider's tracking
+  events, de-duplicated on (piece, at, kind, detail).
+
+Dates are ISO `YYYY-MM-DD` text, times ISO 8601 text; text comparison orders them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from mailer.errors import LedgerError
+
+# "MLDG": tells a mailer ledger apart from any other SQLite file.
+APPLICATION_ID = 0x4D4C4447
+BUSY_TIMEOUT_S = 10.0
+
+_V1 = (
+    """CREATE TABLE calls (
+        call_key TEXT PRIMARY KEY,
+        contact_id TEXT NOT NULL,
+        file TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        called_at TEXT NOT NULL,
+        first_seen TEXT NOT NULL
+    )""",
+    "CREATE INDEX calls_by_contact ON calls (contact_id, called_at)",
+    """CREATE TABLE steps (
+        step_key TEXT PRIMARY KEY,
+        call_key TEXT NOT NULL UNIQUE REFERENCES calls (call_key),
+        contact_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        template TEXT,
+        reason TEXT NOT NULL,
+        send_date TEXT,
+        expected_delivery TEXT,
+        offer_expires TEXT,
+        follow_up_call TEXT,
+        history_rows TEXT NOT NULL DEFAULT '[]',
+        record_json TEXT NOT NULL,
+        planned_on TEXT NOT NULL
+    )""",
+    "CREATE INDEX steps_by_contact ON steps (contact_id, action)",
+    "CREATE INDEX steps_by_follow_up ON steps (follow_up_call) WHERE follow_up_call IS NOT NULL",
+    """CREATE TABLE suppressions (
+        contact_id TEXT PRIMARY KEY,
+        since TEXT NOT NULL,
+        call_key TEXT,
+        reason TEXT NOT NULL,
+        lifted_at TEXT
+    )""",
+    """CREATE TABLE pieces (
+        id INTEGER PRIMARY KEY,
+        step_key TEXT NOT NULL UNIQUE REFERENCES steps (step_key),
+        contact_id TEXT NOT NULL,
+        template TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        size TEXT NOT NULL,
+        status TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        provider TEXT,
+        provider_id TEXT,
+        provider_status TEXT,
+        expected_delivery TEXT,
+        preview_url TEXT,
+        file TEXT,
+        sha256 TEXT,
+        error TEXT,
+        printed_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX pieces_by_status ON pieces (status, mode)",
+    "CREATE UNIQUE INDEX pieces_by_provider_id ON pieces (provider, provider_id)"
+    " WHERE provider_id IS NOT NULL",
+    """CREATE TABLE piece_events (
+        id INTEGER PRIMARY KEY,
+        piece_id INTEGER NOT NULL REFERENCES pieces (id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        UNIQUE (piece_id, at, kind, detail)
+    )""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+"""Forward migrations: entry N takes `user_version` N to N+1. Append, never edit."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) the ledger at `path`, migrated to `SCHEMA_VERSION`.
+
+    The connection is in autocommit mode: callers write inside explicit `BEGIN IMMEDIATE`.
+    """
+    _check_location(path)
+    # The ledger holds names and addresses: only the owner may read it, and its -wal/-shm
+    # companions are created under the same umask.
+    old_umask = os.umask(0o077)
+    try:
+        _create_private(path)
+        conn = _open(path)
+        try:
+            _configure(conn, path)
+            migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+    finally:
+        os.umask(old_umask)
+    return conn
+
+
+def _check_location(path: Path) -> None:
+    parent = path.parent
+    if not parent.is_dir():
+        raise LedgerError(
+            f"{path}: the folder {parent} does not exist",
+            hint="create the folder first, or point --db (or MAILER_DB) at an existing folder",
+        )
+    if path.is_dir():
+        raise LedgerError(
+            f"{path} is a folder, not a ledger file",
+            hint="give --db (or MAILER_DB) a file name, for example mailer.db",
+        )
+
+
+def _create_private(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # an existing ledger (or another mailer process just created it)
+    except OSError as e:
+        raise LedgerError(
+            f"{path}: can't create the ledger ({e.strerror})",
+            hint="check the folder's permissions, or point --db at a writable place",
+        ) from e
+    os.close(fd)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    try:
+        return sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as e:
+        raise LedgerError(
+            f"{path}: can't open the ledger ({e})",
+            hint="check the file's permissions, or point --db at another file",
+        ) from e
+
+
+def _configure(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        _use_wal(conn)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        # Temporary tables (the contact lists of `history`) stay in memory, off the disk.
+        conn.execute("PRAGMA temp_store = MEMORY")
+    except sqlite3.DatabaseError as e:
+        raise ledger_failure(path, e) from e
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL, which lets readers and one writer share it, so two mailer
+    processes wait for each other instead of failing.
+
+    The switch needs the file to itself, and SQLite reports a busy file at once here instead of
+    calling the busy handler (it can't wait while holding its own shared lock), so this waits.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def ledger_failure(path: Path, e: sqlite3.Error) -> LedgerError:
+    """The error for what SQLite refused: a busy file, a file that is not a database (or is
+    damaged), or a change the schema rejects."""
+    text = str(e)
+    if "locked" in text or "busy" in text:
+        return LedgerError(
+            f"{path}: the ledger stayed busy for {BUSY_TIMEOUT_S:g} s ({text})",
+            hint="another mailer command is still writing to it; wait for it and run again",
+        )
+    if "readonly" in text or "unable to open" in text:
+        return LedgerError(
+            f"{path}: can't write to the ledger ({text})",
+            hint="check the permissions of the file and its folder, or point --db elsewhere",
+        )
+    if isinstance(e, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+        return LedgerError(
+            f"{path}: the ledger refused a change ({text})",
+            hint="this is a bug in mailer: please report it with the command you ran",
+        )
+    return LedgerError(
+        f"{path} is not a mailer ledger that SQLite can read ({text})",
+        hint="point --db (or MAILER_DB) at your ledger file, or at a new file name to start one",
+    )
+
+
+def migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring the file to `SCHEMA_VERSION`, all steps in one transaction."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        with _rollback_on_error(conn):
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            _check_version(conn, path, version, app_id)
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number]:
+                    conn.execute(statement)
+            if version != SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+    except sqlite3.Error as e:
+        raise ledger_failure(path, e) from e
+
+
+def _check_version(conn: sqlite3.Connection, path: Path, version: int, app_id: int) -> None:
+    if app_id not in (0, APPLICATION_ID):
+        raise LedgerError(
+            f"{path} is a SQLite database of another application, not a mailer ledger",
+            hint="point --db (or MAILER_DB) at your ledger file, or at a new file name",
+        )
+    if version > SCHEMA_VERSION:
+        raise LedgerError(
+            f"{path} was made by a newer mailer (ledger version {version}; "
+            f"this mailer knows up to {SCHEMA_VERSION})",
+            hint="upgrade mailer (pip install -U mailer) to use this ledger",
+        )
+    if version == 0 and app_id == 0:
+        objects = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        ).fetchone()[0]
+        if objects:
+            raise LedgerError(
+                f"{path} is a SQLite database with other tables, not a mailer ledger",
+                hint="point --db (or MAILER_DB) at your ledger file, or at a new file name",
+            )
+
+
+@contextlib.contextmanager
+def _rollback_on_error(conn: sqlite3.Connection) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
