@@ -1,0 +1,91 @@
+"""Mailing days, delivery days and business days: the calendar the cadence counts on.
+
+USPS neither delivers nor accepts mail for delivery on Sundays and the eleven federal
+holidays (New Year's, MLK, Presidents', Memorial, Juneteenth, Independence, Labor, Columbus,
+Veterans, Thanksgiving, Christmas). A holiday on a weekend is also observed on the nearest
+weekday; both the day itself and the observed day count as closed, which is what the post
+office does (a Saturday Christmas closes Friday the 24th as well as the 25th).
+
+Pure functions of their arguments: no clock.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from datetime import date, timedelta
+from types import MappingProxyType
+
+import holidays
+
+_ONE_DAY = timedelta(days=1)
+_SATURDAY = 5
+_SUNDAY = 6
+
+
+@functools.cache
+def _holidays_in(year: int) -> Mapping[date, str]:
+    # holidays.US(years=Y) already lists a New Year's Day of Y+1 observed on Dec 31 of Y, so one
+    # year's table answers every date of that year. Federal holidays only: no state subdivision.
+    table = holidays.country_holidays("US", years=year, observed=True)
+    return MappingProxyType({day: name for day, name in table.items() if day.year == year})
+
+
+def federal_holidays(year: int) -> Mapping[date, str]:
+    """Every closed day of `year` (observed days included) with its name."""
+    return _holidays_in(year)
+
+
+def holiday_name(d: date) -> str | None:
+    """The federal holiday on `d` ("Christmas Day (observed)"), or None."""
+    return _holidays_in(d.year).get(d)
+
+
+def is_usps_holiday(d: date) -> bool:
+    """True when `d` is a federal holiday or the weekday one is observed on."""
+    return d in _holidays_in(d.year)
+
+
+def is_mailing_day(d: date) -> bool:
+    """A day a card can be posted and starts moving: Monday to Saturday, not a holiday."""
+    return d.weekday() != _SUNDAY and not is_usps_holiday(d)
+
+
+def is_delivery_day(d: date) -> bool:
+    """A day USPS delivers letter mail: Monday to Saturday, not a holiday."""
+    return d.weekday() != _SUNDAY and not is_usps_holiday(d)
+
+
+def is_business_day(d: date) -> bool:
+    """A day to make a sales call: Monday to Friday, not a holiday."""
+    return d.weekday() < _SATURDAY and not is_usps_holiday(d)
+
+
+def next_mailing_day(d: date) -> date:
+    """`d` itself when it is a mailing day, else the first mailing day after it."""
+    while not is_mailing_day(d):
+        d += _ONE_DAY
+    return d
+
+
+def add_delivery_days(d: date, n: int) -> date:
+    """The `n`th delivery day after `d` (`d` itself is not counted; `n == 0` gives `d`)."""
+    if n < 0:
+        raise ValueError(f"delivery days can't be negative: {n}")
+    while n:
+        d += _ONE_DAY
+        if is_delivery_day(d):
+            n -= 1
+    return d
+
+
+def next_business_day_after(d: date) -> date:
+    """The first business day strictly after `d`."""
+    return next_business_day_on_or_after(d + _ONE_DAY)
+
+
+def next_business_day_on_or_after(d: date) -> date:
+    """`d` itself when it is a business day, else the first business day after it."""
+    while not is_business_day(d):
+        d += _ONE_DAY
+    return d
