@@ -1,0 +1,60 @@
+"""The `mailer` command line: a thin Typer skin over the core modules.
+
+Options, output and exit codes only; the work happens in the modules each command imports
+when it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mailer import __version__
+from mailer.cli import planning_cmds, run_cmd
+from mailer.cli.common import ExitCode
+
+app = typer.Typer(
+    name="mailer",
+    help=(
+        "Call-Mail-Call after a calling session: plan who gets a personal, time-sensitive "
+        "postcard and when to call back, render and print the cards or send them through a "
+        "print-and-mail service, and keep the follow-up calls on your calendar.\n\n"
+        "Start with [bold]mailer init[/bold], then [bold]mailer run calls.csv[/bold]."
+    ),
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    # Never show local variables in a traceback: they can hold an API key.
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mailer {__version__}")
+        raise typer.Exit(ExitCode.OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Call-Mail-Call follow-up postcards."""
+
+
+app.command(rich_help_panel="The main job")(run_cmd.run)
+app.command(rich_help_panel="Step by step")(planning_cmds.plan)
+app.command(rich_help_panel="Step by step")(planning_cmds.followups)
+app.command(rich_help_panel="Setup and housekeeping")(planning_cmds.init)
+app.command(rich_help_panel="Setup and housekeeping")(planning_cmds.unsuppress)
+
+
+def main() -> None:
+    app()
