@@ -1,0 +1,256 @@
+"""Lob's print-and-mail API (postcards and US address verification), as a thin client.
+
+Field names follow Lob's OpenAPI spec (`postcard_editable`, `us_verification`): a create is a
+multipart/form-data POST with nested fields in brackets and the artwork uploaded from memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from mailer.models import Address
+from mailer.providers.base import (
+    NotCancellable,
+    PostcardRequest,
+    ProviderPiece,
+    RequestRejected,
+    TrackingEvent,
+    Verification,
+    parse_date,
+    parse_datetime,
+    require_key,
+    split_pdf,
+    text,
+)
+from mailer.providers.http import USER_AGENT, FileField, HttpClient
+
+DEFAULT_BASE_URL = "https://api.lob.com"
+
+KEY_HINT = (
+    "set LOB_API_KEY to a key from your Lob dashboard (Settings > API Keys): test_... keys "
+    "cost nothing and mail nothing, live_... keys print and mail"
+)
+
+# us_verifications `deliverability` -> (mail it?, why in plain words)
+DELIVERABILITY: Mapping[str, tuple[bool, str]] = {
+    "deliverable": (True, "deliverable"),
+    "deliverable_unnecessary_unit": (
+        True,
+        "deliverable; the unit (apartment, suite) is not needed",
+    ),
+    "deliverable_incorrect_unit": (
+        False,
+        "the building is deliverable but the unit may not exist: the card may not reach them",
+    ),
+    "deliverable_missing_unit": (
+        False,
+        "the building is deliverable but the unit (apartment, suite) is missing",
+    ),
+    "undeliverable": (False, "USPS does not deliver to this address"),
+}
+
+
+def is_live_key(key: str) -> bool:
+    """A live key prints, mails and bills; a test key does neither."""
+    return key.startswith("live_")
+
+
+def lob_error_message(body: Any) -> tuple[str, str]:
+    """Lob's `{"error": {"message", "status_code", "code"}}`, read leniently."""
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, Mapping):
+            return text(error.get("message")), text(error.get("code"))
+        if isinstance(error, str):
+            return error, ""
+    return "", ""
+
+
+class LobProvider:
+    """Postcards through Lob. One instance is shared by all sending threads."""
+
+    name = "lob"
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"LobProvider({self.client!r})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.client.key_starts_with("live_")
+
+    def create_postcard(self, req: PostcardRequest) -> ProviderPiece:
+        require_key(req)
+        fields, files = self.form(req)
+        body = self.client.request(
+            "POST",
+            "/v1/postcards",
+            data=fields,
+            files=files,
+            idempotency_key=req.idempotency_key,
+            what=f"the postcard for {_who(req)}",
+        )
+        return piece_from_json(body)
+
+    def get_postcard(self, piece_id: str) -> ProviderPiece:
+        body = self.client.request("GET", f"/v1/postcards/{piece_id}", what=f"GET {piece_id}")
+        return piece_from_json(body)
+
+    def cancel_postcard(self, piece_id: str) -> ProviderPiece:
+        try:
+            body = self.client.request(
+                "DELETE", f"/v1/postcards/{piece_id}", what=f"cancelling {piece_id}"
+            )
+        except NotCancellable:
+            raise
+        except RequestRejected as exc:
+            if exc.status_code == 404:
+                raise
+            raise NotCancellable(
+                f"Lob can no longer cancel {piece_id}: {exc.message}",
+                hint="a postcard can be cancelled only until its send date (or within the "
+                "account's cancellation window); this one is already in production",
+                status_code=exc.status_code,
+                code=exc.code,
+            ) from None
+        status = "cancelled" if body.get("deleted") is True else text(body.get("status"))
+        return ProviderPiece(id=text(body.get("id")) or piece_id, status=status, raw=body)
+
+    def verify_address(self, name: str, address: Address) -> Verification:
+        fields = [
+            ("recipient", name),
+            ("primary_line", address.line1),
+            ("secondary_line", address.line2),
+            ("city", address.city),
+            ("state", address.state),
+            ("zip_code", address.postal_code),
+        ]
+        body = self.client.request(
+            "POST",
+            "/v1/us_verifications",
+            data=[(k, v) for k, v in fields if v],
+            read_only=True,
+            what="the address check",
+        )
+        return verification_from_json(body)
+
+    def form(self, req: PostcardRequest) -> tuple[list[tuple[str, str]], list[FileField]]:
+        """The multipart fields and files of a create, in a stable order."""
+        fields: list[tuple[str, str]] = []
+        for side, party in (("to", req.to), ("from", req.from_)):
+            addr = party.address
+            values = [
+                ("name", party.name),
+                ("company", party.company),
+                ("address_line1", addr.line1),
+                ("address_line2", addr.line2),
+                ("address_city", addr.city),
+                ("address_state", addr.state),
+                ("address_zip", addr.postal_code),
+                ("address_country", addr.country or "US"),
+            ]
+            fields += [(f"{side}[{k}]", v) for k, v in values if v]
+        fields += [
+            ("size", req.size),
+            ("use_type", req.use_type),
+            ("mail_type", req.mail_type),
+        ]
+        fields += [(f"metadata[{k}]", v) for k, v in req.metadata.items()]
+        if req.description:
+            fields.append(("description", req.description))
+        if req.send_date is not None and req.send_date > datetime.now(UTC).date():
+            # Lob reads a date as midnight UTC and refuses a time in the past: a card due
+            # today simply goes now.
+            fields.append(("send_date", req.send_date.isoformat()))
+        front, back = req.front_pdf, req.back_pdf
+        if not (front and back) and req.pdf:
+            front, back = split_pdf(req.pdf)
+        if not (front and back):
+            raise RequestRejected(
+                f"the postcard for {_who(req)} has no artwork",
+                hint="render the cards first (`mailer render`)",
+            )
+        files: list[FileField] = [
+            ("front", ("front.pdf", front, "application/pdf")),
+            ("back", ("back.pdf", back, "application/pdf")),
+        ]
+        return fields, files
+
+    def dry_run_request(self, req: PostcardRequest) -> str:
+        fields, files = self.form(req)
+        key = self.client.shown_key
+        lines = [
+            f"POST {self.client.base_url}/v1/postcards",
+            f"Authorization: Basic {key}:  (HTTP Basic: the key as user name, no password)",
+            f"Idempotency-Key: {req.idempotency_key}",
+            f"User-Agent: {USER_AGENT}",
+            "Content-Type: multipart/form-data",
+            "",
+        ]
+        lines += [f"{name}={value}" for name, value in fields]
+        lines += [_file_line(name, data) for name, (_, data, _) in files]
+        return "\n".join(lines)
+
+
+def piece_from_json(body: Mapping[str, Any]) -> ProviderPiece:
+    events = body.get("tracking_events")
+    tracking = tuple(
+        TrackingEvent(
+            name=text(e.get("name")),
+            time=parse_datetime(e.get("time")),
+            location=text(e.get("location")),
+            type=text(e.get("type")),
+        )
+        for e in (events if isinstance(events, list) else [])
+        if isinstance(e, Mapping)
+    )
+    status = text(body.get("status"))
+    if body.get("deleted") is True:
+        status = "cancelled"
+    return ProviderPiece(
+        id=text(body.get("id")),
+        status=status,
+        expected_delivery=parse_date(body.get("expected_delivery_date")),
+        preview_url=text(body.get("url")) or None,
+        send_date=parse_date(body.get("send_date")),
+        tracking_events=tracking,
+        raw=body,
+    )
+
+
+def verification_from_json(body: Mapping[str, Any]) -> Verification:
+    value = text(body.get("deliverability"))
+    deliverable, reason = DELIVERABILITY.get(
+        value, (False, f"Lob answered an unknown deliverability {value!r}: check it by hand")
+    )
+    components = body.get("components")
+    parts: Mapping[str, Any] = components if isinstance(components, Mapping) else {}
+    zip_code = text(parts.get("zip_code"))
+    plus4 = text(parts.get("zip_code_plus_4"))
+    address = None
+    if text(body.get("primary_line")):
+        address = Address(
+            line1=text(body.get("primary_line")),
+            line2=text(body.get("secondary_line")),
+            city=text(parts.get("city")),
+            state=text(parts.get("state")),
+            postal_code=f"{zip_code}-{plus4}" if zip_code and plus4 else zip_code,
+            country="US",
+        )
+    return Verification(deliverable=deliverable, reason=reason, address=address)
+
+
+def _who(req: PostcardRequest) -> str:
+    contact = req.metadata.get("contact_id", "")
+    name = req.to.name or req.to.company
+    return f"{name} ({contact})" if contact else name
+
+
+def _file_line(name: str, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    return f"{name}=@{name}.pdf (application/pdf, {len(data):,} bytes, sha256 {digest})"

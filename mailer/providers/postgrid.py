@@ -1,0 +1,195 @@
+"""PostGrid's Print & Mail API (postcards), as a thin client.
+
+Field names follow PostGrid's published contact and postcard models (camelCase, checked
+against its SDK docs): contacts inline as `to[firstName]`, `to[addressLine1]`, ...; one
+two-page `pdf` uploaded as a multipart file; sizes written `6x4`, `9x6`, `11x6`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from mailer.errors import ProviderError
+from mailer.models import Address
+from mailer.providers.base import (
+    NotCancellable,
+    Party,
+    PostcardRequest,
+    ProviderPiece,
+    RequestRejected,
+    TrackingEvent,
+    Verification,
+    join_pdfs,
+    parse_date,
+    parse_datetime,
+    require_key,
+    text,
+)
+from mailer.providers.http import USER_AGENT, FileField, HttpClient
+
+DEFAULT_BASE_URL = "https://api.postgrid.com"
+PATH = "/print-mail/v1/postcards"
+
+KEY_HINT = (
+    "set POSTGRID_API_KEY to a Print & Mail key from your PostGrid dashboard: test_sk_... "
+    "keys mail nothing, live_sk_... keys print and mail"
+)
+
+SIZES: Mapping[str, str] = {"4x6": "6x4", "6x9": "9x6", "6x11": "11x6"}
+MAILING_CLASSES: Mapping[str, str] = {
+    "usps_first_class": "first_class",
+    "usps_standard": "standard_class",
+}
+
+
+def postgrid_error_message(body: Any) -> tuple[str, str]:
+    """PostGrid's `{"error": {"type", "message"}}` (or a bare `message`), read leniently."""
+    if isinstance(body, Mapping):
+        error = body.get("error")
+        if isinstance(error, Mapping):
+            return text(error.get("message")), text(error.get("type") or error.get("code"))
+        return text(body.get("message")), text(body.get("type"))
+    return "", ""
+
+
+class PostGridProvider:
+    """Postcards through PostGrid. One instance is shared by all sending threads."""
+
+    name = "postgrid"
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"PostGridProvider({self.client!r})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.client.key_starts_with("live_")
+
+    def create_postcard(self, req: PostcardRequest) -> ProviderPiece:
+        require_key(req)
+        fields, files = self.form(req)
+        body = self.client.request(
+            "POST",
+            PATH,
+            data=fields,
+            files=files,
+            idempotency_key=req.idempotency_key,
+            idempotency_header="idempotency-key",
+            what=f"the postcard for {req.to.name or req.to.company}",
+        )
+        return piece_from_json(body)
+
+    def get_postcard(self, piece_id: str) -> ProviderPiece:
+        return piece_from_json(self.client.request("GET", f"{PATH}/{piece_id}"))
+
+    def cancel_postcard(self, piece_id: str) -> ProviderPiece:
+        try:
+            body = self.client.request(
+                "DELETE", f"{PATH}/{piece_id}", what=f"cancelling {piece_id}"
+            )
+        except RequestRejected as exc:
+            if exc.status_code == 404:
+                raise
+            raise NotCancellable(
+                f"PostGrid can no longer cancel {piece_id}: {exc.message}",
+                hint="an order can be cancelled only while it is still `ready`",
+                status_code=exc.status_code,
+                code=exc.code,
+            ) from None
+        return piece_from_json(body)
+
+    def verify_address(self, name: str, address: Address) -> Verification:  # noqa: ARG002
+        raise ProviderError(
+            "PostGrid checks addresses through its separate Address Verification API, "
+            "which mailer does not use",
+            hint="PostGrid verifies each contact when the postcard is created; or use Lob's "
+            "check with provider.name = 'lob'",
+        )
+
+    def form(self, req: PostcardRequest) -> tuple[list[tuple[str, str]], list[FileField]]:
+        """The multipart fields and the one file of a create, in a stable order."""
+        size = SIZES.get(req.size)
+        if size is None:
+            raise RequestRejected(
+                f"PostGrid has no postcard size {req.size!r}",
+                hint=f"use one of: {', '.join(SIZES)}",
+            )
+        fields: list[tuple[str, str]] = []
+        for side, party in (("to", req.to), ("from", req.from_)):
+            fields += [(f"{side}[{k}]", v) for k, v in _contact(party) if v]
+        fields.append(("size", size))
+        fields.append(("mailingClass", MAILING_CLASSES.get(req.mail_type, req.mail_type)))
+        fields += [(f"metadata[{k}]", v) for k, v in req.metadata.items()]
+        if req.description:
+            fields.append(("description", req.description))
+        if req.send_date is not None:
+            fields.append(("sendDate", req.send_date.isoformat()))
+        pdf = req.pdf
+        if not pdf and req.front_pdf and req.back_pdf:
+            pdf = join_pdfs(req.front_pdf, req.back_pdf)
+        if not pdf:
+            raise RequestRejected(
+                f"the postcard for {req.to.name or req.to.company} has no artwork",
+                hint="render the cards first (`mailer render`)",
+            )
+        return fields, [("pdf", ("card.pdf", pdf, "application/pdf"))]
+
+    def dry_run_request(self, req: PostcardRequest) -> str:
+        fields, files = self.form(req)
+        lines = [
+            f"POST {self.client.base_url}{PATH}",
+            f"x-api-key: {self.client.shown_key}",
+            f"idempotency-key: {req.idempotency_key}",
+            f"User-Agent: {USER_AGENT}",
+            "Content-Type: multipart/form-data",
+            "",
+        ]
+        lines += [f"{name}={value}" for name, value in fields]
+        for name, (_, data, _) in files:
+            digest = hashlib.sha256(data).hexdigest()
+            lines.append(
+                f"{name}=@{name}.pdf (application/pdf, {len(data):,} bytes, sha256 {digest})"
+            )
+        return "\n".join(lines)
+
+
+def _contact(party: Party) -> list[tuple[str, str]]:
+    first, _, last = party.name.strip().partition(" ")
+    addr = party.address
+    return [
+        ("firstName", first),
+        ("lastName", last.strip()),
+        ("companyName", party.company),
+        ("addressLine1", addr.line1),
+        ("addressLine2", addr.line2),
+        ("city", addr.city),
+        ("provinceOrState", addr.state),
+        ("postalOrZip", addr.postal_code),
+        ("countryCode", addr.country or "US"),
+    ]
+
+
+def piece_from_json(body: Mapping[str, Any]) -> ProviderPiece:
+    events: tuple[TrackingEvent, ...] = ()
+    if text(body.get("imbStatus")):
+        events = (
+            TrackingEvent(
+                name=text(body.get("imbStatus")),
+                time=parse_datetime(body.get("imbDate")),
+                location=text(body.get("imbZIPCode")),
+                type="imb",
+            ),
+        )
+    return ProviderPiece(
+        id=text(body.get("id")),
+        status=text(body.get("status")),
+        expected_delivery=parse_date(body.get("expectedDeliveryDate")),
+        preview_url=text(body.get("url")) or None,
+        send_date=parse_date(body.get("sendDate")),
+        tracking_events=events,
+        raw=body,
+    )
