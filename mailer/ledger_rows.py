@@ -41,7 +41,8 @@ _S = PieceStatus
 MOVES_FROM: dict[PieceStatus, frozenset[PieceStatus]] = {
     _S.RENDERED: frozenset({_S.PLANNED, _S.RENDERED, _S.FAILED}),
     _S.PRINTED: frozenset({_S.RENDERED, _S.PRINTED}),
-    _S.SUBMITTING: frozenset({_S.RENDERED, _S.SUBMITTING, _S.FAILED}),
+    # Provider cards may be drawn in memory just before the request: planned is enough.
+    _S.SUBMITTING: frozenset({_S.PLANNED, _S.RENDERED, _S.SUBMITTING, _S.FAILED}),
     _S.SUBMITTED: frozenset({_S.SUBMITTING, _S.SUBMITTED}),
     _S.FAILED: frozenset({_S.PLANNED, _S.RENDERED, _S.SUBMITTING, _S.FAILED}),
     _S.CANCELLED: frozenset(set(_S) - {_S.SUBMITTING}),

@@ -1,0 +1,230 @@
+"""Rendering many cards: one PDF per mail step, written as it is drawn, optionally in worker
+processes. A card that fails is recorded and the batch goes on.
+
+PDFs are reproducible: ReportLab's invariant mode fixes the creation date and document id,
+font subsets are named deterministically, so the same input gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import repeat
+from pathlib import Path
+
+from reportlab.pdfgen.canvas import Canvas
+
+from mailer.config import Config
+from mailer.errors import MailerError, RenderError
+from mailer.models import Action, MailStep
+from mailer.render.card import CardPainter, PreparedCard, binary_streams
+from mailer.render.fonts import HAND
+from mailer.render.geometry import size_warning
+
+CHUNK = 16
+"""Cards per task sent to a worker: big enough to amortise the hand-off, small enough to
+keep progress smooth and memory flat."""
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    step_key: str
+    contact_id: str
+    template: str
+    path: Path
+    size: str
+    mode: str
+    pages: int
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class RenderFailure:
+    step_key: str
+    contact_id: str
+    message: str
+    hint: str = ""
+
+
+@dataclass
+class RenderResult:
+    """Cards written (in input order), cards refused, and warnings for the user."""
+
+    cards: list[RenderedCard] = field(default_factory=list)
+    failures: list[RenderFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[RenderedCard | RenderFailure], None]
+
+
+def card_filename(contact_id: str, template: str) -> str:
+    """`<contact_id>-<template>.pdf`, safe on every file system. An id that had to be
+    changed gets a short hash so that two ids can't end up as the same file."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", contact_id).strip("._") or "contact"
+    safe = safe[:80]
+    if safe != contact_id:
+        safe += "-" + hashlib.sha256(contact_id.encode()).hexdigest()[:6]
+    return f"{safe}-{template}.pdf"
+
+
+def _new_canvas(buffer: io.BytesIO, painter: CardPainter, title: str) -> Canvas:
+    canvas = Canvas(buffer, pagesize=painter.geometry.page_size, invariant=1, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setCreator("mailer")
+    canvas.setAuthor(painter.config.sender.name)
+    return canvas
+
+
+def card_pdf(painter: CardPainter, card: PreparedCard, sides: str = "both") -> bytes:
+    """One card as PDF bytes: `both` (page 1 front, page 2 back), `front` or `back`."""
+    buffer = io.BytesIO()
+    canvas = _new_canvas(buffer, painter, f"{card.template} card for {card.contact_id}")
+    if sides in ("both", "front"):
+        painter.draw_front(canvas, card)
+        canvas.showPage()
+    if sides in ("both", "back"):
+        painter.draw_back(canvas, card)
+        canvas.showPage()
+    with binary_streams():
+        canvas.save()
+    return buffer.getvalue()
+
+
+_PAINTERS: dict[tuple[int, str, str], tuple[Config, CardPainter]] = {}
+
+
+def painter_for(config: Config, mode: str, size: str | None = None) -> CardPainter:
+    """A painter cached per (config object, mode, size): its fonts, templates and return
+    address block are reused across calls."""
+    key = (id(config), mode, size or config.mail.size)
+    cached = _PAINTERS.get(key)
+    if cached is None or cached[0] is not config:
+        if len(_PAINTERS) > 8:
+            _PAINTERS.clear()
+        cached = _PAINTERS[key] = (config, CardPainter(config, mode, size))
+    return cached[1]
+
+
+def render_card_bytes(step: MailStep, config: Config, mode: str) -> bytes:
+    """One card (front page, back page) as PDF bytes in memory."""
+    painter = painter_for(config, mode)
+    return card_pdf(painter, painter.prepare(step))
+
+
+def render_sides(step: MailStep, config: Config) -> tuple[bytes, bytes]:
+    """Provider artwork: the front and the back as two single-page PDFs in memory."""
+    painter = painter_for(config, "provider")
+    card = painter.prepare(step)
+    return card_pdf(painter, card, "front"), card_pdf(painter, card, "back")
+
+
+def _write(path: Path, data: bytes) -> None:
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def _render_one(
+    painter: CardPainter, step: MailStep, out_dir: Path
+) -> RenderedCard | RenderFailure:
+    try:
+        card = painter.prepare(step)
+        data = card_pdf(painter, card)
+        path = out_dir / card_filename(step.contact_id, card.template)
+        _write(path, data)
+    except MailerError as exc:
+        return RenderFailure(step.step_key, step.contact_id, exc.message, exc.hint)
+    except OSError as exc:
+        return RenderFailure(step.step_key, step.contact_id, f"can't write the card: {exc}")
+    return RenderedCard(
+        step_key=step.step_key,
+        contact_id=step.contact_id,
+        template=card.template,
+        path=path,
+        size=painter.size,
+        mode=painter.mode,
+        pages=2,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+    )
+
+
+# ---- worker processes ----------------------------------------------------------------------
+
+_worker: CardPainter | None = None
+
+
+def _init_worker(config: Config, mode: str) -> None:
+    global _worker
+    _worker = CardPainter(config, mode)
+    _worker.stacks[HAND].primary  # noqa: B018  register the fonts once per worker
+
+
+def _render_chunk(
+    steps: Sequence[MailStep], out_dir: Path
+) -> tuple[list[RenderedCard | RenderFailure], tuple[str, ...]]:
+    assert _worker is not None
+    results = [_render_one(_worker, step, out_dir) for step in steps]
+    return results, _worker.warnings
+
+
+def _chunks(steps: Sequence[MailStep], size: int) -> Iterator[Sequence[MailStep]]:
+    for start in range(0, len(steps), size):
+        yield steps[start : start + size]
+
+
+def render_cards(
+    steps: Sequence[MailStep],
+    config: Config,
+    *,
+    mode: str,
+    out_dir: Path,
+    jobs: int = 1,
+    on_progress: Progress | None = None,
+) -> RenderResult:
+    """Write `out_dir/<contact_id>-<template>.pdf` for every mail step (other actions are
+    skipped). Failures are collected, not raised; results keep the input order."""
+    painter = CardPainter(config, mode)  # validates size and mode before any work
+    mail = [s for s in steps if s.action is Action.MAIL and s.template]
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RenderError(
+            f"can't create the output folder {out_dir}: {exc}", hint="choose another --out"
+        ) from None
+    result = RenderResult()
+    warning = size_warning(painter.size) if mode == "self" else None
+    if warning:
+        result.warnings.append(warning)
+
+    def record(outcome: RenderedCard | RenderFailure) -> None:
+        if isinstance(outcome, RenderedCard):
+            result.cards.append(outcome)
+        else:
+            result.failures.append(outcome)
+        if on_progress is not None:
+            on_progress(outcome)
+
+    warnings: dict[str, None] = {}
+    if jobs <= 1 or len(mail) < 2 * jobs:
+        for step in mail:
+            record(_render_one(painter, step, out_dir))
+        warnings.update(dict.fromkeys(painter.warnings))
+    else:
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=_init_worker, initargs=(config, mode)
+        ) as pool:
+            chunk = max(1, min(CHUNK, len(mail) // (jobs * 4) or 1))
+            tasks = _chunks(mail, chunk)
+            for outcomes, chunk_warnings in pool.map(_render_chunk, tasks, repeat(out_dir)):
+                for outcome in outcomes:
+                    record(outcome)
+                warnings.update(dict.fromkeys(chunk_warnings))
+    result.warnings.extend(warnings)
+    return result

@@ -1,0 +1,639 @@
+"""Cards drawn to real PDFs, opened and measured with pypdf and pdfplumber: page sizes, zones,
+fonts, glyph coverage, reproducibility and batch behaviour."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+import segno
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+from reportlab.pdfbase.ttfonts import TTFontFace
+from reportlab.pdfgen.canvas import Canvas
+
+from mailer.config import Config, Mail, Templates
+from mailer.errors import RenderError, TemplateError
+from mailer.models import Action, Address, CallRecord, MailStep, Outcome
+from mailer.render.batch import (
+    RenderedCard,
+    RenderFailure,
+    card_filename,
+    render_card_bytes,
+    render_cards,
+    render_sides,
+)
+from mailer.render.card import CardPainter
+from mailer.render.fonts import caveat_path, clean_text, fallback_sans_paths, font_stacks
+from mailer.render.geometry import Rect, card_geometry
+from mailer.render.layout import fit, place
+
+BASE = Config()
+SIZES = [("4x6", "self"), ("4.25x5.5", "self"), ("4x6", "provider"), ("6x9", "provider"),
+         ("6x11", "provider")]  # fmt: skip
+BASE14 = {"Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Times-Roman", "Courier"}
+
+
+def config_for(size: str = "4x6", mode: str = "self", **changes: Any) -> Config:
+    return dataclasses.replace(BASE, mail=Mail(size=size, mode=mode), **changes)
+
+
+def make_step(
+    contact_id: str = "C001",
+    first: str = "Mary",
+    last: str = "Albright",
+    template: str = "offer",
+    **record: Any,
+) -> MailStep:
+    base = CallRecord(
+        file="calls.csv",
+        row=2,
+        contact_id=contact_id,
+        outcome=Outcome.VOICEMAIL,
+        called_at=datetime(2026, 11, 21, 10, 5),
+        first_name=first,
+        last_name=last,
+        phone="(217) 555-0147",
+        address=Address("1422 Maple Ave", "Apt 3", "Springfield", "IL", "62704"),
+    )
+    return MailStep(
+        record=dataclasses.replace(base, **record),
+        action=Action.MAIL,
+        reason="voicemail on the first call",
+        template=template,
+        send_date=date(2026, 11, 23),
+        expected_delivery=date(2026, 11, 27),
+        offer_expires=date(2026, 12, 7),
+        follow_up_call=date(2026, 11, 30),
+    )
+
+
+def pdf_pages(data: bytes) -> list[Any]:
+    pdf = pdfplumber.open(io.BytesIO(data))
+    return list(pdf.pages)
+
+
+def char_box(c: dict[str, Any]) -> Rect:
+    return Rect.from_edges(c["x0"], c["y0"], c["x1"], c["y1"])
+
+
+def object_box(o: dict[str, Any]) -> Rect:
+    return Rect.from_edges(o["x0"], o["y0"], o["x1"], o["y1"])
+
+
+def text_of(page: Any) -> str:
+    return "".join(c["text"] for c in page.chars)
+
+
+def words_of(page: Any, font: str = "") -> str:
+    """The text drawn in `font` (any by default) in drawing order, a line break read as a
+    space and runs of spaces as one."""
+    pieces: list[str] = []
+    previous: float | None = None
+    for c in page.chars:
+        if font not in c["fontname"]:
+            continue
+        if previous is not None and abs(c["y0"] - previous) > 1:
+            pieces.append(" ")
+        pieces.append(c["text"])
+        previous = c["y0"]
+    return " ".join("".join(pieces).split())
+
+
+def drawn_objects(page: Any) -> list[dict[str, Any]]:
+    return [*page.chars, *page.rects, *page.lines, *page.curves, *page.images]
+
+
+@cache
+def cmap_of(font_name: str) -> set[int]:
+    """Characters the embedded font file really has, found by its PostScript name."""
+    for path in [caveat_path(), *fallback_sans_paths(), *fallback_sans_paths(bold=True)]:
+        face = TTFontFace(str(path))
+        if face.name.decode() == font_name:
+            return {code for code, glyph in face.charToGlyph.items() if glyph}
+    raise AssertionError(f"unknown embedded font {font_name}")
+
+
+def assert_real_glyphs(page: Any) -> None:
+    for c in page.chars:
+        name = c["fontname"].split("+", 1)[-1]
+        if name in BASE14:
+            c["text"].encode("cp1252")  # base-14 fonts draw WinAnsi only
+        else:
+            assert "+" in c["fontname"], "TrueType fonts are embedded as subsets"
+            assert ord(c["text"]) in cmap_of(name), f"{c['text']!r} not in {name}"
+
+
+# ---- page sizes, fonts, text ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("size", "mode"), SIZES)
+def test_page_sizes_and_embedded_fonts(size, mode):
+    data = render_card_bytes(make_step(), config_for(size, mode), mode)
+    reader = PdfReader(io.BytesIO(data))
+    geometry = card_geometry(size, mode)
+    assert len(reader.pages) == 2
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == geometry.page_size
+        resources: Any = page["/Resources"]
+        for ref in resources["/Font"].values():
+            font = ref.get_object()
+            base = str(font["/BaseFont"]).lstrip("/")
+            if base in BASE14:
+                continue
+            descriptor = font["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor, f"{base} is not embedded"
+
+
+@pytest.mark.parametrize(("size", "mode"), SIZES)
+def test_every_character_inside_the_safe_area(size, mode):
+    geometry = card_geometry(size, mode)
+    for page in pdf_pages(render_card_bytes(make_step(), config_for(size, mode), mode)):
+        assert page.chars
+        for c in page.chars:
+            assert geometry.safe.contains(char_box(c)), (c["text"], char_box(c))
+
+
+@pytest.mark.parametrize("size", ["4x6", "6x9", "6x11"])
+def test_provider_ink_free_zone_is_blank(size):
+    geometry = card_geometry(size, "provider")
+    zone = geometry.ink_free_zone
+    assert zone is not None
+    back = pdf_pages(render_card_bytes(make_step(), config_for(size, "provider"), "provider"))[1]
+    assert back.chars
+    for obj in drawn_objects(back):
+        assert not zone.intersects(object_box(obj)), obj.get("text", obj.get("object_type"))
+
+
+@pytest.mark.parametrize("size", ["4x6", "4.25x5.5"])
+def test_self_mail_back_usps_zones(size):
+    geometry = card_geometry(size, "self")
+    barcode, ocr, stamp = geometry.barcode_clear_zone, geometry.ocr_read_area, geometry.stamp_box
+    assert barcode
+    assert ocr
+    assert stamp
+    back = pdf_pages(render_card_bytes(make_step(), config_for(size, "self"), "self"))[1]
+    for obj in drawn_objects(back):
+        assert not barcode.intersects(object_box(obj))
+    address = [c for c in back.chars if c["fontname"] == "Helvetica" and c["size"] >= 8]
+    lines: dict[float, str] = {}
+    for c in address:
+        lines[round(c["y0"], 1)] = lines.get(round(c["y0"], 1), "") + c["text"]
+        assert ocr.contains(char_box(c))
+        assert c["size"] >= 8
+        assert not c["text"].islower()
+    assert sorted(lines.items(), reverse=True)[0][1] == "MARY ALBRIGHT"
+    assert "SPRINGFIELD IL 62704" in lines.values()
+    # the stamp box outline and its words sit in the stamp zone
+    outline = [r for r in back.rects if stamp.contains(object_box(r))]
+    assert len(outline) == 1
+    words = "".join(c["text"] for c in back.chars if stamp.contains(char_box(c)))
+    assert words == "PLACESTAMPHERE"
+    # the return address is smaller than the delivery address, upper left
+    returned = [c for c in back.chars if c["size"] < 8 and not stamp.contains(char_box(c))]
+    assert returned
+    assert geometry.return_address_area is not None
+    assert all(geometry.return_address_area.contains(char_box(c)) for c in returned)
+
+
+@pytest.mark.parametrize(("size", "mode"), SIZES)
+def test_message_stays_in_its_area_in_the_handwriting_font(size, mode):
+    geometry = card_geometry(size, mode)
+    back = pdf_pages(render_card_bytes(make_step(), config_for(size, mode), mode))[1]
+    hand = [c for c in back.chars if "Caveat" in c["fontname"]]
+    assert len(hand) > 200
+    for c in hand:
+        assert geometry.message_area.contains(char_box(c))
+    assert geometry.delivery_address_area is None or not any(
+        geometry.delivery_address_area.intersects(char_box(c)) for c in hand
+    )
+
+
+def test_first_name_and_deadline_on_both_sides():
+    front, back = pdf_pages(render_card_bytes(make_step(), config_for(), "self"))
+    front_text, back_text = text_of(front), text_of(back)
+    assert "Hi Mary!" in front_text
+    assert "Dear Mary," in back_text
+    assert "Yours until Monday, December 7 with code NOTE20" in front_text
+    assert "call me by Monday, December 7" in words_of(back, "Caveat")
+    assert "ring on Monday, November 30" in words_of(back, "Caveat")
+
+
+def qr_matrix_from(page: Any, box: Rect, modules: int) -> list[list[int]]:
+    """Rebuild the module grid from the filled rectangles drawn inside the QR plate."""
+    cell = box.w / (modules + 4)
+    grid = [[0] * modules for _ in range(modules)]
+    for r in page.rects:
+        rect = object_box(r)
+        if not box.contains(rect) or rect.w >= box.w * 0.9:
+            continue
+        row = round((box.top - 2 * cell - rect.top) / cell)
+        first = round((rect.x - box.x - 2 * cell) / cell)
+        for col in range(first, first + round(rect.w / cell)):
+            grid[row][col] = 1
+    return grid
+
+
+def test_qr_code_encodes_the_offer_url():
+    config = config_for()
+    painter = CardPainter(config, "self")
+    card = painter.prepare(make_step())
+    assert card.qr_value == config.offer.url
+    assert card.qr_box is not None
+    assert card_geometry("4x6", "self").safe.contains(card.qr_box)
+    front = pdf_pages(render_card_bytes(make_step(), config, "self"))[0]
+    expected = segno.make(config.offer.url, error="m", micro=False).matrix
+    assert qr_matrix_from(front, card.qr_box, len(expected)) == [list(row) for row in expected]
+
+
+@pytest.mark.parametrize("template", ["thank-you", "birthday"])
+def test_warm_cards_have_no_offer_code_or_qr(template):
+    config = config_for()
+    step = make_step(template=template)
+    assert CardPainter(config, "self").prepare(step).qr_value is None
+    front, back = pdf_pages(render_card_bytes(step, config, "self"))
+    everything = text_of(front) + text_of(back)
+    assert "Mary" in text_of(front)
+    assert "Dear Mary," in text_of(back)
+    for word in ("NOTE20", "20%", "December 7", "offer", "example.com"):
+        assert word not in everything
+    assert len(front.rects) <= 2  # the background and the accent rule, no QR modules
+
+
+def test_full_bleed_background_on_provider_cards():
+    front = pdf_pages(render_card_bytes(make_step(), config_for("4x6", "provider"), "provider"))[0]
+    page = Rect(0, 0, 450, 306)
+    assert any(page.contains(object_box(r)) and object_box(r).w >= 449.9 for r in front.rects)
+
+
+# ---- fitting and unicode -------------------------------------------------------------------
+
+
+def test_unicode_names_are_drawn_with_real_glyphs():
+    step = make_step(first="Zoë", last="Łukasiewicz-Nguyễn")
+    for mode in ("self", "provider"):
+        front, back = pdf_pages(render_card_bytes(step, config_for("4x6", mode), mode))
+        assert "Zoë" in text_of(front)
+        assert "Dear Zoë," in text_of(back)
+        for page in (front, back):
+            assert_real_glyphs(page)
+        if mode == "self":
+            assert "ZOË ŁUKASIEWICZ-NGUYỄN" in text_of(back)
+
+
+def test_curly_quotes_and_euro_in_a_note(tmp_path):
+    folder = tmp_path / "note"
+    folder.mkdir()
+    (folder / "card.toml").write_text("sales = false\n", encoding="utf-8")
+    (folder / "front.j2").write_text("{% block headline %}“Ça va?” – €5{% endblock %}")
+    (folder / "message.j2").write_text("{{ contact.notes }}", encoding="utf-8")
+    config = config_for(templates=Templates(dir=str(tmp_path)))
+    step = make_step(template="note", notes="Łódź “quoted” — 10 € ‘ok’\u200b")
+    front, back = pdf_pages(render_card_bytes(step, config, "self"))
+    assert "“Ça va?” – €5" in text_of(front)
+    assert "Łódź “quoted” — 10 € ‘ok’" in text_of(back)
+    assert "\u200b" not in text_of(back)
+    for page in (front, back):
+        assert_real_glyphs(page)
+
+
+def test_a_character_no_bundled_font_has_fails_the_card_by_name(tmp_path):
+    # Fonts come only from Python packages (same glyphs on every machine); a symbol none of
+    # them has must stop the card with its name, never print an empty box.
+    step = make_step(template="note", notes="Thanks ★")
+    folder = tmp_path / "note"
+    folder.mkdir()
+    (folder / "card.toml").write_text("sales = false\n", encoding="utf-8")
+    (folder / "front.j2").write_text("{% block headline %}Hello{% endblock %}")
+    (folder / "message.j2").write_text("{{ contact.notes }}", encoding="utf-8")
+    config = config_for(templates=Templates(dir=str(tmp_path)))
+    with pytest.raises(RenderError, match="U\\+2605"):
+        render_card_bytes(step, config, "self")
+
+
+def long_note_config(tmp_path: Path) -> Config:
+    folder = tmp_path / "note"
+    folder.mkdir(exist_ok=True)
+    (folder / "card.toml").write_text("", encoding="utf-8")
+    (folder / "front.j2").write_text(
+        "{% block greeting %}Hi {{ contact.name }}!{% endblock %}", encoding="utf-8"
+    )
+    (folder / "message.j2").write_text(
+        "{{ contact.first_name | greeting }},\n\n{{ contact.notes }}", encoding="utf-8"
+    )
+    return config_for(templates=Templates(dir=str(tmp_path)))
+
+
+def sentence(n: int) -> str:
+    words = [
+        "thanks",
+        "again",
+        "for",
+        "the",
+        "lovely",
+        "chat",
+        "about",
+        "candles",
+        "and",
+        "the",
+        "garden",
+        "this",
+        "spring",
+    ]
+    text = " ".join(words[i % len(words)] for i in range(n))
+    return text[: n * 6]
+
+
+@pytest.mark.parametrize("mode", ["self", "provider"])
+def test_sixty_character_name_fits_or_fails_clearly(mode):
+    first, last = "Maximiliana", "Evangelina Bartholomew-Fitzgerald Worthington-Sm"
+    assert len(f"{first} {last}") == 60
+    step = make_step(first=first, last=last)
+    config = config_for("4x6", mode)
+    error: RenderError | None = None
+    try:
+        data = render_card_bytes(step, config, mode)
+    except RenderError as exc:
+        error = exc
+    if error is not None:
+        assert "contact C001" in str(error)
+        assert "template 'offer'" in str(error)
+        assert error.hint
+        return
+    geometry = card_geometry("4x6", mode)
+    front, back = pdf_pages(data)
+    assert "Maximiliana" in words_of(front)
+    for page in (front, back):
+        for c in page.chars:
+            assert geometry.safe.contains(char_box(c))
+    for obj in drawn_objects(back):
+        assert not any(z.intersects(object_box(obj)) for z in geometry.keep_out)
+
+
+def test_sixty_character_name_on_provider_cards_fits():
+    step = make_step(first="Maximiliana", last="Evangelina Bartholomew-Fitzgerald Worthington")
+    front, _ = pdf_pages(render_card_bytes(step, config_for("4x6", "provider"), "provider"))
+    assert "Hi Maximiliana!" in text_of(front)
+
+
+def test_six_hundred_character_note_fits(tmp_path):
+    note = sentence(120)[:600]
+    assert len(note) == 600
+    step = make_step(template="note", notes=note)
+    config = long_note_config(tmp_path)
+    geometry = card_geometry("4x6", "self")
+    back = pdf_pages(render_card_bytes(step, config, "self"))[1]
+    hand = [c for c in back.chars if "Caveat" in c["fontname"]]
+    drawn = "".join(c["text"] for c in hand).replace(" ", "")
+    assert drawn.endswith(note.replace(" ", "")[-40:])
+    assert min(c["size"] for c in hand) >= 10  # the built-in floor
+    for c in hand:
+        assert geometry.message_area.contains(char_box(c))
+
+
+def test_note_too_long_fails_with_a_clear_error(tmp_path):
+    step = make_step(contact_id="C777", template="note", notes=sentence(400))
+    with pytest.raises(RenderError) as err:
+        render_card_bytes(step, long_note_config(tmp_path), "self")
+    assert "contact C777" in str(err.value)
+    assert "template 'note'" in str(err.value)
+    assert "message does not fit" in str(err.value)
+    assert "floor size of 10 pt" in str(err.value)
+    assert err.value.hint
+
+
+def test_unbreakable_word_fails_instead_of_clipping(tmp_path):
+    step = make_step(template="note", notes="x" * 120)
+    with pytest.raises(RenderError, match="message does not fit"):
+        render_card_bytes(step, long_note_config(tmp_path), "provider")
+
+
+words = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzÉéŁłễ’“”€ ", min_size=1, max_size=14),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(words, st.sampled_from(["hand", "sans", "sans-bold"]))
+def test_fitted_text_never_leaves_its_box(parts, role):
+    text = clean_text("\n".join(" ".join(parts[i : i + 5]) for i in range(0, len(parts), 5)))
+    box = Rect(20, 30, 170, 150)
+    stack = font_stacks(None)[role]
+    wrapped = fit(text, stack, 16, 8, box, 1.1)
+    if wrapped is None:
+        return
+    for line in place(wrapped, stack, box, box.top, (0, 0, 0)):
+        assert line.x >= box.x - 0.01
+        assert line.x + line.width <= box.right + 0.01
+        assert line.y + wrapped.ascent * line.size <= box.top + 0.01
+        assert line.y + wrapped.descent * line.size >= box.y - 0.01
+
+
+# ---- drawing at an origin (print sheets) ---------------------------------------------------
+
+
+def test_draw_at_an_origin_on_a_sheet():
+    config = config_for("4.25x5.5", "self")
+    painter = CardPainter(config, "self")
+    card = painter.prepare(make_step())
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(612, 792), invariant=1)
+    slots = [(0, 396), (306, 396)]
+    for x, y in slots:
+        painter.draw_front(canvas, card, x, y)
+    canvas.showPage()
+    painter.draw_back(canvas, make_step(), 306, 0)
+    canvas.showPage()
+    canvas.save()
+    front, back = pdf_pages(buffer.getvalue())
+    greeting = [c for c in front.chars if c["text"] == "H"]
+    assert (
+        sorted(round(c["x0"]) for c in greeting)[1] - sorted(round(c["x0"]) for c in greeting)[0]
+        == 306
+    )
+    slot = Rect(306, 0, 396, 306)
+    assert back.chars
+    assert all(slot.contains(char_box(c)) for c in back.chars)
+
+
+# ---- batches -------------------------------------------------------------------------------
+
+
+def batch_steps() -> list[MailStep]:
+    steps = [
+        make_step("C001"),
+        make_step("C002", "Zoë", "Nguyễn", template="thank-you"),
+        make_step("C003", "Piotr", "Łukasiewicz", template="birthday"),
+        make_step("C 004/x", "Ann", "Lee"),
+        make_step("C005", "", "Okafor"),
+        make_step("C006", "Sam", "Ray"),
+    ]
+    skipped = dataclasses.replace(make_step("C007"), action=Action.SKIP, template=None)
+    return [*steps, skipped]
+
+
+def test_render_cards_writes_one_pdf_per_mail_step(tmp_path):
+    seen: list[RenderedCard | RenderFailure] = []
+    result = render_cards(
+        batch_steps(),
+        config_for(),
+        mode="self",
+        out_dir=tmp_path / "cards",
+        on_progress=seen.append,
+    )
+    assert not result.failures
+    assert [c.contact_id for c in result.cards] == [
+        "C001",
+        "C002",
+        "C003",
+        "C 004/x",
+        "C005",
+        "C006",
+    ]
+    assert seen == result.cards
+    names = sorted(p.name for p in (tmp_path / "cards").iterdir())
+    assert "C001-offer.pdf" in names
+    assert "C002-thank-you.pdf" in names
+    assert len(names) == 6
+    assert not any(n.endswith(".part") for n in names)
+    for card in result.cards:
+        data = card.path.read_bytes()
+        assert card.bytes == len(data)
+        assert card.pages == len(PdfReader(io.BytesIO(data)).pages) == 2
+        assert (card.size, card.mode) == ("4x6", "self")
+        assert card.step_key.startswith(card.contact_id)
+    assert result.warnings == []
+
+
+def test_card_filenames_are_safe_and_distinct():
+    assert card_filename("C001", "offer") == "C001-offer.pdf"
+    odd = card_filename("C 004/x", "offer")
+    assert "/" not in odd
+    assert " " not in odd
+    assert odd != card_filename("C_004_x", "offer")
+    assert card_filename("../../etc", "offer").startswith("etc-")
+
+
+def test_same_input_gives_identical_bytes(tmp_path):
+    config = config_for()
+    first = render_cards(batch_steps(), config, mode="self", out_dir=tmp_path / "a")
+    second = render_cards(batch_steps(), config, mode="self", out_dir=tmp_path / "b")
+    assert [c.sha256 for c in first.cards] == [c.sha256 for c in second.cards]
+    for a, b in zip(first.cards, second.cards, strict=True):
+        assert a.path.read_bytes() == b.path.read_bytes()
+    step = make_step()
+    assert render_card_bytes(step, config, "self") == render_card_bytes(step, Config(), "self")
+
+
+def test_parallel_jobs_give_the_same_files(tmp_path):
+    config = config_for("4x6", "provider")
+    steps = batch_steps()
+    one = render_cards(steps, config, mode="provider", out_dir=tmp_path / "one", jobs=1)
+    two = render_cards(steps, config, mode="provider", out_dir=tmp_path / "two", jobs=2)
+    assert [(c.contact_id, c.path.name, c.sha256) for c in one.cards] == [
+        (c.contact_id, c.path.name, c.sha256) for c in two.cards
+    ]
+    for a, b in zip(one.cards, two.cards, strict=True):
+        assert a.path.read_bytes() == b.path.read_bytes()
+
+
+def test_failures_are_collected_not_raised(tmp_path):
+    too_long = make_step("C900", template="note", notes=sentence(400))
+    no_address = make_step("C901", address=Address())
+    unknown = make_step("C902", template="missing-template")
+    steps = [make_step("C001"), too_long, no_address, unknown, make_step("C002")]
+    result = render_cards(
+        steps, long_note_config(tmp_path), mode="self", out_dir=tmp_path / "out", jobs=2
+    )
+    assert [c.contact_id for c in result.cards] == ["C001", "C002"]
+    failures = {f.contact_id: f for f in result.failures}
+    assert set(failures) == {"C900", "C901", "C902"}
+    assert "does not fit" in failures["C900"].message
+    assert "no delivery address" in failures["C901"].message
+    assert "not found" in failures["C902"].message
+    assert all(f.hint for f in failures.values())
+
+
+def test_render_sides_for_provider_uploads():
+    front, back = render_sides(make_step(), config_for("6x9", "provider"))
+    for data, word in ((front, "Hi Mary!"), (back, "Dear Mary,")):
+        reader = PdfReader(io.BytesIO(data))
+        assert len(reader.pages) == 1
+        assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == (
+            666,
+            450,
+        )
+        assert word in text_of(pdf_pages(data)[0])
+
+
+def test_quarter_letter_warns_not_machinable(tmp_path):
+    result = render_cards(
+        [make_step()], config_for("4.25x5.5", "self"), mode="self", out_dir=tmp_path
+    )
+    assert len(result.cards) == 1
+    assert any("machinable" in w for w in result.warnings)
+
+
+def test_wrong_size_for_mode_is_refused(tmp_path):
+    with pytest.raises(RenderError, match="not available in self mode"):
+        render_cards([make_step()], config_for("6x9", "provider"), mode="self", out_dir=tmp_path)
+
+
+def test_front_image_low_dpi_warns_and_is_drawn(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "photo"
+    folder.mkdir()
+    Image.new("RGB", (300, 200), (200, 120, 40)).save(folder / "shop.png")
+    (folder / "card.toml").write_text(
+        'sales = false\n[front]\nimage = "shop.png"\nimage_position = "left"\n', encoding="utf-8"
+    )
+    (folder / "front.j2").write_text("{% block headline %}Thank you!{% endblock %}")
+    (folder / "message.j2").write_text("Dear {{ contact.first_name }}, thanks.")
+    config = config_for(templates=Templates(dir=str(tmp_path)))
+    result = render_cards(
+        [make_step(template="photo")], config, mode="self", out_dir=tmp_path / "out"
+    )
+    assert not result.failures
+    assert any("shop.png" in w and "DPI" in w for w in result.warnings)
+    front = pdf_pages(result.cards[0].path.read_bytes())[0]
+    assert len(front.images) == 1
+    panel = CardPainter(config, "self").prepare(make_step(template="photo")).image_box
+    assert panel == Rect(0, 0, 432 * 0.42, 288)
+    for c in front.chars:
+        assert not panel.intersects(char_box(c))
+
+
+def test_template_errors_surface_from_the_painter(tmp_path):
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    (folder / "card.toml").write_text("")
+    (folder / "front.j2").write_text("{% block body %}{{ ''.__class__.__mro__ }}{% endblock %}")
+    (folder / "message.j2").write_text("x")
+    config = config_for(templates=Templates(dir=str(tmp_path)))
+    with pytest.raises(TemplateError, match="contact C001"):
+        render_card_bytes(make_step(template="evil"), config, "self")
+
+
+def test_custom_handwriting_font(tmp_path):
+    import reportlab
+
+    vera = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
+    config = config_for(templates=Templates(font=str(vera)))
+    step = make_step(first="Łucja", template="thank-you")
+    back = pdf_pages(render_card_bytes(step, config, "self"))[1]
+    fonts = {c["fontname"].split("+")[-1] for c in back.chars}
+    assert "BitstreamVeraSans-Roman" in fonts
+    assert_real_glyphs(back)  # Ł is not in Vera: it falls back to Caveat
+    missing = config_for(templates=Templates(font=str(tmp_path / "nope.ttf")))
+    with pytest.raises(RenderError, match="not found"):
+        CardPainter(missing, "self")

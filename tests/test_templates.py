@@ -1,0 +1,339 @@
+"""Card templates: built-ins, variables, filters, the sandbox, error messages and overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from mailer.config import Config, Templates
+from mailer.errors import TemplateError
+from mailer.models import Action, Address, CallRecord, MailStep, Outcome
+from mailer.render.style import load_style
+from mailer.render.templates import (
+    FILES,
+    available_templates,
+    builtin_templates_dir,
+    card_context,
+    find_template,
+    friendly,
+    greeting,
+    load_template,
+    short,
+)
+
+CONFIG = Config()
+
+
+def make_step(template: str = "offer", first: str = "Mary", **record: object) -> MailStep:
+    base = CallRecord(
+        file="calls.csv",
+        row=2,
+        contact_id="C001",
+        outcome=Outcome.VOICEMAIL,
+        called_at=datetime(2026, 11, 21, 10, 5),
+        first_name=first,
+        last_name="Albright",
+        phone="(217) 555-0147",
+        email="mary@example.com",
+        address=Address("1422 Maple Ave", "", "Springfield", "IL", "62704"),
+        extra={"Favorite Scent": "Cedar & Sage"},
+    )
+    return MailStep(
+        record=dataclasses.replace(base, **record),  # type: ignore[arg-type]
+        action=Action.MAIL,
+        reason="voicemail on the first call",
+        template=template,
+        send_date=date(2026, 11, 23),
+        expected_delivery=date(2026, 11, 27),
+        offer_expires=date(2026, 12, 7),
+        follow_up_call=date(2026, 11, 30),
+    )
+
+
+def render(step: MailStep, config: Config = CONFIG):
+    assert step.template is not None
+    template = load_template(step.template, config)
+    context = card_context(step, config, sales=template.style.sales)
+    return template.render(context, step.contact_id)
+
+
+def user_config(root: Path) -> Config:
+    return dataclasses.replace(CONFIG, templates=Templates(dir=str(root)))
+
+
+def write_template(root: Path, name: str, front: str, message: str, toml: str = "") -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "card.toml").write_text(toml or 'description = "test"\n', encoding="utf-8")
+    (folder / "front.j2").write_text(front, encoding="utf-8")
+    (folder / "message.j2").write_text(message, encoding="utf-8")
+    return folder
+
+
+# ---- filters -------------------------------------------------------------------------------
+
+
+def test_date_filters():
+    assert friendly(date(2026, 11, 30)) == "Monday, November 30"
+    assert friendly(datetime(2026, 12, 4, 9, 30)) == "Friday, December 4"
+    assert friendly("2026-12-07") == "Monday, December 7"
+    assert short(date(2026, 11, 30)) == "Mon, Nov 30"
+    with pytest.raises(ValueError, match="not a date"):
+        friendly(None)
+
+
+def test_greeting_filter():
+    assert greeting("Mary") == "Dear Mary"
+    assert greeting("  ") == "Hello there"
+    assert greeting("", "Hi", "Hi there") == "Hi there"
+    assert greeting("Zoë", "Hi") == "Hi Zoë"
+
+
+# ---- built-ins -----------------------------------------------------------------------------
+
+
+def test_builtins_are_complete():
+    root = builtin_templates_dir()
+    for name in ("offer", "thank-you", "birthday"):
+        for file in FILES:
+            assert (root / name / file).is_file(), f"{name}/{file}"
+    assert (root / "README.md").is_file()
+    assert set(available_templates(CONFIG)) >= {"offer", "thank-you", "birthday"}
+
+
+def test_offer_text_is_personal_and_time_sensitive():
+    text = render(make_step())
+    assert text.front["greeting"] == "Hi Mary!"
+    assert text.front["headline"] == CONFIG.offer.headline
+    assert "Monday, December 7" in text.front["deadline"]
+    assert CONFIG.offer.code in text.front["deadline"]
+    message = text.message
+    assert message.startswith("Dear Mary,")
+    assert "missed you" in message
+    assert "ring on Monday, November 30" in message
+    assert "call me by Monday, December 7" in message
+    assert CONFIG.offer.tip in message
+    assert CONFIG.sender.phone in message
+    assert "\n\n\n" not in message
+
+
+def test_offer_without_first_name_tip_or_code():
+    config = dataclasses.replace(CONFIG, offer=dataclasses.replace(CONFIG.offer, tip="", code=""))
+    text = render(make_step(first=""), config)
+    assert text.front["greeting"] == "Hello there!"
+    assert text.message.startswith("Hello there,")
+    assert "tip" not in text.message
+    assert "mention" not in text.message
+    assert "code" not in text.front["deadline"]
+    assert "\n\n\n" not in text.message
+
+
+@pytest.mark.parametrize("name", ["thank-you", "birthday"])
+def test_warm_cards_carry_no_sales_message(name):
+    template = load_template(name, CONFIG)
+    assert template.style.sales is False
+    assert template.style.show_qr is False
+    context = card_context(make_step(name), CONFIG, sales=False)
+    assert "offer" not in context
+    assert "offer_expires" not in context["step"]
+    text = render(make_step(name))
+    everything = " ".join([*text.front.values(), text.message])
+    assert "Mary" in text.front["greeting"]
+    assert text.message.startswith("Dear Mary,")
+    offer = CONFIG.offer
+    for word in (offer.code, offer.url, offer.headline, "%", "offer", "December 7", "expires"):
+        assert word not in everything
+
+
+def test_template_cache_returns_the_same_object():
+    assert load_template("offer", CONFIG) is load_template("offer", CONFIG)
+
+
+def test_extra_columns_and_contact_fields(tmp_path):
+    write_template(
+        tmp_path,
+        "scent",
+        "{% block headline %}{{ contact.favorite_scent }} / "
+        "{{ contact['Favorite Scent'] }}{% endblock %}",
+        "{{ contact.name }} {{ contact.city }} {{ sender.return_address.city }} "
+        "{{ step.send_date | short }}",
+    )
+    text = render(make_step("scent"), user_config(tmp_path))
+    assert text.front == {"headline": "Cedar & Sage / Cedar & Sage"}  # no HTML escaping
+    assert text.message == "Mary Albright Springfield Springfield Mon, Nov 23"
+
+
+# ---- user templates ------------------------------------------------------------------------
+
+
+def test_user_folder_overrides_a_builtin_and_adds_new(tmp_path):
+    write_template(
+        tmp_path,
+        "offer",
+        "{% block headline %}My own offer for {{ contact.first_name }}{% endblock %}",
+        "Custom note for {{ contact.first_name }}.",
+    )
+    write_template(tmp_path, "new-listing", "{% block body %}Just listed{% endblock %}", "Hi")
+    config = user_config(tmp_path)
+    assert find_template("offer", config) == tmp_path / "offer"
+    assert find_template("birthday", config) == builtin_templates_dir() / "birthday"
+    assert set(available_templates(config)) >= {"offer", "new-listing", "thank-you"}
+    text = render(make_step("offer"), config)
+    assert text.front == {"headline": "My own offer for Mary"}
+    assert text.message == "Custom note for Mary."
+    assert render(make_step()).front["greeting"] == "Hi Mary!"  # built-in untouched
+
+
+def test_unknown_template_lists_the_available_ones():
+    with pytest.raises(TemplateError, match="'nope' not found") as err:
+        find_template("nope", CONFIG)
+    assert "offer" in err.value.hint
+
+
+def test_template_name_cannot_escape_the_folder():
+    with pytest.raises(TemplateError, match="not valid"):
+        find_template("../offer", CONFIG)
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+
+def test_sandbox_refuses_python_internals(tmp_path):
+    write_template(
+        tmp_path,
+        "evil",
+        "{% block body %}fine{% endblock %}",
+        "Hello\n{{ ''.__class__.__mro__ }}\n",
+    )
+    with pytest.raises(TemplateError) as err:
+        render(make_step("evil"), user_config(tmp_path))
+    message = str(err.value)
+    assert "template 'evil'" in message
+    assert "message.j2, line 2" in message
+    assert "contact C001" in message
+    assert "not allowed" in message
+
+
+def test_sandbox_refuses_calling_unsafe_methods(tmp_path):
+    write_template(
+        tmp_path,
+        "evil2",
+        "{% block body %}{{ contact.__init__.__globals__ }}{% endblock %}",
+        "x",
+    )
+    with pytest.raises(TemplateError, match=r"front\.j2, line 1\) for contact C001"):
+        render(make_step("evil2"), user_config(tmp_path))
+
+
+def test_undefined_variable_names_template_file_line_and_contact(tmp_path):
+    write_template(
+        tmp_path,
+        "typo",
+        "{% block greeting %}Hi{% endblock %}\n\n{% block body %}\n{{ contact.frist_name }}"
+        "{% endblock %}",
+        "ok",
+    )
+    with pytest.raises(TemplateError) as err:
+        render(make_step("typo", contact_id="C042"), user_config(tmp_path))
+    message = str(err.value)
+    assert "template 'typo'" in message
+    assert "front.j2, line 4" in message
+    assert "contact C042" in message
+    assert "contact has no field 'frist_name'" in message
+    assert "first_name" in message  # the fields it does have
+    assert "variables" in err.value.hint
+
+
+def test_offer_is_undefined_on_a_non_sales_card(tmp_path):
+    write_template(
+        tmp_path,
+        "sneaky",
+        "{% block body %}hi{% endblock %}",
+        "Use code {{ offer.code }}",
+        toml="sales = false\n",
+    )
+    with pytest.raises(TemplateError, match="'offer' is undefined"):
+        render(make_step("sneaky"), user_config(tmp_path))
+
+
+def test_syntax_error_names_the_line(tmp_path):
+    write_template(tmp_path, "broken", "{% block body %}ok{% endblock %}", "one\ntwo {{ oops\n")
+    with pytest.raises(TemplateError) as err:
+        render(make_step("broken"), user_config(tmp_path))
+    assert "syntax error" in str(err.value)
+    assert "message.j2, line 2" in str(err.value)
+    assert "contact C001" in str(err.value)
+
+
+def test_filter_failure_is_a_template_error(tmp_path):
+    write_template(tmp_path, "nodate", "{% block body %}{{ contact.birthday | friendly }}"
+                   "{% endblock %}", "x")  # fmt: skip
+    with pytest.raises(TemplateError, match="not a date"):
+        render(make_step("nodate"), user_config(tmp_path))
+
+
+def test_unknown_front_block_is_refused(tmp_path):
+    write_template(tmp_path, "blocky", "{% block footer %}x{% endblock %}", "x")
+    with pytest.raises(TemplateError, match="unknown block 'footer'"):
+        render(make_step("blocky"), user_config(tmp_path))
+
+
+def test_missing_file_is_named(tmp_path):
+    folder = write_template(tmp_path, "partial", "{% block body %}x{% endblock %}", "x")
+    (folder / "message.j2").unlink()
+    with pytest.raises(TemplateError, match=r"message\.j2 is missing"):
+        render(make_step("partial"), user_config(tmp_path))
+
+
+# ---- card.toml -----------------------------------------------------------------------------
+
+
+def test_style_reads_colours_blocks_and_defaults(tmp_path):
+    path = tmp_path / "card.toml"
+    path.write_text(
+        'sales = false\n[colors]\nink = "#abc"\n[blocks.message]\nsize = 18\nfloor = 9\n'
+        'color = "#102030"\n',
+        encoding="utf-8",
+    )
+    style = load_style(path)
+    assert style.sales is False
+    assert style.color("ink") == pytest.approx((0xAA / 255, 0xBB / 255, 0xCC / 255))
+    assert style.blocks["message"].size == 18
+    assert style.blocks["message"].floor == 9
+    assert style.color(style.blocks["message"].color) == pytest.approx(
+        (16 / 255, 32 / 255, 48 / 255)
+    )
+    assert style.blocks["headline"].font == "sans-bold"  # default kept
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[colors]\nink = "blue"\n', "colors.ink"),
+        ("colour = 1\n", "colour"),
+        ("[blocks.message]\nsize = 10\nfloor = 12\n", "blocks.message.floor"),
+        ('[blocks.message]\nfont = "comic"\n', "blocks.message.font"),
+        ("[blocks.footer]\nsize = 10\n", "blocks.footer"),
+        ('[front]\nimage = "missing.png"\n', "front.image"),
+        ('[front]\nimage_position = "top"\n', "front.image_position"),
+        ('sales = "yes"\n', "sales"),
+    ],
+)
+def test_style_errors_name_the_file_and_key(tmp_path, toml, key):
+    path = tmp_path / "card.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(TemplateError) as err:
+        load_style(path)
+    assert str(path) in str(err.value)
+    assert f"'{key}'" in str(err.value)
+    assert err.value.hint
+
+
+def test_style_invalid_toml(tmp_path):
+    path = tmp_path / "card.toml"
+    path.write_text("sales = \n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="not valid TOML"):
+        load_style(path)
