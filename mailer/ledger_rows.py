@@ -40,7 +40,8 @@ _S = PieceStatus
 # provider can't be rendered again or submitted a second time by mistake.
 MOVES_FROM: dict[PieceStatus, frozenset[PieceStatus]] = {
     _S.RENDERED: frozenset({_S.PLANNED, _S.RENDERED, _S.FAILED}),
-    _S.PRINTED: frozenset({_S.RENDERED, _S.PRINTED}),
+    # Sheets draw cards straight into their slots: a planned card can be printed directly.
+    _S.PRINTED: frozenset({_S.PLANNED, _S.RENDERED, _S.PRINTED}),
     # Provider cards may be drawn in memory just before the request: planned is enough.
     _S.SUBMITTING: frozenset({_S.PLANNED, _S.RENDERED, _S.SUBMITTING, _S.FAILED}),
     _S.SUBMITTED: frozenset({_S.SUBMITTING, _S.SUBMITTED}),

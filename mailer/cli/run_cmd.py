@@ -1,12 +1,14 @@
-"""`mailer run`: the main job in one go, offline, into one folder."""
+"""`mailer run`: the main job in one go, into one folder."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mailer.cli.card_cmds import JobsOption, do_print, draw_with_progress, printable_steps
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
@@ -31,6 +33,10 @@ from mailer.cli.planning_cmds import (
     summary_line,
 )
 
+if TYPE_CHECKING:
+    from mailer.config import Config
+    from mailer.ledger import Ledger
+
 
 @handles_errors
 def run(
@@ -44,46 +50,117 @@ def run(
             show_default=False,
         ),
     ] = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="Also submit the cards to the print-and-mail service ([mail] mode = "
+            '"provider"). A live key also needs --yes.',
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm a live key.")] = False,
+    jobs: JobsOption = 1,
     delimiter: DelimiterOption = None,
     date_order: DateOrderOption = "mdy",
     today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
-    """The main job: plan the calling session's follow-up, and write the plan, the rejected
-    rows, and the follow-up calls into one folder.
+    """The main job after a calling session: plan who gets a card and when to call back,
+    draw the cards, lay the self-mail ones out on print sheets (or, with --send, submit
+    them to the provider), and write the follow-up calls for your calendar.
 
-    Safe to run again: the ledger remembers the calls, so nothing is planned, drawn or
-    charged twice.
+    Writes plan.json, rejects.csv, cards/, manifest.csv, print.pdf, followups.csv and
+    followups.ics. Safe to run again: the ledger remembers the calls, so nothing is planned,
+    printed or charged twice.
     """
     from mailer.followups import follow_ups, write_csv, write_ics
+    from mailer.models import Action
     from mailer.planning import make_plan
     from mailer.reports import write_plan_json, write_rejects
 
     day = resolve_today(today)
     settings = load_config(config)
     folder = out_dir or Path("output") / day.isoformat()
+    mode = settings.mail.mode
+    if send and mode != "provider":
+        raise typer.BadParameter(
+            'needs [mail] mode = "provider" in the config (self-mail cards are printed)',
+            param_hint="--send",
+        )
+    partial = False
     with open_ledger(db) as ledger:
-        result = make_plan(
+        plan = make_plan(
             calls,
             settings,
             ledger,
             day,
             delimiter=delimiter_value(delimiter),
             date_order=date_order_value(date_order),
-        )
-    plan = result.plan
-    show_notices(plan.notices)
-    plan_table(plan)
-    folder.mkdir(parents=True, exist_ok=True)
-    write_plan_json(plan, folder / "plan.json")
-    write_rejects(plan, folder / "rejects.csv")
+        ).plan
+        show_notices(plan.notices)
+        plan_table(plan)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_plan_json(plan, folder / "plan.json")
+        write_rejects(plan, folder / "rejects.csv")
+        mail = [s for s in plan.steps if s.action is Action.MAIL]
+        batch = draw_with_progress(ledger, settings, mail, mode=mode, folder=folder, jobs=jobs)
+        partial |= bool(batch.result.failures)
+        written = ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
+        if mode == "self":
+            ours = {s.step_key for s in mail}
+            todo = [s for s in printable_steps(ledger, day, False)[0] if s.step_key in ours]
+            if todo:
+                report = do_print(
+                    ledger,
+                    settings,
+                    todo,
+                    stock_name=None,
+                    duplex=None,
+                    sort=None,
+                    out=folder / "print.pdf",
+                    today=day,
+                )
+                partial |= bool(report.failures)
+                written.append("print.pdf")
+        elif send:
+            partial |= _send(ledger, settings, [s.step_key for s in mail], day, yes)
     calls_to_make = follow_ups(plan.steps, settings)
     write_csv(calls_to_make, folder / "followups.csv")
     write_ics(calls_to_make, folder / "followups.ics", day)
+    written += ["followups.csv", "followups.ics"]
     err.print(summary_line(plan))
-    err.print(f"wrote plan.json, rejects.csv, followups.csv, followups.ics into {folder}/")
+    err.print(f"wrote {', '.join(written)} into {folder}/")
     if plan.rejections:
         hint(f"fix the rows in {folder / 'rejects.csv'} and run that file; nothing repeats")
+    if plan.rejections or partial:
         raise typer.Exit(ExitCode.PARTIAL)
-    next_step(f"import {folder / 'followups.ics'} into your calendar for the second calls")
+    if mode == "self":
+        next_step(
+            f"print {folder / 'print.pdf'}, stamp and mail the cards, then import "
+            f"{folder / 'followups.ics'} into your calendar for the second calls"
+        )
+    else:
+        next_step(f"import {folder / 'followups.ics'} into your calendar for the second calls")
+
+
+def _send(ledger: Ledger, settings: Config, step_keys: list[str], day: date, yes: bool) -> bool:
+    """Submit this plan's cards; True when some were refused."""
+    from mailer.cli.send_cmds import _provider, confirm_live, finish_send, submit_batch
+    from mailer.submission import claim, estimated_cost, sendable_steps
+
+    steps = sendable_steps(ledger, step_keys=step_keys)
+    if not steps:
+        return False
+    provider = _provider(settings, None, None)
+    confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
+    report = submit_batch(
+        ledger, settings, provider, claim(ledger, steps, settings), day, jobs=4, verify=False
+    )
+    try:
+        finish_send(report)
+    except typer.Exit as exit_:
+        if exit_.exit_code == ExitCode.PARTIAL:
+            return True
+        raise
+    return False

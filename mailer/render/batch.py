@@ -117,9 +117,9 @@ def render_card_bytes(step: MailStep, config: Config, mode: str) -> bytes:
     return card_pdf(painter, painter.prepare(step))
 
 
-def render_sides(step: MailStep, config: Config) -> tuple[bytes, bytes]:
+def render_sides(step: MailStep, config: Config, size: str | None = None) -> tuple[bytes, bytes]:
     """Provider artwork: the front and the back as two single-page PDFs in memory."""
-    painter = painter_for(config, "provider")
+    painter = painter_for(config, "provider", size)
     card = painter.prepare(step)
     return card_pdf(painter, card, "front"), card_pdf(painter, card, "back")
 

@@ -1,0 +1,415 @@
+"""`mailer render`, `mailer print`, `mailer preview`: the cards themselves."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mailer.cli.common import (
+    ConfigOption,
+    DbOption,
+    ExitCode,
+    TodayOption,
+    err,
+    handles_errors,
+    hint,
+    load_config,
+    next_step,
+    open_ledger,
+    resolve_today,
+    warn,
+)
+from mailer.errors import MailerError, UsageError
+
+if TYPE_CHECKING:
+    from mailer.cards import CardBatch
+    from mailer.config import Config
+    from mailer.ledger import Ledger
+    from mailer.models import MailStep
+    from mailer.printing import PrintReport
+
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        help="Output folder. Default: output/<today>/.",
+        file_okay=False,
+        show_default=False,
+    ),
+]
+JobsOption = Annotated[
+    int, typer.Option("--jobs", "-j", min=1, max=64, help="Worker processes for drawing.")
+]
+ModeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mode",
+        help="self (you print and stamp) or provider (Lob or PostGrid print and mail). "
+        "Default: [mail] mode in the config.",
+        show_default=False,
+    ),
+]
+
+
+def output_folder(out: Path | None, day: date) -> Path:
+    return out or Path("output") / day.isoformat()
+
+
+def card_mode(config: Config, mode: str | None) -> str:
+    chosen = mode or config.mail.mode
+    if chosen not in ("self", "provider"):
+        raise UsageError(f"--mode {chosen!r} is not supported", hint="use self or provider")
+    return chosen
+
+
+def draw_with_progress(
+    ledger: Ledger,
+    config: Config,
+    steps: list[MailStep],
+    *,
+    mode: str,
+    folder: Path,
+    jobs: int,
+) -> CardBatch:
+    """Draw cards with a progress bar, and report what could not be drawn."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from mailer.cards import draw_cards
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("drawing cards", total=len(steps))
+        batch = draw_cards(
+            ledger,
+            config,
+            steps,
+            mode=mode,
+            out_dir=folder,
+            jobs=jobs,
+            on_progress=lambda _: progress.advance(task),
+        )
+    for warning in batch.result.warnings:
+        warn(warning)
+    for failure in batch.result.failures:
+        err.print(f"[red]card not drawn:[/red] {failure.contact_id}: {failure.message}")
+        if failure.hint:
+            hint(failure.hint)
+    return batch
+
+
+@handles_errors
+def render(
+    mode: ModeOption = None,
+    jobs: JobsOption = 1,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Draw at most N cards.")
+    ] = None,
+    out_dir: OutOption = None,
+    today: TodayOption = None,
+    config: ConfigOption = None,
+    db: DbOption = Path("mailer.db"),
+) -> None:
+    """Draw the planned cards that are not drawn yet: one PDF per card (page 1 front, page 2
+    back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice."""
+    day = resolve_today(today)
+    settings = load_config(config)
+    chosen = card_mode(settings, mode)
+    folder = output_folder(out_dir, day)
+    with open_ledger(db) as ledger:
+        steps = ledger.pending_mail_steps()[:limit]
+        if not steps:
+            err.print("no cards to draw: every planned card is drawn")
+            next_step("`mailer plan CALLS.csv` after a calling session plans new ones")
+            return
+        batch = draw_with_progress(ledger, settings, steps, mode=chosen, folder=folder, jobs=jobs)
+    drawn = len(batch.result.cards)
+    err.print(f"drew {drawn} cards into {folder / 'cards'}/ (list: {folder / 'manifest.csv'})")
+    if batch.result.failures:
+        raise typer.Exit(ExitCode.PARTIAL)
+    if chosen == "self":
+        next_step("`mailer print` lays them out on sheets for your printer")
+    else:
+        next_step("`mailer send` shows what would go to the provider")
+
+
+def parse_offset(value: str | None, option: str) -> tuple[float, float]:
+    """'X,Y' in inches (or with mm or pt after the numbers) -> points."""
+    if not value:
+        return (0.0, 0.0)
+    text = value.strip().lower()
+    unit = 72.0
+    for suffix, factor in (("mm", 72 / 25.4), ("pt", 1.0), ("in", 72.0)):
+        if text.endswith(suffix):
+            text, unit = text[: -len(suffix)], factor
+            break
+    try:
+        x, y = (float(part) for part in text.split(","))
+    except ValueError:
+        raise UsageError(
+            f"{option} {value!r} is not an offset",
+            hint=f"write X,Y in inches (right and up), e.g. {option} 0.04,-0.02 or 1,-0.5mm",
+        ) from None
+    return (x * unit, y * unit)
+
+
+def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[MailStep], int]:
+    """Mail steps whose card can go on sheets now, and how many were too late to print."""
+    from mailer.ledger import PieceStatus
+    from mailer.models import Action
+
+    printable = {PieceStatus.PLANNED, PieceStatus.RENDERED}
+    pieces = {p.step_key: p for p in ledger.pieces()}
+    last_print = max((p.printed_at for p in pieces.values() if p.printed_at), default=None)
+    chosen, stale = [], 0
+    for step in ledger.steps(Action.MAIL):
+        piece = pieces.get(step.step_key)
+        again = reprint and piece is not None and piece.printed_at == last_print
+        if piece is not None and piece.status not in printable and not again:
+            continue
+        if ledger.is_suppressed(step.contact_id):
+            continue
+        # A card whose offer (or moment) has passed says the wrong thing: plan them again.
+        until = step.offer_expires or (step.send_date or today) + timedelta(days=14)
+        if until <= today:
+            stale += 1
+            continue
+        chosen.append(step)
+    return chosen, stale
+
+
+def print_summary(report: PrintReport, stock_name: str, out: Path, config: Config) -> None:
+    stamps = config.print.stamps
+    err.print(
+        f"{report.cards} cards on {report.sheets} sheets of {stock_name} "
+        f"({report.pages} pages): {out}"
+    )
+    parts = [f"{report.domestic} x ${stamps.domestic:.2f}"]
+    if report.international:
+        parts.append(f"{report.international} international x ${stamps.international:.2f}")
+    err.print(
+        f"stamps: {' + '.join(parts)} = ${report.postage:.2f} "
+        f"(prices of {stamps.since.isoformat()}; check them in \\[print.stamps])"
+    )
+    err.print(report.instructions)
+
+
+def do_print(
+    ledger: Ledger,
+    config: Config,
+    steps: list[MailStep],
+    *,
+    stock_name: str | None,
+    duplex: str | None,
+    sort: str | None,
+    out: Path,
+    today: date,
+    offsets: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0)),
+) -> PrintReport:
+    """Lay the cards out on sheets, record them as printed, and say what it takes."""
+    from mailer.printing import print_sheets, stock_for
+
+    stock = stock_for(config, stock_name)
+    for step in steps:
+        ledger.ensure_piece(step, "self", stock.card)
+    report = print_sheets(
+        steps,
+        config,
+        stock,
+        out,
+        duplex=duplex or config.print.duplex,
+        sort=sort or config.print.sort,
+        offset_front=offsets[0],
+        offset_back=offsets[1],
+    )
+    for warning in report.warnings:
+        warn(warning)
+    for failure in report.failures:
+        err.print(f"[red]card left off:[/red] {failure.contact_id}: {failure.message}")
+        if failure.hint:
+            hint(failure.hint)
+    if report.cards:
+        printed = [ledger.piece_for_step(key) for key in report.printed]
+        ledger.mark_printed([p.id for p in printed if p is not None], today)
+        print_summary(report, stock.name, out, config)
+    return report
+
+
+@handles_errors
+def print_(
+    stock: Annotated[
+        str | None,
+        typer.Option(
+            "--stock",
+            help="avery-5389 (2 x 4x6 per letter sheet), avery-8387 (4 quarter-letter), "
+            "letter-2up, letter-4up, a4-2up, a4-2up-quarter, or one from [[print.stocks]].",
+            show_default=False,
+        ),
+    ] = None,
+    duplex: Annotated[
+        str | None,
+        typer.Option(
+            "--duplex",
+            help="long-edge, short-edge (the printer's two-sided setting) or none (all "
+            "fronts, then all backs, fed by hand).",
+            show_default=False,
+        ),
+    ] = None,
+    offset_front: Annotated[
+        str | None,
+        typer.Option(
+            "--offset-front",
+            help="Nudge fronts X,Y inches (right, up) for printer drift.",
+            metavar="X,Y",
+            show_default=False,
+        ),
+    ] = None,
+    offset_back: Annotated[
+        str | None,
+        typer.Option(
+            "--offset-back", help="Nudge backs X,Y inches.", metavar="X,Y", show_default=False
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None, typer.Option("--sort", help="zip, name or input.", show_default=False)
+    ] = None,
+    reprint: Annotated[
+        bool, typer.Option("--reprint", help="Print the last printed batch again too.")
+    ] = False,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate",
+            help="Write a calibration page (card outlines, a 1-inch ruler) to print on plain "
+            "paper and hold against the stock.",
+        ),
+    ] = False,
+    out_dir: OutOption = None,
+    today: TodayOption = None,
+    config: ConfigOption = None,
+    db: DbOption = Path("mailer.db"),
+) -> None:
+    """Lay the self-mail cards not printed yet on printable sheets: DIR/print.pdf.
+
+    Each card is drawn straight into its place on the sheet, its back exactly behind its
+    front for the chosen duplex setting. Ends with the number of stamps and their cost.
+    """
+    from mailer.printing import stock_for
+
+    day = resolve_today(today)
+    settings = load_config(config)
+    folder = output_folder(out_dir, day)
+    offsets = (
+        parse_offset(offset_front, "--offset-front"),
+        parse_offset(offset_back, "--offset-back"),
+    )
+    if calibrate:
+        from mailer.sheets.calibration import write_calibration
+
+        chosen_stock = stock_for(settings, stock)
+        target = folder / f"calibration-{chosen_stock.name}.pdf"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_calibration(chosen_stock, target, duplex=duplex or settings.print.duplex)
+        err.print(f"wrote {target}")
+        next_step(
+            "print it at 100% on plain paper, hold it against a sheet of the stock, and "
+            "correct any drift with --offset-front/--offset-back"
+        )
+        return
+    with open_ledger(db) as ledger:
+        steps, stale = printable_steps(ledger, day, reprint)
+        if stale:
+            warn(f"{stale} planned cards were not printed: their offer has passed; plan again")
+        if not steps:
+            err.print("nothing to print: every planned card is printed or sent")
+            next_step("add --reprint to print the last batch again")
+            return
+        report = do_print(
+            ledger,
+            settings,
+            steps,
+            stock_name=stock,
+            duplex=duplex,
+            sort=sort,
+            out=folder / "print.pdf",
+            today=day,
+            offsets=offsets,
+        )
+    if report.failures:
+        raise typer.Exit(ExitCode.PARTIAL)
+    next_step("stamp and mail them today; `mailer followups` lists the calls to make after")
+
+
+@handles_errors
+def preview(
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="The contact's card. Default: the first.")
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help="Show this template instead of the planned one."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="A .png or .pdf file. Default: output/preview.png.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    guides: Annotated[
+        bool,
+        typer.Option("--guides", help="Overlay trim, bleed, safe area and the postal zones."),
+    ] = False,
+    proof: Annotated[
+        int | None,
+        typer.Option(
+            "--proof", min=1, help="A contact sheet of the first N cards.", show_default=False
+        ),
+    ] = None,
+    no_open: Annotated[
+        bool, typer.Option("--no-open", help="Don't open the picture when done.")
+    ] = False,
+    mode: ModeOption = None,
+    config: ConfigOption = None,
+    db: DbOption = Path("mailer.db"),
+) -> None:
+    """Show a card, front and back side by side, before printing or sending anything."""
+    import dataclasses
+
+    from mailer.models import Action
+    from mailer.render.preview import open_file, preview_image, proof_sheet
+
+    settings = load_config(config)
+    chosen = card_mode(settings, mode)
+    target = out or Path("output") / "preview.png"
+    with open_ledger(db) as ledger:
+        steps = ledger.steps(Action.MAIL)
+    if contact:
+        steps = [s for s in steps if s.contact_id == contact]
+        if not steps:
+            raise MailerError(
+                f"no planned card for {contact}",
+                hint="`mailer plan --format table` lists the contacts with a card",
+            )
+    if not steps:
+        raise MailerError("no planned cards to preview", hint="run `mailer plan CALLS.csv` first")
+    if template:
+        steps = [dataclasses.replace(s, template=template) for s in steps]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if proof:
+        proof_sheet(steps[:proof], settings, chosen, target, guides=guides)
+    else:
+        preview_image(steps[0], settings, chosen, target, guides=guides)
+    err.print(f"wrote {target}")
+    if not no_open and not open_file(target):
+        hint(f"open {target} to look at it")

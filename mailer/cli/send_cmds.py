@@ -1,0 +1,314 @@
+"""`mailer send`, `mailer status`, `mailer cancel`: cards through a print-and-mail service.
+
+Nothing goes to a paid service without `--submit`; a live key also needs `--yes` or a yes at
+the prompt. The key comes from the environment and is never printed.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from mailer.cli.common import (
+    ConfigOption,
+    DbOption,
+    ExitCode,
+    TodayOption,
+    err,
+    handles_errors,
+    hint,
+    load_config,
+    next_step,
+    open_ledger,
+    out,
+    resolve_today,
+)
+from mailer.errors import MailerError, UsageError
+
+if TYPE_CHECKING:
+    from mailer.config import Config
+    from mailer.ledger import Ledger
+    from mailer.models import MailStep
+    from mailer.providers.base import Provider
+    from mailer.sending import SendReport
+    from mailer.submission import Outgoing
+
+ProviderOption = Annotated[
+    str | None,
+    typer.Option("--provider", help="lob or postgrid. Default: [provider] name in the config."),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="The provider's API address (also LOB_BASE_URL / POSTGRID_BASE_URL).",
+        show_default=False,
+    ),
+]
+DRY_RUN_KEY = "test_dry_run"  # a dry run needs no key; this one never leaves the machine
+
+
+def _provider(
+    config: Config, name: str | None, base_url: str | None, *, dry_run: bool = False
+) -> Provider:
+    import os
+
+    from mailer.providers import ENV_KEYS, make_provider
+
+    chosen = name or config.provider.name
+    if chosen not in ENV_KEYS:
+        raise UsageError(f"--provider {chosen!r} is not supported", hint="use lob or postgrid")
+    key = None
+    if dry_run and not os.environ.get(ENV_KEYS[chosen][0]):
+        key = DRY_RUN_KEY
+    return make_provider(chosen, config=config, api_key=key, base_url=base_url)
+
+
+def confirm_live(provider: Provider, count: int, cost: float, yes: bool) -> None:
+    """A live key prints and mails real cards: ask, or insist on --yes when nobody can be
+    asked."""
+    if not provider.is_live or yes:
+        return
+    if not sys.stdin.isatty():
+        raise MailerError(
+            f"refusing to send {count} cards with a LIVE {provider.name} key without --yes",
+            hint="live keys print, mail and charge; add --yes to confirm, or use a test_ key",
+        )
+    if not typer.confirm(
+        f"Send {count} real cards with your LIVE {provider.name} key (about ${cost:.2f})?",
+        default=False,
+        err=True,
+    ):
+        raise MailerError("nothing sent", hint="use a test_ key to try it out for free")
+
+
+def dry_run_table(steps: list[MailStep], config: Config, provider: Provider) -> None:
+    from rich.table import Table
+
+    from mailer.ledger import idempotency_key
+    from mailer.submission import build_request, estimated_cost, provider_size
+
+    size = provider_size(config)
+    table = Table(title=f"Would send to {provider.name} (dry run)", title_justify="left")
+    for column in ("contact", "name", "card", "size", "city", "send"):
+        table.add_column(column, no_wrap=True)
+    for step in steps:
+        r = step.record
+        when = f"{step.send_date:%a %m/%d}" if step.send_date else "now"
+        place = f"{r.address.city} {r.address.state}".strip()
+        table.add_row(r.contact_id, r.name, step.template or "", size, place, when)
+    out.print(table)
+    cost = estimated_cost(len(steps), config)
+    since = config.provider.prices_since.isoformat()
+    err.print(f"{len(steps)} cards, about ${cost:.2f} at {provider.name}'s prices of {since}")
+    first = steps[0]
+    key = idempotency_key(first.step_key, "provider", size)
+    request = build_request(first, key, size, config, date.today())
+    err.print("\nThe request for the first card, exactly as it would go (key redacted):")
+    out.print(provider.dry_run_request(request), markup=False, highlight=False)
+
+
+@handles_errors
+def send(
+    submit: Annotated[
+        bool, typer.Option("--submit", help="Really send. Without it, a dry run.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Confirm sending with a live key.")
+    ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=16, help="Requests at once.")] = 4,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Send at most N cards.")
+    ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Check US addresses with the provider first; skip bad ones."),
+    ] = False,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Try cards that failed before again.")
+    ] = False,
+    provider_name: ProviderOption = None,
+    base_url: BaseUrlOption = None,
+    today: TodayOption = None,
+    config: ConfigOption = None,
+    db: DbOption = Path("mailer.db"),
+) -> None:
+    """Send the planned cards through a print-and-mail service (Lob or PostGrid).
+
+    A dry run by default: shows what would go, the cost, and the exact first request.
+    Every card has an idempotency key stored before its request, so a run that was cut off
+    can simply be run again: no card is created or charged twice.
+    """
+    from mailer.submission import claim, estimated_cost, sendable_steps
+
+    day = resolve_today(today)
+    settings = load_config(config)
+    with open_ledger(db) as ledger:
+        steps = sendable_steps(ledger, retry_failed=retry_failed, limit=limit)
+        if not steps:
+            err.print("nothing to send: every planned card has gone (or was printed)")
+            next_step("`mailer status --refresh` shows where the sent cards are")
+            return
+        provider = _provider(settings, provider_name, base_url, dry_run=not submit)
+        if not submit:
+            dry_run_table(steps, settings, provider)
+            next_step("this was a dry run: nothing was sent. To send: mailer send --submit")
+            return
+        confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
+        batch = claim(ledger, steps, settings)
+        report = submit_batch(ledger, settings, provider, batch, day, jobs=jobs, verify=verify)
+    finish_send(report)
+
+
+def submit_batch(
+    ledger: Ledger,
+    config: Config,
+    provider: Provider,
+    batch: list[Outgoing],
+    today: date,
+    *,
+    jobs: int,
+    verify: bool,
+) -> SendReport:
+    """Send with a progress bar; returns the loop's report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from mailer.sending import send_batch
+    from mailer.submission import LedgerJournal, send_items, verified
+
+    if verify:
+        batch = verified(ledger, provider, batch)
+    items = send_items(batch, config, today)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"sending to {provider.name}", total=len(items))
+        return send_batch(
+            items,
+            provider,
+            LedgerJournal(ledger),
+            jobs=jobs,
+            on_progress=lambda _: progress.advance(task),
+        )
+
+
+def finish_send(report: SendReport) -> None:
+    err.print(
+        f"{len(report.submitted)} sent, {len(report.failed)} failed, "
+        f"{len(report.pending) + len(report.skipped)} not sent"
+    )
+    for failure in report.failed:
+        err.print(f"[red]failed:[/red] piece {failure.piece_id}: {failure.error}")
+    if report.interrupted:
+        err.print("[red]interrupted.[/red] Run the same command again to finish the batch.")
+        raise typer.Exit(ExitCode.INTERRUPTED)
+    if report.stopped_reason:
+        err.print(f"[red]stopped:[/red] {report.stopped_reason}")
+        hint("fix that, then run the same command again: nothing will be sent twice")
+        raise typer.Exit(ExitCode.FAILED)
+    if report.failed:
+        hint("fix what the provider said, then `mailer send --submit --retry-failed`")
+        raise typer.Exit(ExitCode.PARTIAL)
+    next_step("`mailer status --refresh` follows them; `mailer cancel ID` takes one back")
+
+
+@handles_errors
+def status(
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ask the provider for news first.")
+    ] = False,
+    provider_name: ProviderOption = None,
+    base_url: BaseUrlOption = None,
+    config: ConfigOption = None,
+    db: DbOption = Path("mailer.db"),
+) -> None:
+    """Where the sent cards are: status, expected delivery, tracking, follow-up call."""
+    from rich.table import Table
+
+    from mailer.ledger import PieceStatus
+    from mailer.submission import refresh_pieces
+
+    settings = load_config(config)
+    with open_ledger(db) as ledger:
+        if refresh:
+            provider = _provider(settings, provider_name, base_url)
+            news = refresh_pieces(ledger, provider)
+            err.print(f"refreshed {news.checked} cards: {news.events} new tracking events")
+            for problem in news.problems:
+                err.print(f"[yellow]warning:[/yellow] {problem}")
+        shown = [
+            p
+            for p in ledger.pieces(mode="provider")
+            if p.status is not PieceStatus.PLANNED and p.status is not PieceStatus.RENDERED
+        ]
+        table = Table(title="Cards at the provider", title_justify="left")
+        for column in ("contact", "card", "id", "status", "delivery", "call back", "latest"):
+            table.add_column(column, no_wrap=column != "latest", overflow="fold")
+        for piece in shown:
+            step = ledger.step(piece.step_key)
+            events = ledger.events(piece.id)
+            latest = events[-1].detail if events else ""
+            delivery = piece.expected_delivery
+            table.add_row(
+                piece.contact_id,
+                piece.template,
+                piece.provider_id or "",
+                piece.provider_status or piece.status.value,
+                f"{delivery:%a %m/%d}" if delivery else "",
+                f"{step.follow_up_call:%a %m/%d}" if step.follow_up_call else "",
+                latest,
+            )
+    if not shown:
+        err.print("no cards have been sent through a provider yet")
+        next_step("`mailer send` shows what would go")
+        return
+    out.print(table)
+    if not refresh:
+        next_step("add --refresh to ask the provider for the latest status and tracking")
+
+
+@handles_errors
+def cancel(
+    card: Annotated[
+        str | None,
+        typer.Argument(help="The provider's id (psc_...) or a contact id.", show_default=False),
+    ] = None,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Cancel every sent card the provider still allows.")
+    ] = False,
+    provider_name: ProviderOption = None,
+    base_url: BaseUrlOption = None,
+    config: ConfigOption = None,
+    db: DbOption = Path("mailer.db"),
+) -> None:
+    """Take back sent cards while the provider still allows it (before production)."""
+    from mailer.submission import cancel_pieces, pieces_to_cancel
+
+    if (card is None) == (not pending):
+        raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")
+    settings = load_config(config)
+    with open_ledger(db) as ledger:
+        targets = pieces_to_cancel(ledger, card)
+        if not targets:
+            raise MailerError(
+                f"no sent card matches {card}" if card else "no sent card to cancel",
+                hint="`mailer status` lists the sent cards and their ids",
+            )
+        provider = _provider(settings, provider_name, base_url)
+        result = cancel_pieces(ledger, provider, targets)
+    for piece in result.cancelled:
+        err.print(f"[green]cancelled[/green] {piece.provider_id} ({piece.contact_id})")
+    for piece, why in result.refused:
+        err.print(f"[red]too late[/red] {piece.provider_id} ({piece.contact_id}): {why}")
+    if result.refused:
+        hint("the provider has started printing those; they will be mailed")
+        raise typer.Exit(ExitCode.PARTIAL)
