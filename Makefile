@@ -33,6 +33,8 @@ test: lint typecheck pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/render_bench.py
+	$(BIN)/python bench/print_bench.py
+	$(BIN)/python bench/send_bench.py
 
 clean:
 	rm -rf $(VENV) output/demo .mypy_cache .ruff_cache .pytest_cache
