@@ -178,6 +178,12 @@ class Ledger:
             )
         return step_from_row(rows[0])
 
+    def current(self, step: MailStep) -> MailStep:
+        """The step as the ledger has it now (a provider's delivery date may have moved its
+        follow-up call); the step itself when the ledger did not store it."""
+        rows = self._query("SELECT 1 FROM steps WHERE step_key = ?", (step.step_key,))
+        return self.step(step.step_key) if rows else step
+
     def pending_mail_steps(self) -> list[MailStep]:
         """Mail steps without a rendered card, for contacts not suppressed since."""
         return [step_from_row(r) for r in self._query(_PENDING_MAIL)]

@@ -242,9 +242,11 @@ def add_event(db: sqlite3.Connection, piece_id: int, at: str, kind: str, detail:
 
 
 def move_follow_up(db: sqlite3.Connection, piece_id: int, delivery: date) -> None:
+    """The call follows the real delivery; cards with no call (thank-you, birthday) keep none."""
     db.execute(
         "UPDATE steps SET follow_up_call = ?"
-        " WHERE step_key = (SELECT step_key FROM pieces WHERE id = ?)",
+        " WHERE step_key = (SELECT step_key FROM pieces WHERE id = ?)"
+        " AND follow_up_call IS NOT NULL",
         (next_business_day_after(delivery).isoformat(), piece_id),
     )
 

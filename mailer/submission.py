@@ -163,6 +163,11 @@ def verified(ledger: Ledger, provider: Provider, batch: Sequence[Outgoing]) -> l
 
     kept = []
     for o in batch:
+        if o.piece.status is PieceStatus.SUBMITTING:
+            # A run cut off mid-request may have created it already: marking it failed would
+            # lose it; resending its stored key returns the card the provider made.
+            kept.append(o)
+            continue
         address = normalize(o.step.record.address).address
         if address.country not in ("", "US"):
             kept.append(o)  # the US check says nothing about other countries
@@ -182,10 +187,29 @@ class Refresh:
     problems: list[str] = field(default_factory=list)
 
 
-def refresh_pieces(ledger: Ledger, provider: Provider) -> Refresh:
-    """Pull status, tracking events and delivery dates for every submitted card."""
+def sent_through(
+    pieces: Sequence[Piece], default: str, only: str | None = None
+) -> dict[str, list[Piece]]:
+    """Sent cards by the provider that has them (`default` for a piece that names none),
+    keeping only `only`'s when given: each card is asked about where it was sent."""
+    groups: dict[str, list[Piece]] = {}
+    for piece in pieces:
+        name = piece.provider or default
+        if only is None or name == only:
+            groups.setdefault(name, []).append(piece)
+    return groups
+
+
+def refresh_pieces(
+    ledger: Ledger, provider: Provider, pieces: Sequence[Piece] | None = None
+) -> Refresh:
+    """Pull status, tracking events and delivery dates for the submitted cards sent through
+    `provider` (or for `pieces`)."""
     news = Refresh()
-    for piece in ledger.pieces(PieceStatus.SUBMITTED, mode="provider"):
+    if pieces is None:
+        sent = ledger.pieces(PieceStatus.SUBMITTED, mode="provider")
+        pieces = sent_through(sent, provider.name, provider.name).get(provider.name, [])
+    for piece in pieces:
         if not piece.provider_id:
             continue
         try:

@@ -125,7 +125,9 @@ def run(
                 written.append("print.pdf")
         elif send:
             partial |= _send(ledger, settings, [s.step_key for s in mail], day, yes)
-    calls_to_make = follow_ups(plan.steps, settings)
+        # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
+        steps = [ledger.current(s) for s in plan.steps]
+    calls_to_make = follow_ups(steps, settings)
     write_csv(calls_to_make, folder / "followups.csv")
     write_ics(calls_to_make, folder / "followups.ics", day)
     written += ["followups.csv", "followups.ics"]
@@ -154,11 +156,10 @@ def _send(ledger: Ledger, settings: Config, step_keys: list[str], day: date, yes
         return False
     provider = _provider(settings, None, None)
     confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
-    report = submit_batch(
-        ledger, settings, provider, claim(ledger, steps, settings), day, jobs=4, verify=False
-    )
+    batch = claim(ledger, steps, settings)
+    report = submit_batch(ledger, settings, provider, batch, day, jobs=4, verify=False)
     try:
-        finish_send(report)
+        finish_send(report, {str(o.piece.id): o.piece.contact_id for o in batch})
     except typer.Exit as exit_:
         if exit_.exit_code == ExitCode.PARTIAL:
             return True

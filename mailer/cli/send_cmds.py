@@ -6,7 +6,9 @@ the prompt. The key comes from the environment and is never printed.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -49,6 +51,14 @@ BaseUrlOption = Annotated[
         show_default=False,
     ),
 ]
+SentThroughOption = Annotated[
+    str | None,
+    typer.Option(
+        "--provider",
+        help="Only the cards sent through lob or postgrid. Default: each card's own provider.",
+        show_default=False,
+    ),
+]
 DRY_RUN_KEY = "test_dry_run"  # a dry run needs no key; this one never leaves the machine
 
 
@@ -57,15 +67,27 @@ def _provider(
 ) -> Provider:
     import os
 
-    from mailer.providers import ENV_KEYS, make_provider
+    from mailer.providers import make_provider
 
-    chosen = name or config.provider.name
-    if chosen not in ENV_KEYS:
-        raise UsageError(f"--provider {chosen!r} is not supported", hint="use lob or postgrid")
+    chosen = _provider_name(name or config.provider.name)
     key = None
-    if dry_run and not os.environ.get(ENV_KEYS[chosen][0]):
+    if dry_run and not os.environ.get(_env_key(chosen)):
         key = DRY_RUN_KEY
     return make_provider(chosen, config=config, api_key=key, base_url=base_url)
+
+
+def _provider_name(name: str) -> str:
+    from mailer.providers import ENV_KEYS
+
+    if name not in ENV_KEYS:
+        raise UsageError(f"--provider {name!r} is not supported", hint="use lob or postgrid")
+    return name
+
+
+def _env_key(name: str) -> str:
+    from mailer.providers import ENV_KEYS
+
+    return ENV_KEYS[name][0]
 
 
 def confirm_live(provider: Provider, count: int, cost: float, yes: bool) -> None:
@@ -86,7 +108,7 @@ def confirm_live(provider: Provider, count: int, cost: float, yes: bool) -> None
         raise MailerError("nothing sent", hint="use a test_ key to try it out for free")
 
 
-def dry_run_table(steps: list[MailStep], config: Config, provider: Provider) -> None:
+def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> None:
     from rich.table import Table
 
     from mailer.ledger import idempotency_key
@@ -107,7 +129,8 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider) -> 
     err.print(f"{len(steps)} cards, about ${cost:.2f} at {provider.name}'s prices of {since}")
     first = steps[0]
     key = idempotency_key(first.step_key, "provider", size)
-    request = build_request(first, key, size, config, date.today())
+    # The day the real send would use (--today), so this is the request it would make.
+    request = build_request(first, key, size, config, today)
     err.print("\nThe request for the first card, exactly as it would go (key redacted):")
     out.print(provider.dry_run_request(request), markup=False, highlight=False)
 
@@ -147,6 +170,12 @@ def send(
 
     day = resolve_today(today)
     settings = load_config(config)
+    if settings.mail.mode != "provider":
+        # Self-mail cards are printed at home; sending them too would mail them twice.
+        raise UsageError(
+            'mailer send needs [mail] mode = "provider" in the config',
+            hint='set [mail] mode = "provider" (and a size: 4x6, 6x9, 6x11), then plan again',
+        )
     with open_ledger(db) as ledger:
         steps = sendable_steps(ledger, retry_failed=retry_failed, limit=limit)
         if not steps:
@@ -155,13 +184,13 @@ def send(
             return
         provider = _provider(settings, provider_name, base_url, dry_run=not submit)
         if not submit:
-            dry_run_table(steps, settings, provider)
+            dry_run_table(steps, settings, provider, day)
             next_step("this was a dry run: nothing was sent. To send: mailer send --submit")
             return
         confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
         batch = claim(ledger, steps, settings)
         report = submit_batch(ledger, settings, provider, batch, day, jobs=jobs, verify=verify)
-    finish_send(report)
+    finish_send(report, {str(o.piece.id): o.piece.contact_id for o in batch})
 
 
 def submit_batch(
@@ -177,11 +206,24 @@ def submit_batch(
     """Send with a progress bar; returns the loop's report."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from mailer.sending import send_batch
+    from mailer.sending import SendOutcome, send_batch
     from mailer.submission import LedgerJournal, send_items, verified
 
+    unverified: list[SendOutcome] = []
     if verify:
-        batch = verified(ledger, provider, batch)
+        kept = verified(ledger, provider, batch)
+        # Skipped cards count as failed, so the summary names them and the exit code says so.
+        kept_ids = {o.piece.id for o in kept}
+        unverified = [
+            SendOutcome(
+                str(o.piece.id),
+                "failed",
+                error=ledger.piece(o.piece.id).error or "undeliverable address",
+            )
+            for o in batch
+            if o.piece.id not in kept_ids
+        ]
+        batch = kept
     items = send_items(batch, config, today)
     with Progress(
         "[progress.description]{task.description}",
@@ -192,22 +234,25 @@ def submit_batch(
         transient=True,
     ) as progress:
         task = progress.add_task(f"sending to {provider.name}", total=len(items))
-        return send_batch(
+        report = send_batch(
             items,
             provider,
             LedgerJournal(ledger),
             jobs=jobs,
             on_progress=lambda _: progress.advance(task),
         )
+    return dataclasses.replace(report, failed=(*unverified, *report.failed))
 
 
-def finish_send(report: SendReport) -> None:
+def finish_send(report: SendReport, contacts: Mapping[str, str]) -> None:
+    """The summary, each refused card by contact, and the exit code."""
     err.print(
         f"{len(report.submitted)} sent, {len(report.failed)} failed, "
         f"{len(report.pending) + len(report.skipped)} not sent"
     )
     for failure in report.failed:
-        err.print(f"[red]failed:[/red] piece {failure.piece_id}: {failure.error}")
+        who = contacts.get(failure.piece_id, f"card {failure.piece_id}")
+        err.print(f"[red]failed:[/red] {who}: {failure.error}")
     if report.interrupted:
         err.print("[red]interrupted.[/red] Run the same command again to finish the batch.")
         raise typer.Exit(ExitCode.INTERRUPTED)
@@ -226,7 +271,7 @@ def status(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Ask the provider for news first.")
     ] = False,
-    provider_name: ProviderOption = None,
+    provider_name: SentThroughOption = None,
     base_url: BaseUrlOption = None,
     config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
@@ -235,13 +280,20 @@ def status(
     from rich.table import Table
 
     from mailer.ledger import PieceStatus
-    from mailer.submission import refresh_pieces
+    from mailer.submission import Refresh, refresh_pieces, sent_through
 
+    only = _provider_name(provider_name) if provider_name else None
     settings = load_config(config)
     with open_ledger(db) as ledger:
         if refresh:
-            provider = _provider(settings, provider_name, base_url)
-            news = refresh_pieces(ledger, provider)
+            news = Refresh()
+            sent = ledger.pieces(PieceStatus.SUBMITTED, mode="provider")
+            # Each card is asked about where it was sent, whatever the config names now.
+            for name, pieces in sent_through(sent, settings.provider.name, only).items():
+                part = refresh_pieces(ledger, _provider(settings, name, base_url), pieces)
+                news.checked += part.checked
+                news.events += part.events
+                news.problems += part.problems
             err.print(f"refreshed {news.checked} cards: {news.events} new tracking events")
             for problem in news.problems:
                 err.print(f"[yellow]warning:[/yellow] {problem}")
@@ -258,11 +310,13 @@ def status(
             events = ledger.events(piece.id)
             latest = events[-1].detail if events else ""
             delivery = piece.expected_delivery
+            # The provider's word while the card is with it; a cancelled or failed card says so.
+            at_provider = piece.status is PieceStatus.SUBMITTED
             table.add_row(
                 piece.contact_id,
                 piece.template,
                 piece.provider_id or "",
-                piece.provider_status or piece.status.value,
+                (piece.provider_status if at_provider else None) or piece.status.value,
                 f"{delivery:%a %m/%d}" if delivery else "",
                 f"{step.follow_up_call:%a %m/%d}" if step.follow_up_call else "",
                 latest,
@@ -285,26 +339,30 @@ def cancel(
     pending: Annotated[
         bool, typer.Option("--pending", help="Cancel every sent card the provider still allows.")
     ] = False,
-    provider_name: ProviderOption = None,
+    provider_name: SentThroughOption = None,
     base_url: BaseUrlOption = None,
     config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
     """Take back sent cards while the provider still allows it (before production)."""
-    from mailer.submission import cancel_pieces, pieces_to_cancel
+    from mailer.submission import Cancellation, cancel_pieces, pieces_to_cancel, sent_through
 
     if (card is None) == (not pending):
         raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")
+    only = _provider_name(provider_name) if provider_name else None
     settings = load_config(config)
     with open_ledger(db) as ledger:
-        targets = pieces_to_cancel(ledger, card)
-        if not targets:
+        groups = sent_through(pieces_to_cancel(ledger, card), settings.provider.name, only)
+        if not groups:
             raise MailerError(
                 f"no sent card matches {card}" if card else "no sent card to cancel",
                 hint="`mailer status` lists the sent cards and their ids",
             )
-        provider = _provider(settings, provider_name, base_url)
-        result = cancel_pieces(ledger, provider, targets)
+        result = Cancellation()
+        for name, targets in groups.items():
+            part = cancel_pieces(ledger, _provider(settings, name, base_url), targets)
+            result.cancelled += part.cancelled
+            result.refused += part.refused
     for piece in result.cancelled:
         err.print(f"[green]cancelled[/green] {piece.provider_id} ({piece.contact_id})")
     for piece, why in result.refused:
