@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mailer.config import Config
 from mailer.ledger import Ledger, Piece, PieceStatus
-from mailer.models import MailStep
+from mailer.models import Action, MailStep
 from mailer.render.batch import Progress, RenderResult, render_cards
 from mailer.tables import write_csv_rows
 
@@ -25,6 +25,13 @@ class CardBatch:
     result: RenderResult
     already: int
     """Cards that were drawn before, into this folder, and left alone."""
+
+
+def undrawn_steps(ledger: Ledger, mode: str, size: str) -> list[MailStep]:
+    """The recorded mail steps, of contacts not suppressed, whose card is still to draw."""
+    suppressed = {contact for contact, _, _ in ledger.suppressed()}
+    steps = [s for s in ledger.steps(Action.MAIL) if s.contact_id not in suppressed]
+    return to_draw(ledger, steps, mode, size)
 
 
 def to_draw(ledger: Ledger, steps: Sequence[MailStep], mode: str, size: str) -> list[MailStep]:
@@ -65,7 +72,9 @@ def draw_cards(
         todo, config, mode=mode, out_dir=out_dir / "cards", jobs=jobs, on_progress=on_progress
     )
     for card in result.cards:
-        ledger.record_render(pieces[card.step_key].id, str(card.path), card.sha256)
+        # Absolute: the next command may run from another folder with the same ledger.
+        path = str(card.path.resolve())
+        ledger.record_render(pieces[card.step_key].id, path, card.sha256)
     write_manifest(ledger, out_dir)
     return CardBatch(result, already=len(steps) - len(todo))
 

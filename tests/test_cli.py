@@ -288,3 +288,16 @@ def test_module_entry_point_and_light_startup() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_markup_in_user_data_is_printed_as_text(tmp_path: Path) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text(
+        "contact_id,first_name,last_name,address,city,state,zip,outcome,called_at\n"
+        "[/x],[bold]Ann,Bee [/red],1 Main St,Springfield,IL,62704,voicemail,2026-11-21\n",
+        encoding="utf-8",
+    )
+    result = invoke("plan", calls, "--today", TODAY, "--db", tmp_path / "m.db")
+    assert result.exit_code == 0, result.stderr
+    assert "[bold]Ann Bee [/red]" in result.stdout
+    assert "[/x]" in result.stdout

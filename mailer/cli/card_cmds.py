@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from mailer.cli.common import (
     ConfigOption,
@@ -98,12 +100,17 @@ def draw_with_progress(
             on_progress=lambda _: progress.advance(task),
         )
     for warning in batch.result.warnings:
-        warn(warning)
+        warn(escape(warning))
     for failure in batch.result.failures:
-        err.print(f"[red]card not drawn:[/red] {failure.contact_id}: {failure.message}")
-        if failure.hint:
-            hint(failure.hint)
+        say_failure("card not drawn", failure.contact_id, failure.message, failure.hint)
     return batch
+
+
+def say_failure(what: str, contact_id: str, message: str, fix: str) -> None:
+    # Messages quote paths, field names and template text: never read them as markup.
+    err.print(f"[red]{what}:[/red] {escape(contact_id)}: {escape(message)}")
+    if fix:
+        hint(escape(fix))
 
 
 @handles_errors
@@ -119,13 +126,22 @@ def render(
     db: DbOption = Path("mailer.db"),
 ) -> None:
     """Draw the planned cards that are not drawn yet: one PDF per card (page 1 front, page 2
-    back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice."""
+    back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice,
+    except a card drawn in another --mode or whose file has gone missing."""
+    from mailer.cards import undrawn_steps
+
     day = resolve_today(today)
     settings = load_config(config)
     chosen = card_mode(settings, mode)
     folder = output_folder(out_dir, day)
     with open_ledger(db) as ledger:
-        steps = ledger.pending_mail_steps()[:limit]
+        # Also cards drawn before in another mode or size, or whose file has gone missing.
+        waiting = undrawn_steps(ledger, chosen, settings.mail.size)
+        fresh = [s for s in waiting if not offer_passed(s, day)]
+        if len(fresh) < len(waiting):
+            stale = len(waiting) - len(fresh)
+            warn(f"{stale} planned cards were not drawn: their offer has passed; plan again")
+        steps = fresh[:limit]
         if not steps:
             err.print("no cards to draw: every planned card is drawn")
             next_step("`mailer plan CALLS.csv` after a calling session plans new ones")
@@ -142,23 +158,29 @@ def render(
 
 
 def parse_offset(value: str | None, option: str) -> tuple[float, float]:
-    """'X,Y' in inches (or with mm or pt after the numbers) -> points."""
+    """'X,Y' in inches, or with mm, pt or in after the numbers (one unit for both) -> points."""
     if not value:
         return (0.0, 0.0)
-    text = value.strip().lower()
-    unit = 72.0
-    for suffix, factor in (("mm", 72 / 25.4), ("pt", 1.0), ("in", 72.0)):
-        if text.endswith(suffix):
-            text, unit = text[: -len(suffix)], factor
-            break
+    units = {"mm": 72 / 25.4, "pt": 1.0, "in": 72.0}
+    parts = [part.strip() for part in value.strip().lower().split(",")]
+    written = {u for u in units for part in parts if part.endswith(u)}
+    unit = written.pop() if len(written) == 1 else "in"
     try:
-        x, y = (float(part) for part in text.split(","))
+        x, y = (float(part.removesuffix(unit)) for part in parts)
     except ValueError:
+        x = y = math.nan
+    if not (math.isfinite(x) and math.isfinite(y)):
         raise UsageError(
             f"{option} {value!r} is not an offset",
             hint=f"write X,Y in inches (right and up), e.g. {option} 0.04,-0.02 or 1,-0.5mm",
-        ) from None
-    return (x * unit, y * unit)
+        )
+    return (x * units[unit], y * units[unit])
+
+
+def offer_passed(step: MailStep, today: date) -> bool:
+    """A card whose offer (or moment) has passed says the wrong thing: plan them again."""
+    until = step.offer_expires or (step.send_date or today) + timedelta(days=14)
+    return until <= today
 
 
 def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[MailStep], int]:
@@ -175,11 +197,12 @@ def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[Ma
         again = reprint and piece is not None and piece.printed_at == last_print
         if piece is not None and piece.status not in printable and not again:
             continue
+        if piece is not None and piece.mode == "provider":
+            continue  # drawn for the provider: `mailer send` mails it
+
         if ledger.is_suppressed(step.contact_id):
             continue
-        # A card whose offer (or moment) has passed says the wrong thing: plan them again.
-        until = step.offer_expires or (step.send_date or today) + timedelta(days=14)
-        if until <= today:
+        if offer_passed(step, today):
             stale += 1
             continue
         chosen.append(step)
@@ -231,11 +254,9 @@ def do_print(
         offset_back=offsets[1],
     )
     for warning in report.warnings:
-        warn(warning)
+        warn(escape(warning))
     for failure in report.failures:
-        err.print(f"[red]card left off:[/red] {failure.contact_id}: {failure.message}")
-        if failure.hint:
-            hint(failure.hint)
+        say_failure("card left off", failure.contact_id, failure.message, failure.hint)
     if report.cards:
         printed = [ledger.piece_for_step(key) for key in report.printed]
         ledger.mark_printed([p.id for p in printed if p is not None], today)
@@ -348,6 +369,20 @@ def print_(
     next_step("stamp and mail them today; `mailer followups` lists the calls to make after")
 
 
+def steps_to_preview(ledger: Ledger, contact: str | None) -> list[MailStep]:
+    """A contact's cards, latest first; else the cards not printed or sent yet (every card
+    when all are): a ledger used for months would otherwise show last spring's cards."""
+    from mailer.ledger import PieceStatus
+    from mailer.models import Action
+
+    steps = ledger.steps(Action.MAIL)
+    if contact:
+        return [s for s in reversed(steps) if s.contact_id == contact]
+    unsent = {PieceStatus.PLANNED, PieceStatus.RENDERED}
+    done = {p.step_key for p in ledger.pieces() if p.status not in unsent}
+    return [s for s in steps if s.step_key not in done] or steps
+
+
 @handles_errors
 def preview(
     contact: Annotated[
@@ -386,21 +421,18 @@ def preview(
     """Show a card, front and back side by side, before printing or sending anything."""
     import dataclasses
 
-    from mailer.models import Action
     from mailer.render.preview import open_file, preview_image, proof_sheet
 
     settings = load_config(config)
     chosen = card_mode(settings, mode)
     target = out or Path("output") / "preview.png"
     with open_ledger(db) as ledger:
-        steps = ledger.steps(Action.MAIL)
-    if contact:
-        steps = [s for s in steps if s.contact_id == contact]
-        if not steps:
-            raise MailerError(
-                f"no planned card for {contact}",
-                hint="`mailer plan --format table` lists the contacts with a card",
-            )
+        steps = steps_to_preview(ledger, contact)
+    if contact and not steps:
+        raise MailerError(
+            f"no planned card for {contact}",
+            hint="`mailer plan --format table` lists the contacts with a card",
+        )
     if not steps:
         raise MailerError("no planned cards to preview", hint="run `mailer plan CALLS.csv` first")
     if template:

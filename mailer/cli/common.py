@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mailer.errors import MailerError, UsageError
 
@@ -80,11 +81,12 @@ TodayOption = Annotated[
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {message}", markup=True, highlight=False)
+    err.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
 
 def hint(message: str) -> None:
-    err.print(f"[dim]hint:[/dim] {message}")
+    """Messages quote config sections like [[print.stocks]]: never read them as markup."""
+    err.print(f"[dim]hint:[/dim] {escape(message)}")
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -140,7 +142,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except MailerError as exc:
-            err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            err.print(f"[red]error:[/red] {escape(exc.message)}")
             if exc.hint:
                 hint(exc.hint)
             raise typer.Exit(exc.exit_code) from None

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
+from rich.markup import escape
 
 from mailer.cli.common import (
     ConfigOption,
@@ -110,15 +111,15 @@ def plan_table(plan: Plan) -> None:
         action = step.action.value
         where = f"{Path(step.record.file).name}:{step.record.row}" if several else step.record.row
         table.add_row(
-            str(where),
-            step.contact_id,
-            step.record.name,
+            escape(str(where)),
+            escape(step.contact_id),
+            escape(step.record.name),
             step.record.outcome.value.replace("_", " "),
-            f"[{styles[action]}]{action}[/] {step.template or ''}".rstrip(),
+            f"[{styles[action]}]{action}[/] {escape(step.template or '')}".rstrip(),
             _short(step.send_date),
             _short(step.follow_up_call),
             _short(step.offer_expires),
-            step.reason,
+            escape(step.reason),
         )
     out.print(table)
     if plan.rejections:
@@ -127,7 +128,7 @@ def plan_table(plan: Plan) -> None:
         rejected.add_column("error", overflow="fold")
         for r in plan.rejections:
             where = f"{Path(r.file).name}:{r.row}" if several else str(r.row)
-            rejected.add_row(where, r.error)
+            rejected.add_row(escape(where), escape(r.error))
         out.print(rejected)
 
 
@@ -211,7 +212,14 @@ def followup_table(calls: list[FollowUp], today: date) -> None:
         when = _short(f.on) + (" [red](overdue)[/red]" if f.on < today else "")
         window = f"{f.window[0]:%H:%M}-{f.window[1]:%H:%M}"
         ends = _short(f.offer_deadline)
-        table.add_row(when, window, f.name, f.phone, ends, f"{f.why}\n[dim]{f.script}[/dim]")
+        table.add_row(
+            when,
+            window,
+            escape(f.name),
+            escape(f.phone),
+            ends,
+            f"{escape(f.why)}\n[dim]{escape(f.script)}[/dim]",
+        )
     out.print(table)
 
 
@@ -276,7 +284,7 @@ def unsuppress(
     with open_ledger(db) as ledger:
         removed = ledger.unsuppress(contact)
     if not removed:
-        err.print(f"[red]error:[/red] {contact} is not on the suppression list")
+        err.print(f"[red]error:[/red] {escape(contact)} is not on the suppression list")
         listed = ""
         with open_ledger(db) as ledger:
             listed = ", ".join(c for c, _, _ in ledger.suppressed()[:10])

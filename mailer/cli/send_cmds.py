@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from mailer.cli.common import (
     ConfigOption,
@@ -122,7 +123,14 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
         r = step.record
         when = f"{step.send_date:%a %m/%d}" if step.send_date else "now"
         place = f"{r.address.city} {r.address.state}".strip()
-        table.add_row(r.contact_id, r.name, step.template or "", size, place, when)
+        table.add_row(
+            escape(r.contact_id),
+            escape(r.name),
+            escape(step.template or ""),
+            size,
+            escape(place),
+            when,
+        )
     out.print(table)
     cost = estimated_cost(len(steps), config)
     since = config.provider.prices_since.isoformat()
@@ -252,12 +260,12 @@ def finish_send(report: SendReport, contacts: Mapping[str, str]) -> None:
     )
     for failure in report.failed:
         who = contacts.get(failure.piece_id, f"card {failure.piece_id}")
-        err.print(f"[red]failed:[/red] {who}: {failure.error}")
+        err.print(f"[red]failed:[/red] {escape(who)}: {escape(failure.error)}")
     if report.interrupted:
         err.print("[red]interrupted.[/red] Run the same command again to finish the batch.")
         raise typer.Exit(ExitCode.INTERRUPTED)
     if report.stopped_reason:
-        err.print(f"[red]stopped:[/red] {report.stopped_reason}")
+        err.print(f"[red]stopped:[/red] {escape(report.stopped_reason)}")
         hint("fix that, then run the same command again: nothing will be sent twice")
         raise typer.Exit(ExitCode.FAILED)
     if report.failed:
@@ -313,13 +321,13 @@ def status(
             # The provider's word while the card is with it; a cancelled or failed card says so.
             at_provider = piece.status is PieceStatus.SUBMITTED
             table.add_row(
-                piece.contact_id,
-                piece.template,
-                piece.provider_id or "",
-                (piece.provider_status if at_provider else None) or piece.status.value,
+                escape(piece.contact_id),
+                escape(piece.template),
+                escape(piece.provider_id or ""),
+                escape((piece.provider_status if at_provider else None) or piece.status.value),
                 f"{delivery:%a %m/%d}" if delivery else "",
                 f"{step.follow_up_call:%a %m/%d}" if step.follow_up_call else "",
-                latest,
+                escape(latest),
             )
     if not shown:
         err.print("no cards have been sent through a provider yet")
@@ -366,7 +374,9 @@ def cancel(
     for piece in result.cancelled:
         err.print(f"[green]cancelled[/green] {piece.provider_id} ({piece.contact_id})")
     for piece, why in result.refused:
-        err.print(f"[red]too late[/red] {piece.provider_id} ({piece.contact_id}): {why}")
+        err.print(
+            f"[red]too late[/red] {piece.provider_id} ({escape(piece.contact_id)}): {escape(why)}"
+        )
     if result.refused:
         hint("the provider has started printing those; they will be mailed")
         raise typer.Exit(ExitCode.PARTIAL)
