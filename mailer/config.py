@@ -21,7 +21,7 @@ from mailer.models import Address, Outcome
 
 MAX_OFFER_DAYS = 14
 PROVIDER_SIZES = ("4x6", "6x9", "6x11")
-SELF_MAIL_SIZES = ("4x6", "4.25x5.5")
+SELF_MAIL_SIZES = ("4x6", "4.25x5.5", "a6")
 MAIL_CLASSES = ("first_class", "marketing")
 CARD_MODES = ("self", "provider")
 DUPLEX_MODES = ("long-edge", "short-edge", "none")

@@ -23,6 +23,8 @@ EXPECTED = {
     "letter-4up": ((792.0, 612.0), 4, False, (0.0, 0.0)),
     "a4-2up": (A4, 2, False, ((595.28 - 432) / 2, (841.89 - 612) / 2)),
     "a4-2up-quarter": (A4, 2, False, ((595.28 - 396) / 2, (841.89 - 648) / 2)),
+    # Four A6 cards (419.53 x 297.64 pt) fill a landscape A4 page, centred across.
+    "a4-4up": ((841.89, 595.28), 4, False, ((841.89 - 2 * 419.53) / 2, 0.0)),
 }
 
 

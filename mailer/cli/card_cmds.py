@@ -271,7 +271,8 @@ def print_(
         typer.Option(
             "--stock",
             help="avery-5389 (2 x 4x6 per letter sheet), avery-8387 (4 quarter-letter), "
-            "letter-2up, letter-4up, a4-2up, a4-2up-quarter, or one from [[print.stocks]].",
+            "letter-2up, letter-4up, a4-2up, a4-4up (four A6), a4-2up-quarter, or one "
+            "from [[print.stocks]].",
             show_default=False,
         ),
     ] = None,

@@ -21,7 +21,10 @@ from mailer.errors import RenderError
 POINTS_PER_INCH = 72.0
 BLEED = 0.125 * POINTS_PER_INCH
 PROVIDER_SIZES = ("4x6", "6x9", "6x11")
-SELF_MAIL_SIZES = ("4x6", "4.25x5.5")
+SELF_MAIL_SIZES = ("4x6", "4.25x5.5", "a6")
+# Named sizes: A6 (105 x 148 mm) is a valid US postcard (within 6 x 4.25) and four of them
+# fill an A4 sheet.
+NAMED_SIZES = {"a6": (148 / 25.4, 105 / 25.4)}
 MODES = ("self", "provider")
 MIN_ASPECT, MAX_ASPECT = 1.3, 2.5
 MESSAGE_GAP = 0.4 * POINTS_PER_INCH
@@ -149,6 +152,8 @@ class CardGeometry:
 
 def parse_size(size: str) -> tuple[float, float]:
     """`"4x6"` -> (6.0, 4.0): (length, height) in inches, landscape."""
+    if size.lower() in NAMED_SIZES:
+        return NAMED_SIZES[size.lower()]
     try:
         a, b = (float(part) for part in size.lower().split("x"))
     except ValueError:

@@ -22,7 +22,7 @@ Duplex = Literal["long-edge", "short-edge", "none"]
 DUPLEX_MODES: tuple[str, ...] = get_args(Duplex)
 
 # Card sizes as rendered, landscape (width, height) in inches.
-CARD_SIZES = {"4x6": (6.0, 4.0), "4.25x5.5": (5.5, 4.25)}
+CARD_SIZES = {"4x6": (6.0, 4.0), "4.25x5.5": (5.5, 4.25), "a6": (148 / 25.4, 105 / 25.4)}
 MACHINABLE_ASPECT = 1.3
 """USPS: length / height below this is not machinable (SPECS.md section 2)."""
 
