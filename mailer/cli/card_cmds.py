@@ -432,10 +432,14 @@ def preview(
     if contact and not steps:
         raise MailerError(
             f"no planned card for {contact}",
-            hint="`mailer plan --format table` lists the contacts with a card",
+            hint="`mailer plan CALLS.csv` (without --dry-run) records the plan; its table "
+            "shows who gets a card",
         )
     if not steps:
-        raise MailerError("no planned cards to preview", hint="run `mailer plan CALLS.csv` first")
+        raise MailerError(
+            "no planned cards to preview",
+            hint="run `mailer plan CALLS.csv` (without --dry-run) first",
+        )
     if template:
         steps = [dataclasses.replace(s, template=template) for s in steps]
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -309,8 +309,8 @@ def init(
         err.print(f"[green]wrote[/green] {path}")
     for path in result.kept:
         err.print(f"[dim]kept[/dim] {path} (exists; not overwritten)")
-    config_path = directory / "mailer.toml"
+    go = "" if directory == Path() else f"`cd {directory}`, "
     next_step(
-        f"edit {config_path} (your name, offer and return address), then "
-        f"`mailer plan {directory / 'calls_sample.csv'}`"
+        f"edit {directory / 'mailer.toml'} (your name, offer and return address), then "
+        f"{go}`mailer plan calls_sample.csv`"
     )
