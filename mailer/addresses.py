@@ -156,7 +156,7 @@ def delivery_lines(name: str, address: Address) -> list[str]:
     return [line for line in (first, *normalize(address).lines) if line]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)  # a batch repeats addresses (sorting, cards, requests)
 def normalize(address: Address) -> NormalizedAddress:
     """Normalize an address for printing and for provider requests (cached: a batch asks for
     the same address several times)."""

@@ -30,7 +30,7 @@ CHUNK = 16
 keep progress smooth and memory flat."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedCard:
     step_key: str
     contact_id: str
@@ -43,7 +43,7 @@ class RenderedCard:
     bytes: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderFailure:
     step_key: str
     contact_id: str

@@ -24,7 +24,16 @@ from mailer.errors import RenderError
 from mailer.models import Action, MailStep
 from mailer.render.fonts import SANS, FontStack, MissingGlyphError, clean_text, font_stacks
 from mailer.render.geometry import MESSAGE_GAP, CardGeometry, Rect, card_geometry, inches
-from mailer.render.layout import RGB, PlacedLine, Wrapped, fit, fit_lines, place, wrap
+from mailer.render.layout import (
+    RGB,
+    PlacedLine,
+    Wrapped,
+    fit,
+    fit_lines,
+    measure,
+    place,
+    wrap_measured,
+)
 from mailer.render.qr import draw_qr, plate_path
 from mailer.render.style import FRONT_STACK, BlockStyle, CardStyle
 from mailer.render.templates import CardTemplate, CardText, card_context, load_template
@@ -219,9 +228,13 @@ class CardPainter:
         rule_after = "headline" if style.accent_rule and "headline" in text.front else None
         thickness = max(1.0, 1.6 * scale)
         factor = 1.0
+        measured = [measure(t, self._stack(s)) for _, t, s in blocks]
         while True:
             sized = [(b, t, s, max(s.floor, s.size * scale * factor)) for b, t, s in blocks]
-            wrapped = [wrap(t, self._stack(s), size, box.w, s.leading) for _, t, s, size in sized]
+            wrapped = [
+                wrap_measured(m, size, box.w, s.leading)
+                for m, (_, _, s, size) in zip(measured, sized, strict=True)
+            ]
             if all(w is not None for w in wrapped):
                 fitted = [w for w in wrapped if w is not None]
                 names = [b for b, *_ in sized]

@@ -185,6 +185,10 @@ def clean_text(text: str) -> str:
     text = _DROP.sub("", text)
     if text.isascii() and _ASCII_CONTROL.search(text) is None:
         return text
+    # Printable text (no Cc or Cf) needs no character-by-character pass: the common case for
+    # accented names, and a tenth of the time it takes to prepare a card otherwise.
+    if text.replace("\n", "").isprintable():
+        return text
     return "".join(
         c for c in text if c == "\n" or c == " " or unicodedata.category(c) not in ("Cc", "Cf")
     )

@@ -70,22 +70,44 @@ class Wrapped:
         return max(self.widths, default=0.0) * self.size
 
 
+@dataclass(frozen=True)
+class Measured:
+    """A text's words with their widths at 1 pt, measured once and wrapped at many sizes."""
+
+    lines: tuple[tuple[tuple[str, float], ...], ...]
+    """Each hard line's words; an empty tuple is a blank line."""
+    space: float
+    ascent: float
+    descent: float
+
+
+def measure(text: str, stack: FontStack) -> Measured:
+    lines = tuple(
+        tuple((word, stack.width(word)) for word in hard_line.split())
+        for hard_line in text.split("\n")
+    )
+    ascent, descent = stack.metrics(text)
+    return Measured(lines, stack.width(" "), ascent, descent)
+
+
 def wrap(text: str, stack: FontStack, size: float, width: float, leading: float) -> Wrapped | None:
     """Greedy word wrap; None when a single word is wider than `width` at this size."""
+    return wrap_measured(measure(text, stack), size, width, leading)
+
+
+def wrap_measured(text: Measured, size: float, width: float, leading: float) -> Wrapped | None:
     limit = width / size
-    space = stack.width(" ")
+    space = text.space
     lines: list[str | None] = []
     widths: list[float] = []
-    for hard_line in text.split("\n"):
-        words = hard_line.split()
+    for words in text.lines:
         if not words:
             if lines and lines[-1] is not None:
                 lines.append(None)
             continue
         current: list[str] = []
         current_width = 0.0
-        for word in words:
-            w = stack.width(word)
+        for word, w in words:
             if w > limit + 1e-9:
                 return None
             if current and current_width + space + w > limit + 1e-9:
@@ -99,8 +121,7 @@ def wrap(text: str, stack: FontStack, size: float, width: float, leading: float)
         widths.append(current_width)
     while lines and lines[-1] is None:
         lines.pop()
-    ascent, descent = stack.metrics(text)
-    return Wrapped(size, leading, tuple(lines), tuple(widths), ascent, descent)
+    return Wrapped(size, leading, tuple(lines), tuple(widths), text.ascent, text.descent)
 
 
 def sizes(size: float, floor: float) -> list[float]:
@@ -126,8 +147,10 @@ def fit(
     wrapping never needs more lines at a smaller size, so a binary search over the
     half-point steps finds it."""
 
+    measured = measure(text, stack)
+
     def attempt(candidate: float) -> Wrapped | None:
-        wrapped = wrap(text, stack, candidate, box.w, leading)
+        wrapped = wrap_measured(measured, candidate, box.w, leading)
         if wrapped is not None and wrapped.height <= box.h + 1e-6:
             return wrapped
         return None
