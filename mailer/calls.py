@@ -268,6 +268,7 @@ class _SheetReader:
             contact_id=contact_id,
             outcome=outcome,
             called_at=called_at,
+            undated=not isinstance(cell("called_at"), datetime) and not text("called_at"),
             first_name=first,
             last_name=last,
             phone=phone,

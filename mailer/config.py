@@ -241,7 +241,12 @@ def _build(cls: type[Any], data: Any, path: Path, prefix: str) -> Any:
     values: dict[str, Any] = {}
     for toml_key, f in fields.items():
         if toml_key in data:
-            values[f.name] = _coerce(hints[f.name], data[toml_key], path, prefix + toml_key)
+            value = _coerce(hints[f.name], data[toml_key], path, prefix + toml_key)
+            if isinstance(value, dict) and f.default_factory is not dataclasses.MISSING:
+                # A table names only what it changes: [cadence.outcomes] with one line
+                # keeps the defaults for the other outcomes.
+                value = {**f.default_factory(), **value}
+            values[f.name] = value
     return cls(**values)
 
 

@@ -178,6 +178,11 @@ class Ledger:
             )
         return step_from_row(rows[0])
 
+    def step_for_call(self, call_key: str) -> MailStep | None:
+        """The step a call decided, as stored."""
+        rows = self._query("SELECT step_key FROM steps WHERE call_key = ?", (call_key,))
+        return self.step(rows[0]["step_key"]) if rows else None
+
     def current(self, step: MailStep) -> MailStep:
         """The step as the ledger has it now (a provider's delivery date may have moved its
         follow-up call); the step itself when the ledger did not store it."""

@@ -292,6 +292,7 @@ def record_to_json(record: CallRecord) -> str:
             "callback_on": iso(record.callback_on),
             "notes": record.notes,
             "extra": dict(record.extra),
+            **({"undated": True} if record.undated else {}),
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -315,6 +316,7 @@ def record_from_json(text: str) -> CallRecord:
         callback_on=parse_date(data["callback_on"]),
         notes=data["notes"],
         extra=dict(data["extra"]),
+        undated=bool(data.get("undated", False)),
     )
 
 

@@ -6,6 +6,7 @@ Plain frozen dataclasses: no I/O, no behaviour beyond small derived values.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -70,6 +71,8 @@ class CallRecord:
     callback_on: date | None = None
     notes: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
+    undated: bool = False
+    """The log gave no call date, so `called_at` is the day it was read."""
 
     @property
     def name(self) -> str:
@@ -78,8 +81,15 @@ class CallRecord:
     @property
     def call_key(self) -> str:
         """Identifies this call across runs, so reading the same file twice records nothing
-        new. The outcome is part of it because a dialer may log two results at one timestamp."""
-        return f"{self.contact_id}|{self.called_at.isoformat(timespec='minutes')}|{self.outcome}"
+        new. The outcome is part of it because a dialer may log two results at one timestamp.
+        An undated call is known by what the row says, not by the day it happened to be read."""
+        if self.undated:
+            a = self.address
+            said = "|".join((self.phone, self.email, a.line1, a.city, a.postal_code, self.notes))
+            when = "undated-" + hashlib.sha256(said.encode()).hexdigest()[:16]
+        else:
+            when = self.called_at.isoformat(timespec="minutes")
+        return f"{self.contact_id}|{when}|{self.outcome}"
 
 
 @dataclass(frozen=True)

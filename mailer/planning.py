@@ -7,14 +7,14 @@ leaves out the calls being planned, so planning the same input twice gives the s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 from mailer.config import Config
 from mailer.ledger import Ledger, RecordResult
-from mailer.models import Plan
+from mailer.models import CallRecord, MailStep, Plan
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def make_plan(
     check_feasible(config)
     log = read_call_logs(paths, today, delimiter=delimiter, date_order=date_order)
     contact_ids = {r.contact_id for r in log.records}
-    history = ledger.history(contact_ids, {r.call_key for r in log.records})
+    history = ledger.history(contact_ids, deciding_calls(log.records))
     steps = plan_steps(log.records, history, config, today)
     plan = Plan(
         today=today,
@@ -52,4 +52,30 @@ def make_plan(
         columns=log.columns,
     )
     recorded = ledger.record_plan(plan, calls=log.records) if record else None
+    if recorded is not None and recorded.held_steps:
+        plan = replace(plan, steps=tuple(_kept(ledger, s, recorded.held_steps) for s in steps))
     return PlanOutcome(plan, recorded)
+
+
+def deciding_calls(records: Sequence[CallRecord]) -> set[str]:
+    """Each contact's latest call: the ones whose own earlier results must not count as
+    history, so planning the same input twice gives the same plan. Earlier calls in the
+    input (a cumulative export) keep theirs: a card they caused was really sent."""
+    latest: dict[str, tuple[datetime, int, CallRecord]] = {}
+    for index, record in enumerate(records):
+        moment = record.called_at.replace(tzinfo=None)
+        best = latest.get(record.contact_id)
+        if best is None or (moment, index) >= best[:2]:
+            latest[record.contact_id] = (moment, index, record)
+    return {record.call_key for _, _, record in latest.values()}
+
+
+def _kept(ledger: Ledger, step: MailStep, held: tuple[str, ...]) -> MailStep:
+    """A step the ledger held back because the call already has a card (the settings
+    changed since): the plan shows the card that exists."""
+    if step.step_key not in held:
+        return step
+    stored = ledger.step_for_call(step.record.call_key)
+    if stored is None:
+        return step
+    return replace(stored, reason=f"{stored.reason} (kept: its card was already made)")

@@ -301,3 +301,73 @@ def test_markup_in_user_data_is_printed_as_text(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "[bold]Ann Bee [/red]" in result.stdout
     assert "[/x]" in result.stdout
+
+
+def _calls_file(path: Path, *rows: str) -> Path:
+    header = "contact_id,first_name,last_name,address,city,state,zip,outcome,called_at\n"
+    path.write_text(header + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_a_cumulative_export_does_not_mail_the_same_contact_twice(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    first = "S1,Sam,Lee,1 Main St,Springfield,IL,62704,voicemail,2026-11-21 10:00"
+    day1 = _calls_file(tmp_path / "day1.csv", first)
+    out = tmp_path / "out1"
+    assert invoke("run", day1, "--today", TODAY, "--db", db, "--out", out).exit_code == 0
+    assert (out / "print.pdf").is_file()
+    # A week later the dialer exports the whole history: the old call and the second call.
+    day8 = _calls_file(
+        tmp_path / "day8.csv",
+        first,
+        "S1,Sam,Lee,1 Main St,Springfield,IL,62704,no answer,2026-11-30 10:00",
+    )
+    doc = plan_json(tmp_path, day8, extra=("--today", "2026-11-30"))
+    step = doc["steps"][0]
+    assert (step["row"], step["action"]) == (3, "skip")
+    assert "leave them alone" in step["reason"]
+    again = plan_json(tmp_path, day8, extra=("--today", "2026-11-30"))
+    assert again == doc
+
+
+def test_an_undated_log_run_again_another_day_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    calls = tmp_path / "undated.csv"
+    calls.write_text(
+        "contact_id,first_name,last_name,address,city,state,zip,outcome\n"
+        "U1,Una,May,2 Elm St,Springfield,IL,62704,voicemail\n",
+        encoding="utf-8",
+    )
+    assert invoke("plan", calls, "--today", TODAY, "--db", db).exit_code == 0
+    result = invoke("plan", calls, "--today", "2026-11-23", "--db", db)
+    assert result.exit_code == 0, result.stderr
+    assert "nothing new" in result.stderr
+    calls_due = invoke("followups", "--today", TODAY, "--db", db, "--csv", tmp_path / "f.csv")
+    assert calls_due.exit_code == 0
+    assert "U1" in (tmp_path / "f.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_partial_outcomes_table_keeps_the_other_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "mailer.toml"
+    config.write_text('[cadence.outcomes]\nconnected = "thank-you"\n', encoding="utf-8")
+    doc = plan_json(tmp_path, EXAMPLE_CALLS, extra=("--config", str(config), "--dry-run"))
+    by_id = {s["contact_id"]: s for s in doc["steps"]}
+    assert by_id["C001"]["template"] == "offer"  # voicemail keeps its default
+    assert by_id["C008"]["action"] == "call"  # and so does callback
+    assert by_id["C011"]["template"] == "thank-you"
+
+
+def test_a_card_already_made_is_kept_when_the_settings_change(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    out = tmp_path / "out"
+    assert invoke("run", EXAMPLE_CALLS, "--today", TODAY, "--db", db, "--out", out).exit_code == 0
+    config = tmp_path / "mailer.toml"
+    config.write_text('[cadence.outcomes]\nvoicemail = "thank-you"\n', encoding="utf-8")
+    result = invoke(
+        "run", EXAMPLE_CALLS, "--today", TODAY, "--db", db, "--out", out, "--config", config
+    )
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    mary = next(s for s in doc["steps"] if s["contact_id"] == "C001")
+    assert mary["template"] == "offer"
+    assert "already made" in mary["reason"]
