@@ -14,9 +14,16 @@ from mailer.render.batch import Progress, RenderResult, render_cards
 from mailer.tables import write_csv_rows
 
 MANIFEST_COLUMNS = ("contact_id", "template", "file", "size", "mode", "pages", "bytes", "sha256")
-# Once a card has been printed, sent or cancelled, drawing it again would change history.
+# Once a card has been printed, sent, refused or cancelled, drawing it again would change
+# history (a redrawn refused card would go out again without --retry-failed).
 FINISHED = frozenset(
-    {PieceStatus.PRINTED, PieceStatus.SUBMITTING, PieceStatus.SUBMITTED, PieceStatus.CANCELLED}
+    {
+        PieceStatus.PRINTED,
+        PieceStatus.SUBMITTING,
+        PieceStatus.SUBMITTED,
+        PieceStatus.FAILED,
+        PieceStatus.CANCELLED,
+    }
 )
 
 

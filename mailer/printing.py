@@ -30,10 +30,26 @@ class PrintReport:
     international: int = 0
     postage: float = 0.0
     instructions: str = ""
+    path: Path | None = None
+    """Where the sheets went: `out`, or `print-2.pdf` and so on when `out` holds another
+    batch already."""
     printed: list[str] = field(default_factory=list)
     """Step keys of the cards on the sheets."""
     failures: list[PrintFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def settle(partial: Path, out: Path) -> Path:
+    """Give the finished file its name without losing an earlier batch: a second print the
+    same day goes to print-2.pdf. The same sheets again (a re-run after an interruption: the
+    output is byte-for-byte reproducible) replace their own file instead of adding one."""
+    new = partial.read_bytes()
+    candidate, number = out, 1
+    while candidate.exists() and candidate.read_bytes() != new:
+        number += 1
+        candidate = out.with_name(f"{out.stem}-{number}{out.suffix}")
+    partial.replace(candidate)
+    return candidate
 
 
 def stock_for(config: Config, name: str | None) -> Stock:
@@ -119,7 +135,7 @@ def print_sheets(
             offset_front=offset_front,
             offset_back=offset_back,
         )
-    partial.replace(out)
+    report.path = settle(partial, out)
     report.cards, report.sheets, report.pages = result.cards, result.sheets, result.pages
     report.instructions = result.instructions
     report.printed = [step.step_key for step, _ in ready]

@@ -371,3 +371,22 @@ def test_a_card_already_made_is_kept_when_the_settings_change(tmp_path: Path) ->
     mary = next(s for s in doc["steps"] if s["contact_id"] == "C001")
     assert mary["template"] == "offer"
     assert "already made" in mary["reason"]
+
+
+def test_markup_in_arguments_is_not_read_as_markup(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    calls = _calls_file(
+        tmp_path / "c.csv", "[/b]x,Ann,Bee,1 Main St,Springfield,IL,62704,opt out,2026-11-21"
+    )
+    assert invoke("plan", calls, "--today", TODAY, "--db", db).exit_code == 0
+    result = invoke("unsuppress", "[/b]x", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "[/b]x is off the suppression list" in result.stderr
+
+
+def test_a_far_away_today_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["plan", str(EXAMPLE_CALLS), "--today", "9999-12-30", "--db", str(tmp_path / "m.db")]
+    )
+    assert result.exit_code == 2
+    assert "out of range" in result.stderr

@@ -592,3 +592,53 @@ def test_render_leaves_out_cards_whose_offer_has_passed(session: Session) -> Non
     assert not (session.out / "cards").exists()
     assert session.run("render").exit_code == 0
     assert len(list((session.out / "cards").iterdir())) == 12
+
+
+def test_a_second_batch_the_same_day_never_overwrites_the_first(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from mailer.cli import app
+
+    runner = CliRunner()
+    db, out = tmp_path / "m.db", tmp_path / "out"
+    morning = tmp_path / "morning.csv"
+    afternoon = tmp_path / "afternoon.csv"
+    header = "contact_id,first_name,last_name,address,city,state,zip,outcome,called_at\n"
+    morning.write_text(
+        header + "M1,Ann,Bee,1 Main St,Springfield,IL,62704,voicemail,2026-11-22 09:00\n",
+        encoding="utf-8",
+    )
+    afternoon.write_text(
+        header + "A1,Cy,Dee,2 Main St,Springfield,IL,62704,voicemail,2026-11-22 15:00\n",
+        encoding="utf-8",
+    )
+    args = ["--today", "2026-11-22", "--db", str(db), "--out", str(out)]
+    assert runner.invoke(app, ["run", str(morning), *args]).exit_code == 0
+    first = (out / "print.pdf").read_bytes()
+    second_run = runner.invoke(app, ["run", str(afternoon), *args])
+    assert second_run.exit_code == 0, second_run.stderr
+    assert (out / "print.pdf").read_bytes() == first
+    assert "print-2.pdf" in second_run.stderr
+    assert "Cy" in pdfplumber_text(out / "print-2.pdf")
+
+
+def test_the_same_sheets_again_replace_their_own_file(tmp_path: Path) -> None:
+    # A run interrupted after writing the sheets but before recording them prints the same
+    # cards again, byte for byte: that must not become a second batch.
+    from mailer.printing import settle
+
+    out = tmp_path / "print.pdf"
+    out.write_bytes(b"sheets A")
+    (tmp_path / "print-2.pdf").write_bytes(b"sheets B")
+    partial = tmp_path / "print.pdf.part"
+    partial.write_bytes(b"sheets B")
+    assert settle(partial, out) == tmp_path / "print-2.pdf"
+    partial.write_bytes(b"sheets C")
+    assert settle(partial, out) == tmp_path / "print-3.pdf"
+    assert out.read_bytes() == b"sheets A"
+    assert not partial.exists()
+
+
+def pdfplumber_text(path: Path) -> str:
+    with pdfplumber.open(path) as pdf:
+        return "".join(page.extract_text() or "" for page in pdf.pages)

@@ -100,7 +100,7 @@ def draw_with_progress(
             on_progress=lambda _: progress.advance(task),
         )
     for warning in batch.result.warnings:
-        warn(escape(warning))
+        warn(warning)
     for failure in batch.result.failures:
         say_failure("card not drawn", failure.contact_id, failure.message, failure.hint)
     return batch
@@ -110,7 +110,7 @@ def say_failure(what: str, contact_id: str, message: str, fix: str) -> None:
     # Messages quote paths, field names and template text: never read them as markup.
     err.print(f"[red]{what}:[/red] {escape(contact_id)}: {escape(message)}")
     if fix:
-        hint(escape(fix))
+        hint(fix)
 
 
 @handles_errors
@@ -148,7 +148,10 @@ def render(
             return
         batch = draw_with_progress(ledger, settings, steps, mode=chosen, folder=folder, jobs=jobs)
     drawn = len(batch.result.cards)
-    err.print(f"drew {drawn} cards into {folder / 'cards'}/ (list: {folder / 'manifest.csv'})")
+    err.print(
+        f"drew {drawn} cards into {folder / 'cards'}/ (list: {folder / 'manifest.csv'})",
+        markup=False,
+    )
     if batch.result.failures:
         raise typer.Exit(ExitCode.PARTIAL)
     if chosen == "self":
@@ -213,16 +216,18 @@ def print_summary(report: PrintReport, stock_name: str, out: Path, config: Confi
     stamps = config.print.stamps
     err.print(
         f"{report.cards} cards on {report.sheets} sheets of {stock_name} "
-        f"({report.pages} pages): {out}"
+        f"({report.pages} pages): {out}",
+        markup=False,
     )
     parts = [f"{report.domestic} x ${stamps.domestic:.2f}"]
     if report.international:
         parts.append(f"{report.international} international x ${stamps.international:.2f}")
     err.print(
         f"stamps: {' + '.join(parts)} = ${report.postage:.2f} "
-        f"(prices of {stamps.since.isoformat()}; check them in \\[print.stamps])"
+        f"(prices of {stamps.since.isoformat()}; check them in [print.stamps])",
+        markup=False,
     )
-    err.print(report.instructions)
+    err.print(report.instructions, markup=False)
 
 
 def do_print(
@@ -254,13 +259,13 @@ def do_print(
         offset_back=offsets[1],
     )
     for warning in report.warnings:
-        warn(escape(warning))
+        warn(warning)
     for failure in report.failures:
         say_failure("card left off", failure.contact_id, failure.message, failure.hint)
     if report.cards:
         printed = [ledger.piece_for_step(key) for key in report.printed]
         ledger.mark_printed([p.id for p in printed if p is not None], today)
-        print_summary(report, stock.name, out, config)
+        print_summary(report, stock.name, report.path or out, config)
     return report
 
 
@@ -340,7 +345,7 @@ def print_(
         target = folder / f"calibration-{chosen_stock.name}.pdf"
         folder.mkdir(parents=True, exist_ok=True)
         write_calibration(chosen_stock, target, duplex=duplex or settings.print.duplex)
-        err.print(f"wrote {target}")
+        err.print(f"wrote {target}", markup=False)
         next_step(
             "print it at 100% on plain paper, hold it against a sheet of the stock, and "
             "correct any drift with --offset-front/--offset-back"
@@ -447,6 +452,6 @@ def preview(
         proof_sheet(steps[:proof], settings, chosen, target, guides=guides)
     else:
         preview_image(steps[0], settings, chosen, target, guides=guides)
-    err.print(f"wrote {target}")
+    err.print(f"wrote {target}", markup=False)
     if not no_open and not open_file(target):
         hint(f"open {target} to look at it")

@@ -101,7 +101,10 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 
 def resolve_today(value: str | None) -> date:
-    return parse_day(value, "--today") or date.today()
+    day = parse_day(value, "--today") or date.today()
+    if not 2000 <= day.year <= 2100:
+        raise UsageError(f"--today {day} is out of range", hint="use a date between 2000 and 2100")
+    return day
 
 
 def load_config(path: Path | None) -> Config:
@@ -163,4 +166,4 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
 
 def next_step(message: str) -> None:
     """The closing hint about what to do next."""
-    err.print(f"[dim]next:[/dim] {message}")
+    err.print(f"[dim]next:[/dim] {escape(message)}")

@@ -265,10 +265,10 @@ def followups(
     followup_table(calls, day)
     if csv_path:
         write_csv(calls, csv_path)
-        err.print(f"wrote {csv_path}")
+        err.print(f"wrote {csv_path}", markup=False)
     if ics_path:
         write_ics(calls, ics_path, day)
-        err.print(f"wrote {ics_path}")
+        err.print(f"wrote {ics_path}", markup=False)
     err.print(f"{len(calls)} calls" + (f" due by {until}" if until else ""))
     if not ics_path:
         next_step("add --ics calls.ics to put them on your calendar")
@@ -291,7 +291,10 @@ def unsuppress(
         if listed:
             hint(f"suppressed contacts include: {listed}")
         raise typer.Exit(ExitCode.FAILED)
-    err.print(f"{contact} is off the suppression list; their next call log row counts again")
+    err.print(
+        f"{contact} is off the suppression list; their next call log row counts again",
+        markup=False,
+    )
 
 
 @handles_errors
@@ -306,9 +309,9 @@ def init(
 
     result = scaffold(directory)
     for path in result.written:
-        err.print(f"[green]wrote[/green] {path}")
+        err.print(f"[green]wrote[/green] {escape(str(path))}")
     for path in result.kept:
-        err.print(f"[dim]kept[/dim] {path} (exists; not overwritten)")
+        err.print(f"[dim]kept[/dim] {escape(str(path))} (exists; not overwritten)")
     go = "" if directory == Path() else f"`cd {directory}`, "
     next_step(
         f"edit {directory / 'mailer.toml'} (your name, offer and return address), then "

@@ -107,6 +107,7 @@ def run(
         batch = draw_with_progress(ledger, settings, mail, mode=mode, folder=folder, jobs=jobs)
         partial |= bool(batch.result.failures)
         written = ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
+        sheets: Path | None = None
         if mode == "self":
             ours = {s.step_key for s in mail}
             todo = [s for s in printable_steps(ledger, day, False)[0] if s.step_key in ours]
@@ -122,7 +123,9 @@ def run(
                     today=day,
                 )
                 partial |= bool(report.failures)
-                written.append("print.pdf")
+                if report.path is not None:
+                    sheets = report.path
+                    written.append(sheets.name)
         elif send:
             partial |= _send(ledger, settings, [s.step_key for s in mail], day, yes)
         # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
@@ -132,14 +135,14 @@ def run(
     write_ics(calls_to_make, folder / "followups.ics", day)
     written += ["followups.csv", "followups.ics"]
     err.print(summary_line(plan))
-    err.print(f"wrote {', '.join(written)} into {folder}/")
+    err.print(f"wrote {', '.join(written)} into {folder}/", markup=False)
     if plan.rejections:
         hint(f"fix the rows in {folder / 'rejects.csv'} and run that file; nothing repeats")
     if plan.rejections or partial:
         raise typer.Exit(ExitCode.PARTIAL)
-    if mode == "self":
+    if sheets is not None:
         next_step(
-            f"print {folder / 'print.pdf'}, stamp and mail the cards, then import "
+            f"print {sheets}, stamp and mail the cards, then import "
             f"{folder / 'followups.ics'} into your calendar for the second calls"
         )
     else:
