@@ -133,11 +133,15 @@ class Ledger:
         return RecordResult(new_calls, new_steps, new_suppressions, updated, tuple(held))
 
     def history(
-        self, contact_ids: Iterable[str], exclude_call_keys: Collection[str] = ()
+        self,
+        contact_ids: Iterable[str],
+        exclude_call_keys: Collection[str] = (),
+        today: date | None = None,
     ) -> dict[str, ContactHistory]:
         """What the ledger knows about each contact, leaving out the calls being planned (so
         planning the same file again gives the same plan). Mailings are ordered by send date;
-        cancelled cards are not mailings."""
+        cancelled cards are not mailings, and neither is a card never printed or sent whose
+        moment had passed by `today` (a plan that was never carried out)."""
         wanted = list(dict.fromkeys(contact_ids))
         mailings: dict[str, list[PastMailing]] = defaultdict(list)
         with self._read() as db:
@@ -150,7 +154,8 @@ class Ledger:
                 "INSERT OR IGNORE INTO excluded VALUES (?)", ((k,) for k in exclude_call_keys)
             )
             suppressed = {row[0] for row in db.execute(_SUPPRESSED_HISTORY)}
-            for row in db.execute(_MAILING_HISTORY):
+            stale_before = today.isoformat() if today else None
+            for row in db.execute(_MAILING_HISTORY, {"today": stale_before}):
                 mailings[row["contact_id"]].append(
                     PastMailing(
                         template=row["template"],
@@ -471,6 +476,9 @@ _MAILING_HISTORY = """
     WHERE s.action = 'mail' AND s.send_date IS NOT NULL AND s.template IS NOT NULL
       AND s.call_key NOT IN (SELECT call_key FROM temp.excluded)
       AND coalesce(p.status, '') != 'cancelled'
+      AND NOT (:today IS NOT NULL
+               AND coalesce(p.status, 'planned') IN ('planned', 'rendered', 'failed')
+               AND coalesce(s.offer_expires, date(s.send_date, '+14 days')) < :today)
     ORDER BY s.contact_id, s.send_date, s.step_key
 """
 

@@ -40,7 +40,7 @@ def make_plan(
     check_feasible(config)
     log = read_call_logs(paths, today, delimiter=delimiter, date_order=date_order)
     contact_ids = {r.contact_id for r in log.records}
-    history = ledger.history(contact_ids, deciding_calls(log.records))
+    history = ledger.history(contact_ids, deciding_calls(log.records), today)
     steps = plan_steps(log.records, history, config, today)
     plan = Plan(
         today=today,

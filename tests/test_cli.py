@@ -390,3 +390,29 @@ def test_a_far_away_today_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "out of range" in result.stderr
+
+
+def test_a_plan_never_carried_out_does_not_block_the_next_card(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    row = "P1,Pat,Kay,3 Oak St,Springfield,IL,62704,voicemail,2026-11-21 10:00"
+    assert (
+        invoke("plan", _calls_file(tmp_path / "a.csv", row), "--today", TODAY, "--db", db).exit_code
+        == 0
+    )
+    # The cards were never printed; three weeks later, a new call.
+    later = _calls_file(
+        tmp_path / "b.csv", "P1,Pat,Kay,3 Oak St,Springfield,IL,62704,voicemail,2026-12-14 10:00"
+    )
+    doc = plan_json(tmp_path, later, extra=("--today", "2026-12-14"))
+    assert doc["steps"][0]["action"] == "mail"
+    # Printed cards do count: the same story with the card printed is a cooldown skip.
+    db2 = tmp_path / "m2.db"
+    out = tmp_path / "out"
+    assert (
+        invoke(
+            "run", _calls_file(tmp_path / "c.csv", row), "--today", TODAY, "--db", db2, "--out", out
+        ).exit_code
+        == 0
+    )
+    result = invoke("plan", later, "--format", "json", "--today", "2026-12-14", "--db", db2)
+    assert json.loads(result.stdout)["steps"][0]["action"] == "skip"
