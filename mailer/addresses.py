@@ -97,6 +97,22 @@ COUNTRY_NAMES = {
 }
 _COUNTRY_CODES = {name: code for code, name in COUNTRY_NAMES.items() if code != "UK"}
 
+# The three-digit ZIP prefixes below 100, by state (USPS): the only ZIP codes a spreadsheet
+# can shorten. NY has 005 (Holtsville) and 063 (Fishers Island); MA has 055 (Andover).
+_ZERO_ZIP_PREFIXES: dict[str, tuple[tuple[int, int], ...]] = {
+    "NY": ((5, 5), (63, 63)),
+    "PR": ((6, 7), (9, 9)),
+    "VI": ((8, 8),),
+    "MA": ((10, 27), (55, 55)),
+    "RI": ((28, 29),),
+    "NH": ((30, 38),),
+    "ME": ((39, 49),),
+    "VT": ((50, 54), (56, 59)),
+    "CT": ((60, 69),),
+    "NJ": ((70, 89),),
+    "AE": ((90, 98),),
+}
+
 # A delivery line longer than this gets its secondary unit on the line above (Pub 28 allows
 # either; about 40 characters is what fits the OCR read area at a legible size).
 MAX_DELIVERY_LINE = 40
@@ -145,7 +161,7 @@ def mailability_problem(address: Address) -> str | None:
             return "no state"
         if _us_state(address.state) not in US_STATES:
             return f"state {address.state.strip()!r} is not a US state or territory"
-        if not re.fullmatch(r"\d{5}(-\d{4})?", _us_zip(address.postal_code)):
+        if not re.fullmatch(r"\d{5}(-\d{4})?", _us_zip(address.postal_code, address.state)):
             return f"ZIP code {address.postal_code.strip()!r} is not 5 or 9 digits"
     return None
 
@@ -200,16 +216,29 @@ def _designator_word(word: str) -> str:
     return {"APARTMENT": "APT", "SUITE": "STE", "ROOM": "RM", "FLOOR": "FL"}.get(word, word)
 
 
-def _us_zip(postal_code: str) -> str:
-    """ZIP or ZIP+4 with leading zeros restored (spreadsheets drop them: `2134` -> `02134`)."""
+def restore_zip_zeros(digits: str, state: str) -> str:
+    """A ZIP (3-5 digits) or ZIP+4 (7-9 digits, no hyphen) with the leading zeros a
+    spreadsheet dropped put back (`2134` in MA -> `02134`), else `digits` unchanged.
+
+    Only where the state's ZIP codes start with 0 and the padded ZIP is one of that state's:
+    IL `627` padded would be `00627`, a Puerto Rico ZIP, and the card would go astray. With
+    no state there is no telling, so nothing is padded.
+    """
+    if len(digits) not in (3, 4, 7, 8) or not digits.isdigit() or not state.strip():
+        return digits
+    padded = digits.zfill(5 if len(digits) < 5 else 9)
+    prefix = int(padded[:3])
+    ranges = _ZERO_ZIP_PREFIXES.get(_us_state(state), ())
+    return padded if any(low <= prefix <= high for low, high in ranges) else digits
+
+
+def _us_zip(postal_code: str, state: str) -> str:
+    """ZIP or ZIP+4, hyphenated, with leading zeros restored where the state allows."""
     text = postal_code.strip()
     digits = re.sub(r"[\s-]", "", text)
     if not digits.isdigit():
         return text.upper()
-    if len(digits) in (3, 4):
-        return digits.zfill(5)
-    if len(digits) in (7, 8):  # ZIP+4 whose ZIP lost its zeros
-        digits = digits.zfill(9)
+    digits = restore_zip_zeros(digits, state)
     if len(digits) == 9:
         return f"{digits[:5]}-{digits[5:]}"
     return digits
@@ -242,7 +271,7 @@ def _kept_as_written(address: Address, why: str) -> NormalizedAddress:
     if po_box:
         line1 = "PO BOX" + line1[po_box.end() :]
     state = _us_state(address.state) if address.state.strip() else ""
-    postal = _us_zip(address.postal_code)
+    postal = _us_zip(address.postal_code, state)
     fields = Address(line1, line2, _plain(address.city), state, postal, "US")
     last = " ".join(p for p in (fields.city, state, postal) if p)
     lines = tuple(line for line in (line1, line2, last) if line)
@@ -260,7 +289,7 @@ def _american(address: Address) -> NormalizedAddress:
         "address_line_2": address.line2.strip() if address.line1.strip() else "",
         "city": address.city.strip(),
         "state": _us_state(address.state),
-        "postal_code": _us_zip(address.postal_code),
+        "postal_code": _us_zip(address.postal_code, address.state),
     }
     try:
         from scourgify import normalize_address_record
@@ -279,7 +308,7 @@ def _american(address: Address) -> NormalizedAddress:
         return _kept_as_written(address, "the parser would have dropped words")
     city = _plain(str(parsed.get("city") or record["city"]))
     state = _plain(str(parsed.get("state") or record["state"]))
-    postal = _us_zip(str(parsed.get("postal_code") or record["postal_code"]))
+    postal = _us_zip(str(parsed.get("postal_code") or record["postal_code"]), state)
     fields = Address(line1, line2, city, state, postal, "US")
     lines = (*_delivery(line1, line2), f"{city} {state} {postal}")
     return NormalizedAddress(lines, fields, changed=True)

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from mailer.addresses import restore_zip_zeros
 from mailer.models import Outcome
 
 COLUMN_ALIASES: Mapping[str, tuple[str, ...]] = {
@@ -130,18 +131,20 @@ def normalize_country(text: str) -> str:
     return key.upper() if len(key) == 2 else text.strip()
 
 
-def pad_zip(text: str) -> str | None:
-    """A US ZIP or ZIP+4 with the leading zeros a spreadsheet dropped put back, or None
-    when `text` is not a US ZIP at all."""
+def pad_zip(text: str, state: str) -> str | None:
+    """A US ZIP or ZIP+4, hyphenated, with the leading zeros a spreadsheet dropped put back
+    when the state's ZIP codes start with 0 (see `addresses.restore_zip_zeros`), or None
+    when `text` is not a US ZIP at all. A short ZIP elsewhere is returned unpadded, for the
+    mailability check to report."""
     value = text.strip()
     if value.endswith(".0") and value[:-2].isdigit():
         value = value[:-2]  # a number formatted by a tool that added a decimal
     if match := re.fullmatch(r"(\d{3,5})(?:[- ](\d{4}))?", value):
-        zip5 = match[1].zfill(5)
+        zip5 = restore_zip_zeros(match[1], state)
         return f"{zip5}-{match[2]}" if match[2] else zip5
-    if re.fullmatch(r"\d{8,9}", value):
-        digits = value.zfill(9)
-        return f"{digits[:5]}-{digits[5:]}"
+    if re.fullmatch(r"\d{7,9}", value):
+        digits = restore_zip_zeros(value, state)
+        return f"{digits[:5]}-{digits[5:]}" if len(digits) == 9 else digits
     return None
 
 

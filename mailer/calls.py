@@ -247,7 +247,7 @@ class _SheetReader:
         if not (first or last) and text("name"):
             first, last = split_name(text("name"))
         country = normalize_country(text("country"))
-        postal_code = self._postal_code(text("postal_code"), country, line.number)
+        postal_code = self._postal_code(text("postal_code"), text("state"), country, line.number)
         phone, email = text("phone"), text("email")
         contact_id = text("contact_id") or contact_identity(phone, email, first, last, postal_code)
         if not contact_id:
@@ -343,10 +343,10 @@ class _SheetReader:
             return None
         return day
 
-    def _postal_code(self, value: str, country: str, row: int) -> str:
+    def _postal_code(self, value: str, state: str, country: str, row: int) -> str:
         if country != "US" or not value:
             return value
-        fixed = pad_zip(value)
+        fixed = pad_zip(value, state)
         if fixed is None:
             self.note(
                 row,
@@ -354,11 +354,17 @@ class _SheetReader:
                 "set the country column if this address is abroad",
             )
             return value
-        if fixed != value:
+        if _digits(fixed) > _digits(value.removesuffix(".0")):
             self.note(
                 row, f"ZIP code {value!r} read as {fixed!r} (a spreadsheet dropped its zeros)"
             )
+        elif fixed != value:
+            self.note(row, f"ZIP code {value!r} read as {fixed!r}")
         return fixed
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
 
 
 def _has_outcome_column(line: Line) -> bool:

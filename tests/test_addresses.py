@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.addresses import delivery_lines, mailability_problem, normalize
+from mailer.addresses import (
+    delivery_lines,
+    mailability_problem,
+    normalize,
+    restore_zip_zeros,
+)
 from mailer.models import Address
 
 CASES = [
@@ -206,8 +211,16 @@ def test_delivery_lines_have_the_name_first_and_no_blanks() -> None:
             Address("1 Main St", "", "Springfield", "ZZ", "62704"),
             "state 'ZZ' is not a US state or territory",
         ),
-        (Address("1 Main St", "", "Springfield", "IL", "6270412"), None),
-        (Address("1 Main St", "", "Springfield", "IL", "627"), None),
+        (
+            Address("1 Main St", "", "Springfield", "IL", "6270412"),
+            "ZIP code '6270412' is not 5 or 9 digits",
+        ),
+        (
+            Address("1 Main St", "", "Springfield", "IL", "627"),
+            "ZIP code '627' is not 5 or 9 digits",
+        ),
+        (Address("1 Main St", "", "Boston", "MA", "2134"), None),
+        (Address("1 Main St", "", "Holtsville", "NY", "501"), None),
         (
             Address("1 Main St", "", "Springfield", "IL", "ABCDE"),
             "ZIP code 'ABCDE' is not 5 or 9 digits",
@@ -221,6 +234,45 @@ def test_delivery_lines_have_the_name_first_and_no_blanks() -> None:
 )
 def test_mailability(address: Address, problem: str | None) -> None:
     assert mailability_problem(address) == problem
+
+
+@pytest.mark.parametrize(
+    ("digits", "state", "expected"),
+    [
+        ("2134", "MA", "02134"),
+        ("2134", "Massachusetts", "02134"),
+        ("7102", "nj", "07102"),
+        ("6103", "CT", "06103"),
+        ("921", "PR", "00921"),
+        ("802", "VI", "00802"),
+        ("501", "NY", "00501"),
+        ("6390", "NY", "06390"),  # Fishers Island
+        ("9012", "AE", "09012"),
+        ("21341234", "MA", "021341234"),
+        ("5011234", "NY", "005011234"),
+        ("627", "IL", "627"),  # 00627 is in Puerto Rico
+        ("2134", "IL", "2134"),
+        ("1234", "NY", "1234"),  # 01234 is in Massachusetts, not New York
+        ("627", "MA", "627"),
+        ("2134", "", "2134"),  # no state: no telling
+        ("62704", "IL", "62704"),
+        ("62704", "MA", "62704"),
+    ],
+)
+def test_zip_zeros_are_restored_only_where_the_state_has_them(
+    digits: str, state: str, expected: str
+) -> None:
+    assert restore_zip_zeros(digits, state) == expected
+
+
+def test_a_short_zip_outside_the_zero_states_is_not_sent_elsewhere() -> None:
+    illinois = normalize(Address("1418 Oak Ridge Dr", "", "Springfield", "IL", "627"))
+    assert illinois.address.postal_code == "627"
+    assert "00627" not in " ".join(illinois.lines)
+    assert illinois.note == "kept as written: ZIP code '627' is not 5 or 9 digits"
+    stateless = normalize(Address("1418 Oak Ridge Dr", "", "Springfield", "", "2134"))
+    assert stateless.address.postal_code == "2134"
+    assert mailability_problem(Address("77 Maple Ave", "", "Boston", "", "2134")) == "no state"
 
 
 def test_unmailable_address_still_normalizes_without_losing_text() -> None:

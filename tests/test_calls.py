@@ -4,6 +4,7 @@ export them, and the invariant that every data row is a record or a rejection.""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from datetime import date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mailer.addresses import mailability_problem
 from mailer.calls import (
     OUTCOME_ALIASES,
     normalize_country,
@@ -163,14 +165,16 @@ def test_xlsx_typed_cells(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["ID", "First", "Last", "Phone", "Zip", "Outcome", "Called On", "DOB", "Note"])
-    sheet.append(["X1", "Mary", "Albright", 2175550142, 4101, "VM", datetime(2026, 11, 21, 10, 5)])
+    header = ["ID", "First", "Last", "Phone", "ST", "Zip", "Outcome", "Called On", "DOB", "Note"]
+    sheet.append(header)
+    called = datetime(2026, 11, 21, 10, 5)
+    sheet.append(["X1", "Mary", "Albright", 2175550142, "ME", 4101, "VM", called])
     sheet.append([])
     sheet.append(
-        ["X2", "Ann", "Lee", 12175550199.0, 2134.0, "busy", "2026-11-21", date(1980, 2, 3)]
+        ["X2", "Ann", "Lee", 12175550199.0, "MA", 2134.0, "busy", "2026-11-21", date(1980, 2, 3)]
     )
     sheet.append(
-        [None, "Bob", "Kay", None, 62704, "talked", datetime(2026, 11, 21), None, "+1 call"]
+        [None, "Bob", "Kay", None, "IL", 62704, "talked", datetime(2026, 11, 21), None, "+1 call"]
     )
     sheet.cell(row=2, column=12, value=" ")  # a blank cell beyond the header
     path = tmp_path / "calls.xlsx"
@@ -406,12 +410,14 @@ def test_missing_call_date_means_today(tmp_path: Path) -> None:
 
 def test_zip_codes_and_countries(tmp_path: Path) -> None:
     data = (
-        b"id,outcome,zip,country\n"
-        b"Z1,vm,501,\n"
-        b"Z2,vm,2134-1234,US\n"
-        b"Z3,vm,M5H 1J9,CA\n"
-        b"Z4,vm,M5H 1J9,\n"
-        b"Z5,vm,2134.0,United States\n"
+        b"id,outcome,state,zip,country\n"
+        b"Z1,vm,NY,501,\n"
+        b"Z2,vm,MA,2134-1234,US\n"
+        b"Z3,vm,ON,M5H 1J9,CA\n"
+        b"Z4,vm,,M5H 1J9,\n"
+        b"Z5,vm,Massachusetts,2134.0,United States\n"
+        b"Z6,vm,IL,627,\n"
+        b"Z7,vm,,4101,\n"
     )
     log = read(write(tmp_path, "zips.csv", data))
     assert [r.address.postal_code for r in log.records] == [
@@ -420,8 +426,18 @@ def test_zip_codes_and_countries(tmp_path: Path) -> None:
         "M5H 1J9",
         "M5H 1J9",
         "02134",
+        "627",  # "00627" would be a Puerto Rico ZIP
+        "4101",  # no state, no telling which zeros went missing
     ]
-    assert "'M5H 1J9' is not a US ZIP code" in messages(log)
+    text = messages(log)
+    assert "'M5H 1J9' is not a US ZIP code" in text
+    assert "ZIP code '501' read as '00501' (a spreadsheet dropped its zeros)" in text
+    assert "ZIP code '2134.0' read as '02134' (a spreadsheet dropped its zeros)" in text
+    assert "'627' read as" not in text
+    assert "'4101' read as" not in text
+    illinois = next(r.address for r in log.records if r.contact_id == "Z6")
+    street = dataclasses.replace(illinois, line1="1418 Oak Ridge Dr", city="Springfield")
+    assert mailability_problem(street) == "ZIP code '627' is not 5 or 9 digits"
 
 
 def test_title_row_above_header_and_delimiter_override(tmp_path: Path) -> None:
@@ -527,9 +543,13 @@ def test_small_normalizers() -> None:
     assert normalize_phone("+1 (217) 555-0142") == "2175550142"
     assert normalize_phone("217.555.0142 x12") == "2175550142"
     assert normalize_phone("+44 20 7946 0958") == "442079460958"
-    assert pad_zip("4101") == "04101"
-    assert pad_zip("21341234") == "02134-1234"
-    assert pad_zip("K1A 0B1") is None
+    assert pad_zip("4101", "ME") == "04101"
+    assert pad_zip("21341234", "MA") == "02134-1234"
+    assert pad_zip("5011234", "NY") == "00501-1234"
+    assert pad_zip("627", "IL") == "627"  # not "00627", a Puerto Rico ZIP
+    assert pad_zip("4101", "") == "4101"
+    assert pad_zip("62704.0", "IL") == "62704"
+    assert pad_zip("K1A 0B1", "MA") is None
     assert normalize_country("U.S.A.") == "US"
     assert normalize_country("can") == "CA"
     assert normalize_country("") == "US"

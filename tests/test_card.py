@@ -353,25 +353,31 @@ def sentence(n: int) -> str:
     return text[: n * 6]
 
 
-@pytest.mark.parametrize("mode", ["self", "provider"])
-def test_sixty_character_name_fits_or_fails_clearly(mode):
-    first, last = "Maximiliana", "Evangelina Bartholomew-Fitzgerald Worthington-Sm"
+SIXTY = ("Maximiliana", "Evangelina Bartholomew-Fitzgerald Worthington-Sm")
+
+
+def test_sixty_character_name_is_refused_on_self_mail_naming_the_address():
+    # In capitals at the 8 pt USPS floor the name line is wider than the OCR read area allows.
+    first, last = SIXTY
     assert len(f"{first} {last}") == 60
-    step = make_step(first=first, last=last)
-    config = config_for("4x6", mode)
-    error: RenderError | None = None
-    try:
-        data = render_card_bytes(step, config, mode)
-    except RenderError as exc:
-        error = exc
-    if error is not None:
-        assert "contact C001" in str(error)
-        assert "template 'offer'" in str(error)
-        assert error.hint
-        return
-    geometry = card_geometry("4x6", mode)
+    with pytest.raises(RenderError) as err:
+        render_card_bytes(make_step(first=first, last=last), config_for("4x6", "self"), "self")
+    message = err.value.message
+    assert "contact C001" in message
+    assert "template 'offer'" in message
+    assert "delivery address does not fit" in message
+    assert "floor size of 8 pt" in message
+    assert "provider" in err.value.hint
+
+
+def test_sixty_character_name_fits_a_provider_card():
+    first, last = SIXTY
+    data = render_card_bytes(
+        make_step(first=first, last=last), config_for("4x6", "provider"), "provider"
+    )
+    geometry = card_geometry("4x6", "provider")
     front, back = pdf_pages(data)
-    assert "Maximiliana" in words_of(front)
+    assert "Hi Maximiliana!" in words_of(front)
     for page in (front, back):
         for c in page.chars:
             assert geometry.safe.contains(char_box(c))
@@ -639,3 +645,41 @@ def test_custom_handwriting_font(tmp_path):
     missing = config_for(templates=Templates(font=str(tmp_path / "nope.ttf")))
     with pytest.raises(RenderError, match="not found"):
         CardPainter(missing, "self")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_bad_handwriting_font_stops_the_batch_once_up_front(tmp_path, jobs):
+    font = tmp_path / "Brush Script.ttf"
+    font.write_bytes(b"OTTO\x00\x01 this is not a TrueType font at all\n" * 20)
+    config = config_for(templates=Templates(font=str(font)))
+    seen: list[RenderedCard | RenderFailure] = []
+    with pytest.raises(RenderError) as err:
+        render_cards(
+            batch_steps() * 2,
+            config,
+            mode="self",
+            out_dir=tmp_path / "out",
+            jobs=jobs,
+            on_progress=seen.append,
+        )
+    assert str(font) in err.value.message
+    assert "templates.font" in err.value.message
+    assert "[templates]" in err.value.hint
+    assert ".ttf" in err.value.hint
+    assert seen == []  # no card was attempted
+    assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+@pytest.mark.parametrize("size", ["4x6", "a6"])
+def test_stamp_words_are_centred_with_the_stacks_own_metrics(size):
+    stamp = card_geometry(size, "self").stamp_box
+    assert stamp is not None
+    back = pdf_pages(render_card_bytes(make_step(), config_for(size, "self"), "self"))[1]
+    chars = [c for c in back.chars if stamp.contains(char_box(c))]
+    assert "".join(c["text"] for c in chars) == "PLACESTAMPHERE"
+    top, bottom = max(c["y1"] for c in chars), min(c["y0"] for c in chars)
+    # The text extractor boxes each glyph by the font's own descent and em, as the stack
+    # measures it: centred by those metrics, the block sits in the middle to a hundredth.
+    assert (top + bottom) / 2 == pytest.approx(stamp.y + stamp.h / 2, abs=0.01)
+    left, right = min(c["x0"] for c in chars), max(c["x1"] for c in chars)
+    assert (left + right) / 2 == pytest.approx(stamp.x + stamp.w / 2, abs=0.5)

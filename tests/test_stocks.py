@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import tomllib
 from typing import Any
 
 import pytest
@@ -164,6 +165,43 @@ def test_bad_extra_stock_is_refused_naming_it_and_the_key(
     if entry.get("name") == "my-stock":
         assert "'my-stock'" in message
     assert hint in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "hint"),
+    [
+        ("front_offset = [nan, 0]", "front_offset", "finite"),
+        ("back_offset = [0, -inf]", "back_offset", "finite"),
+        ("origin = [nan, 1.5]", "origin", "finite"),
+        ("sheet = [inf, 11]", "sheet", "finite"),
+        ("pitch = [6, inf]", "pitch", "finite"),
+        ("card_size = [nan, 4]", "card_size", "finite"),
+        ("front_offset = [1.5, 0]", "front_offset", "calibration"),
+        ("back_offset = [0, -2]", "back_offset", "calibration"),
+    ],
+)
+def test_stock_numbers_must_be_finite_and_offsets_small(line: str, key: str, hint: str) -> None:
+    text = (
+        '[[print.stocks]]\nname = "my-stock"\ncard = "4x6"\ncolumns = 1\nrows = 2\n'
+        + "\n".join(
+            f"{k} = {v}"
+            for k, v in (("sheet", "[8.5, 11]"), ("origin", "[1.25, 1.5]"))
+            if not line.startswith(k)
+        )
+        + f"\n{line}\n"
+    )
+    entry = tomllib.loads(text)["print"]["stocks"][0]
+    with pytest.raises(ConfigError) as caught:
+        load_stocks([entry], source="mailer.toml")
+    message = caught.value.message
+    assert "[[print.stocks]] #1 ('my-stock')" in message
+    assert f"'{key}'" in message
+    assert hint in caught.value.hint
+
+
+def test_an_offset_up_to_an_inch_is_a_nudge() -> None:
+    stock = find_stock(load_stocks([_custom(front_offset=[1, -0.75])]), "my-stock")
+    assert stock.front_offset == pytest.approx((72, 54))
 
 
 def test_a_stock_that_is_not_a_table_is_refused() -> None:

@@ -217,15 +217,22 @@ def test_sandbox_refuses_python_internals(tmp_path):
     assert "not allowed" in message
 
 
-def test_sandbox_refuses_calling_unsafe_methods(tmp_path):
+def test_sandbox_refuses_reaching_module_globals(tmp_path):
+    # A plain Jinja environment renders this as the globals of jinja2.utils (and from there
+    # anything); only the sandbox refuses it.
     write_template(
         tmp_path,
         "evil2",
-        "{% block body %}{{ contact.__init__.__globals__ }}{% endblock %}",
+        "{% block body %}{{ cycler.__init__.__globals__ }}{% endblock %}",
         "x",
     )
-    with pytest.raises(TemplateError, match=r"front\.j2, line 1\) for contact C001"):
+    with pytest.raises(TemplateError) as err:
         render(make_step("evil2"), user_config(tmp_path))
+    message = err.value.message
+    assert "front.j2, line 1) for contact C001" in message
+    assert "not allowed in a template" in message
+    assert "'__init__'" in message
+    assert "unsafe" in message
 
 
 def test_undefined_variable_names_template_file_line_and_contact(tmp_path):
@@ -273,6 +280,35 @@ def test_filter_failure_is_a_template_error(tmp_path):
                    "{% endblock %}", "x")  # fmt: skip
     with pytest.raises(TemplateError, match="not a date"):
         render(make_step("nodate"), user_config(tmp_path))
+
+
+def test_set_and_macros_above_the_blocks_are_seen_inside_them(tmp_path):
+    front = (
+        "{# the offer card for the spring fair #}\n"
+        '{% set fair = "Spring Fair" %}\n'
+        "{% macro shout(text) %}{{ text | upper }}!{% endmacro %}\n"
+        "\n"
+        "{% block headline %}{{ shout(fair) }}{% endblock %}\n"
+        "{% block body %}See you at the {{ fair }}, {{ contact.first_name }}.{% endblock %}\n"
+    )
+    write_template(tmp_path, "fair", front, "x")
+    text = render(make_step("fair"), user_config(tmp_path))
+    assert dict(text.front) == {
+        "headline": "SPRING FAIR!",
+        "body": "See you at the Spring Fair, Mary.",
+    }
+
+
+def test_text_outside_the_blocks_is_refused_not_lost(tmp_path):
+    front = "Spring fair special\n{% block body %}hello{% endblock %}\n"
+    write_template(tmp_path, "stray", front, "x")
+    with pytest.raises(TemplateError) as err:
+        render(make_step("stray"), user_config(tmp_path))
+    assert "template 'stray'" in err.value.message
+    assert "front.j2" in err.value.message
+    assert "outside the blocks" in err.value.message
+    assert "'Spring fair special'" in err.value.message
+    assert "{% set %}" in err.value.hint
 
 
 def test_unknown_front_block_is_refused(tmp_path):

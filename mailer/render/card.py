@@ -22,7 +22,14 @@ from mailer import addresses
 from mailer.config import Config
 from mailer.errors import RenderError
 from mailer.models import Action, MailStep
-from mailer.render.fonts import SANS, FontStack, MissingGlyphError, clean_text, font_stacks
+from mailer.render.fonts import (
+    SANS,
+    FontStack,
+    MissingGlyphError,
+    clean_text,
+    font_stacks,
+    load_every_face,
+)
 from mailer.render.geometry import MESSAGE_GAP, CardGeometry, Rect, card_geometry, inches
 from mailer.render.layout import (
     RGB,
@@ -89,6 +96,7 @@ class CardPainter:
         self.size = size or config.mail.size
         self.geometry: CardGeometry = card_geometry(self.size, mode)
         self.stacks = font_stacks(config.font_path)
+        load_every_face(self.stacks)  # a bad templates.font stops here, not on every card
         self._warnings: dict[str, None] = {}
         self._templates: dict[str, CardTemplate] = {}
         self._return: tuple[tuple[PlacedLine, ...], float] | None = None
@@ -362,8 +370,9 @@ class CardPainter:
             box = self.geometry.stamp_box
             assert box is not None
             stack = self.stacks[SANS]
-            words = ["PLACE", "STAMP", "HERE"]
-            wrapped = Wrapped(6.5, 1.3, tuple(words), tuple(map(stack.width, words)), 0.718, -0.207)
+            words = ("PLACE", "STAMP", "HERE")
+            ascent, descent = stack.metrics("".join(words))
+            wrapped = Wrapped(6.5, 1.3, words, tuple(map(stack.width, words)), ascent, descent)
             top = box.y + (box.h + wrapped.height) / 2
             self._stamp = tuple(place(wrapped, stack, box, top, STAMP_GREY, "center"))
         return list(self._stamp)

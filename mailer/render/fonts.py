@@ -15,7 +15,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
@@ -24,7 +24,16 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from mailer.errors import RenderError
 from mailer.render.style import HAND, SANS, SANS_BOLD
 
-__all__ = ["HAND", "SANS", "SANS_BOLD", "FontFace", "FontStack", "clean_text", "font_stacks"]
+__all__ = [
+    "HAND",
+    "SANS",
+    "SANS_BOLD",
+    "FontFace",
+    "FontStack",
+    "clean_text",
+    "font_stacks",
+    "load_every_face",
+]
 
 _WINANSI_HOLES = frozenset("\x81\x8d\x8f\x90\x9d")
 
@@ -284,6 +293,24 @@ def _fallback_loaders(bold: bool) -> tuple[Callable[[], FontFace | None], ...]:
     return tuple(loader(p) for p in fallback_sans_paths(bold))
 
 
+def _hand_font(path: Path) -> FontFace:
+    try:
+        return _ttf(str(path), "Hand")
+    except RenderError as exc:
+        raise RenderError(
+            f"templates.font: {exc.message}",
+            hint="set font in the [templates] section of mailer.toml to a TrueType (.ttf) file "
+            "(CFF .otf fonts are not supported), or remove it to use Caveat",
+        ) from None
+
+
+def load_every_face(stacks: dict[str, FontStack]) -> None:
+    """Load the first face of every role now, so that a font that can't be used stops the
+    run once, up front, rather than failing every card (or a worker process)."""
+    for stack in stacks.values():
+        stack.primary  # noqa: B018  loading is the point
+
+
 @cache
 def font_stacks(hand_font: Path | None = None) -> dict[str, FontStack]:
     """The three role stacks for a handwriting font (None means Caveat). Cached per
@@ -296,7 +323,7 @@ def font_stacks(hand_font: Path | None = None) -> dict[str, FontStack]:
                 f"font file {hand_font} not found",
                 hint="fix templates.font in mailer.toml, or remove it to use Caveat",
             )
-        hand_loaders.append(lambda: _ttf(str(hand_font), "Hand"))
+        hand_loaders.append(partial(_hand_font, hand_font))
     hand_loaders.append(lambda: _ttf(str(caveat), "Hand"))
     return {
         HAND: FontStack(HAND, (*hand_loaders, *_fallback_loaders(False))),

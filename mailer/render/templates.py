@@ -13,7 +13,7 @@ carries the same files as `mailer/templates_builtin/` (see `builtin_templates_di
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, partial
@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 import jinja2
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from mailer.config import Config
@@ -298,13 +299,23 @@ class CardTemplate:
                 + (f"unknown block '{unknown[0]}'" if unknown else "no blocks defined"),
                 hint=f"front.j2 defines blocks named {', '.join(FRONT_BLOCKS)}",
             )
-        texts: dict[str, str] = {}
+        rendered: dict[str, str] = {}
         ctx = front.new_context(dict(context))
-        for block in FRONT_BLOCKS:
-            if block in front.blocks:
-                text = self._run("front.j2", contact_id, partial(front.blocks[block], ctx))
-                if text.strip():
-                    texts[block] = text.strip()
+        for block, render in front.blocks.items():
+            ctx.blocks[block] = [partial(_capture, block, render, rendered)]
+        # The whole file runs, as Jinja would run it, so a `{% set %}` or a macro above the
+        # blocks is seen inside them; each block's text is kept apart instead of joined.
+        outside = self._run("front.j2", contact_id, lambda: front.root_render_func(ctx))
+        if outside.strip():
+            stray = " ".join(outside.split())
+            raise TemplateError(
+                f"template '{self.name}' ({self.folder / 'front.j2'}): text outside the "
+                f"blocks is never printed: {stray[:60]!r}",
+                hint="put front text inside a block ("
+                + ", ".join(FRONT_BLOCKS)
+                + "); outside the blocks use only {% set %}, macros and {# comments #}",
+            )
+        texts = {b: rendered[b].strip() for b in FRONT_BLOCKS if rendered.get(b, "").strip()}
         message = self._compile("message.j2", contact_id)
         body = self._run(
             "message.j2",
@@ -343,6 +354,18 @@ class CardTemplate:
             hint="variables: contact, sender, offer, step (offer only on sales cards); "
             "filters: friendly, short, greeting; see templates/README.md",
         )
+
+
+def _capture(
+    name: str,
+    render: Callable[[Context], Iterator[str]],
+    into: dict[str, str],
+    context: Context,
+) -> Iterator[str]:
+    """A front block as the file's own code calls it: its text goes to `into`, not into the
+    file's output."""
+    into[name] = "".join(render(context))
+    return iter(())
 
 
 def _template_line(env: jinja2.Environment, filename: str) -> int | None:

@@ -8,6 +8,7 @@ coordinates (origin at the bottom-left, y up).
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +27,8 @@ CARD_SIZES = {"4x6": (6.0, 4.0), "4.25x5.5": (5.5, 4.25), "a6": (148 / 25.4, 105
 MACHINABLE_ASPECT = 1.3
 """USPS: length / height below this is not machinable (SPECS.md section 2)."""
 
+MAX_OFFSET = 1.0
+"""Inches: a printer off by more than this needs a different origin, not a nudge."""
 _TOLERANCE = 0.005  # inches: rounding in published templates and in A4's metric sizes
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _Fail = Callable[[str, str, str], ConfigError]
@@ -229,8 +232,8 @@ def parse_stock(entry: Mapping[str, Any], where: str) -> Stock:
             f"{sheet_w:g} x {sheet_h:g} sheet",
             "check sheet, origin, pitch, columns and rows (inches, from the top-left)",
         )
-    front = _pair(entry, "front_offset", fail, positive=False, default=(0.0, 0.0))
-    back = _pair(entry, "back_offset", fail, positive=False, default=(0.0, 0.0))
+    front = _offset(entry, "front_offset", fail)
+    back = _offset(entry, "back_offset", fail)
     perforated = entry.get("perforated", False)
     if not isinstance(perforated, bool):
         raise fail("perforated", f"is {perforated!r}", "set it to true or false")
@@ -291,6 +294,20 @@ def _pair(
     ):
         raise fail(key, f"is {value!r}", f"write two numbers in inches, e.g. {key} = [1.25, 0.5]")
     first, second = float(value[0]), float(value[1])
+    if not (math.isfinite(first) and math.isfinite(second)):
+        raise fail(key, f"is {value!r}", "write two finite numbers in inches (no nan or inf)")
     if positive and (first <= 0 or second <= 0):
         raise fail(key, f"is {value!r}", "both numbers must be above zero")
     return first, second
+
+
+def _offset(entry: Mapping[str, Any], key: str, fail: _Fail) -> tuple[float, float]:
+    x, y = _pair(entry, key, fail, positive=False, default=(0.0, 0.0))
+    if abs(x) > MAX_OFFSET or abs(y) > MAX_OFFSET:
+        raise fail(
+            key,
+            f"is [{x:g}, {y:g}]: more than {MAX_OFFSET:g} in",
+            "an offset nudges for a printer's small misalignment; print the calibration "
+            "sheet and measure again, or fix origin and pitch if the layout itself is off",
+        )
+    return x, y
