@@ -683,3 +683,23 @@ def test_stamp_words_are_centred_with_the_stacks_own_metrics(size):
     assert (top + bottom) / 2 == pytest.approx(stamp.y + stamp.h / 2, abs=0.01)
     left, right = min(c["x0"] for c in chars), max(c["x1"] for c in chars)
     assert (left + right) / 2 == pytest.approx(stamp.x + stamp.w / 2, abs=0.5)
+
+
+def test_a_card_going_abroad_says_postcard_and_a_domestic_one_does_not():
+    home = make_step()
+    abroad = make_step(
+        contact_id="C016",
+        first="Sharon",
+        last="MacLeod",
+        address=Address("120 King St W", "Suite 500", "Toronto", "ON", "M5H 1J9", "CA"),
+    )
+    config = config_for("4x6", "self")
+    geometry = card_geometry("4x6", "self")
+    for step, expected in ((home, False), (abroad, True)):
+        _, back = pdf_pages(render_card_bytes(step, config, "self"))
+        words = [w for w in back.extract_words() if w["text"] == "POSTCARD"]
+        assert bool(words) is expected
+        for w in words:
+            # Right half, top strip beside the stamp box, clear of the address block.
+            assert w["x0"] >= geometry.page.w / 2
+            assert back.height - w["bottom"] >= geometry.delivery_address_area.top

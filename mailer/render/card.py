@@ -24,6 +24,7 @@ from mailer.errors import RenderError
 from mailer.models import Action, MailStep
 from mailer.render.fonts import (
     SANS,
+    SANS_BOLD,
     FontStack,
     MissingGlyphError,
     clean_text,
@@ -311,7 +312,7 @@ class CardPainter:
         if self.mode == "self":
             returned, bottom = self._return_block(step, name)
             address, left = self._delivery_block(step, name)
-            lines += returned + address + self._stamp_words()
+            lines += returned + address + self._stamp_words() + self._postcard_word(step)
             area = area.with_edges(
                 top=bottom - inches(0.15), right=min(area.right, left - MESSAGE_GAP)
             )
@@ -376,6 +377,21 @@ class CardPainter:
             top = box.y + (box.h + wrapped.height) / 2
             self._stamp = tuple(place(wrapped, stack, box, top, STAMP_GREY, "center"))
         return list(self._stamp)
+
+    def _postcard_word(self, step: MailStep) -> list[PlacedLine]:
+        """Mail abroad wants the word "POSTCARD" on a privately printed card: top of the
+        right half, beside the stamp box, clear of the address block below."""
+        if addresses.normalize(step.record.address).address.country in ("", "US"):
+            return []
+        g = self.geometry
+        stamp = g.stamp_box
+        assert stamp is not None
+        stack = self.stacks[SANS_BOLD]
+        word = ("POSTCARD",)
+        ascent, descent = stack.metrics(word[0])
+        wrapped = Wrapped(9.0, 1.2, word, (stack.width(word[0]),), ascent, descent)
+        box = Rect.from_edges(g.page.w / 2, stamp.y, stamp.x - inches(0.1), stamp.top)
+        return place(wrapped, stack, box, box.top, STAMP_GREY, "left")
 
     def _delivery_block(self, step: MailStep, name: str) -> tuple[list[PlacedLine], float]:
         g = self.geometry
