@@ -2,19 +2,21 @@
 
 The journal (the ledger) holds every piece's idempotency key before its request is sent, so
 a retry, a crash or Ctrl-C followed by a re-run sends the same key again and the provider
-returns the piece it already made. Requests run on `jobs` threads that share one provider
-client and its rate limiter; artwork is built lazily in the worker, just in time, so memory
-stays flat. The journal is only ever called from the thread that called `send_batch`.
+returns the piece it already made. Requests run on `jobs` daemon threads that share one
+provider client and its rate limiter; artwork is built lazily in the worker, just in time, so
+memory stays flat. The journal is only ever called from the thread that called `send_batch`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Literal, Protocol
 
 from mailer.errors import AuthError, MailerError, UsageError
@@ -101,9 +103,10 @@ def send_batch(
 
     A 4xx refusal fails that piece and the batch goes on; a rejected key (401/403) or an
     unreachable provider stops it at once; Ctrl-C or `should_stop()` stops taking new pieces
-    and lets the ones in flight finish (a second Ctrl-C raises `KeyboardInterrupt` at once;
-    the keys are stored, so a re-run is still safe). Nothing raised by a piece escapes
-    except bugs.
+    and lets the ones in flight finish. A second Ctrl-C raises `KeyboardInterrupt` at once,
+    leaving those requests unjournaled on daemon threads that do not hold up the exit (the
+    keys are stored, so a re-run is still safe). Nothing raised by a piece escapes except
+    bugs.
     """
     if jobs < 1:
         raise UsageError(f"--jobs is {jobs}", hint="use 1 or more")
@@ -132,7 +135,7 @@ def send_batch(
         if on_progress is not None:
             on_progress(outcome)
 
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="mailer-send")
+    workers = _Workers(jobs)
     in_flight: set[Future[SendOutcome]] = set()
     try:
         try:
@@ -147,7 +150,7 @@ def send_batch(
                     if taken is None:
                         break
                     journal.begin_submit(taken.piece_id, provider.name)
-                    in_flight.add(pool.submit(_send_one, taken, provider, stop))
+                    in_flight.add(workers.submit(partial(_send_one, taken, provider, stop)))
                     taken = None
                 if not in_flight:
                     break
@@ -162,13 +165,15 @@ def send_batch(
             stop.set()
         # Let the pieces already sent come back and be journaled, whatever stopped us. A
         # second Ctrl-C leaves at once: their keys are stored, so a re-run is still safe.
+        # Polled, as above: a Ctrl-C delivered to a worker thread is handled only when this
+        # thread wakes up, so it must never sleep without a limit.
         while in_flight:
-            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            done, in_flight = wait(in_flight, timeout=_POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 finish(future)
     finally:
         stop.set()
-        pool.shutdown(wait=not in_flight, cancel_futures=True)
+        workers.close()
 
     by_kind: dict[str, list[SendOutcome]] = {
         "submitted": [],
@@ -190,6 +195,42 @@ def send_batch(
         pending=tuple(by_kind["pending"]),
         interrupted=interrupted,
     )
+
+
+class _Workers:
+    """`jobs` daemon threads running tasks. Not a `ThreadPoolExecutor`: the interpreter
+    joins its threads on the way out, so after a second Ctrl-C the process would still wait
+    for every request in flight (up to all its retries)."""
+
+    def __init__(self, jobs: int) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._count = jobs
+        for n in range(jobs):
+            name = f"mailer-send-{n}"
+            threading.Thread(target=self._work, name=name, daemon=True).start()
+
+    def submit(self, task: Callable[[], SendOutcome]) -> Future[SendOutcome]:
+        future: Future[SendOutcome] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(task())
+            except BaseException as exc:  # a bug: `finish` raises it in the caller's thread
+                future.set_exception(exc)
+
+        self._tasks.put(run)
+        return future
+
+    def close(self) -> None:
+        """Each worker ends after its current task; nobody waits for it."""
+        for _ in range(self._count):
+            self._tasks.put(None)
+
+    def _work(self) -> None:
+        while (run := self._tasks.get()) is not None:
+            run()
 
 
 def _send_one(item: SendItem, provider: Provider, stop: threading.Event) -> SendOutcome:

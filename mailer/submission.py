@@ -14,7 +14,7 @@ from datetime import date
 from functools import partial
 
 from mailer.config import PROVIDER_SIZES, Config
-from mailer.errors import AuthError, ProviderError
+from mailer.errors import AuthError, ProviderError, UsageError
 from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.models import Action, MailStep
 from mailer.providers.base import (
@@ -29,6 +29,14 @@ from mailer.sending import SendItem
 # A piece in one of these states may (still) go to the provider.
 SENDABLE = frozenset({PieceStatus.PLANNED, PieceStatus.RENDERED, PieceStatus.SUBMITTING})
 
+# The artwork each provider takes: Lob two one-page PDFs, PostGrid one two-page PDF. It is
+# drawn in the form needed, never converted later: PDFium (pypdfium2) must not run on the
+# sending threads.
+ARTWORK = {"lob": "sides", "postgrid": "pdf"}
+
+# Printed as the addressee when the call log gives no name (never the contact id).
+NO_NAME = "Current Resident"
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -41,8 +49,20 @@ def provider_size(config: Config) -> str:
     return config.mail.size if config.mail.size in PROVIDER_SIZES else "4x6"
 
 
+def begun_elsewhere(piece: Piece | None, provider_name: str) -> bool:
+    """Left `submitting` at another provider, which may have made the card already: only
+    that provider can finish it (its idempotency key means nothing to another one)."""
+    return (
+        piece is not None
+        and piece.status is PieceStatus.SUBMITTING
+        and piece.provider is not None
+        and piece.provider != provider_name
+    )
+
+
 def sendable_steps(
     ledger: Ledger,
+    provider_name: str,
     *,
     step_keys: Sequence[str] | None = None,
     retry_failed: bool = False,
@@ -50,7 +70,8 @@ def sendable_steps(
 ) -> list[MailStep]:
     """Mail steps whose card has not gone to the provider yet (printed self-mail cards and
     cancelled ones never go). Cards left `submitting` by a killed run come first: they
-    resume with their stored key. Reads only: a dry run changes nothing."""
+    resume with their stored key; those begun at another provider are left out (see
+    `stranded`). Reads only: a dry run changes nothing."""
     wanted = set(step_keys) if step_keys is not None else None
     allowed = SENDABLE | ({PieceStatus.FAILED} if retry_failed else frozenset())
     resumed: list[MailStep] = []
@@ -61,12 +82,28 @@ def sendable_steps(
         piece = ledger.piece_for_step(step.step_key)
         if piece is not None and piece.status not in allowed:
             continue
+        if begun_elsewhere(piece, provider_name):
+            continue
         if ledger.is_suppressed(step.contact_id):
             continue
         submitting = piece is not None and piece.status is PieceStatus.SUBMITTING
         (resumed if submitting else fresh).append(step)
     chosen = resumed + fresh
     return chosen[:limit] if limit is not None else chosen
+
+
+def stranded(
+    ledger: Ledger, provider_name: str, *, step_keys: Sequence[str] | None = None
+) -> list[Piece]:
+    """The cards `sendable_steps` leaves out because another provider was sending them."""
+    wanted = set(step_keys) if step_keys is not None else None
+    return [
+        piece
+        for piece in ledger.pieces(PieceStatus.SUBMITTING, mode="provider")
+        if begun_elsewhere(piece, provider_name)
+        and (wanted is None or piece.step_key in wanted)
+        and not ledger.is_suppressed(piece.contact_id)
+    ]
 
 
 def claim(ledger: Ledger, steps: Sequence[MailStep], config: Config) -> list[Outgoing]:
@@ -77,25 +114,41 @@ def claim(ledger: Ledger, steps: Sequence[MailStep], config: Config) -> list[Out
 
 
 def build_request(
-    step: MailStep, idempotency_key: str, size: str, config: Config, today: date
+    step: MailStep,
+    idempotency_key: str,
+    size: str,
+    config: Config,
+    today: date,
+    provider_name: str,
 ) -> PostcardRequest:
-    """The create request for one card; the artwork is drawn here, just in time."""
+    """The create request for one card through `provider_name`; the artwork is drawn here,
+    just in time, in exactly the form that provider takes."""
     from mailer.addresses import normalize
-    from mailer.render.batch import render_sides
+    from mailer.render.batch import render_card_pdf, render_sides
 
-    front, back = render_sides(step, config, size)
+    artwork = ARTWORK.get(provider_name)
+    if artwork is None:
+        raise UsageError(
+            f"unknown provider {provider_name!r}", hint=f"use one of: {', '.join(ARTWORK)}"
+        )
+    front = back = pdf = b""
+    if artwork == "sides":
+        front, back = render_sides(step, config, size)
+    else:
+        pdf = render_card_pdf(step, config, size)
     sender = config.sender
     record = step.record
     send_date = step.send_date if step.send_date and step.send_date > today else None
     return PostcardRequest(
         idempotency_key=idempotency_key,
-        to=Party(record.name or record.contact_id, normalize(record.address).address),
+        to=Party(record.name or NO_NAME, normalize(record.address).address),
         from_=Party(
             sender.name, normalize(sender.return_address.as_address()).address, sender.company
         ),
         size=size,
         front_pdf=front,
         back_pdf=back,
+        pdf=pdf,
         use_type=config.provider.use_type,
         mail_type=config.provider.mail_type,
         metadata={
@@ -108,14 +161,19 @@ def build_request(
     )
 
 
-def send_items(batch: Sequence[Outgoing], config: Config, today: date) -> list[SendItem]:
+def send_items(
+    batch: Sequence[Outgoing], config: Config, today: date, provider_name: str
+) -> list[SendItem]:
     """Requests built lazily, one at a time: the drawing code's caches are not shared
-    between threads, and drawing (milliseconds) is far quicker than the rate limit."""
+    between threads, and drawing (milliseconds) is far quicker than the rate limit. The
+    providers send the artwork as drawn, so nothing else touches a PDF on those threads."""
     drawing = threading.Lock()
 
     def build(o: Outgoing) -> PostcardRequest:
         with drawing:
-            return build_request(o.step, o.piece.idempotency_key, o.piece.size, config, today)
+            return build_request(
+                o.step, o.piece.idempotency_key, o.piece.size, config, today, provider_name
+            )
 
     return [
         SendItem(

@@ -533,6 +533,9 @@ def _lob_postcard(
             continue
         if not isinstance(party, dict) or not (party.get("name") or party.get("company")):
             raise _error(False, 422, "invalid", f"{side} must have a name or company")
+        for key in ("name", "company"):
+            if len(party.get(key, "")) > 40:
+                raise _error(False, 422, "invalid", f"{side}.{key} must be at most 40 characters")
         for key in ("address_line1", "address_city", "address_state", "address_zip"):
             if not party.get(key) and party.get("address_country", "US") == "US":
                 raise _error(False, 422, "invalid", f"{side}.{key} is required")
@@ -547,6 +550,8 @@ def _lob_postcard(
     metadata = form.get("metadata", {})
     if len(metadata) > 20 or any(len(k) > 40 or len(v) > 500 for k, v in metadata.items()):
         raise _error(False, 422, "invalid", "metadata is too large")
+    if any(c in k + v for k, v in metadata.items() for c in '"\\'):
+        raise _error(False, 422, "invalid", "metadata can't contain \" or \\")
     for side in ("front", "back"):
         if side not in files:
             raise _error(False, 422, "invalid", f"{side} is required")

@@ -695,6 +695,8 @@ def test_a_card_going_abroad_says_postcard_and_a_domestic_one_does_not():
     )
     config = config_for("4x6", "self")
     geometry = card_geometry("4x6", "self")
+    address_area = geometry.delivery_address_area
+    assert address_area is not None
     for step, expected in ((home, False), (abroad, True)):
         _, back = pdf_pages(render_card_bytes(step, config, "self"))
         words = [w for w in back.extract_words() if w["text"] == "POSTCARD"]
@@ -702,4 +704,4 @@ def test_a_card_going_abroad_says_postcard_and_a_domestic_one_does_not():
         for w in words:
             # Right half, top strip beside the stamp box, clear of the address block.
             assert w["x0"] >= geometry.page.w / 2
-            assert back.height - w["bottom"] >= geometry.delivery_address_area.top
+            assert back.height - w["bottom"] >= address_area.top

@@ -7,6 +7,7 @@ Every test ends by checking that no API key reached stdout, stderr or any file i
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import shutil
@@ -22,10 +23,13 @@ from typer.testing import CliRunner, Result
 
 from mailer.addresses import normalize
 from mailer.cli import app
+from mailer.config import load
+from mailer.errors import UsageError
 from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.models import Action
 from mailer.postal import next_business_day_after
 from mailer.providers.http import RetryPolicy
+from mailer.submission import NO_NAME, build_request
 from tests import fake_provider as fp
 from tests.conftest import EXAMPLE_CALLS, EXAMPLE_CONFIG
 from tests.fake_provider import FakeProvider, RecordedRequest
@@ -203,6 +207,32 @@ def test_dry_run_shows_exactly_the_request_submit_makes(shop: Shop) -> None:
     for side in ("front", "back"):
         line = next(x for x in request if x.startswith(f"{side}=@"))
         assert f"{len(first.files[side]):,} bytes" in line
+
+
+def test_each_provider_gets_its_artwork_drawn_in_the_form_it_takes(shop: Shop) -> None:
+    settings = load(shop.config)
+    with Ledger.open(shop.db) as ledger:
+        step = ledger.steps(Action.MAIL)[0]
+    lob = build_request(step, "k-1", "6x9", settings, date(2026, 11, 22), "lob")
+    assert lob.pdf == b""
+    assert page_points(lob.front_pdf) == page_points(lob.back_pdf) == [(666.0, 450.0)]
+    postgrid = build_request(step, "k-1", "6x9", settings, date(2026, 11, 22), "postgrid")
+    assert (postgrid.front_pdf, postgrid.back_pdf) == (b"", b"")
+    assert page_points(postgrid.pdf) == [(666.0, 450.0)] * 2
+    with pytest.raises(UsageError, match="unknown provider"):
+        build_request(step, "k-1", "6x9", settings, date(2026, 11, 22), "fedex")
+
+
+def test_a_card_without_a_name_goes_to_the_current_resident(shop: Shop) -> None:
+    settings = load(shop.config)
+    with Ledger.open(shop.db) as ledger:
+        step = ledger.steps(Action.MAIL)[0]
+    nameless = dataclasses.replace(
+        step, record=dataclasses.replace(step.record, first_name="", last_name="")
+    )
+    request = build_request(nameless, "k-1", "4x6", settings, date(2026, 11, 22), "lob")
+    assert request.to.name == NO_NAME == "Current Resident"
+    assert step.contact_id not in request.to.name
 
 
 def test_send_refuses_a_self_mail_config(shop: Shop) -> None:
@@ -385,7 +415,7 @@ def test_verify_skips_an_undeliverable_address_and_says_so(shop: Shop) -> None:
     assert "USPS does not deliver to this address" in result.stderr
     assert shop.fake.count("POST", "/v1/us_verifications") == 3
     assert shop.piece_of("C001").status is PieceStatus.FAILED
-    assert [contact_of(r) for r in shop.creates()] == ["C002", "C003"]
+    assert sorted(contact_of(r) for r in shop.creates()) == ["C002", "C003"]
 
 
 # -- status and cancel ----------------------------------------------------------------------
@@ -523,7 +553,44 @@ def test_run_send_with_a_self_mail_config_is_a_usage_error(shop: Shop) -> None:
 # -- PostGrid --------------------------------------------------------------------------------
 
 
+def test_a_card_begun_at_one_provider_is_never_sent_through_another(shop: Shop) -> None:
+    shop.use_key(TEST_KEY)
+    shop.use_key(PG_KEY, "POSTGRID_API_KEY")
+    with Ledger.open(shop.db) as ledger:
+        step = next(s for s in ledger.steps(Action.MAIL) if s.contact_id == "C004")
+        piece = ledger.ensure_piece(step, "provider", "4x6")
+        ledger.begin_submit(piece.id, "lob")  # a run through Lob was cut off here
+    warning = (
+        "C004 was being sent through lob: finish it with `mailer send --submit --provider lob`"
+    )
+    dry = shop.send("--provider", "postgrid")
+    assert dry.exit_code == 0, dry.stderr
+    assert warning in dry.stderr.replace("\n", " ")
+    sent = shop.send("--submit", "--provider", "postgrid")
+    assert sent.exit_code == 0, sent.stderr
+    assert warning in sent.stderr.replace("\n", " ")
+    assert "11 sent" in sent.stderr
+    assert "C004" not in {contact_of(r) for r in shop.creates(PG_CREATE)}
+    stuck = shop.piece_of("C004")
+    assert (stuck.status, stuck.provider) == (PieceStatus.SUBMITTING, "lob")
+    # Through Lob, with its stored key, it is finished.
+    done = shop.send("--submit", "--provider", "lob")
+    assert done.exit_code == 0, done.stderr
+    assert "was being sent" not in done.stderr
+    assert [contact_of(r) for r in shop.creates()] == ["C004"]
+    assert shop.creates()[0].headers["idempotency-key"] == stuck.idempotency_key
+    assert shop.piece_of("C004").status is PieceStatus.SUBMITTED
+    assert shop.fake.duplicates() == []
+
+
 def test_postgrid_send_status_and_cancel(shop: Shop) -> None:
+    import pypdfium2
+
+    def no_pdfium(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("PDFium must not run while cards are sent")
+
+    # Sending draws each card in the form PostGrid takes: nothing converts PDFs.
+    shop.monkeypatch.setattr(pypdfium2, "PdfDocument", no_pdfium)
     shop.use_key(PG_KEY, "POSTGRID_API_KEY")  # and no LOB_API_KEY at all
     dry = shop.send("--provider", "postgrid")
     assert dry.exit_code == 0, dry.stderr

@@ -98,6 +98,8 @@ def test_lob_create_sends_the_documented_multipart_request(fake_lob: FakeProvide
     assert fields["metadata[contact_id]"] == "C001"
     assert fields["metadata[step]"] == "offer"
     assert fields["metadata[campaign]"] == "call-mail-call"
+    # Lob forgets idempotency keys after 24 h: the key stays findable in the metadata.
+    assert fields["metadata[mailer_key]"] == "key-C001"
     assert fields["send_date"] == "2030-01-15"
     # Both sides uploaded from memory as one-page PDFs of exactly 9.25 x 6.25 in.
     for side in ("front", "back"):
@@ -146,9 +148,13 @@ def _schema_errors(spec: dict[str, Any], schema: Any, value: Any, where: str) ->
     if isinstance(value, str):
         if len(value) > schema.get("maxLength", 10**9):
             errors.append(f"{where}: longer than {schema['maxLength']}")
-        if "pattern" in schema and not re.search(schema["pattern"], value):
+        if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
             errors.append(f"{where}: {value!r} does not match {schema['pattern']}")
     if isinstance(value, dict):
+        # Lob's `metadata` states the rules for its values on the object itself.
+        rules = {k: schema[k] for k in ("maxLength", "pattern") if k in schema}
+        for key, item in value.items() if rules else ():
+            errors += _schema_errors(spec, rules, item, f"{where}.{key}")
         errors += [f"{where}.{k}: required" for k in schema.get("required", []) if k not in value]
         props = schema.get("properties", {})
         for key, item in value.items():
@@ -220,6 +226,27 @@ def test_schema_check_catches_a_wrong_field(lob_spec: dict[str, Any]) -> None:
     assert any("use_type" in e for e in errors)
     assert any("size" in e for e in errors)
     assert any("to" in e for e in errors)
+    # Patterns must match the whole value: `[^"\\]{0,500}` finds an empty match anywhere.
+    subtle: dict[str, Any] = {
+        "to": {
+            "name": "N" * 41,
+            "address_line1": "1 Main St",
+            "address_city": "Springfield",
+            "address_state": "IL",
+            "address_zip": "62704",
+        },
+        "front": "front.pdf",
+        "back": "back.pdf",
+        "use_type": "marketing",
+        "metadata": {"note": 'say "hi"', "long": "x" * 501},
+    }
+    errors = _schema_errors(spec, schema, subtle, "postcard")
+    assert "postcard.to: matches 0 of oneOf" in errors
+    assert any("metadata.note" in e and "does not match" in e for e in errors)
+    assert any("metadata.long: longer than 500" in e for e in errors)
+    subtle["to"]["name"] = "N" * 40
+    subtle["metadata"] = {"note": "say hi"}
+    assert _schema_errors(spec, schema, subtle, "postcard") == []
 
 
 # -- reading answers -----------------------------------------------------------------------
@@ -340,7 +367,8 @@ def test_postgrid_create_uses_its_field_names(fake_lob: FakeProvider) -> None:
     assert isinstance(provider, PostGridProvider)
     req = dataclasses.replace(
         card_request("C010", "key-C010", size="6x11", send_date=date(2030, 2, 1)),
-        pdf=b"",  # only front/back given: the client joins them into one 2-page PDF
+        front_pdf=b"",  # PostGrid takes the one two-page PDF only
+        back_pdf=b"",
     )
     piece = provider.create_postcard(req)
     (sent,) = fake_lob.requests
@@ -392,12 +420,44 @@ def test_postgrid_sizes_and_dry_run(fake_lob: FakeProvider) -> None:
         provider.verify_address("Mary", Address("1 Main St", "", "Springfield", "IL", "62704"))
 
 
-def test_lob_splits_a_two_page_card_pdf(fake_lob: FakeProvider) -> None:
-    req = dataclasses.replace(card_request("C014", "k-14"), front_pdf=b"", back_pdf=b"")
-    piece = lob(fake_lob).create_postcard(req)
-    assert piece.id.startswith("psc_")
-    sent = fake_lob.requests[-1]
-    assert all(len(PdfReader(io.BytesIO(sent.files[s])).pages) == 1 for s in ("front", "back"))
+def test_each_client_takes_only_its_own_artwork_form(fake_lob: FakeProvider) -> None:
+    """No client converts artwork: that would run PDFium on the sending threads."""
+    only_pdf = dataclasses.replace(card_request("C014", "k-14"), front_pdf=b"", back_pdf=b"")
+    with pytest.raises(RequestRejected, match="no front and back artwork") as caught:
+        lob(fake_lob).create_postcard(only_pdf)
+    assert "two one-page PDFs" in caught.value.hint
+    only_sides = dataclasses.replace(card_request("C015", "k-15"), pdf=b"")
+    postgrid = make_provider(
+        "postgrid", api_key=POSTGRID_KEY, base_url=fake_lob.url, config=DEFAULT
+    )
+    with pytest.raises(RequestRejected, match="no two-page artwork"):
+        postgrid.create_postcard(only_sides)
+    assert fake_lob.requests == []
+
+
+def test_lob_refuses_a_name_over_40_characters_before_sending(fake_lob: FakeProvider) -> None:
+    provider = lob(fake_lob)
+    fits = card_request("C016", "k-16", name="N" * 40)
+    provider.create_postcard(fits)
+    assert fake_lob.requests[-1].field("to[name]") == "N" * 40
+    long = card_request("C017", "k-17", name="Maximilian Bartholomew Fitzgerald-Johnson")
+    with pytest.raises(RequestRejected, match="is 41 characters; Lob takes at most 40") as caught:
+        provider.create_postcard(long)
+    assert caught.value.hint
+    company = dataclasses.replace(fits, to=dataclasses.replace(fits.to, company="C" * 41))
+    with pytest.raises(RequestRejected, match=r"to\[company\]"):
+        provider.create_postcard(company)
+    quoted = dataclasses.replace(fits, metadata={**fits.metadata, "step": 'say "hi"'})
+    with pytest.raises(RequestRejected, match="quote or backslash"):
+        provider.create_postcard(quoted)
+    assert len(fake_lob.requests) == 1
+    # The fake holds Lob to the same limit, for whatever gets past the client.
+    fields, files = provider.form(fits)
+    fields = [(k, "N" * 41 if k == "to[name]" else v) for k, v in fields]
+    with pytest.raises(RequestRejected, match="at most 40 characters") as refused:
+        provider.client.request("POST", "/v1/postcards", data=fields, files=files)
+    assert refused.value.status_code == 422
+    assert fake_lob.created == 1
 
 
 # -- errors, retries, pacing ---------------------------------------------------------------

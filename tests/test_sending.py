@@ -3,9 +3,11 @@ journaled, under faults, interruptions, a SIGKILL mid-batch and a re-run."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -155,6 +157,27 @@ def test_a_refused_piece_is_failed_and_the_batch_goes_on(fake_lob: FakeProvider)
     assert journal.failed == {"P003": failed.error}
     assert report.stopped_reason == ""
     assert fake_lob.created == 7
+
+
+def test_a_name_lob_cannot_print_fails_that_card_before_any_request(
+    fake_lob: FakeProvider,
+) -> None:
+    def build(piece_id: str, key: str) -> PostcardRequest:
+        name = "Maximilian Bartholomew Fitzgerald-Johnson" if piece_id == "P002" else ""
+        return card_request(piece_id, key, name=name)
+
+    journal = MemoryJournal()
+    report = send_batch(items_for(5, build), provider_for(fake_lob), journal, jobs=2)
+    assert len(report.submitted) == 4
+    (failed,) = report.failed
+    assert failed.piece_id == "P002"
+    assert "to[name]" in failed.error
+    assert "Lob takes at most 40" in failed.error
+    assert failed.hint
+    assert journal.failed == {"P002": failed.error}
+    assert "P002" not in {r.field("metadata[contact_id]") for r in fake_lob.requests}
+    assert report.complete  # the batch went on
+    assert fake_lob.created == 4
 
 
 def test_a_piece_that_cannot_be_built_is_failed(fake_lob: FakeProvider) -> None:
@@ -400,3 +423,109 @@ def test_sigkill_mid_batch_then_rerun_creates_each_piece_exactly_once(tmp_path: 
         assert third == {"todo": 0, "submitted": 0, "complete": True}
         assert fake.count("POST", "/v1/postcards") == posts  # a second run creates nothing
         journal.close()
+
+
+CTRL_C_CHILD = """
+import signal, sys, threading
+from functools import partial
+
+from mailer.config import from_mapping
+from mailer.providers import make_provider
+from mailer.sending import SendItem, send_batch
+from tests.fake_provider import LOB_KEY, MemoryJournal, card_request
+
+presses = 0
+
+
+def ctrl_c(signum, frame):
+    global presses
+    presses += 1
+    print(f"ctrl-c {presses}", flush=True)
+    raise KeyboardInterrupt
+
+
+def press_keys():
+    # Each line is a Ctrl-C, delivered to the sending thread: the kernel may pick any thread,
+    # and Python handles the signal only when the main thread wakes up.
+    for _ in sys.stdin:
+        worker = next(t for t in threading.enumerate() if t.name.startswith("mailer-send"))
+        signal.pthread_kill(worker.ident, signal.SIGINT)
+
+
+signal.signal(signal.SIGINT, ctrl_c)
+threading.Thread(target=press_keys, daemon=True).start()
+config = from_mapping({"provider": {"timeout_seconds": 600}})
+provider = make_provider("lob", api_key=LOB_KEY, base_url=sys.argv[1], config=config)
+items = [SendItem(p, "key-" + p, partial(card_request, p, "key-" + p)) for p in ("P0", "P1")]
+try:
+    send_batch(items, provider, MemoryJournal(), jobs=1)
+except KeyboardInterrupt:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print("left send_batch", flush=True)
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_second_ctrl_c_leaves_without_waiting_for_the_request_in_flight(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "ctrl_c_child.py"
+    script.write_text(CTRL_C_CHILD, encoding="utf-8")
+    with FakeProvider() as fake:
+        fake.faults.slow_next(1, seconds=600)  # made, then answered only when the fake stops
+        child = subprocess.Popen(
+            [sys.executable, str(script), fake.url],
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdin is not None
+        keyboard = child.stdin
+
+        def press_ctrl_c() -> None:
+            keyboard.write("press\n")
+            keyboard.flush()
+
+        lines: queue.SimpleQueue[str] = queue.SimpleQueue()
+        stdout = child.stdout
+        assert stdout is not None
+
+        def read() -> None:
+            for line in stdout:
+                lines.put(line.strip())
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        try:
+            deadline = time.monotonic() + 60
+            while fake.created < 1:
+                assert child.poll() is None, child.stderr.read() if child.stderr else ""
+                assert time.monotonic() < deadline, "the child never sent its card"
+                time.sleep(0.01)
+            press_ctrl_c()
+            assert lines.get(timeout=60) == "ctrl-c 1"  # stops taking pieces, waits for P0
+            left = ""
+            for press in range(2, 6):
+                # A press that lands while the first is still being handled counts as the
+                # first: press again until one reaches the wait for P0.
+                press_ctrl_c()
+                assert lines.get(timeout=60) == f"ctrl-c {press}"
+                with contextlib.suppress(queue.Empty):
+                    left = lines.get(timeout=2)
+                    break
+            assert left == "left send_batch"
+            # The process ends while the fake still holds P0's answer: nothing joins the
+            # worker that waits for it.
+            assert child.wait(timeout=60) == 0, child.stderr.read() if child.stderr else ""
+            assert [(r.path, r.status) for r in fake.requests] == [("/v1/postcards", 0)]
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+            reader.join()
+            for stream in (child.stdin, child.stdout, child.stderr):
+                if stream is not None:
+                    stream.close()

@@ -151,13 +151,21 @@ def run(
 
 def _send(ledger: Ledger, settings: Config, step_keys: list[str], day: date, yes: bool) -> bool:
     """Submit this plan's cards; True when some were refused."""
-    from mailer.cli.send_cmds import _provider, confirm_live, finish_send, submit_batch
-    from mailer.submission import claim, estimated_cost, sendable_steps
+    from mailer.cli.send_cmds import (
+        _provider,
+        confirm_live,
+        finish_send,
+        submit_batch,
+        warn_stranded,
+    )
+    from mailer.submission import claim, estimated_cost, sendable_steps, stranded
 
-    steps = sendable_steps(ledger, step_keys=step_keys)
+    name = settings.provider.name
+    warn_stranded(stranded(ledger, name, step_keys=step_keys))
+    steps = sendable_steps(ledger, name, step_keys=step_keys)
     if not steps:
         return False
-    provider = _provider(settings, None, None)
+    provider = _provider(settings, name, None)
     confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
     batch = claim(ledger, steps, settings)
     report = submit_batch(ledger, settings, provider, batch, day, jobs=4, verify=False)

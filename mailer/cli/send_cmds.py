@@ -29,12 +29,13 @@ from mailer.cli.common import (
     open_ledger,
     out,
     resolve_today,
+    warn,
 )
 from mailer.errors import MailerError, UsageError
 
 if TYPE_CHECKING:
     from mailer.config import Config
-    from mailer.ledger import Ledger
+    from mailer.ledger import Ledger, Piece
     from mailer.models import MailStep
     from mailer.providers.base import Provider
     from mailer.sending import SendReport
@@ -109,6 +110,15 @@ def confirm_live(provider: Provider, count: int, cost: float, yes: bool) -> None
         raise MailerError("nothing sent", hint="use a test_ key to try it out for free")
 
 
+def warn_stranded(pieces: list[Piece]) -> None:
+    """Cards another provider was sending: sent here too, they could be created twice."""
+    for piece in pieces:
+        warn(
+            f"{piece.contact_id} was being sent through {piece.provider}: finish it with "
+            f"`mailer send --submit --provider {piece.provider}`"
+        )
+
+
 def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> None:
     from rich.table import Table
 
@@ -138,7 +148,7 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
     first = steps[0]
     key = idempotency_key(first.step_key, "provider", size)
     # The day the real send would use (--today), so this is the request it would make.
-    request = build_request(first, key, size, config, today)
+    request = build_request(first, key, size, config, today, provider.name)
     err.print("\nThe request for the first card, exactly as it would go (key redacted):")
     out.print(provider.dry_run_request(request), markup=False, highlight=False)
 
@@ -174,7 +184,7 @@ def send(
     Every card has an idempotency key stored before its request, so a run that was cut off
     can simply be run again: no card is created or charged twice.
     """
-    from mailer.submission import claim, estimated_cost, sendable_steps
+    from mailer.submission import claim, estimated_cost, sendable_steps, stranded
 
     day = resolve_today(today)
     settings = load_config(config)
@@ -184,13 +194,15 @@ def send(
             'mailer send needs [mail] mode = "provider" in the config',
             hint='set [mail] mode = "provider" (and a size: 4x6, 6x9, 6x11), then plan again',
         )
+    name = _provider_name(provider_name or settings.provider.name)
     with open_ledger(db) as ledger:
-        steps = sendable_steps(ledger, retry_failed=retry_failed, limit=limit)
+        warn_stranded(stranded(ledger, name))
+        steps = sendable_steps(ledger, name, retry_failed=retry_failed, limit=limit)
         if not steps:
             err.print("nothing to send: every planned card has gone (or was printed)")
             next_step("`mailer status --refresh` shows where the sent cards are")
             return
-        provider = _provider(settings, provider_name, base_url, dry_run=not submit)
+        provider = _provider(settings, name, base_url, dry_run=not submit)
         if not submit:
             dry_run_table(steps, settings, provider, day)
             next_step("this was a dry run: nothing was sent. To send: mailer send --submit")
@@ -232,7 +244,7 @@ def submit_batch(
             if o.piece.id not in kept_ids
         ]
         batch = kept
-    items = send_items(batch, config, today)
+    items = send_items(batch, config, today, provider.name)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),

@@ -6,7 +6,6 @@ fields are kept in `raw`, statuses stay strings) so a new server value never bre
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,9 +30,10 @@ class Party:
 class PostcardRequest:
     """One postcard to create. `idempotency_key` identifies it across retries and re-runs.
 
-    Artwork comes from memory: `front_pdf` and `back_pdf` (one page each, what Lob takes)
-    and/or `pdf` (page 1 front, page 2 back, what PostGrid takes). A client converts between
-    the two forms when only one is given. `send_date` None (or today) means as soon as
+    Artwork comes from memory in the form the provider takes: `front_pdf` and `back_pdf`
+    (one page each) for Lob, `pdf` (page 1 front, page 2 back) for PostGrid. Clients never
+    convert one form into the other: that would run PDFium on the sending threads, and it
+    must never run on two threads at once. `send_date` None (or today) means as soon as
     possible; a later date schedules the piece (and keeps it cancellable until then).
     """
 
@@ -170,51 +170,3 @@ def text(value: Any) -> str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     return ""
-
-
-def split_pdf(pdf: bytes) -> tuple[bytes, bytes]:
-    """Page 1 and page 2 of a two-page card PDF as two single-page PDFs."""
-    import pypdfium2 as pdfium
-
-    source = pdfium.PdfDocument(pdf)
-    try:
-        if len(source) != 2:
-            raise ProviderError(
-                f"the card PDF has {len(source)} pages; a postcard needs exactly 2",
-                hint="render the card again: page 1 is the front, page 2 the back",
-            )
-        return _pages(source, [0]), _pages(source, [1])
-    finally:
-        source.close()
-
-
-def join_pdfs(front: bytes, back: bytes) -> bytes:
-    """One two-page PDF from a single-page front and a single-page back."""
-    import pypdfium2 as pdfium
-
-    out = pdfium.PdfDocument.new()
-    try:
-        for part in (front, back):
-            doc = pdfium.PdfDocument(part)
-            try:
-                out.import_pages(doc)
-            finally:
-                doc.close()
-        buffer = io.BytesIO()
-        out.save(buffer)
-        return buffer.getvalue()
-    finally:
-        out.close()
-
-
-def _pages(source: Any, indices: list[int]) -> bytes:
-    import pypdfium2 as pdfium
-
-    out = pdfium.PdfDocument.new()
-    try:
-        out.import_pages(source, indices)
-        buffer = io.BytesIO()
-        out.save(buffer)
-        return buffer.getvalue()
-    finally:
-        out.close()

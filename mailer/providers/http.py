@@ -127,17 +127,6 @@ class RetryPolicy:
         return rng.uniform(0.0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
 
 
-@dataclass
-class ClientStats:
-    """Counters for the bench and the summary line (updated under the client's lock)."""
-
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    server_errors: int = 0
-    network_errors: int = 0
-
-
 class HttpClient:
     """One provider's HTTP endpoint: auth, timeouts, pacing, retries and error mapping.
 
@@ -187,8 +176,6 @@ class HttpClient:
             self.session.auth = (api_key, "")
         if key_header:
             self.session.headers[key_header] = api_key
-        self.stats = ClientStats()
-        self._stats_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"HttpClient({self.provider!r}, {self.base_url!r}, key={redacted_key(self._key)})"
@@ -229,7 +216,6 @@ class HttpClient:
         last = ""
         for attempt in range(1, self.retry.attempts + 1):
             self.limiter.acquire()
-            self._count("requests")
             try:
                 response = self.session.request(
                     method,
@@ -240,7 +226,6 @@ class HttpClient:
                     timeout=self.timeout,
                 )
             except _TRANSIENT as exc:
-                self._count("network_errors")
                 last = self._describe(exc)
                 log.info(self._redact(f"{self.provider}: {what}: {last} (attempt {attempt})"))
                 if not safe:
@@ -276,16 +261,10 @@ class HttpClient:
                     )
                 last = f"HTTP {status}: {message}"
                 log.info(self._redact(f"{self.provider}: {what}: {last} (attempt {attempt})"))
-                if status == 429:
-                    self._count("rate_limited")
-                else:
-                    self._count("server_errors")
-                    if not safe:
-                        raise self._unavailable(
-                            what,
-                            last + "; not retried: the request has no idempotency key",
-                            attempt,
-                        )
+                if status != 429 and not safe:
+                    raise self._unavailable(
+                        what, last + "; not retried: the request has no idempotency key", attempt
+                    )
                 delay = self.retry.backoff(attempt, self._rng)
                 asked = self._retry_after(response)
                 if asked is not None:
@@ -296,10 +275,8 @@ class HttpClient:
                     # Everyone waits, not just this thread: the limit is per key.
                     self.limiter.block_until(self._clock() + asked)
                     delay = 0.0
-            if attempt < self.retry.attempts:
-                self._count("retries")
-                if delay > 0:
-                    self._sleep(delay)
+            if attempt < self.retry.attempts and delay > 0:
+                self._sleep(delay)
         raise self._unavailable(what, last, self.retry.attempts)
 
     def _json(self, response: requests.Response, what: str) -> Mapping[str, Any]:
@@ -362,10 +339,6 @@ class HttpClient:
 
     def _redact(self, message: str) -> str:
         return redact(message, self._key)
-
-    def _count(self, name: str) -> None:
-        with self._stats_lock:
-            setattr(self.stats, name, getattr(self.stats, name) + 1)
 
 
 def _int_header(headers: Mapping[str, str], *names: str) -> float | None:

@@ -14,6 +14,7 @@ from typing import Any
 from mailer.models import Address
 from mailer.providers.base import (
     NotCancellable,
+    Party,
     PostcardRequest,
     ProviderPiece,
     RequestRejected,
@@ -22,12 +23,17 @@ from mailer.providers.base import (
     parse_date,
     parse_datetime,
     require_key,
-    split_pdf,
     text,
 )
 from mailer.providers.http import USER_AGENT, FileField, HttpClient
 
 DEFAULT_BASE_URL = "https://api.lob.com"
+
+# Limits from Lob's spec (`address_editable`, `metadata`): longer values are refused.
+MAX_NAME = 40
+MAX_METADATA = 20
+MAX_METADATA_KEY = 40
+MAX_METADATA_VALUE = 500
 
 KEY_HINT = (
     "set LOB_API_KEY to a key from your Lob dashboard (Settings > API Keys): test_... keys "
@@ -106,8 +112,6 @@ class LobProvider:
             body = self.client.request(
                 "DELETE", f"/v1/postcards/{piece_id}", what=f"cancelling {piece_id}"
             )
-        except NotCancellable:
-            raise
         except RequestRejected as exc:
             if exc.status_code == 404:
                 raise
@@ -143,6 +147,7 @@ class LobProvider:
         """The multipart fields and files of a create, in a stable order."""
         fields: list[tuple[str, str]] = []
         for side, party in (("to", req.to), ("from", req.from_)):
+            _check_party(req, side, party)
             addr = party.address
             values = [
                 ("name", party.name),
@@ -160,7 +165,11 @@ class LobProvider:
             ("use_type", req.use_type),
             ("mail_type", req.mail_type),
         ]
-        fields += [(f"metadata[{k}]", v) for k, v in req.metadata.items()]
+        # Lob forgets an idempotency key after 24 hours; the key kept in the metadata lets a
+        # card begun earlier be found later (list postcards by `metadata[mailer_key]`).
+        metadata = {**req.metadata, "mailer_key": req.idempotency_key}
+        _check_metadata(req, metadata)
+        fields += [(f"metadata[{k}]", v) for k, v in metadata.items()]
         if req.description:
             fields.append(("description", req.description))
         if req.send_date is not None and req.send_date > datetime.now(UTC).date():
@@ -168,12 +177,11 @@ class LobProvider:
             # today simply goes now.
             fields.append(("send_date", req.send_date.isoformat()))
         front, back = req.front_pdf, req.back_pdf
-        if not (front and back) and req.pdf:
-            front, back = split_pdf(req.pdf)
         if not (front and back):
             raise RequestRejected(
-                f"the postcard for {_who(req)} has no artwork",
-                hint="render the cards first (`mailer render`)",
+                f"the postcard for {_who(req)} has no front and back artwork",
+                hint="Lob takes the front and the back as two one-page PDFs "
+                "(`front_pdf`, `back_pdf`); build the request for lob",
             )
         files: list[FileField] = [
             ("front", ("front.pdf", front, "application/pdf")),
@@ -243,6 +251,35 @@ def verification_from_json(body: Mapping[str, Any]) -> Verification:
             country="US",
         )
     return Verification(deliverable=deliverable, reason=reason, address=address)
+
+
+def _check_party(req: PostcardRequest, side: str, party: Party) -> None:
+    for part, value in (("name", party.name), ("company", party.company)):
+        if len(value) > MAX_NAME:
+            raise RequestRejected(
+                f"the postcard for {_who(req)}: {side}[{part}] {value!r} is {len(value)} "
+                f"characters; Lob takes at most {MAX_NAME}",
+                hint="this card was not sent (the rest go on): shorten the name where it is "
+                "recorded (the sender's in [sender] of the config), or mail this one yourself",
+            )
+
+
+def _check_metadata(req: PostcardRequest, metadata: Mapping[str, str]) -> None:
+    problems: list[str] = []
+    if len(metadata) > MAX_METADATA:
+        problems.append(f"{len(metadata)} entries")
+    for key, value in metadata.items():
+        if len(key) > MAX_METADATA_KEY or len(value) > MAX_METADATA_VALUE:
+            problems.append(f"{key!r} is too long")
+        if any(c in key + value for c in '"\\'):
+            problems.append(f"{key!r} contains a quote or backslash")
+    if problems:
+        raise RequestRejected(
+            f"the postcard for {_who(req)} has metadata Lob refuses: {'; '.join(problems)}",
+            hint=f"Lob takes up to {MAX_METADATA} metadata entries, keys up to "
+            f"{MAX_METADATA_KEY} and values up to {MAX_METADATA_VALUE} characters, "
+            'without " or \\',
+        )
 
 
 def _who(req: PostcardRequest) -> str:

@@ -21,7 +21,6 @@ from mailer.providers.base import (
     RequestRejected,
     TrackingEvent,
     Verification,
-    join_pdfs,
     parse_date,
     parse_datetime,
     require_key,
@@ -128,15 +127,13 @@ class PostGridProvider:
             fields.append(("description", req.description))
         if req.send_date is not None:
             fields.append(("sendDate", req.send_date.isoformat()))
-        pdf = req.pdf
-        if not pdf and req.front_pdf and req.back_pdf:
-            pdf = join_pdfs(req.front_pdf, req.back_pdf)
-        if not pdf:
+        if not req.pdf:
             raise RequestRejected(
-                f"the postcard for {req.to.name or req.to.company} has no artwork",
-                hint="render the cards first (`mailer render`)",
+                f"the postcard for {req.to.name or req.to.company} has no two-page artwork",
+                hint="PostGrid takes one PDF, page 1 the front and page 2 the back (`pdf`); "
+                "build the request for postgrid",
             )
-        return fields, [("pdf", ("card.pdf", pdf, "application/pdf"))]
+        return fields, [("pdf", ("card.pdf", req.pdf, "application/pdf"))]
 
     def dry_run_request(self, req: PostcardRequest) -> str:
         fields, files = self.form(req)

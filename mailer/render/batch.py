@@ -124,6 +124,12 @@ def render_sides(step: MailStep, config: Config, size: str | None = None) -> tup
     return card_pdf(painter, card, "front"), card_pdf(painter, card, "back")
 
 
+def render_card_pdf(step: MailStep, config: Config, size: str | None = None) -> bytes:
+    """Provider artwork in one PDF: page 1 the front, page 2 the back."""
+    painter = painter_for(config, "provider", size)
+    return card_pdf(painter, painter.prepare(step), "both")
+
+
 def _write(path: Path, data: bytes) -> None:
     partial = path.with_name(path.name + ".part")
     partial.write_bytes(data)
@@ -190,7 +196,9 @@ def render_cards(
 ) -> RenderResult:
     """Write `out_dir/<contact_id>-<template>.pdf` for every mail step (other actions are
     skipped). Failures are collected, not raised; results keep the input order."""
-    painter = CardPainter(config, mode)  # validates size and mode before any work
+    # Validates size and mode and loads every font before any work: a bad templates.font
+    # is one RenderError here, not a failure on every card or a broken worker pool.
+    painter = CardPainter(config, mode)
     mail = [s for s in steps if s.action is Action.MAIL and s.template]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
