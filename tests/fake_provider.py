@@ -37,8 +37,8 @@ from pypdf import PdfReader
 from mailer.models import Address
 from mailer.providers.base import Party, PostcardRequest
 
-LOB_KEY = "test_5f1c0a9e8d7b6a5c4f3e2d1c0b9a8f7e"
-LIVE_KEY = "live_0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+LOB_KEY = "test_fakelobkeyonlyfortheseteststoo"
+LIVE_KEY = "live_fakelivekeyonlyforthesetests"
 POSTGRID_KEY = "test_sk_7Hq2mX9pL4vR8sT1wY6zB3nC"
 
 # PDF page size in points (trim + 0.125" bleed each side) per Lob size; PostGrid's names map.
