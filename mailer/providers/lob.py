@@ -6,14 +6,12 @@ multipart/form-data POST with nested fields in brackets and the artwork uploaded
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from mailer.models import Address
 from mailer.providers.base import (
-    NotCancellable,
     Party,
     PostcardRequest,
     ProviderPiece,
@@ -22,10 +20,10 @@ from mailer.providers.base import (
     Verification,
     parse_date,
     parse_datetime,
-    require_key,
     text,
 )
-from mailer.providers.http import USER_AGENT, FileField, HttpClient
+from mailer.providers.http import FileField
+from mailer.providers.service import PostcardService, who
 
 DEFAULT_BASE_URL = "https://api.lob.com"
 
@@ -75,55 +73,28 @@ def lob_error_message(body: Any) -> tuple[str, str]:
     return "", ""
 
 
-class LobProvider:
-    """Postcards through Lob. One instance is shared by all sending threads."""
+class LobProvider(PostcardService):
+    """Postcards through Lob."""
 
     name = "lob"
+    label = "Lob"
+    path = "/v1/postcards"
+    cancel_hint = (
+        "a postcard can be cancelled only until its send date (or within the account's "
+        "cancellation window); this one is already in production"
+    )
 
-    def __init__(self, client: HttpClient) -> None:
-        self.client = client
-
-    def __repr__(self) -> str:
-        return f"LobProvider({self.client!r})"
-
-    @property
-    def is_live(self) -> bool:
-        return self.client.key_starts_with("live_")
-
-    def create_postcard(self, req: PostcardRequest) -> ProviderPiece:
-        require_key(req)
-        fields, files = self.form(req)
-        body = self.client.request(
-            "POST",
-            "/v1/postcards",
-            data=fields,
-            files=files,
-            idempotency_key=req.idempotency_key,
-            what=f"the postcard for {_who(req)}",
-        )
+    def piece(self, body: Mapping[str, Any]) -> ProviderPiece:
         return piece_from_json(body)
 
-    def get_postcard(self, piece_id: str) -> ProviderPiece:
-        body = self.client.request("GET", f"/v1/postcards/{piece_id}", what=f"GET {piece_id}")
-        return piece_from_json(body)
-
-    def cancel_postcard(self, piece_id: str) -> ProviderPiece:
-        try:
-            body = self.client.request(
-                "DELETE", f"/v1/postcards/{piece_id}", what=f"cancelling {piece_id}"
-            )
-        except RequestRejected as exc:
-            if exc.status_code == 404:
-                raise
-            raise NotCancellable(
-                f"Lob can no longer cancel {piece_id}: {exc.message}",
-                hint="a postcard can be cancelled only until its send date (or within the "
-                "account's cancellation window); this one is already in production",
-                status_code=exc.status_code,
-                code=exc.code,
-            ) from None
+    def cancelled(self, body: Mapping[str, Any], piece_id: str) -> ProviderPiece:
+        # Lob answers a cancel with {"id": ..., "deleted": true}, not the postcard.
         status = "cancelled" if body.get("deleted") is True else text(body.get("status"))
         return ProviderPiece(id=text(body.get("id")) or piece_id, status=status, raw=body)
+
+    def auth_line(self) -> str:
+        key = self.client.shown_key
+        return f"Authorization: Basic {key}:  (HTTP Basic: the key as user name, no password)"
 
     def verify_address(self, name: str, address: Address) -> Verification:
         fields = [
@@ -179,7 +150,7 @@ class LobProvider:
         front, back = req.front_pdf, req.back_pdf
         if not (front and back):
             raise RequestRejected(
-                f"the postcard for {_who(req)} has no front and back artwork",
+                f"the postcard for {who(req)} has no front and back artwork",
                 hint="Lob takes the front and the back as two one-page PDFs "
                 "(`front_pdf`, `back_pdf`); build the request for lob",
             )
@@ -188,21 +159,6 @@ class LobProvider:
             ("back", ("back.pdf", back, "application/pdf")),
         ]
         return fields, files
-
-    def dry_run_request(self, req: PostcardRequest) -> str:
-        fields, files = self.form(req)
-        key = self.client.shown_key
-        lines = [
-            f"POST {self.client.base_url}/v1/postcards",
-            f"Authorization: Basic {key}:  (HTTP Basic: the key as user name, no password)",
-            f"Idempotency-Key: {req.idempotency_key}",
-            f"User-Agent: {USER_AGENT}",
-            "Content-Type: multipart/form-data",
-            "",
-        ]
-        lines += [f"{name}={value}" for name, value in fields]
-        lines += [_file_line(name, data) for name, (_, data, _) in files]
-        return "\n".join(lines)
 
 
 def piece_from_json(body: Mapping[str, Any]) -> ProviderPiece:
@@ -257,7 +213,7 @@ def _check_party(req: PostcardRequest, side: str, party: Party) -> None:
     for part, value in (("name", party.name), ("company", party.company)):
         if len(value) > MAX_NAME:
             raise RequestRejected(
-                f"the postcard for {_who(req)}: {side}[{part}] {value!r} is {len(value)} "
+                f"the postcard for {who(req)}: {side}[{part}] {value!r} is {len(value)} "
                 f"characters; Lob takes at most {MAX_NAME}",
                 hint="this card was not sent (the rest go on): shorten the name where it is "
                 "recorded (the sender's in [sender] of the config), or mail this one yourself",
@@ -275,19 +231,8 @@ def _check_metadata(req: PostcardRequest, metadata: Mapping[str, str]) -> None:
             problems.append(f"{key!r} contains a quote or backslash")
     if problems:
         raise RequestRejected(
-            f"the postcard for {_who(req)} has metadata Lob refuses: {'; '.join(problems)}",
+            f"the postcard for {who(req)} has metadata Lob refuses: {'; '.join(problems)}",
             hint=f"Lob takes up to {MAX_METADATA} metadata entries, keys up to "
             f"{MAX_METADATA_KEY} and values up to {MAX_METADATA_VALUE} characters, "
             'without " or \\',
         )
-
-
-def _who(req: PostcardRequest) -> str:
-    contact = req.metadata.get("contact_id", "")
-    name = req.to.name or req.to.company
-    return f"{name} ({contact})" if contact else name
-
-
-def _file_line(name: str, data: bytes) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    return f"{name}=@{name}.pdf (application/pdf, {len(data):,} bytes, sha256 {digest})"

@@ -7,14 +7,12 @@ two-page `pdf` uploaded as a multipart file; sizes written `6x4`, `9x6`, `11x6`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from mailer.errors import ProviderError
 from mailer.models import Address
 from mailer.providers.base import (
-    NotCancellable,
     Party,
     PostcardRequest,
     ProviderPiece,
@@ -23,10 +21,10 @@ from mailer.providers.base import (
     Verification,
     parse_date,
     parse_datetime,
-    require_key,
     text,
 )
-from mailer.providers.http import USER_AGENT, FileField, HttpClient
+from mailer.providers.http import FileField
+from mailer.providers.service import PostcardService
 
 DEFAULT_BASE_URL = "https://api.postgrid.com"
 PATH = "/print-mail/v1/postcards"
@@ -53,53 +51,20 @@ def postgrid_error_message(body: Any) -> tuple[str, str]:
     return "", ""
 
 
-class PostGridProvider:
-    """Postcards through PostGrid. One instance is shared by all sending threads."""
+class PostGridProvider(PostcardService):
+    """Postcards through PostGrid."""
 
     name = "postgrid"
+    label = "PostGrid"
+    path = PATH
+    idempotency_header = "idempotency-key"
+    cancel_hint = "an order can be cancelled only while it is still `ready`"
 
-    def __init__(self, client: HttpClient) -> None:
-        self.client = client
-
-    def __repr__(self) -> str:
-        return f"PostGridProvider({self.client!r})"
-
-    @property
-    def is_live(self) -> bool:
-        return self.client.key_starts_with("live_")
-
-    def create_postcard(self, req: PostcardRequest) -> ProviderPiece:
-        require_key(req)
-        fields, files = self.form(req)
-        body = self.client.request(
-            "POST",
-            PATH,
-            data=fields,
-            files=files,
-            idempotency_key=req.idempotency_key,
-            idempotency_header="idempotency-key",
-            what=f"the postcard for {req.to.name or req.to.company}",
-        )
+    def piece(self, body: Mapping[str, Any]) -> ProviderPiece:
         return piece_from_json(body)
 
-    def get_postcard(self, piece_id: str) -> ProviderPiece:
-        return piece_from_json(self.client.request("GET", f"{PATH}/{piece_id}"))
-
-    def cancel_postcard(self, piece_id: str) -> ProviderPiece:
-        try:
-            body = self.client.request(
-                "DELETE", f"{PATH}/{piece_id}", what=f"cancelling {piece_id}"
-            )
-        except RequestRejected as exc:
-            if exc.status_code == 404:
-                raise
-            raise NotCancellable(
-                f"PostGrid can no longer cancel {piece_id}: {exc.message}",
-                hint="an order can be cancelled only while it is still `ready`",
-                status_code=exc.status_code,
-                code=exc.code,
-            ) from None
-        return piece_from_json(body)
+    def auth_line(self) -> str:
+        return f"x-api-key: {self.client.shown_key}"
 
     def verify_address(self, name: str, address: Address) -> Verification:  # noqa: ARG002
         raise ProviderError(
@@ -134,24 +99,6 @@ class PostGridProvider:
                 "build the request for postgrid",
             )
         return fields, [("pdf", ("card.pdf", req.pdf, "application/pdf"))]
-
-    def dry_run_request(self, req: PostcardRequest) -> str:
-        fields, files = self.form(req)
-        lines = [
-            f"POST {self.client.base_url}{PATH}",
-            f"x-api-key: {self.client.shown_key}",
-            f"idempotency-key: {req.idempotency_key}",
-            f"User-Agent: {USER_AGENT}",
-            "Content-Type: multipart/form-data",
-            "",
-        ]
-        lines += [f"{name}={value}" for name, value in fields]
-        for name, (_, data, _) in files:
-            digest = hashlib.sha256(data).hexdigest()
-            lines.append(
-                f"{name}=@{name}.pdf (application/pdf, {len(data):,} bytes, sha256 {digest})"
-            )
-        return "\n".join(lines)
 
 
 def _contact(party: Party) -> list[tuple[str, str]]:
