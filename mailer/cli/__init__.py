@@ -20,9 +20,13 @@ app = typer.Typer(
         "Call-Mail-Call after a calling session: plan who gets a personal, time-sensitive "
         "postcard and when to call back, render and print the cards or send them through a "
         "print-and-mail service, and keep the follow-up calls on your calendar.\n\n"
-        "Start with [bold]mailer init[/bold], then [bold]mailer run calls.csv[/bold]."
+        "Start with **mailer init**, then **mailer run calls.csv**."
     ),
-    rich_markup_mode="rich",
+    epilog=(
+        "Exit codes: 0 done; 1 failed (the message says what was kept and how to resume); "
+        "2 usage error; 3 done, but some rows or cards were rejected; 130 interrupted."
+    ),
+    rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
     no_args_is_help=True,
     add_completion=False,

@@ -37,7 +37,7 @@ OutOption = Annotated[
     Path | None,
     typer.Option(
         "--out",
-        help="Output folder. Default: output/<today>/.",
+        help="Output folder. Default: output/YYYY-MM-DD/ (the --today date).",
         file_okay=False,
         show_default=False,
     ),

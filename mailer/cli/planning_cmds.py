@@ -36,6 +36,7 @@ CallsArgument = Annotated[
     list[Path],
     typer.Argument(
         help="Call logs: CSV (comma, semicolon or tab) or .xlsx exports.",
+        metavar="CALLS",
         show_default=False,
         dir_okay=False,
     ),
