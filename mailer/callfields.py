@@ -180,6 +180,19 @@ def identifier(header: str) -> str:
     return f"_{name}" if name[:1].isdigit() else name
 
 
+def identity_aliases(contact_id: str, phone: str, email: str) -> set[str]:
+    """The other ids the same person could have in another export (one with no contact_id
+    column): the ones `contact_identity` derives from the phone and the email."""
+    aliases = set()
+    digits = normalize_phone(phone)
+    if len(digits) >= 7:
+        aliases.add(f"p-{digits}")
+    if "@" in email:
+        aliases.add(f"e-{email.strip().casefold()}")
+    aliases.discard(contact_id)
+    return aliases
+
+
 def contact_identity(phone: str, email: str, first: str, last: str, postal_code: str) -> str:
     """A stable contact id for a row without one: the phone, else the email, else the name
     and postal code; empty when none of them is usable."""

@@ -37,6 +37,7 @@ from typing import Any
 
 from mailer.errors import LedgerError
 from mailer.ledger_rows import (
+    ALIAS_REASON,
     CARD_MODES,
     MOVES_FROM,
     UNPRINT,
@@ -215,21 +216,42 @@ class Ledger:
         return bool(self._query(sql, (contact_id,)))
 
     def unsuppress(self, contact_id: str) -> bool:
-        """Lift a contact's suppression; False when the contact was not on the list."""
+        """Lift a contact's suppression, with the phone and email ids the same opt-out put on
+        the list; False when the contact was not on the list."""
         with self._write() as db:
             cur = db.execute(
-                "UPDATE suppressions SET lifted_at = ? WHERE contact_id = ? AND lifted_at IS NULL",
+                "UPDATE suppressions SET lifted_at = ? WHERE lifted_at IS NULL AND call_key IN"
+                " (SELECT call_key FROM suppressions WHERE contact_id = ? AND lifted_at IS NULL)",
                 (self._now(), contact_id),
             )
             return cur.rowcount > 0
 
+    def suppressed_among(
+        self, contact_ids: Iterable[str], exclude_call_keys: Collection[str] = ()
+    ) -> set[str]:
+        """Which of these ids are on the suppression list (leaving out opt-outs from the calls
+        being planned, as `history` does)."""
+        ids = list(dict.fromkeys(contact_ids))
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            sql = (
+                "SELECT contact_id, call_key FROM suppressions"  # noqa: S608
+                f" WHERE lifted_at IS NULL AND contact_id IN ({marks})"
+            )
+            found |= {r[0] for r in self._query(sql, chunk) if r[1] not in exclude_call_keys}
+        return found
+
     def suppressed(self) -> list[tuple[str, date, str]]:
-        """The suppression list: (contact_id, since, reason), by contact id."""
+        """The suppression list: (contact_id, since, reason), by contact id; the phone and
+        email ids kept on a contact's behalf are not listed (they go with the contact)."""
         sql = (
             "SELECT contact_id, since, reason FROM suppressions WHERE lifted_at IS NULL"
-            " ORDER BY contact_id"
+            " AND substr(reason, 1, ?) != ? ORDER BY contact_id"
         )
-        return [(r[0], date.fromisoformat(r[1]), r[2]) for r in self._query(sql)]
+        rows = self._query(sql, (len(ALIAS_REASON), ALIAS_REASON))
+        return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
     # -- pieces ------------------------------------------------------------------------------
 

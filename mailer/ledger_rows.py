@@ -180,17 +180,35 @@ def _step_values(step: MailStep, today: str) -> tuple[str | None, ...]:
     )
 
 
+ALIAS_REASON = "the same person as "
+"""Starts the reason of a row that suppresses a phone or email id on behalf of a contact."""
+
+
 def suppress_contact(db: sqlite3.Connection, step: MailStep, fresh: set[str]) -> bool:
-    """Put an opted-out contact on the list; True when that is news."""
+    """Put an opted-out contact on the list, and the ids their phone and email would give
+    them in another export, so the opt-out holds whichever id a later log uses; True when
+    that is news."""
+    from mailer.callfields import identity_aliases
+
     record = step.record
+    news = _suppress_id(db, record.contact_id, step.reason, record, fresh)
+    also = f"{ALIAS_REASON}{record.contact_id} (phone or email): {step.reason}"
+    for alias in sorted(identity_aliases(record.contact_id, record.phone, record.email)):
+        _suppress_id(db, alias, also, record, fresh)
+    return news
+
+
+def _suppress_id(
+    db: sqlite3.Connection, contact_id: str, reason: str, record: CallRecord, fresh: set[str]
+) -> bool:
     row = db.execute(
-        "SELECT lifted_at FROM suppressions WHERE contact_id = ?", (record.contact_id,)
+        "SELECT lifted_at FROM suppressions WHERE contact_id = ?", (contact_id,)
     ).fetchone()
-    values = (record.called_at.date().isoformat(), record.call_key, step.reason)
+    values = (record.called_at.date().isoformat(), record.call_key, reason)
     if row is None:
         db.execute(
             "INSERT INTO suppressions (since, call_key, reason, contact_id) VALUES (?, ?, ?, ?)",
-            (*values, record.contact_id),
+            (*values, contact_id),
         )
         return True
     # A lifted suppression stays lifted on a re-plan of the old opt-out; a new one restores it.
@@ -198,7 +216,7 @@ def suppress_contact(db: sqlite3.Connection, step: MailStep, fresh: set[str]) ->
         db.execute(
             "UPDATE suppressions SET since = ?, call_key = ?, reason = ?, lifted_at = NULL"
             " WHERE contact_id = ?",
-            (*values, record.contact_id),
+            (*values, contact_id),
         )
         return True
     return False

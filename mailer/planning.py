@@ -14,7 +14,7 @@ from typing import Literal
 
 from mailer.config import Config
 from mailer.ledger import Ledger, RecordResult
-from mailer.models import CallRecord, MailStep, Plan
+from mailer.models import CallRecord, ContactHistory, MailStep, Plan
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,9 @@ def make_plan(
     check_feasible(config)
     log = read_call_logs(paths, today, delimiter=delimiter, date_order=date_order)
     contact_ids = {r.contact_id for r in log.records}
-    history = ledger.history(contact_ids, deciding_calls(log.records), today)
+    deciding = deciding_calls(log.records)
+    history = ledger.history(contact_ids, deciding, today)
+    history = _suppressed_by_alias(ledger, log.records, history, deciding)
     steps = plan_steps(log.records, history, config, today)
     plan = Plan(
         today=today,
@@ -55,6 +57,29 @@ def make_plan(
     if recorded is not None and recorded.held_steps:
         plan = replace(plan, steps=tuple(_kept(ledger, s, recorded.held_steps) for s in steps))
     return PlanOutcome(plan, recorded)
+
+
+def _suppressed_by_alias(
+    ledger: Ledger,
+    records: Sequence[CallRecord],
+    history: dict[str, ContactHistory],
+    deciding: set[str],
+) -> dict[str, ContactHistory]:
+    """An opt-out holds whichever id a later export gives the person: a contact whose phone
+    or email belonged to someone who opted out is suppressed too."""
+    from mailer.callfields import identity_aliases
+
+    aliases: dict[str, set[str]] = {}
+    for r in records:
+        aliases.setdefault(r.contact_id, set()).update(
+            identity_aliases(r.contact_id, r.phone, r.email)
+        )
+    everyone = {a for ids in aliases.values() for a in ids}
+    listed = ledger.suppressed_among(everyone, deciding) if everyone else set()
+    return {
+        c: replace(h, suppressed=True) if aliases.get(c, set()) & listed else h
+        for c, h in history.items()
+    }
 
 
 def deciding_calls(records: Sequence[CallRecord]) -> set[str]:

@@ -416,3 +416,23 @@ def test_a_plan_never_carried_out_does_not_block_the_next_card(tmp_path: Path) -
     )
     result = invoke("plan", later, "--format", "json", "--today", "2026-12-14", "--db", db2)
     assert json.loads(result.stdout)["steps"][0]["action"] == "skip"
+
+
+def test_an_opt_out_holds_under_another_id_for_the_same_phone(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    assert invoke("plan", EXAMPLE_CALLS, "--today", TODAY, "--db", db).exit_code == 0
+    # Another export with no contact_id column: Susan (C006 opted out) is now p-2175550188.
+    other = tmp_path / "other.csv"
+    other.write_text(
+        "name,phone,address,city,state,zip,outcome,called_at\n"
+        "Susan Ferreira,(217) 555-0188,45 Lakeshore Dr,Chatham,IL,62629,voicemail,"
+        "2026-12-28 10:00\n",
+        encoding="utf-8",
+    )
+    doc = plan_json(tmp_path, other, extra=("--today", "2026-12-28"))
+    step = doc["steps"][0]
+    assert (step["contact_id"], step["action"]) == ("p-2175550188", "skip")
+    assert "suppression" in step["reason"]
+    assert invoke("unsuppress", "C006", "--db", db).exit_code == 0
+    doc = plan_json(tmp_path, other, extra=("--today", "2026-12-28"))
+    assert doc["steps"][0]["action"] == "mail"
