@@ -112,3 +112,14 @@ def write_manifest(ledger: Ledger, out_dir: Path) -> list[Piece]:
     ]
     write_csv_rows(out_dir / "manifest.csv", MANIFEST_COLUMNS, rows)
     return listed
+
+
+def steps_to_preview(ledger: Ledger, contact: str | None) -> list[MailStep]:
+    """A contact's cards, latest first; else the cards not printed or sent yet (every card
+    when all are): a ledger used for months would otherwise show last spring's cards."""
+    steps = ledger.steps(Action.MAIL)
+    if contact:
+        return [s for s in reversed(steps) if s.contact_id == contact]
+    unsent = {PieceStatus.PLANNED, PieceStatus.RENDERED}
+    done = {p.step_key for p in ledger.pieces() if p.status not in unsent}
+    return [s for s in steps if s.step_key not in done] or steps

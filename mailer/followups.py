@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from mailer.config import Config, call_window
@@ -46,6 +46,15 @@ class FollowUp:
 def friendly(d: date) -> str:
     """'Monday, November 30': how people say dates on the phone."""
     return f"{d:%A}, {d:%B} {d.day}"
+
+
+def actionable(step: MailStep, today: date) -> bool:
+    """A follow-up still worth making: the offer is open, or the call is less than a week old
+    (after that the moment has passed; the method says leave them alone)."""
+    if step.follow_up_call is None:
+        return False
+    until = step.offer_expires or step.follow_up_call + timedelta(days=7)
+    return until >= today
 
 
 def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 from mailer.addresses import normalize
 from mailer.config import Config
 from mailer.errors import MailerError, UsageError
-from mailer.models import MailStep
+from mailer.ledger import Ledger, PieceStatus
+from mailer.models import Action, MailStep
 from mailer.sheets.stocks import Stock, find_stock, load_stocks
 
 
@@ -37,6 +39,35 @@ class PrintReport:
     """Step keys of the cards on the sheets."""
     failures: list[PrintFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+
+
+def offer_passed(step: MailStep, today: date) -> bool:
+    """A card whose offer (or moment) has passed says the wrong thing: plan them again."""
+    until = step.offer_expires or (step.send_date or today) + timedelta(days=14)
+    return until <= today
+
+
+def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[MailStep], int]:
+    """Mail steps whose card can go on sheets now, and how many were too late to print."""
+    printable = {PieceStatus.PLANNED, PieceStatus.RENDERED}
+    pieces = {p.step_key: p for p in ledger.pieces()}
+    last_print = max((p.printed_at for p in pieces.values() if p.printed_at), default=None)
+    chosen, stale = [], 0
+    for step in ledger.steps(Action.MAIL):
+        piece = pieces.get(step.step_key)
+        again = reprint and piece is not None and piece.printed_at == last_print
+        if piece is not None and piece.status not in printable and not again:
+            continue
+        if piece is not None and piece.mode == "provider":
+            continue  # drawn for the provider: `mailer send` mails it
+
+        if ledger.is_suppressed(step.contact_id):
+            continue
+        if offer_passed(step, today):
+            stale += 1
+            continue
+        chosen.append(step)
+    return chosen, stale
 
 
 def settle(partial: Path, out: Path) -> Path:

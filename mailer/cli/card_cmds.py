@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -129,6 +129,7 @@ def render(
     back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice,
     except a card drawn in another --mode or whose file has gone missing."""
     from mailer.cards import undrawn_steps
+    from mailer.printing import offer_passed
 
     day = resolve_today(today)
     settings = load_config(config)
@@ -178,38 +179,6 @@ def parse_offset(value: str | None, option: str) -> tuple[float, float]:
             hint=f"write X,Y in inches (right and up), e.g. {option} 0.04,-0.02 or 1,-0.5mm",
         )
     return (x * units[unit], y * units[unit])
-
-
-def offer_passed(step: MailStep, today: date) -> bool:
-    """A card whose offer (or moment) has passed says the wrong thing: plan them again."""
-    until = step.offer_expires or (step.send_date or today) + timedelta(days=14)
-    return until <= today
-
-
-def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[MailStep], int]:
-    """Mail steps whose card can go on sheets now, and how many were too late to print."""
-    from mailer.ledger import PieceStatus
-    from mailer.models import Action
-
-    printable = {PieceStatus.PLANNED, PieceStatus.RENDERED}
-    pieces = {p.step_key: p for p in ledger.pieces()}
-    last_print = max((p.printed_at for p in pieces.values() if p.printed_at), default=None)
-    chosen, stale = [], 0
-    for step in ledger.steps(Action.MAIL):
-        piece = pieces.get(step.step_key)
-        again = reprint and piece is not None and piece.printed_at == last_print
-        if piece is not None and piece.status not in printable and not again:
-            continue
-        if piece is not None and piece.mode == "provider":
-            continue  # drawn for the provider: `mailer send` mails it
-
-        if ledger.is_suppressed(step.contact_id):
-            continue
-        if offer_passed(step, today):
-            stale += 1
-            continue
-        chosen.append(step)
-    return chosen, stale
 
 
 def print_summary(report: PrintReport, stock_name: str, out: Path, config: Config) -> None:
@@ -351,6 +320,8 @@ def print_(
             "correct any drift with --offset-front/--offset-back"
         )
         return
+    from mailer.printing import printable_steps
+
     with open_ledger(db) as ledger:
         steps, stale = printable_steps(ledger, day, reprint)
         if stale:
@@ -373,20 +344,6 @@ def print_(
     if report.failures:
         raise typer.Exit(ExitCode.PARTIAL)
     next_step("stamp and mail them today; `mailer followups` lists the calls to make after")
-
-
-def steps_to_preview(ledger: Ledger, contact: str | None) -> list[MailStep]:
-    """A contact's cards, latest first; else the cards not printed or sent yet (every card
-    when all are): a ledger used for months would otherwise show last spring's cards."""
-    from mailer.ledger import PieceStatus
-    from mailer.models import Action
-
-    steps = ledger.steps(Action.MAIL)
-    if contact:
-        return [s for s in reversed(steps) if s.contact_id == contact]
-    unsent = {PieceStatus.PLANNED, PieceStatus.RENDERED}
-    done = {p.step_key for p in ledger.pieces() if p.status not in unsent}
-    return [s for s in steps if s.step_key not in done] or steps
 
 
 @handles_errors
@@ -432,6 +389,8 @@ def preview(
     settings = load_config(config)
     chosen = card_mode(settings, mode)
     target = out or Path("output") / "preview.png"
+    from mailer.cards import steps_to_preview
+
     with open_ledger(db) as ledger:
         steps = steps_to_preview(ledger, contact)
     if contact and not steps:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -30,7 +30,7 @@ from mailer.errors import UsageError
 
 if TYPE_CHECKING:
     from mailer.followups import FollowUp
-    from mailer.models import MailStep, Notice, Plan
+    from mailer.models import Notice, Plan
 
 CallsArgument = Annotated[
     list[Path],
@@ -193,15 +193,6 @@ def plan(
         next_step("`mailer run` does the whole job: cards, print sheets and follow-up calls")
 
 
-def actionable(step: MailStep, today: date) -> bool:
-    """A follow-up still worth making: the offer is open, or the call is less than a week old
-    (after that the moment has passed; the method says leave them alone)."""
-    if step.follow_up_call is None:
-        return False
-    until = step.offer_expires or step.follow_up_call + timedelta(days=7)
-    return until >= today
-
-
 def followup_table(calls: list[FollowUp], today: date) -> None:
     from rich.table import Table
 
@@ -251,7 +242,7 @@ def followups(
 ) -> None:
     """The follow-up calls from the ledger: who, phone, why, the offer deadline, and a short
     script for the second call."""
-    from mailer.followups import follow_ups, write_csv, write_ics
+    from mailer.followups import actionable, follow_ups, write_csv, write_ics
 
     day = resolve_today(today)
     until = day if due == "today" else parse_day(due, "--due")

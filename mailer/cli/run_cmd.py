@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mailer.cli.card_cmds import JobsOption, do_print, draw_with_progress, printable_steps
+from mailer.cli.card_cmds import JobsOption, do_print, draw_with_progress
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
@@ -110,6 +110,8 @@ def run(
         sheets: Path | None = None
         if mode == "self":
             ours = {s.step_key for s in mail}
+            from mailer.printing import printable_steps
+
             todo = [s for s in printable_steps(ledger, day, False)[0] if s.step_key in ours]
             if todo:
                 report = do_print(
