@@ -246,7 +246,7 @@ def test_starter_config_plans_the_sample(tmp_path: Path) -> None:
         (("plan", "missing.csv"), 1, "missing.csv"),
         (("plan", "{calls}", "--today", "22/11/2026"), 2, "--today"),
         (("plan", "{calls}", "--format", "xml"), 2, "--format"),
-        (("plan", "{calls}", "--delimiter", "|"), 2, "--delimiter"),
+        (("plan", "{calls}", "--delimiter", "||"), 2, "delimiter"),
         (("plan", "{calls}", "--config", "{bad_config}"), 2, "offer.offer_days"),
         (("plan", "{calls}", "--config", "nope.toml"), 2, "nope.toml"),
     ],

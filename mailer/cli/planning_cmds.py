@@ -45,7 +45,7 @@ DelimiterOption = Annotated[
     str | None,
     typer.Option(
         "--delimiter",
-        help="CSV delimiter: ',' ';' or 'tab'. Default: sniffed from the file.",
+        help="CSV delimiter: ',' ';' 'tab' or any one character. Default: sniffed.",
         show_default=False,
     ),
 ]
@@ -58,13 +58,9 @@ MAX_NOTICES = 25
 
 
 def delimiter_value(value: str | None) -> str | None:
-    if value is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
-    value = named.get(value.lower(), value)
-    if value not in (",", ";", "\t"):
-        raise UsageError(f"--delimiter {value!r} is not supported", hint="use ',', ';' or 'tab'")
-    return value
+    from mailer.callfile import parse_delimiter
+
+    return None if value is None else parse_delimiter(value)
 
 
 def date_order_value(value: str) -> Literal["mdy", "dmy"]:
