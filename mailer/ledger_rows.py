@@ -311,6 +311,11 @@ def record_to_json(record: CallRecord) -> str:
             "notes": record.notes,
             "extra": dict(record.extra),
             **({"undated": True} if record.undated else {}),
+            **(
+                {"mail_lines": list(record.mail_lines), "mail_address": _address_json(m)}
+                if (m := record.mail_address) is not None
+                else {}
+            ),
         },
         sort_keys=True,
         ensure_ascii=False,
@@ -335,7 +340,20 @@ def record_from_json(text: str) -> CallRecord:
         notes=data["notes"],
         extra=dict(data["extra"]),
         undated=bool(data.get("undated", False)),
+        mail_lines=tuple(data.get("mail_lines", ())),
+        mail_address=Address(**data["mail_address"]) if "mail_address" in data else None,
     )
+
+
+def _address_json(a: Address) -> dict[str, str]:
+    return {
+        "line1": a.line1,
+        "line2": a.line2,
+        "city": a.city,
+        "state": a.state,
+        "postal_code": a.postal_code,
+        "country": a.country,
+    }
 
 
 def step_from_row(row: sqlite3.Row) -> MailStep:

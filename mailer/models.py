@@ -34,7 +34,7 @@ class Action(StrEnum):
     SUPPRESS = "suppress"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Address:
     """A postal address as the call log gave it (empty strings where missing)."""
 
@@ -49,7 +49,7 @@ class Address:
         return not (self.line1 or self.line2 or self.city or self.state or self.postal_code)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallRecord:
     """One usable row of a call log.
 
@@ -73,6 +73,10 @@ class CallRecord:
     extra: Mapping[str, str] = field(default_factory=dict)
     undated: bool = False
     """The log gave no call date, so `called_at` is the day it was read."""
+    mail_lines: tuple[str, ...] = ()
+    mail_address: Address | None = None
+    """The address as cards and providers use it (USPS Publication 28), worked out once when
+    the plan is made; `address` keeps what the log said."""
 
     @property
     def name(self) -> str:
@@ -92,7 +96,7 @@ class CallRecord:
         return f"{self.contact_id}|{when}|{self.outcome}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """A row that could not be used: its line number, why, and its original cells."""
 
@@ -102,7 +106,7 @@ class Rejection:
     values: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Notice:
     """A warning about the input that did not stop the row (padded ZIP, stray header space)."""
 
@@ -115,7 +119,7 @@ class Notice:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallLog:
     """Everything read from one or more call logs: every data row is in `records` or in
     `rejections` (blank rows are not data rows)."""
@@ -128,7 +132,7 @@ class CallLog:
     """The original header of each file, for `rejects.csv`."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PastMailing:
     """A card already planned or sent to a contact in an earlier run (from the ledger)."""
 
@@ -138,7 +142,7 @@ class PastMailing:
     follow_up_call: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactHistory:
     """What the ledger knows about a contact from calls other than the ones being planned."""
 
@@ -147,7 +151,7 @@ class ContactHistory:
     mailings: tuple[PastMailing, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MailStep:
     """The plan for one contact, decided by its latest call in the input (a `suppress` step by
     the opt-out call itself, wherever it is).
@@ -179,7 +183,7 @@ class MailStep:
         return f"{self.record.call_key}|{self.action}|{self.template or ''}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """The result of planning: steps (one per contact), rejected rows and notices."""
 

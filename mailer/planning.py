@@ -14,7 +14,7 @@ from typing import Literal
 
 from mailer.config import Config
 from mailer.ledger import Ledger, RecordResult
-from mailer.models import CallRecord, ContactHistory, MailStep, Plan
+from mailer.models import Action, CallRecord, ContactHistory, MailStep, Plan
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def make_plan(
     deciding = deciding_calls(log.records)
     history = ledger.history(contact_ids, deciding, today)
     history = _suppressed_by_alias(ledger, log.records, history, deciding)
-    steps = plan_steps(log.records, history, config, today)
+    steps = [_with_address(s) for s in plan_steps(log.records, history, config, today)]
     plan = Plan(
         today=today,
         steps=tuple(steps),
@@ -57,6 +57,14 @@ def make_plan(
     if recorded is not None and recorded.held_steps:
         plan = replace(plan, steps=tuple(_kept(ledger, s, recorded.held_steps) for s in steps))
     return PlanOutcome(plan, recorded)
+
+
+def _with_address(step: MailStep) -> MailStep:
+    if step.action is not Action.MAIL:
+        return step
+    from mailer.addresses import with_mail_address
+
+    return replace(step, record=with_mail_address(step.record))
 
 
 def _suppressed_by_alias(

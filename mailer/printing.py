@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from mailer.addresses import normalize
+from mailer.addresses import mail_to
 from mailer.config import Config
 from mailer.errors import MailerError, UsageError
 from mailer.ledger import Ledger, PieceStatus
@@ -96,7 +96,7 @@ def sort_key(order: str) -> SortKey | None:
     """Zip order is what a post office likes to receive; name order is easy to check."""
 
     def by_zip(step: MailStep) -> tuple[str, str, str]:
-        address = normalize(step.record.address).address
+        address = mail_to(step.record)
         return (address.country, address.postal_code, step.record.last_name.casefold())
 
     def by_name(step: MailStep) -> tuple[str, str, str]:
@@ -113,7 +113,7 @@ def sort_key(order: str) -> SortKey | None:
 
 
 def is_domestic(step: MailStep) -> bool:
-    return normalize(step.record.address).address.country in ("", "US")
+    return mail_to(step.record).country in ("", "US")
 
 
 def print_sheets(

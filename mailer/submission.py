@@ -123,7 +123,7 @@ def build_request(
 ) -> PostcardRequest:
     """The create request for one card through `provider_name`; the artwork is drawn here,
     just in time, in exactly the form that provider takes."""
-    from mailer.addresses import normalize
+    from mailer.addresses import mail_to, normalize
     from mailer.render.batch import render_card_pdf, render_sides
 
     artwork = ARTWORK.get(provider_name)
@@ -141,7 +141,7 @@ def build_request(
     send_date = step.send_date if step.send_date and step.send_date > today else None
     return PostcardRequest(
         idempotency_key=idempotency_key,
-        to=Party(record.name or NO_NAME, normalize(record.address).address),
+        to=Party(record.name or NO_NAME, mail_to(record)),
         from_=Party(
             sender.name, normalize(sender.return_address.as_address()).address, sender.company
         ),
@@ -217,7 +217,7 @@ class LedgerJournal:
 def verified(ledger: Ledger, provider: Provider, batch: Sequence[Outgoing]) -> list[Outgoing]:
     """Only the cards whose US address the provider calls deliverable; the others are marked
     failed with its reason (`--retry-failed` tries them again once fixed)."""
-    from mailer.addresses import normalize
+    from mailer.addresses import mail_to
 
     kept = []
     for o in batch:
@@ -226,7 +226,7 @@ def verified(ledger: Ledger, provider: Provider, batch: Sequence[Outgoing]) -> l
             # lose it; resending its stored key returns the card the provider made.
             kept.append(o)
             continue
-        address = normalize(o.step.record.address).address
+        address = mail_to(o.step.record)
         if address.country not in ("", "US"):
             kept.append(o)  # the US check says nothing about other countries
             continue

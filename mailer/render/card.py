@@ -381,7 +381,7 @@ class CardPainter:
     def _postcard_word(self, step: MailStep) -> list[PlacedLine]:
         """Mail abroad wants the word "POSTCARD" on a privately printed card: top of the
         right half, beside the stamp box, clear of the address block below."""
-        if addresses.normalize(step.record.address).address.country in ("", "US"):
+        if addresses.mail_to(step.record).country in ("", "US"):
             return []
         g = self.geometry
         stamp = g.stamp_box
@@ -399,9 +399,7 @@ class CardPainter:
         assert area is not None
         assert ocr is not None
         record = step.record
-        texts = [
-            clean_text(t).upper() for t in addresses.delivery_lines(record.name, record.address)
-        ]
+        texts = [clean_text(t).upper() for t in addresses.record_lines(record)]
         if len(texts) < 2:
             raise self._error(
                 step,
