@@ -436,3 +436,20 @@ def test_an_opt_out_holds_under_another_id_for_the_same_phone(tmp_path: Path) ->
     assert invoke("unsuppress", "C006", "--db", db).exit_code == 0
     doc = plan_json(tmp_path, other, extra=("--today", "2026-12-28"))
     assert doc["steps"][0]["action"] == "mail"
+
+
+def test_the_plan_keeps_each_mail_address_normalized_once(tmp_path: Path) -> None:
+    from mailer.ledger import Ledger
+    from mailer.models import Action
+
+    db = tmp_path / "m.db"
+    assert invoke("plan", EXAMPLE_CALLS, "--today", TODAY, "--db", db).exit_code == 0
+    with Ledger.open(db) as ledger:
+        steps = {s.contact_id: s for s in ledger.steps(Action.MAIL)}
+    denise = steps["C002"].record
+    assert denise.address.line1 == "77 Maple Ave"  # what the log said, kept
+    assert denise.mail_address is not None
+    assert (denise.mail_address.line1, denise.mail_address.line2) == ("77 MAPLE AVE", "APT 3B")
+    assert denise.mail_lines == ("77 MAPLE AVE APT 3B", "SPRINGFIELD IL 62702")
+    sharon = steps["C016"].record
+    assert sharon.mail_lines[-1] == "CANADA"
