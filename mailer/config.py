@@ -162,18 +162,17 @@ class Config:
 
     @property
     def templates_dir(self) -> Path | None:
-        if not self.templates.dir:
-            return None
-        path = Path(self.templates.dir).expanduser()
-        if not path.is_absolute() and self.source is not None:
-            path = self.source.parent / path
-        return path
+        return self._beside(self.templates.dir)
 
     @property
     def font_path(self) -> Path | None:
-        if not self.templates.font:
+        return self._beside(self.templates.font)
+
+    def _beside(self, value: str) -> Path | None:
+        """A path from the config file: relative ones are read from the file's folder."""
+        if not value:
             return None
-        path = Path(self.templates.font).expanduser()
+        path = Path(value).expanduser()
         if not path.is_absolute() and self.source is not None:
             path = self.source.parent / path
         return path

@@ -21,6 +21,8 @@ from mailer.cli.common import (
     load_config,
     next_step,
     open_ledger,
+    output_folder,
+    progress_bar,
     resolve_today,
     warn,
 )
@@ -56,10 +58,6 @@ ModeOption = Annotated[
 ]
 
 
-def output_folder(out: Path | None, day: date) -> Path:
-    return out or Path("output") / day.isoformat()
-
-
 def card_mode(config: Config, mode: str | None) -> str:
     chosen = mode or config.mail.mode
     if chosen not in ("self", "provider"):
@@ -77,19 +75,9 @@ def draw_with_progress(
     jobs: int,
 ) -> CardBatch:
     """Draw cards with a progress bar, and report what could not be drawn."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from mailer.cards import draw_cards
 
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("drawing cards", total=len(steps))
+    with progress_bar("drawing cards", len(steps)) as advance:
         batch = draw_cards(
             ledger,
             config,
@@ -97,7 +85,7 @@ def draw_with_progress(
             mode=mode,
             out_dir=folder,
             jobs=jobs,
-            on_progress=lambda _: progress.advance(task),
+            on_progress=advance,
         )
     for warning in batch.result.warnings:
         warn(warning)

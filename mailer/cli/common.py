@@ -164,6 +164,29 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+@contextmanager
+def progress_bar(description: str, total: int) -> Iterator[Callable[[object], None]]:
+    """A Rich progress bar on stderr for work that takes more than a moment; yields the
+    callback that advances it by one."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda _: progress.advance(task)
+
+
+def output_folder(out: Path | None, day: date) -> Path:
+    """--out, or output/<today>/."""
+    return out or Path("output") / day.isoformat()
+
+
 def next_step(message: str) -> None:
     """The closing hint about what to do next."""
     err.print(f"[dim]next:[/dim] {escape(message)}")

@@ -20,6 +20,7 @@ from mailer.cli.common import (
     load_config,
     next_step,
     open_ledger,
+    output_folder,
     resolve_today,
 )
 from mailer.cli.planning_cmds import (
@@ -81,7 +82,7 @@ def run(
 
     day = resolve_today(today)
     settings = load_config(config)
-    folder = out_dir or Path("output") / day.isoformat()
+    folder = output_folder(out_dir, day)
     mode = settings.mail.mode
     if send and mode != "provider":
         raise typer.BadParameter(
@@ -154,9 +155,9 @@ def run(
 def _send(ledger: Ledger, settings: Config, step_keys: list[str], day: date, yes: bool) -> bool:
     """Submit this plan's cards; True when some were refused."""
     from mailer.cli.send_cmds import (
-        _provider,
         confirm_live,
         finish_send,
+        provider_for,
         submit_batch,
         warn_stranded,
     )
@@ -167,7 +168,7 @@ def _send(ledger: Ledger, settings: Config, step_keys: list[str], day: date, yes
     steps = sendable_steps(ledger, name, step_keys=step_keys)
     if not steps:
         return False
-    provider = _provider(settings, name, None)
+    provider = provider_for(settings, name, None)
     confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
     batch = claim(ledger, steps, settings)
     report = submit_batch(ledger, settings, provider, batch, day, jobs=4, verify=False)

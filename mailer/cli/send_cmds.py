@@ -28,6 +28,7 @@ from mailer.cli.common import (
     next_step,
     open_ledger,
     out,
+    progress_bar,
     resolve_today,
     warn,
 )
@@ -64,7 +65,7 @@ SentThroughOption = Annotated[
 DRY_RUN_KEY = "test_dry_run"  # a dry run needs no key; this one never leaves the machine
 
 
-def _provider(
+def provider_for(
     config: Config, name: str | None, base_url: str | None, *, dry_run: bool = False
 ) -> Provider:
     import os
@@ -202,7 +203,7 @@ def send(
             err.print("nothing to send: every planned card has gone (or was printed)")
             next_step("`mailer status --refresh` shows where the sent cards are")
             return
-        provider = _provider(settings, name, base_url, dry_run=not submit)
+        provider = provider_for(settings, name, base_url, dry_run=not submit)
         if not submit:
             dry_run_table(steps, settings, provider, day)
             next_step("this was a dry run: nothing was sent. To send: mailer send --submit")
@@ -224,8 +225,6 @@ def submit_batch(
     verify: bool,
 ) -> SendReport:
     """Send with a progress bar; returns the loop's report."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
     from mailer.sending import SendOutcome, send_batch
     from mailer.submission import LedgerJournal, send_items, verified
 
@@ -245,21 +244,13 @@ def submit_batch(
         ]
         batch = kept
     items = send_items(batch, config, today, provider.name)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(f"sending to {provider.name}", total=len(items))
+    with progress_bar(f"sending to {provider.name}", len(items)) as advance:
         report = send_batch(
             items,
             provider,
             LedgerJournal(ledger),
             jobs=jobs,
-            on_progress=lambda _: progress.advance(task),
+            on_progress=advance,
         )
     return dataclasses.replace(report, failed=(*unverified, *report.failed))
 
@@ -310,7 +301,7 @@ def status(
             sent = ledger.pieces(PieceStatus.SUBMITTED, mode="provider")
             # Each card is asked about where it was sent, whatever the config names now.
             for name, pieces in sent_through(sent, settings.provider.name, only).items():
-                part = refresh_pieces(ledger, _provider(settings, name, base_url), pieces)
+                part = refresh_pieces(ledger, provider_for(settings, name, base_url), pieces)
                 news.checked += part.checked
                 news.events += part.events
                 news.problems += part.problems
@@ -380,7 +371,7 @@ def cancel(
             )
         result = Cancellation()
         for name, targets in groups.items():
-            part = cancel_pieces(ledger, _provider(settings, name, base_url), targets)
+            part = cancel_pieces(ledger, provider_for(settings, name, base_url), targets)
             result.cancelled += part.cancelled
             result.refused += part.refused
     for piece in result.cancelled:
