@@ -33,7 +33,7 @@ from mailer.render.batch import (
 from mailer.render.card import CardPainter
 from mailer.render.fonts import caveat_path, clean_text, fallback_sans_paths, font_stacks
 from mailer.render.geometry import Rect, card_geometry
-from mailer.render.layout import fit, place
+from mailer.render.layout import fit, place, sizes, wrap
 
 BASE = Config()
 SIZES = [("4x6", "self"), ("4.25x5.5", "self"), ("a6", "self"), ("4x6", "provider"),
@@ -444,6 +444,28 @@ def test_fitted_text_never_leaves_its_box(parts, role):
         assert line.x + line.width <= box.right + 0.01
         assert line.y + wrapped.ascent * line.size <= box.top + 0.01
         assert line.y + wrapped.descent * line.size >= box.y - 0.01
+
+
+@settings(max_examples=60, deadline=None)
+@given(words, st.integers(min_value=0, max_value=16), st.floats(min_value=40, max_value=200))
+def test_the_fitted_size_does_not_depend_on_where_the_search_starts(parts, guess, height):
+    text = clean_text(" ".join(parts))
+    stack = font_stacks(None)["hand"]
+    box = Rect(0, 0, 150, height)
+    candidates = sizes(16, 8)
+    # The plain answer: the first size, from the largest down, at which the text fits.
+    expected = next(
+        (
+            w.size
+            for w in (wrap(text, stack, c, box.w, 1.1) for c in candidates)
+            if w is not None and w.height <= box.h + 1e-6
+        ),
+        None,
+    )
+    start = candidates[guess] if guess < len(candidates) else 11.3  # 11.3: not a candidate
+    for tried in (None, start):
+        wrapped = fit(text, stack, 16, 8, box, 1.1, tried)
+        assert (wrapped.size if wrapped else None) == expected
 
 
 # ---- drawing at an origin (print sheets) ---------------------------------------------------

@@ -102,6 +102,8 @@ class CardPainter:
         self._templates: dict[str, CardTemplate] = {}
         self._return: tuple[tuple[PlacedLine, ...], float] | None = None
         self._stamp: tuple[PlacedLine, ...] | None = None
+        self._sizes: dict[tuple[str, str], float] = {}
+        """The size each (template, block) needed on the last card: where fitting starts."""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -181,6 +183,20 @@ class CardPainter:
     def _stack(self, block: BlockStyle) -> FontStack:
         return self.stacks[block.font]
 
+    def _fit(
+        self, name: str, block_name: str, text: str, block: BlockStyle, box: Rect
+    ) -> Wrapped | None:
+        """`fit` at the block's size for this card, starting from the size the previous
+        card of this template needed for the block."""
+        key = (name, block_name)
+        size = block.size * self.geometry.text_scale
+        wrapped = fit(
+            text, self._stack(block), size, block.floor, box, block.leading, self._sizes.get(key)
+        )
+        if wrapped is not None:
+            self._sizes[key] = wrapped.size
+        return wrapped
+
     # ---- front -------------------------------------------------------------------------
 
     def _front(
@@ -206,14 +222,7 @@ class CardPainter:
         if "signature" in text.front:
             block = style.blocks["signature"]
             box = Rect(area.x, area.y, area.w - (qr_size + gap if qr_value else 0), area.h * 0.35)
-            wrapped = fit(
-                text.front["signature"],
-                self._stack(block),
-                block.size * scale,
-                block.floor,
-                box,
-                block.leading,
-            )
+            wrapped = self._fit(name, "signature", text.front["signature"], block, box)
             if wrapped is None:
                 raise self._no_fit(step, name, "signature", box, block.floor)
             top = area.y + wrapped.height
@@ -317,14 +326,7 @@ class CardPainter:
                 top=bottom - inches(0.15), right=min(area.right, left - MESSAGE_GAP)
             )
         block = style.blocks["message"]
-        wrapped = fit(
-            text.message,
-            self._stack(block),
-            block.size * g.text_scale,
-            block.floor,
-            area,
-            block.leading,
-        )
+        wrapped = self._fit(name, "message", text.message, block, area)
         if wrapped is None:
             if area.right < g.message_area.right:
                 raise self._error(

@@ -142,28 +142,43 @@ def fit(
     floor: float,
     box: Rect,
     leading: float,
+    guess: float | None = None,
 ) -> Wrapped | None:
-    """The largest size (down to `floor`) at which `text` fits the box, or None. Greedy
-    wrapping never needs more lines at a smaller size, so a binary search over the
-    half-point steps finds it."""
+    """The largest size (down to `floor`) at which `text` fits the box, or None.
 
+    Greedy wrapping never needs more lines at a smaller size, so whether a size fits
+    changes once along the half-point steps and a search finds it. `guess` (the size the
+    previous card of the same block needed) is tried first with its neighbour: cards of one
+    batch mostly settle on the same size, which two tries confirm. The answer never depends
+    on the guess."""
     measured = measure(text, stack)
+    candidates = sizes(size, floor)
 
-    def attempt(candidate: float) -> Wrapped | None:
-        wrapped = wrap_measured(measured, candidate, box.w, leading)
+    def attempt(index: int) -> Wrapped | None:
+        wrapped = wrap_measured(measured, candidates[index], box.w, leading)
         if wrapped is not None and wrapped.height <= box.h + 1e-6:
             return wrapped
         return None
 
-    candidates = sizes(size, floor)
-    best = attempt(candidates[0])
-    if best is not None:
-        return best
-    low, high = 1, len(candidates) - 1  # candidates[0] failed; find the first that fits
-    found: Wrapped | None = None
-    while low <= high:
+    start = candidates.index(guess) if guess in candidates else 0
+    found = attempt(start)
+    if found is not None:
+        if start == 0:
+            return found
+        bigger = attempt(start - 1)
+        if bigger is None:
+            return found
+        found, low, high = bigger, 0, start - 2
+    else:
+        if start + 1 == len(candidates):
+            return None
+        smaller = attempt(start + 1)
+        if smaller is not None:
+            return smaller
+        low, high = start + 2, len(candidates) - 1
+    while low <= high:  # the first index that fits lies in [low, high], or none does
         middle = (low + high) // 2
-        wrapped = attempt(candidates[middle])
+        wrapped = attempt(middle)
         if wrapped is not None:
             found, high = wrapped, middle - 1
         else:
