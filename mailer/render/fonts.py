@@ -141,7 +141,8 @@ class FontStack:
         return all(self.face_for(c) is primary for c in text if c not in self._plain)
 
     def width(self, text: str) -> float:
-        """Advance width of `text` at 1 pt (cached per word: messages repeat words)."""
+        """Advance width of `text` at 1 pt, cached per word: messages repeat their words,
+        while a whole line (an address) is measured once and would only fill the cache."""
         try:
             return self._words[text]
         except KeyError:
@@ -149,7 +150,7 @@ class FontStack:
         total = 0.0
         for char in text:
             total += self.face_for(char).width(char)
-        if len(self._words) < 50_000:
+        if " " not in text and len(self._words) < 50_000:
             self._words[text] = total
         return total
 
