@@ -3,14 +3,16 @@ every card of an output folder in `manifest.csv`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from mailer.config import Config
 from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.models import Action, MailStep
-from mailer.render.batch import Progress, RenderResult, render_cards
+from mailer.printing import offer_passed
+from mailer.render.batch import CardRenderer, Outcome, RenderedCard, RenderFailure
 from mailer.tables import write_csv_rows
 
 MANIFEST_COLUMNS = ("contact_id", "template", "file", "size", "mode", "pages", "bytes", "sha256")
@@ -27,28 +29,36 @@ FINISHED = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class CardBatch:
-    result: RenderResult
-    already: int
+    """What a drawing run did: counts, and the cards it could not draw."""
+
+    drawn: int = 0
+    already: int = 0
     """Cards that were drawn before, into this folder, and left alone."""
+    failures: list[RenderFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def undrawn_steps(ledger: Ledger, mode: str, size: str) -> list[MailStep]:
-    """The recorded mail steps, of contacts not suppressed, whose card is still to draw."""
+def undrawn_keys(ledger: Ledger, mode: str, size: str, today: date) -> tuple[list[str], int]:
+    """The mail steps, of contacts not suppressed, whose card is still to draw (as step
+    keys, in planning order: a long-used ledger is read a page at a time), and how many
+    more were left out because their offer has passed."""
     suppressed = {contact for contact, _, _ in ledger.suppressed()}
-    steps = [s for s in ledger.steps(Action.MAIL) if s.contact_id not in suppressed]
-    return to_draw(ledger, steps, mode, size)
+    keys, stale = [], 0
+    for step in ledger.iter_steps(Action.MAIL):
+        if step.contact_id in suppressed or not _needs_drawing(ledger, step, mode, size):
+            continue
+        if offer_passed(step, today):
+            stale += 1
+        else:
+            keys.append(step.step_key)
+    return keys, stale
 
 
-def to_draw(ledger: Ledger, steps: Sequence[MailStep], mode: str, size: str) -> list[MailStep]:
-    """The steps whose card is not drawn yet (or whose file has gone missing)."""
-    todo = []
-    for step in steps:
-        piece = ledger.piece_for_step(step.step_key)
-        if piece is None or not (piece.status in FINISHED or _drawn(piece, mode, size)):
-            todo.append(step)
-    return todo
+def _needs_drawing(ledger: Ledger, step: MailStep, mode: str, size: str) -> bool:
+    piece = ledger.piece_for_step(step.step_key)
+    return piece is None or not (piece.status in FINISHED or _drawn(piece, mode, size))
 
 
 def _drawn(piece: Piece, mode: str, size: str) -> bool:
@@ -63,54 +73,75 @@ def _drawn(piece: Piece, mode: str, size: str) -> bool:
 def draw_cards(
     ledger: Ledger,
     config: Config,
-    steps: Sequence[MailStep],
+    steps: Iterable[MailStep],
     *,
     mode: str,
     out_dir: Path,
     jobs: int = 1,
-    on_progress: Progress | None = None,
+    on_progress: Callable[[Outcome | None], None] | None = None,
 ) -> CardBatch:
     """Draw the cards of `steps` that need it into `out_dir/cards/`, record each in the
-    ledger, and rewrite `out_dir/manifest.csv`."""
+    ledger as soon as its file is written, and rewrite `out_dir/manifest.csv`.
+    `on_progress` hears of every step: its outcome, or None when it was drawn before.
+
+    Steps are read as the drawing needs them and nothing is kept per card but the pieces
+    in flight, so `steps` may be a generator over a ledger of any size. A run interrupted
+    at any point leaves every card either recorded or still to draw."""
     size = config.mail.size
-    todo = to_draw(ledger, steps, mode, size)
-    pieces = {s.step_key: ledger.ensure_piece(s, mode, size) for s in todo}
-    result = render_cards(
-        todo, config, mode=mode, out_dir=out_dir / "cards", jobs=jobs, on_progress=on_progress
-    )
-    for card in result.cards:
-        # Absolute: the next command may run from another folder with the same ledger.
-        path = str(card.path.resolve())
-        ledger.record_render(pieces[card.step_key].id, path, card.sha256)
+    batch = CardBatch()
+    pieces: dict[str, int] = {}
+
+    def todo() -> Iterator[MailStep]:
+        for step in steps:
+            if not _needs_drawing(ledger, step, mode, size):
+                batch.already += 1
+                if on_progress is not None:
+                    on_progress(None)
+                continue
+            pieces[step.step_key] = ledger.ensure_piece(step, mode, size).id
+            yield step
+
+    renderer = CardRenderer(config, mode=mode, out_dir=out_dir / "cards", jobs=jobs)
+    for outcome in renderer.render(todo()):
+        piece_id = pieces.pop(outcome.step_key)
+        if isinstance(outcome, RenderedCard):
+            # Absolute: the next command may run from another folder with the same ledger.
+            ledger.record_render(piece_id, str(outcome.path.resolve()), outcome.sha256)
+            batch.drawn += 1
+        else:
+            batch.failures.append(outcome)
+        if on_progress is not None:
+            on_progress(outcome)
+    batch.warnings = renderer.warnings
     write_manifest(ledger, out_dir)
-    return CardBatch(result, already=len(steps) - len(todo))
+    return batch
 
 
-def write_manifest(ledger: Ledger, out_dir: Path) -> list[Piece]:
-    """One line per card whose file is in `out_dir/cards/`, from the ledger."""
+def write_manifest(ledger: Ledger, out_dir: Path) -> int:
+    """One line per card whose file is in `out_dir/cards/`, from the ledger (read a page at
+    a time, written as read); returns the number of lines."""
     cards_dir = (out_dir / "cards").resolve()
-    listed = []
-    for piece in ledger.pieces():
-        if not piece.file or piece.sha256 is None:
-            continue
-        path = Path(piece.file)
-        if path.resolve().parent != cards_dir or not path.is_file():
-            continue
-        listed.append(piece)
-    rows = [
-        [
-            p.contact_id,
-            p.template,
-            f"cards/{Path(p.file or '').name}",
-            p.size,
-            p.mode,
-            "2",
-            str(Path(p.file or "").stat().st_size),
-            p.sha256 or "",
-        ]
-        for p in sorted(listed, key=lambda p: (p.contact_id, p.template))
-    ]
-    write_csv_rows(out_dir / "manifest.csv", MANIFEST_COLUMNS, rows)
+    listed = 0
+
+    def rows() -> Iterator[list[str]]:
+        nonlocal listed
+        for piece in ledger.drawn_pieces():
+            path = Path(piece.file or "")
+            if path.resolve().parent != cards_dir or not path.is_file():
+                continue
+            listed += 1
+            yield [
+                piece.contact_id,
+                piece.template,
+                f"cards/{path.name}",
+                piece.size,
+                piece.mode,
+                "2",
+                str(path.stat().st_size),
+                piece.sha256 or "",
+            ]
+
+    write_csv_rows(out_dir / "manifest.csv", MANIFEST_COLUMNS, rows())
     return listed
 
 

@@ -63,6 +63,8 @@ from mailer.models import Action, CallRecord, ContactHistory, MailStep, PastMail
 __all__ = ["Ledger", "Piece", "PieceEvent", "PieceStatus", "RecordResult", "idempotency_key"]
 
 _S = PieceStatus
+PAGE = 500
+"""Rows per read when a long list is read in pages."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,31 @@ class Ledger:
         sql = f"SELECT * FROM steps {where} ORDER BY planned_on, contact_id, step_key"  # noqa: S608
         return [step_from_row(r) for r in self._query(sql, args)]
 
+    def iter_steps(self, action: Action | None = None, *, page: int = PAGE) -> Iterator[MailStep]:
+        """`steps`, read a page at a time: each page is its own short read, so memory stays
+        flat and the caller may write to the ledger between pages."""
+        where, args = ("action = ?", [str(action)]) if action else ("1", [])
+        order = "planned_on, contact_id, step_key"
+        after: list[str] = []
+        while True:
+            later = f"AND ({order}) > (?, ?, ?)" if after else ""
+            sql = f"SELECT * FROM steps WHERE {where} {later} ORDER BY {order} LIMIT ?"  # noqa: S608
+            rows = self._query(sql, [*args, *after, page])
+            yield from map(step_from_row, rows)
+            if len(rows) < page:
+                return
+            after = [rows[-1]["planned_on"], rows[-1]["contact_id"], rows[-1]["step_key"]]
+
+    def steps_by_key(self, keys: Iterable[str], *, page: int = PAGE) -> Iterator[MailStep]:
+        """The steps with these keys, in the order given (unknown keys are skipped), read a
+        page at a time."""
+        remaining = iter(keys)
+        while part := list(itertools.islice(remaining, page)):
+            marks = ", ".join("?" * len(part))
+            sql = f"SELECT * FROM steps WHERE step_key IN ({marks})"  # noqa: S608
+            rows = {row["step_key"]: row for row in self._query(sql, part)}
+            yield from (step_from_row(rows[key]) for key in part if key in rows)
+
     def step(self, step_key: str) -> MailStep:
         rows = self._query("SELECT * FROM steps WHERE step_key = ?", (step_key,))
         if not rows:
@@ -194,10 +221,6 @@ class Ledger:
         follow-up call); the step itself when the ledger did not store it."""
         rows = self._query("SELECT 1 FROM steps WHERE step_key = ?", (step.step_key,))
         return self.step(step.step_key) if rows else step
-
-    def pending_mail_steps(self) -> list[MailStep]:
-        """Mail steps without a rendered card, for contacts not suppressed since."""
-        return [step_from_row(r) for r in self._query(_PENDING_MAIL)]
 
     def followups(self, due: date | None = None) -> list[MailStep]:
         """The follow-up calls still to make, due on or before `due` when given.
@@ -404,6 +427,22 @@ class Ledger:
         rows = self._query(f"SELECT * FROM pieces {where} ORDER BY id", args)  # noqa: S608
         return [piece_from_row(r) for r in rows]
 
+    def drawn_pieces(self, *, page: int = PAGE) -> Iterator[Piece]:
+        """Pieces with a card file, by contact and template, read a page at a time."""
+        order = "contact_id, template, id"
+        after: list[str | int] = []
+        while True:
+            later = f"AND ({order}) > (?, ?, ?)" if after else ""
+            sql = (
+                "SELECT * FROM pieces WHERE file IS NOT NULL AND sha256 IS NOT NULL "  # noqa: S608
+                f"{later} ORDER BY {order} LIMIT ?"
+            )
+            rows = self._query(sql, [*after, page])
+            yield from map(piece_from_row, rows)
+            if len(rows) < page:
+                return
+            after = [rows[-1]["contact_id"], rows[-1]["template"], rows[-1]["id"]]
+
     def events(self, piece_id: int) -> list[PieceEvent]:
         """A piece's status history and tracking events, in the order they were recorded."""
         sql = "SELECT at, kind, detail FROM piece_events WHERE piece_id = ? ORDER BY id"
@@ -503,13 +542,6 @@ _MAILING_HISTORY = """
                AND coalesce(s.offer_expires, date(s.send_date, '+14 days')) < :today)
     ORDER BY s.contact_id, s.send_date, s.step_key
 """
-
-_PENDING_MAIL = f"""
-    SELECT s.* FROM steps s LEFT JOIN pieces p ON p.step_key = s.step_key
-    WHERE s.action = 'mail' AND coalesce(p.status, 'planned') = 'planned'
-      AND NOT {_ACTIVE_SUPPRESSION}
-    ORDER BY s.planned_on, s.contact_id, s.step_key
-"""  # noqa: S608
 
 _FOLLOWUPS = f"""
     SELECT s.* FROM steps s

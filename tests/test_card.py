@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
+from collections.abc import Iterator
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -23,6 +25,8 @@ from mailer.config import Config, Mail, Templates
 from mailer.errors import RenderError, TemplateError
 from mailer.models import Action, Address, CallRecord, MailStep, Outcome
 from mailer.render.batch import (
+    CHUNK,
+    CardRenderer,
     RenderedCard,
     RenderFailure,
     card_filename,
@@ -574,6 +578,28 @@ def test_parallel_jobs_give_the_same_files(tmp_path):
     ]
     for a, b in zip(one.cards, two.cards, strict=True):
         assert a.path.read_bytes() == b.path.read_bytes()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_renderer_reads_steps_only_as_fast_as_it_draws_them(tmp_path, jobs):
+    # An endless supply: a renderer that listed its input first would never return.
+    taken = 0
+
+    def endless() -> Iterator[MailStep]:
+        nonlocal taken
+        for i in itertools.count():
+            taken += 1
+            yield make_step(f"S{i:05d}")
+
+    renderer = CardRenderer(config_for(), mode="self", out_dir=tmp_path, jobs=jobs)
+    outcomes = renderer.render(endless())
+    first = list(itertools.islice(outcomes, 5))
+    outcomes.close()
+    assert [o.contact_id for o in first] == [f"S{i:05d}" for i in range(5)]
+    assert all(isinstance(o, RenderedCard) for o in first)
+    # One card ahead in one process; with workers, two chunks queued for each.
+    assert taken <= (6 if jobs == 1 else (2 * jobs + 1) * CHUNK + 1)
+    assert renderer.warnings == []
 
 
 def test_failures_are_collected_not_raised(tmp_path):

@@ -391,10 +391,9 @@ def test_provider_piece_lifecycle_and_stable_idempotency_key(tmp_path: Path) -> 
         assert piece.idempotency_key.startswith("mailer-")
         assert len(piece.idempotency_key) == len("mailer-") + 40
         assert piece.created_at == fixed_clock()
-        assert ledger.pending_mail_steps() == [step]
 
         ledger.record_render(piece.id, "cards/C001-offer.pdf", "0f" * 32)
-        assert ledger.pending_mail_steps() == []
+        assert ledger.piece(piece.id).status is PieceStatus.RENDERED
         ledger.begin_submit(piece.id, "lob")
     # The process dies here, after the key was stored and before the answer came.
     with Ledger.open(path) as ledger:
@@ -518,16 +517,33 @@ def test_pieces_only_for_recorded_mail_steps(ledger: Ledger) -> None:
         ledger.record_status(piece.id, "x", [])
 
 
-def test_pending_mail_steps_skip_suppressed_contacts(ledger: Ledger) -> None:
-    b, a = mail(call("C002")), mail(call("C001"))
-    c = mail(call("C003"), send=date(2026, 11, 24))
-    ledger.record_plan(plan(b, a))
-    ledger.record_plan(plan(c, today=date(2026, 11, 24)))
-    assert ledger.pending_mail_steps() == [a, b, c]
-    ledger.ensure_piece(a, "self", "4x6")  # planned pieces are still pending
-    later_opt_out = opt_out(call("C002", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9, 0)))
-    ledger.record_plan(plan(later_opt_out))
-    assert ledger.pending_mail_steps() == [a, c]
+def test_steps_read_in_pages_are_the_same_steps_and_writes_may_come_between(
+    ledger: Ledger,
+) -> None:
+    first_day = [mail(call(f"C{i:03d}", row=i + 2)) for i in (4, 0, 6, 2, 5, 1, 3)]
+    later = mail(call("C000", called_at=datetime(2026, 11, 23, 9, 0)), send=date(2026, 11, 24))
+    ledger.record_plan(plan(*first_day, callback(call("C900"), date(2026, 11, 25))))
+    ledger.record_plan(plan(later, today=date(2026, 11, 24)))
+    expected = ledger.steps(Action.MAIL)
+    assert len(expected) == 8
+    seen = []
+    for step in ledger.iter_steps(Action.MAIL, page=3):
+        ledger.ensure_piece(step, "self", "4x6")  # a write between two reads of pages
+        seen.append(step)
+    assert seen == expected
+    assert [s.contact_id for s in seen] == [f"C{i:03d}" for i in range(7)] + ["C000"]
+    assert list(ledger.iter_steps(page=2)) == ledger.steps()
+    assert list(ledger.iter_steps(page=9)) == ledger.steps()
+
+
+def test_steps_by_key_keep_the_order_given_and_skip_unknown_keys(ledger: Ledger) -> None:
+    steps = [mail(call(f"C{i:03d}", row=i + 2)) for i in range(5)]
+    ledger.record_plan(plan(*steps))
+    keys = [s.step_key for s in reversed(steps)]
+    assert list(ledger.steps_by_key([*keys[:2], "no-such-step", *keys[2:]], page=2)) == list(
+        reversed(steps)
+    )
+    assert list(ledger.steps_by_key([])) == []
 
 
 # -- follow-ups ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -68,16 +69,17 @@ def card_mode(config: Config, mode: str | None) -> str:
 def draw_with_progress(
     ledger: Ledger,
     config: Config,
-    steps: list[MailStep],
+    steps: Iterable[MailStep],
     *,
+    total: int,
     mode: str,
     folder: Path,
     jobs: int,
 ) -> CardBatch:
-    """Draw cards with a progress bar, and report what could not be drawn."""
+    """Draw cards with a progress bar (`total` steps), and report what could not be drawn."""
     from mailer.cards import draw_cards
 
-    with progress_bar("drawing cards", len(steps)) as advance:
+    with progress_bar("drawing cards", total) as advance:
         batch = draw_cards(
             ledger,
             config,
@@ -87,9 +89,9 @@ def draw_with_progress(
             jobs=jobs,
             on_progress=advance,
         )
-    for warning in batch.result.warnings:
+    for warning in batch.warnings:
         warn(warning)
-    for failure in batch.result.failures:
+    for failure in batch.failures:
         say_failure("card not drawn", failure.contact_id, failure.message, failure.hint)
     return batch
 
@@ -116,8 +118,7 @@ def render(
     """Draw the planned cards that are not drawn yet: one PDF per card (page 1 front, page 2
     back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice,
     except a card drawn in another --mode or whose file has gone missing."""
-    from mailer.cards import undrawn_steps
-    from mailer.printing import offer_passed
+    from mailer.cards import undrawn_keys
 
     day = resolve_today(today)
     settings = load_config(config)
@@ -125,23 +126,28 @@ def render(
     folder = output_folder(out_dir, day)
     with open_ledger(db) as ledger:
         # Also cards drawn before in another mode or size, or whose file has gone missing.
-        waiting = undrawn_steps(ledger, chosen, settings.mail.size)
-        fresh = [s for s in waiting if not offer_passed(s, day)]
-        if len(fresh) < len(waiting):
-            stale = len(waiting) - len(fresh)
+        keys, stale = undrawn_keys(ledger, chosen, settings.mail.size, day)
+        if stale:
             warn(f"{stale} planned cards were not drawn: their offer has passed; plan again")
-        steps = fresh[:limit]
-        if not steps:
+        keys = keys[:limit]
+        if not keys:
             err.print("no cards to draw: every planned card is drawn")
             next_step("`mailer plan CALLS.csv` after a calling session plans new ones")
             return
-        batch = draw_with_progress(ledger, settings, steps, mode=chosen, folder=folder, jobs=jobs)
-    drawn = len(batch.result.cards)
+        batch = draw_with_progress(
+            ledger,
+            settings,
+            ledger.steps_by_key(keys),
+            total=len(keys),
+            mode=chosen,
+            folder=folder,
+            jobs=jobs,
+        )
     err.print(
-        f"drew {drawn} cards into {folder / 'cards'}/ (list: {folder / 'manifest.csv'})",
+        f"drew {batch.drawn} cards into {folder / 'cards'}/ (list: {folder / 'manifest.csv'})",
         markup=False,
     )
-    if batch.result.failures:
+    if batch.failures:
         raise typer.Exit(ExitCode.PARTIAL)
     if chosen == "self":
         next_step("`mailer print` lays them out on sheets for your printer")

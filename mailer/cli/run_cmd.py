@@ -105,8 +105,10 @@ def run(
         write_plan_json(plan, folder / "plan.json")
         write_rejects(plan, folder / "rejects.csv")
         mail = [s for s in plan.steps if s.action is Action.MAIL]
-        batch = draw_with_progress(ledger, settings, mail, mode=mode, folder=folder, jobs=jobs)
-        partial |= bool(batch.result.failures)
+        batch = draw_with_progress(
+            ledger, settings, mail, total=len(mail), mode=mode, folder=folder, jobs=jobs
+        )
+        partial |= bool(batch.failures)
         written = ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
         sheets: Path | None = None
         if mode == "self":

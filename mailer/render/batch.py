@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Sized
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import chain, islice
 from pathlib import Path
 
 from reportlab.pdfgen.canvas import Canvas
@@ -58,9 +59,6 @@ class RenderResult:
     cards: list[RenderedCard] = field(default_factory=list)
     failures: list[RenderFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-Progress = Callable[[RenderedCard | RenderFailure], None]
 
 
 def card_filename(contact_id: str, template: str) -> str:
@@ -168,7 +166,9 @@ _worker: CardPainter | None = None
 
 def _init_worker(config: Config, mode: str) -> None:
     global _worker
-    _worker = CardPainter(config, mode)
+    # Where workers are forked, the parent's painter comes along with its fonts registered
+    # and its templates compiled; elsewhere this builds one.
+    _worker = painter_for(config, mode)
     _worker.stacks[HAND].primary  # noqa: B018  register the fonts once per worker
 
 
@@ -180,13 +180,81 @@ def _render_chunk(
     return results, _worker.warnings
 
 
-def _chunks(steps: Sequence[MailStep], size: int) -> Iterator[Sequence[MailStep]]:
-    for start in range(0, len(steps), size):
-        yield steps[start : start + size]
+Outcome = RenderedCard | RenderFailure
+Progress = Callable[[Outcome], None]
+
+
+class CardRenderer:
+    """Draws cards into one folder as a stream: steps are read as they are needed and each
+    outcome is handed back as soon as it is known, in input order, so memory stays flat
+    however many cards a batch has. Nothing else is kept."""
+
+    def __init__(self, config: Config, *, mode: str, out_dir: Path, jobs: int = 1) -> None:
+        # Validates size and mode and loads every font before any work: a bad templates.font
+        # is one RenderError here, not a failure on every card or a broken worker pool.
+        self.painter = painter_for(config, mode)
+        self.config = config
+        self.mode = mode
+        self.out_dir = out_dir
+        self.jobs = max(1, jobs)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RenderError(
+                f"can't create the output folder {out_dir}: {exc}", hint="choose another --out"
+            ) from None
+        warning = size_warning(self.painter.size) if mode == "self" else None
+        self._warnings: dict[str, None] = dict.fromkeys([warning] if warning else [])
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things to tell the user about the cards drawn so far (size, low-DPI images)."""
+        return list(self._warnings)
+
+    def render(
+        self, steps: Iterable[MailStep], *, count: int | None = None
+    ) -> Generator[Outcome, None, None]:
+        """An outcome per mail step (other actions are skipped), in input order. `count`
+        (the number of steps, when known) sizes the chunks sent to workers."""
+        mail = (s for s in steps if s.action is Action.MAIL and s.template)
+        if isinstance(steps, Sized) and count is None:
+            count = len(steps)
+        head = list(islice(mail, 2 * self.jobs))
+        if self.jobs == 1 or len(head) < 2 * self.jobs:
+            for step in chain(head, mail):
+                yield _render_one(self.painter, step, self.out_dir)
+            self._warnings.update(dict.fromkeys(self.painter.warnings))
+            return
+        chunk = CHUNK if count is None else max(1, min(CHUNK, count // (self.jobs * 4)))
+        yield from self._in_workers(chain(head, mail), chunk)
+
+    def _in_workers(self, steps: Iterator[MailStep], chunk: int) -> Iterator[Outcome]:
+        # Each worker keeps two chunks queued so it never waits, and no more: steps are read
+        # from the caller only as fast as the workers draw them.
+        in_flight: deque[Future[tuple[list[Outcome], tuple[str, ...]]]] = deque()
+        with ProcessPoolExecutor(
+            max_workers=self.jobs, initializer=_init_worker, initargs=(self.config, self.mode)
+        ) as pool:
+            for part in _chunks(steps, chunk):
+                in_flight.append(pool.submit(_render_chunk, part, self.out_dir))
+                if len(in_flight) > 2 * self.jobs:
+                    yield from self._collect(in_flight.popleft())
+            while in_flight:
+                yield from self._collect(in_flight.popleft())
+
+    def _collect(self, future: Future[tuple[list[Outcome], tuple[str, ...]]]) -> Iterator[Outcome]:
+        outcomes, warnings = future.result()
+        self._warnings.update(dict.fromkeys(warnings))
+        yield from outcomes
+
+
+def _chunks(steps: Iterator[MailStep], size: int) -> Iterator[list[MailStep]]:
+    while part := list(islice(steps, size)):
+        yield part
 
 
 def render_cards(
-    steps: Sequence[MailStep],
+    steps: Iterable[MailStep],
     config: Config,
     *,
     mode: str,
@@ -194,45 +262,17 @@ def render_cards(
     jobs: int = 1,
     on_progress: Progress | None = None,
 ) -> RenderResult:
-    """Write `out_dir/<contact_id>-<template>.pdf` for every mail step (other actions are
-    skipped). Failures are collected, not raised; results keep the input order."""
-    # Validates size and mode and loads every font before any work: a bad templates.font
-    # is one RenderError here, not a failure on every card or a broken worker pool.
-    painter = CardPainter(config, mode)
-    mail = [s for s in steps if s.action is Action.MAIL and s.template]
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RenderError(
-            f"can't create the output folder {out_dir}: {exc}", hint="choose another --out"
-        ) from None
+    """Write `out_dir/<contact_id>-<template>.pdf` for every mail step and collect the
+    outcomes (in input order); failures are collected, not raised. For batches too big to
+    hold their outcomes, use `CardRenderer` directly."""
+    renderer = CardRenderer(config, mode=mode, out_dir=out_dir, jobs=jobs)
     result = RenderResult()
-    warning = size_warning(painter.size) if mode == "self" else None
-    if warning:
-        result.warnings.append(warning)
-
-    def record(outcome: RenderedCard | RenderFailure) -> None:
+    for outcome in renderer.render(steps):
         if isinstance(outcome, RenderedCard):
             result.cards.append(outcome)
         else:
             result.failures.append(outcome)
         if on_progress is not None:
             on_progress(outcome)
-
-    warnings: dict[str, None] = {}
-    if jobs <= 1 or len(mail) < 2 * jobs:
-        for step in mail:
-            record(_render_one(painter, step, out_dir))
-        warnings.update(dict.fromkeys(painter.warnings))
-    else:
-        with ProcessPoolExecutor(
-            max_workers=jobs, initializer=_init_worker, initargs=(config, mode)
-        ) as pool:
-            chunk = max(1, min(CHUNK, len(mail) // (jobs * 4) or 1))
-            tasks = _chunks(mail, chunk)
-            for outcomes, chunk_warnings in pool.map(_render_chunk, tasks, repeat(out_dir)):
-                for outcome in outcomes:
-                    record(outcome)
-                warnings.update(dict.fromkeys(chunk_warnings))
-    result.warnings.extend(warnings)
+    result.warnings.extend(renderer.warnings)
     return result

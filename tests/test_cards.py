@@ -1,0 +1,89 @@
+"""Cards for the ledger's mail steps: which are still to draw, and drawing them as a stream."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from mailer.cards import draw_cards, undrawn_keys
+from mailer.config import Config, Mail
+from mailer.ledger import Ledger, PieceStatus
+from mailer.models import Action, MailStep, Outcome
+from mailer.render.batch import RenderedCard, RenderFailure
+from tests.test_ledger import call, fixed_clock, mail, opt_out, plan
+
+TODAY = date(2026, 11, 23)
+CONFIG = dataclasses.replace(Config(), mail=Mail(size="4x6", mode="self"))
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger.open(tmp_path / "mailer.db", clock=fixed_clock) as opened:
+        yield opened
+
+
+def five_cards(ledger: Ledger) -> list[MailStep]:
+    steps = [mail(call(f"C{i:03d}", row=i + 2)) for i in range(5)]
+    ledger.record_plan(plan(*steps))
+    return steps
+
+
+def test_cards_are_drawn_from_a_stream_and_each_is_recorded_as_it_is_written(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    steps = five_cards(ledger)
+    read: list[str] = []
+    seen: list[RenderedCard | RenderFailure | None] = []
+
+    def from_the_ledger() -> Iterator[MailStep]:
+        for step in ledger.iter_steps(Action.MAIL, page=2):
+            # Each card read after the first is recorded before the next one is read.
+            read.append(step.step_key)
+            drawn = [p for p in ledger.pieces() if p.status is PieceStatus.RENDERED]
+            assert len(drawn) >= len(read) - 2
+            yield step
+
+    out = tmp_path / "out"
+    batch = draw_cards(
+        ledger, CONFIG, from_the_ledger(), mode="self", out_dir=out, on_progress=seen.append
+    )
+    assert (batch.drawn, batch.already, batch.failures) == (5, 0, [])
+    assert read == [s.step_key for s in steps]
+    assert [o.contact_id for o in seen if o is not None] == [s.contact_id for s in steps]
+    pieces = ledger.pieces()
+    assert {p.status for p in pieces} == {PieceStatus.RENDERED}
+    assert all(p.file and Path(p.file).is_file() for p in pieces)
+    with (out / "manifest.csv").open(encoding="utf-8", newline="") as f:
+        assert len(list(csv.DictReader(f))) == 5
+
+    again: list[RenderedCard | RenderFailure | None] = []
+    batch = draw_cards(
+        ledger, CONFIG, ledger.iter_steps(Action.MAIL), mode="self", out_dir=out,
+        on_progress=again.append,
+    )  # fmt: skip
+    assert (batch.drawn, batch.already) == (0, 5)
+    assert again == [None] * 5  # the progress bar still reaches its total
+
+
+def test_undrawn_keys_leave_out_drawn_suppressed_and_passed_offers(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    steps = five_cards(ledger)
+    stale = mail(call("C100", row=20), send=date(2026, 11, 2), expires=date(2026, 11, 16))
+    ledger.record_plan(plan(stale))
+    stopped = opt_out(call("C001", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9, 0)))
+    ledger.record_plan(plan(stopped))
+    draw_cards(ledger, CONFIG, [steps[3]], mode="self", out_dir=tmp_path / "out")
+
+    keys, passed = undrawn_keys(ledger, "self", "4x6", TODAY)
+    assert keys == [steps[i].step_key for i in (0, 2, 4)]
+    assert passed == 1
+    # Drawn in another mode: to draw again in this one.
+    keys, _ = undrawn_keys(ledger, "provider", "4x6", TODAY)
+    assert keys == [steps[i].step_key for i in (0, 2, 3, 4)]
+    assert list(ledger.steps_by_key(keys)) == [steps[i] for i in (0, 2, 3, 4)]
