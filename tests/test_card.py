@@ -240,10 +240,12 @@ def qr_matrix_from(page: Any, box: Rect, modules: int) -> list[list[int]]:
         rect = object_box(r)
         if not box.contains(rect) or rect.w >= box.w * 0.9:
             continue
-        row = round((box.top - 2 * cell - rect.top) / cell)
+        top = round((box.top - 2 * cell - rect.top) / cell)
         first = round((rect.x - box.x - 2 * cell) / cell)
-        for col in range(first, first + round(rect.w / cell)):
-            grid[row][col] = 1
+        for row in range(top, top + round(rect.h / cell)):
+            for col in range(first, first + round(rect.w / cell)):
+                assert not grid[row][col], "modules drawn twice"
+                grid[row][col] = 1
     return grid
 
 

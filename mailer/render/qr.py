@@ -35,17 +35,35 @@ def qr_runs(value: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     return len(matrix), tuple(runs)
 
 
-@lru_cache(maxsize=64)
-def qr_path(value: str, x: float, y: float, size: float) -> PDFPathObject:
-    """The path for one placement, cached: every card of a batch puts the same code in the
-    same place, so its operators are formatted once."""
+@lru_cache(maxsize=256)
+def qr_blocks(value: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
+    """(modules per side, rectangles): each horizontal run of dark modules merged with the
+    same run in the rows below it, as (column, row, width, height) in modules. Fewer, shorter
+    operators than one rectangle per run: the code's share of the page shrinks by half."""
     modules, runs = qr_runs(value)
-    cell = size / (modules + 2 * QUIET_ZONE)
-    left = x + QUIET_ZONE * cell
-    top = y + size - QUIET_ZONE * cell
-    path = PDFPathObject()
+    by_row: list[list[tuple[int, int]]] = [[] for _ in range(modules + 1)]
     for row, col, length in runs:
-        path.rect(left + col * cell, top - (row + 1) * cell, length * cell, cell)
+        by_row[row].append((col, length))
+    blocks: list[tuple[int, int, int, int]] = []
+    open_since: dict[tuple[int, int], int] = {}  # (column, width) -> first row
+    for row, row_runs in enumerate(by_row):  # the extra last row closes every block
+        here = set(row_runs)
+        for run in [r for r in open_since if r not in here]:
+            first = open_since.pop(run)
+            blocks.append((run[0], first, run[1], row - first))
+        for run in row_runs:
+            open_since.setdefault(run, row)
+    blocks.sort(key=lambda block: (block[1], block[0]))
+    return modules, tuple(blocks)
+
+
+@lru_cache(maxsize=64)
+def qr_path(value: str) -> PDFPathObject:
+    """The code as one path in module units (whole numbers, rows counted downwards from the
+    top-left module), cached: every card of a batch draws the same code."""
+    path = PDFPathObject()
+    for col, row, width, height in qr_blocks(value)[1]:
+        path.rect(col, row, width, height)
     return path
 
 
@@ -67,5 +85,11 @@ def draw_qr(
 ) -> None:
     """Draw the code for `value` with its quiet zone in the square (x, y, size, size); the
     caller paints the light background."""
+    modules = qr_blocks(value)[0]
+    cell = size / (modules + 2 * QUIET_ZONE)
+    canvas.saveState()
     canvas.setFillColorRGB(*color)
-    canvas.drawPath(qr_path(value, x, y, size), stroke=0, fill=1)
+    # One module = one unit, y downwards from the top-left module.
+    canvas.transform(cell, 0, 0, -cell, x + QUIET_ZONE * cell, y + size - QUIET_ZONE * cell)
+    canvas.drawPath(qr_path(value), stroke=0, fill=1)
+    canvas.restoreState()
