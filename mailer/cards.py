@@ -78,10 +78,12 @@ def draw_cards(
     mode: str,
     out_dir: Path,
     jobs: int = 1,
+    count: int | None = None,
     on_progress: Callable[[Outcome | None], None] | None = None,
 ) -> CardBatch:
     """Draw the cards of `steps` that need it into `out_dir/cards/`, record each in the
     ledger as soon as its file is written, and rewrite `out_dir/manifest.csv`.
+    `count` (how many steps, when known) helps share the work among `jobs` processes;
     `on_progress` hears of every step: its outcome, or None when it was drawn before.
 
     Steps are read as the drawing needs them and nothing is kept per card but the pieces
@@ -102,7 +104,7 @@ def draw_cards(
             yield step
 
     renderer = CardRenderer(config, mode=mode, out_dir=out_dir / "cards", jobs=jobs)
-    for outcome in renderer.render(todo()):
+    for outcome in renderer.render(todo(), count=count):
         piece_id = pieces.pop(outcome.step_key)
         if isinstance(outcome, RenderedCard):
             # Absolute: the next command may run from another folder with the same ledger.

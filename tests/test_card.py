@@ -29,6 +29,7 @@ from mailer.render.batch import (
     CardRenderer,
     RenderedCard,
     RenderFailure,
+    _chunks,
     card_filename,
     render_card_bytes,
     render_cards,
@@ -602,6 +603,17 @@ def test_the_renderer_reads_steps_only_as_fast_as_it_draws_them(tmp_path, jobs):
     # One card ahead in one process; with workers, two chunks queued for each.
     assert taken <= (6 if jobs == 1 else (2 * jobs + 1) * CHUNK + 1)
     assert renderer.warnings == []
+
+
+def test_work_goes_to_workers_in_chunks_that_shrink_towards_the_end():
+    steps = [make_step(f"S{i:03d}") for i in range(300)]
+    sizes = [len(part) for part in _chunks(iter(steps), 2, len(steps))]
+    assert sum(sizes) == 300
+    assert sizes[0] == CHUNK
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-3:] == [1, 1, 1]  # the last cards one at a time: no worker waits long
+    unknown = [len(part) for part in _chunks(iter(steps), 2, None)]
+    assert unknown == [CHUNK] * (300 // CHUNK) + [300 % CHUNK]
 
 
 def test_failures_are_collected_not_raised(tmp_path):

@@ -87,6 +87,7 @@ def draw_with_progress(
             mode=mode,
             out_dir=folder,
             jobs=jobs,
+            count=total,
             on_progress=advance,
         )
     for warning in batch.warnings:

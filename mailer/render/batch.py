@@ -27,8 +27,8 @@ from mailer.render.fonts import HAND
 from mailer.render.geometry import size_warning
 
 CHUNK = 16
-"""Cards per task sent to a worker: big enough to amortise the hand-off, small enough to
-keep progress smooth and memory flat."""
+"""Cards per task sent to a worker: big enough to amortise the hand-off (a few percent of a
+card's time), small enough to keep progress smooth and memory flat."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,17 +225,16 @@ class CardRenderer:
                 yield _render_one(self.painter, step, self.out_dir)
             self._warnings.update(dict.fromkeys(self.painter.warnings))
             return
-        chunk = CHUNK if count is None else max(1, min(CHUNK, count // (self.jobs * 4)))
-        yield from self._in_workers(chain(head, mail), chunk)
+        yield from self._in_workers(chain(head, mail), count)
 
-    def _in_workers(self, steps: Iterator[MailStep], chunk: int) -> Iterator[Outcome]:
+    def _in_workers(self, steps: Iterator[MailStep], count: int | None) -> Iterator[Outcome]:
         # Each worker keeps two chunks queued so it never waits, and no more: steps are read
         # from the caller only as fast as the workers draw them.
         in_flight: deque[Future[tuple[list[Outcome], tuple[str, ...]]]] = deque()
         with ProcessPoolExecutor(
             max_workers=self.jobs, initializer=_init_worker, initargs=(self.config, self.mode)
         ) as pool:
-            for part in _chunks(steps, chunk):
+            for part in _chunks(steps, self.jobs, count):
                 in_flight.append(pool.submit(_render_chunk, part, self.out_dir))
                 if len(in_flight) > 2 * self.jobs:
                     yield from self._collect(in_flight.popleft())
@@ -248,8 +247,16 @@ class CardRenderer:
         yield from outcomes
 
 
-def _chunks(steps: Iterator[MailStep], size: int) -> Iterator[list[MailStep]]:
-    while part := list(islice(steps, size)):
+def _chunks(steps: Iterator[MailStep], jobs: int, count: int | None) -> Iterator[list[MailStep]]:
+    """Chunks of `CHUNK` steps, shrinking towards the end of a batch of known size (a
+    quarter of each worker's share of what is left), so the workers finish together."""
+    sent = 0
+    while True:
+        size = CHUNK if count is None else max(1, min(CHUNK, (count - sent) // (jobs * 4)))
+        part = list(islice(steps, size))
+        if not part:
+            return
+        sent += len(part)
         yield part
 
 
