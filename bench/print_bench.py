@@ -15,50 +15,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
 from pathlib import Path
 
-from mailer.addresses import with_mail_address
+from steps import offer_steps
+
 from mailer.config import DEFAULT
-from mailer.models import Action, Address, CallRecord, MailStep, Outcome
-
-FIRST = ["Mary", "José", "Zoë", "Denise", "Linda", "Patricia", "Barbara", "Karen"]
-LAST = ["Albright", "Núñez", "O'Brien", "Okafor", "Marsh", "Nguyen", "Kowalski", "Holloway"]
-
-
-def steps(n: int) -> list[MailStep]:
-    result = []
-    for i in range(n):
-        record = CallRecord(
-            file="bench.csv",
-            row=i + 2,
-            contact_id=f"B{i:06d}",
-            outcome=Outcome.VOICEMAIL,
-            called_at=datetime(2026, 11, 21, 10, 0),
-            first_name=FIRST[i % len(FIRST)],
-            last_name=LAST[i % len(LAST)],
-            address=Address(f"{100 + i} Oak Ridge Dr", "", "Springfield", "IL", "62704", "US"),
-        )
-        result.append(
-            MailStep(
-                # As the ledger hands steps over: the plan normalized the address once.
-                record=with_mail_address(record),
-                action=Action.MAIL,
-                reason="bench",
-                template="offer",
-                send_date=date(2026, 11, 23),
-                expected_delivery=date(2026, 11, 27),
-                offer_expires=date(2026, 12, 7),
-                follow_up_call=date(2026, 11, 30),
-            )
-        )
-    return result
 
 
 def run(n: int, out: Path) -> float:
     from mailer.printing import print_sheets, stock_for
 
-    batch = steps(n)
+    batch = list(offer_steps(n))
     stock = stock_for(DEFAULT, "avery-5389")
     start = time.perf_counter()
     report = print_sheets(batch, DEFAULT, stock, out, duplex="long-edge", sort="zip")
@@ -70,11 +37,11 @@ def run(n: int, out: Path) -> float:
 def peak_memory_mb(n: int) -> float:
     """Peak RSS of a fresh process that prints n cards."""
     code = (
-        "import resource, sys, tempfile, pathlib; sys.path.insert(0, 'bench');"
-        "import print_bench as b;"
+        "import sys, tempfile, pathlib; sys.path.insert(0, 'bench');"
+        "import print_bench as b; from measure import peak_rss_kib;"
         "d = tempfile.mkdtemp();"
         f"b.run({n}, pathlib.Path(d) / 'print.pdf');"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(peak_rss_kib())"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(done.stdout.strip().splitlines()[-1]) / 1024
