@@ -87,3 +87,35 @@ def test_undrawn_keys_leave_out_drawn_suppressed_and_passed_offers(
     keys, _ = undrawn_keys(ledger, "provider", "4x6", TODAY)
     assert keys == [steps[i].step_key for i in (0, 2, 3, 4)]
     assert list(ledger.steps_by_key(keys)) == [steps[i] for i in (0, 2, 3, 4)]
+
+
+def test_an_interrupted_drawing_keeps_what_was_drawn_and_the_rerun_draws_the_rest(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    five_cards(ledger)
+    out = tmp_path / "out"
+    drawn: list[str] = []
+
+    def stop_after_two(outcome: RenderedCard | RenderFailure | None) -> None:
+        assert isinstance(outcome, RenderedCard)
+        drawn.append(outcome.step_key)
+        if len(drawn) == 2:
+            raise KeyboardInterrupt  # Ctrl-C between two cards
+
+    with pytest.raises(KeyboardInterrupt):
+        draw_cards(
+            ledger, CONFIG, ledger.iter_steps(Action.MAIL), mode="self", out_dir=out,
+            on_progress=stop_after_two,
+        )  # fmt: skip
+    rendered = {p.step_key for p in ledger.pieces() if p.status is PieceStatus.RENDERED}
+    assert rendered == set(drawn)
+    first_files = {p.name: p.read_bytes() for p in (out / "cards").glob("*.pdf")}
+    assert len(first_files) == 2
+
+    batch = draw_cards(ledger, CONFIG, ledger.iter_steps(Action.MAIL), mode="self", out_dir=out)
+    assert (batch.drawn, batch.already) == (3, 2)
+    assert {p.status for p in ledger.pieces()} == {PieceStatus.RENDERED}
+    assert len(ledger.pieces()) == 5
+    for name, data in first_files.items():
+        assert (out / "cards" / name).read_bytes() == data
+    assert not list((out / "cards").glob("*.part"))

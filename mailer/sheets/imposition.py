@@ -1,8 +1,8 @@
 """Cards imposed on sheets: each card drawn straight into its slot, fronts and backs.
 
 The caller sorts the cards and supplies two callbacks that draw a trim-size card with its
-bottom-left corner at (x, y) on a ReportLab canvas. Pages are written one after the other and
-nothing per card is kept, so a batch of thousands of cards stays small in memory.
+bottom-left corner at (x, y) on a ReportLab canvas. Pages are drawn one after the other;
+ReportLab keeps them until the document is saved (a few KB a card, see bench/RESULTS.md).
 """
 
 from __future__ import annotations
