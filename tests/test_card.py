@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import itertools
+import signal
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -30,6 +32,7 @@ from mailer.render.batch import (
     RenderedCard,
     RenderFailure,
     _chunks,
+    _init_worker,
     card_filename,
     render_card_bytes,
     render_cards,
@@ -603,6 +606,16 @@ def test_the_renderer_reads_steps_only_as_fast_as_it_draws_them(tmp_path, jobs):
     # One card ahead in one process; with workers, two chunks queued for each.
     assert taken <= (6 if jobs == 1 else (2 * jobs + 1) * CHUNK + 1)
     assert renderer.warnings == []
+
+
+def _sigint_handler() -> object:
+    return signal.getsignal(signal.SIGINT)
+
+
+def test_worker_processes_leave_ctrl_c_to_the_parent():
+    with ProcessPoolExecutor(1, initializer=_init_worker, initargs=(config_for(), "self")) as pool:
+        assert pool.submit(_sigint_handler).result() == signal.SIG_IGN
+    assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN
 
 
 def test_work_goes_to_workers_in_chunks_that_shrink_towards_the_end():

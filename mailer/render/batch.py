@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import signal
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -166,6 +167,9 @@ _worker: CardPainter | None = None
 
 def _init_worker(config: Config, mode: str) -> None:
     global _worker
+    # Ctrl-C reaches every process of the terminal's group: only the parent acts on it (it
+    # stops handing out work and waits for the chunks in hand), so workers print no tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Where workers are forked, the parent's painter comes along with its fonts registered
     # and its templates compiled; elsewhere this builds one.
     _worker = painter_for(config, mode)
@@ -231,15 +235,20 @@ class CardRenderer:
         # Each worker keeps two chunks queued so it never waits, and no more: steps are read
         # from the caller only as fast as the workers draw them.
         in_flight: deque[Future[tuple[list[Outcome], tuple[str, ...]]]] = deque()
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=self.jobs, initializer=_init_worker, initargs=(self.config, self.mode)
-        ) as pool:
+        )
+        try:
             for part in _chunks(steps, self.jobs, count):
                 in_flight.append(pool.submit(_render_chunk, part, self.out_dir))
                 if len(in_flight) > 2 * self.jobs:
                     yield from self._collect(in_flight.popleft())
             while in_flight:
                 yield from self._collect(in_flight.popleft())
+        finally:
+            # Interrupted (Ctrl-C, the caller stopped reading): chunks not started are
+            # dropped, the ones in hand finish; their cards are drawn again next time.
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def _collect(self, future: Future[tuple[list[Outcome], tuple[str, ...]]]) -> Iterator[Outcome]:
         outcomes, warnings = future.result()
