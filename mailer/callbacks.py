@@ -2,8 +2,9 @@
 call's notes ("call back Monday", "try again 12/1", "after Thanksgiving", "next week").
 
 Relative words are read from the day of the call, not the day of the run: "call back Monday"
-written on a Friday means the Monday three days later, whenever the plan is made. Dates are
-month-first (US), as everywhere else in mailer. Pure functions: no clock.
+written on a Friday means the Monday three days later, whenever the plan is made. Numeric
+dates ("12/1") are month-first (US) unless the log was read day-first (`--date-order dmy`),
+like the log's own date columns. Pure functions: no clock.
 """
 
 from __future__ import annotations
@@ -39,21 +40,25 @@ def requested_callback(record: CallRecord) -> CallbackRequest | None:
     if record.callback_on is not None:
         day = record.callback_on
         return CallbackRequest(day, f"on {day:%a %b} {day.day}", "callback_on column")
-    found = day_from_notes(record.notes, record.called_at.date())
+    found = day_from_notes(record.notes, record.called_at.date(), day_first=record.day_first)
     if found is None:
         return None
     day, said = found
     return CallbackRequest(day, said, "notes")
 
 
-def day_from_notes(notes: str, called_on: date) -> tuple[date, str] | None:
-    """The day a note asks for, with the words that asked for it, or None.
+def day_from_notes(
+    notes: str, called_on: date, *, day_first: bool = False
+) -> tuple[date, str] | None:
+    """The day a note asks for, with the words that asked for it, or None. `day_first`
+    reads "3/4" as 3 April.
 
     When the note names several days, the first one after a word like "call" or "try" wins
     ("busy Monday, call back Wednesday" means Wednesday); otherwise the first one.
     """
     text = notes.lower()
-    found = sorted(_mentions(text, called_on), key=lambda m: (m.start, m.start - m.end))
+    mentioned = _mentions(text, called_on, _DAY_FIRST_PATTERNS if day_first else _DAY_PATTERNS)
+    found = sorted(mentioned, key=lambda m: (m.start, m.start - m.end))
     mentions: list[_Mention] = []
     for mention in found:
         if not mentions or mention.start >= mentions[-1].end:
@@ -127,6 +132,11 @@ def _iso(m: re.Match[str], _called_on: date) -> date | None:
 def _numeric(m: re.Match[str], called_on: date) -> date | None:
     year = None if m[3] is None else int(m[3]) + (2000 if len(m[3]) == 2 else 0)
     return _month_day(int(m[1]), int(m[2]), year, called_on)
+
+
+def _numeric_day_first(m: re.Match[str], called_on: date) -> date | None:
+    year = None if m[3] is None else int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+    return _month_day(int(m[2]), int(m[1]), year, called_on)
 
 
 def _month_then_day(m: re.Match[str], called_on: date) -> date | None:
@@ -207,13 +217,24 @@ _DAY_PATTERNS: tuple[tuple[re.Pattern[str], _DayReader, bool], ...] = (
 )
 
 
-def _mentions(text: str, called_on: date) -> Iterator[_Mention]:
+# The same, reading "3/4" as 3 April.
+_DAY_FIRST_PATTERNS = tuple(
+    (pattern, _numeric_day_first if read is _numeric else read, calendar_date)
+    for pattern, read, calendar_date in _DAY_PATTERNS
+)
+
+
+def _mentions(
+    text: str,
+    called_on: date,
+    patterns: tuple[tuple[re.Pattern[str], _DayReader, bool], ...],
+) -> Iterator[_Mention]:
     for pattern, name in _AFTER_HOLIDAY:
         for m in pattern.finditer(text):
             holiday = _next_holiday(name, called_on)
             if holiday is not None:
                 yield _Mention(m.start(), m.end(), postal.next_business_day_after(holiday), False)
-    for pattern, read, calendar_date in _DAY_PATTERNS:
+    for pattern, read, calendar_date in patterns:
         for m in pattern.finditer(text):
             day = read(m, called_on)
             if day is None:

@@ -269,6 +269,7 @@ class _SheetReader:
             outcome=outcome,
             called_at=called_at,
             undated=not isinstance(cell("called_at"), datetime) and not text("called_at"),
+            day_first=self.order == "dmy",
             first_name=first,
             last_name=last,
             phone=phone,

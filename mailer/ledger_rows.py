@@ -311,6 +311,7 @@ def record_to_json(record: CallRecord) -> str:
             "notes": record.notes,
             "extra": dict(record.extra),
             **({"undated": True} if record.undated else {}),
+            **({"day_first": True} if record.day_first else {}),
             **(
                 {"mail_lines": list(record.mail_lines), "mail_address": _address_json(m)}
                 if (m := record.mail_address) is not None
@@ -340,6 +341,7 @@ def record_from_json(text: str) -> CallRecord:
         notes=data["notes"],
         extra=dict(data["extra"]),
         undated=bool(data.get("undated", False)),
+        day_first=bool(data.get("day_first", False)),
         mail_lines=tuple(data.get("mail_lines", ())),
         mail_address=Address(**data["mail_address"]) if "mail_address" in data else None,
     )

@@ -73,6 +73,8 @@ class CallRecord:
     extra: Mapping[str, str] = field(default_factory=dict)
     undated: bool = False
     """The log gave no call date, so `called_at` is the day it was read."""
+    day_first: bool = False
+    """The log was read day-first (`--date-order dmy`): a date in the notes is read so too."""
     mail_lines: tuple[str, ...] = ()
     mail_address: Address | None = None
     """The address as cards and providers use it (USPS Publication 28), worked out once when

@@ -520,6 +520,23 @@ def test_callback_day_from_notes(notes: str, called_on: str, expected: str, said
 
 
 @pytest.mark.parametrize(
+    ("notes", "month_first", "day_first"),
+    [
+        ("try again 3/12", "2027-03-12", "2026-12-03"),
+        ("call 25/12/2026", None, "2026-12-25"),  # no 25th month: not a day month-first
+        ("call back 12/25", "2026-12-25", None),
+        ("ring 2026-12-03, or Dec 4", "2026-12-03", "2026-12-03"),  # ISO reads one way
+    ],
+)
+def test_numeric_dates_in_notes_follow_the_date_order(
+    notes: str, month_first: str | None, day_first: str | None
+) -> None:
+    for flag, expected in ((False, month_first), (True, day_first)):
+        found = day_from_notes(notes, D("2026-12-01"), day_first=flag)
+        assert (found[0] if found else None) == (D(expected) if expected else None)
+
+
+@pytest.mark.parametrize(
     "notes",
     ["", "Busy cooking", "sat down with her husband", "Ordered 2 jars, happy", "on 2/30"],
 )

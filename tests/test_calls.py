@@ -293,6 +293,26 @@ def test_day_first_order(tmp_path: Path) -> None:
         read_call_logs([tmp_path / "uk.csv"], TODAY, date_order="ymd")  # type: ignore[arg-type]
 
 
+def test_a_day_first_log_reads_the_dates_in_its_notes_day_first_too(tmp_path: Path) -> None:
+    from mailer.callbacks import requested_callback
+    from mailer.ledger_rows import record_from_json, record_to_json
+
+    data = b"id,outcome,called_at,notes\nE1,callback,01/12/2026 10:00,please try again 3/12\n"
+    path = write(tmp_path, "uk.csv", data)
+    (uk,) = read(path, date_order="dmy").records
+    assert uk.day_first
+    request = requested_callback(uk)
+    assert request is not None
+    assert (request.day, request.said) == (date(2026, 12, 3), "on 3/12")
+    assert record_from_json(record_to_json(uk)) == uk  # the ledger keeps the order
+
+    (us,) = read(path).records  # the same file month-first: called Jan 12, back on Mar 12
+    assert not us.day_first
+    request = requested_callback(us)
+    assert request is not None
+    assert request.day == date(2026, 3, 12)
+
+
 def test_two_digit_birth_years_are_in_the_past(tmp_path: Path) -> None:
     data = b"id,outcome,dob\nY1,vm,12/10/62\nY2,vm,12/10/2062\n"
     log = read(write(tmp_path, "dob.csv", data))
