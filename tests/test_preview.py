@@ -10,7 +10,6 @@ import shutil
 import stat
 import sys
 import time
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from mailer.config import Config, Mail
 from mailer.errors import RenderError, UsageError
-from mailer.models import Action, Address, CallRecord, MailStep, Outcome
+from mailer.models import Action, MailStep
 from mailer.render.geometry import card_geometry
 from mailer.render.preview import (
     CAPTION_BAND,
@@ -38,6 +36,7 @@ from mailer.render.preview import (
     preview_layout,
     proof_sheet,
 )
+from tests.test_card import config_for, make_step
 
 # PDF page of each card in points (SPECS.md: provider pages include 0.125" bleed each side).
 PAGES = {
@@ -48,34 +47,6 @@ PAGES = {
     ("6x11", "provider"): (810, 450),
 }
 OFFER_BACKGROUND = (0x1E, 0x3A, 0x4C)
-
-
-def config_for(size: str = "4x6", mode: str = "self") -> Config:
-    return dataclasses.replace(Config(), mail=Mail(size=size, mode=mode))
-
-
-def make_step(contact_id: str = "C001", template: str = "offer", **record: Any) -> MailStep:
-    base = CallRecord(
-        file="calls.csv",
-        row=2,
-        contact_id=contact_id,
-        outcome=Outcome.VOICEMAIL,
-        called_at=datetime(2026, 11, 21, 10, 5),
-        first_name="Mary",
-        last_name="Albright",
-        phone="(217) 555-0147",
-        address=Address("1422 Maple Ave", "Apt 3", "Springfield", "IL", "62704"),
-    )
-    return MailStep(
-        record=dataclasses.replace(base, **record),
-        action=Action.MAIL,
-        reason="voicemail on the first call",
-        template=template,
-        send_date=date(2026, 11, 23),
-        expected_delivery=date(2026, 11, 27),
-        offer_expires=date(2026, 12, 7),
-        follow_up_call=date(2026, 11, 30),
-    )
 
 
 def open_png(path: Path) -> Image.Image:
@@ -219,9 +190,9 @@ def test_a_step_that_is_not_a_card_is_refused(tmp_path):
 
 def three_cards() -> list[MailStep]:
     return [
-        make_step("C001", "offer"),
-        make_step("C002", "thank-you", first_name="José", last_name="Núñez"),
-        make_step("C003", "birthday", first_name="Zoë", last_name="Lindqvist"),
+        make_step("C001", template="offer"),
+        make_step("C002", template="thank-you", first_name="José", last_name="Núñez"),
+        make_step("C003", template="birthday", first_name="Zoë", last_name="Lindqvist"),
     ]
 
 
