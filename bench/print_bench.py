@@ -23,7 +23,7 @@ from mailer.config import DEFAULT
 
 
 def run(n: int, out: Path) -> float:
-    from mailer.printing import print_sheets, stock_for
+    from mailer.printing.sheets import print_sheets, stock_for
 
     batch = list(offer_steps(n))
     stock = stock_for(DEFAULT, "avery-5389")

@@ -45,11 +45,11 @@ from bare_reportlab import BareCard, render_all, sample_card  # noqa: E402
 from measure import current_rss_kib, peak_rss_kib  # noqa: E402
 from steps import PLANNED_ON, ledger_with_offers, offer_steps, person  # noqa: E402
 
-from mailer.cards import draw_cards, undrawn_keys  # noqa: E402
 from mailer.config import Config, Mail  # noqa: E402
+from mailer.domain.models import MailStep  # noqa: E402
+from mailer.drawing.batch import CardRenderer, RenderFailure  # noqa: E402
+from mailer.drawing.draw import draw_cards, undrawn_keys  # noqa: E402
 from mailer.ledger import Ledger  # noqa: E402
-from mailer.models import MailStep  # noqa: E402
-from mailer.render.batch import CardRenderer, RenderFailure  # noqa: E402
 
 
 def bench_config() -> Config:

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mailer.config import from_mapping
-from mailer.providers import make_provider
-from mailer.sending import SendItem, send_batch
+from mailer.sending.loop import SendItem, send_batch
+from mailer.sending.providers import make_provider
 from tests.fake_provider import LOB_KEY, FakeProvider, MemoryJournal, card_request
 
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-from mailer.addresses import with_mail_address
+from mailer.domain.addresses import with_mail_address
+from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome, Plan
 from mailer.ledger import Ledger
-from mailer.models import Action, Address, CallRecord, MailStep, Outcome, Plan
 
 PLANNED_ON = date(2026, 11, 22)
 

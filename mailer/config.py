@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mailer.domain.models import Address, Outcome
 from mailer.errors import ConfigError
-from mailer.models import Address, Outcome
 
 MAX_OFFER_DAYS = 14
 PROVIDER_SIZES = ("4x6", "6x9", "6x11")

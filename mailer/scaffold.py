@@ -17,7 +17,7 @@ class ScaffoldResult:
 
 def scaffold(directory: Path) -> ScaffoldResult:
     """Write mailer.toml, calls_sample.csv and templates/ into `directory`."""
-    from mailer.render.templates import builtin_templates_dir
+    from mailer.drawing.templates import builtin_templates_dir
 
     if directory.exists() and not directory.is_dir():
         raise MailerError(f"{directory} is a file", hint="give a folder for the starter files")

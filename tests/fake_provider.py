@@ -34,8 +34,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from mailer.models import Address
-from mailer.providers.base import Party, PostcardRequest
+from mailer.domain.models import Address
+from mailer.sending.providers.base import Party, PostcardRequest
 
 LOB_KEY = "test_fakelobkeyonlyfortheseteststoo"
 LIVE_KEY = "live_fakelivekeyonlyforthesetests"

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.addresses import (
+from mailer.domain.addresses import (
     delivery_lines,
     mailability_problem,
     normalize,
     restore_zip_zeros,
 )
-from mailer.models import Address
+from mailer.domain.models import Address
 
 CASES = [
     pytest.param(

@@ -12,13 +12,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mailer import postal
-from mailer.addresses import mailability_problem
-from mailer.cadence import check_feasible, plan_steps
-from mailer.callbacks import day_from_notes
 from mailer.config import Cadence, Config, Mail, Offer
-from mailer.errors import ConfigError
-from mailer.models import (
+from mailer.domain import postal_days as postal
+from mailer.domain.addresses import mailability_problem
+from mailer.domain.models import (
     Action,
     Address,
     CallRecord,
@@ -27,6 +24,9 @@ from mailer.models import (
     Outcome,
     PastMailing,
 )
+from mailer.errors import ConfigError
+from mailer.planning.cadence import check_feasible, plan_steps
+from mailer.planning.callbacks import day_from_notes
 
 D = date.fromisoformat
 TODAY = D("2026-11-22")  # a Sunday, four days before Thanksgiving

@@ -14,8 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailer.addresses import mailability_problem
-from mailer.calls import (
+from mailer.domain.addresses import mailability_problem
+from mailer.domain.models import CallLog, Outcome
+from mailer.errors import InputError, UsageError
+from mailer.reading.records import (
     OUTCOME_ALIASES,
     normalize_country,
     normalize_phone,
@@ -26,8 +28,6 @@ from mailer.calls import (
     read_call_logs,
     split_name,
 )
-from mailer.errors import InputError, UsageError
-from mailer.models import CallLog, Outcome
 
 TODAY = date(2026, 11, 22)
 SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "calls_session.csv"
@@ -294,8 +294,8 @@ def test_day_first_order(tmp_path: Path) -> None:
 
 
 def test_a_day_first_log_reads_the_dates_in_its_notes_day_first_too(tmp_path: Path) -> None:
-    from mailer.callbacks import requested_callback
-    from mailer.ledger_rows import record_from_json, record_to_json
+    from mailer.ledger.rows import record_from_json, record_to_json
+    from mailer.planning.callbacks import requested_callback
 
     data = b"id,outcome,called_at,notes\nE1,callback,01/12/2026 10:00,please try again 3/12\n"
     path = write(tmp_path, "uk.csv", data)

@@ -24,9 +24,8 @@ from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 
 from mailer.config import Config, Mail, Templates
-from mailer.errors import RenderError, TemplateError
-from mailer.models import Action, Address, CallRecord, MailStep, Outcome
-from mailer.render.batch import (
+from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome
+from mailer.drawing.batch import (
     CHUNK,
     CardRenderer,
     RenderedCard,
@@ -38,10 +37,11 @@ from mailer.render.batch import (
     render_cards,
     render_sides,
 )
-from mailer.render.card import CardPainter
-from mailer.render.fonts import caveat_path, clean_text, fallback_sans_paths, font_stacks
-from mailer.render.geometry import Rect, card_geometry
-from mailer.render.layout import fit, place, sizes, wrap
+from mailer.drawing.fonts import caveat_path, clean_text, fallback_sans_paths, font_stacks
+from mailer.drawing.geometry import Rect, card_geometry
+from mailer.drawing.layout import fit, place, sizes, wrap
+from mailer.drawing.painter import CardPainter
+from mailer.errors import RenderError, TemplateError
 
 BASE = Config()
 SIZES = [("4x6", "self"), ("4.25x5.5", "self"), ("a6", "self"), ("4x6", "provider"),

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from mailer.cards import draw_cards, undrawn_keys
 from mailer.config import Config, Mail
+from mailer.domain.models import Action, MailStep, Outcome
+from mailer.drawing.batch import RenderedCard, RenderFailure
+from mailer.drawing.draw import draw_cards, undrawn_keys
 from mailer.ledger import Ledger, PieceStatus
-from mailer.models import Action, MailStep, Outcome
-from mailer.render.batch import RenderedCard, RenderFailure
 from tests.test_ledger import call, fixed_clock, mail, opt_out, plan
 
 TODAY = date(2026, 11, 23)

@@ -439,8 +439,8 @@ def test_an_opt_out_holds_under_another_id_for_the_same_phone(tmp_path: Path) ->
 
 
 def test_the_plan_keeps_each_mail_address_normalized_once(tmp_path: Path) -> None:
+    from mailer.domain.models import Action
     from mailer.ledger import Ledger
-    from mailer.models import Action
 
     db = tmp_path / "m.db"
     assert invoke("plan", EXAMPLE_CALLS, "--today", TODAY, "--db", db).exit_code == 0

@@ -20,8 +20,8 @@ from pypdf import PdfReader
 from typer.testing import CliRunner, Result
 
 from mailer.cli import app
-from mailer.render.geometry import Rect
-from mailer.sheets.stocks import Stock, find_stock, load_stocks
+from mailer.drawing.geometry import Rect
+from mailer.printing.stocks import Stock, find_stock, load_stocks
 from tests.conftest import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO
 
 TODAY = "2026-11-22"
@@ -625,7 +625,7 @@ def test_a_second_batch_the_same_day_never_overwrites_the_first(tmp_path: Path) 
 def test_the_same_sheets_again_replace_their_own_file(tmp_path: Path) -> None:
     # A run interrupted after writing the sheets but before recording them prints the same
     # cards again, byte for byte: that must not become a second batch.
-    from mailer.printing import settle
+    from mailer.printing.sheets import settle
 
     out = tmp_path / "print.pdf"
     out.write_bytes(b"sheets A")

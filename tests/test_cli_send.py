@@ -21,15 +21,15 @@ import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner, Result
 
-from mailer.addresses import normalize
 from mailer.cli import app
 from mailer.config import load
+from mailer.domain.addresses import normalize
+from mailer.domain.models import Action
+from mailer.domain.postal_days import next_business_day_after
 from mailer.errors import UsageError
 from mailer.ledger import Ledger, Piece, PieceStatus
-from mailer.models import Action
-from mailer.postal import next_business_day_after
-from mailer.providers.http import RetryPolicy
-from mailer.submission import NO_NAME, build_request
+from mailer.sending.providers.http import RetryPolicy
+from mailer.sending.submission import NO_NAME, build_request
 from tests import fake_provider as fp
 from tests.conftest import EXAMPLE_CALLS, EXAMPLE_CONFIG
 from tests.fake_provider import FakeProvider, RecordedRequest

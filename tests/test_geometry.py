@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer.errors import RenderError
-from mailer.render.geometry import (
+from mailer.drawing.geometry import (
     MESSAGE_GAP,
     Rect,
     aspect_ratio,
@@ -19,6 +18,7 @@ from mailer.render.geometry import (
     machinable,
     size_warning,
 )
+from mailer.errors import RenderError
 
 IN = 72.0
 ALL = [("4x6", "provider"), ("6x9", "provider"), ("6x11", "provider"), ("4x6", "self"),
@@ -194,9 +194,9 @@ def test_intersects_is_symmetric_and_consistent_with_contains(a, b):
 
 def test_geometry_and_templates_do_not_import_reportlab():
     code = (
-        "import sys, mailer.render, mailer.render.geometry;"
+        "import sys, mailer.drawing, mailer.drawing.geometry;"
         "assert 'jinja2' not in sys.modules, 'jinja2 imported';"
-        "import mailer.render.templates;"
+        "import mailer.drawing.templates;"
         "assert 'reportlab' not in sys.modules, 'reportlab imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -13,12 +13,12 @@ import pytest
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
+from mailer.drawing.geometry import Rect
 from mailer.errors import UsageError
-from mailer.render.geometry import Rect
-from mailer.sheets.calibration import write_calibration
-from mailer.sheets.imposition import impose
-from mailer.sheets.marks import MARK_LENGTH
-from mailer.sheets.stocks import Stock, load_stocks, parse_stock
+from mailer.printing.calibration import write_calibration
+from mailer.printing.imposition import impose
+from mailer.printing.marks import MARK_LENGTH
+from mailer.printing.stocks import Stock, load_stocks, parse_stock
 
 STOCKS = load_stocks()
 
@@ -244,7 +244,7 @@ def test_crop_marks_override(tmp_path: Path) -> None:
 
 
 def test_marks_skip_a_neighbour_but_keep_the_shared_cut_line() -> None:
-    from mailer.sheets.marks import crop_marks
+    from mailer.printing.marks import crop_marks
 
     # Two cards side by side touching, with paper around them.
     left, right = Rect(100, 100, 200, 100), Rect(300, 100, 200, 100)
@@ -263,7 +263,7 @@ def test_marks_skip_a_neighbour_but_keep_the_shared_cut_line() -> None:
 
 
 def test_marks_in_a_narrow_gutter_stop_short_of_the_next_card() -> None:
-    from mailer.sheets.marks import CLEARANCE, MARK_GAP, crop_marks
+    from mailer.printing.marks import CLEARANCE, MARK_GAP, crop_marks
 
     gutter = MARK_GAP + 8  # room for a shortened mark only
     top, bottom = Rect(100, 200, 200, 100), Rect(100, 200 - gutter - 100, 200, 100)

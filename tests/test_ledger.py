@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome, PastMailing, Plan
 from mailer.errors import LedgerError
 from mailer.ledger import Ledger, PieceStatus, RecordResult, idempotency_key
-from mailer.ledger_schema import APPLICATION_ID, SCHEMA_VERSION
-from mailer.models import Action, Address, CallRecord, MailStep, Outcome, PastMailing, Plan
+from mailer.ledger.schema import APPLICATION_ID, SCHEMA_VERSION
 
 TODAY = date(2026, 11, 23)  # a Monday
 CALLED = datetime(2026, 11, 21, 10, 5)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mailer import postal
+from mailer.domain import postal_days as postal
 
 D = date.fromisoformat
 

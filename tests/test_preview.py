@@ -18,10 +18,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from mailer.errors import RenderError, UsageError
-from mailer.models import Action, MailStep
-from mailer.render.geometry import card_geometry
-from mailer.render.preview import (
+from mailer.domain.models import Action, MailStep
+from mailer.drawing.geometry import card_geometry
+from mailer.drawing.preview import (
     CAPTION_BAND,
     GAP,
     GUIDE_ALPHA,
@@ -36,6 +35,7 @@ from mailer.render.preview import (
     preview_layout,
     proof_sheet,
 )
+from mailer.errors import RenderError, UsageError
 from tests.test_card import config_for, make_step
 
 # PDF page of each card in points (SPECS.md: provider pages include 0.125" bleed each side).

@@ -22,18 +22,23 @@ from pypdf import PdfReader
 
 from mailer import __version__
 from mailer.config import DEFAULT, from_mapping
+from mailer.domain.models import Address
 from mailer.errors import AuthError, ProviderError, UsageError
-from mailer.models import Address
-from mailer.providers import make_provider
-from mailer.providers.base import (
+from mailer.sending.providers import make_provider
+from mailer.sending.providers.base import (
     NotCancellable,
     Provider,
     ProviderUnavailable,
     RequestRejected,
 )
-from mailer.providers.http import RetryPolicy, SlidingWindowLimiter, redact, redacted_key
-from mailer.providers.lob import LobProvider, is_live_key, piece_from_json, verification_from_json
-from mailer.providers.postgrid import PostGridProvider
+from mailer.sending.providers.http import RetryPolicy, SlidingWindowLimiter, redact, redacted_key
+from mailer.sending.providers.lob import (
+    LobProvider,
+    is_live_key,
+    piece_from_json,
+    verification_from_json,
+)
+from mailer.sending.providers.postgrid import PostGridProvider
 from tests.fake_provider import (
     LIVE_KEY,
     LOB_KEY,

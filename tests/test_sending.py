@@ -22,10 +22,10 @@ import pytest
 
 from mailer.config import from_mapping
 from mailer.errors import RenderError
-from mailer.providers import make_provider
-from mailer.providers.base import PostcardRequest, Provider
-from mailer.providers.http import RetryPolicy
-from mailer.sending import SendItem, SendOutcome, send_batch
+from mailer.sending.loop import SendItem, SendOutcome, send_batch
+from mailer.sending.providers import make_provider
+from mailer.sending.providers.base import PostcardRequest, Provider
+from mailer.sending.providers.http import RetryPolicy
 from tests.fake_provider import (
     LOB_KEY,
     FakeProvider,
@@ -322,8 +322,8 @@ import json, sys
 from functools import partial
 
 from mailer.config import DEFAULT
-from mailer.providers import make_provider
-from mailer.sending import SendItem, send_batch
+from mailer.sending.providers import make_provider
+from mailer.sending.loop import SendItem, send_batch
 from tests.fake_provider import LOB_KEY, SqliteJournal, card_request
 
 db, url, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -430,8 +430,8 @@ import signal, sys, threading
 from functools import partial
 
 from mailer.config import from_mapping
-from mailer.providers import make_provider
-from mailer.sending import SendItem, send_batch
+from mailer.sending.providers import make_provider
+from mailer.sending.loop import SendItem, send_batch
 from tests.fake_provider import LOB_KEY, MemoryJournal, card_request
 
 presses = 0

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from mailer.config import from_mapping
+from mailer.drawing.geometry import Rect
 from mailer.errors import ConfigError, UsageError
-from mailer.render.geometry import Rect
-from mailer.sheets.stocks import behind, find_stock, load_stocks, mirrors_columns
+from mailer.printing.stocks import behind, find_stock, load_stocks, mirrors_columns
 
 LETTER = (612.0, 792.0)
 A4 = (595.28, 841.89)

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from mailer.config import Config, Templates
-from mailer.errors import TemplateError
-from mailer.models import Action, Address, CallRecord, MailStep, Outcome
-from mailer.render.style import load_style
-from mailer.render.templates import (
+from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome
+from mailer.drawing.style import load_style
+from mailer.drawing.templates import (
     FILES,
     available_templates,
     builtin_templates_dir,
@@ -23,6 +22,7 @@ from mailer.render.templates import (
     load_template,
     short,
 )
+from mailer.errors import TemplateError
 
 CONFIG = Config()
 

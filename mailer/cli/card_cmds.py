@@ -30,11 +30,11 @@ from mailer.cli.common import (
 from mailer.errors import MailerError, UsageError
 
 if TYPE_CHECKING:
-    from mailer.cards import CardBatch
     from mailer.config import Config
+    from mailer.domain.models import MailStep
+    from mailer.drawing.draw import CardBatch
     from mailer.ledger import Ledger
-    from mailer.models import MailStep
-    from mailer.printing import PrintReport
+    from mailer.printing.sheets import PrintReport
 
 OutOption = Annotated[
     Path | None,
@@ -77,7 +77,7 @@ def draw_with_progress(
     jobs: int,
 ) -> CardBatch:
     """Draw cards with a progress bar (`total` steps), and report what could not be drawn."""
-    from mailer.cards import draw_cards
+    from mailer.drawing.draw import draw_cards
 
     with progress_bar("drawing cards", total) as advance:
         batch = draw_cards(
@@ -119,7 +119,7 @@ def render(
     """Draw the planned cards that are not drawn yet: one PDF per card (page 1 front, page 2
     back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice,
     except a card drawn in another --mode or whose file has gone missing."""
-    from mailer.cards import undrawn_keys
+    from mailer.drawing.draw import undrawn_keys
 
     day = resolve_today(today)
     settings = load_config(config)
@@ -207,7 +207,7 @@ def do_print(
     offsets: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0)),
 ) -> PrintReport:
     """Lay the cards out on sheets, record them as printed, and say what it takes."""
-    from mailer.printing import print_sheets, stock_for
+    from mailer.printing.sheets import print_sheets, stock_for
 
     stock = stock_for(config, stock_name)
     for step in steps:
@@ -293,7 +293,7 @@ def print_(
     Each card is drawn straight into its place on the sheet, its back exactly behind its
     front for the chosen duplex setting. Ends with the number of stamps and their cost.
     """
-    from mailer.printing import stock_for
+    from mailer.printing.sheets import stock_for
 
     day = resolve_today(today)
     settings = load_config(config)
@@ -303,7 +303,7 @@ def print_(
         parse_offset(offset_back, "--offset-back"),
     )
     if calibrate:
-        from mailer.sheets.calibration import write_calibration
+        from mailer.printing.calibration import write_calibration
 
         chosen_stock = stock_for(settings, stock)
         target = folder / f"calibration-{chosen_stock.name}.pdf"
@@ -315,7 +315,7 @@ def print_(
             "correct any drift with --offset-front/--offset-back"
         )
         return
-    from mailer.printing import printable_steps
+    from mailer.printing.sheets import printable_steps
 
     with open_ledger(db) as ledger:
         steps, stale = printable_steps(ledger, day, reprint)
@@ -379,12 +379,12 @@ def preview(
     """Show a card, front and back side by side, before printing or sending anything."""
     import dataclasses
 
-    from mailer.render.preview import open_file, preview_image, proof_sheet
+    from mailer.drawing.preview import open_file, preview_image, proof_sheet
 
     settings = load_config(config)
     chosen = card_mode(settings, mode)
     target = out or Path("output") / "preview.png"
-    from mailer.cards import steps_to_preview
+    from mailer.drawing.draw import steps_to_preview
 
     with open_ledger(db) as ledger:
         steps = steps_to_preview(ledger, contact)

@@ -29,8 +29,8 @@ from mailer.cli.common import (
 from mailer.errors import UsageError
 
 if TYPE_CHECKING:
-    from mailer.followups import FollowUp
-    from mailer.models import Notice, Plan
+    from mailer.domain.models import Notice, Plan
+    from mailer.followups.calls import FollowUp
 
 CallsArgument = Annotated[
     list[Path],
@@ -58,7 +58,7 @@ MAX_NOTICES = 25
 
 
 def delimiter_value(value: str | None) -> str | None:
-    from mailer.callfile import parse_delimiter
+    from mailer.reading.source_files import parse_delimiter
 
     return None if value is None else parse_delimiter(value)
 
@@ -79,7 +79,7 @@ def show_notices(notices: tuple[Notice, ...]) -> None:
 
 
 def summary_line(plan: Plan) -> str:
-    from mailer.reports import summary
+    from mailer.planning.documents import summary
 
     s = summary(plan)
     return (
@@ -149,8 +149,8 @@ def plan(
     Every row ends up in a step or in the rejected list with its line number. The calls are
     recorded in the ledger (unless --dry-run), so running the same file again changes nothing.
     """
-    from mailer.planning import make_plan
-    from mailer.reports import plan_json, step_header, step_rows
+    from mailer.planning.documents import plan_json, step_header, step_rows
+    from mailer.planning.planner import make_plan
 
     if format not in ("table", "json", "csv"):
         raise UsageError(f"--format {format!r} is not supported", hint="use table, json or csv")
@@ -238,7 +238,7 @@ def followups(
 ) -> None:
     """The follow-up calls from the ledger: who, phone, why, the offer deadline, and a short
     script for the second call."""
-    from mailer.followups import actionable, follow_ups, write_csv, write_ics
+    from mailer.followups.calls import actionable, follow_ups, write_csv, write_ics
 
     day = resolve_today(today)
     until = day if due == "today" else parse_day(due, "--due")

@@ -75,10 +75,10 @@ def run(
     followups.ics. Safe to run again: the ledger remembers the calls, so nothing is planned,
     printed or charged twice.
     """
-    from mailer.followups import follow_ups, write_csv, write_ics
-    from mailer.models import Action
-    from mailer.planning import make_plan
-    from mailer.reports import write_plan_json, write_rejects
+    from mailer.domain.models import Action
+    from mailer.followups.calls import follow_ups, write_csv, write_ics
+    from mailer.planning.documents import write_plan_json, write_rejects
+    from mailer.planning.planner import make_plan
 
     day = resolve_today(today)
     settings = load_config(config)
@@ -113,7 +113,7 @@ def run(
         sheets: Path | None = None
         if mode == "self":
             ours = {s.step_key for s in mail}
-            from mailer.printing import printable_steps
+            from mailer.printing.sheets import printable_steps
 
             todo = [s for s in printable_steps(ledger, day, False)[0] if s.step_key in ours]
             if todo:
@@ -163,7 +163,7 @@ def _send(ledger: Ledger, settings: Config, step_keys: list[str], day: date, yes
         submit_batch,
         warn_stranded,
     )
-    from mailer.submission import claim, estimated_cost, sendable_steps, stranded
+    from mailer.sending.submission import claim, estimated_cost, sendable_steps, stranded
 
     name = settings.provider.name
     warn_stranded(stranded(ledger, name, step_keys=step_keys))

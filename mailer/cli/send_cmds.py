@@ -36,11 +36,11 @@ from mailer.errors import MailerError, UsageError
 
 if TYPE_CHECKING:
     from mailer.config import Config
+    from mailer.domain.models import MailStep
     from mailer.ledger import Ledger, Piece
-    from mailer.models import MailStep
-    from mailer.providers.base import Provider
-    from mailer.sending import SendReport
-    from mailer.submission import Outgoing
+    from mailer.sending.loop import SendReport
+    from mailer.sending.providers.base import Provider
+    from mailer.sending.submission import Outgoing
 
 ProviderOption = Annotated[
     str | None,
@@ -70,7 +70,7 @@ def provider_for(
 ) -> Provider:
     import os
 
-    from mailer.providers import make_provider
+    from mailer.sending.providers import make_provider
 
     chosen = _provider_name(name or config.provider.name)
     key = None
@@ -80,7 +80,7 @@ def provider_for(
 
 
 def _provider_name(name: str) -> str:
-    from mailer.providers import ENV_KEYS
+    from mailer.sending.providers import ENV_KEYS
 
     if name not in ENV_KEYS:
         raise UsageError(f"--provider {name!r} is not supported", hint="use lob or postgrid")
@@ -88,7 +88,7 @@ def _provider_name(name: str) -> str:
 
 
 def _env_key(name: str) -> str:
-    from mailer.providers import ENV_KEYS
+    from mailer.sending.providers import ENV_KEYS
 
     return ENV_KEYS[name][0]
 
@@ -124,7 +124,7 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
     from rich.table import Table
 
     from mailer.ledger import idempotency_key
-    from mailer.submission import build_request, estimated_cost, provider_size
+    from mailer.sending.submission import build_request, estimated_cost, provider_size
 
     size = provider_size(config)
     table = Table(title=f"Would send to {provider.name} (dry run)", title_justify="left")
@@ -185,7 +185,7 @@ def send(
     Every card has an idempotency key stored before its request, so a run that was cut off
     can simply be run again: no card is created or charged twice.
     """
-    from mailer.submission import claim, estimated_cost, sendable_steps, stranded
+    from mailer.sending.submission import claim, estimated_cost, sendable_steps, stranded
 
     day = resolve_today(today)
     settings = load_config(config)
@@ -225,8 +225,8 @@ def submit_batch(
     verify: bool,
 ) -> SendReport:
     """Send with a progress bar; returns the loop's report."""
-    from mailer.sending import SendOutcome, send_batch
-    from mailer.submission import LedgerJournal, send_items, verified
+    from mailer.sending.loop import SendOutcome, send_batch
+    from mailer.sending.submission import LedgerJournal, send_items, verified
 
     unverified: list[SendOutcome] = []
     if verify:
@@ -291,7 +291,7 @@ def status(
     from rich.table import Table
 
     from mailer.ledger import PieceStatus
-    from mailer.submission import Refresh, refresh_pieces, sent_through
+    from mailer.sending.submission import Refresh, refresh_pieces, sent_through
 
     only = _provider_name(provider_name) if provider_name else None
     settings = load_config(config)
@@ -356,7 +356,12 @@ def cancel(
     db: DbOption = Path("mailer.db"),
 ) -> None:
     """Take back sent cards while the provider still allows it (before production)."""
-    from mailer.submission import Cancellation, cancel_pieces, pieces_to_cancel, sent_through
+    from mailer.sending.submission import (
+        Cancellation,
+        cancel_pieces,
+        pieces_to_cancel,
+        sent_through,
+    )
 
     if (card is None) == (not pending):
         raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")

@@ -1,0 +1,158 @@
+"""Cards for the ledger's mail steps: draw the ones not drawn yet, record them, and list
+every card of an output folder in `manifest.csv`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from mailer.config import Config
+from mailer.domain.models import Action, MailStep
+from mailer.drawing.batch import CardRenderer, Outcome, RenderedCard, RenderFailure
+from mailer.files import write_csv_rows
+from mailer.ledger import Ledger, Piece, PieceStatus
+from mailer.printing.sheets import offer_passed
+
+MANIFEST_COLUMNS = ("contact_id", "template", "file", "size", "mode", "pages", "bytes", "sha256")
+# Once a card has been printed, sent, refused or cancelled, drawing it again would change
+# history (a redrawn refused card would go out again without --retry-failed).
+FINISHED = frozenset(
+    {
+        PieceStatus.PRINTED,
+        PieceStatus.SUBMITTING,
+        PieceStatus.SUBMITTED,
+        PieceStatus.FAILED,
+        PieceStatus.CANCELLED,
+    }
+)
+
+
+@dataclass
+class CardBatch:
+    """What a drawing run did: counts, and the cards it could not draw."""
+
+    drawn: int = 0
+    already: int = 0
+    """Cards that were drawn before, into this folder, and left alone."""
+    failures: list[RenderFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def undrawn_keys(ledger: Ledger, mode: str, size: str, today: date) -> tuple[list[str], int]:
+    """The mail steps, of contacts not suppressed, whose card is still to draw (as step
+    keys, in planning order: a long-used ledger is read a page at a time), and how many
+    more were left out because their offer has passed."""
+    suppressed = {contact for contact, _, _ in ledger.suppressed()}
+    keys, stale = [], 0
+    for step in ledger.iter_steps(Action.MAIL):
+        if step.contact_id in suppressed or not _needs_drawing(ledger, step, mode, size):
+            continue
+        if offer_passed(step, today):
+            stale += 1
+        else:
+            keys.append(step.step_key)
+    return keys, stale
+
+
+def _needs_drawing(ledger: Ledger, step: MailStep, mode: str, size: str) -> bool:
+    piece = ledger.piece_for_step(step.step_key)
+    return piece is None or not (piece.status in FINISHED or _drawn(piece, mode, size))
+
+
+def _drawn(piece: Piece, mode: str, size: str) -> bool:
+    return (
+        piece.status is PieceStatus.RENDERED
+        and (piece.mode, piece.size) == (mode, size)
+        and piece.file is not None
+        and Path(piece.file).is_file()
+    )
+
+
+def draw_cards(
+    ledger: Ledger,
+    config: Config,
+    steps: Iterable[MailStep],
+    *,
+    mode: str,
+    out_dir: Path,
+    jobs: int = 1,
+    count: int | None = None,
+    on_progress: Callable[[Outcome | None], None] | None = None,
+) -> CardBatch:
+    """Draw the cards of `steps` that need it into `out_dir/cards/`, record each in the
+    ledger as soon as its file is written, and rewrite `out_dir/manifest.csv`.
+    `count` (how many steps, when known) helps share the work among `jobs` processes;
+    `on_progress` hears of every step: its outcome, or None when it was drawn before.
+
+    Steps are read as the drawing needs them and nothing is kept per card but the pieces
+    in flight, so `steps` may be a generator over a ledger of any size. A run interrupted
+    at any point leaves every card either recorded or still to draw."""
+    size = config.mail.size
+    batch = CardBatch()
+    pieces: dict[str, int] = {}
+
+    def todo() -> Iterator[MailStep]:
+        for step in steps:
+            if not _needs_drawing(ledger, step, mode, size):
+                batch.already += 1
+                if on_progress is not None:
+                    on_progress(None)
+                continue
+            pieces[step.step_key] = ledger.ensure_piece(step, mode, size).id
+            yield step
+
+    renderer = CardRenderer(config, mode=mode, out_dir=out_dir / "cards", jobs=jobs)
+    for outcome in renderer.render(todo(), count=count):
+        piece_id = pieces.pop(outcome.step_key)
+        if isinstance(outcome, RenderedCard):
+            # Absolute: the next command may run from another folder with the same ledger.
+            ledger.record_render(piece_id, str(outcome.path.resolve()), outcome.sha256)
+            batch.drawn += 1
+        else:
+            batch.failures.append(outcome)
+        if on_progress is not None:
+            on_progress(outcome)
+    batch.warnings = renderer.warnings
+    write_manifest(ledger, out_dir)
+    return batch
+
+
+def write_manifest(ledger: Ledger, out_dir: Path) -> int:
+    """One line per card whose file is in `out_dir/cards/`, from the ledger (read a page at
+    a time, written as read); returns the number of lines."""
+    cards_dir = (out_dir / "cards").resolve()
+    listed = 0
+
+    def rows() -> Iterator[list[str]]:
+        nonlocal listed
+        for piece in ledger.drawn_pieces():
+            path = Path(piece.file or "")
+            if path.resolve().parent != cards_dir or not path.is_file():
+                continue
+            listed += 1
+            yield [
+                piece.contact_id,
+                piece.template,
+                f"cards/{path.name}",
+                piece.size,
+                piece.mode,
+                "2",
+                str(path.stat().st_size),
+                piece.sha256 or "",
+            ]
+
+    write_csv_rows(out_dir / "manifest.csv", MANIFEST_COLUMNS, rows())
+    return listed
+
+
+def steps_to_preview(ledger: Ledger, contact: str | None) -> list[MailStep]:
+    """A contact's cards, latest first; else the cards not printed or sent yet (every card
+    when all are): a ledger used for months would otherwise show last spring's cards."""
+    steps = ledger.steps(Action.MAIL)
+    if contact:
+        return [s for s in reversed(steps) if s.contact_id == contact]
+    unsent = {PieceStatus.PLANNED, PieceStatus.RENDERED}
+    done = {p.step_key for p in ledger.pieces() if p.status not in unsent}
+    return [s for s in steps if s.step_key not in done] or steps

@@ -1,0 +1,243 @@
+"""Fitting text into boxes: wrap at spaces, then shrink in half-point steps down to a floor.
+
+Widths come from the font stacks (per-glyph fallback included), measured once per word at
+1 pt and scaled, so trying another size costs arithmetic only. Nothing here draws: the result
+is a list of placed lines that `card` replays on a canvas. A newline in the text is a line
+break, a blank line a paragraph break (half a line of space).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailer.drawing.fonts import FontStack
+from mailer.drawing.geometry import Rect
+
+PARAGRAPH_GAP = 0.5
+"""A blank line adds this fraction of a line's advance."""
+
+RGB = tuple[float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A piece of a line drawn by one font, starting at `x` on the line's baseline."""
+
+    x: float
+    font: str
+    size: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedLine:
+    """One line of text: baseline start (x, y), its advance width and its runs."""
+
+    x: float
+    y: float
+    width: float
+    size: float
+    color: RGB
+    runs: tuple[Run, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Wrapped:
+    """Text wrapped at one size: lines (None for a paragraph gap) and their widths at 1 pt."""
+
+    size: float
+    leading: float
+    lines: tuple[str | None, ...]
+    widths: tuple[float, ...]
+    ascent: float
+    descent: float
+
+    @property
+    def height(self) -> float:
+        advance = self.size * self.leading
+        steps = 0.0
+        seen_text = False
+        for line in self.lines:
+            if line is None:
+                steps += PARAGRAPH_GAP
+            elif seen_text:
+                steps += 1
+            seen_text = seen_text or line is not None
+        return (self.ascent - self.descent) * self.size + steps * advance
+
+    @property
+    def widest(self) -> float:
+        return max(self.widths, default=0.0) * self.size
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A text's words with their widths at 1 pt, measured once and wrapped at many sizes."""
+
+    lines: tuple[tuple[tuple[str, float], ...], ...]
+    """Each hard line's words; an empty tuple is a blank line."""
+    space: float
+    ascent: float
+    descent: float
+
+
+def measure(text: str, stack: FontStack) -> Measured:
+    lines = tuple(
+        tuple((word, stack.width(word)) for word in hard_line.split())
+        for hard_line in text.split("\n")
+    )
+    ascent, descent = stack.metrics(text)
+    return Measured(lines, stack.width(" "), ascent, descent)
+
+
+def wrap(text: str, stack: FontStack, size: float, width: float, leading: float) -> Wrapped | None:
+    """Greedy word wrap; None when a single word is wider than `width` at this size."""
+    return wrap_measured(measure(text, stack), size, width, leading)
+
+
+def wrap_measured(text: Measured, size: float, width: float, leading: float) -> Wrapped | None:
+    limit = width / size
+    space = text.space
+    lines: list[str | None] = []
+    widths: list[float] = []
+    for words in text.lines:
+        if not words:
+            if lines and lines[-1] is not None:
+                lines.append(None)
+            continue
+        current: list[str] = []
+        current_width = 0.0
+        for word, w in words:
+            if w > limit + 1e-9:
+                return None
+            if current and current_width + space + w > limit + 1e-9:
+                lines.append(" ".join(current))
+                widths.append(current_width)
+                current, current_width = [word], w
+            else:
+                current_width += (space if current else 0.0) + w
+                current.append(word)
+        lines.append(" ".join(current))
+        widths.append(current_width)
+    while lines and lines[-1] is None:
+        lines.pop()
+    return Wrapped(size, leading, tuple(lines), tuple(widths), text.ascent, text.descent)
+
+
+def sizes(size: float, floor: float) -> list[float]:
+    """Candidate sizes from `size` down to `floor` in half-point steps."""
+    result: list[float] = []
+    current = size
+    while current > floor + 1e-9:
+        result.append(round(current, 2))
+        current -= 0.5
+    result.append(floor)
+    return result
+
+
+def fit(
+    text: str,
+    stack: FontStack,
+    size: float,
+    floor: float,
+    box: Rect,
+    leading: float,
+    guess: float | None = None,
+) -> Wrapped | None:
+    """The largest size (down to `floor`) at which `text` fits the box, or None.
+
+    Greedy wrapping never needs more lines at a smaller size, so whether a size fits
+    changes once along the half-point steps and a search finds it. `guess` (the size the
+    previous card of the same block needed) is tried first with its neighbour: cards of one
+    batch mostly settle on the same size, which two tries confirm. The answer never depends
+    on the guess."""
+    measured = measure(text, stack)
+    candidates = sizes(size, floor)
+
+    def attempt(index: int) -> Wrapped | None:
+        wrapped = wrap_measured(measured, candidates[index], box.w, leading)
+        if wrapped is not None and wrapped.height <= box.h + 1e-6:
+            return wrapped
+        return None
+
+    start = candidates.index(guess) if guess in candidates else 0
+    found = attempt(start)
+    if found is not None:
+        if start == 0:
+            return found
+        bigger = attempt(start - 1)
+        if bigger is None:
+            return found
+        found, low, high = bigger, 0, start - 2
+    else:
+        if start + 1 == len(candidates):
+            return None
+        smaller = attempt(start + 1)
+        if smaller is not None:
+            return smaller
+        low, high = start + 2, len(candidates) - 1
+    while low <= high:  # the first index that fits lies in [low, high], or none does
+        middle = (low + high) // 2
+        wrapped = attempt(middle)
+        if wrapped is not None:
+            found, high = wrapped, middle - 1
+        else:
+            low = middle + 1
+    return found
+
+
+def _runs(stack: FontStack, line: str, x: float, size: float) -> tuple[Run, ...]:
+    pieces = stack.runs(line)
+    if len(pieces) == 1:
+        return (Run(x, pieces[0][0].name, size, line),)
+    runs = []
+    for face, piece in pieces:
+        runs.append(Run(x, face.name, size, piece))
+        x += stack.width(piece) * size
+    return tuple(runs)
+
+
+def place(
+    wrapped: Wrapped,
+    stack: FontStack,
+    box: Rect,
+    top: float,
+    color: RGB,
+    align: str = "left",
+) -> list[PlacedLine]:
+    """Lines positioned from `top` down inside `box` (horizontally aligned in it)."""
+    size = wrapped.size
+    advance = size * wrapped.leading
+    baseline = top - wrapped.ascent * size
+    placed: list[PlacedLine] = []
+    widths = iter(wrapped.widths)
+    first = True
+    for line in wrapped.lines:
+        if line is None:
+            baseline -= PARAGRAPH_GAP * advance
+            continue
+        if not first:
+            baseline -= advance
+        first = False
+        width = next(widths) * size
+        x = box.x
+        if align == "center":
+            x = box.x + (box.w - width) / 2
+        elif align == "right":
+            x = box.right - width
+        placed.append(PlacedLine(x, baseline, width, size, color, _runs(stack, line, x, size)))
+    return placed
+
+
+def fit_lines(
+    texts: list[str], stack: FontStack, size: float, floor: float, box: Rect, leading: float
+) -> Wrapped | None:
+    """Lines that must not wrap (addresses): the largest size down to `floor` at which each
+    line fits the width and the block the height, or None."""
+    widths = tuple(stack.width(t) for t in texts)
+    ascent, descent = stack.metrics("".join(texts))
+    for candidate in sizes(size, floor):
+        wrapped = Wrapped(candidate, leading, tuple(texts), widths, ascent, descent)
+        if wrapped.widest <= box.w + 1e-6 and wrapped.height <= box.h + 1e-6:
+            return wrapped
+    return None

@@ -1,0 +1,460 @@
+"""Looking at cards before they go out: one card's front and back side by side, or a proof
+sheet of several, as a PNG (rasterised with pypdfium2) or a PDF, optionally with guides.
+
+Everything is drawn once, as PDF, with the same `CardPainter` that renders the real cards;
+the PNG is that page rasterised, so a preview can't disagree with the card. Guides (trim,
+bleed, safe area, the provider's ink-free zone, the USPS zones) are an overlay drawn after
+the card, never part of it. PDFs are byte-reproducible and PNGs deterministic: same input,
+same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.pdfgen.canvas import Canvas
+
+from mailer.config import Config
+from mailer.domain.models import MailStep
+from mailer.drawing.fonts import SANS, MissingGlyphError
+from mailer.drawing.geometry import CardGeometry, Rect
+from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
+from mailer.errors import RenderError, UsageError
+
+RGB = tuple[float, float, float]
+
+MARGIN = 18.0
+"""White space around everything on a preview page (points)."""
+GAP = 18.0
+"""Between a preview's front and back, and between proof sheet cells."""
+PAIR_GAP = 8.0
+"""Between the front and the back of one card on a proof sheet."""
+LABEL_BAND = 14.0
+"""Above a preview's cards: the words "front" and "back"."""
+CAPTION_BAND = 14.0
+"""Below each card on a proof sheet: its contact id and template."""
+HEADER_BAND = 20.0
+"""Above a proof sheet's grid: what it shows and the page number."""
+LEGEND_BAND = 18.0
+"""Below the cards when guides are on: what each colour means."""
+PNG_PROOF_LIMIT = 24
+"""More cards than this make a PNG too big to look at: use a PDF (several pages)."""
+PDF_PROOF_ROWS = 4
+"""Rows of cards per proof sheet page in a PDF."""
+PROOF_SCALE = 1.5
+"""Pixels per point of a proof sheet PNG by default: captions stay readable, 24 cards stay
+a few tens of megapixels."""
+MAX_COLUMNS = 8
+MIN_SCALE, MAX_SCALE = 0.25, 8.0
+
+BACKDROP: RGB = (0.92, 0.92, 0.92)
+"""Behind the cards, so the edge of a white back shows."""
+CAPTION_INK: RGB = (0.25, 0.25, 0.25)
+GUIDE_ALPHA = 0.35
+"""Opacity of a zone's fill: the card stays readable beneath it."""
+GUIDE_COLORS: dict[str, RGB] = {
+    "trim": (0.84, 0.15, 0.16),
+    "bleed": (0.12, 0.47, 0.71),
+    "safe": (0.17, 0.63, 0.17),
+    "ink_free_zone": (1.0, 0.5, 0.05),
+    "ocr_read_area": (0.12, 0.47, 0.71),
+    "barcode_clear_zone": (0.58, 0.40, 0.74),
+    "stamp_box": (0.89, 0.47, 0.76),
+    "return_address_area": (0.09, 0.75, 0.81),
+}
+GUIDE_LABELS: dict[str, str] = {
+    "trim": "trim",
+    "bleed": "bleed (page edge)",
+    "safe": "safe area",
+    "ink_free_zone": "ink-free zone",
+    "ocr_read_area": "OCR read area",
+    "barcode_clear_zone": "barcode clear zone",
+    "stamp_box": "stamp box",
+    "return_address_area": "return address",
+}
+ZONES = (
+    "ink_free_zone",
+    "ocr_read_area",
+    "barcode_clear_zone",
+    "stamp_box",
+    "return_address_area",
+)
+"""Back-side zones, drawn as translucent fills in this order when the geometry has them."""
+_LABEL_CORNER = {
+    "ocr_read_area": "bottom-right",
+    "barcode_clear_zone": "top-right",
+    "return_address_area": "top-right",
+}
+"""Where a zone's name goes inside it (default top-left): away from the card's own text."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where one side of a card goes on a preview page: the bottom-left of its PDF page."""
+
+    side: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class PreviewLayout:
+    """The page of `preview_image`: its size in points and where the two sides go."""
+
+    width: float
+    height: float
+    front: Slot
+    back: Slot
+
+
+def preview_layout(geometry: CardGeometry, *, guides: bool = False) -> PreviewLayout:
+    """Front left, back right, labels above, legend (with guides) below."""
+    pw, ph = geometry.page_size
+    bottom = MARGIN + (LEGEND_BAND if guides else 0.0)
+    return PreviewLayout(
+        width=2 * MARGIN + 2 * pw + GAP,
+        height=bottom + ph + LABEL_BAND + MARGIN,
+        front=Slot("front", MARGIN, bottom),
+        back=Slot("back", MARGIN + pw + GAP, bottom),
+    )
+
+
+# ---- public API ------------------------------------------------------------------------------
+
+
+def preview_image(
+    step: MailStep,
+    config: Config,
+    mode: str,
+    out: Path,
+    *,
+    guides: bool = False,
+    scale: float = 2.0,
+) -> Path:
+    """Write the card's front and back side by side to `out`: a PNG (`scale` pixels per
+    point) or a PDF, chosen by its suffix. Returns `out`."""
+    kind = _kind(out)
+    _check_scale(scale)
+    painter = CardPainter(config, mode)
+    card = painter.prepare(step)
+    layout = preview_layout(painter.geometry, guides=guides)
+    buffer = io.BytesIO()
+    canvas = _canvas(buffer, (layout.width, layout.height), f"Preview of {card.contact_id}")
+    _backdrop(canvas, layout.width, layout.height)
+    for slot in (layout.front, layout.back):
+        _side(canvas, painter, card, slot, guides=guides)
+        _label(canvas, painter, slot.side, slot.x, slot.y + painter.geometry.page.h + 4, 9)
+    if guides:
+        _legend(canvas, painter, MARGIN, MARGIN)
+    canvas.showPage()
+    return _finish(canvas, buffer, out, kind, scale)
+
+
+def proof_sheet(
+    steps: Sequence[MailStep],
+    config: Config,
+    mode: str,
+    out: Path,
+    *,
+    guides: bool = False,
+    columns: int = 2,
+    scale: float = PROOF_SCALE,
+) -> Path:
+    """Write a contact sheet of the cards, front|back pairs in a grid with the contact id and
+    template under each: one PNG image (up to `PNG_PROOF_LIMIT` cards, `scale` pixels per
+    point) or a PDF of as many pages as it takes. Returns `out`."""
+    kind = _kind(out)
+    _check_scale(scale)
+    if not steps:
+        raise UsageError("no cards to put on a proof sheet", hint="plan some mail steps first")
+    if not 1 <= columns <= MAX_COLUMNS:
+        raise UsageError(
+            f"a proof sheet can't have {columns} columns", hint=f"use 1 to {MAX_COLUMNS}"
+        )
+    if kind == "png" and len(steps) > PNG_PROOF_LIMIT:
+        raise UsageError(
+            f"{len(steps)} cards are too many for one PNG proof sheet (at most {PNG_PROOF_LIMIT})",
+            hint=f"write a .pdf instead (it takes several pages), or use --proof "
+            f"{PNG_PROOF_LIMIT} or fewer",
+        )
+    painter = CardPainter(config, mode)
+    cards = [painter.prepare(step) for step in steps]
+    g = painter.geometry
+    pw, ph = g.page_size
+    pair_w = 2 * pw + PAIR_GAP
+    cell_h = ph + CAPTION_BAND
+    total_rows = math.ceil(len(cards) / columns)
+    rows = total_rows if kind == "png" else min(total_rows, PDF_PROOF_ROWS)
+    used_columns = min(columns, len(cards))
+    width = 2 * MARGIN + used_columns * pair_w + (used_columns - 1) * GAP
+    grid_bottom = MARGIN + (LEGEND_BAND if guides else 0.0)
+    height = grid_bottom + rows * cell_h + (rows - 1) * GAP + HEADER_BAND + MARGIN
+    per_page = rows * columns
+    pages = math.ceil(len(cards) / per_page)
+    mode_name = "self-mail" if mode == "self" else "provider"
+
+    buffer = io.BytesIO()
+    canvas = _canvas(buffer, (width, height), f"Proof sheet of {len(cards)} cards")
+    for page in range(pages):
+        _backdrop(canvas, width, height)
+        title = f"Proof: {len(cards)} card{'s' if len(cards) != 1 else ''}, {g.size} {mode_name}"
+        if pages > 1:
+            title += f", page {page + 1} of {pages}"
+        _label(canvas, painter, title, MARGIN, height - MARGIN - 11, 10)
+        grid_top = height - MARGIN - HEADER_BAND
+        for index, card in enumerate(cards[page * per_page : (page + 1) * per_page]):
+            row, col = divmod(index, columns)
+            x = MARGIN + col * (pair_w + GAP)
+            y = grid_top - (row + 1) * cell_h - row * GAP + CAPTION_BAND
+            for slot in (Slot("front", x, y), Slot("back", x + pw + PAIR_GAP, y)):
+                _side(canvas, painter, card, slot, guides=guides)
+            _label(canvas, painter, f"{card.contact_id} · {card.template}", x, y - 10, 8, pair_w)
+        if guides:
+            _legend(canvas, painter, MARGIN, MARGIN)
+        canvas.showPage()
+    return _finish(canvas, buffer, out, kind, scale)
+
+
+def open_file(path: Path) -> bool:
+    """Open `path` in the platform's viewer without waiting for it. False when there is no
+    viewer to ask (a headless machine, CI): the caller then shows the path instead."""
+    try:
+        if sys.platform == "win32":
+            startfile = getattr(os, "startfile", None)
+            if startfile is None:
+                return False
+            startfile(str(path))
+            return True
+        if sys.platform == "darwin":
+            opener = shutil.which("open")
+        else:
+            # Without a display xdg-open falls back to a text browser or fails slowly.
+            if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+                return False
+            opener = shutil.which("xdg-open")
+        if opener is None:
+            return False
+        subprocess.Popen(
+            [opener, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return False
+    return True
+
+
+# ---- drawing ---------------------------------------------------------------------------------
+
+
+def _kind(out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".pdf"):
+        raise UsageError(
+            f"can't write a preview to {out}: unknown file type {out.suffix or '(none)'!r}",
+            hint="end the file name with .png for an image or .pdf for a PDF",
+        )
+    return suffix[1:]
+
+
+def _check_scale(scale: float) -> None:
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise UsageError(
+            f"preview scale {scale:g} is out of range", hint=f"use {MIN_SCALE:g} to {MAX_SCALE:g}"
+        )
+
+
+def _canvas(buffer: io.BytesIO, size: tuple[float, float], title: str) -> Canvas:
+    # invariant: no creation date or random document id, so the same input gives the same bytes
+    canvas = Canvas(buffer, pagesize=size, invariant=1, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setCreator("mailer")
+    return canvas
+
+
+def _backdrop(canvas: Canvas, width: float, height: float) -> None:
+    canvas.setFillColorRGB(*BACKDROP)
+    canvas.rect(0, 0, width, height, stroke=0, fill=1)
+
+
+def _side(
+    canvas: Canvas, painter: CardPainter, card: PreparedCard, slot: Slot, *, guides: bool
+) -> None:
+    """One side of a card with its PDF page's bottom-left at the slot, on white paper."""
+    g = painter.geometry
+    canvas.saveState()
+    canvas.setFillColorRGB(1, 1, 1)
+    canvas.rect(slot.x, slot.y, g.page.w, g.page.h, stroke=0, fill=1)
+    canvas.restoreState()
+    # Clip to the card's page: the painter may fill its bleed, never beyond.
+    canvas.saveState()
+    clip = canvas.beginPath()
+    clip.rect(slot.x, slot.y, g.page.w, g.page.h)
+    canvas.clipPath(clip, stroke=0, fill=0)
+    draw = painter.draw_front if slot.side == "front" else painter.draw_back
+    draw(canvas, card, slot.x + g.trim.x, slot.y + g.trim.y)
+    canvas.restoreState()
+    if guides:
+        _guides(canvas, painter, g, slot)
+
+
+def _guide_rects(g: CardGeometry, side: str) -> Iterator[tuple[str, Rect]]:
+    """(guide name, rectangle) for the zones of this side of this geometry."""
+    if side != "back":
+        return
+    for name in ZONES:
+        zone = getattr(g, name)
+        if zone is not None:
+            yield name, zone
+
+
+def guide_names(g: CardGeometry) -> list[str]:
+    """The guides a card of this geometry shows, in legend order."""
+    names = ["trim"]
+    if g.bleed != g.trim:
+        names.append("bleed")
+    names.append("safe")
+    names += [name for name, _ in _guide_rects(g, "back")]
+    return names
+
+
+def _guides(canvas: Canvas, painter: CardPainter, g: CardGeometry, slot: Slot) -> None:
+    canvas.saveState()
+    canvas.translate(slot.x, slot.y)
+    for name, zone in _guide_rects(g, slot.side):
+        canvas.saveState()
+        canvas.setFillColorRGB(*GUIDE_COLORS[name])
+        canvas.setFillAlpha(GUIDE_ALPHA)
+        canvas.rect(zone.x, zone.y, zone.w, zone.h, stroke=0, fill=1)
+        canvas.restoreState()
+    for name, zone in _guide_rects(g, slot.side):
+        _zone_label(canvas, painter, name, zone)
+    if g.bleed != g.trim:
+        _outline(canvas, g.bleed.inset(0.5), GUIDE_COLORS["bleed"], 1.0)
+    _outline(canvas, g.trim, GUIDE_COLORS["trim"], 0.8)
+    _outline(canvas, g.safe, GUIDE_COLORS["safe"], 0.7, dashed=True)
+    canvas.restoreState()
+
+
+def _outline(canvas: Canvas, r: Rect, color: RGB, width: float, *, dashed: bool = False) -> None:
+    canvas.saveState()
+    canvas.setStrokeColorRGB(*color)
+    canvas.setLineWidth(width)
+    if dashed:
+        canvas.setDash(4, 3)
+    canvas.rect(r.x, r.y, r.w, r.h, stroke=1, fill=0)
+    canvas.restoreState()
+
+
+def _darker(color: RGB) -> RGB:
+    r, g, b = color
+    return (r * 0.55, g * 0.55, b * 0.55)
+
+
+def _zone_label(canvas: Canvas, painter: CardPainter, name: str, zone: Rect) -> None:
+    size = 5.5
+    text = GUIDE_LABELS[name]
+    width = painter.stacks[SANS].width(text) * size
+    corner = _LABEL_CORNER.get(name, "top-left")
+    x = zone.right - width - 2 if corner.endswith("right") else zone.x + 2
+    y = zone.y + 2.5 if corner.startswith("bottom") else zone.top - size - 1.5
+    _label(canvas, painter, text, x, y, size, color=_darker(GUIDE_COLORS[name]))
+
+
+def _legend(canvas: Canvas, painter: CardPainter, x: float, y: float) -> None:
+    size = 7.0
+    swatch = 8.0
+    for name in guide_names(painter.geometry):
+        color = GUIDE_COLORS[name]
+        canvas.saveState()
+        if name in ZONES:
+            canvas.setFillColorRGB(*color)
+            canvas.setFillAlpha(GUIDE_ALPHA)
+            canvas.rect(x, y, swatch, swatch, stroke=0, fill=1)
+        else:
+            canvas.setStrokeColorRGB(*color)
+            canvas.setLineWidth(1.0)
+            if name == "safe":
+                canvas.setDash(2, 1.5)
+            canvas.rect(x + 0.5, y + 0.5, swatch - 1, swatch - 1, stroke=1, fill=0)
+        canvas.restoreState()
+        label = GUIDE_LABELS[name]
+        _label(canvas, painter, label, x + swatch + 3, y + 1, size)
+        x += swatch + 3 + painter.stacks[SANS].width(label) * size + 12
+
+
+def _label(
+    canvas: Canvas,
+    painter: CardPainter,
+    text: str,
+    x: float,
+    y: float,
+    size: float,
+    max_width: float | None = None,
+    color: RGB = CAPTION_INK,
+) -> None:
+    """Plain sans text with per-glyph fallback (contact ids may hold any character),
+    cut short with an ellipsis when wider than `max_width`."""
+    stack = painter.stacks[SANS]
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    try:
+        if max_width is not None and stack.width(text) * size > max_width:
+            while text and stack.width(text + "…") * size > max_width:
+                text = text[:-1]
+            text += "…"
+        runs = stack.runs(text)
+    except MissingGlyphError:
+        text = text.encode("ascii", "replace").decode("ascii")
+        runs = stack.runs(text)
+    canvas.saveState()
+    canvas.setFillColorRGB(*color)
+    for face, piece in runs:
+        canvas.setFont(face.name, size)
+        canvas.drawString(x, y, piece)
+        x += stack.width(piece) * size
+    canvas.restoreState()
+
+
+def _finish(canvas: Canvas, buffer: io.BytesIO, out: Path, kind: str, scale: float) -> Path:
+    with binary_streams():
+        canvas.save()
+    data = buffer.getvalue()
+    if kind == "png":
+        data = _rasterise(data, scale)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(out.name + ".part")
+        partial.write_bytes(data)
+        partial.replace(out)
+    except OSError as exc:
+        raise RenderError(
+            f"can't write the preview {out}: {exc}", hint="choose another output path"
+        ) from None
+    return out
+
+
+def _rasterise(pdf: bytes, scale: float) -> bytes:
+    """The first page of `pdf` as PNG bytes at `scale` pixels per point."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        bitmap = page.render(scale=scale)
+        image = bitmap.to_pil()
+        png = io.BytesIO()
+        # PIL writes no timestamps: the same pixels give the same bytes.
+        image.save(png, format="PNG", optimize=True)
+        return png.getvalue()
+    finally:
+        document.close()

@@ -1,0 +1,401 @@
+"""Card templates: where they live, the variables they see, and rendering their text.
+
+A template is a folder holding `card.toml` (layout, see `style`), `front.j2` (named blocks:
+greeting, headline, body, deadline, signature) and `message.j2` (the handwritten note on the
+back). Jinja2 runs sandboxed with `StrictUndefined` and no autoescape: the output is text, and
+a template can neither reach Python internals nor silently print a blank. Any failure becomes
+`TemplateError` naming the template, the file, the line and the contact.
+
+Built-ins live in the top-level `templates/` folder of the source tree; an installed wheel
+carries the same files as `mailer/templates_builtin/` (see `builtin_templates_dir`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache, partial
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from mailer.config import Config
+from mailer.domain.models import MailStep
+from mailer.drawing.style import FRONT_BLOCKS, CardStyle, load_style
+from mailer.errors import TemplateError
+
+FILES = ("card.toml", "front.j2", "message.j2")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def builtin_templates_dir() -> Path:
+    """The folder of built-in templates: inside the installed package when the wheel carries
+    them, else the source tree's top-level `templates/`."""
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "templates_builtin", package.parent / "templates"):
+        if (candidate / "offer" / "card.toml").is_file():
+            return candidate
+    raise TemplateError(
+        "the built-in card templates are missing from this installation",
+        hint="reinstall mailer, or set templates.dir in mailer.toml to your own templates",
+    )
+
+
+def template_dirs(config: Config) -> tuple[Path, ...]:
+    """Folders searched for templates, first match wins: the user's, then the built-ins."""
+    user = config.templates_dir
+    builtin = builtin_templates_dir()
+    return (user, builtin) if user is not None else (builtin,)
+
+
+def available_templates(config: Config) -> dict[str, Path]:
+    """Every template name and the folder it comes from (user folders override)."""
+    found: dict[str, Path] = {}
+    for root in reversed(template_dirs(config)):
+        if root.is_dir():
+            for folder in sorted(root.iterdir()):
+                if (folder / "card.toml").is_file():
+                    found[folder.name] = folder
+    return dict(sorted(found.items()))
+
+
+def find_template(name: str, config: Config) -> Path:
+    if not _NAME.fullmatch(name):
+        raise TemplateError(
+            f"template name {name!r} is not valid",
+            hint="use letters, digits, '-' and '_' only",
+        )
+    for root in template_dirs(config):
+        folder = root / name
+        if (folder / "card.toml").is_file():
+            return folder
+    names = ", ".join(available_templates(config)) or "none"
+    raise TemplateError(
+        f"template '{name}' not found",
+        hint=f"available templates: {names}; add a folder {name}/ with "
+        f"{', '.join(FILES)} to your templates.dir",
+    )
+
+
+# ---- filters -------------------------------------------------------------------------------
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date")
+
+
+def friendly(value: object) -> str:
+    """`Monday, November 30`."""
+    d = _as_date(value)
+    return f"{_DAYS[d.weekday()]}, {_MONTHS[d.month - 1]} {d.day}"
+
+
+def short(value: object) -> str:
+    """`Mon, Nov 30`."""
+    d = _as_date(value)
+    return f"{_DAYS[d.weekday()][:3]}, {_MONTHS[d.month - 1][:3]} {d.day}"
+
+
+def greeting(first_name: object, salutation: str = "Dear", fallback: str = "Hello there") -> str:
+    """`Dear Mary`, or `Hello there` when there is no first name."""
+    name = str(first_name or "").strip()
+    return f"{salutation} {name}" if name else fallback
+
+
+FILTERS: Mapping[str, Callable[..., str]] = {
+    "friendly": friendly,
+    "short": short,
+    "greeting": greeting,
+}
+
+
+class Fields(dict[str, Any]):
+    """A template variable's fields (`contact`, `sender`, ...), named so that a misspelt
+    field says which variable it was looked up on and what it has."""
+
+    def __init__(self, label: str, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self._mailer_label = label
+
+
+class _Undefined(jinja2.StrictUndefined):
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        owner = self._undefined_obj
+        if isinstance(owner, Fields) and self._undefined_hint is None:
+            known = ", ".join(sorted(k for k in owner if k.isidentifier()))
+            return f"{owner._mailer_label} has no field {self._undefined_name!r} (it has: {known})"
+        return str(super()._undefined_message)
+
+
+@cache
+def _environment(folder: Path) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(folder), encoding="utf-8"),
+        undefined=_Undefined,
+        autoescape=False,
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+# ---- variables -----------------------------------------------------------------------------
+
+
+def _key(column: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", column.strip().lower()).strip("_")
+
+
+def contact_variables(step: MailStep) -> Fields:
+    """`contact`: the call log's fields plus every extra column, under its own header and
+    as a snake_case key (`Favorite Scent` -> `favorite_scent`)."""
+    r = step.record
+    values: dict[str, Any] = {}
+    for column, value in r.extra.items():
+        values.setdefault(column, value)
+        if _key(column):
+            values.setdefault(_key(column), value)
+    values.update(
+        id=r.contact_id,
+        contact_id=r.contact_id,
+        first_name=r.first_name,
+        last_name=r.last_name,
+        name=r.name,
+        phone=r.phone,
+        email=r.email,
+        address_line1=r.address.line1,
+        address_line2=r.address.line2,
+        city=r.address.city,
+        state=r.address.state,
+        postal_code=r.address.postal_code,
+        country=r.address.country,
+        birthday=r.birthday,
+        notes=r.notes,
+        outcome=str(r.outcome),
+        called_at=r.called_at,
+    )
+    return Fields("contact", values)
+
+
+def card_context(step: MailStep, config: Config, *, sales: bool) -> dict[str, Any]:
+    """Everything a template may use. Cards without a sales message get no `offer` and no
+    `step.offer_expires`, so such a template can't mention them even by mistake."""
+    s = config.sender
+    ra = s.return_address
+    step_vars: dict[str, Any] = {
+        "template": step.template,
+        "reason": step.reason,
+        "action": str(step.action),
+        "send_date": step.send_date,
+        "expected_delivery": step.expected_delivery,
+        "follow_up_call": step.follow_up_call,
+    }
+    context: dict[str, Any] = {
+        "contact": contact_variables(step),
+        "sender": Fields(
+            "sender",
+            {
+                "name": s.name,
+                "first_name": s.first_name,
+                "company": s.company,
+                "phone": s.phone,
+                "email": s.email,
+                "return_address": Fields(
+                    "sender.return_address",
+                    {
+                        "line1": ra.line1,
+                        "line2": ra.line2,
+                        "city": ra.city,
+                        "state": ra.state,
+                        "postal_code": ra.postal_code,
+                        "country": ra.country,
+                    },
+                ),
+            },
+        ),
+        "step": step_vars,
+    }
+    if sales:
+        o = config.offer
+        step_vars["offer_expires"] = step.offer_expires
+        context["offer"] = Fields(
+            "offer",
+            {
+                "headline": o.headline,
+                "details": o.details,
+                "code": o.code,
+                "url": o.url,
+                "offer_days": o.offer_days,
+                "tip": o.tip,
+            },
+        )
+    context["step"] = Fields("step", step_vars)
+    return context
+
+
+# ---- rendering -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardText:
+    """A card's rendered text: front blocks by name (empty blocks left out) and the message."""
+
+    front: Mapping[str, str]
+    message: str
+
+
+class CardTemplate:
+    """One template folder, its style and its compiled Jinja files (compiled on first use,
+    then cached for the life of the process)."""
+
+    def __init__(self, name: str, folder: Path) -> None:
+        self.name = name
+        self.folder = folder
+        self.style: CardStyle = load_style(folder / "card.toml")
+        self._env = _environment(folder)
+
+    def render(self, context: Mapping[str, Any], contact_id: str) -> CardText:
+        front = self._compile("front.j2", contact_id)
+        unknown = sorted(set(front.blocks) - set(FRONT_BLOCKS))
+        if unknown or not front.blocks:
+            raise TemplateError(
+                f"template '{self.name}' ({self.folder / 'front.j2'}): "
+                + (f"unknown block '{unknown[0]}'" if unknown else "no blocks defined"),
+                hint=f"front.j2 defines blocks named {', '.join(FRONT_BLOCKS)}",
+            )
+        rendered: dict[str, str] = {}
+        ctx = front.new_context(dict(context))
+        for block, render in front.blocks.items():
+            ctx.blocks[block] = [partial(_capture, block, render, rendered)]
+        # The whole file runs, as Jinja would run it, so a `{% set %}` or a macro above the
+        # blocks is seen inside them; each block's text is kept apart instead of joined.
+        outside = self._run("front.j2", contact_id, lambda: front.root_render_func(ctx))
+        if outside.strip():
+            stray = " ".join(outside.split())
+            raise TemplateError(
+                f"template '{self.name}' ({self.folder / 'front.j2'}): text outside the "
+                f"blocks is never printed: {stray[:60]!r}",
+                hint="put front text inside a block ("
+                + ", ".join(FRONT_BLOCKS)
+                + "); outside the blocks use only {% set %}, macros and {# comments #}",
+            )
+        texts = {b: rendered[b].strip() for b in FRONT_BLOCKS if rendered.get(b, "").strip()}
+        message = self._compile("message.j2", contact_id)
+        body = self._run(
+            "message.j2",
+            contact_id,
+            lambda: message.root_render_func(message.new_context(dict(context))),
+        )
+        return CardText(front=texts, message=body.strip("\n"))
+
+    def _compile(self, file: str, contact_id: str) -> jinja2.Template:
+        try:
+            return self._env.get_template(file)
+        except jinja2.TemplateSyntaxError as exc:
+            raise self._error(
+                file, exc.lineno, contact_id, f"syntax error: {exc.message}"
+            ) from None
+        except jinja2.TemplateNotFound:
+            raise TemplateError(
+                f"template '{self.name}': {self.folder / file} is missing",
+                hint=f"a template folder holds {', '.join(FILES)}",
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self._error(file, None, contact_id, f"can't read: {exc}") from None
+
+    def _run(self, file: str, contact_id: str, render: Callable[[], Any]) -> str:
+        try:
+            return "".join(render())
+        except Exception as exc:  # any failure inside a user's template names the card
+            line = _template_line(self._env, str(self.folder / file))
+            detail = _describe(exc)
+            raise self._error(file, line, contact_id, detail) from None
+
+    def _error(self, file: str, line: int | None, contact_id: str, detail: str) -> TemplateError:
+        where = f"{self.folder / file}" + (f", line {line}" if line else "")
+        return TemplateError(
+            f"template '{self.name}' ({where}) for contact {contact_id}: {detail}",
+            hint="variables: contact, sender, offer, step (offer only on sales cards); "
+            "filters: friendly, short, greeting; see templates/README.md",
+        )
+
+
+def _capture(
+    name: str,
+    render: Callable[[Context], Iterator[str]],
+    into: dict[str, str],
+    context: Context,
+) -> Iterator[str]:
+    """A front block as the file's own code calls it: its text goes to `into`, not into the
+    file's output."""
+    into[name] = "".join(render(context))
+    return iter(())
+
+
+def _template_line(env: jinja2.Environment, filename: str) -> int | None:
+    """The template line of the failure: Jinja rewrites the traceback so that frames of
+    template code carry the template's file name and line."""
+    try:
+        env.handle_exception()
+    except BaseException as rewritten:  # handle_exception always re-raises
+        tb: TracebackType | None = rewritten.__traceback__
+        line = None
+        while tb is not None:
+            if Path(tb.tb_frame.f_code.co_filename) == Path(filename):
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        return line
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"undefined variable: {exc.message}"
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return f"not allowed in a template: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+@cache
+def _load(name: str, folder: Path) -> CardTemplate:
+    return CardTemplate(name, folder)
+
+
+def load_template(name: str, config: Config) -> CardTemplate:
+    """The template `name` (the user's folder first, then the built-ins), cached."""
+    return _load(name, find_template(name, config).resolve())

@@ -1,0 +1,557 @@
+"""The ledger: what earlier runs saw, planned, rendered, printed and sent (one SQLite file).
+
+It is the source of truth between commands: `plan` records calls, steps and opt-outs;
+`render`, `print` and `send` move each card (a *piece*) through its statuses; `followups` reads
+the calls due. Re-running a command on the same input records nothing new. Tables and
+migrations are described in `mailer.ledger.schema`.
+
+Recording a plan (`record_plan`), per step:
+
+- a step with a known `step_key` is refreshed (new dates, reason) while it has no card yet,
+  and left alone once a card exists (the card already carries its dates);
+- a step for a known call but with another `step_key` (the configuration changed: another
+  template or action) replaces the old one while the old has no card; once the old one has a
+  card it is kept and the new one is *held* (reported in `RecordResult.held_steps`, not stored),
+  so a contact never gets two cards for one call;
+- an opt-out adds the contact to the suppression list; only `unsuppress` lifts it, and a lifted
+  suppression comes back only from an opt-out call the ledger had not seen before.
+
+A card counts as existing once its piece is past `planned` (rendered or further).
+
+Every write is one `BEGIN IMMEDIATE` transaction: with WAL and a busy timeout, two mailer
+processes on one file wait for each other. Nothing secret (API keys) is ever stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, PastMailing, Plan
+from mailer.errors import LedgerError
+from mailer.ledger.rows import (
+    ALIAS_REASON,
+    CARD_MODES,
+    MOVES_FROM,
+    UNPRINT,
+    UNSENT,
+    Piece,
+    PieceEvent,
+    PieceStatus,
+    add_event,
+    fetch_piece,
+    idempotency_key,
+    insert_call,
+    move_follow_up,
+    new_piece,
+    parse_date,
+    piece_from_row,
+    put_step,
+    step_from_row,
+    suppress_contact,
+)
+from mailer.ledger.schema import connect, ledger_failure
+
+__all__ = ["Ledger", "Piece", "PieceEvent", "PieceStatus", "RecordResult", "idempotency_key"]
+
+_S = PieceStatus
+PAGE = 500
+"""Rows per read when a long list is read in pages."""
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What `record_plan` added. All zeros when the same plan is recorded twice."""
+
+    new_calls: int = 0
+    new_steps: int = 0
+    new_suppressions: int = 0
+    updated_steps: int = 0
+    held_steps: tuple[str, ...] = ()
+    """Step keys not recorded because an earlier step for the same call already has a card."""
+
+
+class Ledger:
+    """The ledger file. Open with `Ledger.open(path)`; use as a context manager or `close()`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Callable[[], datetime]):
+        self._db = conn
+        self.path = path
+        self._clock = clock
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None) -> Ledger:
+        """Open or create the ledger at `path`; `clock` stamps piece times (UTC by default)."""
+        conn = connect(path)
+        conn.row_factory = sqlite3.Row
+        return cls(conn, path, clock or (lambda: datetime.now(UTC)))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- plans -------------------------------------------------------------------------------
+
+    def record_plan(self, plan: Plan, calls: Iterable[CallRecord] = ()) -> RecordResult:
+        """Record the plan's calls, steps and opt-outs in one transaction (see the module doc).
+
+        `calls` adds the input's other calls (the earlier rows of each contact), so the ledger
+        knows every call seen, not only the deciding ones.
+        """
+        today = plan.today.isoformat()
+        new_calls = new_steps = new_suppressions = updated = 0
+        held: list[str] = []
+        with self._write() as db:
+            fresh: set[str] = set()
+            for record in itertools.chain(calls, (s.record for s in plan.steps)):
+                if record.call_key not in fresh and insert_call(db, record, today):
+                    fresh.add(record.call_key)
+            new_calls = len(fresh)
+            for step in plan.steps:
+                change = put_step(db, step, today)
+                new_steps += change == "new"
+                updated += change == "updated"
+                if change == "held":
+                    held.append(step.step_key)
+                if step.action is Action.SUPPRESS:
+                    new_suppressions += suppress_contact(db, step, fresh)
+        return RecordResult(new_calls, new_steps, new_suppressions, updated, tuple(held))
+
+    def history(
+        self,
+        contact_ids: Iterable[str],
+        exclude_call_keys: Collection[str] = (),
+        today: date | None = None,
+    ) -> dict[str, ContactHistory]:
+        """What the ledger knows about each contact, leaving out the calls being planned (so
+        planning the same file again gives the same plan). Mailings are ordered by send date;
+        cancelled cards are not mailings, and neither is a card never printed or sent whose
+        moment had passed by `today` (a plan that was never carried out)."""
+        wanted = list(dict.fromkeys(contact_ids))
+        mailings: dict[str, list[PastMailing]] = defaultdict(list)
+        with self._read() as db:
+            # Two queries for any number of contacts: the lists go in temporary tables, emptied
+            # before the end (a failed read rolls them back).
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (contact_id TEXT PRIMARY KEY)")
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS excluded (call_key TEXT PRIMARY KEY)")
+            db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((c,) for c in wanted))
+            db.executemany(
+                "INSERT OR IGNORE INTO excluded VALUES (?)", ((k,) for k in exclude_call_keys)
+            )
+            suppressed = {row[0] for row in db.execute(_SUPPRESSED_HISTORY)}
+            stale_before = today.isoformat() if today else None
+            for row in db.execute(_MAILING_HISTORY, {"today": stale_before}):
+                mailings[row["contact_id"]].append(
+                    PastMailing(
+                        template=row["template"],
+                        send_date=date.fromisoformat(row["send_date"]),
+                        expected_delivery=parse_date(row["expected_delivery"]),
+                        follow_up_call=parse_date(row["follow_up_call"]),
+                    )
+                )
+            db.execute("DELETE FROM wanted")
+            db.execute("DELETE FROM excluded")
+        return {c: ContactHistory(c, c in suppressed, tuple(mailings.get(c, ()))) for c in wanted}
+
+    def steps(self, action: Action | None = None) -> list[MailStep]:
+        """Every recorded step (of one action when given), in planning order."""
+        where, args = ("WHERE action = ?", (str(action),)) if action else ("", ())
+        sql = f"SELECT * FROM steps {where} ORDER BY planned_on, contact_id, step_key"  # noqa: S608
+        return [step_from_row(r) for r in self._query(sql, args)]
+
+    def iter_steps(self, action: Action | None = None, *, page: int = PAGE) -> Iterator[MailStep]:
+        """`steps`, read a page at a time: each page is its own short read, so memory stays
+        flat and the caller may write to the ledger between pages."""
+        where, args = ("action = ?", [str(action)]) if action else ("1", [])
+        order = "planned_on, contact_id, step_key"
+        after: list[str] = []
+        while True:
+            later = f"AND ({order}) > (?, ?, ?)" if after else ""
+            sql = f"SELECT * FROM steps WHERE {where} {later} ORDER BY {order} LIMIT ?"  # noqa: S608
+            rows = self._query(sql, [*args, *after, page])
+            yield from map(step_from_row, rows)
+            if len(rows) < page:
+                return
+            after = [rows[-1]["planned_on"], rows[-1]["contact_id"], rows[-1]["step_key"]]
+
+    def steps_by_key(self, keys: Iterable[str], *, page: int = PAGE) -> Iterator[MailStep]:
+        """The steps with these keys, in the order given (unknown keys are skipped), read a
+        page at a time."""
+        remaining = iter(keys)
+        while part := list(itertools.islice(remaining, page)):
+            marks = ", ".join("?" * len(part))
+            sql = f"SELECT * FROM steps WHERE step_key IN ({marks})"  # noqa: S608
+            rows = {row["step_key"]: row for row in self._query(sql, part)}
+            yield from (step_from_row(rows[key]) for key in part if key in rows)
+
+    def step(self, step_key: str) -> MailStep:
+        rows = self._query("SELECT * FROM steps WHERE step_key = ?", (step_key,))
+        if not rows:
+            raise LedgerError(
+                f"{self.path}: no step {step_key!r} in the ledger",
+                hint="run `mailer plan` on the call log first",
+            )
+        return step_from_row(rows[0])
+
+    def step_for_call(self, call_key: str) -> MailStep | None:
+        """The step a call decided, as stored."""
+        rows = self._query("SELECT step_key FROM steps WHERE call_key = ?", (call_key,))
+        return self.step(rows[0]["step_key"]) if rows else None
+
+    def current(self, step: MailStep) -> MailStep:
+        """The step as the ledger has it now (a provider's delivery date may have moved its
+        follow-up call); the step itself when the ledger did not store it."""
+        rows = self._query("SELECT 1 FROM steps WHERE step_key = ?", (step.step_key,))
+        return self.step(step.step_key) if rows else step
+
+    def followups(self, due: date | None = None) -> list[MailStep]:
+        """The follow-up calls still to make, due on or before `due` when given.
+
+        A follow-up is done once the ledger has a later call to the same contact; calls to
+        suppressed contacts and to contacts whose card was cancelled or failed are dropped.
+        Ordered by follow-up date, then name.
+        """
+        rows = self._query(_FOLLOWUPS, {"due": due.isoformat() if due else None})
+        return [step_from_row(r) for r in rows]
+
+    # -- suppression -------------------------------------------------------------------------
+
+    def is_suppressed(self, contact_id: str) -> bool:
+        sql = "SELECT 1 FROM suppressions WHERE contact_id = ? AND lifted_at IS NULL"
+        return bool(self._query(sql, (contact_id,)))
+
+    def unsuppress(self, contact_id: str) -> bool:
+        """Lift a contact's suppression, with the phone and email ids the same opt-out put on
+        the list; False when the contact was not on the list."""
+        with self._write() as db:
+            cur = db.execute(
+                "UPDATE suppressions SET lifted_at = ? WHERE lifted_at IS NULL AND call_key IN"
+                " (SELECT call_key FROM suppressions WHERE contact_id = ? AND lifted_at IS NULL)",
+                (self._now(), contact_id),
+            )
+            return cur.rowcount > 0
+
+    def suppressed_among(
+        self, contact_ids: Iterable[str], exclude_call_keys: Collection[str] = ()
+    ) -> set[str]:
+        """Which of these ids are on the suppression list (leaving out opt-outs from the calls
+        being planned, as `history` does)."""
+        ids = list(dict.fromkeys(contact_ids))
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            sql = (
+                "SELECT contact_id, call_key FROM suppressions"  # noqa: S608
+                f" WHERE lifted_at IS NULL AND contact_id IN ({marks})"
+            )
+            found |= {r[0] for r in self._query(sql, chunk) if r[1] not in exclude_call_keys}
+        return found
+
+    def suppressed(self) -> list[tuple[str, date, str]]:
+        """The suppression list: (contact_id, since, reason), by contact id; the phone and
+        email ids kept on a contact's behalf are not listed (they go with the contact)."""
+        sql = (
+            "SELECT contact_id, since, reason FROM suppressions WHERE lifted_at IS NULL"
+            " AND substr(reason, 1, ?) != ? ORDER BY contact_id"
+        )
+        rows = self._query(sql, (len(ALIAS_REASON), ALIAS_REASON))
+        return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
+
+    # -- pieces ------------------------------------------------------------------------------
+
+    def ensure_piece(self, step: MailStep, mode: str, size: str) -> Piece:
+        """The card for a recorded mail step, created (`planned`) on first call.
+
+        A piece not rendered or only rendered follows a changed mode or size (nothing has left
+        the machine yet); any later piece is returned as it is.
+        """
+        if step.action is not Action.MAIL or step.template is None:
+            raise LedgerError(
+                f"{step.contact_id}: step {step.step_key!r} is not a mail step",
+                hint="only mail steps get cards",
+            )
+        if mode not in CARD_MODES:
+            raise LedgerError(f"unknown card mode {mode!r}", hint="use 'self' or 'provider'")
+        with self._write() as db:
+            row = db.execute("SELECT * FROM pieces WHERE step_key = ?", (step.step_key,)).fetchone()
+            now = self._now()
+            if row is None:
+                piece_id = new_piece(db, step, mode, size, now, self.path)
+            else:
+                piece_id = int(row["id"])
+                if (row["mode"], row["size"]) != (mode, size) and row["status"] in UNSENT:
+                    db.execute(
+                        "UPDATE pieces SET mode = ?, size = ?, idempotency_key = ?, status = ?,"
+                        " file = NULL, sha256 = NULL, updated_at = ? WHERE id = ?",
+                        (
+                            mode,
+                            size,
+                            idempotency_key(step.step_key, mode, size),
+                            _S.PLANNED,
+                            now,
+                            piece_id,
+                        ),
+                    )
+                    add_event(db, piece_id, now, "status", f"{_S.PLANNED}: now {mode} {size}")
+            return piece_from_row(fetch_piece(db, piece_id, self.path))
+
+    def record_render(self, piece_id: int, file: str, sha256: str) -> None:
+        with self._write() as db:
+            self._move(db, piece_id, _S.RENDERED, file=file, sha256=sha256, error=None)
+
+    def mark_printed(self, piece_ids: Iterable[int], when: date) -> None:
+        with self._write() as db:
+            for piece_id in piece_ids:
+                self._move(db, piece_id, _S.PRINTED, printed_at=when.isoformat())
+
+    def clear_printed(self, piece_ids: Iterable[int]) -> None:
+        """Undo `mark_printed` (the sheets were not printed after all)."""
+        with self._write() as db:
+            for piece_id in piece_ids:
+                self._move(db, piece_id, _S.RENDERED, UNPRINT, printed_at=None)
+
+    def begin_submit(self, piece_id: int, provider: str) -> None:
+        """Mark the card as being sent. Call before the request: a killed process then
+        resumes with the same idempotency key."""
+        with self._write() as db:
+            self._move(db, piece_id, _S.SUBMITTING, provider=provider)
+
+    def record_submitted(
+        self,
+        piece_id: int,
+        provider_id: str,
+        provider_status: str,
+        expected_delivery: date | None,
+        preview_url: str | None,
+    ) -> None:
+        """The provider accepted the card; its delivery date moves the follow-up call."""
+        with self._write() as db:
+            self._move(
+                db,
+                piece_id,
+                _S.SUBMITTED,
+                provider_id=provider_id,
+                provider_status=provider_status,
+                expected_delivery=expected_delivery.isoformat() if expected_delivery else None,
+                preview_url=preview_url,
+                error=None,
+            )
+            if expected_delivery:
+                move_follow_up(db, piece_id, expected_delivery)
+
+    def record_failed(self, piece_id: int, error: str) -> None:
+        with self._write() as db:
+            self._move(db, piece_id, _S.FAILED, detail=error, error=error)
+
+    def record_status(
+        self,
+        piece_id: int,
+        provider_status: str,
+        events: Sequence[tuple[str, str, str]],
+        expected_delivery: date | None = None,
+    ) -> int:
+        """Store a provider status refresh and its tracking events (at, kind, detail); returns
+        how many events were new. A new `expected_delivery` moves the follow-up call."""
+        with self._write() as db:
+            row = fetch_piece(db, piece_id, self.path)
+            if row["provider_id"] is None:
+                raise LedgerError(
+                    f"{self.path}: piece {piece_id} ({row['contact_id']}) was never submitted",
+                    hint="send it first with `mailer send --submit`",
+                )
+            db.execute(
+                "UPDATE pieces SET provider_status = ?, updated_at = ?,"
+                " expected_delivery = coalesce(?, expected_delivery) WHERE id = ?",
+                (
+                    provider_status,
+                    self._now(),
+                    expected_delivery.isoformat() if expected_delivery else None,
+                    piece_id,
+                ),
+            )
+            added = sum(add_event(db, piece_id, at, kind, detail) for at, kind, detail in events)
+            if expected_delivery:
+                move_follow_up(db, piece_id, expected_delivery)
+            return added
+
+    def record_cancelled(self, piece_id: int) -> None:
+        with self._write() as db:
+            self._move(db, piece_id, _S.CANCELLED)
+
+    def piece(self, piece_id: int) -> Piece:
+        with self._read() as db:
+            return piece_from_row(fetch_piece(db, piece_id, self.path))
+
+    def piece_for_step(self, step_key: str) -> Piece | None:
+        rows = self._query("SELECT * FROM pieces WHERE step_key = ?", (step_key,))
+        return piece_from_row(rows[0]) if rows else None
+
+    def piece_by_provider_id(self, provider_id: str, provider: str | None = None) -> Piece | None:
+        sql = "SELECT * FROM pieces WHERE provider_id = ? AND coalesce(?, provider) = provider"
+        rows = self._query(sql + " ORDER BY id", (provider_id, provider))
+        return piece_from_row(rows[0]) if rows else None
+
+    def pieces(
+        self, status: str | Collection[str] | None = None, mode: str | None = None
+    ) -> list[Piece]:
+        """Pieces by id, filtered by status (one or several) and mode when given."""
+        statuses = [status] if isinstance(status, str) else list(status or ())
+        clauses: list[str] = []
+        args: list[str] = []
+        if status is not None:
+            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+            args.extend(str(s) for s in statuses)
+        if mode is not None:
+            clauses.append("mode = ?")
+            args.append(mode)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._query(f"SELECT * FROM pieces {where} ORDER BY id", args)  # noqa: S608
+        return [piece_from_row(r) for r in rows]
+
+    def drawn_pieces(self, *, page: int = PAGE) -> Iterator[Piece]:
+        """Pieces with a card file, by contact and template, read a page at a time."""
+        order = "contact_id, template, id"
+        after: list[str | int] = []
+        while True:
+            later = f"AND ({order}) > (?, ?, ?)" if after else ""
+            sql = (
+                "SELECT * FROM pieces WHERE file IS NOT NULL AND sha256 IS NOT NULL "  # noqa: S608
+                f"{later} ORDER BY {order} LIMIT ?"
+            )
+            rows = self._query(sql, [*after, page])
+            yield from map(piece_from_row, rows)
+            if len(rows) < page:
+                return
+            after = [rows[-1]["contact_id"], rows[-1]["template"], rows[-1]["id"]]
+
+    def events(self, piece_id: int) -> list[PieceEvent]:
+        """A piece's status history and tracking events, in the order they were recorded."""
+        sql = "SELECT at, kind, detail FROM piece_events WHERE piece_id = ? ORDER BY id"
+        return [PieceEvent(r[0], r[1], r[2]) for r in self._query(sql, (piece_id,))]
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _now(self) -> str:
+        return self._clock().isoformat(timespec="seconds")
+
+    def _move(
+        self,
+        db: sqlite3.Connection,
+        piece_id: int,
+        to: PieceStatus,
+        allowed: frozenset[PieceStatus] | None = None,
+        detail: str = "",
+        **columns: str | None,
+    ) -> None:
+        row = fetch_piece(db, piece_id, self.path)
+        status = PieceStatus(row["status"])
+        if status not in (allowed or MOVES_FROM[to]):
+            raise LedgerError(
+                f"{self.path}: piece {piece_id} ({row['contact_id']}, {row['template']}) is "
+                f"{status}; it can't become {to}",
+                hint="run `mailer status` to see where each card is",
+            )
+        now = self._now()
+        values: dict[str, str | None] = {"status": str(to), "updated_at": now, **columns}
+        # Column names come from this module only; values are bound.
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        db.execute(
+            f"UPDATE pieces SET {assignments} WHERE id = ?",  # noqa: S608
+            (*values.values(), piece_id),
+        )
+        if status != to or detail:
+            add_event(db, piece_id, now, "status", f"{to}: {detail}" if detail else str(to))
+
+    def _query(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with self._read() as db:
+            return db.execute(sql, args).fetchall()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._transaction("BEGIN IMMEDIATE") as db:
+            yield db
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        # One snapshot for every query of a read, even while another process writes.
+        with self._transaction("BEGIN") as db:
+            yield db
+
+    @contextlib.contextmanager
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        db = self._db
+        try:
+            db.execute(begin)
+        except sqlite3.Error as e:
+            raise ledger_failure(self.path, e) from e
+        try:
+            yield db
+            db.execute("COMMIT")
+        except sqlite3.Error as e:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise ledger_failure(self.path, e) from e
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+_ACTIVE_SUPPRESSION = (
+    "EXISTS (SELECT 1 FROM suppressions u WHERE u.contact_id = s.contact_id"
+    " AND u.lifted_at IS NULL)"
+)
+
+_SUPPRESSED_HISTORY = """
+    SELECT u.contact_id FROM suppressions u JOIN temp.wanted w ON w.contact_id = u.contact_id
+    WHERE u.lifted_at IS NULL
+      AND (u.call_key IS NULL OR u.call_key NOT IN (SELECT call_key FROM temp.excluded))
+"""
+
+_MAILING_HISTORY = """
+    SELECT s.contact_id, s.template, s.send_date, s.follow_up_call,
+           coalesce(p.expected_delivery, s.expected_delivery) AS expected_delivery
+    FROM steps s JOIN temp.wanted w ON w.contact_id = s.contact_id
+    LEFT JOIN pieces p ON p.step_key = s.step_key
+    WHERE s.action = 'mail' AND s.send_date IS NOT NULL AND s.template IS NOT NULL
+      AND s.call_key NOT IN (SELECT call_key FROM temp.excluded)
+      AND coalesce(p.status, '') != 'cancelled'
+      AND NOT (:today IS NOT NULL
+               AND coalesce(p.status, 'planned') IN ('planned', 'rendered', 'failed')
+               AND coalesce(s.offer_expires, date(s.send_date, '+14 days')) < :today)
+    ORDER BY s.contact_id, s.send_date, s.step_key
+"""
+
+_FOLLOWUPS = f"""
+    SELECT s.* FROM steps s
+    JOIN calls c ON c.call_key = s.call_key
+    LEFT JOIN pieces p ON p.step_key = s.step_key
+    WHERE s.follow_up_call IS NOT NULL AND s.action IN ('mail', 'call')
+      AND (:due IS NULL OR s.follow_up_call <= :due)
+      AND NOT (s.action = 'mail' AND coalesce(p.status, '') IN ('cancelled', 'failed'))
+      AND NOT {_ACTIVE_SUPPRESSION}
+      AND NOT EXISTS (SELECT 1 FROM calls later WHERE later.contact_id = s.contact_id
+                      AND later.called_at > c.called_at)
+    ORDER BY s.follow_up_call, s.name, s.contact_id
+"""  # noqa: S608

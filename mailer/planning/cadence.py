@@ -1,0 +1,356 @@
+"""The Call-Mail-Call rules: what each contact gets after a calling session.
+
+`plan_steps(records, history, config, today)` is pure: no I/O, no clock. One step per contact,
+decided by its latest call in the input; the rules, in order of precedence:
+
+1. an opt-out on any of the contact's calls: `suppress` (recorded, never contacted again);
+2. a contact already on the suppression list: `skip` (only `mailer unsuppress` undoes it);
+3. a callback request: `call` on the day asked for, even while a card is out (they asked);
+4. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip), unless a
+   card went out within `cooldown_days`: then `skip`, they are not to be pestered;
+5. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
+   sells nothing. An offer card wins over it: the offer is time-sensitive, the birthday
+   comes back next year.
+6. no mailable address turns any card into a `skip` with the reason; the call still counts.
+
+Dates: `send_date` is the next mailing day, `expected_delivery` adds `mail.transit_days`
+delivery days, `follow_up_call` is the first business day after delivery and
+`offer_expires` is `send_date + offer.offer_days`, raised (never past 14 days) when a holiday
+stretch would leave less than `cadence.offer_margin_days` after the follow-up call.
+No-sales cards (thank-you, birthday) have no offer and no follow-up call: nobody rings to ask
+"did you get my birthday card?".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from mailer.config import MAX_OFFER_DAYS, Config
+from mailer.domain import postal_days as postal
+from mailer.domain.addresses import mailability_problem
+from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Outcome, PastMailing
+from mailer.errors import ConfigError
+from mailer.planning.callbacks import requested_callback
+
+NO_SALES_TEMPLATES = frozenset({"thank-you", "birthday"})
+"""Cards without a sales message: no offer, no follow-up call."""
+BIRTHDAY_TEMPLATE = "birthday"
+
+# A birthday card sent in the half year before a birthday was that birthday's card.
+_SAME_BIRTHDAY = timedelta(days=183)
+# US federal holidays follow the calendar alone (fixed dates with weekend observance, or the
+# nth weekday of a month), and the Gregorian calendar repeats every 28 years between 1901 and
+# 2099: simulating 2022-2049 meets every arrangement of holidays and weekends there is
+# (Juneteenth exists since 2021).
+_CYCLE_START = date(2022, 1, 1)
+_CYCLE_END = date(2049, 12, 31)
+
+_OUTCOME_WORDS = {
+    Outcome.VOICEMAIL: "voicemail",
+    Outcome.NO_ANSWER: "no answer",
+    Outcome.BUSY: "busy",
+    Outcome.CONNECTED: "spoke with them",
+    Outcome.CALLBACK: "asked for a call back",
+    Outcome.WRONG_NUMBER: "wrong number",
+    Outcome.OPT_OUT: "asked not to be contacted",
+}
+_SKIP_REASONS = {
+    Outcome.CONNECTED: "spoke with them: no card needed (enable thank-you cards in [cadence])",
+    Outcome.WRONG_NUMBER: "wrong number: fix the contact's phone",
+}
+
+
+def carries_offer(template: str) -> bool:
+    """True for a sales card (the `offer` template or any custom one), False for the
+    relationship cards (thank-you, birthday)."""
+    return template not in NO_SALES_TEMPLATES
+
+
+def plan_steps(
+    records: Sequence[CallRecord],
+    history: Mapping[str, ContactHistory],
+    config: Config,
+    today: date,
+) -> list[MailStep]:
+    """One step per contact, in the order each contact first appears in `records`.
+
+    The contact's latest call (by `called_at`, a later row winning a tie) decides, and its
+    other rows go into `history_rows`; a suppress step is decided by the opt-out call itself,
+    so the plan shows the row that asked. Raises `ConfigError` when the offer can't outlast
+    the follow-up call (see `check_feasible`).
+    """
+    check_feasible(config)
+    calls_by_contact: dict[str, list[tuple[int, CallRecord]]] = {}
+    for index, record in enumerate(records):
+        calls_by_contact.setdefault(record.contact_id, []).append((index, record))
+    return [
+        _plan_contact(calls, history.get(contact_id) or ContactHistory(contact_id), config, today)
+        for contact_id, calls in calls_by_contact.items()
+    ]
+
+
+def check_feasible(config: Config) -> None:
+    """Refuse a configuration whose offer can't stay open `cadence.offer_margin_days` after
+    the follow-up call: `offer.offer_days` must do it in a week without holidays, and 14 days
+    (the longest an offer may last) must do it on every send date, holidays included."""
+    offer_days = config.offer.offer_days
+    transit = config.mail.transit_days
+    margin = config.cadence.offer_margin_days
+    where = f"{config.source}: " if config.source is not None else ""
+    # The follow-up call comes at least a day after delivery: no need to simulate a
+    # transit that can't fit in two weeks anyway.
+    shortest = transit + 1
+    if shortest + margin > MAX_OFFER_DAYS:
+        raise _transit_error(where, transit, margin, shortest, "at least")
+    ordinary, worst, worst_send = _follow_up_spans(transit)
+    if worst + margin > MAX_OFFER_DAYS:
+        follow_up = worst_send + timedelta(days=worst)
+        example = (
+            f" (a card sent {_weekday(worst_send)}, {worst_send.year} is called about on "
+            f"{_weekday(follow_up)}, {follow_up.year})"
+        )
+        raise _transit_error(where, transit, margin, worst, "around holidays up to", example)
+    if ordinary + margin > offer_days:
+        raise ConfigError(
+            f"{where}'offer.offer_days' is {offer_days}: with 'mail.transit_days' = {transit} "
+            f"the follow-up call can come {ordinary} days after the card is sent, and the offer "
+            f"must stay open {_days(margin)} more ('cadence.offer_margin_days')",
+            hint=f"set offer.offer_days to at least {ordinary + margin} (at most "
+            f"{MAX_OFFER_DAYS}), or lower mail.transit_days or cadence.offer_margin_days",
+        )
+
+
+def _transit_error(
+    where: str, transit: int, margin: int, span: int, how: str, example: str = ""
+) -> ConfigError:
+    return ConfigError(
+        f"{where}'mail.transit_days' is {transit}: the follow-up call comes {how} {span} days "
+        f"after the card is sent{example}, and with {_days(margin)} more for the customer "
+        f"('cadence.offer_margin_days') the offer would last {span + margin} days, more than "
+        f"the {MAX_OFFER_DAYS} a time-sensitive offer ('offer.offer_days') may last",
+        hint="lower mail.transit_days (First-Class Mail takes 1 to 5 days) "
+        "or cadence.offer_margin_days",
+    )
+
+
+def _days_to_follow_up(send: date, transit: int) -> int:
+    delivery = postal.add_delivery_days(send, transit)
+    return (postal.next_business_day_after(delivery) - send).days
+
+
+@functools.cache
+def _follow_up_spans(transit: int) -> tuple[int, int, date]:
+    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
+    longest over every mailing day of a full calendar cycle, and the first send date with it."""
+    horizon = 7 + 2 * transit + 14
+    monday = _CYCLE_START + timedelta(days=(7 - _CYCLE_START.weekday()) % 7)
+    while monday < _CYCLE_END and any(
+        postal.is_usps_holiday(monday + timedelta(days=i)) for i in range(horizon)
+    ):
+        monday += timedelta(days=7)
+    ordinary = max(_days_to_follow_up(monday + timedelta(days=i), transit) for i in range(6))
+    worst, worst_send = ordinary, monday
+    day = _CYCLE_START
+    while day <= _CYCLE_END:
+        if postal.is_mailing_day(day):
+            span = _days_to_follow_up(day, transit)
+            if span > worst:
+                worst, worst_send = span, day
+        day += timedelta(days=1)
+    return ordinary, worst, worst_send
+
+
+def _plan_contact(
+    calls: list[tuple[int, CallRecord]], history: ContactHistory, config: Config, today: date
+) -> MailStep:
+    def step(decided_by: tuple[int, CallRecord], action: Action, reason: str) -> MailStep:
+        index, record = decided_by
+        rows = tuple(r.row for i, r in calls if i != index)
+        return MailStep(record=record, action=action, reason=reason, history_rows=rows)
+
+    latest = max(calls, key=_call_order)
+    opt_outs = [call for call in calls if call[1].outcome is Outcome.OPT_OUT]
+    if opt_outs:
+        return step(
+            max(opt_outs, key=_call_order),
+            Action.SUPPRESS,
+            "asked not to be contacted: added to the suppression list",
+        )
+    record = latest[1]
+    if history.suppressed:
+        return step(
+            latest,
+            Action.SKIP,
+            "on the suppression list since an earlier opt-out; "
+            f"`mailer unsuppress {record.contact_id}` to undo",
+        )
+    first_step = config.cadence.first_call_step(record.outcome)
+    if first_step == "call" and record.outcome is Outcome.CALLBACK:
+        day, reason = _callback_day(record, today)
+        return replace(step(latest, Action.CALL, reason), follow_up_call=day)
+
+    words = _OUTCOME_WORDS[record.outcome]
+    cooldown = _cooldown(record, history, config.cadence.cooldown_days, today)
+    template: str | None = None
+    if cooldown is not None:
+        reason = cooldown
+    elif first_step == "call":
+        day = postal.next_business_day_after(today)
+        again = step(latest, Action.CALL, f"{words}: call again {_weekday(day)}")
+        return replace(again, follow_up_call=day)
+    elif first_step == "skip":
+        reason = _SKIP_REASONS.get(
+            record.outcome,
+            f'{words}: nothing to send (cadence.outcomes.{record.outcome.value} is "skip")',
+        )
+    else:
+        template = first_step
+        reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
+
+    send = postal.next_mailing_day(today)
+    delivery = postal.add_delivery_days(send, config.mail.transit_days)
+    if template is None or not carries_offer(template):
+        birthday = _birthday_card_due(record, history, config, send, delivery)
+        if birthday is not None:
+            template = BIRTHDAY_TEMPLATE
+            reason = f"{words}; birthday on {_day(birthday, today)}: mail a birthday card, no offer"
+    if template is None:
+        return step(latest, Action.SKIP, reason)
+    problem = mailability_problem(record.address)
+    if problem is not None:
+        return step(latest, Action.SKIP, f"no mailable address: {problem}; the call still counts")
+
+    mail = replace(
+        step(latest, Action.MAIL, reason),
+        template=template,
+        send_date=send,
+        expected_delivery=delivery,
+    )
+    if not carries_offer(template):
+        return mail
+    follow_up = postal.next_business_day_after(delivery)
+    expires = _offer_expires(send, follow_up, config)
+    return replace(mail, offer_expires=expires, follow_up_call=follow_up)
+
+
+def _call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
+    index, record = call
+    moment = record.called_at
+    if moment.tzinfo is not None:
+        # Compare aware and naive times without a TypeError; logs rarely mix them.
+        moment = moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta())
+    return moment, index
+
+
+def _offer_expires(send: date, follow_up: date, config: Config) -> date:
+    margin = timedelta(days=config.cadence.offer_margin_days)
+    expires = max(send + timedelta(days=config.offer.offer_days), follow_up + margin)
+    if expires > send + timedelta(days=MAX_OFFER_DAYS):
+        # check_feasible rules this out for every calendar there is; kept as a guard.
+        raise ConfigError(
+            f"a card sent {send.isoformat()} is called about on {follow_up.isoformat()}: "
+            f"no offer of {MAX_OFFER_DAYS} days or less stays open "
+            f"{config.cadence.offer_margin_days} days after that",
+            hint="lower mail.transit_days or cadence.offer_margin_days",
+        )
+    return expires
+
+
+def _callback_day(record: CallRecord, today: date) -> tuple[date, str]:
+    """The business day to call back on and why. A day asked for is kept when it is today or
+    later (a run the morning of the callback still lists it as due); a day already past means
+    the call is overdue: today, or the next business day."""
+    request = requested_callback(record)
+    if request is None:
+        day = postal.next_business_day_after(today)
+        return day, f"asked for a call back, no day given: call {_weekday(day)}"
+    source = "from the notes" if request.source == "notes" else request.source
+    reason = f"asked for a call back {request.said} ({source})"
+    day = postal.next_business_day_on_or_after(max(request.day, today))
+    if request.day < today:
+        reason += f": {_weekday(request.day)} has passed, call {_weekday(day)}"
+    elif day != request.day:
+        reason += f": {_weekday(request.day)} is not a business day, call {_weekday(day)}"
+    return day, reason
+
+
+def _cooldown(record: CallRecord, history: ContactHistory, days: int, today: date) -> str | None:
+    """Why no card may go out yet, or None."""
+    if not history.mailings:
+        return None
+    last = max(history.mailings, key=lambda m: m.send_date)
+    until = last.send_date + timedelta(days=days)
+    if until <= today:
+        return None
+    sent, free = _day(last.send_date, today), _day(until, today)
+    if carries_offer(last.template) and record.called_at.date() >= last.send_date:
+        # The call after the card is the method's second call: the cycle is done.
+        return (
+            f"second call done after the card of {sent}: cycle complete, "
+            f"leave them alone until {free}"
+        )
+    return f"mailed on {sent}: not a pest; next card possible from {free}"
+
+
+def _mail_reason(
+    outcome: Outcome, template: str, history: ContactHistory, earlier_calls: bool, today: date
+) -> str:
+    words = _OUTCOME_WORDS[outcome]
+    if history.mailings:
+        last = max(history.mailings, key=lambda m: m.send_date)
+        words += f" (last card {_day(last.send_date, today)}, cooldown over)"
+    elif outcome is Outcome.VOICEMAIL and not earlier_calls:
+        words = "voicemail on the first call"
+    if template == "offer":
+        return f"{words}: mail a time-sensitive note"
+    if template == "thank-you":
+        return f"{words}: mail a thank-you card, no sales message"
+    return f"{words}: mail the '{template}' card"
+
+
+def _birthday_card_due(
+    record: CallRecord, history: ContactHistory, config: Config, send: date, delivery: date
+) -> date | None:
+    """The birthday a card sent today would greet, or None: it must arrive before the day,
+    within the window, and be the first card for that birthday."""
+    if not config.cadence.birthday or record.birthday is None:
+        return None
+    birthday = _next_birthday(record.birthday, delivery)
+    if (birthday - send).days > config.cadence.birthday_window_days:
+        return None
+    if any(_greets(m, birthday) for m in history.mailings):
+        return None
+    return birthday
+
+
+def _greets(mailing: PastMailing, birthday: date) -> bool:
+    return mailing.template == BIRTHDAY_TEMPLATE and (
+        birthday - _SAME_BIRTHDAY < mailing.send_date <= birthday
+    )
+
+
+def _next_birthday(born: date, after: date) -> date:
+    """The first birthday strictly after `after`; Feb 29 is kept on Feb 28 in common years."""
+    for year in (after.year, after.year + 1):
+        try:
+            day = born.replace(year=year)
+        except ValueError:
+            day = date(year, 2, 28)
+        if day > after:
+            return day
+    raise AssertionError("a birthday comes round every year")
+
+
+def _day(d: date, today: date) -> str:
+    return f"{d:%b} {d.day}" if d.year == today.year else f"{d:%b} {d.day}, {d.year}"
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _weekday(d: date) -> str:
+    return f"{d:%a %b} {d.day}"

@@ -1,0 +1,114 @@
+"""From call logs to a plan: read, look up history, apply the cadence, record.
+
+The one place that joins the pure cadence to the ledger. The history given to the cadence
+leaves out the calls being planned, so planning the same input twice gives the same plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+from mailer.config import Config
+from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Plan
+from mailer.ledger import Ledger, RecordResult
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    plan: Plan
+    recorded: RecordResult | None
+    """None for a dry run."""
+
+
+def make_plan(
+    paths: Sequence[Path],
+    config: Config,
+    ledger: Ledger,
+    today: date,
+    *,
+    delimiter: str | None = None,
+    date_order: Literal["mdy", "dmy"] = "mdy",
+    record: bool = True,
+) -> PlanOutcome:
+    from mailer.planning.cadence import check_feasible, plan_steps
+    from mailer.reading.records import read_call_logs
+
+    check_feasible(config)
+    log = read_call_logs(paths, today, delimiter=delimiter, date_order=date_order)
+    contact_ids = {r.contact_id for r in log.records}
+    deciding = deciding_calls(log.records)
+    history = ledger.history(contact_ids, deciding, today)
+    history = _suppressed_by_alias(ledger, log.records, history, deciding)
+    steps = [_with_address(s) for s in plan_steps(log.records, history, config, today)]
+    plan = Plan(
+        today=today,
+        steps=tuple(steps),
+        rejections=log.rejections,
+        notices=log.notices,
+        rows=log.rows,
+        files=tuple(str(p) for p in paths),
+        columns=log.columns,
+    )
+    recorded = ledger.record_plan(plan, calls=log.records) if record else None
+    if recorded is not None and recorded.held_steps:
+        plan = replace(plan, steps=tuple(_kept(ledger, s, recorded.held_steps) for s in steps))
+    return PlanOutcome(plan, recorded)
+
+
+def _with_address(step: MailStep) -> MailStep:
+    if step.action is not Action.MAIL:
+        return step
+    from mailer.domain.addresses import with_mail_address
+
+    return replace(step, record=with_mail_address(step.record))
+
+
+def _suppressed_by_alias(
+    ledger: Ledger,
+    records: Sequence[CallRecord],
+    history: dict[str, ContactHistory],
+    deciding: set[str],
+) -> dict[str, ContactHistory]:
+    """An opt-out holds whichever id a later export gives the person: a contact whose phone
+    or email belonged to someone who opted out is suppressed too."""
+    from mailer.reading.fields import identity_aliases
+
+    aliases: dict[str, set[str]] = {}
+    for r in records:
+        aliases.setdefault(r.contact_id, set()).update(
+            identity_aliases(r.contact_id, r.phone, r.email)
+        )
+    everyone = {a for ids in aliases.values() for a in ids}
+    listed = ledger.suppressed_among(everyone, deciding) if everyone else set()
+    return {
+        c: replace(h, suppressed=True) if aliases.get(c, set()) & listed else h
+        for c, h in history.items()
+    }
+
+
+def deciding_calls(records: Sequence[CallRecord]) -> set[str]:
+    """Each contact's latest call: the ones whose own earlier results must not count as
+    history, so planning the same input twice gives the same plan. Earlier calls in the
+    input (a cumulative export) keep theirs: a card they caused was really sent."""
+    latest: dict[str, tuple[datetime, int, CallRecord]] = {}
+    for index, record in enumerate(records):
+        moment = record.called_at.replace(tzinfo=None)
+        best = latest.get(record.contact_id)
+        if best is None or (moment, index) >= best[:2]:
+            latest[record.contact_id] = (moment, index, record)
+    return {record.call_key for _, _, record in latest.values()}
+
+
+def _kept(ledger: Ledger, step: MailStep, held: tuple[str, ...]) -> MailStep:
+    """A step the ledger held back because the call already has a card (the settings
+    changed since): the plan shows the card that exists."""
+    if step.step_key not in held:
+        return step
+    stored = ledger.step_for_call(step.record.call_key)
+    if stored is None:
+        return step
+    return replace(stored, reason=f"{stored.reason} (kept: its card was already made)")

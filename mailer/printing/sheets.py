@@ -1,0 +1,177 @@
+"""Home and office printing: the self-mail cards laid out on sheets, and what the batch
+needs in stamps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from mailer.config import Config
+from mailer.domain.addresses import mail_to
+from mailer.domain.models import Action, MailStep
+from mailer.errors import MailerError, UsageError
+from mailer.ledger import Ledger, PieceStatus
+from mailer.printing.stocks import Stock, find_stock, load_stocks
+
+
+@dataclass(frozen=True)
+class PrintFailure:
+    contact_id: str
+    message: str
+    hint: str = ""
+
+
+@dataclass
+class PrintReport:
+    cards: int = 0
+    sheets: int = 0
+    pages: int = 0
+    domestic: int = 0
+    international: int = 0
+    postage: float = 0.0
+    instructions: str = ""
+    path: Path | None = None
+    """Where the sheets went: `out`, or `print-2.pdf` and so on when `out` holds another
+    batch already."""
+    printed: list[str] = field(default_factory=list)
+    """Step keys of the cards on the sheets."""
+    failures: list[PrintFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def offer_passed(step: MailStep, today: date) -> bool:
+    """A card whose offer (or moment) has passed says the wrong thing: plan them again."""
+    until = step.offer_expires or (step.send_date or today) + timedelta(days=14)
+    return until <= today
+
+
+def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[MailStep], int]:
+    """Mail steps whose card can go on sheets now, and how many were too late to print."""
+    printable = {PieceStatus.PLANNED, PieceStatus.RENDERED}
+    pieces = {p.step_key: p for p in ledger.pieces()}
+    last_print = max((p.printed_at for p in pieces.values() if p.printed_at), default=None)
+    chosen, stale = [], 0
+    for step in ledger.steps(Action.MAIL):
+        piece = pieces.get(step.step_key)
+        again = reprint and piece is not None and piece.printed_at == last_print
+        if piece is not None and piece.status not in printable and not again:
+            continue
+        if piece is not None and piece.mode == "provider":
+            continue  # drawn for the provider: `mailer send` mails it
+
+        if ledger.is_suppressed(step.contact_id):
+            continue
+        if offer_passed(step, today):
+            stale += 1
+            continue
+        chosen.append(step)
+    return chosen, stale
+
+
+def settle(partial: Path, out: Path) -> Path:
+    """Give the finished file its name without losing an earlier batch: a second print the
+    same day goes to print-2.pdf. The same sheets again (a re-run after an interruption: the
+    output is byte-for-byte reproducible) replace their own file instead of adding one."""
+    new = partial.read_bytes()
+    candidate, number = out, 1
+    while candidate.exists() and candidate.read_bytes() != new:
+        number += 1
+        candidate = out.with_name(f"{out.stem}-{number}{out.suffix}")
+    partial.replace(candidate)
+    return candidate
+
+
+def stock_for(config: Config, name: str | None) -> Stock:
+    where = str(config.source) if config.source else "mailer.toml"
+    stocks = load_stocks(config.print.stocks, source=where)
+    return find_stock(stocks, name or config.print.stock)
+
+
+SortKey = Callable[[MailStep], tuple[str, str, str]]
+
+
+def sort_key(order: str) -> SortKey | None:
+    """Zip order is what a post office likes to receive; name order is easy to check."""
+
+    def by_zip(step: MailStep) -> tuple[str, str, str]:
+        address = mail_to(step.record)
+        return (address.country, address.postal_code, step.record.last_name.casefold())
+
+    def by_name(step: MailStep) -> tuple[str, str, str]:
+        r = step.record
+        return (r.last_name.casefold(), r.first_name.casefold(), r.contact_id)
+
+    if order == "zip":
+        return by_zip
+    if order == "name":
+        return by_name
+    if order == "input":
+        return None
+    raise UsageError(f"--sort {order!r} is not supported", hint="use zip, name or input")
+
+
+def is_domestic(step: MailStep) -> bool:
+    return mail_to(step.record).country in ("", "US")
+
+
+def print_sheets(
+    steps: Sequence[MailStep],
+    config: Config,
+    stock: Stock,
+    out: Path,
+    *,
+    duplex: str,
+    sort: str = "zip",
+    offset_front: tuple[float, float] = (0.0, 0.0),
+    offset_back: tuple[float, float] = (0.0, 0.0),
+) -> PrintReport:
+    """Write `out` (a PDF of sheets) with every card that can be drawn; a card that can't is
+    listed in `failures` and left off the sheets."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
+    from mailer.printing.imposition import impose
+
+    report = PrintReport(warnings=stock.warnings())
+    painter = CardPainter(config, "self", stock.card)
+    key = sort_key(sort)
+    ordered = sorted(steps, key=key) if key else list(steps)
+    ready: list[tuple[MailStep, PreparedCard]] = []
+    for step in ordered:
+        try:
+            ready.append((step, painter.prepare(step)))
+        except MailerError as exc:
+            report.failures.append(PrintFailure(step.contact_id, exc.message, exc.hint))
+    if not ready:
+        return report
+
+    def front(canvas: Canvas, x: float, y: float, item: tuple[MailStep, PreparedCard]) -> None:
+        painter.draw_front(canvas, item[1], x, y)
+
+    def back(canvas: Canvas, x: float, y: float, item: tuple[MailStep, PreparedCard]) -> None:
+        painter.draw_back(canvas, item[1], x, y)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    with binary_streams():
+        result = impose(
+            ready,
+            stock,
+            partial,
+            duplex=duplex,
+            draw_front=front,
+            draw_back=back,
+            offset_front=offset_front,
+            offset_back=offset_back,
+        )
+    report.path = settle(partial, out)
+    report.cards, report.sheets, report.pages = result.cards, result.sheets, result.pages
+    report.instructions = result.instructions
+    report.printed = [step.step_key for step, _ in ready]
+    report.domestic = sum(1 for step, _ in ready if is_domestic(step))
+    report.international = report.cards - report.domestic
+    stamps = config.print.stamps
+    report.postage = report.domestic * stamps.domestic + report.international * stamps.international
+    return report

@@ -1,5 +1,0 @@
-"""Cards: geometry (where ink may go), fonts, templates, drawing and batch rendering.
-
-Kept import-light on purpose: import the submodule you need (`mailer.render.batch`,
-`mailer.render.card`, ...) so that the CLI only pays for ReportLab when it renders.
-"""
