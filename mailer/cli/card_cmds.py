@@ -90,11 +90,16 @@ def draw_with_progress(
             count=total,
             on_progress=advance,
         )
+    show_cards(batch)
+    return batch
+
+
+def show_cards(batch: CardBatch) -> None:
+    """The warnings of a drawing run, and each card it could not draw."""
     for warning in batch.warnings:
         warn(warning)
     for failure in batch.failures:
         say_failure("card not drawn", failure.contact_id, failure.message, failure.hint)
-    return batch
 
 
 def say_failure(what: str, contact_id: str, message: str, fix: str) -> None:
@@ -206,31 +211,32 @@ def do_print(
     today: date,
     offsets: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0)),
 ) -> PrintReport:
-    """Lay the cards out on sheets, record them as printed, and say what it takes."""
-    from mailer.printing.sheets import print_sheets, stock_for
+    """Print the cards and say what it takes."""
+    from mailer.printing.sheets import print_batch
 
-    stock = stock_for(config, stock_name)
-    for step in steps:
-        ledger.ensure_piece(step, "self", stock.card)
-    report = print_sheets(
-        steps,
+    report = print_batch(
+        ledger,
         config,
-        stock,
+        steps,
         out,
-        duplex=duplex or config.print.duplex,
-        sort=sort or config.print.sort,
-        offset_front=offsets[0],
-        offset_back=offsets[1],
+        today,
+        stock_name=stock_name,
+        duplex=duplex,
+        sort=sort,
+        offsets=offsets,
     )
+    show_print(report, out, config)
+    return report
+
+
+def show_print(report: PrintReport, out: Path, config: Config) -> None:
+    """Warnings, the cards left off, and the summary of a print batch."""
     for warning in report.warnings:
         warn(warning)
     for failure in report.failures:
         say_failure("card left off", failure.contact_id, failure.message, failure.hint)
     if report.cards:
-        printed = [ledger.piece_for_step(key) for key in report.printed]
-        ledger.mark_printed([p.id for p in printed if p is not None], today)
-        print_summary(report, stock.name, report.path or out, config)
-    return report
+        print_summary(report, report.stock, report.path or out, config)
 
 
 @handles_errors

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mailer.cli.card_cmds import JobsOption, do_print, draw_with_progress
+from mailer.cli.card_cmds import JobsOption, show_cards, show_print
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
@@ -21,6 +20,7 @@ from mailer.cli.common import (
     next_step,
     open_ledger,
     output_folder,
+    progress_bar,
     resolve_today,
 )
 from mailer.cli.planning_cmds import (
@@ -33,10 +33,13 @@ from mailer.cli.planning_cmds import (
     show_notices,
     summary_line,
 )
+from mailer.cli.send_cmds import confirm_live, finish_send, warn_stranded
 
 if TYPE_CHECKING:
     from mailer.config import Config
-    from mailer.ledger import Ledger
+    from mailer.domain.models import Plan
+    from mailer.sending.providers.base import Provider
+    from mailer.session import SessionReport
 
 
 @handles_errors
@@ -75,109 +78,59 @@ def run(
     followups.ics. Safe to run again: the ledger remembers the calls, so nothing is planned,
     printed or charged twice.
     """
-    from mailer.domain.models import Action
-    from mailer.followups.calls import follow_ups, write_csv, write_ics
-    from mailer.planning.documents import write_plan_json, write_rejects
-    from mailer.planning.planner import make_plan
+    from mailer.session import SessionHooks, SessionRequest, run_session
 
     day = resolve_today(today)
     settings = load_config(config)
-    folder = output_folder(out_dir, day)
-    mode = settings.mail.mode
-    if send and mode != "provider":
-        raise typer.BadParameter(
-            'needs [mail] mode = "provider" in the config (self-mail cards are printed)',
-            param_hint="--send",
-        )
-    partial = False
-    with open_ledger(db) as ledger:
-        plan = make_plan(
-            calls,
-            settings,
-            ledger,
-            day,
-            delimiter=delimiter_value(delimiter),
-            date_order=date_order_value(date_order),
-        ).plan
+    request = SessionRequest(
+        calls=calls,
+        out_dir=output_folder(out_dir, day),
+        today=day,
+        send=send,
+        jobs=jobs,
+        delimiter=delimiter_value(delimiter),
+        date_order=date_order_value(date_order),
+    )
+
+    def on_plan(plan: Plan) -> None:
         show_notices(plan.notices)
         plan_table(plan)
-        folder.mkdir(parents=True, exist_ok=True)
-        write_plan_json(plan, folder / "plan.json")
-        write_rejects(plan, folder / "rejects.csv")
-        mail = [s for s in plan.steps if s.action is Action.MAIL]
-        batch = draw_with_progress(
-            ledger, settings, mail, total=len(mail), mode=mode, folder=folder, jobs=jobs
-        )
-        partial |= bool(batch.failures)
-        written = ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
-        sheets: Path | None = None
-        if mode == "self":
-            ours = {s.step_key for s in mail}
-            from mailer.printing.sheets import printable_steps
 
-            todo = [s for s in printable_steps(ledger, day, False)[0] if s.step_key in ours]
-            if todo:
-                report = do_print(
-                    ledger,
-                    settings,
-                    todo,
-                    stock_name=None,
-                    duplex=None,
-                    sort=None,
-                    out=folder / "print.pdf",
-                    today=day,
-                )
-                partial |= bool(report.failures)
-                if report.path is not None:
-                    sheets = report.path
-                    written.append(sheets.name)
-        elif send:
-            partial |= _send(ledger, settings, [s.step_key for s in mail], day, yes)
-        # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
-        steps = [ledger.current(s) for s in plan.steps]
-    calls_to_make = follow_ups(steps, settings)
-    write_csv(calls_to_make, folder / "followups.csv")
-    write_ics(calls_to_make, folder / "followups.ics", day)
-    written += ["followups.csv", "followups.ics"]
-    err.print(summary_line(plan))
-    err.print(f"wrote {', '.join(written)} into {folder}/", markup=False)
-    if plan.rejections:
+    def confirm(provider: Provider, count: int, cost: float) -> None:
+        confirm_live(provider, count, cost, yes)
+
+    hooks = SessionHooks(on_plan=on_plan, progress=progress_bar, confirm_send=confirm)
+    with open_ledger(db) as ledger:
+        report = run_session(request, settings, ledger, hooks)
+    raise typer.Exit(show_session(report, settings))
+
+
+def show_session(report: SessionReport, config: Config) -> ExitCode:
+    """What the session did, in the order it happened; returns the exit code."""
+    code = ExitCode.OK
+    if report.cards is not None:
+        show_cards(report.cards)
+    if report.printed is not None:
+        show_print(report.printed, report.folder / "print.pdf", config)
+    for piece in report.stranded:
+        warn_stranded(piece)
+    if report.sent is not None:
+        code = finish_send(report.sent, report.send_contacts)
+        if code in (ExitCode.INTERRUPTED, ExitCode.FAILED):
+            return code
+    folder = report.folder
+    err.print(summary_line(report.plan))
+    err.print(f"wrote {', '.join(report.written)} into {folder}/", markup=False)
+    if report.plan.rejections:
         hint(f"fix the rows in {folder / 'rejects.csv'} and run that file; nothing repeats")
-    if plan.rejections or partial:
-        raise typer.Exit(ExitCode.PARTIAL)
-    if sheets is not None:
+    if report.partial:
+        return ExitCode.PARTIAL
+    calendar = folder / "followups.ics"
+    if report.sheets is not None:
         next_step(
-            f"print {sheets}, stamp and mail the cards, then import "
-            f"{folder / 'followups.ics'} into your calendar for the second calls"
+            f"print {report.sheets}, stamp and mail the cards, then import "
+            f"{calendar} into your calendar for the second calls"
         )
     else:
-        next_step(f"import {folder / 'followups.ics'} into your calendar for the second calls")
-
-
-def _send(ledger: Ledger, settings: Config, step_keys: list[str], day: date, yes: bool) -> bool:
-    """Submit this plan's cards; True when some were refused."""
-    from mailer.cli.send_cmds import (
-        confirm_live,
-        finish_send,
-        provider_for,
-        submit_batch,
-        warn_stranded,
-    )
-    from mailer.sending.submission import claim, estimated_cost, sendable_steps, stranded
-
-    name = settings.provider.name
-    warn_stranded(stranded(ledger, name, step_keys=step_keys))
-    steps = sendable_steps(ledger, name, step_keys=step_keys)
-    if not steps:
-        return False
-    provider = provider_for(settings, name, None)
-    confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
-    batch = claim(ledger, steps, settings)
-    report = submit_batch(ledger, settings, provider, batch, day, jobs=4, verify=False)
-    try:
-        finish_send(report, {str(o.piece.id): o.piece.contact_id for o in batch})
-    except typer.Exit as exit_:
-        if exit_.exit_code == ExitCode.PARTIAL:
-            return True
-        raise
-    return False
+        next_step(f"import {calendar} into your calendar for the second calls")
+    return code

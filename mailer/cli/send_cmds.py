@@ -6,7 +6,6 @@ the prompt. The key comes from the environment and is never printed.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Mapping
 from datetime import date
@@ -33,6 +32,7 @@ from mailer.cli.common import (
     warn,
 )
 from mailer.errors import MailerError, UsageError
+from mailer.sending.providers import known_provider, provider_for
 
 if TYPE_CHECKING:
     from mailer.config import Config
@@ -62,35 +62,6 @@ SentThroughOption = Annotated[
         show_default=False,
     ),
 ]
-DRY_RUN_KEY = "test_dry_run"  # a dry run needs no key; this one never leaves the machine
-
-
-def provider_for(
-    config: Config, name: str | None, base_url: str | None, *, dry_run: bool = False
-) -> Provider:
-    import os
-
-    from mailer.sending.providers import make_provider
-
-    chosen = _provider_name(name or config.provider.name)
-    key = None
-    if dry_run and not os.environ.get(_env_key(chosen)):
-        key = DRY_RUN_KEY
-    return make_provider(chosen, config=config, api_key=key, base_url=base_url)
-
-
-def _provider_name(name: str) -> str:
-    from mailer.sending.providers import ENV_KEYS
-
-    if name not in ENV_KEYS:
-        raise UsageError(f"--provider {name!r} is not supported", hint="use lob or postgrid")
-    return name
-
-
-def _env_key(name: str) -> str:
-    from mailer.sending.providers import ENV_KEYS
-
-    return ENV_KEYS[name][0]
 
 
 def confirm_live(provider: Provider, count: int, cost: float, yes: bool) -> None:
@@ -111,13 +82,12 @@ def confirm_live(provider: Provider, count: int, cost: float, yes: bool) -> None
         raise MailerError("nothing sent", hint="use a test_ key to try it out for free")
 
 
-def warn_stranded(pieces: list[Piece]) -> None:
-    """Cards another provider was sending: sent here too, they could be created twice."""
-    for piece in pieces:
-        warn(
-            f"{piece.contact_id} was being sent through {piece.provider}: finish it with "
-            f"`mailer send --submit --provider {piece.provider}`"
-        )
+def warn_stranded(piece: Piece) -> None:
+    """A card another provider was sending: sent here too, it could be created twice."""
+    warn(
+        f"{piece.contact_id} was being sent through {piece.provider}: finish it with "
+        f"`mailer send --submit --provider {piece.provider}`"
+    )
 
 
 def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> None:
@@ -195,9 +165,10 @@ def send(
             'mailer send needs [mail] mode = "provider" in the config',
             hint='set [mail] mode = "provider" (and a size: 4x6, 6x9, 6x11), then plan again',
         )
-    name = _provider_name(provider_name or settings.provider.name)
+    name = known_provider(provider_name or settings.provider.name)
     with open_ledger(db) as ledger:
-        warn_stranded(stranded(ledger, name))
+        for piece in stranded(ledger, name):
+            warn_stranded(piece)
         steps = sendable_steps(ledger, name, retry_failed=retry_failed, limit=limit)
         if not steps:
             err.print("nothing to send: every planned card has gone (or was printed)")
@@ -211,7 +182,10 @@ def send(
         confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
         batch = claim(ledger, steps, settings)
         report = submit_batch(ledger, settings, provider, batch, day, jobs=jobs, verify=verify)
-    finish_send(report, {str(o.piece.id): o.piece.contact_id for o in batch})
+    code = finish_send(report, {str(o.piece.id): o.piece.contact_id for o in batch})
+    if code is not ExitCode.OK:
+        raise typer.Exit(code)
+    next_step("`mailer status --refresh` follows them; `mailer cancel ID` takes one back")
 
 
 def submit_batch(
@@ -225,38 +199,16 @@ def submit_batch(
     verify: bool,
 ) -> SendReport:
     """Send with a progress bar; returns the loop's report."""
-    from mailer.sending.loop import SendOutcome, send_batch
-    from mailer.sending.submission import LedgerJournal, send_items, verified
+    from mailer.sending.submission import submit
 
-    unverified: list[SendOutcome] = []
-    if verify:
-        kept = verified(ledger, provider, batch)
-        # Skipped cards count as failed, so the summary names them and the exit code says so.
-        kept_ids = {o.piece.id for o in kept}
-        unverified = [
-            SendOutcome(
-                str(o.piece.id),
-                "failed",
-                error=ledger.piece(o.piece.id).error or "undeliverable address",
-            )
-            for o in batch
-            if o.piece.id not in kept_ids
-        ]
-        batch = kept
-    items = send_items(batch, config, today, provider.name)
-    with progress_bar(f"sending to {provider.name}", len(items)) as advance:
-        report = send_batch(
-            items,
-            provider,
-            LedgerJournal(ledger),
-            jobs=jobs,
-            on_progress=advance,
+    with progress_bar(f"sending to {provider.name}", len(batch)) as advance:
+        return submit(
+            ledger, config, provider, batch, today, jobs=jobs, verify=verify, on_progress=advance
         )
-    return dataclasses.replace(report, failed=(*unverified, *report.failed))
 
 
-def finish_send(report: SendReport, contacts: Mapping[str, str]) -> None:
-    """The summary, each refused card by contact, and the exit code."""
+def finish_send(report: SendReport, contacts: Mapping[str, str]) -> ExitCode:
+    """The summary and each refused card by contact; returns the exit code it calls for."""
     err.print(
         f"{len(report.submitted)} sent, {len(report.failed)} failed, "
         f"{len(report.pending) + len(report.skipped)} not sent"
@@ -266,15 +218,15 @@ def finish_send(report: SendReport, contacts: Mapping[str, str]) -> None:
         err.print(f"[red]failed:[/red] {escape(who)}: {escape(failure.error)}")
     if report.interrupted:
         err.print("[red]interrupted.[/red] Run the same command again to finish the batch.")
-        raise typer.Exit(ExitCode.INTERRUPTED)
+        return ExitCode.INTERRUPTED
     if report.stopped_reason:
         err.print(f"[red]stopped:[/red] {escape(report.stopped_reason)}")
         hint("fix that, then run the same command again: nothing will be sent twice")
-        raise typer.Exit(ExitCode.FAILED)
+        return ExitCode.FAILED
     if report.failed:
         hint("fix what the provider said, then `mailer send --submit --retry-failed`")
-        raise typer.Exit(ExitCode.PARTIAL)
-    next_step("`mailer status --refresh` follows them; `mailer cancel ID` takes one back")
+        return ExitCode.PARTIAL
+    return ExitCode.OK
 
 
 @handles_errors
@@ -293,7 +245,7 @@ def status(
     from mailer.ledger import PieceStatus
     from mailer.sending.submission import Refresh, refresh_pieces, sent_through
 
-    only = _provider_name(provider_name) if provider_name else None
+    only = known_provider(provider_name) if provider_name else None
     settings = load_config(config)
     with open_ledger(db) as ledger:
         if refresh:
@@ -365,7 +317,7 @@ def cancel(
 
     if (card is None) == (not pending):
         raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")
-    only = _provider_name(provider_name) if provider_name else None
+    only = known_provider(provider_name) if provider_name else None
     settings = load_config(config)
     with open_ledger(db) as ledger:
         groups = sent_through(pieces_to_cancel(ledger, card), settings.provider.name, only)

@@ -10,23 +10,12 @@ from pathlib import Path
 
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
+from mailer.domain.moments import card_moment_passed
 from mailer.drawing.batch import CardRenderer, Outcome, RenderedCard, RenderFailure
 from mailer.files import write_csv_rows
 from mailer.ledger import Ledger, Piece, PieceStatus
-from mailer.printing.sheets import offer_passed
 
 MANIFEST_COLUMNS = ("contact_id", "template", "file", "size", "mode", "pages", "bytes", "sha256")
-# Once a card has been printed, sent, refused or cancelled, drawing it again would change
-# history (a redrawn refused card would go out again without --retry-failed).
-FINISHED = frozenset(
-    {
-        PieceStatus.PRINTED,
-        PieceStatus.SUBMITTING,
-        PieceStatus.SUBMITTED,
-        PieceStatus.FAILED,
-        PieceStatus.CANCELLED,
-    }
-)
 
 
 @dataclass
@@ -40,25 +29,31 @@ class CardBatch:
     warnings: list[str] = field(default_factory=list)
 
 
+# A card still to draw at this stage: no card yet, or one only planned or drawn (perhaps
+# in another mode or size, or into a folder since deleted).
+DRAWABLE: frozenset[PieceStatus | None] = frozenset(
+    {None, PieceStatus.PLANNED, PieceStatus.RENDERED}
+)
+
+
 def undrawn_keys(ledger: Ledger, mode: str, size: str, today: date) -> tuple[list[str], int]:
-    """The mail steps, of contacts not suppressed, whose card is still to draw (as step
-    keys, in planning order: a long-used ledger is read a page at a time), and how many
-    more were left out because their offer has passed."""
-    suppressed = {contact for contact, _, _ in ledger.suppressed()}
+    """The mail steps whose card is still to draw (as step keys, in planning order: a
+    long-used ledger is read a page at a time), and how many more were left out because
+    their moment has passed. Opted-out contacts are never due (see `Ledger.due_cards`)."""
     keys, stale = [], 0
-    for step in ledger.iter_steps(Action.MAIL):
-        if step.contact_id in suppressed or not _needs_drawing(ledger, step, mode, size):
+    for due in ledger.due_cards(DRAWABLE):
+        if due.piece is not None and _drawn(due.piece, mode, size):
             continue
-        if offer_passed(step, today):
+        if card_moment_passed(due.step, today):
             stale += 1
         else:
-            keys.append(step.step_key)
+            keys.append(due.step.step_key)
     return keys, stale
 
 
 def _needs_drawing(ledger: Ledger, step: MailStep, mode: str, size: str) -> bool:
     piece = ledger.piece_for_step(step.step_key)
-    return piece is None or not (piece.status in FINISHED or _drawn(piece, mode, size))
+    return piece is None or (piece.status in DRAWABLE and not _drawn(piece, mode, size))
 
 
 def _drawn(piece: Piece, mode: str, size: str) -> bool:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from mailer.config import Config, call_window
 from mailer.domain.models import Action, MailStep, Outcome
+from mailer.domain.moments import call_moment_passed
 from mailer.files import safe_cell, write_bytes_atomic, write_csv_rows
 
 CSV_COLUMNS = (
@@ -49,12 +50,8 @@ def friendly(d: date) -> str:
 
 
 def actionable(step: MailStep, today: date) -> bool:
-    """A follow-up still worth making: the offer is open, or the call is less than a week old
-    (after that the moment has passed; the method says leave them alone)."""
-    if step.follow_up_call is None:
-        return False
-    until = step.offer_expires or step.follow_up_call + timedelta(days=7)
-    return until >= today
+    """A follow-up still worth making (see `mailer.domain.moments`)."""
+    return not call_moment_passed(step, today)
 
 
 def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:

@@ -18,25 +18,23 @@ Recording a plan (`record_plan`), per step:
 
 A card counts as existing once its piece is past `planned` (rendered or further).
 
-Every write is one `BEGIN IMMEDIATE` transaction: with WAL and a busy timeout, two mailer
-processes on one file wait for each other. Nothing secret (API keys) is ever stored.
+Transactions live in `connection`, the longer SQL in `queries`. Nothing secret (API keys) is
+ever stored.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
-from types import TracebackType
-from typing import Any
+from datetime import date
 
 from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, PastMailing, Plan
 from mailer.errors import LedgerError
+from mailer.ledger.connection import LedgerFile
+from mailer.ledger.queries import FOLLOWUPS, MAILING_HISTORY, SUPPRESSED_HISTORY
 from mailer.ledger.rows import (
     ALIAS_REASON,
     CARD_MODES,
@@ -58,7 +56,6 @@ from mailer.ledger.rows import (
     step_from_row,
     suppress_contact,
 )
-from mailer.ledger.schema import connect, ledger_failure
 
 __all__ = ["Ledger", "Piece", "PieceEvent", "PieceStatus", "RecordResult", "idempotency_key"]
 
@@ -79,34 +76,16 @@ class RecordResult:
     """Step keys not recorded because an earlier step for the same call already has a card."""
 
 
-class Ledger:
-    """The ledger file. Open with `Ledger.open(path)`; use as a context manager or `close()`."""
+@dataclass(frozen=True)
+class DueCard:
+    """A mail step due at a stage, with its card when it has one."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, clock: Callable[[], datetime]):
-        self._db = conn
-        self.path = path
-        self._clock = clock
+    step: MailStep
+    piece: Piece | None
 
-    @classmethod
-    def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None) -> Ledger:
-        """Open or create the ledger at `path`; `clock` stamps piece times (UTC by default)."""
-        conn = connect(path)
-        conn.row_factory = sqlite3.Row
-        return cls(conn, path, clock or (lambda: datetime.now(UTC)))
 
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+class Ledger(LedgerFile):
+    """The ledger: open with `Ledger.open(path)`; use as a context manager or `close()`."""
 
     # -- plans -------------------------------------------------------------------------------
 
@@ -156,9 +135,9 @@ class Ledger:
             db.executemany(
                 "INSERT OR IGNORE INTO excluded VALUES (?)", ((k,) for k in exclude_call_keys)
             )
-            suppressed = {row[0] for row in db.execute(_SUPPRESSED_HISTORY)}
+            suppressed = {row[0] for row in db.execute(SUPPRESSED_HISTORY)}
             stale_before = today.isoformat() if today else None
-            for row in db.execute(_MAILING_HISTORY, {"today": stale_before}):
+            for row in db.execute(MAILING_HISTORY, {"today": stale_before}):
                 mailings[row["contact_id"]].append(
                     PastMailing(
                         template=row["template"],
@@ -229,8 +208,50 @@ class Ledger:
         suppressed contacts and to contacts whose card was cancelled or failed are dropped.
         Ordered by follow-up date, then name.
         """
-        rows = self._query(_FOLLOWUPS, {"due": due.isoformat() if due else None})
-        return [step_from_row(r) for r in rows]
+        suppressed = self._suppressed_ids()
+        rows = self._query(FOLLOWUPS, {"due": due.isoformat() if due else None})
+        steps = map(step_from_row, rows)
+        return [s for s in steps if not _opted_out(s, suppressed)]
+
+    def due_cards(
+        self,
+        statuses: Collection[PieceStatus | None],
+        *,
+        step_keys: Collection[str] | None = None,
+        page: int = PAGE,
+    ) -> Iterator[DueCard]:
+        """The mail steps whose card is in one of `statuses` (None: no card yet), in planning
+        order, read a page at a time, leaving out every contact on the suppression list under
+        any of their ids (contact id, phone or email). Each stage asks this one question
+        with its own statuses, so an opt-out can never be drawn by one stage and skipped by
+        another."""
+        wanted = [str(s) for s in statuses if s is not None]
+        new = None in statuses
+        suppressed = self._suppressed_ids()
+        order = "s.planned_on, s.contact_id, s.step_key"
+        after: list[str] = []
+        while True:
+            later = f"AND ({order}) > (?, ?, ?)" if after else ""
+            marks = ", ".join("?" * len(wanted)) or "NULL"
+            sql = (
+                "SELECT s.*, p.id AS piece_id FROM steps s"  # noqa: S608
+                " LEFT JOIN pieces p ON p.step_key = s.step_key WHERE s.action = 'mail'"
+                f" AND ((p.id IS NULL AND ?) OR p.status IN ({marks})) {later}"
+                f" ORDER BY {order} LIMIT ?"
+            )
+            rows = self._query(sql, [new, *wanted, *after, page])
+            ids = [r["piece_id"] for r in rows if r["piece_id"] is not None]
+            pieces = {p.id: p for p in self._pieces_by_id(ids)}
+            for row in rows:
+                step = step_from_row(row)
+                if step_keys is not None and step.step_key not in step_keys:
+                    continue
+                if _opted_out(step, suppressed):
+                    continue
+                yield DueCard(step, pieces.get(row["piece_id"]))
+            if len(rows) < page:
+                return
+            after = [rows[-1]["planned_on"], rows[-1]["contact_id"], rows[-1]["step_key"]]
 
     # -- suppression -------------------------------------------------------------------------
 
@@ -265,6 +286,12 @@ class Ledger:
             )
             found |= {r[0] for r in self._query(sql, chunk) if r[1] not in exclude_call_keys}
         return found
+
+    def _suppressed_ids(self) -> frozenset[str]:
+        """Every id on the suppression list, the phone and email ids kept on a contact's
+        behalf included."""
+        rows = self._query("SELECT contact_id FROM suppressions WHERE lifted_at IS NULL")
+        return frozenset(r[0] for r in rows)
 
     def suppressed(self) -> list[tuple[str, date, str]]:
         """The suppression list: (contact_id, since, reason), by contact id; the phone and
@@ -427,6 +454,13 @@ class Ledger:
         rows = self._query(f"SELECT * FROM pieces {where} ORDER BY id", args)  # noqa: S608
         return [piece_from_row(r) for r in rows]
 
+    def _pieces_by_id(self, ids: Sequence[int]) -> list[Piece]:
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = self._query(f"SELECT * FROM pieces WHERE id IN ({marks})", ids)  # noqa: S608
+        return [piece_from_row(r) for r in rows]
+
     def drawn_pieces(self, *, page: int = PAGE) -> Iterator[Piece]:
         """Pieces with a card file, by contact and template, read a page at a time."""
         order = "contact_id, template, id"
@@ -449,9 +483,6 @@ class Ledger:
         return [PieceEvent(r[0], r[1], r[2]) for r in self._query(sql, (piece_id,))]
 
     # -- plumbing ----------------------------------------------------------------------------
-
-    def _now(self) -> str:
-        return self._clock().isoformat(timespec="seconds")
 
     def _move(
         self,
@@ -481,77 +512,12 @@ class Ledger:
         if status != to or detail:
             add_event(db, piece_id, now, "status", f"{to}: {detail}" if detail else str(to))
 
-    def _query(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        with self._read() as db:
-            return db.execute(sql, args).fetchall()
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._transaction("BEGIN IMMEDIATE") as db:
-            yield db
+def _opted_out(step: MailStep, suppressed: frozenset[str]) -> bool:
+    """The suppression rule every stage shares: a person is on the list under any of the ids
+    a call log may give them (contact id, phone id, email id)."""
+    from mailer.reading.fields import identity_aliases
 
-    @contextlib.contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        # One snapshot for every query of a read, even while another process writes.
-        with self._transaction("BEGIN") as db:
-            yield db
-
-    @contextlib.contextmanager
-    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
-        db = self._db
-        try:
-            db.execute(begin)
-        except sqlite3.Error as e:
-            raise ledger_failure(self.path, e) from e
-        try:
-            yield db
-            db.execute("COMMIT")
-        except sqlite3.Error as e:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise ledger_failure(self.path, e) from e
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-
-
-# -- queries -----------------------------------------------------------------------------------
-
-_ACTIVE_SUPPRESSION = (
-    "EXISTS (SELECT 1 FROM suppressions u WHERE u.contact_id = s.contact_id"
-    " AND u.lifted_at IS NULL)"
-)
-
-_SUPPRESSED_HISTORY = """
-    SELECT u.contact_id FROM suppressions u JOIN temp.wanted w ON w.contact_id = u.contact_id
-    WHERE u.lifted_at IS NULL
-      AND (u.call_key IS NULL OR u.call_key NOT IN (SELECT call_key FROM temp.excluded))
-"""
-
-_MAILING_HISTORY = """
-    SELECT s.contact_id, s.template, s.send_date, s.follow_up_call,
-           coalesce(p.expected_delivery, s.expected_delivery) AS expected_delivery
-    FROM steps s JOIN temp.wanted w ON w.contact_id = s.contact_id
-    LEFT JOIN pieces p ON p.step_key = s.step_key
-    WHERE s.action = 'mail' AND s.send_date IS NOT NULL AND s.template IS NOT NULL
-      AND s.call_key NOT IN (SELECT call_key FROM temp.excluded)
-      AND coalesce(p.status, '') != 'cancelled'
-      AND NOT (:today IS NOT NULL
-               AND coalesce(p.status, 'planned') IN ('planned', 'rendered', 'failed')
-               AND coalesce(s.offer_expires, date(s.send_date, '+14 days')) < :today)
-    ORDER BY s.contact_id, s.send_date, s.step_key
-"""
-
-_FOLLOWUPS = f"""
-    SELECT s.* FROM steps s
-    JOIN calls c ON c.call_key = s.call_key
-    LEFT JOIN pieces p ON p.step_key = s.step_key
-    WHERE s.follow_up_call IS NOT NULL AND s.action IN ('mail', 'call')
-      AND (:due IS NULL OR s.follow_up_call <= :due)
-      AND NOT (s.action = 'mail' AND coalesce(p.status, '') IN ('cancelled', 'failed'))
-      AND NOT {_ACTIVE_SUPPRESSION}
-      AND NOT EXISTS (SELECT 1 FROM calls later WHERE later.contact_id = s.contact_id
-                      AND later.called_at > c.called_at)
-    ORDER BY s.follow_up_call, s.name, s.contact_id
-"""  # noqa: S608
+    record = step.record
+    ids = identity_aliases(step.contact_id, record.phone, record.email) | {step.contact_id}
+    return not ids.isdisjoint(suppressed)

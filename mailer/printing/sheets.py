@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from mailer.config import Config
 from mailer.domain.addresses import mail_to
-from mailer.domain.models import Action, MailStep
+from mailer.domain.models import MailStep
+from mailer.domain.moments import card_moment_passed
 from mailer.errors import MailerError, UsageError
 from mailer.ledger import Ledger, PieceStatus
 from mailer.printing.stocks import Stock, find_stock, load_stocks
@@ -39,34 +40,32 @@ class PrintReport:
     """Step keys of the cards on the sheets."""
     failures: list[PrintFailure] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def offer_passed(step: MailStep, today: date) -> bool:
-    """A card whose offer (or moment) has passed says the wrong thing: plan them again."""
-    until = step.offer_expires or (step.send_date or today) + timedelta(days=14)
-    return until <= today
+    stock: str = ""
+    """The stock's name, for the summary."""
 
 
 def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[MailStep], int]:
-    """Mail steps whose card can go on sheets now, and how many were too late to print."""
-    printable = {PieceStatus.PLANNED, PieceStatus.RENDERED}
-    pieces = {p.step_key: p for p in ledger.pieces()}
-    last_print = max((p.printed_at for p in pieces.values() if p.printed_at), default=None)
+    """Self-mail cards that can go on sheets now (with `reprint`, also the last batch
+    printed), and how many were too late to print. Opted-out contacts are never due (see
+    `Ledger.due_cards`)."""
+    statuses: set[PieceStatus | None] = {None, PieceStatus.PLANNED, PieceStatus.RENDERED}
+    last_print = None
+    if reprint:
+        statuses.add(PieceStatus.PRINTED)
+        printed = ledger.pieces(PieceStatus.PRINTED)
+        last_print = max((p.printed_at for p in printed if p.printed_at), default=None)
     chosen, stale = [], 0
-    for step in ledger.steps(Action.MAIL):
-        piece = pieces.get(step.step_key)
-        again = reprint and piece is not None and piece.printed_at == last_print
-        if piece is not None and piece.status not in printable and not again:
-            continue
+    for due in ledger.due_cards(statuses):
+        piece = due.piece
         if piece is not None and piece.mode == "provider":
             continue  # drawn for the provider: `mailer send` mails it
-
-        if ledger.is_suppressed(step.contact_id):
-            continue
-        if offer_passed(step, today):
+        printed_at = piece.printed_at if piece is not None else None
+        if printed_at is not None and printed_at != last_print:
+            continue  # printed in an earlier batch: only the last one prints again
+        if card_moment_passed(due.step, today):
             stale += 1
             continue
-        chosen.append(step)
+        chosen.append(due.step)
     return chosen, stale
 
 
@@ -174,4 +173,38 @@ def print_sheets(
     report.international = report.cards - report.domestic
     stamps = config.print.stamps
     report.postage = report.domestic * stamps.domestic + report.international * stamps.international
+    return report
+
+
+def print_batch(
+    ledger: Ledger,
+    config: Config,
+    steps: Sequence[MailStep],
+    out: Path,
+    today: date,
+    *,
+    stock_name: str | None = None,
+    duplex: str | None = None,
+    sort: str | None = None,
+    offsets: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0)),
+) -> PrintReport:
+    """Lay the cards out on sheets (the config's stock, duplex and order unless given) and
+    record the ones on the sheets as printed `today`."""
+    stock = stock_for(config, stock_name)
+    for step in steps:
+        ledger.ensure_piece(step, "self", stock.card)
+    report = print_sheets(
+        steps,
+        config,
+        stock,
+        out,
+        duplex=duplex or config.print.duplex,
+        sort=sort or config.print.sort,
+        offset_front=offsets[0],
+        offset_back=offsets[1],
+    )
+    report.stock = stock.name
+    if report.cards:
+        printed = [ledger.piece_for_step(key) for key in report.printed]
+        ledger.mark_printed([p.id for p in printed if p is not None], today)
     return report

@@ -7,17 +7,18 @@ killed at any moment and started again sends every card exactly once.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 
 from mailer.config import PROVIDER_SIZES, Config
-from mailer.domain.models import Action, MailStep
+from mailer.domain.models import MailStep
 from mailer.errors import AuthError, ProviderError, UsageError
 from mailer.ledger import Ledger, Piece, PieceStatus
-from mailer.sending.loop import SendItem
+from mailer.sending.loop import SendItem, SendReport
 from mailer.sending.providers.base import (
     NotCancellable,
     Party,
@@ -69,25 +70,21 @@ def sendable_steps(
     limit: int | None = None,
 ) -> list[MailStep]:
     """Mail steps whose card has not gone to the provider yet (printed self-mail cards and
-    cancelled ones never go). Cards left `submitting` by a killed run come first: they
-    resume with their stored key; those begun at another provider are left out (see
-    `stranded`). Reads only: a dry run changes nothing."""
+    cancelled ones never go; opted-out contacts are never due, see `Ledger.due_cards`).
+    Cards left `submitting` by a killed run come first: they resume with their stored key;
+    those begun at another provider are left out (see `stranded`). Reads only: a dry run
+    changes nothing."""
+    allowed: set[PieceStatus | None] = {None, *SENDABLE}
+    if retry_failed:
+        allowed.add(PieceStatus.FAILED)
     wanted = set(step_keys) if step_keys is not None else None
-    allowed = SENDABLE | ({PieceStatus.FAILED} if retry_failed else frozenset())
     resumed: list[MailStep] = []
     fresh: list[MailStep] = []
-    for step in ledger.steps(Action.MAIL):
-        if wanted is not None and step.step_key not in wanted:
+    for due in ledger.due_cards(allowed, step_keys=wanted):
+        if begun_elsewhere(due.piece, provider_name):
             continue
-        piece = ledger.piece_for_step(step.step_key)
-        if piece is not None and piece.status not in allowed:
-            continue
-        if begun_elsewhere(piece, provider_name):
-            continue
-        if ledger.is_suppressed(step.contact_id):
-            continue
-        submitting = piece is not None and piece.status is PieceStatus.SUBMITTING
-        (resumed if submitting else fresh).append(step)
+        submitting = due.piece is not None and due.piece.status is PieceStatus.SUBMITTING
+        (resumed if submitting else fresh).append(due.step)
     chosen = resumed + fresh
     return chosen[:limit] if limit is not None else chosen
 
@@ -98,11 +95,11 @@ def stranded(
     """The cards `sendable_steps` leaves out because another provider was sending them."""
     wanted = set(step_keys) if step_keys is not None else None
     return [
-        piece
-        for piece in ledger.pieces(PieceStatus.SUBMITTING, mode="provider")
-        if begun_elsewhere(piece, provider_name)
-        and (wanted is None or piece.step_key in wanted)
-        and not ledger.is_suppressed(piece.contact_id)
+        due.piece
+        for due in ledger.due_cards({PieceStatus.SUBMITTING}, step_keys=wanted)
+        if due.piece is not None
+        and due.piece.mode == "provider"
+        and begun_elsewhere(due.piece, provider_name)
     ]
 
 
@@ -318,3 +315,38 @@ def cancel_pieces(ledger: Ledger, provider: Provider, pieces: Sequence[Piece]) -
         ledger.record_cancelled(piece.id)
         result.cancelled.append(piece)
     return result
+
+
+def submit(
+    ledger: Ledger,
+    config: Config,
+    provider: Provider,
+    batch: list[Outgoing],
+    today: date,
+    *,
+    jobs: int = 4,
+    verify: bool = False,
+    on_progress: Callable[[object], None] | None = None,
+) -> SendReport:
+    """Send a claimed batch exactly once (see `loop`); with `verify`, US addresses the
+    provider calls undeliverable are skipped first and reported as failed, so the summary
+    names them and the exit code says so."""
+    from mailer.sending.loop import SendOutcome, send_batch
+
+    unverified: list[SendOutcome] = []
+    if verify:
+        kept = verified(ledger, provider, batch)
+        kept_ids = {o.piece.id for o in kept}
+        unverified = [
+            SendOutcome(
+                str(o.piece.id),
+                "failed",
+                error=ledger.piece(o.piece.id).error or "undeliverable address",
+            )
+            for o in batch
+            if o.piece.id not in kept_ids
+        ]
+        batch = kept
+    items = send_items(batch, config, today, provider.name)
+    report = send_batch(items, provider, LedgerJournal(ledger), jobs=jobs, on_progress=on_progress)
+    return dataclasses.replace(report, failed=(*unverified, *report.failed))

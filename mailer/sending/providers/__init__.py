@@ -22,6 +22,29 @@ ENV_KEYS: Mapping[str, tuple[str, str]] = {
 }
 
 
+DRY_RUN_KEY = "test_dry_run"
+"""The key a dry run uses when none is set: a test key, and the dry run never sends."""
+
+
+def known_provider(name: str) -> str:
+    """`name` when it is a provider mailer knows, else a usage error."""
+    if name not in ENV_KEYS:
+        raise UsageError(f"--provider {name!r} is not supported", hint="use lob or postgrid")
+    return name
+
+
+def provider_for(
+    config: Config, name: str | None, base_url: str | None, *, dry_run: bool = False
+) -> Provider:
+    """The client for `name` (else the configured provider). A dry run needs no key: when
+    none is set it uses a test key that never leaves the machine."""
+    chosen = known_provider(name or config.provider.name)
+    key = None
+    if dry_run and not os.environ.get(ENV_KEYS[chosen][0]):
+        key = DRY_RUN_KEY
+    return make_provider(chosen, config=config, api_key=key, base_url=base_url)
+
+
 def make_provider(
     name: str,
     *,

@@ -1,0 +1,39 @@
+"""The ledger's longer SQL, kept apart from the code that runs it so each reads whole.
+
+Named parameters: `:today` and `:due` are ISO dates or NULL. `temp.wanted` and `temp.excluded`
+are filled by `Ledger.history` for the duration of one read.
+"""
+
+from mailer.domain.moments import CARD_MOMENT_PASSED_SQL
+
+SUPPRESSED_HISTORY = """
+    SELECT u.contact_id FROM suppressions u JOIN temp.wanted w ON w.contact_id = u.contact_id
+    WHERE u.lifted_at IS NULL
+      AND (u.call_key IS NULL OR u.call_key NOT IN (SELECT call_key FROM temp.excluded))
+"""
+
+MAILING_HISTORY = f"""
+    SELECT s.contact_id, s.template, s.send_date, s.follow_up_call,
+           coalesce(p.expected_delivery, s.expected_delivery) AS expected_delivery
+    FROM steps s JOIN temp.wanted w ON w.contact_id = s.contact_id
+    LEFT JOIN pieces p ON p.step_key = s.step_key
+    WHERE s.action = 'mail' AND s.send_date IS NOT NULL AND s.template IS NOT NULL
+      AND s.call_key NOT IN (SELECT call_key FROM temp.excluded)
+      AND coalesce(p.status, '') != 'cancelled'
+      AND NOT (:today IS NOT NULL
+               AND coalesce(p.status, 'planned') IN ('planned', 'rendered', 'failed')
+               AND {CARD_MOMENT_PASSED_SQL})
+    ORDER BY s.contact_id, s.send_date, s.step_key
+"""  # noqa: S608
+
+FOLLOWUPS = """
+    SELECT s.* FROM steps s
+    JOIN calls c ON c.call_key = s.call_key
+    LEFT JOIN pieces p ON p.step_key = s.step_key
+    WHERE s.follow_up_call IS NOT NULL AND s.action IN ('mail', 'call')
+      AND (:due IS NULL OR s.follow_up_call <= :due)
+      AND NOT (s.action = 'mail' AND coalesce(p.status, '') IN ('cancelled', 'failed'))
+      AND NOT EXISTS (SELECT 1 FROM calls later WHERE later.contact_id = s.contact_id
+                      AND later.called_at > c.called_at)
+    ORDER BY s.follow_up_call, s.name, s.contact_id
+"""

@@ -1,0 +1,203 @@
+"""The main job as one library call: after a calling session, plan it, draw its cards, print
+or send them, and write the follow-up calls, all into one folder.
+
+`run_session` never prints, prompts or exits: what happened comes back as a `SessionReport`
+for the caller (the `mailer run` command, a script, a test) to show. The few moments that
+need a person are hooks: `on_plan` (the plan is ready, before any card is drawn),
+`progress` (a long step starts) and `confirm_send` (a live key is about to charge; raise a
+`MailerError` to refuse). Every stage is safe to run again: the ledger remembers the calls
+and every card's status, so nothing is planned, printed or charged twice (see
+docs/ARCHITECTURE.md, "Never twice").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mailer.config import Config
+from mailer.domain.datetext import DateOrder
+from mailer.domain.models import Action, Plan
+from mailer.errors import UsageError
+from mailer.ledger import Ledger, Piece
+
+if TYPE_CHECKING:
+    from mailer.drawing.draw import CardBatch
+    from mailer.followups.calls import FollowUp
+    from mailer.printing.sheets import PrintReport
+    from mailer.sending.loop import SendReport
+    from mailer.sending.providers.base import Provider
+
+Advance = Callable[[object], None]
+Progress = Callable[[str, int], AbstractContextManager[Advance]]
+"""`progress(label, total)` opens a step of `total` units; the callback it yields counts one."""
+
+
+@contextmanager
+def no_progress(_label: str, _total: int) -> Iterator[Advance]:
+    yield lambda _: None
+
+
+@dataclass(frozen=True)
+class SessionHooks:
+    """What the caller wants to hear of, or be asked, while a session runs."""
+
+    on_plan: Callable[[Plan], None] = lambda _plan: None
+    progress: Progress = no_progress
+    confirm_send: Callable[[Provider, int, float], None] = lambda _p, _n, _cost: None
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """One session's input: the call logs, where to write, and how."""
+
+    calls: Sequence[Path]
+    out_dir: Path
+    today: date
+    send: bool = False
+    """Submit provider cards to the print-and-mail service (self-mail cards are printed)."""
+    jobs: int = 1
+    delimiter: str | None = None
+    date_order: DateOrder = "mdy"
+
+
+@dataclass
+class SessionReport:
+    """What a session did, for the caller to show."""
+
+    plan: Plan
+    folder: Path
+    written: list[str] = field(default_factory=list)
+    """The files and folders written into `folder`, in the order written."""
+    cards: CardBatch | None = None
+    printed: PrintReport | None = None
+    sent: SendReport | None = None
+    send_contacts: dict[str, str] = field(default_factory=dict)
+    """Piece id -> contact id of the cards sent, to name them in a summary."""
+    stranded: list[Piece] = field(default_factory=list)
+    """Cards left half-sent through another provider: only that provider can finish them."""
+    followups: list[FollowUp] = field(default_factory=list)
+
+    @property
+    def sheets(self) -> Path | None:
+        """The print file written, when there was anything to print."""
+        return self.printed.path if self.printed is not None else None
+
+    @property
+    def partial(self) -> bool:
+        """Done, but some rows or cards were refused along the way."""
+        return bool(
+            self.plan.rejections
+            or (self.cards is not None and self.cards.failures)
+            or (self.printed is not None and self.printed.failures)
+            or (self.sent is not None and self.sent.failed)
+        )
+
+
+def run_session(
+    request: SessionRequest, config: Config, ledger: Ledger, hooks: SessionHooks | None = None
+) -> SessionReport:
+    """Plan the call logs, draw this plan's cards, print (self-mail) or, when asked, send
+    (provider) them, and write plan.json, rejects.csv, cards/, manifest.csv, print.pdf,
+    followups.csv and followups.ics into `request.out_dir`."""
+    from mailer.drawing.draw import draw_cards
+    from mailer.followups.calls import follow_ups, write_csv, write_ics
+    from mailer.planning.documents import write_plan_json, write_rejects
+    from mailer.planning.planner import make_plan
+
+    hooks = hooks or SessionHooks()
+    mode = config.mail.mode
+    if request.send and mode != "provider":
+        raise UsageError(
+            '--send needs [mail] mode = "provider" in the config',
+            hint="self-mail cards are printed, not sent: drop --send, or change the mode",
+        )
+    plan = make_plan(
+        request.calls,
+        config,
+        ledger,
+        request.today,
+        delimiter=request.delimiter,
+        date_order=request.date_order,
+    ).plan
+    hooks.on_plan(plan)
+    folder = request.out_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    report = SessionReport(plan, folder)
+    write_plan_json(plan, folder / "plan.json")
+    write_rejects(plan, folder / "rejects.csv")
+    mail = [s for s in plan.steps if s.action is Action.MAIL]
+    with hooks.progress("drawing cards", len(mail)) as advance:
+        report.cards = draw_cards(
+            ledger,
+            config,
+            mail,
+            mode=mode,
+            out_dir=folder,
+            jobs=request.jobs,
+            count=len(mail),
+            on_progress=advance,
+        )
+    report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
+    ours = [s.step_key for s in mail]
+    if mode == "self":
+        _print(report, ledger, config, ours, request.today)
+    elif request.send:
+        _send(report, ledger, config, ours, request.today, hooks)
+    # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
+    report.followups = follow_ups([ledger.current(s) for s in plan.steps], config)
+    write_csv(report.followups, folder / "followups.csv")
+    write_ics(report.followups, folder / "followups.ics", request.today)
+    report.written += ["followups.csv", "followups.ics"]
+    return report
+
+
+def _print(
+    report: SessionReport, ledger: Ledger, config: Config, ours: list[str], today: date
+) -> None:
+    """Lay this plan's self-mail cards out on sheets (cards of earlier plans wait for
+    `mailer print`)."""
+    from mailer.printing.sheets import print_batch, printable_steps
+
+    wanted = set(ours)
+    todo = [s for s in printable_steps(ledger, today, False)[0] if s.step_key in wanted]
+    if not todo:
+        return
+    report.printed = print_batch(ledger, config, todo, report.folder / "print.pdf", today)
+    if report.printed.path is not None:
+        report.written.append(report.printed.path.name)
+
+
+def _send(
+    report: SessionReport,
+    ledger: Ledger,
+    config: Config,
+    ours: list[str],
+    today: date,
+    hooks: SessionHooks,
+) -> None:
+    """Submit this plan's provider cards, once each (see `mailer.sending`)."""
+    from mailer.sending.providers import provider_for
+    from mailer.sending.submission import (
+        claim,
+        estimated_cost,
+        sendable_steps,
+        stranded,
+        submit,
+    )
+
+    name = config.provider.name
+    report.stranded = stranded(ledger, name, step_keys=ours)
+    steps = sendable_steps(ledger, name, step_keys=ours)
+    if not steps:
+        return
+    provider = provider_for(config, name, None)
+    hooks.confirm_send(provider, len(steps), estimated_cost(len(steps), config))
+    batch = claim(ledger, steps, config)
+    report.send_contacts = {str(o.piece.id): o.piece.contact_id for o in batch}
+    with hooks.progress(f"sending to {provider.name}", len(batch)) as advance:
+        report.sent = submit(ledger, config, provider, batch, today, on_progress=advance)
