@@ -27,6 +27,7 @@ from mailer.cli.common import (
     resolve_today,
     warn,
 )
+from mailer.domain.postcards import CardMode
 from mailer.errors import MailerError, UsageError
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ ModeOption = Annotated[
 
 def card_mode(config: Config, mode: str | None) -> str:
     chosen = mode or config.mail.mode
-    if chosen not in ("self", "provider"):
+    if chosen not in tuple(CardMode):
         raise UsageError(f"--mode {chosen!r} is not supported", hint="use self or provider")
     return chosen
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome
 from mailer.domain.postal_days import next_business_day_after
+from mailer.domain.postcards import CardMode
 from mailer.errors import LedgerError
 
-CARD_MODES = ("self", "provider")
+CARD_MODES = tuple(CardMode)
 
 
 class PieceStatus(StrEnum):

@@ -14,16 +14,16 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Literal, get_args
+from typing import Any
 
+from mailer.domain.postcards import SELF_MAIL_SIZES, Duplex
 from mailer.drawing.geometry import POINTS_PER_INCH, Rect
 from mailer.errors import ConfigError, UsageError
 
-Duplex = Literal["long-edge", "short-edge", "none"]
-DUPLEX_MODES: tuple[str, ...] = get_args(Duplex)
+DUPLEX_MODES = tuple(Duplex)
 
 # Card sizes as rendered, landscape (width, height) in inches.
-CARD_SIZES = {"4x6": (6.0, 4.0), "4.25x5.5": (5.5, 4.25), "a6": (148 / 25.4, 105 / 25.4)}
+CARD_SIZES: dict[str, tuple[float, float]] = {s.value: s.inches for s in SELF_MAIL_SIZES}
 MACHINABLE_ASPECT = 1.3
 """USPS: length / height below this is not machinable (SPECS.md section 2)."""
 

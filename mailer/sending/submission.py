@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 
-from mailer.config import PROVIDER_SIZES, Config
+from mailer.config import Config
 from mailer.domain.models import MailStep
+from mailer.domain.postcards import PROVIDER_SIZES, CardSize
 from mailer.errors import AuthError, ProviderError, UsageError
 from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.sending.loop import SendItem, SendReport
@@ -47,7 +48,7 @@ class Outgoing:
 
 def provider_size(config: Config) -> str:
     """The configured size when a provider prints it, else the standard 4x6."""
-    return config.mail.size if config.mail.size in PROVIDER_SIZES else "4x6"
+    return config.mail.size if config.mail.size in PROVIDER_SIZES else CardSize.POSTCARD
 
 
 def begun_elsewhere(piece: Piece | None, provider_name: str) -> bool:

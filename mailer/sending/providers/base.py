@@ -12,9 +12,10 @@ from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from mailer.domain.models import Address
+from mailer.domain.postcards import PROVIDER_SIZES
 from mailer.errors import ProviderError
 
-POSTCARD_SIZES = ("4x6", "6x9", "6x11")
+POSTCARD_SIZES = PROVIDER_SIZES
 
 
 @dataclass(frozen=True)
