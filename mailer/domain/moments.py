@@ -8,7 +8,7 @@ the offer is open, or for a week after the day it was due; after that the method
 them alone.
 
 The card rule is also written as SQL (`CARD_MOMENT_PASSED_SQL`) for the ledger's history
-query; `tests/test_moments.py` holds the two to the same answers.
+query; `tests/test_due.py` holds the two to the same answers.
 """
 
 from __future__ import annotations

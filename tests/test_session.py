@@ -1,0 +1,120 @@
+"""The main job as a library call: `run_session` plans, draws, prints and writes the follow-ups,
+returns a report, and never prints, prompts or exits."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mailer import config as config_module
+from mailer.domain.models import Action, Plan
+from mailer.errors import UsageError
+from mailer.ledger import Ledger, PieceStatus
+from mailer.session import SessionHooks, SessionRequest, run_session
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, write_file
+
+TODAY = date(2026, 11, 22)
+
+
+def test_a_session_writes_the_folder_and_reports_without_printing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = config_module.load(EXAMPLE_CONFIG)
+    out = tmp_path / "out"
+    heard: list[str] = []
+
+    def on_plan(plan: Plan) -> None:
+        heard.append(f"plan of {len(plan.steps)}")
+
+    with Ledger.open(tmp_path / "m.db") as ledger:
+        report = run_session(
+            SessionRequest([EXAMPLE_CALLS], out, TODAY),
+            config,
+            ledger,
+            SessionHooks(on_plan=on_plan),
+        )
+        printed = ledger.pieces(PieceStatus.PRINTED)
+    assert capsys.readouterr() == ("", "")
+    assert heard == ["plan of 16"]
+    assert report.written == [
+        "plan.json", "rejects.csv", "cards/", "manifest.csv", "print.pdf",
+        "followups.csv", "followups.ics",
+    ]  # fmt: skip
+    for name in report.written:
+        assert (out / name).exists(), name
+    mail = [s for s in report.plan.steps if s.action is Action.MAIL]
+    assert len(mail) == 12  # ten offers, a thank-you and a birthday card
+    assert report.cards is not None
+    assert report.cards.drawn == 12
+    assert report.printed is not None
+    assert report.printed.cards == 12 == len(printed)
+    assert report.sheets == out / "print.pdf"
+    assert not report.partial
+    assert len(report.followups) == 11  # ten second calls and one callback
+    doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert doc["summary"]["mail"] == 12
+
+
+def test_a_second_session_on_the_same_log_prints_nothing_again(tmp_path: Path) -> None:
+    config = config_module.load(EXAMPLE_CONFIG)
+    with Ledger.open(tmp_path / "m.db") as ledger:
+        run_session(SessionRequest([EXAMPLE_CALLS], tmp_path / "a", TODAY), config, ledger)
+        again = run_session(SessionRequest([EXAMPLE_CALLS], tmp_path / "b", TODAY), config, ledger)
+    assert again.printed is None
+    assert again.sheets is None
+    assert again.cards is not None
+    assert (again.cards.drawn, again.cards.already) == (0, 12)  # printed: never drawn again
+    assert "print.pdf" not in again.written
+
+
+def test_rejected_rows_make_the_session_partial(tmp_path: Path) -> None:
+    log = write_file(
+        tmp_path,
+        "calls.csv",
+        "contact_id,first_name,outcome,called_at\n"
+        "C1,Amy,voicemail,2026-11-21 10:00\n"
+        "C2,Beth,gone fishing,2026-11-21 10:05\n",
+    )
+    config = config_module.load(EXAMPLE_CONFIG)
+    with Ledger.open(tmp_path / "m.db") as ledger:
+        report = run_session(SessionRequest([log], tmp_path / "out", TODAY), config, ledger)
+    assert [r.row for r in report.plan.rejections] == [3]
+    assert report.partial
+
+
+def test_send_with_self_mail_cards_is_refused_before_anything_happens(tmp_path: Path) -> None:
+    config = config_module.load(EXAMPLE_CONFIG)
+    with Ledger.open(tmp_path / "m.db") as ledger:
+        with pytest.raises(UsageError, match="--send"):
+            run_session(
+                SessionRequest([EXAMPLE_CALLS], tmp_path / "out", TODAY, send=True),
+                config,
+                ledger,
+            )
+        assert ledger.steps() == []
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_library_loads_neither_typer_nor_rich(tmp_path: Path) -> None:
+    script = (
+        "import sys, datetime, pathlib\n"
+        "from mailer import config\n"
+        "from mailer.ledger import Ledger\n"
+        "from mailer.session import SessionRequest, run_session\n"
+        f"out = pathlib.Path({str(tmp_path)!r})\n"
+        "with Ledger.open(out / 'm.db') as ledger:\n"
+        f"    req = SessionRequest([pathlib.Path({str(EXAMPLE_CALLS)!r})], out / 'o',"
+        " datetime.date(2026, 11, 22))\n"
+        f"    run_session(req, config.load(pathlib.Path({str(EXAMPLE_CONFIG)!r})), ledger)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'click')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
+    assert (tmp_path / "o" / "print.pdf").is_file()
