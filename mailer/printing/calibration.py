@@ -13,6 +13,7 @@ from pathlib import Path
 from reportlab.pdfgen.canvas import Canvas
 
 from mailer.drawing.geometry import POINTS_PER_INCH, Rect
+from mailer.files import written_beside
 from mailer.printing.stocks import Stock, mirrors_columns
 
 RULER = POINTS_PER_INCH
@@ -24,6 +25,11 @@ BOLD = "Helvetica-Bold"
 
 def write_calibration(stock: Stock, out: Path, *, duplex: str) -> None:
     """Write the two-page calibration PDF for `stock` and `duplex` to `out`."""
+    with written_beside(out) as partial:
+        _calibration(stock, partial, duplex)
+
+
+def _calibration(stock: Stock, out: Path, duplex: str) -> None:
     turn = "over sideways" if mirrors_columns(duplex, stock.landscape) else "end over end"
     canvas = Canvas(str(out), pagesize=stock.pagesize, invariant=True)
     canvas.setTitle(f"mailer calibration: {stock.name}")

@@ -13,6 +13,7 @@ from mailer.domain.addresses import mail_to
 from mailer.domain.models import MailStep
 from mailer.domain.moments import card_moment_passed
 from mailer.errors import MailerError, UsageError
+from mailer.files import written_beside
 from mailer.ledger import Ledger, PieceStatus
 from mailer.printing.stocks import Stock, find_stock, load_stocks
 
@@ -152,9 +153,11 @@ def print_sheets(
     def back(canvas: Canvas, x: float, y: float, item: tuple[MailStep, PreparedCard]) -> None:
         painter.draw_back(canvas, item[1], x, y)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".part")
-    with binary_streams():
+    def keep(partial: Path, final: Path) -> Path:
+        report.path = settle(partial, final)
+        return report.path
+
+    with binary_streams(), written_beside(out, keep) as partial:
         result = impose(
             ready,
             stock,
@@ -165,7 +168,6 @@ def print_sheets(
             offset_front=offset_front,
             offset_back=offset_back,
         )
-    report.path = settle(partial, out)
     report.cards, report.sheets, report.pages = result.cards, result.sheets, result.pages
     report.instructions = result.instructions
     report.printed = [step.step_key for step, _ in ready]
