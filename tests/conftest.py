@@ -1,16 +1,18 @@
-"""Shared fixtures: a clean environment for every test and a CLI runner."""
+"""Shared fixtures: a clean environment for every test, a ledger on a fixed clock, and the
+fake Lob/PostGrid (`fake_lob`, from `fake_provider.py`). Builders live in `builders.py`."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-EXAMPLE_CALLS = REPO / "examples" / "calls_session.csv"
-EXAMPLE_CONFIG = REPO / "examples" / "mailer.toml"
+from mailer.ledger import Ledger
+from tests.builders import open_ledger
+
+pytest_plugins = ["tests.fake_provider"]
 
 
 @pytest.fixture(autouse=True)
@@ -21,3 +23,10 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "220")
     monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    """An empty ledger in tmp_path (`mailer.db`) on the fixed clock of `builders.fixed_clock`."""
+    with open_ledger(tmp_path / "mailer.db") as opened:
+        yield opened

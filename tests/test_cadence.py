@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mailer.config import Cadence, Config, Mail, Offer
+from mailer.config import Config
 from mailer.domain import postal_days as postal
 from mailer.domain.addresses import mailability_problem
 from mailer.domain.models import (
@@ -27,6 +27,7 @@ from mailer.domain.models import (
 from mailer.errors import ConfigError
 from mailer.planning.cadence import check_feasible, plan_steps
 from mailer.planning.callbacks import day_from_notes
+from tests.builders import cadence_config, call_record
 
 D = date.fromisoformat
 TODAY = D("2026-11-22")  # a Sunday, four days before Thanksgiving
@@ -38,26 +39,12 @@ def call(
     outcome: Outcome = Outcome.VOICEMAIL,
     at: str = "2026-11-21 10:05",
     contact: str = "C001",
-    row: int = 2,
     **fields: Any,
 ) -> CallRecord:
+    """The table's shorthand for `call_record`: the outcome first, the time as text, and the
+    house on Oak Ridge Dr unless an address is given."""
     fields.setdefault("address", HOME)
-    return CallRecord(
-        file="calls.csv",
-        row=row,
-        contact_id=contact,
-        outcome=outcome,
-        called_at=datetime.fromisoformat(at),
-        first_name="Mary",
-        last_name="Albright",
-        **fields,
-    )
-
-
-def make_config(
-    *, offer: Mapping[str, Any] = {}, mail: Mapping[str, Any] = {}, **cadence: Any
-) -> Config:
-    return Config(offer=Offer(**offer), mail=Mail(**mail), cadence=Cadence(**cadence))
+    return call_record(contact, outcome, at, **fields)
 
 
 def mailed(template: str, send: str, contact: str = "C001") -> ContactHistory:
@@ -70,7 +57,7 @@ def only_step(
     config: Config | None = None,
     today: date = TODAY,
 ) -> MailStep:
-    steps = plan_steps(records, history or {}, config or make_config(), today)
+    steps = plan_steps(records, history or {}, config or cadence_config(), today)
     assert len(steps) == 1
     return steps[0]
 
@@ -94,198 +81,198 @@ def call_on(day: str) -> tuple[None, None, None, str]:
 # (records, history, config, action, template, reason, dates)
 SCENARIOS: dict[str, tuple[Any, ...]] = {
     "voicemail, first call": (
-        [call()], {}, make_config(), Action.MAIL, "offer",
+        [call()], {}, cadence_config(), Action.MAIL, "offer",
         "voicemail on the first call: mail a time-sensitive note", OFFER_DATES,
     ),
     "no answer": (
-        [call(Outcome.NO_ANSWER)], {}, make_config(), Action.MAIL, "offer",
+        [call(Outcome.NO_ANSWER)], {}, cadence_config(), Action.MAIL, "offer",
         "no answer: mail a time-sensitive note", OFFER_DATES,
     ),
     "busy": (
-        [call(Outcome.BUSY)], {}, make_config(), Action.MAIL, "offer",
+        [call(Outcome.BUSY)], {}, cadence_config(), Action.MAIL, "offer",
         "busy: mail a time-sensitive note", OFFER_DATES,
     ),
     "connected, thank-you cards off": (
-        [call(Outcome.CONNECTED)], {}, make_config(), Action.SKIP, None,
+        [call(Outcome.CONNECTED)], {}, cadence_config(), Action.SKIP, None,
         "spoke with them: no card needed (enable thank-you cards in [cadence])", NONE,
     ),
     "connected, thank-you cards on": (
-        [call(Outcome.CONNECTED)], {}, make_config(thank_you=True), Action.MAIL, "thank-you",
+        [call(Outcome.CONNECTED)], {}, cadence_config(thank_you=True), Action.MAIL, "thank-you",
         "spoke with them: mail a thank-you card, no sales message", CARD_ONLY,
     ),
     "wrong number": (
-        [call(Outcome.WRONG_NUMBER)], {}, make_config(), Action.SKIP, None,
+        [call(Outcome.WRONG_NUMBER)], {}, cadence_config(), Action.SKIP, None,
         "wrong number: fix the contact's phone", NONE,
     ),
     "wrong number, configured to mail anyway": (
         [call(Outcome.WRONG_NUMBER)], {},
-        make_config(outcomes={"wrong_number": "offer"}), Action.MAIL, "offer",
+        cadence_config(outcomes={"wrong_number": "offer"}), Action.MAIL, "offer",
         "wrong number: mail a time-sensitive note", OFFER_DATES,
     ),
     "no answer, configured to call again": (
-        [call(Outcome.NO_ANSWER)], {}, make_config(outcomes={"no_answer": "call"}),
+        [call(Outcome.NO_ANSWER)], {}, cadence_config(outcomes={"no_answer": "call"}),
         Action.CALL, None, "no answer: call again Mon Nov 23", call_on("2026-11-23"),
     ),
     "opt-out": (
-        [call(Outcome.OPT_OUT)], {}, make_config(), Action.SUPPRESS, None,
+        [call(Outcome.OPT_OUT)], {}, cadence_config(), Action.SUPPRESS, None,
         "asked not to be contacted: added to the suppression list", NONE,
     ),
     "already suppressed": (
-        [call()], {"C001": ContactHistory("C001", suppressed=True)}, make_config(),
+        [call()], {"C001": ContactHistory("C001", suppressed=True)}, cadence_config(),
         Action.SKIP, None,
         "on the suppression list since an earlier opt-out; `mailer unsuppress C001` to undo",
         NONE,
     ),
     "suppressed, a callback request does not undo it": (
         [call(Outcome.CALLBACK)], {"C001": ContactHistory("C001", suppressed=True)},
-        make_config(), Action.SKIP, None,
+        cadence_config(), Action.SKIP, None,
         "on the suppression list since an earlier opt-out; `mailer unsuppress C001` to undo",
         NONE,
     ),
     "suppressed, birthday card does not undo it": (
         [call(Outcome.CONNECTED, birthday=D("1979-12-03"))],
-        {"C001": ContactHistory("C001", suppressed=True)}, make_config(birthday=True),
+        {"C001": ContactHistory("C001", suppressed=True)}, cadence_config(birthday=True),
         Action.SKIP, None,
         "on the suppression list since an earlier opt-out; `mailer unsuppress C001` to undo",
         NONE,
     ),
     "opt-out while already suppressed": (
         [call(Outcome.OPT_OUT)], {"C001": ContactHistory("C001", suppressed=True)},
-        make_config(), Action.SUPPRESS, None,
+        cadence_config(), Action.SUPPRESS, None,
         "asked not to be contacted: added to the suppression list", NONE,
     ),
     "card out, the later call is the second call": (
-        [call(at="2026-11-21 10:05")], {"C001": mailed("offer", "2026-11-16")}, make_config(),
+        [call(at="2026-11-21 10:05")], {"C001": mailed("offer", "2026-11-16")}, cadence_config(),
         Action.SKIP, None,
         "second call done after the card of Nov 16: cycle complete, leave them alone until Dec 16",
         NONE,
     ),
     "mailed within the cooldown, call made before the card": (
-        [call(at="2026-11-20 10:05")], {"C001": mailed("offer", "2026-11-21")}, make_config(),
+        [call(at="2026-11-20 10:05")], {"C001": mailed("offer", "2026-11-21")}, cadence_config(),
         Action.SKIP, None, "mailed on Nov 21: not a pest; next card possible from Dec 21", NONE,
     ),
     "a thank-you card within the cooldown is no second call": (
-        [call(Outcome.NO_ANSWER)], {"C001": mailed("thank-you", "2026-11-10")}, make_config(),
+        [call(Outcome.NO_ANSWER)], {"C001": mailed("thank-you", "2026-11-10")}, cadence_config(),
         Action.SKIP, None, "mailed on Nov 10: not a pest; next card possible from Dec 10", NONE,
     ),
     "a thank-you within the cooldown": (
         [call(Outcome.CONNECTED)], {"C001": mailed("offer", "2026-11-02")},
-        make_config(thank_you=True), Action.SKIP, None,
+        cadence_config(thank_you=True), Action.SKIP, None,
         "second call done after the card of Nov 2: cycle complete, leave them alone until Dec 2",
         NONE,
     ),
     "cooldown over": (
-        [call()], {"C001": mailed("offer", "2026-10-01")}, make_config(), Action.MAIL, "offer",
+        [call()], {"C001": mailed("offer", "2026-10-01")}, cadence_config(), Action.MAIL, "offer",
         "voicemail (last card Oct 1, cooldown over): mail a time-sensitive note", OFFER_DATES,
     ),
     "cooldown ends today": (
-        [call()], {"C001": mailed("offer", "2026-10-23")}, make_config(), Action.MAIL, "offer",
+        [call()], {"C001": mailed("offer", "2026-10-23")}, cadence_config(), Action.MAIL, "offer",
         "voicemail (last card Oct 23, cooldown over): mail a time-sensitive note", OFFER_DATES,
     ),
     "cooldown ends tomorrow": (
-        [call()], {"C001": mailed("offer", "2026-10-24")}, make_config(), Action.SKIP, None,
+        [call()], {"C001": mailed("offer", "2026-10-24")}, cadence_config(), Action.SKIP, None,
         "second call done after the card of Oct 24: cycle complete, "
         "leave them alone until Nov 23",
         NONE,
     ),
     "no cooldown configured": (
-        [call()], {"C001": mailed("offer", "2026-11-16")}, make_config(cooldown_days=0),
+        [call()], {"C001": mailed("offer", "2026-11-16")}, cadence_config(cooldown_days=0),
         Action.MAIL, "offer",
         "voicemail (last card Nov 16, cooldown over): mail a time-sensitive note", OFFER_DATES,
     ),
     "birthday in the window replaces a skip": (
-        [call(Outcome.CONNECTED, birthday=D("1979-12-03"))], {}, make_config(birthday=True),
+        [call(Outcome.CONNECTED, birthday=D("1979-12-03"))], {}, cadence_config(birthday=True),
         Action.MAIL, "birthday",
         "spoke with them; birthday on Dec 3: mail a birthday card, no offer", CARD_ONLY,
     ),
     "birthday replaces a thank-you": (
         [call(Outcome.CONNECTED, birthday=D("1979-12-03"))], {},
-        make_config(birthday=True, thank_you=True), Action.MAIL, "birthday",
+        cadence_config(birthday=True, thank_you=True), Action.MAIL, "birthday",
         "spoke with them; birthday on Dec 3: mail a birthday card, no offer", CARD_ONLY,
     ),
     "birthday replaces a cooldown skip": (
         [call(birthday=D("1979-12-03"))], {"C001": mailed("offer", "2026-11-16")},
-        make_config(birthday=True), Action.MAIL, "birthday",
+        cadence_config(birthday=True), Action.MAIL, "birthday",
         "voicemail; birthday on Dec 3: mail a birthday card, no offer", CARD_ONLY,
     ),
     "birthday replaces a wrong-number skip": (
         [call(Outcome.WRONG_NUMBER, birthday=D("1990-12-01"))], {},
-        make_config(birthday=True), Action.MAIL, "birthday",
+        cadence_config(birthday=True), Action.MAIL, "birthday",
         "wrong number; birthday on Dec 1: mail a birthday card, no offer", CARD_ONLY,
     ),
     "an offer card wins over a birthday card": (
-        [call(birthday=D("1979-12-03"))], {}, make_config(birthday=True), Action.MAIL, "offer",
+        [call(birthday=D("1979-12-03"))], {}, cadence_config(birthday=True), Action.MAIL, "offer",
         "voicemail on the first call: mail a time-sensitive note", OFFER_DATES,
     ),
     "birthday card already sent this year": (
         [call(Outcome.CONNECTED, birthday=D("1979-12-03"))],
-        {"C001": mailed("birthday", "2026-11-18")}, make_config(birthday=True),
+        {"C001": mailed("birthday", "2026-11-18")}, cadence_config(birthday=True),
         Action.SKIP, None, "mailed on Nov 18: not a pest; next card possible from Dec 18", NONE,
     ),
     "last year's birthday card does not count": (
         [call(Outcome.CONNECTED, birthday=D("1979-12-03"))],
-        {"C001": mailed("birthday", "2025-11-20")}, make_config(birthday=True),
+        {"C001": mailed("birthday", "2025-11-20")}, cadence_config(birthday=True),
         Action.MAIL, "birthday",
         "spoke with them; birthday on Dec 3: mail a birthday card, no offer", CARD_ONLY,
     ),
     "birthday beyond the window": (
-        [call(Outcome.CONNECTED, birthday=D("1962-12-10"))], {}, make_config(birthday=True),
+        [call(Outcome.CONNECTED, birthday=D("1962-12-10"))], {}, cadence_config(birthday=True),
         Action.SKIP, None,
         "spoke with them: no card needed (enable thank-you cards in [cadence])", NONE,
     ),
     "birthday inside a wider window": (
         [call(Outcome.CONNECTED, birthday=D("1962-12-10"))], {},
-        make_config(birthday=True, birthday_window_days=21), Action.MAIL, "birthday",
+        cadence_config(birthday=True, birthday_window_days=21), Action.MAIL, "birthday",
         "spoke with them; birthday on Dec 10: mail a birthday card, no offer", CARD_ONLY,
     ),
     "birthday on the delivery day is too late": (
-        [call(Outcome.CONNECTED, birthday=D("1985-11-27"))], {}, make_config(birthday=True),
+        [call(Outcome.CONNECTED, birthday=D("1985-11-27"))], {}, cadence_config(birthday=True),
         Action.SKIP, None,
         "spoke with them: no card needed (enable thank-you cards in [cadence])", NONE,
     ),
     "birthday cards off": (
-        [call(Outcome.CONNECTED, birthday=D("1979-12-03"))], {}, make_config(),
+        [call(Outcome.CONNECTED, birthday=D("1979-12-03"))], {}, cadence_config(),
         Action.SKIP, None,
         "spoke with them: no card needed (enable thank-you cards in [cadence])", NONE,
     ),
     "no street address": (
-        [call(address=NO_STREET)], {}, make_config(), Action.SKIP, None,
+        [call(address=NO_STREET)], {}, cadence_config(), Action.SKIP, None,
         f"no mailable address: {mailability_problem(NO_STREET)}; the call still counts", NONE,
     ),
     "no address at all, birthday card": (
         [call(Outcome.CONNECTED, address=Address(), birthday=D("1979-12-03"))], {},
-        make_config(birthday=True), Action.SKIP, None,
+        cadence_config(birthday=True), Action.SKIP, None,
         f"no mailable address: {mailability_problem(Address())}; the call still counts", NONE,
     ),
     "no address, but nothing to mail anyway": (
-        [call(Outcome.CONNECTED, address=Address())], {}, make_config(), Action.SKIP, None,
+        [call(Outcome.CONNECTED, address=Address())], {}, cadence_config(), Action.SKIP, None,
         "spoke with them: no card needed (enable thank-you cards in [cadence])", NONE,
     ),
     "callback, day in the column": (
         [call(Outcome.CALLBACK, callback_on=D("2026-12-01"), notes="call back Monday")], {},
-        make_config(), Action.CALL, None,
+        cadence_config(), Action.CALL, None,
         "asked for a call back on Tue Dec 1 (callback_on column)", call_on("2026-12-01"),
     ),
     "callback, weekday in the notes": (
-        [call(Outcome.CALLBACK, notes="Call back Monday")], {}, make_config(), Action.CALL, None,
+        [call(Outcome.CALLBACK, notes="Call back Monday")], {}, cadence_config(), Action.CALL, None,
         "asked for a call back Monday (from the notes)", call_on("2026-11-23"),
     ),
     "callback, date in the notes": (
-        [call(Outcome.CALLBACK, notes="callback on 12/1 pls")], {}, make_config(),
+        [call(Outcome.CALLBACK, notes="callback on 12/1 pls")], {}, cadence_config(),
         Action.CALL, None, "asked for a call back on 12/1 (from the notes)",
         call_on("2026-12-01"),
     ),
     "callback after Thanksgiving": (
-        [call(Outcome.CALLBACK, notes="Call back after Thanksgiving")], {}, make_config(),
+        [call(Outcome.CALLBACK, notes="Call back after Thanksgiving")], {}, cadence_config(),
         Action.CALL, None, "asked for a call back after Thanksgiving (from the notes)",
         call_on("2026-11-27"),
     ),
     "callback, no day given": (
-        [call(Outcome.CALLBACK, notes="Busy cooking")], {}, make_config(), Action.CALL, None,
+        [call(Outcome.CALLBACK, notes="Busy cooking")], {}, cadence_config(), Action.CALL, None,
         "asked for a call back, no day given: call Mon Nov 23", call_on("2026-11-23"),
     ),
     "callback on a Saturday moves to Monday": (
-        [call(Outcome.CALLBACK, callback_on=D("2026-11-28"))], {}, make_config(),
+        [call(Outcome.CALLBACK, callback_on=D("2026-11-28"))], {}, cadence_config(),
         Action.CALL, None,
         "asked for a call back on Sat Nov 28 (callback_on column): "
         "Sat Nov 28 is not a business day, call Mon Nov 30",
@@ -293,17 +280,17 @@ SCENARIOS: dict[str, tuple[Any, ...]] = {
     ),
     "callback day already past": (
         [call(Outcome.CALLBACK, notes="call back tomorrow", at="2026-11-18 09:00")], {},
-        make_config(), Action.CALL, None,
+        cadence_config(), Action.CALL, None,
         "asked for a call back tomorrow (from the notes): Thu Nov 19 has passed, call Mon Nov 23",
         call_on("2026-11-23"),
     ),
     "callback while a card is out: they asked": (
         [call(Outcome.CALLBACK, notes="call Tue")], {"C001": mailed("offer", "2026-11-16")},
-        make_config(), Action.CALL, None, "asked for a call back Tue (from the notes)",
+        cadence_config(), Action.CALL, None, "asked for a call back Tue (from the notes)",
         call_on("2026-11-24"),
     ),
     "callback wins over a birthday card": (
-        [call(Outcome.CALLBACK, birthday=D("1979-12-03"))], {}, make_config(birthday=True),
+        [call(Outcome.CALLBACK, birthday=D("1979-12-03"))], {}, cadence_config(birthday=True),
         Action.CALL, None, "asked for a call back, no day given: call Mon Nov 23",
         call_on("2026-11-23"),
     ),
@@ -373,7 +360,7 @@ def test_steps_come_in_order_of_first_appearance() -> None:
         call(contact="C003", row=4),
         call(contact="C002", row=5, at="2026-11-21 16:40"),
     ]
-    steps = plan_steps(records, {}, make_config(), TODAY)
+    steps = plan_steps(records, {}, cadence_config(), TODAY)
     assert [s.contact_id for s in steps] == ["C002", "C001", "C003"]
     assert steps[0].history_rows == (2,)
 
@@ -382,7 +369,7 @@ def test_history_of_other_contacts_does_not_leak() -> None:
     steps = plan_steps(
         [call(contact="C001"), call(contact="C002", row=3)],
         {"C002": ContactHistory("C002", suppressed=True)},
-        make_config(),
+        cadence_config(),
         TODAY,
     )
     assert [s.action for s in steps] == [Action.MAIL, Action.SKIP]
@@ -420,7 +407,7 @@ def test_offer_dates_around_holidays(
 def test_a_holiday_stretch_raises_the_offer_deadline_up_to_the_margin() -> None:
     # 9 offer days leave 3 days after the call in an ordinary week, but not when Christmas and
     # the observed New Year push the follow-up call back: the deadline moves, within 14 days.
-    config = make_config(offer={"offer_days": 9})
+    config = cadence_config(offer={"offer_days": 9})
     step = only_step([call(at="2027-12-23 09:00")], config=config, today=D("2027-12-23"))
     assert dates(step) == ("2027-12-23", "2027-12-29", "2028-01-02", "2027-12-30")
     ordinary = only_step([call(at="2027-03-02 09:00")], config=config, today=D("2027-03-02"))
@@ -428,15 +415,15 @@ def test_a_holiday_stretch_raises_the_offer_deadline_up_to_the_margin() -> None:
 
 
 def test_feasible_defaults_and_tight_but_workable_settings() -> None:
-    check_feasible(make_config())
-    check_feasible(make_config(offer={"offer_days": 9}))  # Tue send, Mon call, +3
-    check_feasible(make_config(mail={"transit_days": 4}))
-    check_feasible(make_config(mail={"transit_days": 5}, offer_margin_days=2))
+    check_feasible(cadence_config())
+    check_feasible(cadence_config(offer={"offer_days": 9}))  # Tue send, Mon call, +3
+    check_feasible(cadence_config(mail={"transit_days": 4}))
+    check_feasible(cadence_config(mail={"transit_days": 5}, offer_margin_days=2))
 
 
 def test_refuses_an_offer_too_short_for_the_transit() -> None:
     with pytest.raises(ConfigError) as caught:
-        check_feasible(make_config(offer={"offer_days": 5}, mail={"transit_days": 5}))
+        check_feasible(cadence_config(offer={"offer_days": 5}, mail={"transit_days": 5}))
     assert "'mail.transit_days' is 5" in caught.value.message
     assert "offer.offer_days" in caught.value.message
     assert "Dec 22, 2027" in caught.value.message  # the send date that can't work
@@ -445,7 +432,7 @@ def test_refuses_an_offer_too_short_for_the_transit() -> None:
 
 def test_refuses_offer_days_that_only_fail_in_an_ordinary_week() -> None:
     config = dataclasses.replace(
-        make_config(offer={"offer_days": 8}), source=Path("team/mailer.toml")
+        cadence_config(offer={"offer_days": 8}), source=Path("team/mailer.toml")
     )
     with pytest.raises(ConfigError) as caught:
         check_feasible(config)
@@ -455,12 +442,12 @@ def test_refuses_offer_days_that_only_fail_in_an_ordinary_week() -> None:
 
 def test_refuses_a_transit_longer_than_any_offer() -> None:
     with pytest.raises(ConfigError, match=r"'mail\.transit_days' is 13"):
-        check_feasible(make_config(mail={"transit_days": 13}, offer_margin_days=1))
+        check_feasible(cadence_config(mail={"transit_days": 13}, offer_margin_days=1))
 
 
 def test_plan_refuses_an_infeasible_config() -> None:
     with pytest.raises(ConfigError, match=r"offer\.offer_days"):
-        plan_steps([call()], {}, make_config(offer={"offer_days": 3}), TODAY)
+        plan_steps([call()], {}, cadence_config(offer={"offer_days": 3}), TODAY)
 
 
 def test_a_leap_day_birthday_is_greeted_on_feb_28() -> None:
@@ -468,7 +455,7 @@ def test_a_leap_day_birthday_is_greeted_on_feb_28() -> None:
     today = D("2027-02-14")
     step = only_step(
         [call(Outcome.CONNECTED, at="2027-02-13 11:00", birthday=D("1992-02-29"))],
-        config=make_config(birthday=True),
+        config=cadence_config(birthday=True),
         today=today,
     )
     assert (step.action, step.template) == (Action.MAIL, "birthday")
@@ -480,7 +467,7 @@ def test_a_birthday_in_early_january_is_greeted_across_the_year_end() -> None:
     step = only_step(
         [call(Outcome.CONNECTED, at="2026-12-20 11:00", birthday=D("1970-01-04"))],
         history={"C001": mailed("birthday", "2025-12-22")},
-        config=make_config(birthday=True),
+        config=cadence_config(birthday=True),
         today=D("2026-12-21"),
     )
     assert step.template == "birthday"
@@ -561,12 +548,11 @@ def sessions(draw: st.DrawFn) -> tuple[list[CallRecord], dict[str, ContactHistor
         )
         callback_on = draw(st.none() | st.just(today + timedelta(draw(st.integers(-5, 10)))))
         records.append(
-            CallRecord(
-                file="calls.csv",
+            call_record(
+                draw(st.sampled_from(CONTACTS)),
+                draw(st.sampled_from(list(Outcome))),
+                called,
                 row=index + 2,
-                contact_id=draw(st.sampled_from(CONTACTS)),
-                outcome=draw(st.sampled_from(list(Outcome))),
-                called_at=called,
                 address=draw(st.sampled_from([HOME, NO_STREET, Address()])),
                 birthday=draw(st.none() | st.dates(date(1940, 1, 1), date(2005, 12, 31))),
                 callback_on=callback_on,
@@ -583,7 +569,7 @@ def sessions(draw: st.DrawFn) -> tuple[list[CallRecord], dict[str, ContactHistor
             for _ in range(draw(st.integers(min_value=0, max_value=2)))
         )
         history[contact] = ContactHistory(contact, draw(st.booleans()), mailings)
-    config = make_config(
+    config = cadence_config(
         offer={"offer_days": draw(st.integers(min_value=6, max_value=14))},
         mail={"transit_days": draw(st.integers(min_value=1, max_value=4))},
         offer_margin_days=draw(st.integers(min_value=2, max_value=3)),

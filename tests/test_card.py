@@ -9,7 +9,6 @@ import itertools
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,8 @@ from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 
-from mailer.config import Config, Mail, Templates
-from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome
+from mailer.config import Config, Templates
+from mailer.domain.models import Action, Address, MailStep
 from mailer.drawing.batch import (
     CHUNK,
     CardRenderer,
@@ -42,45 +41,11 @@ from mailer.drawing.geometry import Rect, card_geometry
 from mailer.drawing.layout import fit, place, sizes, wrap
 from mailer.drawing.painter import CardPainter
 from mailer.errors import RenderError, TemplateError
+from tests.builders import card_step, config_for
 
-BASE = Config()
 SIZES = [("4x6", "self"), ("4.25x5.5", "self"), ("a6", "self"), ("4x6", "provider"),
          ("6x9", "provider"), ("6x11", "provider")]  # fmt: skip
 BASE14 = {"Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Times-Roman", "Courier"}
-
-
-def config_for(size: str = "4x6", mode: str = "self", **changes: Any) -> Config:
-    return dataclasses.replace(BASE, mail=Mail(size=size, mode=mode), **changes)
-
-
-def make_step(
-    contact_id: str = "C001",
-    first: str = "Mary",
-    last: str = "Albright",
-    template: str = "offer",
-    **record: Any,
-) -> MailStep:
-    base = CallRecord(
-        file="calls.csv",
-        row=2,
-        contact_id=contact_id,
-        outcome=Outcome.VOICEMAIL,
-        called_at=datetime(2026, 11, 21, 10, 5),
-        first_name=first,
-        last_name=last,
-        phone="(217) 555-0147",
-        address=Address("1422 Maple Ave", "Apt 3", "Springfield", "IL", "62704"),
-    )
-    return MailStep(
-        record=dataclasses.replace(base, **record),
-        action=Action.MAIL,
-        reason="voicemail on the first call",
-        template=template,
-        send_date=date(2026, 11, 23),
-        expected_delivery=date(2026, 11, 27),
-        offer_expires=date(2026, 12, 7),
-        follow_up_call=date(2026, 11, 30),
-    )
 
 
 def pdf_pages(data: bytes) -> list[Any]:
@@ -144,7 +109,7 @@ def assert_real_glyphs(page: Any) -> None:
 
 @pytest.mark.parametrize(("size", "mode"), SIZES)
 def test_page_sizes_and_embedded_fonts(size, mode):
-    data = render_card_bytes(make_step(), config_for(size, mode), mode)
+    data = render_card_bytes(card_step(), config_for(size, mode), mode)
     reader = PdfReader(io.BytesIO(data))
     geometry = card_geometry(size, mode)
     assert len(reader.pages) == 2
@@ -165,7 +130,7 @@ def test_page_sizes_and_embedded_fonts(size, mode):
 @pytest.mark.parametrize(("size", "mode"), SIZES)
 def test_every_character_inside_the_safe_area(size, mode):
     geometry = card_geometry(size, mode)
-    for page in pdf_pages(render_card_bytes(make_step(), config_for(size, mode), mode)):
+    for page in pdf_pages(render_card_bytes(card_step(), config_for(size, mode), mode)):
         assert page.chars
         for c in page.chars:
             assert geometry.safe.contains(char_box(c)), (c["text"], char_box(c))
@@ -176,7 +141,7 @@ def test_provider_ink_free_zone_is_blank(size):
     geometry = card_geometry(size, "provider")
     zone = geometry.ink_free_zone
     assert zone is not None
-    back = pdf_pages(render_card_bytes(make_step(), config_for(size, "provider"), "provider"))[1]
+    back = pdf_pages(render_card_bytes(card_step(), config_for(size, "provider"), "provider"))[1]
     assert back.chars
     for obj in drawn_objects(back):
         assert not zone.intersects(object_box(obj)), obj.get("text", obj.get("object_type"))
@@ -189,7 +154,7 @@ def test_self_mail_back_usps_zones(size):
     assert barcode
     assert ocr
     assert stamp
-    back = pdf_pages(render_card_bytes(make_step(), config_for(size, "self"), "self"))[1]
+    back = pdf_pages(render_card_bytes(card_step(), config_for(size, "self"), "self"))[1]
     for obj in drawn_objects(back):
         assert not barcode.intersects(object_box(obj))
     address = [c for c in back.chars if c["fontname"] == "Helvetica" and c["size"] >= 8]
@@ -216,7 +181,7 @@ def test_self_mail_back_usps_zones(size):
 @pytest.mark.parametrize(("size", "mode"), SIZES)
 def test_message_stays_in_its_area_in_the_handwriting_font(size, mode):
     geometry = card_geometry(size, mode)
-    back = pdf_pages(render_card_bytes(make_step(), config_for(size, mode), mode))[1]
+    back = pdf_pages(render_card_bytes(card_step(), config_for(size, mode), mode))[1]
     hand = [c for c in back.chars if "Caveat" in c["fontname"]]
     assert len(hand) > 200
     for c in hand:
@@ -227,7 +192,7 @@ def test_message_stays_in_its_area_in_the_handwriting_font(size, mode):
 
 
 def test_first_name_and_deadline_on_both_sides():
-    front, back = pdf_pages(render_card_bytes(make_step(), config_for(), "self"))
+    front, back = pdf_pages(render_card_bytes(card_step(), config_for(), "self"))
     front_text, back_text = text_of(front), text_of(back)
     assert "Hi Mary!" in front_text
     assert "Dear Mary," in back_text
@@ -256,11 +221,11 @@ def qr_matrix_from(page: Any, box: Rect, modules: int) -> list[list[int]]:
 def test_qr_code_encodes_the_offer_url():
     config = config_for()
     painter = CardPainter(config, "self")
-    card = painter.prepare(make_step())
+    card = painter.prepare(card_step())
     assert card.qr_value == config.offer.url
     assert card.qr_box is not None
     assert card_geometry("4x6", "self").safe.contains(card.qr_box)
-    front = pdf_pages(render_card_bytes(make_step(), config, "self"))[0]
+    front = pdf_pages(render_card_bytes(card_step(), config, "self"))[0]
     expected = segno.make(config.offer.url, error="m", micro=False).matrix
     assert qr_matrix_from(front, card.qr_box, len(expected)) == [list(row) for row in expected]
 
@@ -268,7 +233,7 @@ def test_qr_code_encodes_the_offer_url():
 @pytest.mark.parametrize("template", ["thank-you", "birthday"])
 def test_warm_cards_have_no_offer_code_or_qr(template):
     config = config_for()
-    step = make_step(template=template)
+    step = card_step(template=template)
     assert CardPainter(config, "self").prepare(step).qr_value is None
     front, back = pdf_pages(render_card_bytes(step, config, "self"))
     everything = text_of(front) + text_of(back)
@@ -280,7 +245,7 @@ def test_warm_cards_have_no_offer_code_or_qr(template):
 
 
 def test_full_bleed_background_on_provider_cards():
-    front = pdf_pages(render_card_bytes(make_step(), config_for("4x6", "provider"), "provider"))[0]
+    front = pdf_pages(render_card_bytes(card_step(), config_for("4x6", "provider"), "provider"))[0]
     page = Rect(0, 0, 450, 306)
     assert any(page.contains(object_box(r)) and object_box(r).w >= 449.9 for r in front.rects)
 
@@ -289,7 +254,7 @@ def test_full_bleed_background_on_provider_cards():
 
 
 def test_unicode_names_are_drawn_with_real_glyphs():
-    step = make_step(first="Zoë", last="Łukasiewicz-Nguyễn")
+    step = card_step(first="Zoë", last="Łukasiewicz-Nguyễn")
     for mode in ("self", "provider"):
         front, back = pdf_pages(render_card_bytes(step, config_for("4x6", mode), mode))
         assert "Zoë" in text_of(front)
@@ -307,7 +272,7 @@ def test_curly_quotes_and_euro_in_a_note(tmp_path):
     (folder / "front.j2").write_text("{% block headline %}“Ça va?” – €5{% endblock %}")
     (folder / "message.j2").write_text("{{ contact.notes }}", encoding="utf-8")
     config = config_for(templates=Templates(dir=str(tmp_path)))
-    step = make_step(template="note", notes="Łódź “quoted” — 10 € ‘ok’\u200b")
+    step = card_step(template="note", notes="Łódź “quoted” — 10 € ‘ok’\u200b")
     front, back = pdf_pages(render_card_bytes(step, config, "self"))
     assert "“Ça va?” – €5" in text_of(front)
     assert "Łódź “quoted” — 10 € ‘ok’" in text_of(back)
@@ -319,7 +284,7 @@ def test_curly_quotes_and_euro_in_a_note(tmp_path):
 def test_a_character_no_bundled_font_has_fails_the_card_by_name(tmp_path):
     # Fonts come only from Python packages (same glyphs on every machine); a symbol none of
     # them has must stop the card with its name, never print an empty box.
-    step = make_step(template="note", notes="Thanks ★")
+    step = card_step(template="note", notes="Thanks ★")
     folder = tmp_path / "note"
     folder.mkdir()
     (folder / "card.toml").write_text("sales = false\n", encoding="utf-8")
@@ -371,7 +336,7 @@ def test_sixty_character_name_is_refused_on_self_mail_naming_the_address():
     first, last = SIXTY
     assert len(f"{first} {last}") == 60
     with pytest.raises(RenderError) as err:
-        render_card_bytes(make_step(first=first, last=last), config_for("4x6", "self"), "self")
+        render_card_bytes(card_step(first=first, last=last), config_for("4x6", "self"), "self")
     message = err.value.message
     assert "contact C001" in message
     assert "template 'offer'" in message
@@ -383,7 +348,7 @@ def test_sixty_character_name_is_refused_on_self_mail_naming_the_address():
 def test_sixty_character_name_fits_a_provider_card():
     first, last = SIXTY
     data = render_card_bytes(
-        make_step(first=first, last=last), config_for("4x6", "provider"), "provider"
+        card_step(first=first, last=last), config_for("4x6", "provider"), "provider"
     )
     geometry = card_geometry("4x6", "provider")
     front, back = pdf_pages(data)
@@ -396,7 +361,7 @@ def test_sixty_character_name_fits_a_provider_card():
 
 
 def test_sixty_character_name_on_provider_cards_fits():
-    step = make_step(first="Maximiliana", last="Evangelina Bartholomew-Fitzgerald Worthington")
+    step = card_step(first="Maximiliana", last="Evangelina Bartholomew-Fitzgerald Worthington")
     front, _ = pdf_pages(render_card_bytes(step, config_for("4x6", "provider"), "provider"))
     assert "Hi Maximiliana!" in text_of(front)
 
@@ -404,7 +369,7 @@ def test_sixty_character_name_on_provider_cards_fits():
 def test_six_hundred_character_note_fits(tmp_path):
     note = sentence(120)[:600]
     assert len(note) == 600
-    step = make_step(template="note", notes=note)
+    step = card_step(template="note", notes=note)
     config = long_note_config(tmp_path)
     geometry = card_geometry("4x6", "self")
     back = pdf_pages(render_card_bytes(step, config, "self"))[1]
@@ -417,7 +382,7 @@ def test_six_hundred_character_note_fits(tmp_path):
 
 
 def test_note_too_long_fails_with_a_clear_error(tmp_path):
-    step = make_step(contact_id="C777", template="note", notes=sentence(400))
+    step = card_step(contact_id="C777", template="note", notes=sentence(400))
     with pytest.raises(RenderError) as err:
         render_card_bytes(step, long_note_config(tmp_path), "self")
     assert "contact C777" in str(err.value)
@@ -428,7 +393,7 @@ def test_note_too_long_fails_with_a_clear_error(tmp_path):
 
 
 def test_unbreakable_word_fails_instead_of_clipping(tmp_path):
-    step = make_step(template="note", notes="x" * 120)
+    step = card_step(template="note", notes="x" * 120)
     with pytest.raises(RenderError, match="message does not fit"):
         render_card_bytes(step, long_note_config(tmp_path), "provider")
 
@@ -484,14 +449,14 @@ def test_the_fitted_size_does_not_depend_on_where_the_search_starts(parts, guess
 def test_draw_at_an_origin_on_a_sheet():
     config = config_for("4.25x5.5", "self")
     painter = CardPainter(config, "self")
-    card = painter.prepare(make_step())
+    card = painter.prepare(card_step())
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=(612, 792), invariant=1)
     slots = [(0, 396), (306, 396)]
     for x, y in slots:
         painter.draw_front(canvas, card, x, y)
     canvas.showPage()
-    painter.draw_back(canvas, make_step(), 306, 0)
+    painter.draw_back(canvas, card_step(), 306, 0)
     canvas.showPage()
     canvas.save()
     front, back = pdf_pages(buffer.getvalue())
@@ -510,14 +475,14 @@ def test_draw_at_an_origin_on_a_sheet():
 
 def batch_steps() -> list[MailStep]:
     steps = [
-        make_step("C001"),
-        make_step("C002", "Zoë", "Nguyễn", template="thank-you"),
-        make_step("C003", "Piotr", "Łukasiewicz", template="birthday"),
-        make_step("C 004/x", "Ann", "Lee"),
-        make_step("C005", "", "Okafor"),
-        make_step("C006", "Sam", "Ray"),
+        card_step("C001"),
+        card_step("C002", "Zoë", "Nguyễn", template="thank-you"),
+        card_step("C003", "Piotr", "Łukasiewicz", template="birthday"),
+        card_step("C 004/x", "Ann", "Lee"),
+        card_step("C005", "", "Okafor"),
+        card_step("C006", "Sam", "Ray"),
     ]
-    skipped = dataclasses.replace(make_step("C007"), action=Action.SKIP, template=None)
+    skipped = dataclasses.replace(card_step("C007"), action=Action.SKIP, template=None)
     return [*steps, skipped]
 
 
@@ -570,7 +535,7 @@ def test_same_input_gives_identical_bytes(tmp_path):
     assert [c.sha256 for c in first.cards] == [c.sha256 for c in second.cards]
     for a, b in zip(first.cards, second.cards, strict=True):
         assert a.path.read_bytes() == b.path.read_bytes()
-    step = make_step()
+    step = card_step()
     assert render_card_bytes(step, config, "self") == render_card_bytes(step, Config(), "self")
 
 
@@ -595,7 +560,7 @@ def test_the_renderer_reads_steps_only_as_fast_as_it_draws_them(tmp_path, jobs):
         nonlocal taken
         for i in itertools.count():
             taken += 1
-            yield make_step(f"S{i:05d}")
+            yield card_step(f"S{i:05d}")
 
     renderer = CardRenderer(config_for(), mode="self", out_dir=tmp_path, jobs=jobs)
     outcomes = renderer.render(endless())
@@ -619,7 +584,7 @@ def test_worker_processes_leave_ctrl_c_to_the_parent():
 
 
 def test_work_goes_to_workers_in_chunks_that_shrink_towards_the_end():
-    steps = [make_step(f"S{i:03d}") for i in range(300)]
+    steps = [card_step(f"S{i:03d}") for i in range(300)]
     sizes = [len(part) for part in _chunks(iter(steps), 2, len(steps))]
     assert sum(sizes) == 300
     assert sizes[0] == CHUNK
@@ -630,10 +595,10 @@ def test_work_goes_to_workers_in_chunks_that_shrink_towards_the_end():
 
 
 def test_failures_are_collected_not_raised(tmp_path):
-    too_long = make_step("C900", template="note", notes=sentence(400))
-    no_address = make_step("C901", address=Address())
-    unknown = make_step("C902", template="missing-template")
-    steps = [make_step("C001"), too_long, no_address, unknown, make_step("C002")]
+    too_long = card_step("C900", template="note", notes=sentence(400))
+    no_address = card_step("C901", address=Address())
+    unknown = card_step("C902", template="missing-template")
+    steps = [card_step("C001"), too_long, no_address, unknown, card_step("C002")]
     result = render_cards(
         steps, long_note_config(tmp_path), mode="self", out_dir=tmp_path / "out", jobs=2
     )
@@ -647,7 +612,7 @@ def test_failures_are_collected_not_raised(tmp_path):
 
 
 def test_render_sides_for_provider_uploads():
-    front, back = render_sides(make_step(), config_for("6x9", "provider"))
+    front, back = render_sides(card_step(), config_for("6x9", "provider"))
     for data, word in ((front, "Hi Mary!"), (back, "Dear Mary,")):
         reader = PdfReader(io.BytesIO(data))
         assert len(reader.pages) == 1
@@ -660,7 +625,7 @@ def test_render_sides_for_provider_uploads():
 
 def test_quarter_letter_warns_not_machinable(tmp_path):
     result = render_cards(
-        [make_step()], config_for("4.25x5.5", "self"), mode="self", out_dir=tmp_path
+        [card_step()], config_for("4.25x5.5", "self"), mode="self", out_dir=tmp_path
     )
     assert len(result.cards) == 1
     assert any("machinable" in w for w in result.warnings)
@@ -668,7 +633,7 @@ def test_quarter_letter_warns_not_machinable(tmp_path):
 
 def test_wrong_size_for_mode_is_refused(tmp_path):
     with pytest.raises(RenderError, match="not available in self mode"):
-        render_cards([make_step()], config_for("6x9", "provider"), mode="self", out_dir=tmp_path)
+        render_cards([card_step()], config_for("6x9", "provider"), mode="self", out_dir=tmp_path)
 
 
 def test_front_image_low_dpi_warns_and_is_drawn(tmp_path):
@@ -684,13 +649,13 @@ def test_front_image_low_dpi_warns_and_is_drawn(tmp_path):
     (folder / "message.j2").write_text("Dear {{ contact.first_name }}, thanks.")
     config = config_for(templates=Templates(dir=str(tmp_path)))
     result = render_cards(
-        [make_step(template="photo")], config, mode="self", out_dir=tmp_path / "out"
+        [card_step(template="photo")], config, mode="self", out_dir=tmp_path / "out"
     )
     assert not result.failures
     assert any("shop.png" in w and "DPI" in w for w in result.warnings)
     front = pdf_pages(result.cards[0].path.read_bytes())[0]
     assert len(front.images) == 1
-    panel = CardPainter(config, "self").prepare(make_step(template="photo")).image_box
+    panel = CardPainter(config, "self").prepare(card_step(template="photo")).image_box
     assert panel == Rect(0, 0, 432 * 0.42, 288)
     for c in front.chars:
         assert not panel.intersects(char_box(c))
@@ -704,7 +669,7 @@ def test_template_errors_surface_from_the_painter(tmp_path):
     (folder / "message.j2").write_text("x")
     config = config_for(templates=Templates(dir=str(tmp_path)))
     with pytest.raises(TemplateError, match="contact C001"):
-        render_card_bytes(make_step(template="evil"), config, "self")
+        render_card_bytes(card_step(template="evil"), config, "self")
 
 
 def test_custom_handwriting_font(tmp_path):
@@ -712,7 +677,7 @@ def test_custom_handwriting_font(tmp_path):
 
     vera = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
     config = config_for(templates=Templates(font=str(vera)))
-    step = make_step(first="Łucja", template="thank-you")
+    step = card_step(first="Łucja", template="thank-you")
     back = pdf_pages(render_card_bytes(step, config, "self"))[1]
     fonts = {c["fontname"].split("+")[-1] for c in back.chars}
     assert "BitstreamVeraSans-Roman" in fonts
@@ -749,7 +714,7 @@ def test_a_bad_handwriting_font_stops_the_batch_once_up_front(tmp_path, jobs):
 def test_stamp_words_are_centred_with_the_stacks_own_metrics(size):
     stamp = card_geometry(size, "self").stamp_box
     assert stamp is not None
-    back = pdf_pages(render_card_bytes(make_step(), config_for(size, "self"), "self"))[1]
+    back = pdf_pages(render_card_bytes(card_step(), config_for(size, "self"), "self"))[1]
     chars = [c for c in back.chars if stamp.contains(char_box(c))]
     assert "".join(c["text"] for c in chars) == "PLACESTAMPHERE"
     top, bottom = max(c["y1"] for c in chars), min(c["y0"] for c in chars)
@@ -761,8 +726,8 @@ def test_stamp_words_are_centred_with_the_stacks_own_metrics(size):
 
 
 def test_a_card_going_abroad_says_postcard_and_a_domestic_one_does_not():
-    home = make_step()
-    abroad = make_step(
+    home = card_step()
+    abroad = card_step(
         contact_id="C016",
         first="Sharon",
         last="MacLeod",

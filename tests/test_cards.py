@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from mailer.config import Config, Mail
 from mailer.domain.models import Action, MailStep, Outcome
 from mailer.drawing.batch import RenderedCard, RenderFailure
 from mailer.drawing.draw import draw_cards, undrawn_keys
 from mailer.ledger import Ledger, PieceStatus
-from tests.test_ledger import call, fixed_clock, mail, opt_out, plan
+from tests.builders import call_record, config_for, mail_step, opt_out_step, plan_of
 
 TODAY = date(2026, 11, 23)
-CONFIG = dataclasses.replace(Config(), mail=Mail(size="4x6", mode="self"))
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger.open(tmp_path / "mailer.db", clock=fixed_clock) as opened:
-        yield opened
+CONFIG = config_for("4x6", "self")
 
 
 def five_cards(ledger: Ledger) -> list[MailStep]:
-    steps = [mail(call(f"C{i:03d}", row=i + 2)) for i in range(5)]
-    ledger.record_plan(plan(*steps))
+    steps = [mail_step(call_record(f"C{i:03d}", row=i + 2)) for i in range(5)]
+    ledger.record_plan(plan_of(*steps))
     return steps
 
 
@@ -74,10 +66,14 @@ def test_undrawn_keys_leave_out_drawn_suppressed_and_passed_offers(
     ledger: Ledger, tmp_path: Path
 ) -> None:
     steps = five_cards(ledger)
-    stale = mail(call("C100", row=20), send=date(2026, 11, 2), expires=date(2026, 11, 16))
-    ledger.record_plan(plan(stale))
-    stopped = opt_out(call("C001", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9, 0)))
-    ledger.record_plan(plan(stopped))
+    stale = mail_step(
+        call_record("C100", row=20), send=date(2026, 11, 2), expires=date(2026, 11, 16)
+    )
+    ledger.record_plan(plan_of(stale))
+    stopped = opt_out_step(
+        call_record("C001", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9, 0))
+    )
+    ledger.record_plan(plan_of(stopped))
     draw_cards(ledger, CONFIG, [steps[3]], mode="self", out_dir=tmp_path / "out")
 
     keys, passed = undrawn_keys(ledger, "self", "4x6", TODAY)

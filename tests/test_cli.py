@@ -10,17 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from mailer.cli import app
-from tests.conftest import EXAMPLE_CALLS, EXAMPLE_CONFIG
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
 
 TODAY = "2026-11-22"
-runner = CliRunner()
-
-
-def invoke(*args: str | Path):
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 def plan_json(tmp_path: Path, *files: Path, extra: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -257,7 +250,7 @@ def test_usage_and_input_errors_are_one_clear_line(
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text("[offer]\noffer_days = 30\n", encoding="utf-8")
     filled = [a.format(calls=EXAMPLE_CALLS, bad_config=bad_config) for a in args]
-    result = runner.invoke(app, [*filled, "--db", str(tmp_path / "m.db")])
+    result = invoke(*filled, "--db", tmp_path / "m.db", catch_exceptions=True)
     assert result.exit_code == code, result.output
     assert message in result.stderr
     assert "Traceback" not in result.output
@@ -385,8 +378,14 @@ def test_markup_in_arguments_is_not_read_as_markup(tmp_path: Path) -> None:
 
 
 def test_a_far_away_today_is_a_usage_error(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["plan", str(EXAMPLE_CALLS), "--today", "9999-12-30", "--db", str(tmp_path / "m.db")]
+    result = invoke(
+        "plan",
+        EXAMPLE_CALLS,
+        "--today",
+        "9999-12-30",
+        "--db",
+        tmp_path / "m.db",
+        catch_exceptions=True,
     )
     assert result.exit_code == 2
     assert "out of range" in result.stderr

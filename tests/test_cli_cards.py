@@ -17,22 +17,16 @@ import pdfplumber
 import pytest
 from pdfplumber.page import Page
 from pypdf import PdfReader
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from mailer.cli import app
 from mailer.drawing.geometry import Rect
 from mailer.printing.stocks import Stock, find_stock, load_stocks
-from tests.conftest import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, invoke
 
 TODAY = "2026-11-22"
 SELF_4X6 = (432.0, 288.0)
 PROVIDER_4X6 = (450.0, 306.0)
 LETTER = (612.0, 792.0)
-runner = CliRunner()
-
-
-def invoke(*args: str | Path) -> Result:
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 def said(result: Result) -> str:
@@ -595,11 +589,6 @@ def test_render_leaves_out_cards_whose_offer_has_passed(session: Session) -> Non
 
 
 def test_a_second_batch_the_same_day_never_overwrites_the_first(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from mailer.cli import app
-
-    runner = CliRunner()
     db, out = tmp_path / "m.db", tmp_path / "out"
     morning = tmp_path / "morning.csv"
     afternoon = tmp_path / "afternoon.csv"
@@ -612,10 +601,10 @@ def test_a_second_batch_the_same_day_never_overwrites_the_first(tmp_path: Path) 
         header + "A1,Cy,Dee,2 Main St,Springfield,IL,62704,voicemail,2026-11-22 15:00\n",
         encoding="utf-8",
     )
-    args = ["--today", "2026-11-22", "--db", str(db), "--out", str(out)]
-    assert runner.invoke(app, ["run", str(morning), *args]).exit_code == 0
+    args: list[str | Path] = ["--today", "2026-11-22", "--db", db, "--out", out]
+    assert invoke("run", morning, *args, catch_exceptions=True).exit_code == 0
     first = (out / "print.pdf").read_bytes()
-    second_run = runner.invoke(app, ["run", str(afternoon), *args])
+    second_run = invoke("run", afternoon, *args, catch_exceptions=True)
     assert second_run.exit_code == 0, second_run.stderr
     assert (out / "print.pdf").read_bytes() == first
     assert "print-2.pdf" in second_run.stderr

@@ -19,9 +19,8 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from mailer.cli import app
 from mailer.config import load
 from mailer.domain.addresses import normalize
 from mailer.domain.models import Action
@@ -31,7 +30,7 @@ from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.sending.providers.http import RetryPolicy
 from mailer.sending.submission import NO_NAME, build_request
 from tests import fake_provider as fp
-from tests.conftest import EXAMPLE_CALLS, EXAMPLE_CONFIG
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
 from tests.fake_provider import FakeProvider, RecordedRequest
 
 TODAY = "2026-11-22"
@@ -45,8 +44,6 @@ KEYS = (TEST_KEY, LIVE_KEY, PG_KEY, WRONG_KEY)
 DELIVERY = "2026-12-02"
 LOB_CREATE = "/v1/postcards"
 PG_CREATE = "/print-mail/v1/postcards"
-
-runner = CliRunner()
 
 
 @dataclass
@@ -73,9 +70,7 @@ class Shop:
     outputs: list[str] = field(default_factory=list)
 
     def cli(self, *args: str | Path, config: Path | None = None) -> Result:
-        argv = [str(a) for a in args]
-        argv += ["--db", str(self.db), "--config", str(config or self.config)]
-        result = runner.invoke(app, argv, catch_exceptions=False)
+        result = invoke(*args, "--db", self.db, "--config", config or self.config)
         self.outputs += [result.stdout, result.stderr]
         return result
 
@@ -108,8 +103,10 @@ def provider_config(folder: Path) -> Path:
 def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ledger with the example session planned in provider mode (made once, copied)."""
     folder = tmp_path_factory.mktemp("planned")
-    argv = ["plan", str(EXAMPLE_CALLS), "--today", TODAY, "--db", str(folder / "m.db")]
-    result = runner.invoke(app, [*argv, "--config", str(provider_config(folder))])
+    config = provider_config(folder)
+    result = invoke(
+        "plan", EXAMPLE_CALLS, "--today", TODAY, "--db", folder / "m.db", "--config", config
+    )
     assert result.exit_code == 0, result.stderr
     return folder
 

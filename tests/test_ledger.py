@@ -6,91 +6,26 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 import stat
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome, PastMailing, Plan
+from mailer.domain.models import Action, MailStep, Outcome, PastMailing, Plan
 from mailer.errors import LedgerError
 from mailer.ledger import Ledger, PieceStatus, RecordResult, idempotency_key
 from mailer.ledger.schema import APPLICATION_ID, SCHEMA_VERSION
-
-TODAY = date(2026, 11, 23)  # a Monday
-CALLED = datetime(2026, 11, 21, 10, 5)
-ADDRESS = Address("12 Elm St", "Apt 4", "Springfield", "IL", "62704")
-
-
-def call(
-    contact_id: str = "C001",
-    outcome: Outcome = Outcome.VOICEMAIL,
-    called_at: datetime = CALLED,
-    first: str = "Mary",
-    last: str = "Albright",
-    row: int = 2,
-    **fields: object,
-) -> CallRecord:
-    return CallRecord(
-        file="calls.csv",
-        row=row,
-        contact_id=contact_id,
-        outcome=outcome,
-        called_at=called_at,
-        first_name=first,
-        last_name=last,
-        phone="555-0100",
-        email=f"{contact_id.lower()}@example.com",
-        address=ADDRESS,
-        **fields,  # type: ignore[arg-type]
-    )
-
-
-def mail(
-    record: CallRecord,
-    template: str = "offer",
-    send: date = date(2026, 11, 23),
-    delivery: date = date(2026, 11, 27),
-    expires: date = date(2026, 12, 7),
-    follow_up: date = date(2026, 11, 30),
-) -> MailStep:
-    return MailStep(
-        record,
-        Action.MAIL,
-        "voicemail on the first call: mail a time-sensitive note",
-        template=template,
-        send_date=send,
-        expected_delivery=delivery,
-        offer_expires=expires,
-        follow_up_call=follow_up,
-    )
-
-
-def callback(record: CallRecord, on: date) -> MailStep:
-    return MailStep(record, Action.CALL, "asked to be called back", follow_up_call=on)
-
-
-def opt_out(record: CallRecord) -> MailStep:
-    return MailStep(record, Action.SUPPRESS, "asked not to be contacted")
-
-
-def skip(record: CallRecord, reason: str = "talked: nothing to send") -> MailStep:
-    return MailStep(record, Action.SKIP, reason)
-
-
-def plan(*steps: MailStep, today: date = TODAY) -> Plan:
-    return Plan(today=today, steps=tuple(steps), rejections=(), notices=(), rows=len(steps))
-
-
-def fixed_clock() -> datetime:
-    return datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger.open(tmp_path / "mailer.db", clock=fixed_clock) as opened:
-        yield opened
+from tests.builders import (
+    CALLED,
+    call_record,
+    callback_step,
+    fixed_clock,
+    mail_step,
+    opt_out_step,
+    plan_of,
+    skip_step,
+)
 
 
 def raw(path: Path) -> sqlite3.Connection:
@@ -103,7 +38,7 @@ def raw(path: Path) -> sqlite3.Connection:
 def test_new_ledger_is_private_wal_and_versioned(tmp_path: Path) -> None:
     path = tmp_path / "mailer.db"
     with Ledger.open(path) as ledger:
-        ledger.record_plan(plan(mail(call())))
+        ledger.record_plan(plan_of(mail_step(call_record())))
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):
             assert companion.exists()
@@ -142,7 +77,7 @@ def test_version_zero_file_is_migrated(tmp_path: Path, kind: str) -> None:
         db.close()
         assert path.stat().st_size > 0
     with Ledger.open(path) as ledger:
-        assert ledger.record_plan(plan(mail(call()))).new_steps == 1
+        assert ledger.record_plan(plan_of(mail_step(call_record()))).new_steps == 1
     db = raw(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -153,10 +88,10 @@ def test_version_zero_file_is_migrated(tmp_path: Path, kind: str) -> None:
 def test_reopening_keeps_data_and_migrates_nothing(tmp_path: Path) -> None:
     path = tmp_path / "mailer.db"
     with Ledger.open(path) as ledger:
-        ledger.record_plan(plan(mail(call())))
+        ledger.record_plan(plan_of(mail_step(call_record())))
     with Ledger.open(path) as ledger:
         assert len(ledger.steps()) == 1
-        assert ledger.record_plan(plan(mail(call()))) == RecordResult()
+        assert ledger.record_plan(plan_of(mail_step(call_record()))) == RecordResult()
 
 
 def test_ledger_from_a_newer_mailer_is_refused(tmp_path: Path) -> None:
@@ -197,15 +132,19 @@ def test_another_applications_database_is_refused(tmp_path: Path) -> None:
 
 
 def test_recording_the_same_plan_twice_records_nothing_new(ledger: Ledger) -> None:
-    steps = (mail(call("C001")), opt_out(call("C002", Outcome.OPT_OUT)), skip(call("C003")))
-    earlier = call("C001", called_at=CALLED - timedelta(days=9), row=5)
-    first = ledger.record_plan(plan(*steps), calls=[earlier])
+    steps = (
+        mail_step(call_record("C001")),
+        opt_out_step(call_record("C002", Outcome.OPT_OUT)),
+        skip_step(call_record("C003")),
+    )
+    earlier = call_record("C001", called_at=CALLED - timedelta(days=9), row=5)
+    first = ledger.record_plan(plan_of(*steps), calls=[earlier])
     assert first == RecordResult(new_calls=4, new_steps=3, new_suppressions=1)
-    assert ledger.record_plan(plan(*steps), calls=[earlier]) == RecordResult()
+    assert ledger.record_plan(plan_of(*steps), calls=[earlier]) == RecordResult()
 
 
 def test_steps_come_back_exactly_as_planned(ledger: Ledger) -> None:
-    record = call(
+    record = call_record(
         "C007",
         first="José",
         last="O'Neil",
@@ -226,9 +165,9 @@ def test_steps_come_back_exactly_as_planned(ledger: Ledger) -> None:
             follow_up_call=date(2026, 11, 30),
             history_rows=(3, 9),
         ),
-        callback(call("C008", Outcome.CALLBACK), date(2026, 11, 24)),
+        callback_step(call_record("C008", Outcome.CALLBACK), date(2026, 11, 24)),
     ]
-    ledger.record_plan(plan(*steps))
+    ledger.record_plan(plan_of(*steps))
     assert ledger.steps() == steps
     assert ledger.steps(Action.CALL) == steps[1:]
     assert ledger.step(steps[0].step_key) == steps[0]
@@ -237,35 +176,41 @@ def test_steps_come_back_exactly_as_planned(ledger: Ledger) -> None:
 
 
 def test_a_later_plan_refreshes_dates_until_a_card_exists(ledger: Ledger) -> None:
-    ledger.record_plan(plan(mail(call())))
-    later = mail(
-        call(), send=date(2026, 11, 24), delivery=date(2026, 11, 30), follow_up=date(2026, 12, 1)
+    ledger.record_plan(plan_of(mail_step(call_record())))
+    later = mail_step(
+        call_record(),
+        send=date(2026, 11, 24),
+        delivery=date(2026, 11, 30),
+        follow_up=date(2026, 12, 1),
     )
-    result = ledger.record_plan(plan(later, today=date(2026, 11, 24)))
+    result = ledger.record_plan(plan_of(later, today=date(2026, 11, 24)))
     assert result == RecordResult(updated_steps=1)
     assert ledger.step(later.step_key) == later
 
     piece = ledger.ensure_piece(later, "self", "4x6")
     ledger.record_render(piece.id, "cards/C001-offer.pdf", "ab" * 32)
-    again = mail(
-        call(), send=date(2026, 11, 25), delivery=date(2026, 12, 1), follow_up=date(2026, 12, 2)
+    again = mail_step(
+        call_record(),
+        send=date(2026, 11, 25),
+        delivery=date(2026, 12, 1),
+        follow_up=date(2026, 12, 2),
     )
-    assert ledger.record_plan(plan(again, today=date(2026, 11, 25))) == RecordResult()
+    assert ledger.record_plan(plan_of(again, today=date(2026, 11, 25))) == RecordResult()
     assert ledger.step(later.step_key) == later  # the rendered card carries these dates
 
 
 def test_changed_template_replaces_a_step_without_a_card_and_is_held_with_one(
     ledger: Ledger,
 ) -> None:
-    offer, other = mail(call("C001")), mail(call("C002"))
-    ledger.record_plan(plan(offer, other))
+    offer, other = mail_step(call_record("C001")), mail_step(call_record("C002"))
+    ledger.record_plan(plan_of(offer, other))
     ledger.ensure_piece(offer, "self", "4x6")  # planned only: nothing drawn yet
     rendered = ledger.ensure_piece(other, "self", "4x6")
     ledger.record_render(rendered.id, "cards/C002-offer.pdf", "cd" * 32)
 
-    new_offer = mail(call("C001"), template="thank-you")
-    new_other = mail(call("C002"), template="thank-you")
-    result = ledger.record_plan(plan(new_offer, new_other))
+    new_offer = mail_step(call_record("C001"), template="thank-you")
+    new_other = mail_step(call_record("C002"), template="thank-you")
+    result = ledger.record_plan(plan_of(new_offer, new_other))
 
     assert result == RecordResult(updated_steps=1, held_steps=(new_other.step_key,))
     assert {s.step_key for s in ledger.steps()} == {new_offer.step_key, other.step_key}
@@ -277,8 +222,8 @@ def test_changed_template_replaces_a_step_without_a_card_and_is_held_with_one(
 
 
 def test_history_leaves_out_the_calls_being_planned(ledger: Ledger) -> None:
-    steps = (mail(call("C001")), opt_out(call("C002", Outcome.OPT_OUT)))
-    ledger.record_plan(plan(*steps))
+    steps = (mail_step(call_record("C001")), opt_out_step(call_record("C002", Outcome.OPT_OUT)))
+    ledger.record_plan(plan_of(*steps))
     current = {s.record.call_key for s in steps}
 
     again = ledger.history(["C001", "C002", "C003"], exclude_call_keys=current)
@@ -298,21 +243,21 @@ def test_history_leaves_out_the_calls_being_planned(ledger: Ledger) -> None:
 
 
 def test_history_orders_mailings_uses_provider_dates_and_drops_cancelled(ledger: Ledger) -> None:
-    august = mail(
-        call(called_at=datetime(2026, 8, 3, 9, 0)),
+    august = mail_step(
+        call_record(called_at=datetime(2026, 8, 3, 9, 0)),
         template="birthday",
         send=date(2026, 8, 4),
         delivery=date(2026, 8, 7),
         follow_up=date(2026, 8, 10),
     )
-    november = mail(call())
-    june = mail(
-        call(called_at=datetime(2026, 6, 1, 9, 0)),
+    november = mail_step(call_record())
+    june = mail_step(
+        call_record(called_at=datetime(2026, 6, 1, 9, 0)),
         send=date(2026, 6, 2),
         delivery=date(2026, 6, 5),
         follow_up=date(2026, 6, 8),
     )
-    ledger.record_plan(plan(november, june, august))
+    ledger.record_plan(plan_of(november, june, august))
 
     sent = ledger.ensure_piece(november, "provider", "4x6")
     ledger.record_render(sent.id, "cards/C001-offer.pdf", "ef" * 32)
@@ -333,12 +278,12 @@ def test_history_orders_mailings_uses_provider_dates_and_drops_cancelled(ledger:
 
 def test_history_for_ten_thousand_contacts(ledger: Ledger) -> None:
     steps = [
-        mail(call(f"C{n:05d}", row=n + 2))
+        mail_step(call_record(f"C{n:05d}", row=n + 2))
         if n % 10
-        else opt_out(call(f"C{n:05d}", Outcome.OPT_OUT))
+        else opt_out_step(call_record(f"C{n:05d}", Outcome.OPT_OUT))
         for n in range(10_000)
     ]
-    assert ledger.record_plan(plan(*steps)).new_steps == 10_000
+    assert ledger.record_plan(plan_of(*steps)).new_steps == 10_000
     wanted = [f"C{n:05d}" for n in range(10_500)]
     history = ledger.history(wanted, exclude_call_keys={steps[1].record.call_key})
     assert len(history) == 10_500
@@ -355,10 +300,12 @@ def test_history_for_ten_thousand_contacts(ledger: Ledger) -> None:
 
 
 def test_suppression_survives_later_calls_and_ends_only_by_unsuppress(ledger: Ledger) -> None:
-    opted = opt_out(call("C002", Outcome.OPT_OUT))
-    ledger.record_plan(plan(opted))
-    talked = skip(call("C002", Outcome.CONNECTED, called_at=datetime(2026, 12, 14, 11, 0)))
-    ledger.record_plan(plan(talked, today=date(2026, 12, 14)))
+    opted = opt_out_step(call_record("C002", Outcome.OPT_OUT))
+    ledger.record_plan(plan_of(opted))
+    talked = skip_step(
+        call_record("C002", Outcome.CONNECTED, called_at=datetime(2026, 12, 14, 11, 0))
+    )
+    ledger.record_plan(plan_of(talked, today=date(2026, 12, 14)))
     assert ledger.is_suppressed("C002")
     assert ledger.suppressed() == [("C002", date(2026, 11, 21), "asked not to be contacted")]
 
@@ -369,11 +316,13 @@ def test_suppression_survives_later_calls_and_ends_only_by_unsuppress(ledger: Le
     assert ledger.suppressed() == []
 
     # Planning the old file again does not undo the user's decision...
-    assert ledger.record_plan(plan(opted)).new_suppressions == 0
+    assert ledger.record_plan(plan_of(opted)).new_suppressions == 0
     assert not ledger.is_suppressed("C002")
     # ...but a new opt-out call does.
-    again = opt_out(call("C002", Outcome.OPT_OUT, called_at=datetime(2027, 1, 4, 9, 30)))
-    assert ledger.record_plan(plan(again, today=date(2027, 1, 4))).new_suppressions == 1
+    again = opt_out_step(
+        call_record("C002", Outcome.OPT_OUT, called_at=datetime(2027, 1, 4, 9, 30))
+    )
+    assert ledger.record_plan(plan_of(again, today=date(2027, 1, 4))).new_suppressions == 1
     assert ledger.suppressed() == [("C002", date(2027, 1, 4), "asked not to be contacted")]
 
 
@@ -382,9 +331,9 @@ def test_suppression_survives_later_calls_and_ends_only_by_unsuppress(ledger: Le
 
 def test_provider_piece_lifecycle_and_stable_idempotency_key(tmp_path: Path) -> None:
     path = tmp_path / "mailer.db"
-    step = mail(call())
+    step = mail_step(call_record())
     with Ledger.open(path, clock=fixed_clock) as ledger:
-        ledger.record_plan(plan(step))
+        ledger.record_plan(plan_of(step))
         piece = ledger.ensure_piece(step, "provider", "4x6")
         assert piece.status is PieceStatus.PLANNED
         assert piece.idempotency_key == idempotency_key(step.step_key, "provider", "4x6")
@@ -444,8 +393,8 @@ def test_provider_piece_lifecycle_and_stable_idempotency_key(tmp_path: Path) -> 
 
 
 def test_self_mail_pieces_print_and_unprint(ledger: Ledger) -> None:
-    steps = [mail(call(f"C00{n}")) for n in range(1, 4)]
-    ledger.record_plan(plan(*steps))
+    steps = [mail_step(call_record(f"C00{n}")) for n in range(1, 4)]
+    ledger.record_plan(plan_of(*steps))
     pieces = [ledger.ensure_piece(s, "self", "4x6") for s in steps]
     for p in pieces[:2]:
         ledger.record_render(p.id, f"cards/{p.contact_id}-offer.pdf", "aa" * 32)
@@ -471,8 +420,8 @@ def test_self_mail_pieces_print_and_unprint(ledger: Ledger) -> None:
 
 
 def test_failed_pieces_keep_the_error_and_can_be_retried(ledger: Ledger) -> None:
-    step = mail(call())
-    ledger.record_plan(plan(step))
+    step = mail_step(call_record())
+    ledger.record_plan(plan_of(step))
     piece = ledger.ensure_piece(step, "provider", "6x9")
     # Provider artwork is drawn in memory just before the request: planned is enough.
     ledger.begin_submit(piece.id, "lob")
@@ -485,8 +434,8 @@ def test_failed_pieces_keep_the_error_and_can_be_retried(ledger: Ledger) -> None
 
 
 def test_unsent_piece_follows_a_new_mode_and_a_sent_one_does_not(ledger: Ledger) -> None:
-    step = mail(call())
-    ledger.record_plan(plan(step))
+    step = mail_step(call_record())
+    ledger.record_plan(plan_of(step))
     first = ledger.ensure_piece(step, "self", "4x6")
     ledger.record_render(first.id, "cards/C001-offer.pdf", "cc" * 32)
     moved = ledger.ensure_piece(step, "provider", "6x9")
@@ -505,13 +454,13 @@ def test_unsent_piece_follows_a_new_mode_and_a_sent_one_does_not(ledger: Ledger)
 
 def test_pieces_only_for_recorded_mail_steps(ledger: Ledger) -> None:
     with pytest.raises(LedgerError, match="not in the ledger"):
-        ledger.ensure_piece(mail(call()), "self", "4x6")
+        ledger.ensure_piece(mail_step(call_record()), "self", "4x6")
     with pytest.raises(LedgerError, match="not a mail step"):
-        ledger.ensure_piece(skip(call()), "self", "4x6")
+        ledger.ensure_piece(skip_step(call_record()), "self", "4x6")
     with pytest.raises(LedgerError, match="no piece 42"):
         ledger.piece(42)
-    step = mail(call())
-    ledger.record_plan(plan(step))
+    step = mail_step(call_record())
+    ledger.record_plan(plan_of(step))
     piece = ledger.ensure_piece(step, "provider", "4x6")
     with pytest.raises(LedgerError, match="never submitted"):
         ledger.record_status(piece.id, "x", [])
@@ -520,10 +469,12 @@ def test_pieces_only_for_recorded_mail_steps(ledger: Ledger) -> None:
 def test_steps_read_in_pages_are_the_same_steps_and_writes_may_come_between(
     ledger: Ledger,
 ) -> None:
-    first_day = [mail(call(f"C{i:03d}", row=i + 2)) for i in (4, 0, 6, 2, 5, 1, 3)]
-    later = mail(call("C000", called_at=datetime(2026, 11, 23, 9, 0)), send=date(2026, 11, 24))
-    ledger.record_plan(plan(*first_day, callback(call("C900"), date(2026, 11, 25))))
-    ledger.record_plan(plan(later, today=date(2026, 11, 24)))
+    first_day = [mail_step(call_record(f"C{i:03d}", row=i + 2)) for i in (4, 0, 6, 2, 5, 1, 3)]
+    later = mail_step(
+        call_record("C000", called_at=datetime(2026, 11, 23, 9, 0)), send=date(2026, 11, 24)
+    )
+    ledger.record_plan(plan_of(*first_day, callback_step(call_record("C900"), date(2026, 11, 25))))
+    ledger.record_plan(plan_of(later, today=date(2026, 11, 24)))
     expected = ledger.steps(Action.MAIL)
     assert len(expected) == 8
     seen = []
@@ -537,8 +488,8 @@ def test_steps_read_in_pages_are_the_same_steps_and_writes_may_come_between(
 
 
 def test_steps_by_key_keep_the_order_given_and_skip_unknown_keys(ledger: Ledger) -> None:
-    steps = [mail(call(f"C{i:03d}", row=i + 2)) for i in range(5)]
-    ledger.record_plan(plan(*steps))
+    steps = [mail_step(call_record(f"C{i:03d}", row=i + 2)) for i in range(5)]
+    ledger.record_plan(plan_of(*steps))
     keys = [s.step_key for s in reversed(steps)]
     assert list(ledger.steps_by_key([*keys[:2], "no-such-step", *keys[2:]], page=2)) == list(
         reversed(steps)
@@ -550,14 +501,18 @@ def test_steps_by_key_keep_the_order_given_and_skip_unknown_keys(ledger: Ledger)
 
 
 def test_followups_by_date_then_name_with_due_filter(ledger: Ledger) -> None:
-    mary = mail(call("C001", first="Mary", last="Albright"))
-    adam = mail(call("C004", first="Adam", last="Baker"))
-    zed = callback(call("C003", Outcome.CALLBACK, first="Zed", last="Young"), date(2026, 11, 25))
-    talked = skip(call("C005", Outcome.CONNECTED))
-    gone = mail(call("C006", first="Ann", last="Other"))
-    ledger.record_plan(plan(mary, adam, zed, talked, gone))
+    mary = mail_step(call_record("C001", first="Mary", last="Albright"))
+    adam = mail_step(call_record("C004", first="Adam", last="Baker"))
+    zed = callback_step(
+        call_record("C003", Outcome.CALLBACK, first="Zed", last="Young"), date(2026, 11, 25)
+    )
+    talked = skip_step(call_record("C005", Outcome.CONNECTED))
+    gone = mail_step(call_record("C006", first="Ann", last="Other"))
+    ledger.record_plan(plan_of(mary, adam, zed, talked, gone))
     ledger.record_plan(
-        plan(opt_out(call("C006", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9))))
+        plan_of(
+            opt_out_step(call_record("C006", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9)))
+        )
     )
 
     assert ledger.followups() == [zed, adam, mary]
@@ -565,8 +520,10 @@ def test_followups_by_date_then_name_with_due_filter(ledger: Ledger) -> None:
     assert ledger.followups(due=date(2026, 11, 24)) == []
 
     # The callback was made: the later call ends that follow-up.
-    made = skip(call("C003", Outcome.CONNECTED, called_at=datetime(2026, 11, 25, 14, 0)))
-    ledger.record_plan(plan(made, today=date(2026, 11, 25)))
+    made = skip_step(
+        call_record("C003", Outcome.CONNECTED, called_at=datetime(2026, 11, 25, 14, 0))
+    )
+    ledger.record_plan(plan_of(made, today=date(2026, 11, 25)))
     assert ledger.followups(due=date(2026, 12, 31)) == [adam, mary]
 
 
@@ -578,8 +535,8 @@ def _overlapping_plans(worker: int) -> list[Plan]:
     plans = []
     for batch in range(40):
         numbers = [(batch * 7 + k * (worker + 1)) % 120 for k in range(15)]
-        steps = [mail(call(f"C{n:03d}", row=n + 2)) for n in dict.fromkeys(numbers)]
-        plans.append(plan(*steps))
+        steps = [mail_step(call_record(f"C{n:03d}", row=n + 2)) for n in dict.fromkeys(numbers)]
+        plans.append(plan_of(*steps))
     return plans
 
 

@@ -20,11 +20,10 @@ from pypdf import PdfReader
 
 from mailer.domain.models import Action, MailStep
 from mailer.drawing.geometry import card_geometry
+from mailer.drawing.guides import GUIDE_ALPHA, GUIDE_COLORS
 from mailer.drawing.preview import (
     CAPTION_BAND,
     GAP,
-    GUIDE_ALPHA,
-    GUIDE_COLORS,
     HEADER_BAND,
     LABEL_BAND,
     LEGEND_BAND,
@@ -36,7 +35,7 @@ from mailer.drawing.preview import (
     proof_sheet,
 )
 from mailer.errors import RenderError, UsageError
-from tests.test_card import config_for, make_step
+from tests.builders import card_step, config_for
 
 # PDF page of each card in points (SPECS.md: provider pages include 0.125" bleed each side).
 PAGES = {
@@ -75,7 +74,7 @@ def close(a: Any, b: Any, tolerance: int = 3) -> bool:
 @pytest.mark.parametrize(("size", "mode"), list(PAGES))
 def test_png_is_front_and_back_side_by_side_at_the_scale(tmp_path, size, mode):
     pw, ph = PAGES[(size, mode)]
-    out = preview_image(make_step(), config_for(size, mode), mode, tmp_path / "card.png")
+    out = preview_image(card_step(), config_for(size, mode), mode, tmp_path / "card.png")
     image = open_png(out)
     assert image.size == (
         int((2 * MARGIN + 2 * pw + GAP) * 2),
@@ -95,16 +94,16 @@ def test_png_is_front_and_back_side_by_side_at_the_scale(tmp_path, size, mode):
 
 
 def test_scale_sets_the_pixel_size(tmp_path):
-    out = preview_image(make_step(), config_for(), "self", tmp_path / "small.png", scale=1.0)
+    out = preview_image(card_step(), config_for(), "self", tmp_path / "small.png", scale=1.0)
     assert open_png(out).size == (2 * 18 + 2 * 432 + 18, 2 * 18 + 288 + 14)
     with pytest.raises(UsageError):
-        preview_image(make_step(), config_for(), "self", tmp_path / "x.png", scale=0)
+        preview_image(card_step(), config_for(), "self", tmp_path / "x.png", scale=0)
 
 
 @pytest.mark.parametrize("size", ["4x6", "6x9"])
 def test_guides_tint_the_provider_ink_free_zone(tmp_path, size):
     config = config_for(size, "provider")
-    step = make_step()
+    step = card_step()
     plain = open_png(preview_image(step, config, "provider", tmp_path / "plain.png"))
     guided = open_png(preview_image(step, config, "provider", tmp_path / "guided.png", guides=True))
     assert plain.tobytes() != guided.tobytes()
@@ -131,7 +130,7 @@ def test_guides_on_a_self_mail_back_mark_the_usps_zones(tmp_path):
     geometry = card_geometry("4x6", "self")
     layout = preview_layout(geometry, guides=True)
     image = open_png(
-        preview_image(make_step(), config_for(), "self", tmp_path / "self.png", guides=True)
+        preview_image(card_step(), config_for(), "self", tmp_path / "self.png", guides=True)
     )
     assert image.size == (int(layout.width * 2), int(layout.height * 2))
     assert layout.height == 2 * MARGIN + 288 + LABEL_BAND + LEGEND_BAND
@@ -143,15 +142,15 @@ def test_guides_on_a_self_mail_back_mark_the_usps_zones(tmp_path):
         pixel_at(image, layout.height, 2.0, x, y),
         blend(GUIDE_COLORS["barcode_clear_zone"], (255, 255, 255)),
     )
-    plain = open_png(preview_image(make_step(), config_for(), "self", tmp_path / "plain.png"))
+    plain = open_png(preview_image(card_step(), config_for(), "self", tmp_path / "plain.png"))
     plain_layout = preview_layout(geometry)
     x, y = plain_layout.back.x + clear.right - clear.w * 0.3, plain_layout.back.y + clear.h * 0.3
     assert pixel_at(plain, plain_layout.height, 2.0, x, y) == (255, 255, 255)
 
 
 def test_pdf_preview_page_size_text_and_reproducible_bytes(tmp_path):
-    first = preview_image(make_step(), config_for(), "self", tmp_path / "a.pdf", guides=True)
-    again = preview_image(make_step(), config_for(), "self", tmp_path / "b.pdf", guides=True)
+    first = preview_image(card_step(), config_for(), "self", tmp_path / "a.pdf", guides=True)
+    again = preview_image(card_step(), config_for(), "self", tmp_path / "b.pdf", guides=True)
     assert first.read_bytes() == again.read_bytes()
     reader = PdfReader(first)
     assert len(reader.pages) == 1
@@ -167,32 +166,32 @@ def test_pdf_preview_page_size_text_and_reproducible_bytes(tmp_path):
 
 
 def test_png_output_is_deterministic(tmp_path):
-    a = preview_image(make_step(), config_for(), "self", tmp_path / "a.png", guides=True)
-    b = preview_image(make_step(), config_for(), "self", tmp_path / "b.png", guides=True)
+    a = preview_image(card_step(), config_for(), "self", tmp_path / "a.png", guides=True)
+    b = preview_image(card_step(), config_for(), "self", tmp_path / "b.png", guides=True)
     assert a.read_bytes() == b.read_bytes()
 
 
 @pytest.mark.parametrize("name", ["card.jpg", "card", "card.png.txt"])
 def test_unknown_suffix_is_a_usage_error(tmp_path, name):
     with pytest.raises(UsageError) as caught:
-        preview_image(make_step(), config_for(), "self", tmp_path / name)
+        preview_image(card_step(), config_for(), "self", tmp_path / name)
     assert ".png" in caught.value.hint
     with pytest.raises(UsageError):
-        proof_sheet([make_step()], config_for(), "self", tmp_path / name)
+        proof_sheet([card_step()], config_for(), "self", tmp_path / name)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_step_that_is_not_a_card_is_refused(tmp_path):
-    step = dataclasses.replace(make_step(), action=Action.CALL, template=None)
+    step = dataclasses.replace(card_step(), action=Action.CALL, template=None)
     with pytest.raises(RenderError):
         preview_image(step, config_for(), "self", tmp_path / "card.png")
 
 
 def three_cards() -> list[MailStep]:
     return [
-        make_step("C001", template="offer"),
-        make_step("C002", template="thank-you", first_name="José", last_name="Núñez"),
-        make_step("C003", template="birthday", first_name="Zoë", last_name="Lindqvist"),
+        card_step("C001", template="offer"),
+        card_step("C002", template="thank-you", first_name="José", last_name="Núñez"),
+        card_step("C003", template="birthday", first_name="Zoë", last_name="Lindqvist"),
     ]
 
 
@@ -218,7 +217,7 @@ def test_proof_sheet_pdf_captions_and_pages(tmp_path):
         text = pdf.pages[0].extract_text()
     for caption in ("C001 · offer", "C002 · thank-you", "C003 · birthday", "Dear José"):
         assert caption in text
-    many = [make_step(f"C{i:03d}") for i in range(10)]
+    many = [card_step(f"C{i:03d}") for i in range(10)]
     out = proof_sheet(many, config_for(), "self", tmp_path / "many.pdf", columns=2)
     reader = PdfReader(out)
     assert len(reader.pages) == 2  # 5 rows, 4 per page
@@ -227,7 +226,7 @@ def test_proof_sheet_pdf_captions_and_pages(tmp_path):
 
 
 def test_png_proof_sheet_has_a_limit(tmp_path):
-    many = [make_step(f"C{i:03d}") for i in range(25)]
+    many = [card_step(f"C{i:03d}") for i in range(25)]
     with pytest.raises(UsageError) as caught:
         proof_sheet(many, config_for(), "self", tmp_path / "proof.png")
     assert ".pdf" in caught.value.hint

@@ -10,10 +10,8 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +37,7 @@ from mailer.sending.providers.lob import (
     verification_from_json,
 )
 from mailer.sending.providers.postgrid import PostGridProvider
+from tests.builders import LOB_SPEC
 from tests.fake_provider import (
     LIVE_KEY,
     LOB_KEY,
@@ -48,15 +47,6 @@ from tests.fake_provider import (
     card_pdf,
     card_request,
 )
-
-
-@pytest.fixture
-def fake_lob() -> Iterator[FakeProvider]:
-    with FakeProvider() as fake:
-        yield fake
-
-
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "specs" / "lob" / "lob-api-bundled.yml"
 
 
 def lob(fake: FakeProvider, vt: VirtualTime | None = None, key: str = LOB_KEY, **kw: Any) -> Any:
@@ -186,11 +176,11 @@ def _nest(fields: list[tuple[str, str]]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def lob_spec() -> dict[str, Any]:
     """Lob's own OpenAPI document (shared/specs), parsed once."""
-    if not SPEC.exists():
-        pytest.skip(f"Lob's OpenAPI spec is not at {SPEC}")
+    if not LOB_SPEC.exists():
+        pytest.skip(f"Lob's OpenAPI spec is not at {LOB_SPEC}")
     yaml = pytest.importorskip("yaml")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    spec: dict[str, Any] = yaml.load(SPEC.read_text(encoding="utf-8"), Loader=loader)
+    spec: dict[str, Any] = yaml.load(LOB_SPEC.read_text(encoding="utf-8"), Loader=loader)
     return spec
 
 

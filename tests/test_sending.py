@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from mailer.sending.loop import SendItem, SendOutcome, send_batch
 from mailer.sending.providers import make_provider
 from mailer.sending.providers.base import PostcardRequest, Provider
 from mailer.sending.providers.http import RetryPolicy
+from tests.builders import REPO
 from tests.fake_provider import (
     LOB_KEY,
     FakeProvider,
@@ -35,14 +36,6 @@ from tests.fake_provider import (
     card_pdf,
     card_request,
 )
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def fake_lob() -> Iterator[FakeProvider]:
-    with FakeProvider() as fake:
-        yield fake
 
 
 def provider_for(

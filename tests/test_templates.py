@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mailer.config import Config, Templates
-from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome
+from mailer.domain.models import MailStep
 from mailer.drawing.style import load_style
 from mailer.drawing.templates import (
     FILES,
@@ -23,34 +23,9 @@ from mailer.drawing.templates import (
     short,
 )
 from mailer.errors import TemplateError
+from tests.builders import card_step
 
 CONFIG = Config()
-
-
-def make_step(template: str = "offer", first: str = "Mary", **record: object) -> MailStep:
-    base = CallRecord(
-        file="calls.csv",
-        row=2,
-        contact_id="C001",
-        outcome=Outcome.VOICEMAIL,
-        called_at=datetime(2026, 11, 21, 10, 5),
-        first_name=first,
-        last_name="Albright",
-        phone="(217) 555-0147",
-        email="mary@example.com",
-        address=Address("1422 Maple Ave", "", "Springfield", "IL", "62704"),
-        extra={"Favorite Scent": "Cedar & Sage"},
-    )
-    return MailStep(
-        record=dataclasses.replace(base, **record),  # type: ignore[arg-type]
-        action=Action.MAIL,
-        reason="voicemail on the first call",
-        template=template,
-        send_date=date(2026, 11, 23),
-        expected_delivery=date(2026, 11, 27),
-        offer_expires=date(2026, 12, 7),
-        follow_up_call=date(2026, 11, 30),
-    )
 
 
 def render(step: MailStep, config: Config = CONFIG):
@@ -105,7 +80,7 @@ def test_builtins_are_complete():
 
 
 def test_offer_text_is_personal_and_time_sensitive():
-    text = render(make_step())
+    text = render(card_step())
     assert text.front["greeting"] == "Hi Mary!"
     assert text.front["headline"] == CONFIG.offer.headline
     assert "Monday, December 7" in text.front["deadline"]
@@ -122,7 +97,7 @@ def test_offer_text_is_personal_and_time_sensitive():
 
 def test_offer_without_first_name_tip_or_code():
     config = dataclasses.replace(CONFIG, offer=dataclasses.replace(CONFIG.offer, tip="", code=""))
-    text = render(make_step(first=""), config)
+    text = render(card_step(first=""), config)
     assert text.front["greeting"] == "Hello there!"
     assert text.message.startswith("Hello there,")
     assert "tip" not in text.message
@@ -136,10 +111,10 @@ def test_warm_cards_carry_no_sales_message(name):
     template = load_template(name, CONFIG)
     assert template.style.sales is False
     assert template.style.show_qr is False
-    context = card_context(make_step(name), CONFIG, sales=False)
+    context = card_context(card_step(template=name), CONFIG, sales=False)
     assert "offer" not in context
     assert "offer_expires" not in context["step"]
-    text = render(make_step(name))
+    text = render(card_step(template=name))
     everything = " ".join([*text.front.values(), text.message])
     assert "Mary" in text.front["greeting"]
     assert text.message.startswith("Dear Mary,")
@@ -161,7 +136,8 @@ def test_extra_columns_and_contact_fields(tmp_path):
         "{{ contact.name }} {{ contact.city }} {{ sender.return_address.city }} "
         "{{ step.send_date | short }}",
     )
-    text = render(make_step("scent"), user_config(tmp_path))
+    step = card_step(template="scent", extra={"Favorite Scent": "Cedar & Sage"})
+    text = render(step, user_config(tmp_path))
     assert text.front == {"headline": "Cedar & Sage / Cedar & Sage"}  # no HTML escaping
     assert text.message == "Mary Albright Springfield Springfield Mon, Nov 23"
 
@@ -181,10 +157,10 @@ def test_user_folder_overrides_a_builtin_and_adds_new(tmp_path):
     assert find_template("offer", config) == tmp_path / "offer"
     assert find_template("birthday", config) == builtin_templates_dir() / "birthday"
     assert set(available_templates(config)) >= {"offer", "new-listing", "thank-you"}
-    text = render(make_step("offer"), config)
+    text = render(card_step(template="offer"), config)
     assert text.front == {"headline": "My own offer for Mary"}
     assert text.message == "Custom note for Mary."
-    assert render(make_step()).front["greeting"] == "Hi Mary!"  # built-in untouched
+    assert render(card_step()).front["greeting"] == "Hi Mary!"  # built-in untouched
 
 
 def test_unknown_template_lists_the_available_ones():
@@ -209,7 +185,7 @@ def test_sandbox_refuses_python_internals(tmp_path):
         "Hello\n{{ ''.__class__.__mro__ }}\n",
     )
     with pytest.raises(TemplateError) as err:
-        render(make_step("evil"), user_config(tmp_path))
+        render(card_step(template="evil"), user_config(tmp_path))
     message = str(err.value)
     assert "template 'evil'" in message
     assert "message.j2, line 2" in message
@@ -227,7 +203,7 @@ def test_sandbox_refuses_reaching_module_globals(tmp_path):
         "x",
     )
     with pytest.raises(TemplateError) as err:
-        render(make_step("evil2"), user_config(tmp_path))
+        render(card_step(template="evil2"), user_config(tmp_path))
     message = err.value.message
     assert "front.j2, line 1) for contact C001" in message
     assert "not allowed in a template" in message
@@ -244,7 +220,7 @@ def test_undefined_variable_names_template_file_line_and_contact(tmp_path):
         "ok",
     )
     with pytest.raises(TemplateError) as err:
-        render(make_step("typo", contact_id="C042"), user_config(tmp_path))
+        render(card_step(template="typo", contact_id="C042"), user_config(tmp_path))
     message = str(err.value)
     assert "template 'typo'" in message
     assert "front.j2, line 4" in message
@@ -263,13 +239,13 @@ def test_offer_is_undefined_on_a_non_sales_card(tmp_path):
         toml="sales = false\n",
     )
     with pytest.raises(TemplateError, match="'offer' is undefined"):
-        render(make_step("sneaky"), user_config(tmp_path))
+        render(card_step(template="sneaky"), user_config(tmp_path))
 
 
 def test_syntax_error_names_the_line(tmp_path):
     write_template(tmp_path, "broken", "{% block body %}ok{% endblock %}", "one\ntwo {{ oops\n")
     with pytest.raises(TemplateError) as err:
-        render(make_step("broken"), user_config(tmp_path))
+        render(card_step(template="broken"), user_config(tmp_path))
     assert "syntax error" in str(err.value)
     assert "message.j2, line 2" in str(err.value)
     assert "contact C001" in str(err.value)
@@ -279,7 +255,7 @@ def test_filter_failure_is_a_template_error(tmp_path):
     write_template(tmp_path, "nodate", "{% block body %}{{ contact.birthday | friendly }}"
                    "{% endblock %}", "x")  # fmt: skip
     with pytest.raises(TemplateError, match="not a date"):
-        render(make_step("nodate"), user_config(tmp_path))
+        render(card_step(template="nodate"), user_config(tmp_path))
 
 
 def test_set_and_macros_above_the_blocks_are_seen_inside_them(tmp_path):
@@ -292,7 +268,7 @@ def test_set_and_macros_above_the_blocks_are_seen_inside_them(tmp_path):
         "{% block body %}See you at the {{ fair }}, {{ contact.first_name }}.{% endblock %}\n"
     )
     write_template(tmp_path, "fair", front, "x")
-    text = render(make_step("fair"), user_config(tmp_path))
+    text = render(card_step(template="fair"), user_config(tmp_path))
     assert dict(text.front) == {
         "headline": "SPRING FAIR!",
         "body": "See you at the Spring Fair, Mary.",
@@ -303,7 +279,7 @@ def test_text_outside_the_blocks_is_refused_not_lost(tmp_path):
     front = "Spring fair special\n{% block body %}hello{% endblock %}\n"
     write_template(tmp_path, "stray", front, "x")
     with pytest.raises(TemplateError) as err:
-        render(make_step("stray"), user_config(tmp_path))
+        render(card_step(template="stray"), user_config(tmp_path))
     assert "template 'stray'" in err.value.message
     assert "front.j2" in err.value.message
     assert "outside the blocks" in err.value.message
@@ -314,14 +290,14 @@ def test_text_outside_the_blocks_is_refused_not_lost(tmp_path):
 def test_unknown_front_block_is_refused(tmp_path):
     write_template(tmp_path, "blocky", "{% block footer %}x{% endblock %}", "x")
     with pytest.raises(TemplateError, match="unknown block 'footer'"):
-        render(make_step("blocky"), user_config(tmp_path))
+        render(card_step(template="blocky"), user_config(tmp_path))
 
 
 def test_missing_file_is_named(tmp_path):
     folder = write_template(tmp_path, "partial", "{% block body %}x{% endblock %}", "x")
     (folder / "message.j2").unlink()
     with pytest.raises(TemplateError, match=r"message\.j2 is missing"):
-        render(make_step("partial"), user_config(tmp_path))
+        render(card_step(template="partial"), user_config(tmp_path))
 
 
 # ---- card.toml -----------------------------------------------------------------------------

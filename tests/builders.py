@@ -1,0 +1,195 @@
+"""Shared test builders: the example files, call records, plan steps, plans, configs, a ledger
+on a fixed clock and the CLI runner.
+
+Every test module builds its data here (or takes a fixture from `conftest.py`, or the fake
+provider from `fake_provider.py`); no test module imports another. The people are fictitious
+and their email addresses are at example.com.
+
+The defaults describe one contact, Mary Albright (C001), who got a voicemail on Saturday
+2026-11-21 at 10:05 and is mailed the offer card on Monday 2026-11-23: delivered Friday the
+27th, follow-up call Monday the 30th, offer open until Monday 2026-12-07.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from mailer.config import Cadence, Config, Mail, Offer
+from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome, Plan
+from mailer.ledger import Ledger
+
+# -- files -----------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+EXAMPLE_CALLS = REPO / "examples" / "calls_session.csv"
+EXAMPLE_CONFIG = REPO / "examples" / "mailer.toml"
+SHARED_CALLS = SHARED / "examples" / "calls_session.csv"
+LOB_SPEC = SHARED / "specs" / "lob" / "lob-api-bundled.yml"
+
+
+def write_file(folder: Path, name: str, data: bytes | str) -> Path:
+    """A file in `folder` holding exactly `data` (text is written as UTF-8, newlines kept)."""
+    path = folder / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+# -- call records ----------------------------------------------------------------------------
+
+CALLED = datetime(2026, 11, 21, 10, 5)
+"""When the default call was made: Saturday morning."""
+ELM_STREET = Address("12 Elm St", "Apt 4", "Springfield", "IL", "62704")
+MAPLE_AVENUE = Address("1422 Maple Ave", "Apt 3", "Springfield", "IL", "62704")
+
+
+def call_record(
+    contact_id: str = "C001",
+    outcome: Outcome = Outcome.VOICEMAIL,
+    called_at: datetime | str = CALLED,
+    *,
+    first: str = "Mary",
+    last: str = "Albright",
+    row: int = 2,
+    **fields: Any,
+) -> CallRecord:
+    """One call from `calls.csv`. `called_at` may be ISO text ("2026-11-21 10:05"); any other
+    `CallRecord` field can be given by name and replaces the default (phone 555-0100, email
+    <id>@example.com, 12 Elm St Apt 4, Springfield IL)."""
+    values: dict[str, Any] = {
+        "file": "calls.csv",
+        "row": row,
+        "contact_id": contact_id,
+        "outcome": outcome,
+        "called_at": (
+            datetime.fromisoformat(called_at) if isinstance(called_at, str) else called_at
+        ),
+        "first_name": first,
+        "last_name": last,
+        "phone": "555-0100",
+        "email": f"{contact_id.lower()}@example.com",
+        "address": ELM_STREET,
+    }
+    return CallRecord(**(values | fields))
+
+
+# -- steps and plans -------------------------------------------------------------------------
+
+SEND = date(2026, 11, 23)
+DELIVERY = date(2026, 11, 27)
+EXPIRES = date(2026, 12, 7)
+FOLLOW_UP = date(2026, 11, 30)
+PLAN_DAY = date(2026, 11, 23)
+"""The day the default plan is made (a Monday): the default card's send date."""
+OFFER_REASON = "voicemail on the first call: mail a time-sensitive note"
+
+
+def mail_step(
+    record: CallRecord | None = None,
+    template: str = "offer",
+    send: date = SEND,
+    delivery: date = DELIVERY,
+    expires: date | None = EXPIRES,
+    follow_up: date | None = FOLLOW_UP,
+    *,
+    reason: str = OFFER_REASON,
+) -> MailStep:
+    """A card for `record` (the default call when None) with the default dates."""
+    return MailStep(
+        record if record is not None else call_record(),
+        Action.MAIL,
+        reason,
+        template=template,
+        send_date=send,
+        expected_delivery=delivery,
+        offer_expires=expires,
+        follow_up_call=follow_up,
+    )
+
+
+def card_step(
+    contact_id: str = "C001",
+    first: str = "Mary",
+    last: str = "Albright",
+    template: str = "offer",
+    **record: Any,
+) -> MailStep:
+    """A card as the drawing tests use it: a full mailing address (1422 Maple Ave Apt 3), a
+    phone written as people write it and no email. `record` replaces call record fields."""
+    values: dict[str, Any] = {"phone": "(217) 555-0147", "email": "", "address": MAPLE_AVENUE}
+    return mail_step(
+        call_record(contact_id, first=first, last=last, **(values | record)),
+        template,
+        reason="voicemail on the first call",
+    )
+
+
+def callback_step(record: CallRecord, on: date) -> MailStep:
+    """A call only: the contact asked to be called back on `on`."""
+    return MailStep(record, Action.CALL, "asked to be called back", follow_up_call=on)
+
+
+def opt_out_step(record: CallRecord) -> MailStep:
+    return MailStep(record, Action.SUPPRESS, "asked not to be contacted")
+
+
+def skip_step(record: CallRecord, reason: str = "talked: nothing to send") -> MailStep:
+    return MailStep(record, Action.SKIP, reason)
+
+
+def plan_of(*steps: MailStep, today: date = PLAN_DAY) -> Plan:
+    """A plan of `steps` alone: one row a step, nothing rejected."""
+    return Plan(today=today, steps=tuple(steps), rejections=(), notices=(), rows=len(steps))
+
+
+# -- configs ---------------------------------------------------------------------------------
+
+
+def config_for(size: str = "4x6", mode: str = "self", **changes: Any) -> Config:
+    """The built-in demo config with cards of `size` in `mode`; `changes` replace sections."""
+    return dataclasses.replace(Config(), mail=Mail(size=size, mode=mode), **changes)
+
+
+def cadence_config(
+    *, offer: Mapping[str, Any] | None = None, mail: Mapping[str, Any] | None = None, **cadence: Any
+) -> Config:
+    """The demo config with some offer, mail and cadence settings changed (not validated:
+    the cadence checks feasibility itself)."""
+    return Config(
+        offer=Offer(**(offer or {})), mail=Mail(**(mail or {})), cadence=Cadence(**cadence)
+    )
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+
+def fixed_clock() -> datetime:
+    """The ledger's clock in tests: Monday 2026-11-23, 15:00 UTC."""
+    return datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+@contextmanager
+def open_ledger(path: Path) -> Iterator[Ledger]:
+    """The ledger at `path` on the fixed clock (the `ledger` fixture opens one on tmp_path)."""
+    with Ledger.open(path, clock=fixed_clock) as ledger:
+        yield ledger
+
+
+# -- the command line ------------------------------------------------------------------------
+
+_runner = CliRunner()
+
+
+def invoke(*args: str | Path, catch_exceptions: bool = False) -> Result:
+    """Run `mailer` with `args` in-process. An exception that escapes mailer fails the test
+    unless `catch_exceptions` (then it is in the result, with exit code 1)."""
+    from mailer.cli import app
+
+    return _runner.invoke(app, [str(a) for a in args], catch_exceptions=catch_exceptions)
