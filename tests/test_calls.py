@@ -17,27 +17,11 @@ from hypothesis import strategies as st
 from mailer.domain.addresses import mailability_problem
 from mailer.domain.models import CallLog, Outcome
 from mailer.errors import InputError, UsageError
-from mailer.reading.records import (
-    OUTCOME_ALIASES,
-    normalize_country,
-    normalize_phone,
-    pad_zip,
-    parse_date,
-    parse_datetime,
-    parse_outcome,
-    read_call_logs,
-    split_name,
-)
+from mailer.reading.records import read_call_logs
+from tests.builders import SHARED_CALLS, write_file
 
 TODAY = date(2026, 11, 22)
-SAMPLE = Path(__file__).resolve().parents[1].parent / "shared" / "examples" / "calls_session.csv"
 EXPECTED = "voicemail, no_answer, busy, connected, callback, wrong_number, opt_out"
-
-
-def write(tmp_path: Path, name: str, data: bytes) -> Path:
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
 
 
 def read(path: Path, **options: object) -> CallLog:
@@ -64,9 +48,9 @@ def messages(log: CallLog) -> str:
 
 
 def test_sample_session_reads_fully() -> None:
-    if not SAMPLE.exists():
+    if not SHARED_CALLS.exists():
         pytest.skip("shared example call log not present")
-    log = read(SAMPLE)
+    log = read(SHARED_CALLS)
     assert log.rows == 17
     assert log.rejections == ()
     assert len({r.contact_id for r in log.records}) == 16
@@ -77,7 +61,7 @@ def test_sample_session_reads_fully() -> None:
     assert jose.called_at == datetime(2026, 11, 21, 11, 10)
     toronto = next(r for r in log.records if r.contact_id == "C016")
     assert (toronto.address.country, toronto.address.postal_code) == ("CA", "M5H 1J9")
-    assert log.columns[str(SAMPLE)][0] == "contact_id"
+    assert log.columns[str(SHARED_CALLS)][0] == "contact_id"
 
 
 def test_excel_export_with_bom_crlf_and_aliases(tmp_path: Path) -> None:
@@ -89,7 +73,7 @@ def test_excel_export_with_bom_crlf_and_aliases(tmp_path: Path) -> None:
         b"C2,Denise,Okafor,217-555-0199,,77 Maple Ave,Apt 3B,Springfield,IL,62702-1234,"
         b"didn't answer,11/21/2026 15:20,,,\r\n"
     )
-    log = read(write(tmp_path, "export.csv", data))
+    log = read(write_file(tmp_path, "export.csv", data))
     assert log.rows == 2
     assert log.rejections == ()
     mary, denise = log.records
@@ -113,7 +97,7 @@ def test_semicolon_cp1252(tmp_path: Path) -> None:
         b"K1;Ren\xe9;Lef\xe8vre;555-201-3344;Didn\x92t answer;2026-11-21 09:00;"
         b"Caf\xe9 owner, likes \x93vanilla\x94\r\n"
     )
-    log = read(write(tmp_path, "euro.csv", data))
+    log = read(write_file(tmp_path, "euro.csv", data))
     (rene,) = log.records
     assert (rene.first_name, rene.last_name) == ("René", "Lefèvre")
     assert rene.outcome is Outcome.NO_ANSWER
@@ -124,14 +108,14 @@ def test_semicolon_cp1252(tmp_path: Path) -> None:
 def test_mixed_utf8_and_cp1252_keeps_both(tmp_path: Path) -> None:
     # Two exports pasted together: the first part UTF-8, the last row from a Windows tool.
     data = "id,name,outcome\nM1,José Núñez,vm\n".encode() + b"M2,Ren\xe9 Roy,vm\n"
-    log = read(write(tmp_path, "mixed.csv", data))
+    log = read(write_file(tmp_path, "mixed.csv", data))
     assert [r.first_name for r in log.records] == ["José", "René"]
     assert [n.row for n in log.notices if "cp1252" in n.message] == [3]
 
 
 def test_repeated_header_text(tmp_path: Path) -> None:
     data = b"id,outcome,Phone,Phone\nQ1,vm,555-201-0001,555-201-0002\nQ2,vm\n"
-    log = read(write(tmp_path, "twice.csv", data))
+    log = read(write_file(tmp_path, "twice.csv", data))
     assert log.columns[str(tmp_path / "twice.csv")] == ("id", "outcome", "Phone", "Phone (4)")
     assert log.records[0].phone == "555-201-0001"
     assert log.records[0].extra["Phone (4)"] == "555-201-0002"
@@ -145,7 +129,7 @@ def test_tab_separated_with_quoted_newlines(tmp_path: Path) -> None:
         b'T1\tMary Albright\tvm\t2026-11-21T10:05\t"line one\nline two\twith a tab"\n'
         b"T2\tAlbright, John\tspoke\t2026-11-21T10:07:30\t\n"
     )
-    log = read(write(tmp_path, "dialer.tsv", data))
+    log = read(write_file(tmp_path, "dialer.tsv", data))
     first, second = log.records
     assert first.notes == "line one\nline two\twith a tab"
     assert (first.first_name, first.last_name) == ("Mary", "Albright")
@@ -156,7 +140,7 @@ def test_tab_separated_with_quoted_newlines(tmp_path: Path) -> None:
 
 def test_utf16_unicode_text_export(tmp_path: Path) -> None:
     text = "id\tname\tresult\tdate\r\nU1\tNguyễn Văn An\tbusy\t2026-11-21\r\n"
-    log = read(write(tmp_path, "unicode.txt", text.encode("utf-16")))
+    log = read(write_file(tmp_path, "unicode.txt", text.encode("utf-16")))
     assert log.records[0].first_name == "Nguyễn"
     assert log.records[0].outcome is Outcome.BUSY
 
@@ -204,17 +188,17 @@ def test_xlsx_named_csv_and_old_formats(tmp_path: Path) -> None:
     sheet.append(["vm", "2175550100"])
     buffer = io.BytesIO()
     book.save(buffer)
-    log = read(write(tmp_path, "really-a-workbook.csv", buffer.getvalue()))
+    log = read(write_file(tmp_path, "really-a-workbook.csv", buffer.getvalue()))
     assert log.records[0].contact_id == "p-2175550100"
     for name in ("old.xls", "sheet.numbers", "sheet.ods"):
         with pytest.raises(InputError) as caught:
-            read(write(tmp_path, name, b"whatever"))
+            read(write_file(tmp_path, name, b"whatever"))
         assert name in caught.value.message
         assert ".xlsx" in caught.value.hint
     with pytest.raises(InputError, match="old-style Excel"):
-        read(write(tmp_path, "renamed.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"))
+        read(write_file(tmp_path, "renamed.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest"))
     with pytest.raises(InputError, match=r"not a readable \.xlsx"):
-        read(write(tmp_path, "broken.xlsx", b"PK\x03\x04 not really a zip"))
+        read(write_file(tmp_path, "broken.xlsx", b"PK\x03\x04 not really a zip"))
 
 
 # --- rows that can't be used --------------------------------------------------------------
@@ -228,7 +212,7 @@ def test_truncated_and_overlong_rows(tmp_path: Path) -> None:
         b"A3,Lin,Marsh,555-201-0003,vm,2026-11-21,surprise\n"
         b"A4,Ann,Lee,555-201-0004,vm,2026-11-21,,\n"
     )
-    log = read(write(tmp_path, "short.csv", data))
+    log = read(write_file(tmp_path, "short.csv", data))
     errors = {r.row: r.error for r in log.rejections}
     assert errors == {3: "truncated row: 2 of 6 columns", 4: "row has 7 cells but the header has 6"}
     assert [r.row for r in log.records] == [2, 5]  # trailing empty cells are harmless
@@ -251,7 +235,7 @@ def test_unknown_and_missing_outcomes(tmp_path: Path) -> None:
         b"B2,,2026-11-21\n"
         b"B3,Wrong #,2026-11-21\n"
     )
-    log = read(write(tmp_path, "outcomes.csv", data))
+    log = read(write_file(tmp_path, "outcomes.csv", data))
     errors = {r.row: r.error for r in log.rejections}
     assert errors[2] == f"unknown outcome 'left a smoke signal'; expected one of: {EXPECTED}"
     assert errors[3] == f"missing outcome; expected one of: {EXPECTED}"
@@ -271,7 +255,7 @@ def test_impossible_dates(tmp_path: Path) -> None:
         b"D3,vm,2026-11-21,1979-02-30\n"
         b"D4,vm,yesterday,\n"
     )
-    log = read(write(tmp_path, "dates.csv", data))
+    log = read(write_file(tmp_path, "dates.csv", data))
     errors = {r.row: r.error for r in log.rejections}
     assert set(errors) == {2, 3, 5}
     assert "'Call Date'" in errors[2]
@@ -285,7 +269,7 @@ def test_impossible_dates(tmp_path: Path) -> None:
 
 def test_day_first_order(tmp_path: Path) -> None:
     data = b"id,outcome,called_at,birthday\nE1,vm,21/11/2026 15:15,03/12/1979\nE2,vm,11/21/2026,\n"
-    log = read(write(tmp_path, "uk.csv", data), date_order="dmy")
+    log = read(write_file(tmp_path, "uk.csv", data), date_order="dmy")
     assert log.records[0].called_at == datetime(2026, 11, 21, 15, 15)
     assert log.records[0].birthday == date(1979, 12, 3)
     assert "21/11/2026" in log.rejections[0].error
@@ -298,7 +282,7 @@ def test_a_day_first_log_reads_the_dates_in_its_notes_day_first_too(tmp_path: Pa
     from mailer.planning.callbacks import requested_callback
 
     data = b"id,outcome,called_at,notes\nE1,callback,01/12/2026 10:00,please try again 3/12\n"
-    path = write(tmp_path, "uk.csv", data)
+    path = write_file(tmp_path, "uk.csv", data)
     (uk,) = read(path, date_order="dmy").records
     assert uk.day_first
     request = requested_callback(uk)
@@ -315,7 +299,7 @@ def test_a_day_first_log_reads_the_dates_in_its_notes_day_first_too(tmp_path: Pa
 
 def test_two_digit_birth_years_are_in_the_past(tmp_path: Path) -> None:
     data = b"id,outcome,dob\nY1,vm,12/10/62\nY2,vm,12/10/2062\n"
-    log = read(write(tmp_path, "dob.csv", data))
+    log = read(write_file(tmp_path, "dob.csv", data))
     assert [r.birthday for r in log.records] == [date(1962, 12, 10), None]
     assert "birthday 2062-12-10 is in the future" in messages(log)
 
@@ -328,7 +312,7 @@ def test_missing_identity_is_rejected(tmp_path: Path) -> None:
         b"Mary,Albright,n/a,Mary.Albright@Example.com,,vm\n"
         b"Mary,Albright,,,62704,vm\n"
     )
-    log = read(write(tmp_path, "who.csv", data))
+    log = read(write_file(tmp_path, "who.csv", data))
     assert [r.row for r in log.rejections] == [2]
     assert log.rejections[0].error == (
         "no way to identify the contact: give a contact_id, phone, email, or a name and postal code"
@@ -342,7 +326,7 @@ def test_missing_identity_is_rejected(tmp_path: Path) -> None:
 
 def test_runaway_quote_is_loud(tmp_path: Path) -> None:
     data = b'id,outcome,notes\nR1,vm,"never closed\nR2,vm,fine\nR3,vm,fine\n'
-    log = read(write(tmp_path, "quote.csv", data))
+    log = read(write_file(tmp_path, "quote.csv", data))
     assert log.records == ()
     (rejected,) = log.rejections
     assert rejected.row == 2
@@ -361,7 +345,7 @@ def test_unicode_names_and_formula_looking_notes(tmp_path: Path) -> None:
         "Zoë O'Brien,62704,vm,2026-11-21,-\n"
         "José Núñez,62704,vm,2026-11-21,@\n"
     )
-    log = read(write(tmp_path, "names.csv", text.encode("utf-8")))
+    log = read(write_file(tmp_path, "names.csv", text.encode("utf-8")))
     names = [(r.first_name, r.last_name) for r in log.records]
     assert names == [
         ("Nguyễn", "Thị Mai"),
@@ -385,7 +369,7 @@ def test_unicode_names_and_formula_looking_notes(tmp_path: Path) -> None:
 
 def test_blank_rows_are_not_data_rows(tmp_path: Path) -> None:
     data = b"id,outcome\n\nF1,vm\n , \n,,\nF2,busy\n\n"
-    log = read(write(tmp_path, "blank.csv", data))
+    log = read(write_file(tmp_path, "blank.csv", data))
     assert log.rows == 2
     assert [r.row for r in log.records] == [3, 6]
 
@@ -396,7 +380,7 @@ def test_header_aliases_spaces_duplicates_and_extras(tmp_path: Path) -> None:
         b"G1,Call Back,2026-11-21 10:00,555-201-0001,555-999-0000,Cinnamon,11/30/2026,Canada\n"
         b"G2,DNC,2026-11-21 10:05,555-201-0002,,,not sure,usa\n"
     )
-    log = read(write(tmp_path, "aliases.csv", data))
+    log = read(write_file(tmp_path, "aliases.csv", data))
     first, second = log.records
     assert first.contact_id == "G1"
     assert first.outcome is Outcome.CALLBACK
@@ -418,12 +402,12 @@ def test_header_aliases_spaces_duplicates_and_extras(tmp_path: Path) -> None:
 
 def test_missing_call_date_means_today(tmp_path: Path) -> None:
     data = b"id,outcome,called_at\nH1,vm,\nH2,vm,2026-11-20 09:30\n"
-    log = read(write(tmp_path, "today.csv", data))
+    log = read(write_file(tmp_path, "today.csv", data))
     assert log.records[0].called_at == datetime(2026, 11, 22, 0, 0)
     assert log.records[1].called_at == datetime(2026, 11, 20, 9, 30)
     assert [n.row for n in log.notices if "no call date" in n.message] == [2]
 
-    no_column = read(write(tmp_path, "nodate.csv", b"id,outcome\nH1,vm\nH2,busy\n"))
+    no_column = read(write_file(tmp_path, "nodate.csv", b"id,outcome\nH1,vm\nH2,busy\n"))
     assert {r.called_at for r in no_column.records} == {datetime(2026, 11, 22)}
     assert [n.row for n in no_column.notices if "no call date" in n.message] == [1]
 
@@ -439,7 +423,7 @@ def test_zip_codes_and_countries(tmp_path: Path) -> None:
         b"Z6,vm,IL,627,\n"
         b"Z7,vm,,4101,\n"
     )
-    log = read(write(tmp_path, "zips.csv", data))
+    log = read(write_file(tmp_path, "zips.csv", data))
     assert [r.address.postal_code for r in log.records] == [
         "00501",
         "02134-1234",
@@ -462,18 +446,18 @@ def test_zip_codes_and_countries(tmp_path: Path) -> None:
 
 def test_title_row_above_header_and_delimiter_override(tmp_path: Path) -> None:
     data = b"Calls for Nov 21;;\nid;outcome;notes\nI1;vm;a, b\n"
-    log = read(write(tmp_path, "report.csv", data))
+    log = read(write_file(tmp_path, "report.csv", data))
     assert log.records[0].notes == "a, b"
     assert log.records[0].row == 3
-    piped = read(write(tmp_path, "piped.txt", b"id|outcome\nP1|busy\n"), delimiter="pipe")
+    piped = read(write_file(tmp_path, "piped.txt", b"id|outcome\nP1|busy\n"), delimiter="pipe")
     assert piped.records[0].outcome is Outcome.BUSY
     with pytest.raises(UsageError):
         read(tmp_path / "piped.txt", delimiter="||")
 
 
 def test_several_files(tmp_path: Path) -> None:
-    one = write(tmp_path, "one.csv", b"id,outcome\nM1,vm\nM2,what\n")
-    two = write(tmp_path, "two.csv", b"phone;result\n555-201-0009;busy\n")
+    one = write_file(tmp_path, "one.csv", b"id,outcome\nM1,vm\nM2,what\n")
+    two = write_file(tmp_path, "two.csv", b"phone;result\n555-201-0009;busy\n")
     log = read_call_logs([one, two], TODAY)
     assert_accounted(log)
     assert log.rows == 3
@@ -486,97 +470,18 @@ def test_whole_file_problems(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         read(tmp_path / "missing.csv")
     with pytest.raises(InputError, match="empty"):
-        read(write(tmp_path, "empty.csv", b""))
+        read(write_file(tmp_path, "empty.csv", b""))
     with pytest.raises(InputError, match="empty"):
-        read(write(tmp_path, "blank.csv", b"\xef\xbb\xbf\r\n ,\r\n"))
+        read(write_file(tmp_path, "blank.csv", b"\xef\xbb\xbf\r\n ,\r\n"))
     with pytest.raises(InputError, match="no header row") as caught:
-        read(write(tmp_path, "data.csv", b"C001,Mary,voicemail\n"))
+        read(write_file(tmp_path, "data.csv", b"C001,Mary,voicemail\n"))
     assert "outcome" in caught.value.hint
     with pytest.raises(InputError, match="no outcome column") as caught:
-        read(write(tmp_path, "nooutcome.csv", b"id,phone\nC1,555\n"))
+        read(write_file(tmp_path, "nooutcome.csv", b"id,phone\nC1,555\n"))
     assert "call result" in caught.value.hint
     assert "nooutcome.csv" in caught.value.message
     with pytest.raises(InputError, match="unsupported file type"):
-        read(write(tmp_path, "calls.pdf", b"%PDF-1.7"))
-
-
-# --- the small parsers --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "outcome"),
-    [
-        ("Left VM", Outcome.VOICEMAIL),
-        ("left-vm", Outcome.VOICEMAIL),
-        ("L.M.", Outcome.VOICEMAIL),
-        ("NO_ANSWER", Outcome.NO_ANSWER),
-        ("Didn’t answer", Outcome.NO_ANSWER),
-        ("Wrong #", Outcome.WRONG_NUMBER),
-        ("DNC", Outcome.OPT_OUT),
-        ("Do Not Call", Outcome.OPT_OUT),
-        ("callback", Outcome.CALLBACK),
-        ("  Spoke  ", Outcome.CONNECTED),
-        ("left a smoke signal", None),
-        ("", None),
-    ],
-)
-def test_parse_outcome(text: str, outcome: Outcome | None) -> None:
-    assert parse_outcome(text) is outcome
-
-
-def test_every_outcome_alias_parses() -> None:
-    for alias, outcome in OUTCOME_ALIASES.items():
-        assert parse_outcome(alias.upper()) is outcome
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-11-21", datetime(2026, 11, 21)),
-        ("2026-11-21 10:05", datetime(2026, 11, 21, 10, 5)),
-        ("2026-11-21T10:05:09", datetime(2026, 11, 21, 10, 5, 9)),
-        ("11/21/2026", datetime(2026, 11, 21)),
-        ("11/21/26 3:15 PM", datetime(2026, 11, 21, 15, 15)),
-        ("11/21/2026 15:15", datetime(2026, 11, 21, 15, 15)),
-        ("11/21/2026 12:05 am", datetime(2026, 11, 21, 0, 5)),
-        ("Nov 21, 2026", datetime(2026, 11, 21)),
-        ("November 21, 2026 3:15 PM", datetime(2026, 11, 21, 15, 15)),
-        ("21-Nov-2026", datetime(2026, 11, 21)),
-        ("2026-02-30", None),
-        ("13/45/2026", None),
-        ("11/21/2026 13:00 PM", None),
-        ("soon", None),
-    ],
-)
-def test_parse_datetime(text: str, expected: datetime | None) -> None:
-    assert parse_datetime(text) == expected
-
-
-def test_parse_date_orders_and_two_digit_years() -> None:
-    assert parse_date("03/12/1979", "dmy") == date(1979, 12, 3)
-    assert parse_date("03/12/1979") == date(1979, 3, 12)
-    assert parse_date("12/10/62") == date(2062, 12, 10)  # the usual 1969 pivot
-    assert parse_date("12/10/75") == date(1975, 12, 10)
-
-
-def test_small_normalizers() -> None:
-    assert normalize_phone("+1 (217) 555-0142") == "2175550142"
-    assert normalize_phone("217.555.0142 x12") == "2175550142"
-    assert normalize_phone("+44 20 7946 0958") == "442079460958"
-    assert pad_zip("4101", "ME") == "04101"
-    assert pad_zip("21341234", "MA") == "02134-1234"
-    assert pad_zip("5011234", "NY") == "00501-1234"
-    assert pad_zip("627", "IL") == "627"  # not "00627", a Puerto Rico ZIP
-    assert pad_zip("4101", "") == "4101"
-    assert pad_zip("62704.0", "IL") == "62704"
-    assert pad_zip("K1A 0B1", "MA") is None
-    assert normalize_country("U.S.A.") == "US"
-    assert normalize_country("can") == "CA"
-    assert normalize_country("") == "US"
-    assert normalize_country("de") == "DE"
-    assert split_name("Mary Anne van der Berg") == ("Mary", "Anne van der Berg")
-    assert split_name("Albright,  Mary") == ("Mary", "Albright")
-    assert split_name("Cher") == ("Cher", "")
+        read(write_file(tmp_path, "calls.pdf", b"%PDF-1.7"))
 
 
 # --- the invariant, under garbage ---------------------------------------------------------
@@ -596,7 +501,7 @@ def test_garbage_cells_never_raise(tmp_path: Path, rows: list[list[str]]) -> Non
     writer = csv.writer(buffer)
     writer.writerow(["contact_id", "outcome", "called_at", "birthday", "postal_code"])
     writer.writerows(rows)
-    path = write(tmp_path, "garbage.csv", buffer.getvalue().encode("utf-8"))
+    path = write_file(tmp_path, "garbage.csv", buffer.getvalue().encode("utf-8"))
     log = read(path)
     expected = [n for n, row in enumerate(rows, start=2) if any(cell.strip() for cell in row)]
     assert rows_of(log) == expected
@@ -607,6 +512,6 @@ def test_garbage_cells_never_raise(tmp_path: Path, rows: list[list[str]]) -> Non
 )
 @given(body=st.binary(max_size=300))
 def test_garbage_bytes_never_raise(tmp_path: Path, body: bytes) -> None:
-    path = write(tmp_path, "bytes.csv", b"id,outcome,called_at\r\n" + body)
+    path = write_file(tmp_path, "bytes.csv", b"id,outcome,called_at\r\n" + body)
     log = read(path)
     assert all(r.row >= 2 for r in log.rejections)
