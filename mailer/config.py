@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mailer.domain.datetext import iso_date
 from mailer.domain.models import Address, Outcome
 from mailer.errors import ConfigError
 
@@ -275,11 +276,8 @@ def _coerce(kind: Any, value: Any, path: Path, key: str) -> Any:
     if kind is date:
         if isinstance(value, date):
             return value
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
+        if isinstance(value, str) and (day := iso_date(value)) is not None:
+            return day
         raise _wrong_type(path, key, value, "a date like 2025-07-13")
     if origin is Mapping or origin is dict:
         if not isinstance(value, Mapping):

@@ -26,6 +26,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from mailer.config import Config
+from mailer.domain.datetext import iso_date
 from mailer.domain.models import MailStep
 from mailer.drawing.style import FRONT_BLOCKS, CardStyle, load_style
 from mailer.errors import TemplateError
@@ -106,11 +107,8 @@ def _as_date(value: object) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
+    if isinstance(value, str) and (day := iso_date(value)) is not None:
+        return day
     raise ValueError(f"{value!r} is not a date")
 
 

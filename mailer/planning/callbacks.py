@@ -4,7 +4,8 @@ call's notes ("call back Monday", "try again 12/1", "after Thanksgiving", "next 
 Relative words are read from the day of the call, not the day of the run: "call back Monday"
 written on a Friday means the Monday three days later, whenever the plan is made. Numeric
 dates ("12/1") are month-first (US) unless the log was read day-first (`--date-order dmy`),
-like the log's own date columns. Pure functions: no clock.
+like the log's own date columns; month names, two-digit years and impossible days follow the
+same rules as those columns (`mailer.domain.datetext`). Pure functions: no clock.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import NamedTuple
 
+from mailer.domain import datetext
 from mailer.domain import postal_days as postal
 from mailer.domain.models import CallRecord
 
@@ -95,14 +97,9 @@ _WEEKDAYS = {
     "saturday": 5,
     "sunday": 6,
 }  # fmt: skip
-_MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
-_MONTH_WORD = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+# The month names the log's date columns accept (`datetext`), longest first so that
+# "september" is not read as "sep".
+_MONTH_WORD = "(" + "|".join(sorted(datetext.MONTH_NAMES, key=len, reverse=True)) + r")\.?"
 _COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "a couple": 2, "a couple of": 2}
 
 # "after <holiday>": the first business day after the holiday's own day, by the name the
@@ -126,26 +123,26 @@ _AFTER_HOLIDAY = tuple(
 
 
 def _iso(m: re.Match[str], _called_on: date) -> date | None:
-    return _valid(int(m[1]), int(m[2]), int(m[3]))
+    return datetext.calendar_date(int(m[1]), int(m[2]), int(m[3]))
 
 
 def _numeric(m: re.Match[str], called_on: date) -> date | None:
-    year = None if m[3] is None else int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+    year = None if m[3] is None else datetext.full_year(m[3])
     return _month_day(int(m[1]), int(m[2]), year, called_on)
 
 
 def _numeric_day_first(m: re.Match[str], called_on: date) -> date | None:
-    year = None if m[3] is None else int(m[3]) + (2000 if len(m[3]) == 2 else 0)
+    year = None if m[3] is None else datetext.full_year(m[3])
     return _month_day(int(m[2]), int(m[1]), year, called_on)
 
 
 def _month_then_day(m: re.Match[str], called_on: date) -> date | None:
     year = None if m[3] is None else int(m[3])
-    return _month_day(_MONTHS[m[1][:3]], int(m[2]), year, called_on)
+    return _month_day(datetext.month_number(m[1]) or 0, int(m[2]), year, called_on)
 
 
 def _day_then_month(m: re.Match[str], called_on: date) -> date | None:
-    return _month_day(_MONTHS[m[2][:3]], int(m[1]), None, called_on)
+    return _month_day(datetext.month_number(m[2]) or 0, int(m[1]), None, called_on)
 
 
 def _weekday(m: re.Match[str], called_on: date) -> date | None:
@@ -247,19 +244,12 @@ def _mentions(
                 yield _Mention(m.start(), m.end(), day, calendar_date)
 
 
-def _valid(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
 def _month_day(month: int, day: int, year: int | None, called_on: date) -> date | None:
     """A date the note names; without a year, its next occurrence on or after the call."""
     if year is not None:
-        return _valid(year, month, day)
+        return datetext.calendar_date(year, month, day)
     for candidate_year in (called_on.year, called_on.year + 1):
-        found = _valid(candidate_year, month, day)
+        found = datetext.calendar_date(candidate_year, month, day)
         if found is not None and found >= called_on:
             return found
     return None  # a day that does not exist (2/30), or Feb 29 with no leap year ahead

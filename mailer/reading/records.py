@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
-from mailer.domain.datetext import DateOrder, accepted_formats, parse_date, parse_datetime
+from mailer.domain.datetext import (
+    DateOrder,
+    accepted_formats,
+    parse_date,
+    parse_datetime,
+    parse_past_date,
+)
 from mailer.domain.models import Address, CallLog, CallRecord, Notice, Outcome, Rejection
 from mailer.errors import InputError, UsageError
 from mailer.reading.fields import (
@@ -337,16 +343,20 @@ class _SheetReader:
             return value.date()
         if not value.strip():
             return None
-        day = parse_date(value, self.order)
+        birthday = what == "birthday"
+        # A birthday has passed: its two-digit year is read in the century that says so.
+        day = (
+            parse_past_date(value, self.today, self.order)
+            if birthday
+            else parse_date(value, self.order)
+        )
         if day is None:
             self.note(
                 row,
                 f"{what} {value.strip()!r} is not a valid date, so it is ignored "
                 f"(accepted: {accepted_formats(self.order)})",
             )
-        elif what == "birthday" and day > self.today:
-            if str(day.year) not in value:  # a two-digit year: `62` was 1962, not 2062
-                return day.replace(year=day.year - 100)
+        elif birthday and day > self.today:
             self.note(row, f"birthday {day} is in the future, so it is ignored")
             return None
         return day
