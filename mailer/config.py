@@ -18,14 +18,13 @@ from typing import Any
 
 from mailer.domain.datetext import iso_date
 from mailer.domain.models import Address, Outcome
+from mailer.domain.postcards import CardMode, Duplex, sizes_for
 from mailer.errors import ConfigError
 
 MAX_OFFER_DAYS = 14
-PROVIDER_SIZES = ("4x6", "6x9", "6x11")
-SELF_MAIL_SIZES = ("4x6", "4.25x5.5", "a6")
 MAIL_CLASSES = ("first_class", "marketing")
-CARD_MODES = ("self", "provider")
-DUPLEX_MODES = ("long-edge", "short-edge", "none")
+CARD_MODES = tuple(CardMode)
+DUPLEX_MODES = tuple(Duplex)
 SORT_ORDERS = ("zip", "name", "input")
 PROVIDERS = ("lob", "postgrid")
 
@@ -319,7 +318,7 @@ def validate(config: Config, path: Path) -> None:
         fail("mail.transit_days", f"is {mail.transit_days}", "use 1 to 22 delivery days")
     if mail.mode not in CARD_MODES:
         fail("mail.mode", f"is {mail.mode!r}", f"use one of: {', '.join(CARD_MODES)}")
-    sizes = PROVIDER_SIZES if mail.mode == "provider" else SELF_MAIL_SIZES
+    sizes = sizes_for(mail.mode)
     if mail.size not in sizes:
         fail(
             "mail.size",
@@ -375,9 +374,9 @@ def _valid_window(window: str) -> bool:
     return 0 <= sh < 24 and 0 <= eh < 24 and 0 <= sm < 60 and 0 <= em < 60 and (sh, sm) < (eh, em)
 
 
-def call_window(config: Config) -> tuple[tuple[int, int], tuple[int, int]]:
+def call_window(followups: Followups) -> tuple[tuple[int, int], tuple[int, int]]:
     """The follow-up call window as ((hour, minute), (hour, minute))."""
-    start, end = (part.strip() for part in config.followups.call_window.split("-"))
+    start, end = (part.strip() for part in followups.call_window.split("-"))
     sh, sm = (int(x) for x in start.split(":"))
     eh, em = (int(x) for x in end.split(":"))
     return (sh, sm), (eh, em)

@@ -96,7 +96,7 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
     from mailer.ledger import idempotency_key
     from mailer.sending.submission import build_request, estimated_cost, provider_size
 
-    size = provider_size(config)
+    size = provider_size(config.mail)
     table = Table(title=f"Would send to {provider.name} (dry run)", title_justify="left")
     for column in ("contact", "name", "card", "size", "city", "send"):
         table.add_column(column, no_wrap=True)

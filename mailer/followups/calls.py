@@ -59,7 +59,7 @@ def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:
     if step.follow_up_call is None or step.action not in (Action.MAIL, Action.CALL):
         return None
     record = step.record
-    (sh, sm), (eh, em) = call_window(config)
+    (sh, sm), (eh, em) = call_window(config.followups)
     return FollowUp(
         on=step.follow_up_call,
         window=(time(sh, sm), time(eh, em)),

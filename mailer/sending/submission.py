@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 
-from mailer.config import Config
+from mailer.config import Config, Mail
 from mailer.domain.models import MailStep
 from mailer.domain.postcards import PROVIDER_SIZES, CardSize
 from mailer.errors import AuthError, ProviderError, UsageError
@@ -46,9 +46,9 @@ class Outgoing:
     piece: Piece
 
 
-def provider_size(config: Config) -> str:
+def provider_size(mail: Mail) -> str:
     """The configured size when a provider prints it, else the standard 4x6."""
-    return config.mail.size if config.mail.size in PROVIDER_SIZES else CardSize.POSTCARD
+    return mail.size if mail.size in PROVIDER_SIZES else CardSize.POSTCARD
 
 
 def begun_elsewhere(piece: Piece | None, provider_name: str) -> bool:
@@ -106,7 +106,7 @@ def stranded(
 
 def claim(ledger: Ledger, steps: Sequence[MailStep], config: Config) -> list[Outgoing]:
     """Record a provider piece (and so its idempotency key) for each step."""
-    size = provider_size(config)
+    size = provider_size(config.mail)
     claimed = [Outgoing(step, ledger.ensure_piece(step, "provider", size)) for step in steps]
     return [o for o in claimed if o.piece.mode == "provider"]
 
@@ -184,7 +184,7 @@ def send_items(
 
 
 def estimated_cost(count: int, config: Config) -> float:
-    return count * config.provider.prices.get(provider_size(config), 0.0)
+    return count * config.provider.prices.get(provider_size(config.mail), 0.0)
 
 
 class LedgerJournal:
