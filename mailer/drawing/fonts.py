@@ -7,6 +7,7 @@ Helvetica is a base-14 font (not embedded, WinAnsi characters only); for anythin
 WinAnsi every stack falls back to a TrueType sans, embedded as a subset: Noto Sans from
 `fontpkg-noto-sans` (Latin, Greek, Cyrillic, Vietnamese), else ReportLab's own Bitstream
 Vera. Faces load once per process and are cached with their cmaps and widths.
+`draw_label` draws the small text around a card in a preview, which must never fail.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfgen.canvas import Canvas
 
-from mailer.drawing.style import HAND, SANS, SANS_BOLD
+from mailer.drawing.style import HAND, RGB, SANS, SANS_BOLD
 from mailer.errors import RenderError
 
 __all__ = [
@@ -333,3 +335,35 @@ def font_stacks(hand_font: Path | None = None) -> dict[str, FontStack]:
             SANS_BOLD, (lambda: _base14("Helvetica-Bold"), *_fallback_loaders(True))
         ),
     }
+
+
+def draw_label(
+    canvas: Canvas,
+    stack: FontStack,
+    text: str,
+    x: float,
+    y: float,
+    size: float,
+    color: RGB,
+    max_width: float | None = None,
+) -> None:
+    """Text around a card (captions, guide names) that must draw whatever it holds: per-glyph
+    fallback, unprintable characters as "?", characters no face has as ASCII replacements,
+    and cut short with an ellipsis when wider than `max_width`."""
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    try:
+        if max_width is not None and stack.width(text) * size > max_width:
+            while text and stack.width(text + "…") * size > max_width:
+                text = text[:-1]
+            text += "…"
+        runs = stack.runs(text)
+    except MissingGlyphError:
+        text = text.encode("ascii", "replace").decode("ascii")
+        runs = stack.runs(text)
+    canvas.saveState()
+    canvas.setFillColorRGB(*color)
+    for face, piece in runs:
+        canvas.setFont(face.name, size)
+        canvas.drawString(x, y, piece)
+        x += stack.width(piece) * size
+    canvas.restoreState()

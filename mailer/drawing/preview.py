@@ -3,9 +3,9 @@ sheet of several, as a PNG (rasterised with pypdfium2) or a PDF, optionally with
 
 Everything is drawn once, as PDF, with the same `CardPainter` that renders the real cards;
 the PNG is that page rasterised, so a preview can't disagree with the card. Guides (trim,
-bleed, safe area, the provider's ink-free zone, the USPS zones) are an overlay drawn after
-the card, never part of it. PDFs are byte-reproducible and PNGs deterministic: same input,
-same bytes.
+bleed, safe area, the provider's ink-free zone, the USPS zones) are an overlay from `guides`
+drawn after the card, never part of it. PDFs are byte-reproducible and PNGs deterministic:
+same input, same bytes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,12 +24,12 @@ from reportlab.pdfgen.canvas import Canvas
 
 from mailer.config import Config
 from mailer.domain.models import MailStep
-from mailer.drawing.fonts import SANS, MissingGlyphError
-from mailer.drawing.geometry import CardGeometry, Rect
+from mailer.drawing.fonts import SANS, draw_label
+from mailer.drawing.geometry import CardGeometry
+from mailer.drawing.guides import draw_guides, draw_legend
+from mailer.drawing.layout import RGB
 from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
 from mailer.errors import RenderError, UsageError
-
-RGB = tuple[float, float, float]
 
 MARGIN = 18.0
 """White space around everything on a preview page (points)."""
@@ -58,42 +58,7 @@ MIN_SCALE, MAX_SCALE = 0.25, 8.0
 BACKDROP: RGB = (0.92, 0.92, 0.92)
 """Behind the cards, so the edge of a white back shows."""
 CAPTION_INK: RGB = (0.25, 0.25, 0.25)
-GUIDE_ALPHA = 0.35
-"""Opacity of a zone's fill: the card stays readable beneath it."""
-GUIDE_COLORS: dict[str, RGB] = {
-    "trim": (0.84, 0.15, 0.16),
-    "bleed": (0.12, 0.47, 0.71),
-    "safe": (0.17, 0.63, 0.17),
-    "ink_free_zone": (1.0, 0.5, 0.05),
-    "ocr_read_area": (0.12, 0.47, 0.71),
-    "barcode_clear_zone": (0.58, 0.40, 0.74),
-    "stamp_box": (0.89, 0.47, 0.76),
-    "return_address_area": (0.09, 0.75, 0.81),
-}
-GUIDE_LABELS: dict[str, str] = {
-    "trim": "trim",
-    "bleed": "bleed (page edge)",
-    "safe": "safe area",
-    "ink_free_zone": "ink-free zone",
-    "ocr_read_area": "OCR read area",
-    "barcode_clear_zone": "barcode clear zone",
-    "stamp_box": "stamp box",
-    "return_address_area": "return address",
-}
-ZONES = (
-    "ink_free_zone",
-    "ocr_read_area",
-    "barcode_clear_zone",
-    "stamp_box",
-    "return_address_area",
-)
-"""Back-side zones, drawn as translucent fills in this order when the geometry has them."""
-_LABEL_CORNER = {
-    "ocr_read_area": "bottom-right",
-    "barcode_clear_zone": "top-right",
-    "return_address_area": "top-right",
-}
-"""Where a zone's name goes inside it (default top-left): away from the card's own text."""
+"""Words on a preview page around the cards: labels, captions, the legend."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +118,7 @@ def preview_image(
         _side(canvas, painter, card, slot, guides=guides)
         _label(canvas, painter, slot.side, slot.x, slot.y + painter.geometry.page.h + 4, 9)
     if guides:
-        _legend(canvas, painter, MARGIN, MARGIN)
+        _legend(canvas, painter)
     canvas.showPage()
     return _finish(canvas, buffer, out, kind, scale)
 
@@ -218,7 +183,7 @@ def proof_sheet(
                 _side(canvas, painter, card, slot, guides=guides)
             _label(canvas, painter, f"{card.contact_id} · {card.template}", x, y - 10, 8, pair_w)
         if guides:
-            _legend(canvas, painter, MARGIN, MARGIN)
+            _legend(canvas, painter)
         canvas.showPage()
     return _finish(canvas, buffer, out, kind, scale)
 
@@ -305,92 +270,7 @@ def _side(
     draw(canvas, card, slot.x + g.trim.x, slot.y + g.trim.y)
     canvas.restoreState()
     if guides:
-        _guides(canvas, painter, g, slot)
-
-
-def _guide_rects(g: CardGeometry, side: str) -> Iterator[tuple[str, Rect]]:
-    """(guide name, rectangle) for the zones of this side of this geometry."""
-    if side != "back":
-        return
-    for name in ZONES:
-        zone = getattr(g, name)
-        if zone is not None:
-            yield name, zone
-
-
-def guide_names(g: CardGeometry) -> list[str]:
-    """The guides a card of this geometry shows, in legend order."""
-    names = ["trim"]
-    if g.bleed != g.trim:
-        names.append("bleed")
-    names.append("safe")
-    names += [name for name, _ in _guide_rects(g, "back")]
-    return names
-
-
-def _guides(canvas: Canvas, painter: CardPainter, g: CardGeometry, slot: Slot) -> None:
-    canvas.saveState()
-    canvas.translate(slot.x, slot.y)
-    for name, zone in _guide_rects(g, slot.side):
-        canvas.saveState()
-        canvas.setFillColorRGB(*GUIDE_COLORS[name])
-        canvas.setFillAlpha(GUIDE_ALPHA)
-        canvas.rect(zone.x, zone.y, zone.w, zone.h, stroke=0, fill=1)
-        canvas.restoreState()
-    for name, zone in _guide_rects(g, slot.side):
-        _zone_label(canvas, painter, name, zone)
-    if g.bleed != g.trim:
-        _outline(canvas, g.bleed.inset(0.5), GUIDE_COLORS["bleed"], 1.0)
-    _outline(canvas, g.trim, GUIDE_COLORS["trim"], 0.8)
-    _outline(canvas, g.safe, GUIDE_COLORS["safe"], 0.7, dashed=True)
-    canvas.restoreState()
-
-
-def _outline(canvas: Canvas, r: Rect, color: RGB, width: float, *, dashed: bool = False) -> None:
-    canvas.saveState()
-    canvas.setStrokeColorRGB(*color)
-    canvas.setLineWidth(width)
-    if dashed:
-        canvas.setDash(4, 3)
-    canvas.rect(r.x, r.y, r.w, r.h, stroke=1, fill=0)
-    canvas.restoreState()
-
-
-def _darker(color: RGB) -> RGB:
-    r, g, b = color
-    return (r * 0.55, g * 0.55, b * 0.55)
-
-
-def _zone_label(canvas: Canvas, painter: CardPainter, name: str, zone: Rect) -> None:
-    size = 5.5
-    text = GUIDE_LABELS[name]
-    width = painter.stacks[SANS].width(text) * size
-    corner = _LABEL_CORNER.get(name, "top-left")
-    x = zone.right - width - 2 if corner.endswith("right") else zone.x + 2
-    y = zone.y + 2.5 if corner.startswith("bottom") else zone.top - size - 1.5
-    _label(canvas, painter, text, x, y, size, color=_darker(GUIDE_COLORS[name]))
-
-
-def _legend(canvas: Canvas, painter: CardPainter, x: float, y: float) -> None:
-    size = 7.0
-    swatch = 8.0
-    for name in guide_names(painter.geometry):
-        color = GUIDE_COLORS[name]
-        canvas.saveState()
-        if name in ZONES:
-            canvas.setFillColorRGB(*color)
-            canvas.setFillAlpha(GUIDE_ALPHA)
-            canvas.rect(x, y, swatch, swatch, stroke=0, fill=1)
-        else:
-            canvas.setStrokeColorRGB(*color)
-            canvas.setLineWidth(1.0)
-            if name == "safe":
-                canvas.setDash(2, 1.5)
-            canvas.rect(x + 0.5, y + 0.5, swatch - 1, swatch - 1, stroke=1, fill=0)
-        canvas.restoreState()
-        label = GUIDE_LABELS[name]
-        _label(canvas, painter, label, x + swatch + 3, y + 1, size)
-        x += swatch + 3 + painter.stacks[SANS].width(label) * size + 12
+        draw_guides(canvas, painter.stacks[SANS], g, slot.side, slot.x, slot.y)
 
 
 def _label(
@@ -401,28 +281,13 @@ def _label(
     y: float,
     size: float,
     max_width: float | None = None,
-    color: RGB = CAPTION_INK,
 ) -> None:
-    """Plain sans text with per-glyph fallback (contact ids may hold any character),
-    cut short with an ellipsis when wider than `max_width`."""
-    stack = painter.stacks[SANS]
-    text = "".join(c if c.isprintable() else "?" for c in text)
-    try:
-        if max_width is not None and stack.width(text) * size > max_width:
-            while text and stack.width(text + "…") * size > max_width:
-                text = text[:-1]
-            text += "…"
-        runs = stack.runs(text)
-    except MissingGlyphError:
-        text = text.encode("ascii", "replace").decode("ascii")
-        runs = stack.runs(text)
-    canvas.saveState()
-    canvas.setFillColorRGB(*color)
-    for face, piece in runs:
-        canvas.setFont(face.name, size)
-        canvas.drawString(x, y, piece)
-        x += stack.width(piece) * size
-    canvas.restoreState()
+    draw_label(canvas, painter.stacks[SANS], text, x, y, size, CAPTION_INK, max_width)
+
+
+def _legend(canvas: Canvas, painter: CardPainter) -> None:
+    """What the guides' colours mean, along the bottom margin."""
+    draw_legend(canvas, painter.stacks[SANS], painter.geometry, MARGIN, MARGIN, CAPTION_INK)
 
 
 def _finish(canvas: Canvas, buffer: io.BytesIO, out: Path, kind: str, scale: float) -> Path:
