@@ -1,0 +1,128 @@
+"""The package layout is the pipeline, and imports only point down it (docs/ARCHITECTURE.md):
+these tests read every import in `mailer/`, lazy ones inside functions included."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.builders import REPO
+
+PACKAGE = REPO / "mailer"
+
+# What each part of the library may import from mailer (besides itself and the shared
+# leaves `errors`, `files` and `domain`). Anything not listed is refused.
+ALLOWED: dict[str, set[str]] = {
+    "domain": set(),
+    "config": set(),
+    "reading": {"config"},
+    "planning": {"config", "reading", "ledger"},
+    "ledger": set(),
+    "drawing": {"config", "ledger"},
+    "printing": {"config", "ledger", "drawing"},
+    "sending": {"config", "ledger", "drawing"},
+    "followups": {"config"},
+    "session": {"config", "ledger", "planning", "drawing", "printing", "sending", "followups"},
+    "scaffold": {"drawing"},
+}
+LEAVES = {"errors", "files", "domain", "__init__", "__version__"}
+MAX_LINES = 450
+
+
+def _part(path: Path) -> str:
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> set[str]:
+    """The mailer parts a module imports (`mailer.x.y` -> `x`)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+            if node.module == "mailer":
+                names = [f"mailer.{alias.name}" for alias in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "mailer" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+def _library_modules() -> list[Path]:
+    return sorted(
+        p for p in PACKAGE.rglob("*.py") if _part(p) not in ("cli", "__main__", "__init__")
+    )
+
+
+@pytest.mark.parametrize("path", _library_modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_point_down_the_pipeline(path: Path) -> None:
+    part = _part(path)
+    assert part in ALLOWED or part in LEAVES, f"{part}: add it to ALLOWED and the docs"
+    allowed = ALLOWED.get(part, set()) | LEAVES | {part}
+    if part in ("errors", "files"):
+        allowed = {part, "__init__"}
+    wrong = _imports(path) - allowed
+    assert not wrong, f"{path.relative_to(REPO)} imports {sorted(wrong)}"
+
+
+def test_only_the_command_line_talks_to_the_terminal() -> None:
+    for path in _library_modules():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            modules: list[str] = []
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            for module in modules:
+                top = module.split(".")[0]
+                assert top not in ("typer", "rich", "click"), f"{path}: imports {module}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in ("print", "exit", "input"), f"{path}: {node.func.id}()"
+
+
+def test_no_module_is_longer_than_a_person_reads_at_once() -> None:
+    lines = {
+        str(p.relative_to(REPO)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in PACKAGE.rglob("*.py")
+    }
+    over = {name: n for name, n in lines.items() if n > MAX_LINES}
+    assert not over, over
+
+
+def test_the_readme_and_the_architecture_name_every_package() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    architecture = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    packages = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file())
+    for name in packages:
+        if name == "templates_builtin":
+            continue
+        assert f"`{name}/`" in readme, f"README layout misses {name}/"
+        assert f"`{name}/`" in architecture, f"ARCHITECTURE.md misses {name}/"
+
+
+def test_no_test_module_imports_another() -> None:
+    for path in sorted((REPO / "tests").glob("test_*.py")):
+        imported = {f"tests.{name}" for name in _imported_tests(path)}
+        assert not imported, f"{path.name} imports {sorted(imported)}: use tests/builders.py"
+
+
+def _imported_tests(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            parts = node.module.split(".")
+            if parts[0] == "tests" and len(parts) > 1 and parts[1].startswith("test_"):
+                found.add(parts[1])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == "tests" and len(parts) > 1 and parts[1].startswith("test_"):
+                    found.add(parts[1])
+    return found
