@@ -28,6 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from mailer.config import Config
 from mailer.domain.datetext import iso_date
 from mailer.domain.models import MailStep
+from mailer.domain.slugs import extra_column_key
 from mailer.drawing.style import FRONT_BLOCKS, CardStyle, load_style
 from mailer.errors import TemplateError
 
@@ -176,19 +177,16 @@ def _environment(folder: Path) -> SandboxedEnvironment:
 # ---- variables -----------------------------------------------------------------------------
 
 
-def _key(column: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", column.strip().lower()).strip("_")
-
-
 def contact_variables(step: MailStep) -> Fields:
     """`contact`: the call log's fields plus every extra column, under its own header and
-    as a snake_case key (`Favorite Scent` -> `favorite_scent`)."""
+    as a snake_case key (`Favorite Scent` -> `favorite_scent`). The key is the one the
+    call-log reader stores (`extra_column_key`), made again here for records made elsewhere."""
     r = step.record
     values: dict[str, Any] = {}
     for column, value in r.extra.items():
         values.setdefault(column, value)
-        if _key(column):
-            values.setdefault(_key(column), value)
+        if key := extra_column_key(column):
+            values.setdefault(key, value)
     values.update(
         id=r.contact_id,
         contact_id=r.contact_id,

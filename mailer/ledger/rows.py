@@ -189,7 +189,7 @@ def suppress_contact(db: sqlite3.Connection, step: MailStep, fresh: set[str]) ->
     """Put an opted-out contact on the list, and the ids their phone and email would give
     them in another export, so the opt-out holds whichever id a later log uses; True when
     that is news."""
-    from mailer.reading.fields import identity_aliases
+    from mailer.domain.identity import identity_aliases
 
     record = step.record
     news = _suppress_id(db, record.contact_id, step.reason, record, fresh)

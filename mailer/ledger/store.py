@@ -516,7 +516,7 @@ class Ledger(LedgerFile):
 def _opted_out(step: MailStep, suppressed: frozenset[str]) -> bool:
     """The suppression rule every stage shares: a person is on the list under any of the ids
     a call log may give them (contact id, phone id, email id)."""
-    from mailer.reading.fields import identity_aliases
+    from mailer.domain.identity import identity_aliases
 
     record = step.record
     ids = identity_aliases(step.contact_id, record.phone, record.email) | {step.contact_id}

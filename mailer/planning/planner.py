@@ -75,7 +75,7 @@ def _suppressed_by_alias(
 ) -> dict[str, ContactHistory]:
     """An opt-out holds whichever id a later export gives the person: a contact whose phone
     or email belonged to someone who opted out is suppressed too."""
-    from mailer.reading.fields import identity_aliases
+    from mailer.domain.identity import identity_aliases
 
     aliases: dict[str, set[str]] = {}
     for r in records:

@@ -1,7 +1,10 @@
 """The values of a call log: which header means which field, which spelling means which
-outcome, and the normalizers for the cells people type (ZIP, country, name, phone).
+outcome, and the normalizers for the cells people type (ZIP, country, name).
 
-Pure functions over text: nothing here reads a file or knows about rows.
+Who a row is (contact ids, phone numbers) is `mailer.domain.identity`, and the key an extra
+column gets for templates is `mailer.domain.slugs.extra_column_key`: the ledger and the card
+templates ask those rules too, so they live below every stage. Pure functions over text:
+nothing here reads a file or knows about rows.
 """
 
 from __future__ import annotations
@@ -100,15 +103,6 @@ def parse_outcome(text: str) -> Outcome | None:
     return _OUTCOME_INDEX.get(_outcome_key(text))
 
 
-def normalize_phone(text: str) -> str:
-    """Digits only, an extension dropped, and the US `1` of an 11-digit number removed."""
-    number = re.split(r"(?i)\s*(?:x|ext\.?|extension)\s*\d+\s*$", text.strip())[0]
-    digits = "".join(ch for ch in number if ch.isdigit())
-    if len(digits) == 11 and digits.startswith("1"):
-        return digits[1:]
-    return digits
-
-
 _COUNTRIES = {
     alias: code
     for code, aliases in {
@@ -159,50 +153,3 @@ def split_name(full: str) -> tuple[str, str]:
     if not words:
         return "", ""
     return words[0], " ".join(words[1:])
-
-
-_FOLD = str.maketrans(
-    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe"}
-    | {"Œ": "OE", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i"}
-)
-
-
-def _slug(text: str, joiner: str = "-") -> str:
-    """Lower-case ASCII where a letter has an ASCII form; other letters are kept."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", joiner, bare.casefold()).strip(joiner)
-
-
-def identifier(header: str) -> str:
-    """A template-safe name for an extra column ("Favorite Scent" -> "favorite_scent")."""
-    name = _slug(header, "_")
-    return f"_{name}" if name[:1].isdigit() else name
-
-
-def identity_aliases(contact_id: str, phone: str, email: str) -> set[str]:
-    """The other ids the same person could have in another export (one with no contact_id
-    column): the ones `contact_identity` derives from the phone and the email."""
-    aliases = set()
-    digits = normalize_phone(phone)
-    if len(digits) >= 7:
-        aliases.add(f"p-{digits}")
-    if "@" in email:
-        aliases.add(f"e-{email.strip().casefold()}")
-    aliases.discard(contact_id)
-    return aliases
-
-
-def contact_identity(phone: str, email: str, first: str, last: str, postal_code: str) -> str:
-    """A stable contact id for a row without one: the phone, else the email, else the name
-    and postal code; empty when none of them is usable."""
-    digits = normalize_phone(phone)
-    if len(digits) >= 7:
-        return f"p-{digits}"
-    if "@" in email:
-        return f"e-{email.strip().casefold()}"
-    name = _slug(f"{first} {last}")
-    postal = _slug(postal_code, "")
-    if name and postal:
-        return f"n-{name}-{postal}"
-    return ""

@@ -29,16 +29,15 @@ from mailer.domain.datetext import (
     parse_datetime,
     parse_past_date,
 )
+from mailer.domain.identity import contact_identity
 from mailer.domain.models import Address, CallLog, CallRecord, Notice, Outcome, Rejection
+from mailer.domain.slugs import extra_column_key
 from mailer.errors import InputError, UsageError
 from mailer.reading.fields import (
     COLUMN_ALIASES,
     OUTCOME_ALIASES,
     column_for,
-    contact_identity,
-    identifier,
     normalize_country,
-    normalize_phone,
     pad_zip,
     parse_outcome,
     split_name,
@@ -56,7 +55,6 @@ __all__ = [
     "COLUMN_ALIASES",
     "OUTCOME_ALIASES",
     "normalize_country",
-    "normalize_phone",
     "pad_zip",
     "parse_date",
     "parse_datetime",
@@ -205,8 +203,8 @@ class _SheetReader:
                 name = f"{name} ({position})"
             names.append(name)
         header = _Header(tuple(names), line.number)
-        # An extra column is always reachable by its header; its identifier form is added
-        # unless it would shadow a known field or another column.
+        # An extra column is always reachable by its header; its template key (the one rule
+        # templates use too) is added unless it would shadow a known field or another column.
         taken_keys: set[str] = set(COLUMN_ALIASES)
         unknown: list[str] = []
         for i, name in enumerate(names):
@@ -225,7 +223,7 @@ class _SheetReader:
             if label in taken_keys:
                 label = f"{label} (column {i + 1})"
             keys = [label]
-            ident = identifier(label)
+            ident = extra_column_key(label)
             if ident and ident != label and ident not in taken_keys:
                 keys.append(ident)
             taken_keys.update(keys)
@@ -262,7 +260,14 @@ class _SheetReader:
         country = normalize_country(text("country"))
         postal_code = self._postal_code(text("postal_code"), text("state"), country, line.number)
         phone, email = text("phone"), text("email")
-        contact_id = text("contact_id") or contact_identity(phone, email, first, last, postal_code)
+        contact_id = contact_identity(
+            contact_id=text("contact_id"),
+            phone=phone,
+            email=email,
+            first_name=first,
+            last_name=last,
+            postal_code=postal_code,
+        )
         if not contact_id:
             problems.append(
                 "no way to identify the contact: give a contact_id, phone, email, "
