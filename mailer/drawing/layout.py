@@ -2,8 +2,9 @@
 
 Widths come from the font stacks (per-glyph fallback included), measured once per word at
 1 pt and scaled, so trying another size costs arithmetic only. Nothing here draws: the result
-is a list of placed lines that `card` replays on a canvas. A newline in the text is a line
-break, a blank line a paragraph break (half a line of space).
+is a list of placed lines that `painter` replays on a canvas. A newline in the text is a line
+break, a blank line a paragraph break (half a line of space). Text that can't fit at its floor
+size refuses the card: `does_not_fit` says which text, where and how to make it fit.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from mailer.drawing.fonts import FontStack
 from mailer.drawing.geometry import Rect
+from mailer.errors import RenderError
 
 PARAGRAPH_GAP = 0.5
 """A blank line adds this fraction of a line's advance."""
@@ -186,6 +188,31 @@ def fit(
     return found
 
 
+class SizeMemory:
+    """`fit` starting from the size each (template, block) needed on the previous card: the
+    cards of one batch mostly settle on the same size, and two tries confirm it."""
+
+    def __init__(self) -> None:
+        self._sizes: dict[tuple[str, str], float] = {}
+
+    def fit(
+        self,
+        template: str,
+        block: str,
+        text: str,
+        stack: FontStack,
+        size: float,
+        floor: float,
+        box: Rect,
+        leading: float,
+    ) -> Wrapped | None:
+        key = (template, block)
+        wrapped = fit(text, stack, size, floor, box, leading, self._sizes.get(key))
+        if wrapped is not None:
+            self._sizes[key] = wrapped.size
+        return wrapped
+
+
 def _runs(stack: FontStack, line: str, x: float, size: float) -> tuple[Run, ...]:
     pieces = stack.runs(line)
     if len(pieces) == 1:
@@ -241,3 +268,28 @@ def fit_lines(
         if wrapped.widest <= box.w + 1e-6 and wrapped.height <= box.h + 1e-6:
             return wrapped
     return None
+
+
+# ---- refusing a card -------------------------------------------------------------------------
+
+
+def card_refused(contact_id: str, template: str, problem: str, hint: str) -> RenderError:
+    """The error that refuses one card, naming its contact and template."""
+    return RenderError(
+        f"card for contact {contact_id} (template '{template}'): {problem}", hint=hint
+    )
+
+
+def does_not_fit(
+    contact_id: str, template: str, what: str, box: Rect, floor: float, hint: str = ""
+) -> RenderError:
+    """`what` (a block or an address) does not fit `box` even at its floor size."""
+    return card_refused(
+        contact_id,
+        template,
+        f"the {what} does not fit its area ({box.w / 72:.2f} x {box.h / 72:.2f} in) even at "
+        f"its floor size of {floor:g} pt",
+        hint
+        or "shorten the text (or the contact's data it uses), lower the block's floor in "
+        "card.toml, or choose a bigger card size",
+    )

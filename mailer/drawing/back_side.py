@@ -1,0 +1,187 @@
+"""The back of a card: the handwritten message and, on self-mail cards, what the post office
+needs (the return address, the delivery address, the stamp box and, for mail abroad, the word
+POSTCARD), each kept inside its USPS zone.
+
+Provider cards carry the message only: the provider prints the addresses and the postage in
+its ink-free zone.
+"""
+
+from __future__ import annotations
+
+from reportlab.pdfgen.canvas import Canvas
+
+from mailer.config import Config
+from mailer.domain import addresses
+from mailer.domain.models import MailStep
+from mailer.drawing.fonts import SANS, SANS_BOLD, FontStack, clean_text
+from mailer.drawing.geometry import MESSAGE_GAP, CardGeometry, Rect, inches
+from mailer.drawing.layout import (
+    RGB,
+    PlacedLine,
+    SizeMemory,
+    Wrapped,
+    card_refused,
+    does_not_fit,
+    fit_lines,
+    place,
+)
+from mailer.drawing.style import CardStyle
+
+ADDRESS_SIZE, ADDRESS_FLOOR = 10.0, 8.0
+"""USPS: the delivery address at least 8 pt; 10 pt reads best."""
+RETURN_SIZE, RETURN_FLOOR = 7.5, 6.0
+ADDRESS_LEADING = 1.15
+BLACK: RGB = (0.0, 0.0, 0.0)
+STAMP_GREY: RGB = (0.5, 0.5, 0.5)
+
+
+class BackSide:
+    """Lays out the backs of cards of one geometry and mode. The return address and the
+    stamp box's words are the same on every card: laid out once."""
+
+    def __init__(
+        self, config: Config, mode: str, geometry: CardGeometry, stacks: dict[str, FontStack]
+    ) -> None:
+        self.config = config
+        self.mode = mode
+        self.geometry = geometry
+        self.stacks = stacks
+        self._sizes = SizeMemory()
+        self._return: tuple[tuple[PlacedLine, ...], float] | None = None
+        self._stamp: tuple[PlacedLine, ...] | None = None
+
+    def lay_out(
+        self, step: MailStep, name: str, style: CardStyle, message: str
+    ) -> list[PlacedLine]:
+        g = self.geometry
+        lines: list[PlacedLine] = []
+        area = g.message_area
+        if self.mode == "self":
+            returned, bottom = self._return_block(step, name)
+            address, left = self._delivery_block(step, name)
+            lines += returned + address + self._stamp_words() + self._postcard_word(step)
+            area = area.with_edges(
+                top=bottom - inches(0.15), right=min(area.right, left - MESSAGE_GAP)
+            )
+        block = style.blocks["message"]
+        stack = self.stacks[block.font]
+        size = block.size * g.text_scale
+        wrapped = self._sizes.fit(
+            name, "message", message, stack, size, block.floor, area, block.leading
+        )
+        if wrapped is None:
+            if area.right < g.message_area.right:
+                raise card_refused(
+                    step.contact_id,
+                    name,
+                    "the delivery address is so long that the message no longer fits beside it",
+                    "shorten the contact's name or address lines in the call log (USPS "
+                    "abbreviations: BOULEVARD -> BLVD), or shorten message.j2",
+                )
+            raise does_not_fit(step.contact_id, name, "message", area, block.floor)
+        lines += place(wrapped, stack, area, area.top, style.color(block.color), block.align)
+        return lines
+
+    def _return_block(self, step: MailStep, name: str) -> tuple[list[PlacedLine], float]:
+        """The sender's address at the top left, and where it ends."""
+        if self._return is None:
+            s = self.config.sender
+            ra = s.return_address
+            last = " ".join(
+                p for p in (f"{ra.city}," if ra.city else "", ra.state, ra.postal_code) if p
+            )
+            raw = [s.name, s.company, ra.line1, ra.line2, last.strip(",")]
+            texts = [clean_text(t) for t in raw if t.strip()]
+            box = self.geometry.return_address_area
+            assert box is not None
+            wrapped = fit_lines(texts, self.stacks[SANS], RETURN_SIZE, RETURN_FLOOR, box, 1.2)
+            if wrapped is None:
+                raise does_not_fit(
+                    step.contact_id,
+                    name,
+                    "return address",
+                    box,
+                    RETURN_FLOOR,
+                    "shorten [sender] name, company or return_address lines in mailer.toml",
+                )
+            placed = place(wrapped, self.stacks[SANS], box, box.top, BLACK)
+            self._return = (tuple(placed), box.top - wrapped.height)
+        return list(self._return[0]), self._return[1]
+
+    def _stamp_words(self) -> list[PlacedLine]:
+        """ "PLACE STAMP HERE" centred in the stamp box, the same on every card."""
+        if self._stamp is None:
+            box = self.geometry.stamp_box
+            assert box is not None
+            stack = self.stacks[SANS]
+            words = ("PLACE", "STAMP", "HERE")
+            ascent, descent = stack.metrics("".join(words))
+            wrapped = Wrapped(6.5, 1.3, words, tuple(map(stack.width, words)), ascent, descent)
+            top = box.y + (box.h + wrapped.height) / 2
+            self._stamp = tuple(place(wrapped, stack, box, top, STAMP_GREY, "center"))
+        return list(self._stamp)
+
+    def _postcard_word(self, step: MailStep) -> list[PlacedLine]:
+        """Mail abroad wants the word "POSTCARD" on a privately printed card: top of the
+        right half, beside the stamp box, clear of the address block below."""
+        if addresses.mail_to(step.record).country in ("", "US"):
+            return []
+        g = self.geometry
+        stamp = g.stamp_box
+        assert stamp is not None
+        stack = self.stacks[SANS_BOLD]
+        word = ("POSTCARD",)
+        ascent, descent = stack.metrics(word[0])
+        wrapped = Wrapped(9.0, 1.2, word, (stack.width(word[0]),), ascent, descent)
+        box = Rect.from_edges(g.page.w / 2, stamp.y, stamp.x - inches(0.1), stamp.top)
+        return place(wrapped, stack, box, box.top, STAMP_GREY, "left")
+
+    def _delivery_block(self, step: MailStep, name: str) -> tuple[list[PlacedLine], float]:
+        """The contact's address, upper case, centred in its area; and its left edge."""
+        g = self.geometry
+        area, ocr = g.delivery_address_area, g.ocr_read_area
+        assert area is not None
+        assert ocr is not None
+        record = step.record
+        texts = [clean_text(t).upper() for t in addresses.record_lines(record)]
+        if len(texts) < 2:
+            raise card_refused(
+                step.contact_id,
+                name,
+                "no delivery address to print",
+                "add the street, city and ZIP to the call log",
+            )
+        stack = self.stacks[SANS]
+        wrapped = fit_lines(texts, stack, ADDRESS_SIZE, ADDRESS_FLOOR, area, ADDRESS_LEADING)
+        box = area
+        if wrapped is None:
+            # Too wide for the right half: let the block grow left inside the OCR read area;
+            # the message column narrows to keep its distance.
+            left = max(ocr.x, g.message_area.x + inches(1.6) + MESSAGE_GAP)
+            wide = area.with_edges(left=min(left, area.x))
+            wrapped = fit_lines(texts, stack, ADDRESS_FLOOR, ADDRESS_FLOOR, wide, ADDRESS_LEADING)
+            if wrapped is None:
+                raise does_not_fit(
+                    step.contact_id,
+                    name,
+                    "delivery address",
+                    wide,
+                    ADDRESS_FLOOR,
+                    "shorten the contact's name or address lines in the call log (USPS "
+                    "abbreviations: AVENUE -> AVE, APARTMENT -> APT), or mail it through a "
+                    "provider, which prints the address itself",
+                )
+            box = wide.with_edges(left=wide.right - wrapped.widest)
+        top = box.y + (box.h + wrapped.height) / 2
+        placed = place(wrapped, stack, box, top, BLACK)
+        return placed, box.x
+
+
+def draw_stamp_box(canvas: Canvas, box: Rect) -> None:
+    """The dashed outline where the stamp goes, just inside the stamp zone."""
+    inner = box.inset(2)
+    canvas.setStrokeColorRGB(*STAMP_GREY)
+    canvas.setLineWidth(0.6)
+    canvas.setDash(3, 2)
+    canvas.rect(inner.x, inner.y, inner.w, inner.h, stroke=1, fill=0)
+    canvas.setDash()
