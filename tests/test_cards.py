@@ -20,7 +20,10 @@ CONFIG = config_for("4x6", "self")
 
 
 def five_cards(ledger: Ledger) -> list[MailStep]:
-    steps = [mail_step(call_record(f"C{i:03d}", row=i + 2)) for i in range(5)]
+    # A phone each: contacts who share a phone are one person to the suppression list.
+    steps = [
+        mail_step(call_record(f"C{i:03d}", row=i + 2, phone=f"555-01{i:02d}")) for i in range(5)
+    ]
     ledger.record_plan(plan_of(*steps))
     return steps
 
@@ -71,7 +74,9 @@ def test_undrawn_keys_leave_out_drawn_suppressed_and_passed_offers(
     )
     ledger.record_plan(plan_of(stale))
     stopped = opt_out_step(
-        call_record("C001", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9, 0))
+        call_record(
+            "C001", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9, 0), phone="555-0101"
+        )
     )
     ledger.record_plan(plan_of(stopped))
     draw_cards(ledger, CONFIG, [steps[3]], mode="self", out_dir=tmp_path / "out")

@@ -507,11 +507,16 @@ def test_followups_by_date_then_name_with_due_filter(ledger: Ledger) -> None:
         call_record("C003", Outcome.CALLBACK, first="Zed", last="Young"), date(2026, 11, 25)
     )
     talked = skip_step(call_record("C005", Outcome.CONNECTED))
-    gone = mail_step(call_record("C006", first="Ann", last="Other"))
+    # Ann has a phone of her own: contacts who share one are one person to the opt-out list.
+    gone = mail_step(call_record("C006", first="Ann", last="Other", phone="555-0106"))
     ledger.record_plan(plan_of(mary, adam, zed, talked, gone))
     ledger.record_plan(
         plan_of(
-            opt_out_step(call_record("C006", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9)))
+            opt_out_step(
+                call_record(
+                    "C006", Outcome.OPT_OUT, called_at=datetime(2026, 11, 22, 9), phone="555-0106"
+                )
+            )
         )
     )
 

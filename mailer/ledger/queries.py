@@ -1,13 +1,14 @@
 """The ledger's longer SQL, kept apart from the code that runs it so each reads whole.
 
-Named parameters: `:today` and `:due` are ISO dates or NULL. `temp.wanted` and `temp.excluded`
-are filled by `Ledger.history` for the duration of one read.
+Named parameters: `:today` and `:due` are ISO dates or NULL. `temp.wanted` (the contacts),
+`temp.known_as` (every id of each contact, its own included) and `temp.excluded` (the calls
+being planned) are filled by `Ledger.history` for the duration of one read.
 """
 
 from mailer.domain.moments import CARD_MOMENT_PASSED_SQL
 
 SUPPRESSED_HISTORY = """
-    SELECT u.contact_id FROM suppressions u JOIN temp.wanted w ON w.contact_id = u.contact_id
+    SELECT k.contact_id FROM suppressions u JOIN temp.known_as k ON k.alias = u.contact_id
     WHERE u.lifted_at IS NULL
       AND (u.call_key IS NULL OR u.call_key NOT IN (SELECT call_key FROM temp.excluded))
 """

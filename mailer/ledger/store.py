@@ -25,43 +25,29 @@ ever stored.
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, PastMailing, Plan
 from mailer.errors import LedgerError
-from mailer.ledger.connection import LedgerFile
+from mailer.ledger.pieces import PAGE, CardBook
 from mailer.ledger.queries import FOLLOWUPS, MAILING_HISTORY, SUPPRESSED_HISTORY
 from mailer.ledger.rows import (
     ALIAS_REASON,
-    CARD_MODES,
-    MOVES_FROM,
-    UNPRINT,
-    UNSENT,
     Piece,
     PieceEvent,
     PieceStatus,
-    add_event,
-    fetch_piece,
     idempotency_key,
     insert_call,
-    move_follow_up,
-    new_piece,
     parse_date,
-    piece_from_row,
     put_step,
     step_from_row,
     suppress_contact,
 )
 
 __all__ = ["Ledger", "Piece", "PieceEvent", "PieceStatus", "RecordResult", "idempotency_key"]
-
-_S = PieceStatus
-PAGE = 500
-"""Rows per read when a long list is read in pages."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +70,7 @@ class DueCard:
     piece: Piece | None
 
 
-class Ledger(LedgerFile):
+class Ledger(CardBook):
     """The ledger: open with `Ledger.open(path)`; use as a context manager or `close()`."""
 
     # -- plans -------------------------------------------------------------------------------
@@ -119,19 +105,29 @@ class Ledger(LedgerFile):
         contact_ids: Iterable[str],
         exclude_call_keys: Collection[str] = (),
         today: date | None = None,
+        also_known_as: Mapping[str, Collection[str]] | None = None,
     ) -> dict[str, ContactHistory]:
         """What the ledger knows about each contact, leaving out the calls being planned (so
-        planning the same file again gives the same plan). Mailings are ordered by send date;
-        cancelled cards are not mailings, and neither is a card never printed or sent whose
-        moment had passed by `today` (a plan that was never carried out)."""
+        planning the same file again gives the same plan). A contact is suppressed when any
+        of their ids (their own, and the phone and email ids in `also_known_as`) is on the
+        list. Mailings are ordered by send date; cancelled cards are not mailings, and
+        neither is a card never printed or sent whose moment had passed by `today` (a plan
+        that was never carried out)."""
         wanted = list(dict.fromkeys(contact_ids))
+        aliases = also_known_as or {}
+        known_as = {(c, c) for c in wanted} | {(a, c) for c in wanted for a in aliases.get(c, ())}
         mailings: dict[str, list[PastMailing]] = defaultdict(list)
         with self._read() as db:
             # Two queries for any number of contacts: the lists go in temporary tables, emptied
             # before the end (a failed read rolls them back).
             db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (contact_id TEXT PRIMARY KEY)")
             db.execute("CREATE TEMP TABLE IF NOT EXISTS excluded (call_key TEXT PRIMARY KEY)")
+            db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS known_as (alias TEXT, contact_id TEXT,"
+                " PRIMARY KEY (alias, contact_id))"
+            )
             db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((c,) for c in wanted))
+            db.executemany("INSERT OR IGNORE INTO known_as VALUES (?, ?)", known_as)
             db.executemany(
                 "INSERT OR IGNORE INTO excluded VALUES (?)", ((k,) for k in exclude_call_keys)
             )
@@ -148,6 +144,7 @@ class Ledger(LedgerFile):
                 )
             db.execute("DELETE FROM wanted")
             db.execute("DELETE FROM excluded")
+            db.execute("DELETE FROM known_as")
         return {c: ContactHistory(c, c in suppressed, tuple(mailings.get(c, ()))) for c in wanted}
 
     def steps(self, action: Action | None = None) -> list[MailStep]:
@@ -270,23 +267,6 @@ class Ledger(LedgerFile):
             )
             return cur.rowcount > 0
 
-    def suppressed_among(
-        self, contact_ids: Iterable[str], exclude_call_keys: Collection[str] = ()
-    ) -> set[str]:
-        """Which of these ids are on the suppression list (leaving out opt-outs from the calls
-        being planned, as `history` does)."""
-        ids = list(dict.fromkeys(contact_ids))
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" * len(chunk))
-            sql = (
-                "SELECT contact_id, call_key FROM suppressions"  # noqa: S608
-                f" WHERE lifted_at IS NULL AND contact_id IN ({marks})"
-            )
-            found |= {r[0] for r in self._query(sql, chunk) if r[1] not in exclude_call_keys}
-        return found
-
     def _suppressed_ids(self) -> frozenset[str]:
         """Every id on the suppression list, the phone and email ids kept on a contact's
         behalf included."""
@@ -302,215 +282,6 @@ class Ledger(LedgerFile):
         )
         rows = self._query(sql, (len(ALIAS_REASON), ALIAS_REASON))
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
-
-    # -- pieces ------------------------------------------------------------------------------
-
-    def ensure_piece(self, step: MailStep, mode: str, size: str) -> Piece:
-        """The card for a recorded mail step, created (`planned`) on first call.
-
-        A piece not rendered or only rendered follows a changed mode or size (nothing has left
-        the machine yet); any later piece is returned as it is.
-        """
-        if step.action is not Action.MAIL or step.template is None:
-            raise LedgerError(
-                f"{step.contact_id}: step {step.step_key!r} is not a mail step",
-                hint="only mail steps get cards",
-            )
-        if mode not in CARD_MODES:
-            raise LedgerError(f"unknown card mode {mode!r}", hint="use 'self' or 'provider'")
-        with self._write() as db:
-            row = db.execute("SELECT * FROM pieces WHERE step_key = ?", (step.step_key,)).fetchone()
-            now = self._now()
-            if row is None:
-                piece_id = new_piece(db, step, mode, size, now, self.path)
-            else:
-                piece_id = int(row["id"])
-                if (row["mode"], row["size"]) != (mode, size) and row["status"] in UNSENT:
-                    db.execute(
-                        "UPDATE pieces SET mode = ?, size = ?, idempotency_key = ?, status = ?,"
-                        " file = NULL, sha256 = NULL, updated_at = ? WHERE id = ?",
-                        (
-                            mode,
-                            size,
-                            idempotency_key(step.step_key, mode, size),
-                            _S.PLANNED,
-                            now,
-                            piece_id,
-                        ),
-                    )
-                    add_event(db, piece_id, now, "status", f"{_S.PLANNED}: now {mode} {size}")
-            return piece_from_row(fetch_piece(db, piece_id, self.path))
-
-    def record_render(self, piece_id: int, file: str, sha256: str) -> None:
-        with self._write() as db:
-            self._move(db, piece_id, _S.RENDERED, file=file, sha256=sha256, error=None)
-
-    def mark_printed(self, piece_ids: Iterable[int], when: date) -> None:
-        with self._write() as db:
-            for piece_id in piece_ids:
-                self._move(db, piece_id, _S.PRINTED, printed_at=when.isoformat())
-
-    def clear_printed(self, piece_ids: Iterable[int]) -> None:
-        """Undo `mark_printed` (the sheets were not printed after all)."""
-        with self._write() as db:
-            for piece_id in piece_ids:
-                self._move(db, piece_id, _S.RENDERED, UNPRINT, printed_at=None)
-
-    def begin_submit(self, piece_id: int, provider: str) -> None:
-        """Mark the card as being sent. Call before the request: a killed process then
-        resumes with the same idempotency key."""
-        with self._write() as db:
-            self._move(db, piece_id, _S.SUBMITTING, provider=provider)
-
-    def record_submitted(
-        self,
-        piece_id: int,
-        provider_id: str,
-        provider_status: str,
-        expected_delivery: date | None,
-        preview_url: str | None,
-    ) -> None:
-        """The provider accepted the card; its delivery date moves the follow-up call."""
-        with self._write() as db:
-            self._move(
-                db,
-                piece_id,
-                _S.SUBMITTED,
-                provider_id=provider_id,
-                provider_status=provider_status,
-                expected_delivery=expected_delivery.isoformat() if expected_delivery else None,
-                preview_url=preview_url,
-                error=None,
-            )
-            if expected_delivery:
-                move_follow_up(db, piece_id, expected_delivery)
-
-    def record_failed(self, piece_id: int, error: str) -> None:
-        with self._write() as db:
-            self._move(db, piece_id, _S.FAILED, detail=error, error=error)
-
-    def record_status(
-        self,
-        piece_id: int,
-        provider_status: str,
-        events: Sequence[tuple[str, str, str]],
-        expected_delivery: date | None = None,
-    ) -> int:
-        """Store a provider status refresh and its tracking events (at, kind, detail); returns
-        how many events were new. A new `expected_delivery` moves the follow-up call."""
-        with self._write() as db:
-            row = fetch_piece(db, piece_id, self.path)
-            if row["provider_id"] is None:
-                raise LedgerError(
-                    f"{self.path}: piece {piece_id} ({row['contact_id']}) was never submitted",
-                    hint="send it first with `mailer send --submit`",
-                )
-            db.execute(
-                "UPDATE pieces SET provider_status = ?, updated_at = ?,"
-                " expected_delivery = coalesce(?, expected_delivery) WHERE id = ?",
-                (
-                    provider_status,
-                    self._now(),
-                    expected_delivery.isoformat() if expected_delivery else None,
-                    piece_id,
-                ),
-            )
-            added = sum(add_event(db, piece_id, at, kind, detail) for at, kind, detail in events)
-            if expected_delivery:
-                move_follow_up(db, piece_id, expected_delivery)
-            return added
-
-    def record_cancelled(self, piece_id: int) -> None:
-        with self._write() as db:
-            self._move(db, piece_id, _S.CANCELLED)
-
-    def piece(self, piece_id: int) -> Piece:
-        with self._read() as db:
-            return piece_from_row(fetch_piece(db, piece_id, self.path))
-
-    def piece_for_step(self, step_key: str) -> Piece | None:
-        rows = self._query("SELECT * FROM pieces WHERE step_key = ?", (step_key,))
-        return piece_from_row(rows[0]) if rows else None
-
-    def piece_by_provider_id(self, provider_id: str, provider: str | None = None) -> Piece | None:
-        sql = "SELECT * FROM pieces WHERE provider_id = ? AND coalesce(?, provider) = provider"
-        rows = self._query(sql + " ORDER BY id", (provider_id, provider))
-        return piece_from_row(rows[0]) if rows else None
-
-    def pieces(
-        self, status: str | Collection[str] | None = None, mode: str | None = None
-    ) -> list[Piece]:
-        """Pieces by id, filtered by status (one or several) and mode when given."""
-        statuses = [status] if isinstance(status, str) else list(status or ())
-        clauses: list[str] = []
-        args: list[str] = []
-        if status is not None:
-            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
-            args.extend(str(s) for s in statuses)
-        if mode is not None:
-            clauses.append("mode = ?")
-            args.append(mode)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self._query(f"SELECT * FROM pieces {where} ORDER BY id", args)  # noqa: S608
-        return [piece_from_row(r) for r in rows]
-
-    def _pieces_by_id(self, ids: Sequence[int]) -> list[Piece]:
-        if not ids:
-            return []
-        marks = ", ".join("?" * len(ids))
-        rows = self._query(f"SELECT * FROM pieces WHERE id IN ({marks})", ids)  # noqa: S608
-        return [piece_from_row(r) for r in rows]
-
-    def drawn_pieces(self, *, page: int = PAGE) -> Iterator[Piece]:
-        """Pieces with a card file, by contact and template, read a page at a time."""
-        order = "contact_id, template, id"
-        after: list[str | int] = []
-        while True:
-            later = f"AND ({order}) > (?, ?, ?)" if after else ""
-            sql = (
-                "SELECT * FROM pieces WHERE file IS NOT NULL AND sha256 IS NOT NULL "  # noqa: S608
-                f"{later} ORDER BY {order} LIMIT ?"
-            )
-            rows = self._query(sql, [*after, page])
-            yield from map(piece_from_row, rows)
-            if len(rows) < page:
-                return
-            after = [rows[-1]["contact_id"], rows[-1]["template"], rows[-1]["id"]]
-
-    def events(self, piece_id: int) -> list[PieceEvent]:
-        """A piece's status history and tracking events, in the order they were recorded."""
-        sql = "SELECT at, kind, detail FROM piece_events WHERE piece_id = ? ORDER BY id"
-        return [PieceEvent(r[0], r[1], r[2]) for r in self._query(sql, (piece_id,))]
-
-    # -- plumbing ----------------------------------------------------------------------------
-
-    def _move(
-        self,
-        db: sqlite3.Connection,
-        piece_id: int,
-        to: PieceStatus,
-        allowed: frozenset[PieceStatus] | None = None,
-        detail: str = "",
-        **columns: str | None,
-    ) -> None:
-        row = fetch_piece(db, piece_id, self.path)
-        status = PieceStatus(row["status"])
-        if status not in (allowed or MOVES_FROM[to]):
-            raise LedgerError(
-                f"{self.path}: piece {piece_id} ({row['contact_id']}, {row['template']}) is "
-                f"{status}; it can't become {to}",
-                hint="run `mailer status` to see where each card is",
-            )
-        now = self._now()
-        values: dict[str, str | None] = {"status": str(to), "updated_at": now, **columns}
-        # Column names come from this module only; values are bound.
-        assignments = ", ".join(f"{name} = ?" for name in values)
-        db.execute(
-            f"UPDATE pieces SET {assignments} WHERE id = ?",  # noqa: S608
-            (*values.values(), piece_id),
-        )
-        if status != to or detail:
-            add_event(db, piece_id, now, "status", f"{to}: {detail}" if detail else str(to))
 
 
 def _opted_out(step: MailStep, suppressed: frozenset[str]) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from mailer.config import Config
-from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Plan
+from mailer.domain.models import Action, CallRecord, MailStep, Plan
 from mailer.ledger import Ledger, RecordResult
 
 
@@ -41,8 +41,7 @@ def make_plan(
     log = read_call_logs(paths, today, delimiter=delimiter, date_order=date_order)
     contact_ids = {r.contact_id for r in log.records}
     deciding = deciding_calls(log.records)
-    history = ledger.history(contact_ids, deciding, today)
-    history = _suppressed_by_alias(ledger, log.records, history, deciding)
+    history = ledger.history(contact_ids, deciding, today, _also_known_as(log.records))
     steps = [_with_address(s) for s in plan_steps(log.records, history, config, today)]
     plan = Plan(
         today=today,
@@ -67,14 +66,9 @@ def _with_address(step: MailStep) -> MailStep:
     return replace(step, record=with_mail_address(step.record))
 
 
-def _suppressed_by_alias(
-    ledger: Ledger,
-    records: Sequence[CallRecord],
-    history: dict[str, ContactHistory],
-    deciding: set[str],
-) -> dict[str, ContactHistory]:
-    """An opt-out holds whichever id a later export gives the person: a contact whose phone
-    or email belonged to someone who opted out is suppressed too."""
+def _also_known_as(records: Sequence[CallRecord]) -> dict[str, set[str]]:
+    """The other ids each contact could carry in another export (their phone and email ids):
+    an opt-out under any of them holds for the contact."""
     from mailer.domain.identity import identity_aliases
 
     aliases: dict[str, set[str]] = {}
@@ -82,12 +76,7 @@ def _suppressed_by_alias(
         aliases.setdefault(r.contact_id, set()).update(
             identity_aliases(r.contact_id, r.phone, r.email)
         )
-    everyone = {a for ids in aliases.values() for a in ids}
-    listed = ledger.suppressed_among(everyone, deciding) if everyone else set()
-    return {
-        c: replace(h, suppressed=True) if aliases.get(c, set()) & listed else h
-        for c, h in history.items()
-    }
+    return aliases
 
 
 def deciding_calls(records: Sequence[CallRecord]) -> set[str]:

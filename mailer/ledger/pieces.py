@@ -1,0 +1,245 @@
+"""The cards side of the ledger: each card (a *piece*) of a mail step and the moves of its
+status, planned -> rendered -> printed, or submitting -> submitted at a provider, with failed
+and cancelled as the ways out (`rows.MOVES_FROM` says which moves are allowed).
+
+A move is refused unless the piece is in a status it may come from, so a card that went to
+a provider can never be drawn or submitted again by mistake.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import date
+
+from mailer.domain.models import Action, MailStep
+from mailer.errors import LedgerError
+from mailer.ledger.connection import LedgerFile
+from mailer.ledger.rows import (
+    CARD_MODES,
+    MOVES_FROM,
+    UNPRINT,
+    UNSENT,
+    Piece,
+    PieceEvent,
+    PieceStatus,
+    add_event,
+    fetch_piece,
+    idempotency_key,
+    move_follow_up,
+    new_piece,
+    piece_from_row,
+)
+
+_S = PieceStatus
+PAGE = 500
+"""Rows per read when a long list is read in pages."""
+
+
+class CardBook(LedgerFile):
+    """The pieces of an open ledger file; `Ledger` adds the calls, steps and opt-outs."""
+
+    def ensure_piece(self, step: MailStep, mode: str, size: str) -> Piece:
+        """The card for a recorded mail step, created (`planned`) on first call.
+
+        A piece not rendered or only rendered follows a changed mode or size (nothing has left
+        the machine yet); any later piece is returned as it is.
+        """
+        if step.action is not Action.MAIL or step.template is None:
+            raise LedgerError(
+                f"{step.contact_id}: step {step.step_key!r} is not a mail step",
+                hint="only mail steps get cards",
+            )
+        if mode not in CARD_MODES:
+            raise LedgerError(f"unknown card mode {mode!r}", hint="use 'self' or 'provider'")
+        with self._write() as db:
+            row = db.execute("SELECT * FROM pieces WHERE step_key = ?", (step.step_key,)).fetchone()
+            now = self._now()
+            if row is None:
+                piece_id = new_piece(db, step, mode, size, now, self.path)
+            else:
+                piece_id = int(row["id"])
+                if (row["mode"], row["size"]) != (mode, size) and row["status"] in UNSENT:
+                    db.execute(
+                        "UPDATE pieces SET mode = ?, size = ?, idempotency_key = ?, status = ?,"
+                        " file = NULL, sha256 = NULL, updated_at = ? WHERE id = ?",
+                        (
+                            mode,
+                            size,
+                            idempotency_key(step.step_key, mode, size),
+                            _S.PLANNED,
+                            now,
+                            piece_id,
+                        ),
+                    )
+                    add_event(db, piece_id, now, "status", f"{_S.PLANNED}: now {mode} {size}")
+            return piece_from_row(fetch_piece(db, piece_id, self.path))
+
+    def record_render(self, piece_id: int, file: str, sha256: str) -> None:
+        with self._write() as db:
+            self._move(db, piece_id, _S.RENDERED, file=file, sha256=sha256, error=None)
+
+    def mark_printed(self, piece_ids: Iterable[int], when: date) -> None:
+        with self._write() as db:
+            for piece_id in piece_ids:
+                self._move(db, piece_id, _S.PRINTED, printed_at=when.isoformat())
+
+    def clear_printed(self, piece_ids: Iterable[int]) -> None:
+        """Undo `mark_printed` (the sheets were not printed after all)."""
+        with self._write() as db:
+            for piece_id in piece_ids:
+                self._move(db, piece_id, _S.RENDERED, UNPRINT, printed_at=None)
+
+    def begin_submit(self, piece_id: int, provider: str) -> None:
+        """Mark the card as being sent. Call before the request: a killed process then
+        resumes with the same idempotency key."""
+        with self._write() as db:
+            self._move(db, piece_id, _S.SUBMITTING, provider=provider)
+
+    def record_submitted(
+        self,
+        piece_id: int,
+        provider_id: str,
+        provider_status: str,
+        expected_delivery: date | None,
+        preview_url: str | None,
+    ) -> None:
+        """The provider accepted the card; its delivery date moves the follow-up call."""
+        with self._write() as db:
+            self._move(
+                db,
+                piece_id,
+                _S.SUBMITTED,
+                provider_id=provider_id,
+                provider_status=provider_status,
+                expected_delivery=expected_delivery.isoformat() if expected_delivery else None,
+                preview_url=preview_url,
+                error=None,
+            )
+            if expected_delivery:
+                move_follow_up(db, piece_id, expected_delivery)
+
+    def record_failed(self, piece_id: int, error: str) -> None:
+        with self._write() as db:
+            self._move(db, piece_id, _S.FAILED, detail=error, error=error)
+
+    def record_status(
+        self,
+        piece_id: int,
+        provider_status: str,
+        events: Sequence[tuple[str, str, str]],
+        expected_delivery: date | None = None,
+    ) -> int:
+        """Store a provider status refresh and its tracking events (at, kind, detail); returns
+        how many events were new. A new `expected_delivery` moves the follow-up call."""
+        with self._write() as db:
+            row = fetch_piece(db, piece_id, self.path)
+            if row["provider_id"] is None:
+                raise LedgerError(
+                    f"{self.path}: piece {piece_id} ({row['contact_id']}) was never submitted",
+                    hint="send it first with `mailer send --submit`",
+                )
+            db.execute(
+                "UPDATE pieces SET provider_status = ?, updated_at = ?,"
+                " expected_delivery = coalesce(?, expected_delivery) WHERE id = ?",
+                (
+                    provider_status,
+                    self._now(),
+                    expected_delivery.isoformat() if expected_delivery else None,
+                    piece_id,
+                ),
+            )
+            added = sum(add_event(db, piece_id, at, kind, detail) for at, kind, detail in events)
+            if expected_delivery:
+                move_follow_up(db, piece_id, expected_delivery)
+            return added
+
+    def record_cancelled(self, piece_id: int) -> None:
+        with self._write() as db:
+            self._move(db, piece_id, _S.CANCELLED)
+
+    def piece(self, piece_id: int) -> Piece:
+        with self._read() as db:
+            return piece_from_row(fetch_piece(db, piece_id, self.path))
+
+    def piece_for_step(self, step_key: str) -> Piece | None:
+        rows = self._query("SELECT * FROM pieces WHERE step_key = ?", (step_key,))
+        return piece_from_row(rows[0]) if rows else None
+
+    def piece_by_provider_id(self, provider_id: str, provider: str | None = None) -> Piece | None:
+        sql = "SELECT * FROM pieces WHERE provider_id = ? AND coalesce(?, provider) = provider"
+        rows = self._query(sql + " ORDER BY id", (provider_id, provider))
+        return piece_from_row(rows[0]) if rows else None
+
+    def pieces(
+        self, status: str | Collection[str] | None = None, mode: str | None = None
+    ) -> list[Piece]:
+        """Pieces by id, filtered by status (one or several) and mode when given."""
+        statuses = [status] if isinstance(status, str) else list(status or ())
+        clauses: list[str] = []
+        args: list[str] = []
+        if status is not None:
+            clauses.append(f"status IN ({', '.join('?' * len(statuses))})")
+            args.extend(str(s) for s in statuses)
+        if mode is not None:
+            clauses.append("mode = ?")
+            args.append(mode)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._query(f"SELECT * FROM pieces {where} ORDER BY id", args)  # noqa: S608
+        return [piece_from_row(r) for r in rows]
+
+    def _pieces_by_id(self, ids: Sequence[int]) -> list[Piece]:
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = self._query(f"SELECT * FROM pieces WHERE id IN ({marks})", ids)  # noqa: S608
+        return [piece_from_row(r) for r in rows]
+
+    def drawn_pieces(self, *, page: int = PAGE) -> Iterator[Piece]:
+        """Pieces with a card file, by contact and template, read a page at a time."""
+        order = "contact_id, template, id"
+        after: list[str | int] = []
+        while True:
+            later = f"AND ({order}) > (?, ?, ?)" if after else ""
+            sql = (
+                "SELECT * FROM pieces WHERE file IS NOT NULL AND sha256 IS NOT NULL "  # noqa: S608
+                f"{later} ORDER BY {order} LIMIT ?"
+            )
+            rows = self._query(sql, [*after, page])
+            yield from map(piece_from_row, rows)
+            if len(rows) < page:
+                return
+            after = [rows[-1]["contact_id"], rows[-1]["template"], rows[-1]["id"]]
+
+    def events(self, piece_id: int) -> list[PieceEvent]:
+        """A piece's status history and tracking events, in the order they were recorded."""
+        sql = "SELECT at, kind, detail FROM piece_events WHERE piece_id = ? ORDER BY id"
+        return [PieceEvent(r[0], r[1], r[2]) for r in self._query(sql, (piece_id,))]
+
+    def _move(
+        self,
+        db: sqlite3.Connection,
+        piece_id: int,
+        to: PieceStatus,
+        allowed: frozenset[PieceStatus] | None = None,
+        detail: str = "",
+        **columns: str | None,
+    ) -> None:
+        row = fetch_piece(db, piece_id, self.path)
+        status = PieceStatus(row["status"])
+        if status not in (allowed or MOVES_FROM[to]):
+            raise LedgerError(
+                f"{self.path}: piece {piece_id} ({row['contact_id']}, {row['template']}) is "
+                f"{status}; it can't become {to}",
+                hint="run `mailer status` to see where each card is",
+            )
+        now = self._now()
+        values: dict[str, str | None] = {"status": str(to), "updated_at": now, **columns}
+        # Column names come from this module only; values are bound.
+        assignments = ", ".join(f"{name} = ?" for name in values)
+        db.execute(
+            f"UPDATE pieces SET {assignments} WHERE id = ?",  # noqa: S608
+            (*values.values(), piece_id),
+        )
+        if status != to or detail:
+            add_event(db, piece_id, now, "status", f"{to}: {detail}" if detail else str(to))
