@@ -118,3 +118,22 @@ def test_the_library_loads_neither_typer_nor_rich(tmp_path: Path) -> None:
     )
     assert done.stdout.strip() == "[]", done.stdout
     assert (tmp_path / "o" / "print.pdf").is_file()
+
+
+def test_the_readme_example_runs_as_written(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\nfrom datetime import date")
+    code = readme[start + len("```python\n") : readme.index("```", start + 10)]
+    (tmp_path / "mailer.toml").write_bytes(EXAMPLE_CONFIG.read_bytes())
+    (tmp_path / "calls.csv").write_bytes(EXAMPLE_CALLS.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "print.pdf" in done.stdout
+    assert (tmp_path / "output" / "today" / "followups.ics").is_file()
