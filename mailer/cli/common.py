@@ -92,12 +92,14 @@ def hint(message: str) -> None:
 def parse_day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
+    from mailer.domain.datetext import iso_date
+
+    day = iso_date(value)
+    if day is None:
         raise UsageError(
             f"{option} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-11-23"
-        ) from None
+        )
+    return day
 
 
 def resolve_today(value: str | None) -> date:

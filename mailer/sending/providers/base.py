@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
+from mailer.domain.datetext import iso_date
 from mailer.domain.models import Address
 from mailer.domain.postcards import PROVIDER_SIZES
 from mailer.errors import ProviderError
@@ -147,12 +148,7 @@ def require_key(req: PostcardRequest) -> None:
 
 def parse_date(value: Any) -> date | None:
     """A date from `2026-11-27` or `2026-11-27T00:00:00.000Z`; None when absent or odd."""
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    return iso_date(value) if isinstance(value, str) else None
 
 
 def parse_datetime(value: Any) -> datetime | None:
