@@ -13,6 +13,8 @@ The defaults describe one contact, Mary Albright (C001), who got a voicemail on 
 from __future__ import annotations
 
 import dataclasses
+import re
+import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -50,6 +52,17 @@ ELM_STREET = Address("12 Elm St", "Apt 4", "Springfield", "IL", "62704")
 MAPLE_AVENUE = Address("1422 Maple Ave", "Apt 3", "Springfield", "IL", "62704")
 
 
+def phone_of(contact_id: str) -> str:
+    """The default phone of a contact: 555-01NN from the number in its id (C001 -> 555-0101,
+    C042 -> 555-0142), else a number hashed from the id. Different contacts get different
+    phones, so they stay different people to the suppression list (a shared phone or email
+    makes two ids one person)."""
+    digits = re.sub(r"\D", "", contact_id)
+    if digits and int(digits) < 9900:
+        return f"555-{100 + int(digits):04d}"
+    return f"555-{zlib.crc32(contact_id.encode()) % 10**7:07d}"
+
+
 def call_record(
     contact_id: str = "C001",
     outcome: Outcome = Outcome.VOICEMAIL,
@@ -61,8 +74,8 @@ def call_record(
     **fields: Any,
 ) -> CallRecord:
     """One call from `calls.csv`. `called_at` may be ISO text ("2026-11-21 10:05"); any other
-    `CallRecord` field can be given by name and replaces the default (phone 555-0100, email
-    <id>@example.com, 12 Elm St Apt 4, Springfield IL)."""
+    `CallRecord` field can be given by name and replaces the default (a phone and an email of
+    the contact's own, see `phone_of`; 12 Elm St Apt 4, Springfield IL)."""
     values: dict[str, Any] = {
         "file": "calls.csv",
         "row": row,
@@ -73,7 +86,7 @@ def call_record(
         ),
         "first_name": first,
         "last_name": last,
-        "phone": "555-0100",
+        "phone": phone_of(contact_id),
         "email": f"{contact_id.lower()}@example.com",
         "address": ELM_STREET,
     }

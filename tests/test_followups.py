@@ -76,7 +76,7 @@ def test_an_offer_card_asks_for_the_second_call() -> None:
     call = the_call(OFFER)
     assert call.on == date(2026, 11, 30)
     assert call.window == (time(10, 0), time(12, 0))
-    assert (call.contact_id, call.name, call.phone) == ("C001", "Mary Albright", "555-0100")
+    assert (call.contact_id, call.name, call.phone) == ("C001", "Mary Albright", "555-0101")
     assert call.why == "second call: note mailed Nov 23, offer ends Dec 7"
     assert call.script == OFFER_SCRIPT
     assert call.offer_deadline == date(2026, 12, 7)
@@ -221,7 +221,7 @@ def test_followups_csv_has_one_line_a_call(tmp_path: Path) -> None:
             "10:00-12:00",
             "C002",
             "Zoë Nguyễn",
-            "555-0100",
+            "555-0102",
             "asked for a call back",
             CALLBACK_SCRIPT,
             "",
@@ -231,7 +231,7 @@ def test_followups_csv_has_one_line_a_call(tmp_path: Path) -> None:
             "10:00-12:00",
             "C001",
             "Mary Albright",
-            "555-0100",
+            "555-0101",
             "second call: note mailed Nov 23, offer ends Dec 7",
             OFFER_SCRIPT,
             "2026-12-07",
@@ -285,7 +285,7 @@ def test_the_calendar_has_one_event_a_call_in_local_time(tmp_path: Path) -> None
             "start": datetime(2026, 11, 24, 10, 0),  # floating: the seller's own time zone
             "end": datetime(2026, 11, 24, 12, 0),
             "stamp": datetime(2026, 11, 23, 0, 0, tzinfo=UTC),
-            "summary": "Call Zoë Nguyễn 555-0100",
+            "summary": "Call Zoë Nguyễn 555-0102",
             "description": f"asked for a call back\n\n{CALLBACK_SCRIPT}",
         },
         {
@@ -293,7 +293,7 @@ def test_the_calendar_has_one_event_a_call_in_local_time(tmp_path: Path) -> None
             "start": datetime(2026, 11, 30, 10, 0),
             "end": datetime(2026, 11, 30, 12, 0),
             "stamp": datetime(2026, 11, 23, 0, 0, tzinfo=UTC),
-            "summary": "Call Mary Albright 555-0100",
+            "summary": "Call Mary Albright 555-0101",
             "description": (
                 "second call: note mailed Nov 23, offer ends Dec 7\n\n"
                 f"{OFFER_SCRIPT}\n\nOffer deadline: Monday, December 7"
