@@ -182,6 +182,12 @@ def mail_to(record: CallRecord) -> Address:
     return record.mail_address or normalize(record.address).address
 
 
+def is_domestic(address: Address) -> bool:
+    """A normalized address in the US (an empty country means the US): domestic postage,
+    no POSTCARD word, and the providers' US address check applies."""
+    return address.country in ("", "US")
+
+
 def record_lines(record: CallRecord) -> list[str]:
     """The delivery block for a call's contact, from the plan's normalized address."""
     if record.mail_address is not None:

@@ -57,6 +57,20 @@ def sizes_for(mode: str) -> tuple[CardSize, ...]:
     return PROVIDER_SIZES if mode == CardMode.PROVIDER else SELF_MAIL_SIZES
 
 
+MIN_ASPECT, MAX_ASPECT = 1.3, 2.5
+"""USPS letter-size machines take cards whose length / height is 1.3 to 2.5 (4x6 is 1.5;
+quarter-letter, 5.5 x 4.25, is 1.29 and may be sorted by hand)."""
+
+
+def aspect_ratio(length: float, height: float) -> float:
+    return max(length, height) / min(length, height)
+
+
+def machinable(length: float, height: float) -> bool:
+    """Whether USPS machines sort a card of this size (either orientation)."""
+    return MIN_ASPECT <= aspect_ratio(length, height) <= MAX_ASPECT
+
+
 class Duplex(StrEnum):
     """How the printer turns a two-sided sheet (its own setting's words)."""
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from mailer.config import Config
-from mailer.domain.addresses import mail_to
+from mailer.domain.addresses import is_domestic, mail_to
 from mailer.domain.models import MailStep
 from mailer.domain.moments import card_moment_passed
 from mailer.errors import MailerError, UsageError
@@ -112,10 +112,6 @@ def sort_key(order: str) -> SortKey | None:
     raise UsageError(f"--sort {order!r} is not supported", hint="use zip, name or input")
 
 
-def is_domestic(step: MailStep) -> bool:
-    return mail_to(step.record).country in ("", "US")
-
-
 def print_sheets(
     steps: Sequence[MailStep],
     config: Config,
@@ -171,7 +167,7 @@ def print_sheets(
     report.cards, report.sheets, report.pages = result.cards, result.sheets, result.pages
     report.instructions = result.instructions
     report.printed = [step.step_key for step, _ in ready]
-    report.domestic = sum(1 for step, _ in ready if is_domestic(step))
+    report.domestic = sum(1 for step, _ in ready if is_domestic(mail_to(step.record)))
     report.international = report.cards - report.domestic
     stamps = config.print.stamps
     report.postage = report.domestic * stamps.domestic + report.international * stamps.international

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from mailer.domain.postcards import SELF_MAIL_SIZES, Duplex
+from mailer.domain.postcards import (
+    MIN_ASPECT,
+    SELF_MAIL_SIZES,
+    Duplex,
+    aspect_ratio,
+    machinable,
+)
 from mailer.drawing.geometry import POINTS_PER_INCH, Rect
 from mailer.errors import ConfigError, UsageError
 
@@ -24,9 +30,6 @@ DUPLEX_MODES = tuple(Duplex)
 
 # Card sizes as rendered, landscape (width, height) in inches.
 CARD_SIZES: dict[str, tuple[float, float]] = {s.value: s.inches for s in SELF_MAIL_SIZES}
-MACHINABLE_ASPECT = 1.3
-"""USPS: length / height below this is not machinable (SPECS.md section 2)."""
-
 MAX_OFFSET = 1.0
 """Inches: a printer off by more than this needs a different origin, not a nudge."""
 _TOLERANCE = 0.005  # inches: rounding in published templates and in A4's metric sizes
@@ -100,11 +103,11 @@ class Stock:
     def warnings(self) -> list[str]:
         """What the user should know before printing on this stock."""
         notes = []
-        aspect = max(self.card_width, self.card_height) / min(self.card_width, self.card_height)
-        if aspect < MACHINABLE_ASPECT:
+        if not machinable(self.card_width, self.card_height):
+            aspect = aspect_ratio(self.card_width, self.card_height)
             notes.append(
                 f"{self.name}: {self.card} cards have an aspect ratio of {aspect:.3f}, below the "
-                f"USPS machinable minimum of {MACHINABLE_ASPECT}: they can still go at the card "
+                f"USPS machinable minimum of {MIN_ASPECT}: they can still go at the card "
                 "price with a stamp but may be sorted by hand; 4x6 cards avoid this"
             )
         return notes

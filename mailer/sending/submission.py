@@ -215,7 +215,7 @@ class LedgerJournal:
 def verified(ledger: Ledger, provider: Provider, batch: Sequence[Outgoing]) -> list[Outgoing]:
     """Only the cards whose US address the provider calls deliverable; the others are marked
     failed with its reason (`--retry-failed` tries them again once fixed)."""
-    from mailer.domain.addresses import mail_to
+    from mailer.domain.addresses import is_domestic, mail_to
 
     kept = []
     for o in batch:
@@ -225,7 +225,7 @@ def verified(ledger: Ledger, provider: Provider, batch: Sequence[Outgoing]) -> l
             kept.append(o)
             continue
         address = mail_to(o.step.record)
-        if address.country not in ("", "US"):
+        if not is_domestic(address):
             kept.append(o)  # the US check says nothing about other countries
             continue
         check = provider.verify_address(o.step.record.name, address)
