@@ -12,6 +12,7 @@ The defaults describe one contact, Mary Albright (C001), who got a voicemail on 
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import re
 import zlib
@@ -42,6 +43,18 @@ def write_file(folder: Path, name: str, data: bytes | str) -> Path:
     path = folder / name
     path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     return path
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """The rows of a CSV file mailer wrote (UTF-8 with a BOM), header first."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def read_csv_dicts(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV file mailer wrote, each as a dict keyed by the header."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 # -- call records ----------------------------------------------------------------------------

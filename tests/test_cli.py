@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, read_csv_dicts
 
 TODAY = "2026-11-22"
 
@@ -118,8 +117,7 @@ def test_rejected_rows_exit_3_and_rejects_csv_keeps_original_columns(tmp_path: P
         EXAMPLE_CONFIG,
     )
     assert result.exit_code == 3, result.stderr
-    with (out / "rejects.csv").open(encoding="utf-8-sig", newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = read_csv_dicts(out / "rejects.csv")
     assert [r["row"] for r in rows] == ["3", "4"]
     assert rows[0]["Customer ID"] == "X2"
     assert rows[0]["Notes"] == "'@boss"  # neutralized: no formula runs in a spreadsheet
@@ -151,8 +149,7 @@ def test_run_writes_the_whole_job(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     for name in ("plan.json", "rejects.csv", "followups.csv", "followups.ics"):
         assert (out / name).is_file(), name
-    with (out / "followups.csv").open(encoding="utf-8-sig", newline="") as f:
-        calls = list(csv.DictReader(f))
+    calls = read_csv_dicts(out / "followups.csv")
     doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     with_call = [s for s in doc["steps"] if s["follow_up_call"]]
     assert len(calls) == len(with_call) > 0
@@ -183,8 +180,7 @@ def test_followups_command_filters_by_due_date(tmp_path: Path) -> None:
         tmp_path / "f.ics",
     )
     assert result.exit_code == 0, result.stderr
-    with (tmp_path / "f.csv").open(encoding="utf-8-sig", newline="") as f:
-        due = list(csv.DictReader(f))
+    due = read_csv_dicts(tmp_path / "f.csv")
     # Only Nancy's callback (after Thanksgiving: Friday the 27th) is due by then.
     assert [c["contact_id"] for c in due] == ["C008"]
     everything = invoke("followups", "--today", TODAY, "--db", db)

@@ -21,7 +21,7 @@ from typer.testing import Result
 
 from mailer.drawing.geometry import Rect
 from mailer.printing.stocks import Stock, find_stock, load_stocks
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, invoke
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, invoke, read_csv_dicts
 
 TODAY = "2026-11-22"
 SELF_4X6 = (432.0, 288.0)
@@ -80,8 +80,7 @@ def card_names(session: Session) -> set[str]:
 
 
 def read_manifest(folder: Path) -> list[dict[str, str]]:
-    with (folder / "manifest.csv").open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
+    return read_csv_dicts(folder / "manifest.csv")
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

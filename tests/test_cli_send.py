@@ -6,7 +6,6 @@ Every test ends by checking that no API key reached stdout, stderr or any file i
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import io
 import re
@@ -30,7 +29,7 @@ from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.sending.providers.http import RetryPolicy
 from mailer.sending.submission import NO_NAME, build_request
 from tests import fake_provider as fp
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, read_csv_dicts
 from tests.fake_provider import FakeProvider, RecordedRequest
 
 TODAY = "2026-11-22"
@@ -531,8 +530,8 @@ def test_run_send_follow_ups_use_the_providers_delivery_date(shop: Shop) -> None
     out = shop.tmp / "out"
     result = shop.cli("run", EXAMPLE_CALLS, "--send", "--today", TODAY, "--out", out)
     assert result.exit_code == 0, result.stderr
-    with (out / "followups.csv").open(encoding="utf-8-sig", newline="") as f:
-        mary = next(c for c in csv.DictReader(f) if c["contact_id"] == "C001")
+    calls = read_csv_dicts(out / "followups.csv")
+    mary = next(c for c in calls if c["contact_id"] == "C001")
     assert mary["date"] == "2026-12-03"
 
 

@@ -3,7 +3,6 @@ steps, and rejects.csv, with one input file and with several."""
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date
 from pathlib import Path
@@ -27,6 +26,7 @@ from tests.builders import (
     mail_step,
     opt_out_step,
     plan_of,
+    read_csv,
     skip_step,
 )
 
@@ -258,11 +258,6 @@ def test_step_rows_neutralize_formulas() -> None:
 
 
 # --- rejects.csv ----------------------------------------------------------------------------
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.reader(f))
 
 
 def test_rejects_keep_the_original_columns_then_row_and_error(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ atomic writes that leave no temporary file behind and never a half-written final
 
 from __future__ import annotations
 
-import csv
 import os
 import stat
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mailer.files import safe_cell, write_bytes_atomic, write_csv_rows, written_beside
+from tests.builders import read_csv
 
 # --- safe_cell ------------------------------------------------------------------------------
 
@@ -44,11 +44,6 @@ def test_safe_cell_leaves_plain_text_alone(value: str) -> None:
 def names(folder: Path) -> list[str]:
     """What is in `folder`, temporary files included."""
     return sorted(p.name for p in folder.iterdir())
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.reader(f))
 
 
 def test_csv_is_utf8_with_a_bom_crlf_lines_and_quoted_cells(tmp_path: Path) -> None:

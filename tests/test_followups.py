@@ -4,7 +4,6 @@ icalendar)."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.builders import (
     callback_step,
     mail_step,
     opt_out_step,
+    read_csv,
     skip_step,
 )
 
@@ -204,11 +204,6 @@ def test_a_step_without_a_call_is_never_actionable() -> None:
 
 
 # --- followups.csv ----------------------------------------------------------------------------
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.reader(f))
 
 
 def test_followups_csv_has_one_line_a_call(tmp_path: Path) -> None:
