@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 
-from reportlab.pdfgen.canvas import Canvas
-
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.drawing.fonts import HAND
 from mailer.drawing.geometry import size_warning
-from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
+from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
 from mailer.errors import MailerError, RenderError
+from mailer.files import write_bytes_atomic
 
 CHUNK = 16
 """Cards per task sent to a worker: big enough to amortise the hand-off (a few percent of a
@@ -72,27 +71,19 @@ def card_filename(contact_id: str, template: str) -> str:
     return f"{safe}-{template}.pdf"
 
 
-def _new_canvas(buffer: io.BytesIO, painter: CardPainter, title: str) -> Canvas:
-    canvas = Canvas(buffer, pagesize=painter.geometry.page_size, invariant=1, pageCompression=1)
-    canvas.setTitle(title)
-    canvas.setCreator("mailer")
-    canvas.setAuthor(painter.config.sender.name)
-    return canvas
-
-
 def card_pdf(painter: CardPainter, card: PreparedCard, sides: str = "both") -> bytes:
     """One card as PDF bytes: `both` (page 1 front, page 2 back), `front` or `back`."""
     buffer = io.BytesIO()
-    canvas = _new_canvas(buffer, painter, f"{card.template} card for {card.contact_id}")
+    title = f"{card.template} card for {card.contact_id}"
+    canvas = reproducible_canvas(buffer, painter.geometry.page_size, title)
+    canvas.setAuthor(painter.config.sender.name)
     if sides in ("both", "front"):
         painter.draw_front(canvas, card)
         canvas.showPage()
     if sides in ("both", "back"):
         painter.draw_back(canvas, card)
         canvas.showPage()
-    with binary_streams():
-        canvas.save()
-    return buffer.getvalue()
+    return saved_pdf(canvas, buffer)
 
 
 _PAINTERS: dict[tuple[int, str, str], tuple[Config, CardPainter]] = {}
@@ -129,12 +120,6 @@ def render_card_pdf(step: MailStep, config: Config, size: str | None = None) -> 
     return card_pdf(painter, painter.prepare(step), "both")
 
 
-def _write(path: Path, data: bytes) -> None:
-    partial = path.with_name(path.name + ".part")
-    partial.write_bytes(data)
-    partial.replace(path)
-
-
 def _render_one(
     painter: CardPainter, step: MailStep, out_dir: Path
 ) -> RenderedCard | RenderFailure:
@@ -142,7 +127,7 @@ def _render_one(
         card = painter.prepare(step)
         data = card_pdf(painter, card)
         path = out_dir / card_filename(step.contact_id, card.template)
-        _write(path, data)
+        write_bytes_atomic(path, data)
     except MailerError as exc:
         return RenderFailure(step.step_key, step.contact_id, exc.message, exc.hint)
     except OSError as exc:

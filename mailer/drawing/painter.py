@@ -1,7 +1,8 @@
 """Drawing one postcard: `CardPainter.prepare` renders a step's template and fits its text
 into the zones `geometry` allows (the front by `front_side`, the back by `back_side`);
 `draw_front` / `draw_back` replay it on any ReportLab canvas with the card's trim at a given
-origin, so per-card PDFs, previews and n-up print sheets share it.
+origin, so per-card PDFs, previews and n-up print sheets share it, as they share the
+byte-reproducible PDF canvas made here.
 
 Text never leaves its box and never enters a keep-out zone: when it can't fit at its floor
 size the card is refused with a `RenderError` naming the contact and the template.
@@ -9,6 +10,7 @@ size the card is refused with a `RenderError` naming the contact and the templat
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +59,22 @@ def binary_streams() -> Iterator[None]:
         yield
     finally:
         rl_config.useA85 = previous
+
+
+def reproducible_canvas(buffer: io.BytesIO, size: tuple[float, float], title: str) -> Canvas:
+    """A canvas writing to `buffer`, compressed, in invariant mode: no creation date or
+    random document id, so the same drawing gives the same bytes."""
+    canvas = Canvas(buffer, pagesize=size, invariant=1, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setCreator("mailer")
+    return canvas
+
+
+def saved_pdf(canvas: Canvas, buffer: io.BytesIO) -> bytes:
+    """Save a `reproducible_canvas` (with binary streams) and return its PDF bytes."""
+    with binary_streams():
+        canvas.save()
+    return buffer.getvalue()
 
 
 class CardPainter:

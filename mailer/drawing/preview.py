@@ -28,8 +28,9 @@ from mailer.drawing.fonts import SANS, draw_label
 from mailer.drawing.geometry import CardGeometry
 from mailer.drawing.guides import draw_guides, draw_legend
 from mailer.drawing.layout import RGB
-from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
+from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
 from mailer.errors import RenderError, UsageError
+from mailer.files import write_bytes_atomic
 
 MARGIN = 18.0
 """White space around everything on a preview page (points)."""
@@ -112,7 +113,9 @@ def preview_image(
     card = painter.prepare(step)
     layout = preview_layout(painter.geometry, guides=guides)
     buffer = io.BytesIO()
-    canvas = _canvas(buffer, (layout.width, layout.height), f"Preview of {card.contact_id}")
+    canvas = reproducible_canvas(
+        buffer, (layout.width, layout.height), f"Preview of {card.contact_id}"
+    )
     _backdrop(canvas, layout.width, layout.height)
     for slot in (layout.front, layout.back):
         _side(canvas, painter, card, slot, guides=guides)
@@ -167,7 +170,7 @@ def proof_sheet(
     mode_name = "self-mail" if mode == "self" else "provider"
 
     buffer = io.BytesIO()
-    canvas = _canvas(buffer, (width, height), f"Proof sheet of {len(cards)} cards")
+    canvas = reproducible_canvas(buffer, (width, height), f"Proof sheet of {len(cards)} cards")
     for page in range(pages):
         _backdrop(canvas, width, height)
         title = f"Proof: {len(cards)} card{'s' if len(cards) != 1 else ''}, {g.size} {mode_name}"
@@ -239,14 +242,6 @@ def _check_scale(scale: float) -> None:
         )
 
 
-def _canvas(buffer: io.BytesIO, size: tuple[float, float], title: str) -> Canvas:
-    # invariant: no creation date or random document id, so the same input gives the same bytes
-    canvas = Canvas(buffer, pagesize=size, invariant=1, pageCompression=1)
-    canvas.setTitle(title)
-    canvas.setCreator("mailer")
-    return canvas
-
-
 def _backdrop(canvas: Canvas, width: float, height: float) -> None:
     canvas.setFillColorRGB(*BACKDROP)
     canvas.rect(0, 0, width, height, stroke=0, fill=1)
@@ -291,16 +286,11 @@ def _legend(canvas: Canvas, painter: CardPainter) -> None:
 
 
 def _finish(canvas: Canvas, buffer: io.BytesIO, out: Path, kind: str, scale: float) -> Path:
-    with binary_streams():
-        canvas.save()
-    data = buffer.getvalue()
+    data = saved_pdf(canvas, buffer)
     if kind == "png":
         data = _rasterise(data, scale)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(out.name + ".part")
-        partial.write_bytes(data)
-        partial.replace(out)
+        write_bytes_atomic(out, data)
     except OSError as exc:
         raise RenderError(
             f"can't write the preview {out}: {exc}", hint="choose another output path"
