@@ -3,7 +3,8 @@
 Pure numbers, no drawing. Every rectangle is in PDF points (1/72 inch) with the origin at the
 bottom-left corner of the PDF page: for provider cards the page includes the 0.125" bleed on
 each side, for self-mail cards the page is the trim. Cards are landscape: the address runs
-along the long side. Sources: SPECS.md sections 1 and 2 (Lob artwork guides, USPS DMM).
+along the long side. The provider's numbers (bleed, safe area, ink-free zone) are Lob's
+artwork guides; the postal zones are the USPS Domestic Mail Manual's.
 
 The quarter-letter card (5.5 x 4.25) keeps the USPS zones that are measured from the edges
 (OCR read area, barcode clear zone, stamp box) at their absolute sizes, because the post
