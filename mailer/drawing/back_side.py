@@ -124,7 +124,7 @@ class BackSide:
     def _postcard_word(self, step: MailStep) -> list[PlacedLine]:
         """Mail abroad wants the word "POSTCARD" on a privately printed card: top of the
         right half, beside the stamp box, clear of the address block below."""
-        if addresses.mail_to(step.record).country in ("", "US"):
+        if addresses.is_domestic(addresses.mail_to(step.record)):
             return []
         g = self.geometry
         stamp = g.stamp_box

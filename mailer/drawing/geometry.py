@@ -17,17 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from mailer.domain import postcards
+from mailer.domain.postcards import PROVIDER_SIZES, SELF_MAIL_SIZES, CardMode, CardSize, sizes_for
 from mailer.errors import RenderError
 
 POINTS_PER_INCH = 72.0
 BLEED = 0.125 * POINTS_PER_INCH
-PROVIDER_SIZES = ("4x6", "6x9", "6x11")
-SELF_MAIL_SIZES = ("4x6", "4.25x5.5", "a6")
-# Named sizes: A6 (105 x 148 mm) is a valid US postcard (within 6 x 4.25) and four of them
-# fill an A4 sheet.
-NAMED_SIZES = {"a6": (148 / 25.4, 105 / 25.4)}
-MODES = ("self", "provider")
-MIN_ASPECT, MAX_ASPECT = 1.3, 2.5
 MESSAGE_GAP = 0.4 * POINTS_PER_INCH
 """White space between the message and the delivery address block (USPS guidance)."""
 
@@ -153,8 +148,9 @@ class CardGeometry:
 
 def parse_size(size: str) -> tuple[float, float]:
     """`"4x6"` -> (6.0, 4.0): (length, height) in inches, landscape."""
-    if size.lower() in NAMED_SIZES:
-        return NAMED_SIZES[size.lower()]
+    if size.lower() == CardSize.A6:
+        # A6 (105 x 148 mm) is a valid US postcard (within 6 x 4.25); four fill an A4 sheet.
+        return CardSize.A6.inches
     try:
         a, b = (float(part) for part in size.lower().split("x"))
     except ValueError:
@@ -166,14 +162,13 @@ def parse_size(size: str) -> tuple[float, float]:
 
 
 def aspect_ratio(size: str) -> float:
-    length, height = parse_size(size)
-    return length / height
+    return postcards.aspect_ratio(*parse_size(size))
 
 
 def machinable(size: str) -> bool:
     """USPS machines take cards whose length / height is 1.3 to 2.5 (4x6 = 1.5 is fine;
     quarter-letter 5.5 x 4.25 = 1.29 is not)."""
-    return MIN_ASPECT <= aspect_ratio(size) <= MAX_ASPECT
+    return postcards.machinable(*parse_size(size))
 
 
 def size_warning(size: str) -> str | None:
@@ -182,16 +177,17 @@ def size_warning(size: str) -> str | None:
         return None
     return (
         f"{size} cards have an aspect ratio of {aspect_ratio(size):.3f}, outside the USPS "
-        f"machinable range {MIN_ASPECT}-{MAX_ASPECT}: they may need hand processing"
+        f"machinable range {postcards.MIN_ASPECT}-{postcards.MAX_ASPECT}: they may need hand "
+        "processing"
     )
 
 
 @cache
 def card_geometry(size: str, mode: str) -> CardGeometry:
     """The geometry for a size ("4x6", ...) and mode ("self" or "provider")."""
-    if mode not in MODES:
+    if mode not in tuple(CardMode):
         raise RenderError(f"card mode {mode!r} is unknown", hint="use 'self' or 'provider'")
-    allowed = PROVIDER_SIZES if mode == "provider" else SELF_MAIL_SIZES
+    allowed = sizes_for(mode)
     if size not in allowed:
         raise RenderError(
             f"card size {size!r} is not available in {mode} mode",
