@@ -126,3 +126,21 @@ def _imported_tests(path: Path) -> set[str]:
                 if parts[0] == "tests" and len(parts) > 1 and parts[1].startswith("test_"):
                     found.add(parts[1])
     return found
+
+
+def test_every_package_is_installed() -> None:
+    """A package missing from pyproject.toml works in the checkout and is absent from the
+    installed tool."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+            "packages"
+        ]
+    )
+    found = {
+        ".".join(p.parent.relative_to(REPO).parts)
+        for p in PACKAGE.rglob("__init__.py")
+        if "__pycache__" not in p.parts
+    }
+    assert found <= listed, sorted(found - listed)
