@@ -1,4 +1,4 @@
-"""The plan as documents (`mailer.planning.documents`): the JSON of DESIGN.md, the CSV rows of
+"""The plan as documents (`mailer.planning.documents`): the JSON of the README, the CSV rows of
 steps, and rejects.csv, with one input file and with several."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Card geometry: the numbers from SPECS.md sections 1 and 2, and the zone relationships the
-drawing code relies on."""
+"""Card geometry: the numbers of Lob's artwork guides and the USPS Domestic Mail Manual, and
+the zone relationships the drawing code relies on."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ from mailer.drawing.preview import (
 from mailer.errors import RenderError, UsageError
 from tests.builders import card_step, config_for
 
-# PDF page of each card in points (SPECS.md: provider pages include 0.125" bleed each side).
+# PDF page of each card in points (provider pages include 0.125" bleed each side).
 PAGES = {
     ("4x6", "self"): (432, 288),
     ("4.25x5.5", "self"): (396, 306),

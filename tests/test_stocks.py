@@ -70,7 +70,8 @@ def test_slots_fit_the_sheet_and_never_overlap(name: str) -> None:
 
 
 def test_avery_5389_layout_in_points() -> None:
-    # 1.25 in top margin, 4 in cards, 0.5 in gap: the documented choice (SPECS.md section 3).
+    # 1.25 in top margin, 4 in cards, 0.5 in gap: the documented choice (see the comment in
+    # mailer/data/stocks.toml).
     slots = load_stocks()["avery-5389"].slots()
     assert slots == [Rect(90, 414, 432, 288), Rect(90, 90, 432, 288)]
 

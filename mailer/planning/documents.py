@@ -1,4 +1,5 @@
-"""The plan as documents: the JSON contract of DESIGN.md, a CSV of steps, and rejects.csv."""
+"""The plan as documents: the JSON contract in the README ("`mailer plan --format json`"),
+a CSV of steps, and rejects.csv."""
 
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ def summary(plan: Plan) -> dict[str, int]:
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
-    """Exactly the document DESIGN.md specifies; `file` appears with several inputs."""
+    """Exactly the document the README specifies; `file` appears with several inputs."""
     several = len(plan.files) > 1
     rejected: list[dict[str, Any]] = []
     for r in plan.rejections:
