@@ -9,10 +9,10 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# setuptools warns about every editable install that maps a folder (templates/ becomes
+# mailer.templates_builtin): intended here, so its warnings are not shown. Errors still are.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# setuptools warns about every editable install that maps a folder (templates/ becomes
-	# mailer.templates_builtin): intended here, so its warnings are not shown. Errors still are.
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
