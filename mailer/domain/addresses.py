@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from mailer.domain.models import Address, CallRecord
+from mailer.domain.street_lines import plain_city, plain_street_line
 
 # USPS two-letter codes: states, DC, territories, freely associated states and military mail.
 # fmt: off
@@ -316,6 +317,9 @@ def _american(address: Address) -> NormalizedAddress:
         return _kept_as_written(address, problem)
     if _PO_BOX.match(address.line1) or _PO_BOX.match(address.line2):
         return _kept_as_written(address, "PO box")
+    quick = _plain_american(address)
+    if quick is not None:
+        return quick
     record = {
         "address_line_1": address.line1.strip() or address.line2.strip(),
         "address_line_2": address.line2.strip() if address.line1.strip() else "",
@@ -344,6 +348,21 @@ def _american(address: Address) -> NormalizedAddress:
     fields = Address(line1, line2, city, state, postal, "US")
     lines = (*_delivery(line1, line2), f"{city} {state} {postal}")
     return NormalizedAddress(lines, fields, changed=True)
+
+
+def _plain_american(address: Address) -> NormalizedAddress | None:
+    """The quick way for a plain one-line street address (see `street_lines`); None for
+    anything the full parser must read."""
+    if address.line2.strip():
+        return None
+    line1 = plain_street_line(_plain(address.line1))
+    city = _plain(address.city)
+    if line1 is None or not plain_city(city):
+        return None
+    state = _us_state(address.state)
+    postal = _us_zip(address.postal_code, address.state)
+    fields = Address(line1, "", city, state, postal, "US")
+    return NormalizedAddress((line1, f"{city} {state} {postal}"), fields, changed=True)
 
 
 def _numbers(text: str) -> list[str]:

@@ -1,0 +1,94 @@
+"""The quick way to a delivery line (`domain.street_lines`) gives exactly what the full
+parser gives, for every address it accepts; the rest go to the parser."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mailer.domain import addresses
+from mailer.domain.models import Address
+from mailer.domain.street_lines import plain_street_line
+
+NAMES = (
+    "Oak", "Maple", "Elm", "Washington", "Grand", "Fairview", "Hillcrest", "King", "Lakeshore",
+    "Oak Ridge", "Martin Luther King", "Country Club", "Saint", "Mount", "Fort", "Church",
+    "Park", "River", "Lake", "Hill", "Meadow", "Orchard", "Valley", "Broadway", "Central",
+    "Water", "Northgate", "Westwood", "La", "Del", "B", "Avenue B", "Main",
+)  # fmt: skip
+TYPES = (
+    "St", "Street", "Ave", "Avenue", "Dr", "Drive", "Rd", "Road", "Ln", "Lane", "Ct", "Court",
+    "Blvd", "Boulevard", "Way", "Pl", "Place", "Cir", "Circle", "Pkwy", "Parkway", "Ter",
+    "Terrace", "Trail", "Hollow", "Grove", "Aven", "Hwy",
+)  # fmt: skip
+DIRECTIONS = ("", "N", "South", "E", "West", "NE", "Southwest")
+CITIES = ("Springfield", "Chatham", "East Saint Louis", "St Louis", "Ft Wayne", "Rochester")
+
+addresses_written = st.builds(
+    lambda number, before, name, kind, after, city: Address(
+        " ".join(p for p in (str(number), before, name, kind, after) if p),
+        "",
+        city,
+        "IL",
+        "62704",
+        "US",
+    ),
+    st.integers(1, 99_999),
+    st.sampled_from(DIRECTIONS),
+    st.sampled_from(NAMES),
+    st.sampled_from(TYPES),
+    st.sampled_from(DIRECTIONS),
+    st.sampled_from(CITIES),
+)
+
+
+def _parsed(address: Address, monkeypatch: pytest.MonkeyPatch) -> addresses.NormalizedAddress:
+    with monkeypatch.context() as m:
+        m.setattr(addresses, "_plain_american", lambda _address: None)
+        return addresses.normalize.__wrapped__(address)
+
+
+@settings(max_examples=250, deadline=None)
+@given(addresses_written)
+def test_the_quick_way_agrees_with_the_parser(address: Address) -> None:
+    quick = addresses._plain_american(address)
+    if quick is None:
+        return
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert _parsed(address, monkeypatch) == quick
+
+
+@pytest.mark.parametrize(
+    ("written", "line"),
+    [
+        ("1418 Oakmont Dr", "1418 OAKMONT DR"),
+        ("3302 West Washington Street", "3302 W WASHINGTON ST"),
+        ("77 Maple Avenue", "77 MAPLE AVE"),
+        ("9 fairview ct", "9 FAIRVIEW CT"),
+    ],
+)
+def test_plain_lines_take_the_quick_way(written: str, line: str) -> None:
+    address = Address(written, "", "Springfield", "IL", "62704", "US")
+    quick = addresses._plain_american(address)
+    assert quick is not None
+    assert quick.lines == (line, "SPRINGFIELD IL 62704")
+    assert addresses.normalize(address) == quick
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "610 S Grand Ave E",  # a direction after the type
+        "5225 B Place",  # a letter street
+        "12 Elm St Apt 4",  # a unit
+        "12B Elm St",  # a letter in the house number
+        "0 Elm St",
+        "PO Box 12",
+        "100 Oak Grove",  # a rarer type the parser may read as part of the name
+        "1 Main",
+        "1418 Oak Ridge Dr",  # RIDGE is a street type too: the parser decides
+    ],
+)
+def test_anything_else_goes_to_the_parser(written: str) -> None:
+    assert plain_street_line(" ".join(written.upper().split())) is None
