@@ -1,11 +1,18 @@
 """Dates and times as people and spreadsheets write them in call logs.
 
-Accepted: ISO (`2026-11-21`, `2026-11-21 10:05`, `2026-11-21T10:05:30`, a trailing `Z` or UTC
-offset is dropped: the wall-clock time as written is kept), numeric with `/`, `-` or `.`
-(`11/21/2026`, `11/21/26 3:15 PM`; day-first with `order="dmy"`), and month names
+Accepted: ISO (`2026-11-21`, `2026-11-21 10:05`, `2026-11-21T10:05:30`, with a trailing `Z`,
+UTC offset or US zone abbreviation such as `PST`), numeric with `/`, `-` or `.`
+(`11/21/2026`, `11/21/26 3:15 PM`, `Sat 11/21/2026`; day-first with `order="dmy"`), month names
 (`Nov 21, 2026`, `November 21, 2026 3:15 PM`, `21 Nov 2026`, `21-Nov-2026`, with an optional
-weekday in front). Two-digit years follow the usual 1969 pivot (`26` is 2026, `75` is 1975),
+weekday in front), and RFC 2822 (`Sat, 21 Nov 2026 19:30:00 -0800`, as email headers and some
+dialers write it). Two-digit years follow the usual 1969 pivot (`26` is 2026, `75` is 1975),
 except in a date that has passed (a birthday, `parse_past_date`): there `62` is 1962.
+
+Zones: `parse_datetime` keeps the wall-clock time as written and drops a zone; the call log's
+date column asks `parse_call_moment`, which converts a time written with a zone (and epoch
+seconds or milliseconds, which are UTC) into the seller's zone (README, "Dates, names and
+addresses"): an evening call in Oregon written in UTC stays on its own day. A time without a
+zone is taken as written, in the seller's zone.
 
 The parsers return None for anything they can't read, impossible dates (`2026-02-30`) included;
 the caller knows which column it was and says so.
@@ -18,10 +25,15 @@ names, ISO text and impossible dates.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DateOrder = Literal["mdy", "dmy"]
+Zone = tzinfo | None
+"""The seller's time zone; None is the machine's own (`datetime.astimezone()`)."""
 
 MONTH_NAMES = {
     name: number
@@ -46,14 +58,26 @@ MONTH_NAMES = {
 }
 """Month names and abbreviations, lower case, as people write them -> month number."""
 
-_TIME = r"(?:[t ]+(?:at +)?(?P<time>\d{1,2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)? *(?:[ap]\.?m\.?)?))?"
-_ZONE = r"(?: *(?:z|utc|gmt|[+-]\d{2}:?\d{2}))?"
 _WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,? +)?"
+_US_ZONES = {
+    name: timezone(timedelta(hours=hours), name.upper())
+    for name, hours in {
+        "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6,
+        "pst": -8, "pdt": -7, "akst": -9, "akdt": -8, "hst": -10,
+    }.items()
+}  # fmt: skip
+"""The zone abbreviations US dialers print after a time (`2026-11-21 19:30:00 PST`)."""
+
+_TIME = r"(?:[t ]+(?:at +)?(?P<time>\d{1,2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)? *(?:[ap]\.?m\.?)?))?"
+_ZONE = rf"(?: *(?P<zone>z|utc|gmt|[+-]\d{{2}}:?\d{{2}}|{'|'.join(_US_ZONES)}))?"
 _MONTH = r"(?P<month_name>[a-z]{3,9})\.?"
 
-_ISO = re.compile(rf"(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}{_ZONE}")
+_ISO = re.compile(
+    rf"{_WEEKDAY}(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}{_ZONE}"
+)
 _NUMERIC = re.compile(
-    rf"(?P<a>\d{{1,2}})(?P<sep>[-/.])(?P<b>\d{{1,2}})(?P=sep)(?P<y>\d{{4}}|\d{{2}}){_TIME}{_ZONE}"
+    rf"{_WEEKDAY}(?P<a>\d{{1,2}})(?P<sep>[-/.])(?P<b>\d{{1,2}})(?P=sep)(?P<y>\d{{4}}|\d{{2}})"
+    rf"{_TIME}{_ZONE}"
 )
 _MONTH_FIRST = re.compile(
     rf"{_WEEKDAY}{_MONTH} +(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,? +(?P<y>\d{{4}})"
@@ -64,6 +88,14 @@ _DAY_FIRST = re.compile(
     rf"(?:,? +(?:at +)?(?P<time>\d{{1,2}}(?::\d{{2}}(?::\d{{2}})?)? *(?:[ap]\.?m\.?)?))?"
 )
 _ISO_DAY = re.compile(r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ].*)?", re.DOTALL)
+_RFC_2822 = re.compile(r"(?:[a-z]{3},? +)?\d{1,2} +[a-z]{3} +\d{4} +\d{1,2}:\d{2}(?::\d{2})? +\S+")
+_EPOCH = re.compile(r"\d{10}(?:\.\d+)?|\d{13}")
+_EPOCH_RANGE = (
+    datetime(2000, 1, 1, tzinfo=UTC).timestamp(),
+    datetime(2100, 1, 1, tzinfo=UTC).timestamp(),
+)
+"""Epoch seconds outside 2000-2100 are some other number (an id, a duration, an amount)."""
+_DURATION = re.compile(r"(?:\d+:)?\d{1,2}:\d{2}(?:\.\d+)?|\d+ *(?:h|m|s|min|mins|sec|secs)\b.*")
 _CLOCK = re.compile(
     r"(?P<h>\d{1,2})(?::(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?)? *(?:(?P<ampm>[ap])\.?m\.?)?"
 )
@@ -87,6 +119,56 @@ def parse_datetime(text: str, order: DateOrder = "mdy") -> datetime | None:
     return found[0] if found is not None else None
 
 
+def parse_call_moment(text: str, order: DateOrder = "mdy", zone: Zone = None) -> datetime | None:
+    """The moment of a call as the call log's date column writes it, as a naive wall-clock
+    time in `zone` (None: the machine's zone). Everything `parse_datetime` reads, plus epoch
+    seconds or milliseconds between 2000 and 2100; a time written with a zone (`Z`,
+    `+00:00`, `PST`, RFC 2822's `-0800`) or an epoch number is converted into `zone`, a time
+    without one is kept as written. None if unreadable: `why_not_a_date` says why."""
+    cleaned = text.strip()
+    if _EPOCH.fullmatch(cleaned):
+        return _from_epoch(cleaned, zone)
+    found = _read(cleaned, order)
+    if found is None:
+        return None
+    moment, _, written_zone = found
+    if written_zone is None:
+        return moment
+    return in_zone(moment.replace(tzinfo=written_zone), zone)
+
+
+def in_zone(moment: datetime, zone: Zone) -> datetime:
+    """An aware `moment` as the naive wall-clock time in `zone` (None: the machine's zone);
+    a naive one is returned unchanged."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def named_zone(name: str) -> tzinfo | None:
+    """The time zone an IANA name means ("America/Los_Angeles"), or None for a name the
+    zone database doesn't hold."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Pacific" is a folder
+        return None
+
+
+def why_not_a_date(text: str, order: DateOrder = "mdy") -> str:
+    """Why `text` is no date, for a rejection: a time alone or a duration (`00:03:15`, `3:15`,
+    `3m 15s`) says so, a bare number too; anything else lists the accepted formats."""
+    cleaned = " ".join(text.strip().lower().split())
+    shown = repr(text.strip())
+    if _DURATION.fullmatch(cleaned):
+        return f"{shown} is a time of day or a duration, not a date"
+    if re.fullmatch(r"\d+(?:\.\d+)?", cleaned):
+        return (
+            f"{shown} is a number, not a date (epoch seconds or milliseconds are read only "
+            "between the years 2000 and 2100)"
+        )
+    return f"{shown} is not a valid date (accepted: {accepted_formats(order)})"
+
+
 def parse_past_date(text: str, today: date, order: DateOrder = "mdy") -> date | None:
     """The date in `text` when it can only have passed (a birthday): a two-digit year is the
     latest one that is not after `today` ("12/10/62" is 1962 even though `full_year` makes
@@ -95,7 +177,7 @@ def parse_past_date(text: str, today: date, order: DateOrder = "mdy") -> date | 
     found = _read(text, order)
     if found is None:
         return None
-    moment, two_digit_year = found
+    moment, two_digit_year, _ = found
     day = moment.date()
     if two_digit_year and day > today:
         return calendar_date(day.year - 100, day.month, day.day)
@@ -135,8 +217,9 @@ def iso_date(text: str) -> date | None:
     return calendar_date(int(match["y"]), int(match["m"]), int(match["d"]))
 
 
-def _read(text: str, order: DateOrder) -> tuple[datetime, bool] | None:
-    """The date and time in `text`, and whether its year was written with two digits."""
+def _read(text: str, order: DateOrder) -> tuple[datetime, bool, tzinfo | None] | None:
+    """The date and time in `text` as written, whether its year was written with two
+    digits, and the zone written after the time (None when there is none)."""
     cleaned = " ".join(text.strip().lower().split())
     if not cleaned:
         return None
@@ -150,12 +233,43 @@ def _read(text: str, order: DateOrder) -> tuple[datetime, bool] | None:
         month = MONTH_NAMES.get(match["month_name"], 0)
         day, year = int(match["d"]), full_year(match["y"])
     else:
-        return None
+        return _rfc_2822(cleaned)
     clock = _parse_clock(match["time"]) if match["time"] else time()
     found = calendar_date(year, month, day)
     if clock is None or found is None:
         return None
-    return datetime.combine(found, clock), len(match["y"]) == 2
+    written = match.groupdict().get("zone")
+    zone = _zone(written) if written and match["time"] else None
+    return datetime.combine(found, clock), len(match["y"]) == 2, zone
+
+
+def _zone(written: str) -> tzinfo:
+    if written in ("z", "utc", "gmt"):
+        return UTC
+    if written in _US_ZONES:
+        return _US_ZONES[written]
+    digits = written.replace(":", "")
+    offset = timedelta(hours=int(digits[1:3]), minutes=int(digits[3:5]))
+    return timezone(-offset if digits[0] == "-" else offset)
+
+
+def _rfc_2822(cleaned: str) -> tuple[datetime, bool, tzinfo | None] | None:
+    """`Sat, 21 Nov 2026 19:30:00 -0800` (email headers, some dialers): read by the standard
+    library, only when it has that shape (its parser takes almost anything)."""
+    if not _RFC_2822.fullmatch(cleaned):
+        return None
+    try:
+        moment = parsedate_to_datetime(cleaned)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment.replace(tzinfo=None), False, moment.tzinfo
+
+
+def _from_epoch(digits: str, zone: Zone) -> datetime | None:
+    seconds = float(digits) / (1000 if len(digits) == 13 else 1)
+    if not _EPOCH_RANGE[0] <= seconds < _EPOCH_RANGE[1]:
+        return None
+    return in_zone(datetime.fromtimestamp(seconds, UTC), zone)
 
 
 def _parse_clock(text: str) -> time | None:
@@ -170,3 +284,15 @@ def _parse_clock(text: str) -> time | None:
     if hour > 23 or minute > 59 or second > 59:
         return None
     return time(hour, minute, second)
+
+
+def old_calls_warning(days: Sequence[date], today: date, max_age_days: int) -> str | None:
+    """The one warning for a file of calls older than `max_age_days` (`[calls]
+    max_age_days`): an old export picked by mistake would plan cards for calls long past."""
+    old = [day for day in days if (today - day).days > max_age_days]
+    if not old:
+        return None
+    calls = "1 call is" if len(old) == 1 else f"{len(old)} calls are"
+    return (
+        f"{calls} older than {max_age_days} days (the oldest {min(old)}): is this the right file?"
+    )
