@@ -66,10 +66,8 @@ def capitalized(name: str) -> str:
 
 
 def _one_case(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and (
-        all(ch.isupper() for ch in letters) or all(ch.islower() for ch in letters)
-    )
+    # str.isupper/islower: every cased letter in that case, and at least one of them.
+    return text.isupper() or text.islower()
 
 
 @lru_cache(maxsize=4096)
