@@ -76,6 +76,20 @@ def phone_of(contact_id: str) -> str:
     return f"555-{zlib.crc32(contact_id.encode()) % 10**7:07d}"
 
 
+def address_of(contact_id: str) -> Address:
+    """The default address of a contact: Elm Street, house number 11 + the number in its id
+    (C001 -> 12 Elm St, C002 -> 13 Elm St), else a number hashed from the id. Different
+    contacts live apart, so they stay different people to the suppression list (the same
+    name at the same address is one person)."""
+    digits = re.sub(r"\D", "", contact_id)
+    number = (
+        11 + int(digits)
+        if digits and int(digits) < 9900
+        else zlib.crc32(contact_id.encode()) % 9000 + 1000
+    )
+    return dataclasses.replace(ELM_STREET, line1=f"{number} Elm St")
+
+
 def call_record(
     contact_id: str = "C001",
     outcome: Outcome = Outcome.VOICEMAIL,
@@ -88,7 +102,7 @@ def call_record(
 ) -> CallRecord:
     """One call from `calls.csv`. `called_at` may be ISO text ("2026-11-21 10:05"); any other
     `CallRecord` field can be given by name and replaces the default (a phone and an email of
-    the contact's own, see `phone_of`; 12 Elm St Apt 4, Springfield IL)."""
+    the contact's own, see `phone_of`; an Elm St address of its own, see `address_of`)."""
     values: dict[str, Any] = {
         "file": "calls.csv",
         "row": row,
@@ -101,7 +115,7 @@ def call_record(
         "last_name": last,
         "phone": phone_of(contact_id),
         "email": f"{contact_id.lower()}@example.com",
-        "address": ELM_STREET,
+        "address": address_of(contact_id),
     }
     return CallRecord(**(values | fields))
 

@@ -189,12 +189,12 @@ def suppress_contact(db: sqlite3.Connection, step: MailStep, fresh: set[str]) ->
     """Put an opted-out contact on the list, and the ids their phone and email would give
     them in another export, so the opt-out holds whichever id a later log uses; True when
     that is news."""
-    from mailer.domain.identity import identity_aliases
+    from mailer.ledger.contacts import suppression_ids
 
     record = step.record
     news = _suppress_id(db, record.contact_id, step.reason, record, fresh)
-    also = f"{ALIAS_REASON}{record.contact_id} (phone or email): {step.reason}"
-    for alias in sorted(identity_aliases(record.contact_id, record.phone, record.email)):
+    also = f"{ALIAS_REASON}{record.contact_id} (phone, email or name and address): {step.reason}"
+    for alias in sorted(suppression_ids(record)):
         _suppress_id(db, alias, also, record, fresh)
     return news
 

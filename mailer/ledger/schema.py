@@ -17,6 +17,11 @@ Tables (version 1):
 - `piece_events`: a piece's status history (`kind` = "status") and the provider's tracking
   events, de-duplicated on (piece, at, kind, detail).
 
+Version 2 adds `contacts`: the seller's contact book (`mailer contacts import`), one row per
+person with the name, phone, email, address and birthday as imported or edited, where it was
+read (`source_file`, `source_line`), and the search keys; `edited_at` marks a correction made
+by hand. An older ledger gains the empty table when it is next opened.
+
 Dates are ISO `YYYY-MM-DD` text, times ISO 8601 text; text comparison orders them.
 """
 
@@ -105,7 +110,36 @@ _V1 = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Version 2: the contact book (see `mailer.ledger.contacts`). Each key column holds the form
+# the book is searched by (phone digits, case-folded email, name-and-address key).
+_V2 = (
+    """CREATE TABLE contacts (
+        contact_id TEXT PRIMARY KEY,
+        first_name TEXT NOT NULL DEFAULT '',
+        last_name TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        phone_key TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        email_key TEXT NOT NULL DEFAULT '',
+        line1 TEXT NOT NULL DEFAULT '',
+        line2 TEXT NOT NULL DEFAULT '',
+        city TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT '',
+        postal_code TEXT NOT NULL DEFAULT '',
+        country TEXT NOT NULL DEFAULT 'US',
+        address_key TEXT NOT NULL DEFAULT '',
+        birthday TEXT,
+        source_file TEXT NOT NULL DEFAULT '',
+        source_line INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        edited_at TEXT
+    )""",
+    "CREATE INDEX contacts_by_phone ON contacts (phone_key) WHERE phone_key != ''",
+    "CREATE INDEX contacts_by_email ON contacts (email_key) WHERE email_key != ''",
+    "CREATE INDEX contacts_by_address ON contacts (address_key) WHERE address_key != ''",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """Forward migrations: entry N takes `user_version` N to N+1. Append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -32,6 +32,7 @@ from datetime import date
 
 from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, PastMailing, Plan
 from mailer.errors import LedgerError
+from mailer.ledger.contacts import ContactRows, suppression_ids
 from mailer.ledger.pieces import PAGE, CardBook
 from mailer.ledger.queries import FOLLOWUPS, MAILING_HISTORY, SUPPRESSED_HISTORY
 from mailer.ledger.rows import (
@@ -70,7 +71,7 @@ class DueCard:
     piece: Piece | None
 
 
-class Ledger(CardBook):
+class Ledger(CardBook, ContactRows):
     """The ledger: open with `Ledger.open(path)`; use as a context manager or `close()`."""
 
     # -- plans -------------------------------------------------------------------------------
@@ -286,9 +287,6 @@ class Ledger(CardBook):
 
 def _opted_out(step: MailStep, suppressed: frozenset[str]) -> bool:
     """The suppression rule every stage shares: a person is on the list under any of the ids
-    a call log may give them (contact id, phone id, email id)."""
-    from mailer.domain.identity import identity_aliases
-
-    record = step.record
-    ids = identity_aliases(step.contact_id, record.phone, record.email) | {step.contact_id}
+    a call log may give them (contact id, phone id, email id, name and address)."""
+    ids = suppression_ids(step.record) | {step.contact_id}
     return not ids.isdisjoint(suppressed)
