@@ -20,6 +20,7 @@ from mailer.domain.models import Action, Address, Outcome
 from mailer.errors import InputError
 from mailer.ledger import Ledger
 from mailer.ledger.contacts import suppression_ids
+from mailer.ledger.rows import record_to_json
 from mailer.ledger.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.builders import (
     ELM_STREET,
@@ -309,9 +310,20 @@ def test_a_version_1_ledger_gains_the_contact_book_and_keeps_its_rows(tmp_path: 
     db = sqlite3.connect(path)
     for statement in MIGRATIONS[0]:
         db.execute(statement)
+    # What a version 1 mailer recorded for an opt-out: the call, its step, the suppression.
+    gone = call_record("C004", Outcome.OPT_OUT, datetime(2026, 10, 2, 10, 0), address=MAPLE)
+    db.execute(
+        "INSERT INTO calls VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (gone.call_key, "C004", "calls.csv", 2, "opt_out", "2026-10-02T10:00:00", "2026-10-02"),
+    )
+    db.execute(
+        "INSERT INTO steps (step_key, call_key, contact_id, name, action, reason, record_json,"
+        " planned_on) VALUES (?, ?, ?, ?, 'suppress', 'asked', ?, '2026-10-02')",
+        (f"{gone.call_key}|suppress|", gone.call_key, "C004", gone.name, record_to_json(gone)),
+    )
     db.execute(
         "INSERT INTO suppressions (contact_id, since, call_key, reason) VALUES (?, ?, ?, ?)",
-        ("C004", "2026-10-02", "C004|2026-10-02T10:00|opt_out", "asked to be removed"),
+        ("C004", "2026-10-02", gone.call_key, "asked to be removed"),
     )
     db.execute("PRAGMA user_version = 1")
     db.execute("PRAGMA application_id = 1296843847")
@@ -319,6 +331,9 @@ def test_a_version_1_ledger_gains_the_contact_book_and_keeps_its_rows(tmp_path: 
     db.close()
     with open_ledger(path) as ledger:
         assert ledger.is_suppressed("C004")
+        # The old opt-out now also holds under the person's name and address.
+        assert ledger.is_suppressed(name_address_key("Mary", "Albright", MAPLE))
+        assert [c for c, _, _ in ledger.suppressed()] == ["C004"]
         assert ledger.contacts() == []
         report = import_contacts([DATA / "outlook_contacts.csv"], ledger, TODAY)
         assert report.added == 3

@@ -74,10 +74,12 @@ def email_key(email: str) -> str:
 def name_address_key(first_name: str, last_name: str, address: Address) -> str:
     """`a-<name>-<street>-<zip5>`: the same person at the same address, however either was
     typed; empty unless the name, a street line and a postal code are all given."""
-    name = slug(f"{first_name} {last_name}")
-    street = street_key(f"{address.line1} {address.line2}")
     postal = _postal_key(address.postal_code)
-    return f"a-{name}-{street}-{postal}" if name and street and postal else ""
+    if not postal:
+        return ""
+    name = "-".join(_words(f"{first_name} {last_name}"))
+    street = street_key(f"{address.line1} {address.line2}")
+    return f"a-{name}-{street}-{postal}" if name and street else ""
 
 
 def has_street(address: Address) -> bool:
@@ -92,16 +94,30 @@ def same_address(a: Address, b: Address) -> bool:
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)  # a contact's rows repeat their street
 def street_key(text: str) -> str:
     """A street line's words, folded and abbreviated the USPS way, joined by `-`."""
-    words = [_ABBREVIATIONS.get(w, w) for w in slug(text.replace("#", " apt "), " ").split()]
-    # "Apt #4" and "Apt 4" alike: a repeated word is one word.
-    return "-".join(w for i, w in enumerate(words) if i == 0 or w != words[i - 1])
+    words: list[str] = []
+    for word in _words(text.replace("#", " apt ")):
+        word = _ABBREVIATIONS.get(word, word)
+        if not words or words[-1] != word:  # "Apt #4" and "Apt 4" alike
+            words.append(word)
+    return "-".join(words)
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text` as `slugs.slug` folds them (ASCII text, the usual case, without
+    the Unicode decomposition: planning asks this for every row)."""
+    if text.isascii():
+        return _NOT_ALNUM.sub(" ", text.lower()).split()
+    return slug(text, " ").split()
 
 
 def _postal_key(postal_code: str) -> str:
-    compact = re.sub(r"[\s-]+", "", postal_code).casefold()
+    compact = "".join(postal_code.split()).replace("-", "").lower()
     return compact[:5] if compact.isdigit() else compact
 
 

@@ -137,6 +137,13 @@ _V2 = (
     "CREATE INDEX contacts_by_phone ON contacts (phone_key) WHERE phone_key != ''",
     "CREATE INDEX contacts_by_email ON contacts (email_key) WHERE email_key != ''",
     "CREATE INDEX contacts_by_address ON contacts (address_key) WHERE address_key != ''",
+    # The opt-outs recorded before: their name-and-address ids, from the opt-out call's record.
+    """INSERT OR IGNORE INTO suppressions (contact_id, since, call_key, reason, lifted_at)
+    SELECT mailer_name_address_key(s.record_json), u.since, u.call_key,
+           'the same person as ' || u.contact_id || ' (phone, email or name and address): '
+           || u.reason, u.lifted_at
+    FROM suppressions u JOIN steps s ON s.call_key = u.call_key AND s.action = 'suppress'
+    WHERE u.contact_id = s.contact_id AND mailer_name_address_key(s.record_json) != ''""",
 )
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
@@ -267,6 +274,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
     try:
         conn.execute("BEGIN IMMEDIATE")
         with _rollback_on_error(conn):
+            conn.create_function(
+                "mailer_name_address_key", 1, _name_address_key, deterministic=True
+            )
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
             _check_version(conn, path, version, app_id)
@@ -279,6 +289,18 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             conn.execute("COMMIT")
     except sqlite3.Error as e:
         raise ledger_failure(path, e) from e
+
+
+def _name_address_key(record_json: str) -> str:
+    """The name-and-address id of a stored call record (used by migration 2)."""
+    import json
+
+    from mailer.domain.contact_book import name_address_key
+    from mailer.domain.models import Address
+
+    data = json.loads(record_json)
+    address = Address(**data["address"])
+    return name_address_key(data["first_name"], data["last_name"], address)
 
 
 def _check_version(conn: sqlite3.Connection, path: Path, version: int, app_id: int) -> None:
