@@ -340,3 +340,53 @@ def test_a_version_1_ledger_gains_the_contact_book_and_keeps_its_rows(tmp_path: 
     check = sqlite3.connect(path)
     assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     check.close()
+
+
+def test_an_xlsx_with_outlook_headers_reads_like_the_csv(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(
+        [
+            "First Name",
+            "Last Name",
+            "Mobile Phone",
+            "Home Street",
+            "Home City",
+            "Home State",
+            "Home Postal Code",
+            "Birthday",
+        ]
+    )
+    sheet.append(
+        [
+            "Dana",
+            "Kowalczyk",
+            "(217) 555-0108",
+            "88 Willow Way",
+            "Champaign",
+            "IL",
+            61820,
+            datetime(1979, 6, 21),
+        ]
+    )
+    book.save(tmp_path / "book.xlsx")
+    read = read_contact_file(tmp_path / "book.xlsx", TODAY)
+    (dana,) = read.entries
+    assert (dana.contact_id, dana.address.postal_code) == ("p-2175550108", "61820")
+    assert dana.birthday == date(1979, 6, 21)
+
+
+def test_an_edit_sends_a_drawn_card_back_to_be_drawn(ledger: Ledger) -> None:
+    step = mail_step(call_record("C001"))
+    ledger.record_plan(plan_of(step))
+    piece = ledger.ensure_piece(step, "self", "4x6")
+    ledger.record_render(piece.id, "/tmp/C001-offer.pdf", "abc")
+    ledger.save_contacts([MARY])
+    result = edit_contact(ledger, "C001", {"line1": "14 Elm St"}, TODAY)
+    assert result.steps_changed == 1
+    drawn = ledger.piece(piece.id)
+    assert (drawn.file, drawn.sha256) == (None, None)
+    assert ledger.steps(Action.MAIL)[0].record.address.line1 == "14 Elm St"
