@@ -217,11 +217,8 @@ def _row_entry(
             if found.get("line1") or found.get("line2") or found.get("po_box"):
                 address = _address_of(found)
                 break
-    birthday_cell = (
-        cells[columns.plain["birthday"]]
-        if "birthday" in columns.plain and (columns.plain["birthday"] < len(cells))
-        else ""
-    )
+    at_birthday = columns.plain.get("birthday", len(cells))
+    birthday_cell = cells[at_birthday] if at_birthday < len(cells) else ""
     birthday = _birthday(birthday_cell, today, file, line.number, result)
     return _entry(
         plain("contact_id"), first, last, phone, email, address, birthday, file, line.number
