@@ -23,6 +23,37 @@ class Outcome(StrEnum):
     CALLBACK = "callback"
     WRONG_NUMBER = "wrong_number"
     OPT_OUT = "opt_out"
+    NOT_INTERESTED = "not_interested"
+    """Spoke with them and they said no: no offer card, they rest."""
+    ORDERED = "ordered"
+    """Spoke with them and they bought: a thank-you card."""
+    TEXTED = "texted"
+    """A text message was sent instead of a call: no card, no call."""
+    APPOINTMENT = "appointment"
+    """A meeting is booked: no card, and the meeting is the next contact."""
+
+
+CALL_FIELDS: tuple[str, ...] = (
+    "contact_id",
+    "first_name",
+    "last_name",
+    "name",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "birthday",
+    "outcome",
+    "called_at",
+    "notes",
+    "callback_on",
+)
+"""The fields of a call-log row mailer reads: the names `[columns]` in mailer.toml maps to
+headers (README, "Where your calls come from")."""
 
 
 class Action(StrEnum):

@@ -7,7 +7,8 @@ decided by its latest call in the input; the rules, in order of precedence:
 2. a contact already on the suppression list: `skip` (only `mailer unsuppress` undoes it);
 3. a callback request: `call` on the day asked for, even while a card is out (they asked);
 4. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip), unless a
-   card went out within `cooldown_days`: then `skip`, they are not to be pestered;
+   card went out within `cooldown_days`: then `skip`, they are not to be pestered (the
+   thank-you for an order goes anyway: they just bought);
 5. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
    sells nothing. An offer card wins over it: the offer is time-sensitive, the birthday
    comes back next year.
@@ -56,10 +57,18 @@ _OUTCOME_WORDS = {
     Outcome.CALLBACK: "asked for a call back",
     Outcome.WRONG_NUMBER: "wrong number",
     Outcome.OPT_OUT: "asked not to be contacted",
+    Outcome.NOT_INTERESTED: "not interested",
+    Outcome.ORDERED: "ordered",
+    Outcome.TEXTED: "texted them",
+    Outcome.APPOINTMENT: "meeting booked",
 }
 _SKIP_REASONS = {
     Outcome.CONNECTED: "spoke with them: no card needed (enable thank-you cards in [cadence])",
     Outcome.WRONG_NUMBER: "wrong number: fix the contact's phone",
+    Outcome.NOT_INTERESTED: "not interested: no offer card; let them rest",
+    Outcome.TEXTED: "texted them: no card and no call, the text is this round's touch",
+    Outcome.APPOINTMENT: "meeting booked: no card and no follow-up call, the meeting is the "
+    "next contact",
 }
 
 
@@ -194,6 +203,8 @@ def _plan_contact(
 
     words = _OUTCOME_WORDS[record.outcome]
     cooldown = _cooldown(record, history, config.cadence.cooldown_days, today)
+    if record.outcome is Outcome.ORDERED and not carries_offer(first_step):
+        cooldown = None  # a thank-you for an order goes even inside the cooldown
     template: str | None = None
     if cooldown is not None:
         reason = cooldown
