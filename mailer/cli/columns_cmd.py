@@ -61,8 +61,7 @@ def columns(
     if report.preset is None:
         console.print("source: no preset matched; read with the built-in header names")
     else:
-        how = "as asked (--source)" if report.forced else "detected from the header"
-        console.print(f"source: {escape(report.preset.title)} ({how})")
+        console.print(f"source: {escape(report.preset.title)} ({report.how})")
     console.print(f"header on row {report.header_row}, {report.rows} data rows")
 
     headers = Table(title="Columns", title_justify="left", expand=False)

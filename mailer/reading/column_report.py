@@ -66,7 +66,8 @@ class ColumnsReport:
     file: str
     header_row: int
     preset: Preset | None
-    forced: bool
+    how: str
+    """Why the preset was used: asked for, a Takeout folder, or detected."""
     rows: int
     columns: list[ColumnUse] = field(default_factory=list)
     outcomes: list[OutcomeWord] = field(default_factory=list)
@@ -103,10 +104,11 @@ def analyze_columns(
         names.pop()
     mapped = map_header(names, preset, mapping.columns, mapping.ignore)
     words = OutcomeWords(preset, mapping.outcomes, mapping.default)
-    report = ColumnsReport(file, header.number, preset, forced is not None, 0, notices=notices)
+    how = mapping.how_chosen(folder is not None)
+    report = ColumnsReport(file, header.number, preset, how, 0, notices=notices)
     origin_names = {
         "config": "[columns]",
-        "preset": preset.title if preset else "",
+        "preset": f"preset {preset.key}" if preset else "",
         "built-in": "built-in",
     }
     for i, name in enumerate(names):

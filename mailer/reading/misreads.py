@@ -93,13 +93,12 @@ def decide_outcome(cells: Sequence[tuple[str, str]], words: OutcomeWords) -> Row
 
 
 def header_notes(
-    mapped: HeaderMap, names: Sequence[str], preset: Preset | None, forced: bool
+    mapped: HeaderMap, names: Sequence[str], preset: Preset | None, how: str
 ) -> list[str]:
     """How a header was read, as notices: the preset used, `[columns]` headers missing,
     the columns that name calls, and the outcome columns in the order they are trusted."""
     notes: list[str] = []
     if preset is not None:
-        how = "as asked (--source)" if forced else "detected from the header"
         article = "an" if preset.title[0].casefold() in "aeiou" else "a"
         notes.append(f"read as {article} {preset.title} ({how})")
     for wanted, header in mapped.missing:

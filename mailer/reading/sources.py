@@ -186,6 +186,12 @@ class SourceMapping:
         """The preset `--source` names (`UsageError` for an unknown name), or None."""
         return preset_named(self.source) if self.source else None
 
+    def how_chosen(self, folder: bool) -> str:
+        """Why a file is read with its preset, for the notice that names it."""
+        if self.source:
+            return "as asked (--source)"
+        return "a folder of call pages" if folder else "detected from the header"
+
 
 # The header, mapped -------------------------------------------------------------------------
 
