@@ -12,12 +12,12 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any
 
-from mailer.domain.datetext import iso_date
-from mailer.domain.models import Address, Outcome
+from mailer.domain.datetext import iso_date, named_zone
+from mailer.domain.models import CALL_FIELDS, Address, Outcome
 from mailer.domain.postcards import CardMode, Duplex, sizes_for
 from mailer.errors import ConfigError
 
@@ -91,6 +91,10 @@ class Cadence:
             "connected": "skip",
             "wrong_number": "skip",
             "callback": "call",
+            "not_interested": "skip",
+            "ordered": "thank-you",
+            "texted": "skip",
+            "appointment": "skip",
         }
     )
     """What a first call leads to: a template name (mail that card), `call` or `skip`."""
@@ -148,6 +152,15 @@ class Followups:
 
 
 @dataclass(frozen=True)
+class Calls:
+    timezone: str = ""
+    """The seller's time zone, an IANA name such as "America/Los_Angeles"; empty means the
+    machine's own. Times a call log writes with a zone (`Z`, `+00:00`) are read in it."""
+    max_age_days: int = 60
+    """Calls older than this get one warning line per file: an old export, read by mistake?"""
+
+
+@dataclass(frozen=True)
 class Config:
     sender: Sender = field(default_factory=Sender)
     offer: Offer = field(default_factory=Offer)
@@ -157,6 +170,11 @@ class Config:
     print: Print = field(default_factory=Print)
     provider: Provider = field(default_factory=Provider)
     followups: Followups = field(default_factory=Followups)
+    calls: Calls = field(default_factory=Calls)
+    columns: Mapping[str, Any] = field(default_factory=dict)
+    """`[columns]`: field = "Header as exported", and `ignore = [...]` headers."""
+    outcomes: Mapping[str, Any] = field(default_factory=dict)
+    """`[outcomes]`: "Their word" = "outcome", and `default` for words not known."""
     source: Path | None = None
     """The file this came from; None for the built-in demo defaults."""
 
@@ -360,8 +378,49 @@ def validate(config: Config, path: Path) -> None:
         fail("provider.rate_limit", "must be positive", "Lob allows 150 per 5 seconds")
     if prov.timeout_seconds <= 0:
         fail("provider.timeout_seconds", "must be positive", "30 seconds is a good default")
+    _validate_mapping(config, fail)
     if not _valid_window(config.followups.call_window):
         fail("followups.call_window", f"is {config.followups.call_window!r}", 'use "10:00-12:00"')
+    calls = config.calls
+    if calls.timezone and named_zone(calls.timezone) is None:
+        fail(
+            "calls.timezone",
+            f"is {calls.timezone!r}, not a time zone",
+            'use a name such as "America/Los_Angeles" or "Europe/London", '
+            'or "" for this computer\'s zone',
+        )
+    if calls.max_age_days < 1:
+        fail("calls.max_age_days", f"is {calls.max_age_days}", "use 1 or more days, e.g. 60")
+
+
+def _validate_mapping(
+    config: Config, fail: typing.Callable[[str, str, str], typing.NoReturn]
+) -> None:
+    """`[columns]` names mailer's fields and the headers they come from; `[outcomes]` names
+    their words and mailer's outcomes (README, "Where your calls come from")."""
+    outcomes = [o.value for o in Outcome]
+    for key, value in config.columns.items():
+        if key == "ignore":
+            if not isinstance(value, list | tuple) or not all(isinstance(h, str) for h in value):
+                fail("columns.ignore", f"is {value!r}", 'use a list of headers: ["Owner", "Tags"]')
+            continue
+        if key not in CALL_FIELDS:
+            fail(
+                f"columns.{key}",
+                "is not a field mailer reads",
+                f"use one of: {', '.join(CALL_FIELDS)} (or `ignore = [...]` for headers to skip)",
+            )
+        if not isinstance(value, str) or not value.strip():
+            fail(
+                f"columns.{key}",
+                f"is {value!r}",
+                f'write the header as your file has it: {key} = "Header as exported"',
+            )
+    for word, value in config.outcomes.items():
+        key = "outcomes.default" if word == "default" else f'outcomes."{word}"'
+        allowed = [*outcomes, "reject"] if word == "default" else outcomes
+        if not isinstance(value, str) or value not in allowed:
+            fail(key, f"is {value!r}, not an outcome", f"use one of: {', '.join(allowed)}")
 
 
 def _valid_window(window: str) -> bool:
@@ -372,6 +431,11 @@ def _valid_window(window: str) -> bool:
     except ValueError:
         return False
     return 0 <= sh < 24 and 0 <= eh < 24 and 0 <= sm < 60 and 0 <= em < 60 and (sh, sm) < (eh, em)
+
+
+def call_zone(calls: Calls) -> tzinfo | None:
+    """The zone call times are read in (`[calls] timezone`); None is the machine's own."""
+    return named_zone(calls.timezone) if calls.timezone else None
 
 
 def call_window(followups: Followups) -> tuple[tuple[int, int], tuple[int, int]]:

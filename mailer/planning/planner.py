@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from mailer.config import Config
+from mailer.config import Config, call_zone
 from mailer.domain.models import Action, CallRecord, MailStep, Plan
 from mailer.ledger import Ledger, RecordResult
 
@@ -33,12 +33,28 @@ def make_plan(
     delimiter: str | None = None,
     date_order: Literal["mdy", "dmy"] = "mdy",
     record: bool = True,
+    sheet: str | None = None,
+    source: str | None = None,
 ) -> PlanOutcome:
+    from mailer.contacts.enrichment import use_contact_book
     from mailer.planning.cadence import check_feasible, plan_steps
     from mailer.reading.records import read_call_logs
+    from mailer.reading.sources import mapping_for
 
     check_feasible(config)
-    log = read_call_logs(paths, today, delimiter=delimiter, date_order=date_order)
+    log = read_call_logs(
+        paths,
+        today,
+        delimiter=delimiter,
+        date_order=date_order,
+        zone=call_zone(config.calls),
+        max_age_days=config.calls.max_age_days,
+        sheet=sheet,
+        mapping=mapping_for(config, source),
+    )
+    # Rows without a name or street address take them from the contact book (README).
+    book = use_contact_book(log.records, ledger, save=record)
+    log = replace(log, records=book.records, notices=log.notices + book.notices)
     contact_ids = {r.contact_id for r in log.records}
     deciding = deciding_calls(log.records)
     history = ledger.history(contact_ids, deciding, today, _also_known_as(log.records))
@@ -67,15 +83,13 @@ def _with_address(step: MailStep) -> MailStep:
 
 
 def _also_known_as(records: Sequence[CallRecord]) -> dict[str, set[str]]:
-    """The other ids each contact could carry in another export (their phone and email ids):
-    an opt-out under any of them holds for the contact."""
-    from mailer.domain.identity import identity_aliases
+    """The other ids each contact could carry in another export (their phone and email ids,
+    their name and address): an opt-out under any of them holds for the contact."""
+    from mailer.ledger.contacts import suppression_ids
 
     aliases: dict[str, set[str]] = {}
     for r in records:
-        aliases.setdefault(r.contact_id, set()).update(
-            identity_aliases(r.contact_id, r.phone, r.email)
-        )
+        aliases.setdefault(r.contact_id, set()).update(suppression_ids(r))
     return aliases
 
 
