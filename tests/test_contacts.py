@@ -390,3 +390,24 @@ def test_an_edit_sends_a_drawn_card_back_to_be_drawn(ledger: Ledger) -> None:
     drawn = ledger.piece(piece.id)
     assert (drawn.file, drawn.sha256) == (None, None)
     assert ledger.steps(Action.MAIL)[0].record.address.line1 == "14 Elm St"
+
+
+def test_no_stage_draws_a_card_for_an_opted_out_name_and_address(ledger: Ledger) -> None:
+    from mailer.ledger import PieceStatus
+
+    back = call_record("n-mary-albright-62704", phone="", email="", address=ELM_STREET)
+    elsewhere = call_record("C005", address=MAPLE)
+    ledger.record_plan(
+        plan_of(
+            mail_step(back),
+            mail_step(
+                elsewhere,
+            ),
+        )
+    )
+    assert not ledger.suppresses_by_address()
+    gone = call_record("C004", Outcome.OPT_OUT, datetime(2026, 11, 22, 9, 0), address=ELM_STREET)
+    ledger.record_plan(plan_of(opt_out_step(gone)))
+    assert ledger.suppresses_by_address()
+    due = [d.step.contact_id for d in ledger.due_cards({None, PieceStatus.PLANNED})]
+    assert due == ["C005"]

@@ -53,12 +53,16 @@ _UNSENT_STEPS = """
 """
 
 
-def suppression_ids(record: CallRecord) -> set[str]:
+def suppression_ids(record: CallRecord, *, by_address: bool = True) -> set[str]:
     """Every other id an opted-out person stays suppressed under: their phone and email ids
     (`domain.identity`) and their name-and-address key (`domain.contact_book`). The one rule
-    the suppression list is written and checked with."""
+    the suppression list is written and checked with. `by_address=False` leaves out the
+    name-and-address key, for a check against a list that holds none
+    (`Ledger.suppresses_by_address`): working it out is most of the cost."""
     ids = identity_aliases(record.contact_id, record.phone, record.email)
-    if key := name_address_key(record.first_name, record.last_name, record.address):
+    if by_address and (
+        key := name_address_key(record.first_name, record.last_name, record.address)
+    ):
         ids.add(key)
     ids.discard(record.contact_id)
     return ids
@@ -76,6 +80,12 @@ class ContactActivity:
 
 class ContactRows(LedgerFile):
     """The contact book of an open ledger file (mixed into `Ledger`)."""
+
+    def suppresses_by_address(self) -> bool:
+        """Whether the suppression list holds any name-and-address id (an `a-` id), so a
+        check that can't match one may skip working them out."""
+        sql = "SELECT 1 FROM suppressions WHERE contact_id LIKE 'a-%' AND lifted_at IS NULL"
+        return bool(self._query(sql + " LIMIT 1"))
 
     def has_contacts(self) -> bool:
         return bool(self._query("SELECT 1 FROM contacts LIMIT 1"))

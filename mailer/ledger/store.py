@@ -209,7 +209,8 @@ class Ledger(CardBook, ContactRows):
         suppressed = self._suppressed_ids()
         rows = self._query(FOLLOWUPS, {"due": due.isoformat() if due else None})
         steps = map(step_from_row, rows)
-        return [s for s in steps if not _opted_out(s, suppressed)]
+        by_address = _by_address(suppressed)
+        return [s for s in steps if not _opted_out(s, suppressed, by_address)]
 
     def due_cards(
         self,
@@ -226,6 +227,7 @@ class Ledger(CardBook, ContactRows):
         wanted = [str(s) for s in statuses if s is not None]
         new = None in statuses
         suppressed = self._suppressed_ids()
+        by_address = _by_address(suppressed)
         order = "s.planned_on, s.contact_id, s.step_key"
         after: list[str] = []
         while True:
@@ -244,7 +246,7 @@ class Ledger(CardBook, ContactRows):
                 step = step_from_row(row)
                 if step_keys is not None and step.step_key not in step_keys:
                     continue
-                if _opted_out(step, suppressed):
+                if _opted_out(step, suppressed, by_address):
                     continue
                 yield DueCard(step, pieces.get(row["piece_id"]))
             if len(rows) < page:
@@ -285,8 +287,13 @@ class Ledger(CardBook, ContactRows):
         return [(r[0], date.fromisoformat(r[1]), r[2]) for r in rows]
 
 
-def _opted_out(step: MailStep, suppressed: frozenset[str]) -> bool:
+def _opted_out(step: MailStep, suppressed: frozenset[str], by_address: bool) -> bool:
     """The suppression rule every stage shares: a person is on the list under any of the ids
     a call log may give them (contact id, phone id, email id, name and address)."""
-    ids = suppression_ids(step.record) | {step.contact_id}
+    ids = suppression_ids(step.record, by_address=by_address) | {step.contact_id}
     return not ids.isdisjoint(suppressed)
+
+
+def _by_address(suppressed: frozenset[str]) -> bool:
+    """Whether the list holds a name-and-address id at all (else none can match)."""
+    return any(i.startswith("a-") for i in suppressed)
