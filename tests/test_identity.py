@@ -114,9 +114,10 @@ def test_aliases_are_the_phone_and_email_ids() -> None:
     assert identity_aliases("C001", "(217) 555-0142", "Mary@Example.com") == {
         "p-2175550142",
         "e-mary@example.com",
+        "c001",  # the id in any case (`id_key`)
     }
-    assert identity_aliases("C001", "", "") == set()
-    assert identity_aliases("C001", "555-01", "no email") == set()
+    assert identity_aliases("C001", "", "") == {"c001"}
+    assert identity_aliases("c001", "555-01", "no email") == set()
 
 
 def test_an_id_is_not_its_own_alias() -> None:
