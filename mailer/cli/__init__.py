@@ -11,7 +11,14 @@ from typing import Annotated
 import typer
 
 from mailer import __version__
-from mailer.cli import card_cmds, planning_cmds, run_cmd, send_cmds
+from mailer.cli import (
+    card_cmds,
+    columns_cmd,
+    contacts_cmds,
+    planning_cmds,
+    run_cmd,
+    send_cmds,
+)
 from mailer.cli.common import ExitCode
 
 app = typer.Typer(
@@ -55,6 +62,7 @@ def _root(
 
 app.command(rich_help_panel="The main job")(run_cmd.run)
 app.command(rich_help_panel="Step by step")(planning_cmds.plan)
+app.command(rich_help_panel="Step by step")(columns_cmd.columns)
 app.command(rich_help_panel="Step by step")(card_cmds.render)
 app.command(rich_help_panel="Step by step")(card_cmds.preview)
 app.command("print", rich_help_panel="Step by step")(card_cmds.print_)
@@ -64,6 +72,7 @@ app.command(rich_help_panel="Print-and-mail services")(send_cmds.status)
 app.command(rich_help_panel="Print-and-mail services")(send_cmds.cancel)
 app.command(rich_help_panel="Setup and housekeeping")(planning_cmds.init)
 app.command(rich_help_panel="Setup and housekeeping")(planning_cmds.unsuppress)
+app.add_typer(contacts_cmds.app, rich_help_panel="Setup and housekeeping")
 
 
 def main() -> None:
