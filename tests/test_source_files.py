@@ -199,7 +199,7 @@ def test_leading_blank_lines_are_numbered_too(tmp_path: Path) -> None:
 
 
 def test_a_quote_never_closed_is_a_problem_on_its_row(tmp_path: Path) -> None:
-    data = b'id,notes\n1,"open\n2,x\n3,y\n'
+    data = b'id,notes\n1,"open\nmore text\nand more\n'
     lines, _ = read(write_file(tmp_path, "runaway.csv", data))
     assert [line.number for line in lines] == [1, 2]
     assert lines[1].problem == (
@@ -260,7 +260,10 @@ def test_an_xlsx_sheet_gives_typed_cells_as_text_and_dates(tmp_path: Path) -> No
 def test_only_the_first_sheet_is_read_and_that_is_said(tmp_path: Path) -> None:
     lines, notices = read(write_workbook(tmp_path / "calls.xlsx", second_sheet=True))
     assert len(lines) == 5
-    assert notices == ["calls.xlsx: read the first sheet, 'Calls', of 2"]
+    assert notices == [
+        "calls.xlsx: read sheet 1, 'Calls' (the active sheet); the others: 2 'Notes' (1 row); "
+        "--sheet NAME or --sheet N reads another"
+    ]
 
 
 def test_a_workbook_named_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
@@ -315,7 +318,7 @@ EMPTY = (
             "broken.xlsx",
             b"PK\x03\x04garbage",
             " is not a readable .xlsx workbook (File is not a zip file)",
-            SAVE_AS,
+            "export or download it again (it may be cut short or damaged), or " + SAVE_AS,
         ),
         ("empty.csv", b"  \r\n\n", " is empty", EMPTY),
         ("nothing.csv", b"", " is empty", EMPTY),

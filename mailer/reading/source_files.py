@@ -1,34 +1,49 @@
 """Opening a call log file: CSV/TSV text or an .xlsx sheet, as numbered lines of cells.
 
 What a file is made of is decided here; what its cells mean is not (see `mailer.reading.records`).
+- Only a regular file is opened: a folder, a pipe (FIFO), a device or a socket is refused
+  before anything reads from it, so mailer never waits on one.
 - The encoding is sniffed: a UTF-16 BOM (Excel's "Unicode text"), else UTF-8 with or without a
   BOM, with the bytes UTF-8 rejects read as cp1252 and a notice naming the first such row.
 - The delimiter is `,`, `;` or tab, sniffed unless given; a first line `sep=;` is honoured.
-- A line's `number` is the row number a spreadsheet shows (header = 1): a quoted cell spanning
-  several lines is still one row; blank rows count in the numbering.
-- CSV cells are never coerced: every value is text. In .xlsx sheets numbers become their
-  digits (`4101.0` -> `4101`) and date cells are used as dates.
+- Text is split into rows by `stray_quotes` (stray quotes, oversized cells); workbooks are
+  opened by `workbooks` (zip bombs, stale dimensions, hidden sheets, `--sheet`).
+- CSV cells are never coerced: every value is text.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import io
 import re
-import warnings
-import zipfile
-from dataclasses import dataclass
-from datetime import date, datetime, time
+import stat
 from pathlib import Path
 
 from mailer.domain.models import Notice
 from mailer.errors import InputError, UsageError
-
-EMPTY_FILE_HINT = (
-    "export the call log with a header row, for example: "
-    "contact_id,first_name,last_name,phone,address_line1,city,state,postal_code,outcome,called_at"
+from mailer.reading.lines import (
+    EMPTY_FILE_HINT,
+    EXPORT_AGAIN_HINT,
+    SAVE_AS_HINT,
+    Cell,
+    Line,
+    as_text,
 )
+from mailer.reading.stray_quotes import MAX_CELL_CHARS, split_rows
+from mailer.reading.workbooks import MAX_WORKBOOK_BYTES, MAX_WORKBOOK_RATIO, workbook_lines
+
+__all__ = [
+    "EMPTY_FILE_HINT",
+    "MAX_CELL_CHARS",
+    "MAX_WORKBOOK_BYTES",
+    "MAX_WORKBOOK_RATIO",
+    "Cell",
+    "Line",
+    "as_text",
+    "parse_delimiter",
+    "read_lines",
+]
+
 _TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab", ""})
 _WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _UNSUPPORTED_SUFFIXES = {
@@ -37,32 +52,7 @@ _UNSUPPORTED_SUFFIXES = {
     ".numbers": "an Apple Numbers document",
     ".ods": "an OpenDocument spreadsheet",
 }
-_SAVE_AS_HINT = "open it in your spreadsheet app and save it as CSV (UTF-8) or Excel (.xlsx)"
 _DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
-
-# A cell: CSV cells are text; .xlsx cells are text or a date/time the sheet typed.
-Cell = str | datetime
-
-
-@dataclass
-class Line:
-    """One row of a sheet: its spreadsheet row number and cells, or why it couldn't be split."""
-
-    number: int
-    cells: list[Cell]
-    problem: str = ""
-    strict_width: bool = True  # CSV rows must fill the header; sheet rows are padded
-
-    @property
-    def is_blank(self) -> bool:
-        return not self.problem and not any(as_text(c) for c in self.cells)
-
-
-def as_text(cell: Cell) -> str:
-    """A cell as the text a person would type: stripped, dates as ISO."""
-    if isinstance(cell, datetime):
-        return cell.strftime("%Y-%m-%d" if cell.time() == time() else "%Y-%m-%d %H:%M")
-    return cell.strip()
 
 
 def parse_delimiter(value: str) -> str:
@@ -76,23 +66,56 @@ def parse_delimiter(value: str) -> str:
     return chosen
 
 
-def read_lines(path: Path, file: str, delimiter: str | None, notices: list[Notice]) -> list[Line]:
+def read_lines(
+    path: Path,
+    file: str,
+    delimiter: str | None,
+    notices: list[Notice],
+    sheet: str | None = None,
+) -> list[Line]:
     """Every line of the call log at `path` (named `file` in messages), blank ones included.
+    `sheet` picks a workbook's sheet by name or 1-based number (ignored, with a notice, for
+    a text file).
 
-    Raises `InputError` when the file can't be opened or is not a call log format.
+    Raises `InputError` when the file can't be opened or is not a call log format,
+    `UsageError` when `sheet` names no sheet of the workbook.
     """
     suffix = path.suffix.lower()
     if suffix in _UNSUPPORTED_SUFFIXES:
         raise InputError(
-            f"{file} is {_UNSUPPORTED_SUFFIXES[suffix]}, which mailer can't read", _SAVE_AS_HINT
+            f"{file} is {_UNSUPPORTED_SUFFIXES[suffix]}, which mailer can't read", SAVE_AS_HINT
         )
     if suffix not in _TEXT_SUFFIXES | _WORKBOOK_SUFFIXES:
         raise InputError(
             f"{file}: unsupported file type {suffix!r}",
             "give a call log as .csv, .tsv, .txt or .xlsx",
         )
+    data = _read_regular_file(path, file)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"{file} is an old-style Excel workbook (.xls)", SAVE_AS_HINT)
+    if data.startswith(b"PK\x03\x04"):
+        if suffix not in _WORKBOOK_SUFFIXES:
+            notices.append(Notice(file, None, "this file is an Excel workbook: read it as .xlsx"))
+        return workbook_lines(data, file, sheet, notices)
+    if suffix in _WORKBOOK_SUFFIXES:
+        if _looks_binary(data):
+            raise InputError(
+                f"{file} is not an .xlsx workbook: it is not a zip file, nor text",
+                EXPORT_AGAIN_HINT,
+            )
+        notices.append(Notice(file, None, "this file is not a workbook but text: read it as CSV"))
+    if sheet is not None:
+        notices.append(
+            Notice(file, None, f"--sheet {sheet} ignored: this file is text, not a workbook")
+        )
+    return _text_lines(data, file, delimiter, notices)
+
+
+def _read_regular_file(path: Path, file: str) -> bytes:
+    """The bytes of `path`, refusing at once anything that is not a regular file: opening a
+    pipe (FIFO) or a device would wait for a writer, or read forever."""
     try:
-        data = path.read_bytes()
+        mode = path.stat().st_mode
     except FileNotFoundError:
         raise InputError(f"{file}: no such file", "check the path and the file name") from None
     except OSError as exc:
@@ -100,15 +123,31 @@ def read_lines(path: Path, file: str, delimiter: str | None, notices: list[Notic
             f"{file} can't be read: {exc.strerror or exc}",
             "check that it is a file and that you may read it",
         ) from None
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"{file} is an old-style Excel workbook (.xls)", _SAVE_AS_HINT)
-    if data.startswith(b"PK\x03\x04"):
-        if suffix not in _WORKBOOK_SUFFIXES:
-            notices.append(Notice(file, None, "this file is an Excel workbook: read it as .xlsx"))
-        return _workbook_lines(data, file, notices)
-    if suffix in _WORKBOOK_SUFFIXES:
-        notices.append(Notice(file, None, "this file is not a workbook but text: read it as CSV"))
-    return _text_lines(data, file, delimiter, notices)
+    if stat.S_ISDIR(mode):
+        raise InputError(
+            f"{file} can't be read: it is a folder, not a file",
+            "check that it is a file and that you may read it",
+        )
+    if not stat.S_ISREG(mode):
+        kind = "a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device or socket"
+        raise InputError(
+            f"{file} can't be read: it is {kind}, not a regular file",
+            "save the export as a file first and give mailer that file",
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"{file} can't be read: {exc.strerror or exc}",
+            "check that it is a file and that you may read it",
+        ) from None
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes early on, and no UTF-16 BOM that would explain them: not text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    return b"\x00" in data[:4096]
 
 
 # --- text --------------------------------------------------------------------------------
@@ -120,7 +159,7 @@ def _decode(data: bytes, file: str, notices: list[Notice]) -> str:
             return data.decode("utf-16")  # Excel's "Unicode text" export
         except UnicodeDecodeError:
             raise InputError(
-                f"{file} starts like UTF-16 text but is not valid UTF-16", _SAVE_AS_HINT
+                f"{file} starts like UTF-16 text but is not valid UTF-16", SAVE_AS_HINT
             ) from None
     try:
         return data.decode("utf-8-sig")
@@ -163,34 +202,7 @@ def _text_lines(data: bytes, file: str, delimiter: str | None, notices: list[Not
     if match := re.match(r"sep=(.)[ \t]*\r?\n", text, re.IGNORECASE):
         delimiter = delimiter or match[1]
         text = text[match.end() :]
-    delimiter = delimiter or _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
-    lines: list[Line] = []
-    while True:
-        try:
-            cells: list[Cell] = list(next(reader))
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            lines.append(Line(len(lines) + 1, [], problem=f"this row can't be split: {exc}"))
-            continue
-        lines.append(Line(len(lines) + 1, cells))
-    _flag_runaway_quote(lines, text)
-    return lines
-
-
-def _flag_runaway_quote(lines: list[Line], text: str) -> None:
-    """A quote opened and never closed swallows every line after it into one cell (the csv
-    module reads on to the end): reject that row loudly instead of losing the rows quietly."""
-    if not lines or not lines[-1].cells or text.count('"') % 2 == 0:
-        return
-    last = lines[-1].cells[-1]
-    swallowed = len(last.splitlines()) - 1 if isinstance(last, str) else 0
-    if swallowed > 0:
-        lines[-1].problem = (
-            f"a quote opened in this row is never closed, so the {swallowed} line(s) after it "
-            "were read as one cell; close the quote and read the file again"
-        )
+    return split_rows(text, delimiter or _sniff_delimiter(text), file, notices)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -218,52 +230,3 @@ def _count_unquoted(line: str, delimiter: str) -> int:
         elif ch == delimiter and not quoted:
             count += 1
     return count
-
-
-# --- workbooks ---------------------------------------------------------------------------
-
-
-def _workbook_lines(data: bytes, file: str, notices: list[Notice]) -> list[Line]:
-    import openpyxl  # only .xlsx needs it
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about sheet features it skips (validation, styles): not ours.
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputError(
-            f"{file} is not a readable .xlsx workbook ({exc})", _SAVE_AS_HINT
-        ) from None
-    try:
-        sheets = book.worksheets
-        if not sheets:
-            raise InputError(f"{file} has no worksheet", EMPTY_FILE_HINT)
-        if len(sheets) > 1:
-            notices.append(
-                Notice(file, None, f"read the first sheet, {sheets[0].title!r}, of {len(sheets)}")
-            )
-        return [
-            Line(number, [_sheet_cell(value) for value in values], strict_width=False)
-            for number, values in enumerate(sheets[0].iter_rows(values_only=True), start=1)
-        ]
-    finally:
-        book.close()
-
-
-def _sheet_cell(value: object) -> Cell:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, date):
-        return datetime.combine(value, time())
-    if isinstance(value, time):
-        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        # A ZIP or a phone typed as a number comes back as 4101.0: keep its digits.
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value).strip()
