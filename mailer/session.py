@@ -63,6 +63,10 @@ class SessionRequest:
     jobs: int = 1
     delimiter: str | None = None
     date_order: DateOrder = "mdy"
+    sheet: str | None = None
+    """The workbook sheet to read, by name or 1-based number (None: the active visible one)."""
+    source: str | None = None
+    """The preset to read the call logs with (`--source`); None detects it from the header."""
 
 
 @dataclass
@@ -123,6 +127,8 @@ def run_session(
         request.today,
         delimiter=request.delimiter,
         date_order=request.date_order,
+        sheet=request.sheet,
+        source=request.source,
     ).plan
     hooks.on_plan(plan)
     folder = request.out_dir

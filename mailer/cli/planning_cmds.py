@@ -35,10 +35,10 @@ if TYPE_CHECKING:
 CallsArgument = Annotated[
     list[Path],
     typer.Argument(
-        help="Call logs: CSV (comma, semicolon or tab) or .xlsx exports.",
+        help="Call logs: CSV (comma, semicolon or tab) or .xlsx exports, or a Google Voice "
+        "Takeout folder.",
         metavar="CALLS",
         show_default=False,
-        dir_okay=False,
     ),
 ]
 DelimiterOption = Annotated[
@@ -52,6 +52,25 @@ DelimiterOption = Annotated[
 DateOrderOption = Annotated[
     str,
     typer.Option("--date-order", help="How to read 03/04/2026: mdy (US) or dmy."),
+]
+SheetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        help="The .xlsx sheet to read, by name or number (1 is the first). "
+        "Default: the active sheet, or the first visible one.",
+        show_default=False,
+    ),
+]
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="The tool the file was exported from (hubspot, salesforce, zoho, pipedrive, "
+        "close, aircall, ringcentral, five9, kixie, vicidial, google-voice, party-plan). "
+        "Default: detected from the header.",
+        show_default=False,
+    ),
 ]
 
 MAX_NOTICES = 25
@@ -140,6 +159,8 @@ def plan(
     ] = False,
     delimiter: DelimiterOption = None,
     date_order: DateOrderOption = "mdy",
+    sheet: SheetOption = None,
+    source: SourceOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
@@ -165,6 +186,8 @@ def plan(
             delimiter=delimiter_value(delimiter),
             date_order=date_order_value(date_order),
             record=not dry_run,
+            sheet=sheet,
+            source=source,
         )
     show_notices(result.plan.notices)
     if format == "json":

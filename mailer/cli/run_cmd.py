@@ -27,6 +27,8 @@ from mailer.cli.planning_cmds import (
     CallsArgument,
     DateOrderOption,
     DelimiterOption,
+    SheetOption,
+    SourceOption,
     date_order_value,
     delimiter_value,
     plan_table,
@@ -66,6 +68,8 @@ def run(
     jobs: JobsOption = 1,
     delimiter: DelimiterOption = None,
     date_order: DateOrderOption = "mdy",
+    sheet: SheetOption = None,
+    source: SourceOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
@@ -90,6 +94,8 @@ def run(
         jobs=jobs,
         delimiter=delimiter_value(delimiter),
         date_order=date_order_value(date_order),
+        sheet=sheet,
+        source=source,
     )
 
     def on_plan(plan: Plan) -> None:
