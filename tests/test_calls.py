@@ -21,7 +21,10 @@ from mailer.reading.records import read_call_logs
 from tests.builders import SHARED_CALLS, write_file
 
 TODAY = date(2026, 11, 22)
-EXPECTED = "voicemail, no_answer, busy, connected, callback, wrong_number, opt_out"
+EXPECTED = (
+    "voicemail, no_answer, busy, connected, callback, wrong_number, opt_out, "
+    "not_interested, ordered, texted, appointment"
+)
 
 
 def read(path: Path, **options: object) -> CallLog:
@@ -324,10 +327,19 @@ def test_missing_identity_is_rejected(tmp_path: Path) -> None:
     ]
 
 
-def test_runaway_quote_is_loud(tmp_path: Path) -> None:
+def test_runaway_quote_is_loud_and_loses_no_row(tmp_path: Path) -> None:
+    # The rows after the quote look like rows: each is read as its own (tests/test_file_faults).
     data = b'id,outcome,notes\nR1,vm,"never closed\nR2,vm,fine\nR3,vm,fine\n'
     log = read(write_file(tmp_path, "quote.csv", data))
-    assert log.records == ()
+    assert [(r.row, r.notes) for r in log.records] == [
+        (2, '"never closed'),
+        (3, "fine"),
+        (4, "fine"),
+    ]
+    assert any("stray quote" in n.message and n.row == 2 for n in log.notices)
+    # A quote that swallows lines that are no rows still rejects its row, loudly.
+    data = b'id,outcome,notes\nR1,vm,"never closed\nmore words\nand more\n'
+    log = read(write_file(tmp_path, "quote.csv", data))
     (rejected,) = log.rejections
     assert rejected.row == 2
     assert "never closed" in rejected.error
