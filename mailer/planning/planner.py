@@ -57,7 +57,8 @@ def make_plan(
     log = replace(log, records=book.records, notices=log.notices + book.notices)
     contact_ids = {r.contact_id for r in log.records}
     deciding = deciding_calls(log.records)
-    history = ledger.history(contact_ids, deciding, today, _also_known_as(log.records))
+    aliases = _also_known_as(log.records, by_address=ledger.suppresses_by_address())
+    history = ledger.history(contact_ids, deciding, today, aliases)
     steps = [_with_address(s) for s in plan_steps(log.records, history, config, today)]
     plan = Plan(
         today=today,
@@ -82,14 +83,14 @@ def _with_address(step: MailStep) -> MailStep:
     return replace(step, record=with_mail_address(step.record))
 
 
-def _also_known_as(records: Sequence[CallRecord]) -> dict[str, set[str]]:
+def _also_known_as(records: Sequence[CallRecord], *, by_address: bool) -> dict[str, set[str]]:
     """The other ids each contact could carry in another export (their phone and email ids,
     their name and address): an opt-out under any of them holds for the contact."""
     from mailer.ledger.contacts import suppression_ids
 
     aliases: dict[str, set[str]] = {}
     for r in records:
-        aliases.setdefault(r.contact_id, set()).update(suppression_ids(r))
+        aliases.setdefault(r.contact_id, set()).update(suppression_ids(r, by_address=by_address))
     return aliases
 
 
