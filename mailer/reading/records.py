@@ -18,38 +18,52 @@ value normalizers are `fields`. Choices worth knowing:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from mailer.domain.address_text import address_from_cell, looks_whole
+from mailer.domain.countries import read_country
 from mailer.domain.datetext import (
     DateOrder,
+    Zone,
     accepted_formats,
+    old_calls_warning,
+    parse_call_moment,
     parse_date,
     parse_datetime,
     parse_past_date,
+    why_not_a_date,
 )
 from mailer.domain.identity import contact_identity
 from mailer.domain.models import Address, CallLog, CallRecord, Notice, Outcome, Rejection
-from mailer.domain.slugs import extra_column_key
-from mailer.errors import InputError, UsageError
+from mailer.domain.names import tidy_names
+from mailer.errors import UsageError
 from mailer.reading.fields import (
     COLUMN_ALIASES,
     OUTCOME_ALIASES,
-    column_for,
     normalize_country,
     pad_zip,
     parse_outcome,
     split_name,
 )
+from mailer.reading.header import Header as _Header
+from mailer.reading.header import HeaderReader
+from mailer.reading.misreads import decide_outcome, one_spelling_per_id
 from mailer.reading.source_files import (
-    EMPTY_FILE_HINT,
     Cell,
     Line,
     as_text,
     parse_delimiter,
     read_lines,
 )
+from mailer.reading.sources import (
+    GOOGLE_VOICE,
+    Preset,
+    SourceMapping,
+    is_footer,
+    load_presets,
+)
+from mailer.reading.takeout import takeout_folder, takeout_lines
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -64,7 +78,6 @@ __all__ = [
 ]
 
 _EXPECTED_OUTCOMES = ", ".join(o.value for o in Outcome)
-_HEADER_SEARCH_ROWS = 10  # title lines above the header that a report export may carry
 
 
 def read_call_logs(
@@ -73,12 +86,27 @@ def read_call_logs(
     *,
     delimiter: str | None = None,
     date_order: DateOrder = "mdy",
+    zone: Zone = None,
+    max_age_days: int | None = None,
+    sheet: str | None = None,
+    mapping: SourceMapping | None = None,
 ) -> CallLog:
     """Read every call log in `paths` (CSV, TSV or .xlsx) into one `CallLog`.
 
+    Call times written with a zone are read in `zone` (None: the machine's own, see
+    `datetext.parse_call_moment`); with `max_age_days`, a file holding calls older than that
+    gets one notice (`[calls]` in mailer.toml). `sheet` picks a workbook's sheet by name or
+    1-based number (see `source_files.read_lines`).
+
     Raises `InputError` when a file can't be used at all, `UsageError` for a bad
-    `delimiter` or `date_order`.
+    `delimiter`, `date_order` or `sheet`.
+
+    `mapping` is how columns and words are read: a preset by name (else the one the header
+    matches, see `sources.detect_preset`) and the seller's `[columns]` and `[outcomes]`. A
+    folder is read as a Google Voice Takeout (`sources.takeout_lines`).
     """
+    mapping = mapping or SourceMapping()
+    forced = mapping.forced()
     if date_order not in ("mdy", "dmy"):
         raise UsageError(f"unknown date order {date_order!r}", hint="use 'mdy' or 'dmy'")
     chosen = parse_delimiter(delimiter) if delimiter is not None else None
@@ -89,13 +117,25 @@ def read_call_logs(
     rows = 0
     for path in paths:
         file = str(path)
-        lines = read_lines(Path(path), file, chosen, notices)
-        reader = _SheetReader(file, today, date_order, notices)
+        folder = takeout_folder(Path(path))
+        preset = forced
+        if folder is not None:
+            lines = takeout_lines(folder, file)
+            preset = forced or load_presets()[GOOGLE_VOICE]
+        else:
+            lines = read_lines(Path(path), file, chosen, notices, sheet)
+        reader = _SheetReader(file, today, date_order, notices, zone)
+        reader.mapping, reader.preset, reader.forced = mapping, preset, preset is not None
+        reader.how = mapping.how_chosen(folder is not None)
         header = reader.read(lines)
+        days = [r.called_at.date() for r in reader.records]
+        if max_age_days is not None and (old := old_calls_warning(days, today, max_age_days)):
+            notices.append(Notice(file, None, old))
         columns[file] = header
         records.extend(reader.records)
         rejections.extend(reader.rejections)
         rows += reader.rows
+    records = one_spelling_per_id(records, notices)
     return CallLog(
         records=tuple(records),
         rejections=tuple(rejections),
@@ -105,16 +145,6 @@ def read_call_logs(
     )
 
 
-@dataclass
-class _Header:
-    """The header of one file: its original cells and where each known column is."""
-
-    names: tuple[str, ...]
-    number: int
-    index: dict[str, int] = field(default_factory=dict)
-    extras: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
-
-
 class _RowProblem(Exception):
     """A row can't become a record; the message is the rejection's reason."""
 
@@ -122,23 +152,37 @@ class _RowProblem(Exception):
 class _SheetReader:
     """Turns the lines of one file into records, rejections and notices."""
 
-    def __init__(self, file: str, today: date, order: DateOrder, notices: list[Notice]) -> None:
+    def __init__(
+        self, file: str, today: date, order: DateOrder, notices: list[Notice], zone: Zone = None
+    ) -> None:
         self.file = file
+        self.zone = zone
         self.today = today
         self.order = order
         self.notices = notices
         self.records: list[CallRecord] = []
         self.rejections: list[Rejection] = []
         self.rows = 0
+        self.mapping = SourceMapping()
+        self.preset: Preset | None = None
+        self.forced = False
+        self.how = ""
+        self.footers = 0
 
     def note(self, row: int | None, message: str) -> None:
         self.notices.append(Notice(self.file, row, message))
 
     def read(self, lines: list[Line]) -> tuple[str, ...]:
         """Read every line; returns the header's original cells."""
-        header = self._header(lines)
+        reader = HeaderReader(self.file, self.today, self.mapping, self.preset, self.forced)
+        reader.how, reader.note = self.how, self.note
+        header = reader.read(lines)
+        self.preset = reader.preset  # detected from the header line
         for line in lines:
             if line.number <= header.number or line.is_blank:
+                continue
+            if not line.problem and is_footer([as_text(c) for c in line.cells], self.preset):
+                self.footers += 1  # "Grand Totals (8 records)", "Confidential Information"
                 continue
             self.rows += 1
             try:
@@ -147,6 +191,8 @@ class _SheetReader:
                 self._reject(line, header, str(exc))
             except (ValueError, OverflowError, UnicodeError) as exc:
                 self._reject(line, header, f"this row can't be read: {exc}")
+        if self.footers:
+            self.note(None, f"{self.footers} footer line(s) after the data skipped")
         return header.names
 
     def _reject(self, line: Line, header: _Header, error: str) -> None:
@@ -158,83 +204,6 @@ class _SheetReader:
             values[f"(column {i + 1})"] = as_text(line.cells[i])
         self.rejections.append(Rejection(self.file, line.number, error, values))
 
-    # The header ------------------------------------------------------------------------
-
-    def _header(self, lines: list[Line]) -> _Header:
-        candidates = [line for line in lines if not line.is_blank][:_HEADER_SEARCH_ROWS]
-        if not candidates:
-            raise InputError(f"{self.file} is empty: no header and no rows", EMPTY_FILE_HINT)
-        chosen = next((line for line in candidates if _has_outcome_column(line)), None)
-        if chosen is None:
-            first = candidates[0]
-            seen = ", ".join(repr(as_text(c)) for c in first.cells[:8] if as_text(c))
-            accepted = ", ".join(("outcome", *COLUMN_ALIASES["outcome"]))
-            if not any(column_for(as_text(c)) for c in first.cells):
-                raise InputError(
-                    f"{self.file}: no header row: the first row ({seen}) names no known column",
-                    f"add a header row as line 1, with an outcome column ({accepted})",
-                )
-            raise InputError(
-                f"{self.file}: no outcome column in the header ({seen})",
-                f"name the column that holds each call's result with one of: {accepted}",
-            )
-        skipped = sum(1 for line in candidates if line.number < chosen.number)
-        if skipped:
-            self.note(
-                chosen.number,
-                f"header found on row {chosen.number}; {skipped} row(s) above it skipped",
-            )
-        return self._map_header(chosen)
-
-    def _map_header(self, line: Line) -> _Header:
-        raw = [c if isinstance(c, str) else as_text(c) for c in line.cells]
-        while raw and not raw[-1].strip():
-            raw.pop()  # trailing empty header cells: a spreadsheet's unused columns
-        names: list[str] = []
-        for position, text in enumerate(raw, start=1):
-            name = text if text.strip() else f"column {position}"
-            if not text.strip():
-                self.note(line.number, f"column {position} has no header; kept as {name!r}")
-            elif text != text.strip():
-                self.note(
-                    line.number, f"header {text!r} has stray spaces; read as {text.strip()!r}"
-                )
-            while name in names:
-                name = f"{name} ({position})"
-            names.append(name)
-        header = _Header(tuple(names), line.number)
-        # An extra column is always reachable by its header; its template key (the one rule
-        # templates use too) is added unless it would shadow a known field or another column.
-        taken_keys: set[str] = set(COLUMN_ALIASES)
-        unknown: list[str] = []
-        for i, name in enumerate(names):
-            column = column_for(raw[i])
-            if column is not None and column not in header.index:
-                header.index[column] = i
-                continue
-            label = name.strip()
-            if column is not None:
-                first = names[header.index[column]].strip()
-                self.note(
-                    line.number,
-                    f"columns {first!r} and {label!r} both mean {column}: "
-                    f"using {first!r}, {label!r} kept as an extra column",
-                )
-            if label in taken_keys:
-                label = f"{label} (column {i + 1})"
-            keys = [label]
-            ident = extra_column_key(label)
-            if ident and ident != label and ident not in taken_keys:
-                keys.append(ident)
-            taken_keys.update(keys)
-            header.extras.append((i, tuple(keys)))
-            unknown.append(label)
-        if unknown:
-            self.note(line.number, f"extra columns kept for templates: {', '.join(unknown)}")
-        if "called_at" not in header.index:
-            self.note(line.number, f"no call date column: every call is taken as made {self.today}")
-        return header
-
     # A row -----------------------------------------------------------------------------
 
     def _record(self, line: Line, header: _Header) -> CallRecord:
@@ -245,20 +214,37 @@ class _SheetReader:
         index = header.index
 
         def cell(column: str) -> Cell:
+            if column in header.map.joins:  # a date and a time in two columns
+                parts = [as_text(cells[j]) for j in header.map.joins[column] if j < len(cells)]
+                return " ".join(p for p in parts if p)
             i = index.get(column)
-            return cells[i] if i is not None and i < len(cells) else ""
+            value = cells[i] if i is not None and i < len(cells) else ""
+            blanks = self.preset.blanks if self.preset is not None else ()
+            return "" if blanks and as_text(value) in blanks else value
 
         def text(column: str) -> str:
             return as_text(cell(column))
 
         problems: list[str] = []
-        outcome = self._outcome(text("outcome"), problems)
+        outcome = self._outcome(cells, header, line.number, problems)
         called_at = self._called_at(cell("called_at"), header, line.number, problems)
         first, last = text("first_name"), text("last_name")
         if not (first or last) and text("name"):
             first, last = split_name(text("name"))
-        country = normalize_country(text("country"))
-        postal_code = self._postal_code(text("postal_code"), text("state"), country, line.number)
+        else:
+            first, last = tidy_names(first, last)  # "MARY" is greeted as "Mary"
+        country, unknown = read_country(text("country"))
+        parts = ("address_line1", "address_line2", "city", "state", "postal_code")
+        line1, line2, city, state, zip_text = (text(c) for c in parts)
+        unsplit = None
+        if looks_whole(line1) and not (city or state or zip_text):  # "1418 Oak Ridge Dr, ..."
+            whole, unsplit = address_from_cell(line1, line2, country)
+            line1, line2, city, state = whole.line1, whole.line2, whole.city, whole.state
+            zip_text, country = whole.postal_code, whole.country
+        for message in (unknown, unsplit):
+            if message:
+                self.note(line.number, message)
+        postal_code = self._postal_code(zip_text, state, country, line.number)
         phone, email = text("phone"), text("email")
         contact_id = contact_identity(
             contact_id=text("contact_id"),
@@ -267,6 +253,7 @@ class _SheetReader:
             first_name=first,
             last_name=last,
             postal_code=postal_code,
+            phone_region=country,
         )
         if not contact_id:
             problems.append(
@@ -293,10 +280,10 @@ class _SheetReader:
             phone=phone,
             email=email,
             address=Address(
-                line1=text("address_line1"),
-                line2=text("address_line2"),
-                city=text("city"),
-                state=text("state"),
+                line1=line1,
+                line2=line2,
+                city=city,
+                state=state,
                 postal_code=postal_code,
                 country=country,
             ),
@@ -314,14 +301,21 @@ class _SheetReader:
         if line.strict_width and len(cells) < width:
             raise _RowProblem(f"truncated row: {len(cells)} of {width} columns")
 
-    def _outcome(self, value: str, problems: list[str]) -> Outcome | None:
-        if not value:
-            problems.append(f"missing outcome; expected one of: {_EXPECTED_OUTCOMES}")
-            return None
-        outcome = parse_outcome(value)
-        if outcome is None:
-            problems.append(f"unknown outcome {value!r}; expected one of: {_EXPECTED_OUTCOMES}")
-        return outcome
+    def _outcome(
+        self, cells: Sequence[Cell], header: _Header, row: int, problems: list[str]
+    ) -> Outcome | None:
+        """The row's outcome from every outcome-like column (`sources.decide_outcome`): the
+        most trusted one decides, an opt-out in any of them wins, a disagreement is noted."""
+        said = [
+            (header.names[i].strip(), as_text(cells[i]) if i < len(cells) else "")
+            for i in header.map.outcomes
+        ]
+        decided = decide_outcome(said, header.words)
+        if decided.note:
+            self.note(row, decided.note)
+        if decided.outcome is None:
+            problems.append(f"{decided.problem}; expected one of: {_EXPECTED_OUTCOMES}")
+        return decided.outcome
 
     def _called_at(
         self, value: Cell, header: _Header, row: int, problems: list[str]
@@ -332,13 +326,10 @@ class _SheetReader:
             if "called_at" in header.index:
                 self.note(row, f"no call date: taken as made today, {self.today}")
             return datetime.combine(self.today, time())
-        moment = parse_datetime(value, self.order)
+        moment = parse_call_moment(value, self.order, self.zone)
         if moment is None:
             column = header.names[header.index["called_at"]].strip()
-            problems.append(
-                f"bad date in column {column!r}: {value.strip()!r} is not a valid date "
-                f"(accepted: {accepted_formats(self.order)})"
-            )
+            problems.append(f"bad date in column {column!r}: {why_not_a_date(value, self.order)}")
         elif moment.date() > self.today:
             self.note(row, f"call date {moment:%Y-%m-%d} is after today ({self.today})")
         return moment
@@ -388,7 +379,3 @@ class _SheetReader:
 
 def _digits(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
-
-
-def _has_outcome_column(line: Line) -> bool:
-    return any(column_for(as_text(c)) == "outcome" for c in line.cells)
