@@ -4,6 +4,7 @@ of a person's ids keeps their card out of drawing, printing and sending alike.""
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -117,3 +118,24 @@ def test_the_moment_rule_reads_the_same_in_python_and_sql(
         sql = f"SELECT {CARD_MOMENT_PASSED_SQL} FROM steps s"
         (answer,) = conn.execute(sql, {"today": today}).fetchone()
     assert bool(answer) is passed
+
+
+def test_a_contact_id_in_another_case_is_one_person_to_the_cooldown(tmp_path: Path) -> None:
+    db = tmp_path / "m.db"
+    header = (
+        "contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome,called_at"
+    )
+    first = f"{header}\nC004,Amy,Carter,12 Elm St,Springfield,IL,62704,voicemail,2026-11-21 10:00\n"
+    later = f"{header}\nc004,Amy,Carter,12 Elm St,Springfield,IL,62704,voicemail,2026-11-24 10:00\n"
+    steps = []
+    for name, text, day in (("a.csv", first, "2026-11-21"), ("b.csv", later, "2026-11-24")):
+        log = write_file(tmp_path, name, text)
+        result = invoke(
+            "plan", log, "--format", "json", "--today", day, "--db", db,
+            "--config", EXAMPLE_CONFIG,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        steps.append(json.loads(result.stdout)["steps"][0])
+    assert steps[0]["action"] == "mail"
+    assert steps[1]["action"] == "skip", steps[1]
+    assert "card" in steps[1]["reason"], steps[1]["reason"]

@@ -1,8 +1,9 @@
 """The ledger's longer SQL, kept apart from the code that runs it so each reads whole.
 
 Named parameters: `:today` and `:due` are ISO dates or NULL. `temp.wanted` (the contacts),
-`temp.known_as` (every id of each contact, its own included) and `temp.excluded` (the calls
-being planned) are filled by `Ledger.history` for the duration of one read.
+`temp.known_as` (every id of each contact, its own included: phone, email and case-folded
+ids) and `temp.excluded` (the calls being planned) are filled by `Ledger.history` for the
+duration of one read. A contact's mailings and opt-outs are found under any of their ids.
 """
 
 from mailer.domain.moments import CARD_MOMENT_PASSED_SQL
@@ -14,9 +15,16 @@ SUPPRESSED_HISTORY = """
 """
 
 MAILING_HISTORY = f"""
-    SELECT s.contact_id, s.template, s.send_date, s.follow_up_call,
+    WITH mailed AS (
+        SELECT k.contact_id AS person, s.step_key FROM temp.known_as k
+        JOIN steps s ON s.contact_id = k.alias
+        UNION
+        SELECT k.contact_id, s.step_key FROM temp.known_as k
+        JOIN steps s ON lower(trim(s.contact_id)) = k.alias
+    )
+    SELECT m.person AS contact_id, s.template, s.send_date, s.follow_up_call,
            coalesce(p.expected_delivery, s.expected_delivery) AS expected_delivery
-    FROM steps s JOIN temp.wanted w ON w.contact_id = s.contact_id
+    FROM mailed m JOIN steps s ON s.step_key = m.step_key
     LEFT JOIN pieces p ON p.step_key = s.step_key
     WHERE s.action = 'mail' AND s.send_date IS NOT NULL AND s.template IS NOT NULL
       AND s.call_key NOT IN (SELECT call_key FROM temp.excluded)
@@ -24,7 +32,7 @@ MAILING_HISTORY = f"""
       AND NOT (:today IS NOT NULL
                AND coalesce(p.status, 'planned') IN ('planned', 'rendered', 'failed')
                AND {CARD_MOMENT_PASSED_SQL})
-    ORDER BY s.contact_id, s.send_date, s.step_key
+    ORDER BY m.person, s.send_date, s.step_key
 """  # noqa: S608
 
 FOLLOWUPS = """

@@ -146,7 +146,11 @@ _V2 = (
     WHERE u.contact_id = s.contact_id AND mailer_name_address_key(s.record_json) != ''""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# Version 3: steps found by the case-folded contact id, so a contact written `C004` in one
+# export and `c004` in the next is one person to the cooldown as well as to the opt-outs.
+_V3 = ("CREATE INDEX steps_by_contact_key ON steps (lower(trim(contact_id)))",)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 """Forward migrations: entry N takes `user_version` N to N+1. Append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -109,9 +109,9 @@ class Ledger(CardBook, ContactRows):
         also_known_as: Mapping[str, Collection[str]] | None = None,
     ) -> dict[str, ContactHistory]:
         """What the ledger knows about each contact, leaving out the calls being planned (so
-        planning the same file again gives the same plan). A contact is suppressed when any
-        of their ids (their own, and the phone and email ids in `also_known_as`) is on the
-        list. Mailings are ordered by send date; cancelled cards are not mailings, and
+        planning the same file again gives the same plan). A contact's opt-outs and mailings
+        count under any of their ids (their own, and the phone, email and case-folded ids in
+        `also_known_as`). Mailings are ordered by send date; cancelled cards are not mailings, and
         neither is a card never printed or sent whose moment had passed by `today` (a plan
         that was never carried out)."""
         wanted = list(dict.fromkeys(contact_ids))
