@@ -59,7 +59,8 @@ def suppression_ids(record: CallRecord, *, by_address: bool = True) -> set[str]:
     the suppression list is written and checked with. `by_address=False` leaves out the
     name-and-address key, for a check against a list that holds none
     (`Ledger.suppresses_by_address`): working it out is most of the cost."""
-    ids = identity_aliases(record.contact_id, record.phone, record.email)
+    region = record.address.country or "US"  # a national number reads in its own country
+    ids = identity_aliases(record.contact_id, record.phone, record.email, phone_region=region)
     if by_address and (
         key := name_address_key(record.first_name, record.last_name, record.address)
     ):
