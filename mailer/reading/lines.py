@@ -19,7 +19,7 @@ EXPORT_AGAIN_HINT = "export or download it again (it may be cut short or damaged
 Cell = str | datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One row of a sheet: its spreadsheet row number and cells, or why it couldn't be split."""
 

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from typing import cast
 
 from mailer.domain.models import Notice
-from mailer.reading.lines import Line
+from mailer.reading.lines import Cell, Line
 
 MAX_CELL_CHARS = 32_767
 """The most characters a cell may hold: Excel's own limit for one cell. A longer cell did not
@@ -88,7 +90,7 @@ def _row_shape(text: str, delimiter: str) -> _RowShape | None:
     come from the rows that sit on one line and have that width (the first, the header,
     left out), else from the lines read on their own, else any kind fits. None for a
     one-column file: nothing to tell apart."""
-    lines = list(islice(io.StringIO(text, newline=""), _SHAPE_SAMPLE_LINES))
+    lines = list(islice(physical_lines(text), _SHAPE_SAMPLE_LINES))
     alone = [_parse_on_its_own(line, delimiter) for line in lines if line.strip()]
     wide = [len(cells) for cells in alone if len(cells) > 1]
     if not wide:
@@ -163,13 +165,26 @@ def _literal_quote(line: str, delimiter: str, width: int) -> int | None:
     return None
 
 
+# Line breaks str.splitlines knows but a CSV reader does not (it breaks on \r and \n only).
+_OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def physical_lines(text: str) -> Iterator[str]:
+    """The lines of `text` with their endings, broken where a CSV reader breaks them (`\r\n`,
+    `\n`, `\r`). Without the rarer breaks `str.splitlines` also knows, it is used: it costs
+    a fraction of the memory of a `StringIO`, which holds four bytes a character."""
+    if any(mark in text for mark in _OTHER_BREAKS):
+        return iter(io.StringIO(text, newline=""))
+    return iter(text.splitlines(keepends=True))
+
+
 class _PhysicalLines:
     """The text's lines as the csv reader takes them: it remembers the lines of the record
     being read (`taken`, and whether one of them had a stray quote marked, `marked`), and
     takes lines back to be read again."""
 
     def __init__(self, text: str) -> None:
-        self._source = io.StringIO(text, newline="")
+        self._source = physical_lines(text)
         self._back: list[tuple[str, bool]] = []  # lines given back, the next one last
         self.taken: list[str] = []
         self.marked = False
@@ -183,7 +198,7 @@ class _PhysicalLines:
             line, marked = self._back.pop()
             self.marked = self.marked or marked
         else:
-            line = self._source.readline()
+            line = next(self._source, "")
             if not line:
                 self.ran_out = True
                 raise StopIteration
@@ -199,6 +214,25 @@ class _PhysicalLines:
         self._back.extend((line, False) for line in reversed(rest))
         self._back.append((first, marked))
         self.ran_out = False
+
+    def look_ahead(self, limit: int) -> Generator[str, None, None]:
+        """The lines after the record being read, up to `limit` characters of them, without
+        reading them: they are read again, as they were, after the look."""
+        pulled: list[tuple[str, bool]] = []
+        size = 0
+        try:
+            while size <= limit:
+                if self._back:
+                    pulled.append(self._back.pop())
+                else:
+                    line = next(self._source, "")
+                    if not line:
+                        return
+                    pulled.append((line, False))
+                size += len(pulled[-1][0])
+                yield pulled[-1][0]
+        finally:
+            self._back.extend(reversed(pulled))
 
 
 class _TextReader:
@@ -217,15 +251,14 @@ class _TextReader:
         self.shape = shape
         self.file = file
         self.notices = notices
+        self._valid: bool | None = None
 
     def lines(self) -> Iterator[Line]:
         source = _PhysicalLines(self.text)
         reader = csv.reader(source, delimiter=self.delimiter, quotechar='"')
         number = 1  # the next row's number
         strays: list[tuple[int, int]] = []  # (first row, last row) a stray quote joined
-        trial: str | None = None  # a line re-read on a guess, as it was
-        trial_spills = False  # whether the guess may read on into the lines after it
-        leave_alone = False  # the record being read is a guess undone: read it as it is
+        width = self.shape.width if self.shape is not None else -1
         while True:
             source.start_record()
             try:
@@ -237,25 +270,22 @@ class _TextReader:
                 number += 1
                 continue
             taken = source.taken
-            if trial is not None:
-                original, trial, spill = trial, None, trial_spills
-                if not self._reads_well(taken, len(cells), source.ran_out, spill=spill):
-                    strays.pop()  # the guess made things worse: undo it
-                    source.give_back(original, taken[1:], marked=False)
-                    leave_alone = True
-                    continue
-            quote = None if leave_alone else self._stray_quote(taken, len(cells))
-            leave_alone = False
+            if (
+                len(taken) == 1
+                and len(cells) == width
+                and not source.marked
+                and len(taken[0]) <= MAX_CELL_CHARS
+            ):
+                # The common case, kept quick: a whole row on its own line.
+                yield Line(number, cast("list[Cell]", cells))
+                number += 1
+                continue
+            quote = self._stray_quote(taken, len(cells), source)
             if quote is not None:
                 # Read the line again with its stray quote as text, and the lines after it
-                # as they come: a row of their own, or a cell that rightly spans lines. A
-                # row merely too wide is a guess, kept only if the row then reads well.
+                # as they come: a row of their own, or a cell that rightly spans lines.
                 strays.append((number, number + len(taken) - 1))
                 first = taken[0]
-                if len(taken) == 1:
-                    # Too narrow, the quote may have hidden delimiters and a cell that
-                    # rightly spans lines may follow; too wide, the row is whole already.
-                    trial, trial_spills = first, len(cells) < self.shape_width
                 marked = first[:quote] + _MARK + first[quote + 1 :]
                 source.give_back(marked, taken[1:], marked=True)
                 continue
@@ -265,20 +295,42 @@ class _TextReader:
             number += 1
         self._note_strays(strays)
 
-    def _stray_quote(self, taken: list[str], width: int) -> int | None:
+    def _stray_quote(self, taken: list[str], width: int, source: _PhysicalLines) -> int | None:
         """Where, in the first line of the record just read, a stray quote is: when the record
         spans lines and the next of them looks like a whole row (the quote opened a cell and
         the rows after it fell inside), or when the record is one line as wide as no row
-        should be; None when the record reads as it should."""
+        should be and reads as a whole row with the quote as text; None when the record
+        reads as it should."""
         if self.shape is None:
             return None
         first = taken[0]
         if len(taken) > 1:
-            if not self._swallows_rows(taken):
-                return None
-        elif width == self.shape.width or '"' not in first:
+            return (
+                _literal_quote(first, self.delimiter, self.shape.width)
+                if (self._swallows_rows(taken))
+                else None
+            )
+        if width == self.shape.width or '"' not in first or self._valid_csv():
             return None
-        return _literal_quote(first, self.delimiter, self.shape.width)
+        quote = _literal_quote(first, self.delimiter, self.shape.width)
+        if quote is None:
+            return None
+        marked = first[:quote] + _MARK + first[quote + 1 :]
+        return quote if self._reads_well(marked, source) else None
+
+    def _valid_csv(self) -> bool:
+        """Whether the whole text is valid CSV (every quote where quotes belong): then a row
+        of the wrong width is just that, and is read as the csv module reads it."""
+        if self._valid is None:
+            try:
+                for _ in csv.reader(
+                    physical_lines(self.text), delimiter=self.delimiter, strict=True
+                ):
+                    pass
+                self._valid = True
+            except csv.Error:
+                self._valid = False
+        return self._valid
 
     def _swallows_rows(self, taken: list[str]) -> bool:
         """The record spans lines, and the first after its own looks like a whole row."""
@@ -288,16 +340,60 @@ class _TextReader:
             _split_literally(following, self.delimiter, self.shape.width)
         )
 
-    def _reads_well(self, taken: list[str], width: int, ran_out: bool, *, spill: bool) -> bool:
-        """A record is a whole row: as wide as the rows, and, spanning lines (only when
-        `spill`), neither running to the end of the file nor swallowing rows."""
-        if width != self.shape_width:
-            return False
-        return len(taken) == 1 or (spill and not (ran_out or self._swallows_rows(taken)))
+    def _reads_well(self, marked: str, source: _PhysicalLines) -> bool:
+        """Whether `marked` (a line with a stray quote marked) then reads as a whole row: on
+        its own line; or, when it opens a cell that spans lines (a note rightly on several
+        lines), one that ends before the end of the file, swallows no row, and ends where a
+        record of the lines as they stand ends too. Looked at ahead, without reading the
+        lines."""
+        assert self.shape is not None
+        lines = source.look_ahead(2 * MAX_CELL_CHARS)
+        used: list[str] = []
+        end: list[bool] = []  # holds True once the lines ran out
 
-    @property
-    def shape_width(self) -> int:
-        return self.shape.width if self.shape is not None else 0
+        def feed() -> Iterator[str]:
+            for line in itertools.chain((marked,), lines):
+                used.append(line)
+                yield line
+            end.append(True)
+
+        reader = csv.reader(feed(), delimiter=self.delimiter, quotechar='"')
+        try:
+            cells = next(reader)
+            if len(cells) != self.shape.width:
+                return False
+            record = list(used)
+            if len(record) == 1:
+                return True
+            if end or self._swallows_rows(record):
+                return False
+            # Read as they stand, the lines after `marked` must break into records exactly
+            # where the cell it opens ends: else that cell ends inside a real one.
+            # (unless the record crossing that point is broken itself).
+            rest = len(record) - 1
+            counted: list[str] = []
+            replayed: list[bool] = []  # holds True once the lines ran out
+
+            def replay() -> Iterator[str]:
+                for line in itertools.chain(record[1:], lines):
+                    counted.append(line)
+                    yield line
+                replayed.append(True)
+
+            original = csv.reader(replay(), delimiter=self.delimiter, quotechar='"')
+            start = 0
+            while len(counted) < rest:
+                start = len(counted)
+                if next(original, None) is None:
+                    break
+            crossing = counted[start:]
+            return len(counted) == rest or (
+                len(crossing) > 1 and (bool(replayed) or self._swallows_rows(crossing))
+            )
+        except csv.Error:
+            return False
+        finally:
+            lines.close()  # hands the lines looked at back
 
     def _checked(self, line: Line, physical: int, ran_out: bool) -> Line:
         if ran_out and physical > 1:
