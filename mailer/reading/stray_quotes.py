@@ -7,8 +7,9 @@ huge cell shift the row numbers after it (README, "Files mailer refuses, and why
   header's width, and the kinds of value each column holds). When a quoted cell runs over
   lines and the next of them looks like a whole row, the quote that opened it was stray: the
   line is read again with that quote kept as text, and the lines after it as they come, with
-  a notice naming the rows. A row merely as wide as no row should be is read again the same
-  way, and kept so only if it then reads as a whole row.
+  a notice naming the rows. In a file that is not valid CSV, a row merely as wide as no row
+  should be is read again the same way, kept so only if it then reads as a whole row; valid
+  CSV (every quote where quotes belong) is read as the csv module reads it.
 - A cell longer than a spreadsheet cell can be (`MAX_CELL_CHARS`) rejects its row, with its
   own number; the rows after it keep theirs.
 """
