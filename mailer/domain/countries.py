@@ -92,6 +92,7 @@ def _looked_up(key: str) -> str | None:
     return str(country.alpha_2)
 
 
+@lru_cache(maxsize=256)  # a log writes its few countries on every row; pure over text
 def read_country(text: str) -> tuple[str, str | None]:
     """A call log's country cell: its ISO-2 code, or the text as written with the notice
     that says so when it names no country we know."""

@@ -28,6 +28,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -217,6 +218,7 @@ def iso_date(text: str) -> date | None:
     return calendar_date(int(match["y"]), int(match["m"]), int(match["d"]))
 
 
+@lru_cache(maxsize=4096)  # a log's call times repeat (a session's minutes); pure over text
 def _read(text: str, order: DateOrder) -> tuple[datetime, bool, tzinfo | None] | None:
     """The date and time in `text` as written, whether its year was written with two
     digits, and the zone written after the time (None when there is none)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 
 from mailer.domain.addresses import restore_zip_zeros
 from mailer.domain.countries import country_code
@@ -253,6 +254,7 @@ def normalize_country(text: str) -> str:
     return code if code is not None else text.strip()
 
 
+@lru_cache(maxsize=4096)  # a log repeats its contacts' ZIP codes; pure over text
 def pad_zip(text: str, state: str) -> str | None:
     """A US ZIP or ZIP+4, hyphenated, with the leading zeros a spreadsheet dropped put back
     when the state's ZIP codes start with 0 (see `addresses.restore_zip_zeros`), or None

@@ -48,7 +48,7 @@ from mailer.reading.fields import (
 )
 from mailer.reading.header import Header as _Header
 from mailer.reading.header import HeaderReader
-from mailer.reading.misreads import decide_outcome, one_spelling_per_id
+from mailer.reading.misreads import RowOutcome, decide_outcome, one_spelling_per_id
 from mailer.reading.source_files import (
     Cell,
     Line,
@@ -145,6 +145,41 @@ def read_call_logs(
     )
 
 
+_DECIDED_KEPT = 4096
+"""How many distinct outcome cells a file's reader remembers the decision for."""
+
+
+class _Columns:
+    """Where each field of a file's rows is, resolved once from its header: the per-row work
+    is then list indexing. The same reading as before: joined columns (a date and a time in
+    two columns) are their parts' texts joined by a space; any other field is its cell, or
+    empty when the preset counts its text as blank."""
+
+    def __init__(self, header: _Header, preset: Preset | None) -> None:
+        self.joins = header.map.joins
+        self.index = header.index
+        self.blanks = preset.blanks if preset is not None else frozenset()
+        self.plain = [(c, i) for c, i in header.index.items() if c not in self.joins]
+
+    def texts(self, texts: Sequence[str]) -> dict[str, str]:
+        """Each field's text in a row (a field the header lacks is absent)."""
+        width = len(texts)
+        values = {c: texts[i] if i < width else "" for c, i in self.plain}
+        if self.blanks:
+            blanks = self.blanks
+            values = {c: "" if v in blanks else v for c, v in values.items()}
+        for column, parts in self.joins.items():
+            values[column] = " ".join(p for p in (texts[j] for j in parts if j < width) if p)
+        return values
+
+    def cell(self, cells: Sequence[Cell], values: dict[str, str], column: str) -> Cell:
+        """A field's cell as the sheet typed it (a date a workbook typed stays a datetime)."""
+        i = self.index.get(column)
+        if column in self.joins or i is None or i >= len(cells) or not values[column]:
+            return values.get(column, "")
+        return cells[i]
+
+
 class _RowProblem(Exception):
     """A row can't become a record; the message is the rejection's reason."""
 
@@ -168,6 +203,7 @@ class _SheetReader:
         self.forced = False
         self.how = ""
         self.footers = 0
+        self._decided: dict[tuple[str, ...], RowOutcome] = {}
 
     def note(self, row: int | None, message: str) -> None:
         self.notices.append(Notice(self.file, row, message))
@@ -178,15 +214,19 @@ class _SheetReader:
         reader.how, reader.note = self.how, self.note
         header = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
+        columns = _Columns(header, self.preset)
         for line in lines:
-            if line.number <= header.number or line.is_blank:
+            if line.number <= header.number:
                 continue
-            if not line.problem and is_footer([as_text(c) for c in line.cells], self.preset):
+            texts = [as_text(c) for c in line.cells]  # each cell's text, once per row
+            if not line.problem and not any(texts):
+                continue  # a blank line (`Line.is_blank`)
+            if not line.problem and is_footer(texts, self.preset):
                 self.footers += 1  # "Grand Totals (8 records)", "Confidential Information"
                 continue
             self.rows += 1
             try:
-                self.records.append(self._record(line, header))
+                self.records.append(self._record(line, texts, header, columns))
             except _RowProblem as exc:
                 self._reject(line, header, str(exc))
             except (ValueError, OverflowError, UnicodeError) as exc:
@@ -206,28 +246,22 @@ class _SheetReader:
 
     # A row -----------------------------------------------------------------------------
 
-    def _record(self, line: Line, header: _Header) -> CallRecord:
+    def _record(
+        self, line: Line, texts: list[str], header: _Header, columns: _Columns
+    ) -> CallRecord:
         if line.problem:
             raise _RowProblem(line.problem)
         self._check_width(line, len(header.names))
         cells = line.cells
-        index = header.index
-
-        def cell(column: str) -> Cell:
-            if column in header.map.joins:  # a date and a time in two columns
-                parts = [as_text(cells[j]) for j in header.map.joins[column] if j < len(cells)]
-                return " ".join(p for p in parts if p)
-            i = index.get(column)
-            value = cells[i] if i is not None and i < len(cells) else ""
-            blanks = self.preset.blanks if self.preset is not None else ()
-            return "" if blanks and as_text(value) in blanks else value
+        values = columns.texts(texts)
 
         def text(column: str) -> str:
-            return as_text(cell(column))
+            return values.get(column, "")
 
         problems: list[str] = []
-        outcome = self._outcome(cells, header, line.number, problems)
-        called_at = self._called_at(cell("called_at"), header, line.number, problems)
+        outcome = self._outcome(texts, header, line.number, problems)
+        called_cell = columns.cell(cells, values, "called_at")
+        called_at = self._called_at(called_cell, header, line.number, problems)
         first, last = text("first_name"), text("last_name")
         if not (first or last) and text("name"):
             first, last = split_name(text("name"))
@@ -264,7 +298,7 @@ class _SheetReader:
             raise _RowProblem("; ".join(problems))
         extra: dict[str, str] = {}
         for i, keys in header.extras:
-            value = as_text(cells[i]) if i < len(cells) else ""
+            value = texts[i] if i < len(texts) else ""
             for key in keys:
                 extra[key] = value
         return CallRecord(
@@ -273,7 +307,7 @@ class _SheetReader:
             contact_id=contact_id,
             outcome=outcome,
             called_at=called_at,
-            undated=not isinstance(cell("called_at"), datetime) and not text("called_at"),
+            undated=not isinstance(called_cell, datetime) and not text("called_at"),
             day_first=self.order == "dmy",
             first_name=first,
             last_name=last,
@@ -287,8 +321,12 @@ class _SheetReader:
                 postal_code=postal_code,
                 country=country,
             ),
-            birthday=self._optional_date(cell("birthday"), "birthday", line.number),
-            callback_on=self._optional_date(cell("callback_on"), "callback date", line.number),
+            birthday=self._optional_date(
+                columns.cell(cells, values, "birthday"), "birthday", line.number
+            ),
+            callback_on=self._optional_date(
+                columns.cell(cells, values, "callback_on"), "callback date", line.number
+            ),
             notes=text("notes"),
             extra=extra,
         )
@@ -302,15 +340,20 @@ class _SheetReader:
             raise _RowProblem(f"truncated row: {len(cells)} of {width} columns")
 
     def _outcome(
-        self, cells: Sequence[Cell], header: _Header, row: int, problems: list[str]
+        self, texts: Sequence[str], header: _Header, row: int, problems: list[str]
     ) -> Outcome | None:
         """The row's outcome from every outcome-like column (`sources.decide_outcome`): the
         most trusted one decides, an opt-out in any of them wins, a disagreement is noted."""
-        said = [
-            (header.names[i].strip(), as_text(cells[i]) if i < len(cells) else "")
-            for i in header.map.outcomes
-        ]
-        decided = decide_outcome(said, header.words)
+        words = tuple(texts[i] if i < len(texts) else "" for i in header.map.outcomes)
+        decided = self._decided.get(words)
+        if decided is None:  # a log repeats its few outcome words: each is decided once
+            said = [
+                (header.names[i].strip(), w)
+                for i, w in zip(header.map.outcomes, words, strict=True)
+            ]
+            decided = decide_outcome(said, header.words)
+            if len(self._decided) < _DECIDED_KEPT:
+                self._decided[words] = decided
         if decided.note:
             self.note(row, decided.note)
         if decided.outcome is None:
@@ -361,6 +404,8 @@ class _SheetReader:
         if country != "US" or not value:
             return value
         fixed = pad_zip(value, state)
+        if fixed == value:
+            return fixed  # nothing read differently, nothing to say
         if fixed is None:
             self.note(
                 row,
