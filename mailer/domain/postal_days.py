@@ -61,6 +61,7 @@ def is_business_day(d: date) -> bool:
     return d.weekday() < _SATURDAY and not is_usps_holiday(d)
 
 
+@functools.lru_cache(maxsize=1024)  # a plan asks about the same few days for every contact
 def next_mailing_day(d: date) -> date:
     """`d` itself when it is a mailing day, else the first mailing day after it."""
     while not is_mailing_day(d):
@@ -68,6 +69,7 @@ def next_mailing_day(d: date) -> date:
     return d
 
 
+@functools.lru_cache(maxsize=1024)
 def add_delivery_days(d: date, n: int) -> date:
     """The `n`th delivery day after `d` (`d` itself is not counted; `n == 0` gives `d`)."""
     if n < 0:
@@ -84,6 +86,7 @@ def next_business_day_after(d: date) -> date:
     return next_business_day_on_or_after(d + _ONE_DAY)
 
 
+@functools.lru_cache(maxsize=1024)
 def next_business_day_on_or_after(d: date) -> date:
     """`d` itself when it is a business day, else the first business day after it."""
     while not is_business_day(d):

@@ -8,6 +8,12 @@ duration of one read. A contact's mailings and opt-outs are found under any of t
 
 from mailer.domain.moments import CARD_MOMENT_PASSED_SQL
 
+ANY_HISTORY = """
+    SELECT EXISTS (SELECT 1 FROM steps) OR EXISTS (SELECT 1 FROM suppressions)
+"""
+"""Whether there is anything the two history queries below could find: without a step or a
+suppression they find nothing, whatever the contacts."""
+
 SUPPRESSED_HISTORY = """
     SELECT k.contact_id FROM suppressions u JOIN temp.known_as k ON k.alias = u.contact_id
     WHERE u.lifted_at IS NULL

@@ -34,7 +34,7 @@ from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, P
 from mailer.errors import LedgerError
 from mailer.ledger.contacts import ContactRows, suppression_ids
 from mailer.ledger.pieces import PAGE, CardBook
-from mailer.ledger.queries import FOLLOWUPS, MAILING_HISTORY, SUPPRESSED_HISTORY
+from mailer.ledger.queries import ANY_HISTORY, FOLLOWUPS, MAILING_HISTORY, SUPPRESSED_HISTORY
 from mailer.ledger.rows import (
     ALIAS_REASON,
     Piece,
@@ -119,6 +119,9 @@ class Ledger(CardBook, ContactRows):
         known_as = {(c, c) for c in wanted} | {(a, c) for c in wanted for a in aliases.get(c, ())}
         mailings: dict[str, list[PastMailing]] = defaultdict(list)
         with self._read() as db:
+            if not db.execute(ANY_HISTORY).fetchone()[0]:
+                # Nothing recorded yet (a first plan): every contact's history is empty.
+                return {c: ContactHistory(c, False, ()) for c in wanted}
             # Two queries for any number of contacts: the lists go in temporary tables, emptied
             # before the end (a failed read rolls them back).
             db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (contact_id TEXT PRIMARY KEY)")

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from mailer.config import MAX_OFFER_DAYS, Config
@@ -175,10 +174,30 @@ def _follow_up_spans(transit: int) -> tuple[int, int, date]:
 def _plan_contact(
     calls: list[tuple[int, CallRecord]], history: ContactHistory, config: Config, today: date
 ) -> MailStep:
-    def step(decided_by: tuple[int, CallRecord], action: Action, reason: str) -> MailStep:
+    def step(
+        decided_by: tuple[int, CallRecord],
+        action: Action,
+        reason: str,
+        *,
+        template: str | None = None,
+        send_date: date | None = None,
+        expected_delivery: date | None = None,
+        offer_expires: date | None = None,
+        follow_up_call: date | None = None,
+    ) -> MailStep:
         index, record = decided_by
         rows = tuple(r.row for i, r in calls if i != index)
-        return MailStep(record=record, action=action, reason=reason, history_rows=rows)
+        return MailStep(
+            record=record,
+            action=action,
+            reason=reason,
+            template=template,
+            send_date=send_date,
+            expected_delivery=expected_delivery,
+            offer_expires=offer_expires,
+            follow_up_call=follow_up_call,
+            history_rows=rows,
+        )
 
     latest = max(calls, key=_call_order)
     opt_outs = [call for call in calls if call[1].outcome is Outcome.OPT_OUT]
@@ -199,7 +218,7 @@ def _plan_contact(
     first_step = config.cadence.first_call_step(record.outcome)
     if first_step == "call" and record.outcome is Outcome.CALLBACK:
         day, reason = _callback_day(record, today)
-        return replace(step(latest, Action.CALL, reason), follow_up_call=day)
+        return step(latest, Action.CALL, reason, follow_up_call=day)
 
     words = _OUTCOME_WORDS[record.outcome]
     cooldown = _cooldown(record, history, config.cadence.cooldown_days, today)
@@ -210,8 +229,7 @@ def _plan_contact(
         reason = cooldown
     elif first_step == "call":
         day = postal.next_business_day_after(today)
-        again = step(latest, Action.CALL, f"{words}: call again {_weekday(day)}")
-        return replace(again, follow_up_call=day)
+        return step(latest, Action.CALL, f"{words}: call again {_weekday(day)}", follow_up_call=day)
     elif first_step == "skip":
         reason = _SKIP_REASONS.get(
             record.outcome,
@@ -234,17 +252,27 @@ def _plan_contact(
     if problem is not None:
         return step(latest, Action.SKIP, f"no mailable address: {problem}; the call still counts")
 
-    mail = replace(
-        step(latest, Action.MAIL, reason),
+    if not carries_offer(template):
+        return step(
+            latest,
+            Action.MAIL,
+            reason,
+            template=template,
+            send_date=send,
+            expected_delivery=delivery,
+        )
+    follow_up = postal.next_business_day_after(delivery)
+    expires = _offer_expires(send, follow_up, config)
+    return step(
+        latest,
+        Action.MAIL,
+        reason,
         template=template,
         send_date=send,
         expected_delivery=delivery,
+        offer_expires=expires,
+        follow_up_call=follow_up,
     )
-    if not carries_offer(template):
-        return mail
-    follow_up = postal.next_business_day_after(delivery)
-    expires = _offer_expires(send, follow_up, config)
-    return replace(mail, offer_expires=expires, follow_up_call=follow_up)
 
 
 def _call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
