@@ -209,16 +209,22 @@ class _SheetReader:
         self.notices.append(Notice(self.file, row, message))
 
     def read(self, lines: list[Line]) -> tuple[str, ...]:
-        """Read every line; returns the header's original cells."""
+        """Read every line; returns the header's original cells. Empties `lines`: each
+        line is let go once it is a record or a rejection, so a large log is not held
+        twice over."""
         reader = HeaderReader(self.file, self.today, self.mapping, self.preset, self.forced)
         reader.how, reader.note = self.how, self.note
         header = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
         columns = _Columns(header, self.preset)
-        for line in lines:
+        pending = lines[::-1]
+        lines.clear()
+        while pending:
+            line = pending.pop()
             if line.number <= header.number:
                 continue
-            texts = [as_text(c) for c in line.cells]  # each cell's text, once per row
+            # Each cell's text (`as_text`), once per row; text cells without a call.
+            texts = [c.strip() if isinstance(c, str) else as_text(c) for c in line.cells]
             if not line.problem and not any(texts):
                 continue  # a blank line (`Line.is_blank`)
             if not line.problem and is_footer(texts, self.preset):
