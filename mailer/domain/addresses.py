@@ -216,7 +216,7 @@ def normalize(address: Address) -> NormalizedAddress:
         result = _american(address)
     else:
         result = _foreign(address)
-    return replace(result, changed=result.address != address)
+    return NormalizedAddress(result.lines, result.address, result.address != address, result.note)
 
 
 def _country_kind(address: Address) -> str:
@@ -233,6 +233,7 @@ def _country_kind(address: Address) -> str:
     return "US"
 
 
+@lru_cache(maxsize=4096)  # countries, states, cities and ZIPs repeat across a log's contacts
 def _plain(text: str) -> str:
     """Upper case, dropped punctuation, single spaces: the conservative clean-up."""
     return " ".join(text.upper().translate(_DROPPED).split())
@@ -265,6 +266,7 @@ def restore_zip_zeros(digits: str, state: str) -> str:
     return padded if any(low <= prefix <= high for low, high in ranges) else digits
 
 
+@lru_cache(maxsize=4096)  # asked for twice an address (the check, then the printed line)
 def _us_zip(postal_code: str, state: str) -> str:
     """ZIP or ZIP+4, hyphenated, with leading zeros restored where the state allows."""
     text = postal_code.strip()

@@ -115,13 +115,14 @@ class Ledger(CardBook, ContactRows):
         neither is a card never printed or sent whose moment had passed by `today` (a plan
         that was never carried out)."""
         wanted = list(dict.fromkeys(contact_ids))
-        aliases = also_known_as or {}
-        known_as = {(c, c) for c in wanted} | {(a, c) for c in wanted for a in aliases.get(c, ())}
         mailings: dict[str, list[PastMailing]] = defaultdict(list)
         with self._read() as db:
             if not db.execute(ANY_HISTORY).fetchone()[0]:
                 # Nothing recorded yet (a first plan): every contact's history is empty.
                 return {c: ContactHistory(c, False, ()) for c in wanted}
+            aliases = also_known_as or {}
+            known_as = {(c, c) for c in wanted}
+            known_as |= {(a, c) for c in wanted for a in aliases.get(c, ())}
             # Two queries for any number of contacts: the lists go in temporary tables, emptied
             # before the end (a failed read rolls them back).
             db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (contact_id TEXT PRIMARY KEY)")
