@@ -132,6 +132,10 @@ _UNIT_LINE = re.compile(
 _DROPPED = str.maketrans(dict.fromkeys(".'\"`!?()[]{}*", "") | {",": " ", ";": " ", ":": " "})
 
 
+_DISTINCT_ADDRESSES = 1 << 16
+"""How many addresses the caches below keep: more than a large log's distinct addresses."""
+
+
 @dataclass(frozen=True)
 class NormalizedAddress:
     """An address as it goes on a card and to a provider.
@@ -147,6 +151,7 @@ class NormalizedAddress:
     note: str = ""
 
 
+@lru_cache(maxsize=_DISTINCT_ADDRESSES)  # asked by the cadence, then by `normalize`
 def mailability_problem(address: Address) -> str | None:
     """Why a card can't go to this address, or None when it can."""
     if address.is_empty():
@@ -205,7 +210,9 @@ def with_mail_address(record: CallRecord) -> CallRecord:
     return replace(record, mail_lines=normalized.lines, mail_address=normalized.address)
 
 
-@lru_cache(maxsize=2048)  # a batch repeats addresses (sorting, cards, requests)
+# A batch repeats addresses (sorting, cards, requests), and a plan those of a log's
+# households: room for every distinct address of a large log, each normalized once.
+@lru_cache(maxsize=_DISTINCT_ADDRESSES)
 def normalize(address: Address) -> NormalizedAddress:
     """Normalize an address for printing and for provider requests (cached: a batch asks for
     the same address several times)."""
