@@ -204,6 +204,7 @@ class _SheetReader:
         self.how = ""
         self.footers = 0
         self._decided: dict[tuple[str, ...], RowOutcome] = {}
+        self._addresses: dict[tuple[str, ...], Address] = {}
 
     def note(self, row: int | None, message: str) -> None:
         self.notices.append(Notice(self.file, row, message))
@@ -319,14 +320,7 @@ class _SheetReader:
             last_name=last,
             phone=phone,
             email=email,
-            address=Address(
-                line1=line1,
-                line2=line2,
-                city=city,
-                state=state,
-                postal_code=postal_code,
-                country=country,
-            ),
+            address=self._address(line1, line2, city, state, postal_code, country),
             birthday=self._optional_date(
                 columns.cell(cells, values, "birthday"), "birthday", line.number
             ),
@@ -336,6 +330,14 @@ class _SheetReader:
             notes=text("notes"),
             extra=extra,
         )
+
+    def _address(self, *parts: str) -> Address:
+        """The row's address: one `Address` for the rows of a file that write the same one,
+        so memory grows with the contacts, not the rows."""
+        found = self._addresses.get(parts)
+        if found is None:
+            found = self._addresses[parts] = Address(*parts)
+        return found
 
     def _check_width(self, line: Line, width: int) -> None:
         cells = line.cells
