@@ -18,7 +18,7 @@ from mailer.contacts.vcard import Card, Property, parse_cards
 from mailer.domain.contact_book import Contact
 from mailer.domain.datetext import parse_past_date
 from mailer.domain.identity import contact_identity
-from mailer.domain.models import Address, Notice
+from mailer.domain.models import CALL_FIELDS, Address, Notice
 from mailer.errors import InputError
 from mailer.reading.fields import column_for, normalize_country, pad_zip, split_name
 from mailer.reading.source_files import Line, as_text, read_lines
@@ -166,23 +166,9 @@ class _Columns:
         self.known = bool(self.plain or self.phones or self.emails or self.address_sets)
 
 
-_PLAIN_FIELDS = frozenset(
-    {
-        "contact_id",
-        "first_name",
-        "last_name",
-        "name",
-        "phone",
-        "email",
-        "address_line1",
-        "address_line2",
-        "city",
-        "state",
-        "postal_code",
-        "country",
-        "birthday",
-    }
-)
+# The call-log fields a book entry holds: who the person is and where they live, not what
+# happened on a call.
+_PLAIN_FIELDS = frozenset(CALL_FIELDS) - {"outcome", "called_at", "notes", "callback_on"}
 
 
 def _row_entry(
