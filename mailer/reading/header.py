@@ -5,7 +5,8 @@ kept for templates. Said as notices (README, "Where your calls come from").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -50,10 +51,23 @@ class HeaderReader:
     forced: bool = False
     how: str = ""
     note: Callable[[int | None, str], None] = lambda _row, _message: None
+    _rest: Iterator[Line] = field(default_factory=lambda: iter(()), repr=False)
 
-    def read(self, lines: Sequence[Line]) -> Header:
-        """The header line (the first of the top lines with an outcome column), mapped."""
-        candidates = [line for line in lines if not line.is_blank][:_HEADER_SEARCH_ROWS]
+    def read(self, lines: Iterable[Line]) -> tuple[Header, Iterator[Line]]:
+        """The header line (the first of the top lines with an outcome column), mapped; and
+        every line of `lines` again, from the first, to read on. Only the top lines are read
+        here (all of them only when a bare `id` column needs the rows, see `_mapped`), so a
+        log's lines can come as they are split."""
+        source = iter(lines)
+        head: list[Line] = []
+        candidates: list[Line] = []
+        for line in source:
+            head.append(line)
+            if not line.is_blank:
+                candidates.append(line)
+                if len(candidates) == _HEADER_SEARCH_ROWS:
+                    break
+        self._rest = source
         if not candidates:
             raise InputError(f"{self.file} is empty: no header and no rows", EMPTY_FILE_HINT)
         chosen = next((line for line in candidates if self._maps_outcome(line)), None)
@@ -78,12 +92,18 @@ class HeaderReader:
                 chosen.number,
                 f"header found on row {chosen.number}; {skipped} row(s) above it skipped",
             )
-        return self._map_header(chosen, lines)
+        header = self._map_header(chosen, head)
+        return header, itertools.chain(head, self._rest)
 
-    def _mapped(self, row: int, names: list[str], lines: Sequence[Line]) -> HeaderMap:
+    def _mapped(self, row: int, names: list[str], head: Sequence[Line]) -> HeaderMap:
         """The header mapped (`sources.map_header`) and said as notices; a bare `id` column
         that the rows show names calls is dropped as the contact id (`misreads`)."""
         mapped = map_header(names, self.preset, self.mapping.columns, self.mapping.ignore)
+        lines: Iterable[Line] = head
+        if mapped.check_id:  # the rows decide: every line is read now, and kept to read on
+            rest = list(self._rest)
+            self._rest = iter(rest)
+            lines = itertools.chain(head, rest)
         data = (
             [as_text(c) for c in line.cells]
             for line in lines
@@ -105,7 +125,7 @@ class HeaderReader:
             self.preset = preset
         return bool(mapped.outcomes)
 
-    def _map_header(self, line: Line, lines: Sequence[Line] = ()) -> Header:
+    def _map_header(self, line: Line, head: Sequence[Line] = ()) -> Header:
         raw = [c if isinstance(c, str) else as_text(c) for c in line.cells]
         while raw and not raw[-1].strip():
             raw.pop()  # trailing empty header cells: a spreadsheet's unused columns
@@ -122,7 +142,7 @@ class HeaderReader:
                 name = f"{name} ({position})"
             names.append(name)
         header = Header(tuple(names), line.number)
-        header.map = self._mapped(line.number, [n.strip() for n in raw], lines)
+        header.map = self._mapped(line.number, [n.strip() for n in raw], head)
         header.words = OutcomeWords(self.preset, self.mapping.outcomes, self.mapping.default)
         header.index = dict(header.map.fields)
         if header.map.outcomes:

@@ -17,7 +17,7 @@ value normalizers are `fields`. Choices worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -54,7 +54,7 @@ from mailer.reading.source_files import (
     Line,
     as_text,
     parse_delimiter,
-    read_lines,
+    stream_lines,
 )
 from mailer.reading.sources import (
     GOOGLE_VOICE,
@@ -96,7 +96,7 @@ def read_call_logs(
     Call times written with a zone are read in `zone` (None: the machine's own, see
     `datetext.parse_call_moment`); with `max_age_days`, a file holding calls older than that
     gets one notice (`[calls]` in mailer.toml). `sheet` picks a workbook's sheet by name or
-    1-based number (see `source_files.read_lines`).
+    1-based number (see `source_files.read_lines`, whose lines come one at a time here).
 
     Raises `InputError` when a file can't be used at all, `UsageError` for a bad
     `delimiter`, `date_order` or `sheet`.
@@ -119,15 +119,20 @@ def read_call_logs(
         file = str(path)
         folder = takeout_folder(Path(path))
         preset = forced
+        lines: Iterable[Line]
         if folder is not None:
             lines = takeout_lines(folder, file)
             preset = forced or load_presets()[GOOGLE_VOICE]
         else:
-            lines = read_lines(Path(path), file, chosen, notices, sheet)
-        reader = _SheetReader(file, today, date_order, notices, zone)
+            lines = stream_lines(Path(path), file, chosen, notices, sheet)
+        # The file's own notices follow those its lines give (a stray quote's, said once
+        # the last line is split), as when the lines were all split first.
+        said: list[Notice] = []
+        reader = _SheetReader(file, today, date_order, said, zone)
         reader.mapping, reader.preset, reader.forced = mapping, preset, preset is not None
         reader.how = mapping.how_chosen(folder is not None)
         header = reader.read(lines)
+        notices.extend(said)
         days = [r.called_at.date() for r in reader.records]
         if max_age_days is not None and (old := old_calls_warning(days, today, max_age_days)):
             notices.append(Notice(file, None, old))
@@ -209,19 +214,16 @@ class _SheetReader:
     def note(self, row: int | None, message: str) -> None:
         self.notices.append(Notice(self.file, row, message))
 
-    def read(self, lines: list[Line]) -> tuple[str, ...]:
-        """Read every line; returns the header's original cells. Empties `lines`: each
-        line is let go once it is a record or a rejection, so a large log is not held
-        twice over."""
+    def read(self, lines: Iterable[Line]) -> tuple[str, ...]:
+        """Read every line; returns the header's original cells. Each line is read as it
+        comes and let go once it is a record or a rejection, so a large log is never held
+        as lines."""
         reader = HeaderReader(self.file, self.today, self.mapping, self.preset, self.forced)
         reader.how, reader.note = self.how, self.note
-        header = reader.read(lines)
+        header, pending = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
         columns = _Columns(header, self.preset)
-        pending = lines[::-1]
-        lines.clear()
-        while pending:
-            line = pending.pop()
+        for line in pending:
             if line.number <= header.number:
                 continue
             # Each cell's text (`as_text`), once per row; text cells without a call.

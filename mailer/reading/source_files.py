@@ -17,6 +17,7 @@ import codecs
 import csv
 import re
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from mailer.domain.models import Notice
@@ -29,7 +30,7 @@ from mailer.reading.lines import (
     Line,
     as_text,
 )
-from mailer.reading.stray_quotes import MAX_CELL_CHARS, split_rows
+from mailer.reading.stray_quotes import MAX_CELL_CHARS, iter_rows
 from mailer.reading.workbooks import MAX_WORKBOOK_BYTES, MAX_WORKBOOK_RATIO, workbook_lines
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "as_text",
     "parse_delimiter",
     "read_lines",
+    "stream_lines",
 ]
 
 _TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab", ""})
@@ -80,6 +82,18 @@ def read_lines(
     Raises `InputError` when the file can't be opened or is not a call log format,
     `UsageError` when `sheet` names no sheet of the workbook.
     """
+    return list(stream_lines(path, file, delimiter, notices, sheet))
+
+
+def stream_lines(
+    path: Path,
+    file: str,
+    delimiter: str | None,
+    notices: list[Notice],
+    sheet: str | None = None,
+) -> Iterator[Line]:
+    """The lines `read_lines` gives, a text file's one at a time as each is split (see
+    `stray_quotes.iter_rows`); the file is opened and checked, and raises, at the call."""
     suffix = path.suffix.lower()
     if suffix in _UNSUPPORTED_SUFFIXES:
         raise InputError(
@@ -96,7 +110,7 @@ def read_lines(
     if data.startswith(b"PK\x03\x04"):
         if suffix not in _WORKBOOK_SUFFIXES:
             notices.append(Notice(file, None, "this file is an Excel workbook: read it as .xlsx"))
-        return workbook_lines(data, file, sheet, notices)
+        return iter(workbook_lines(data, file, sheet, notices))
     if suffix in _WORKBOOK_SUFFIXES:
         if _looks_binary(data):
             raise InputError(
@@ -191,7 +205,9 @@ _CP1252_FALLBACK = "mailer-cp1252-fallback"
 codecs.register_error(_CP1252_FALLBACK, _read_as_cp1252)
 
 
-def _text_lines(data: bytes, file: str, delimiter: str | None, notices: list[Notice]) -> list[Line]:
+def _text_lines(
+    data: bytes, file: str, delimiter: str | None, notices: list[Notice]
+) -> Iterator[Line]:
     text = _decode(data, file, notices)
     if "\x00" in text:
         text = text.replace("\x00", "")
@@ -202,7 +218,7 @@ def _text_lines(data: bytes, file: str, delimiter: str | None, notices: list[Not
     if match := re.match(r"sep=(.)[ \t]*\r?\n", text, re.IGNORECASE):
         delimiter = delimiter or match[1]
         text = text[match.end() :]
-    return split_rows(text, delimiter or _sniff_delimiter(text), file, notices)
+    return iter_rows(text, delimiter or _sniff_delimiter(text), file, notices)
 
 
 def _sniff_delimiter(text: str) -> str:

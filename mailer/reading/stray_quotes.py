@@ -38,13 +38,19 @@ _MARK = "\ue000"  # stands in for a stray quote while a line is re-read (private
 
 def split_rows(text: str, delimiter: str, file: str, notices: list[Notice]) -> list[Line]:
     """Every line of the CSV `text` (named `file` in notices), blank ones included."""
+    return list(iter_rows(text, delimiter, file, notices))
+
+
+def iter_rows(text: str, delimiter: str, file: str, notices: list[Notice]) -> Iterator[Line]:
+    """The lines `split_rows` gives, one at a time as each is split, so a large log is never
+    held as lines all at once; the stray-quote notices are added once the last line is."""
     # The csv module refuses a field past its limit (128 KiB) mid-cell and then reads the rest
     # of the cell as rows; cells are measured here instead, so the limit is lifted meanwhile.
     old_limit = csv.field_size_limit(max(len(text) + 1, csv.field_size_limit()))
     try:
         # The repair marks stray quotes with a private-use character: not in a file using it.
         shape = None if _MARK in text else _row_shape(text, delimiter)
-        return list(_TextReader(text, delimiter, shape, file, notices).lines())
+        yield from _TextReader(text, delimiter, shape, file, notices).lines()
     finally:
         csv.field_size_limit(old_limit)
 
