@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 from mailer.domain.models import Address, CallRecord
@@ -207,7 +207,14 @@ def with_mail_address(record: CallRecord) -> CallRecord:
     if record.mail_address is not None:
         return record
     normalized = normalize(record.address)
-    return replace(record, mail_lines=normalized.lines, mail_address=normalized.address)
+    values = {name: getattr(record, name) for name in _RECORD_FIELDS}
+    values["mail_lines"], values["mail_address"] = normalized.lines, normalized.address
+    return CallRecord(**values)
+
+
+# A call record's fields, looked up once: a plan gives every card's record its normalized
+# address, and `dataclasses.replace` would look them up again for each.
+_RECORD_FIELDS = tuple(f.name for f in fields(CallRecord) if f.init)
 
 
 # A batch repeats addresses (sorting, cards, requests), and a plan those of a log's

@@ -7,7 +7,7 @@ leaves out the calls being planned, so planning the same input twice gives the s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -80,7 +80,14 @@ def _with_address(step: MailStep) -> MailStep:
         return step
     from mailer.domain.addresses import with_mail_address
 
-    return replace(step, record=with_mail_address(step.record))
+    values = {name: getattr(step, name) for name in _STEP_FIELDS}
+    values["record"] = with_mail_address(step.record)
+    return MailStep(**values)
+
+
+# A step's fields, looked up once: every card of a plan gets its normalized address, and
+# `dataclasses.replace` would look them up again for each.
+_STEP_FIELDS = tuple(f.name for f in fields(MailStep) if f.init)
 
 
 def _also_known_as(records: Sequence[CallRecord], *, by_address: bool) -> dict[str, set[str]]:
