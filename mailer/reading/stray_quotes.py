@@ -48,11 +48,24 @@ def iter_rows(text: str, delimiter: str, file: str, notices: list[Notice]) -> It
     # of the cell as rows; cells are measured here instead, so the limit is lifted meanwhile.
     old_limit = csv.field_size_limit(max(len(text) + 1, csv.field_size_limit()))
     try:
+        if '"' not in text:
+            # No quote at all, so none is stray: each line is a row, as the csv module reads it.
+            yield from _unquoted_rows(text, delimiter)
+            return
         # The repair marks stray quotes with a private-use character: not in a file using it.
         shape = None if _MARK in text else _row_shape(text, delimiter)
         yield from _TextReader(text, delimiter, shape, file, notices).lines()
     finally:
         csv.field_size_limit(old_limit)
+
+
+def _unquoted_rows(text: str, delimiter: str) -> Iterator[Line]:
+    """A text without quotes split as `_TextReader` would (each record one line, a runaway
+    cell rejects its row), minus what only quotes need; `iter_rows` lifts the field limit."""
+    for number, cells in enumerate(csv.reader(physical_lines(text), delimiter=delimiter), 1):
+        line = Line(number, cast("list[Cell]", cells))
+        long = bool(cells) and max(map(len, cells)) > MAX_CELL_CHARS
+        yield _checked(line, 1, ran_out=False) if long else line
 
 
 def _kind(cell: str) -> str:
@@ -298,7 +311,7 @@ class _TextReader:
                 continue
             if source.marked:
                 cells = [cell.replace(_MARK, '"') for cell in cells]
-            yield self._checked(Line(number, list(cells)), len(taken), source.ran_out)
+            yield _checked(Line(number, list(cells)), len(taken), ran_out=source.ran_out)
             number += 1
         self._note_strays(strays)
 
@@ -402,22 +415,6 @@ class _TextReader:
         finally:
             lines.close()  # hands the lines looked at back
 
-    def _checked(self, line: Line, physical: int, ran_out: bool) -> Line:
-        if ran_out and physical > 1:
-            line.problem = (
-                f"a quote opened in this row is never closed, so the {physical - 1} line(s) "
-                "after it were read as one cell; close the quote and read the file again"
-            )
-        for i, cell in enumerate(line.cells):
-            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
-                line.problem = line.problem or (
-                    f"column {i + 1} holds {len(cell):,} characters on {physical:,} lines, "
-                    f"more than a spreadsheet cell can hold ({MAX_CELL_CHARS:,}); check the "
-                    "quotes in this row and read the file again"
-                )
-                line.cells[i] = cell[:80] + "…"
-        return line
-
     def _note_strays(self, strays: list[tuple[int, int]]) -> None:
         merged: list[tuple[int, int]] = []
         for first, last in strays:
@@ -434,3 +431,20 @@ class _TextReader:
                 "they were read as separate rows, the quote kept as text: check these rows"
             )
             self.notices.append(Notice(self.file, first, message))
+
+
+def _checked(line: Line, physical: int, *, ran_out: bool) -> Line:
+    if ran_out and physical > 1:
+        line.problem = (
+            f"a quote opened in this row is never closed, so the {physical - 1} line(s) "
+            "after it were read as one cell; close the quote and read the file again"
+        )
+    for i, cell in enumerate(line.cells):
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+            line.problem = line.problem or (
+                f"column {i + 1} holds {len(cell):,} characters on {physical:,} lines, "
+                f"more than a spreadsheet cell can hold ({MAX_CELL_CHARS:,}); check the "
+                "quotes in this row and read the file again"
+            )
+            line.cells[i] = cell[:80] + "…"
+    return line
