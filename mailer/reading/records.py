@@ -150,6 +150,10 @@ def read_call_logs(
     )
 
 
+_NO_EXTRAS: dict[str, str] = {}
+"""The extra columns of every record of a file that has none: one empty mapping, not one a
+row (a record's `extra` is a read-only `Mapping`)."""
+
 _DECIDED_KEPT = 4096
 """How many distinct outcome cells a file's reader remembers the decision for."""
 
@@ -305,7 +309,7 @@ class _SheetReader:
             )
         if problems or outcome is None or called_at is None:
             raise _RowProblem("; ".join(problems))
-        extra: dict[str, str] = {}
+        extra: dict[str, str] = {} if header.extras else _NO_EXTRAS
         for i, keys in header.extras:
             value = texts[i] if i < len(texts) else ""
             for key in keys:
