@@ -76,3 +76,12 @@ def test_the_command_takes_a_source_and_refuses_an_unknown_one() -> None:
     result = invoke("columns", EXPORTS / "vicidial_call_log.txt", "--source", "nope")
     assert result.exit_code == 2
     assert "hubspot" in result.output
+
+
+def test_the_dates_name_the_zone_they_are_read_in(tmp_path: Path) -> None:
+    config = write_file(tmp_path, "mailer.toml", '[calls]\ntimezone = "America/Los_Angeles"\n')
+    result = invoke("columns", EXPORTS / "zoho_calls.csv", "--config", config)
+    assert result.exit_code == 0, result.stderr
+    assert "times are in America/Los_Angeles ([calls] timezone)" in result.stdout
+    result = invoke("columns", EXPORTS / "zoho_calls.csv")
+    assert "times are in this computer's zone ([calls] timezone)" in result.stdout

@@ -93,9 +93,8 @@ def columns(
             dates.add_row(escape(d.text), read)
         console.print(dates)
         if any(d.read_as is not None for d in report.dates):
-            console.print(
-                "times are in the seller's zone ([calls] timezone)", style="dim", markup=False
-            )
+            zone = settings.calls.timezone or "this computer's zone"
+            console.print(f"times are in {zone} ([calls] timezone)", style="dim", markup=False)
 
     if report.snippet:
         console.print("\nPaste into mailer.toml and fill in each ?:", style="bold")
