@@ -187,7 +187,7 @@ def test_render_draws_a_card_whose_file_went_missing(session: Session) -> None:
     lost.unlink()
     result = session.run("render")
     assert result.exit_code == 0, result.stderr
-    assert "drew 1 cards" in said(result)
+    assert "drew 1 card into" in said(result)
     assert lost.read_bytes() == kept
     assert len(read_manifest(session.out)) == 12
 

@@ -74,7 +74,7 @@ def test_print_and_the_dry_run_send_skip_the_same_contact(tmp_path: Path) -> Non
         "--config", EXAMPLE_CONFIG,
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    assert "1 card on" in result.stderr or "1 cards on" in result.stderr
+    assert "1 card on 1 sheet of" in result.stderr
     with Ledger.open(db) as ledger:
         printed = {p.contact_id for p in ledger.pieces(PieceStatus.PRINTED)}
     assert printed == {"p-2175550151"}

@@ -16,6 +16,7 @@ from mailer.cli.common import (
     DbOption,
     ExitCode,
     TodayOption,
+    counted,
     err,
     handles_errors,
     hint,
@@ -151,7 +152,8 @@ def render(
             jobs=jobs,
         )
     err.print(
-        f"drew {batch.drawn} cards into {folder / 'cards'}/ (list: {folder / 'manifest.csv'})",
+        f"drew {counted(batch.drawn, 'card')} into {folder / 'cards'}/ "
+        f"(list: {folder / 'manifest.csv'})",
         markup=False,
     )
     if batch.failures:
@@ -185,7 +187,7 @@ def parse_offset(value: str | None, option: str) -> tuple[float, float]:
 def print_summary(report: PrintReport, stock_name: str, out: Path, config: Config) -> None:
     stamps = config.print.stamps
     err.print(
-        f"{report.cards} cards on {report.sheets} sheets of {stock_name} "
+        f"{counted(report.cards, 'card')} on {counted(report.sheets, 'sheet')} of {stock_name} "
         f"({report.pages} pages): {out}",
         markup=False,
     )

@@ -189,6 +189,11 @@ def output_folder(out: Path | None, day: date) -> Path:
     return out or Path("output") / day.isoformat()
 
 
+def counted(n: int, word: str, words: str | None = None) -> str:
+    """`1 card`, `2 cards`: a count with its noun in the right number."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
 def next_step(message: str) -> None:
     """The closing hint about what to do next."""
     err.print(f"[dim]next:[/dim] {escape(message)}")

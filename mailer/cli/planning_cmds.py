@@ -15,6 +15,7 @@ from mailer.cli.common import (
     DbOption,
     ExitCode,
     TodayOption,
+    counted,
     err,
     handles_errors,
     hint,
@@ -102,7 +103,8 @@ def summary_line(plan: Plan) -> str:
 
     s = summary(plan)
     return (
-        f"{s['rows']} rows, {s['contacts']} contacts: {s['mail']} mail, {s['call']} call, "
+        f"{counted(s['rows'], 'row')}, {counted(s['contacts'], 'contact')}: "
+        f"{s['mail']} mail, {s['call']} call, "
         f"{s['skip']} skip, {s['suppress']} suppress, {s['rejected']} rejected"
     )
 
@@ -280,7 +282,7 @@ def followups(
     if ics_path:
         write_ics(calls, ics_path, day)
         err.print(f"wrote {ics_path}", markup=False)
-    err.print(f"{len(calls)} calls" + (f" due by {until}" if until else ""))
+    err.print(counted(len(calls), "call") + (f" due by {until}" if until else ""))
     if not ics_path:
         next_step("add --ics calls.ics to put them on your calendar")
 
