@@ -163,3 +163,23 @@ def test_an_opt_out_comes_back_by_name_and_address_only_and_stays_suppressed(
     (step,) = document["steps"]
     assert step["action"] == "skip"
     assert "suppression list" in step["reason"]
+
+
+def test_a_pipe_given_as_a_vcard_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "contacts.vcf"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "mailer", "contacts", "import", str(fifo), "--db", "m.db"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=20,  # a reader waiting on the pipe would hang here and fail the test
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert done.returncode == 1, done.stderr
+    assert "it is a pipe (FIFO), not a regular file" in done.stderr

@@ -51,7 +51,7 @@ def import_contacts(paths: Sequence[Path], ledger: Ledger, today: date) -> Impor
     changed: dict[str, Contact] = {}
     for contact_file in report.files:
         for entry in contact_file.entries:
-            existing = book.find_entry(entry)
+            existing = book.find_record(entry)
             if existing is None:
                 report.added += 1
                 entry = replace(entry, updated_at=learned)

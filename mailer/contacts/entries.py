@@ -21,7 +21,13 @@ from mailer.domain.identity import contact_identity
 from mailer.domain.models import CALL_FIELDS, Address, Notice
 from mailer.errors import InputError
 from mailer.reading.fields import column_for, normalize_country, pad_zip, split_name
-from mailer.reading.source_files import Line, as_text, read_lines
+from mailer.reading.source_files import (
+    Line,
+    as_text,
+    decode_text,
+    read_lines,
+    read_regular_file,
+)
 
 NO_YEAR = 1904
 """The year given to a birthday written without one (a leap year, so 29 February stays)."""
@@ -297,17 +303,8 @@ def _birthday(
 
 def _read_vcard(path: Path, file: str, today: date) -> ContactFile:
     result = ContactFile(file, kind="vCard")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file", "check the path and the file name") from None
-    except OSError as exc:
-        raise InputError(f"{file} can't be read: {exc.strerror or exc}", "check the file") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", "replace")
-        result.notices.append(Notice(file, None, "not UTF-8: read as Windows-1252"))
+    # The call logs' own reading: pipes and devices refused, the same encodings understood.
+    text = decode_text(read_regular_file(path, file), file, result.notices)
     cards, stray = parse_cards(text)
     if not cards:
         raise InputError(

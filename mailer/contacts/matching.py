@@ -98,22 +98,13 @@ class Book:
         same = self._by_name_postal.get(_name_postal(first_name, last_name, address), [])
         return same[0] if len(same) == 1 else None
 
-    def find_record(self, record: CallRecord) -> Contact | None:
+    def find_record(self, who: CallRecord | Contact) -> Contact | None:
+        """The entry a call row (or another entry) is, by the fields both carry."""
         return self.find(
-            contact_id=record.contact_id,
-            phone=record.phone,
-            email=record.email,
-            first_name=record.first_name,
-            last_name=record.last_name,
-            address=record.address,
-        )
-
-    def find_entry(self, entry: Contact) -> Contact | None:
-        return self.find(
-            contact_id=entry.contact_id,
-            phone=entry.phone,
-            email=entry.email,
-            first_name=entry.first_name,
-            last_name=entry.last_name,
-            address=entry.address,
+            contact_id=who.contact_id,
+            phone=who.phone,
+            email=who.email,
+            first_name=who.first_name,
+            last_name=who.last_name,
+            address=who.address,
         )

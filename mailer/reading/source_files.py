@@ -104,7 +104,7 @@ def stream_lines(
             f"{file}: unsupported file type {suffix!r}",
             "give a call log as .csv, .tsv, .txt or .xlsx",
         )
-    data = _read_regular_file(path, file)
+    data = read_regular_file(path, file)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(f"{file} is an old-style Excel workbook (.xls)", SAVE_AS_HINT)
     if data.startswith(b"PK\x03\x04"):
@@ -125,7 +125,7 @@ def stream_lines(
     return _text_lines(data, file, delimiter, notices)
 
 
-def _read_regular_file(path: Path, file: str) -> bytes:
+def read_regular_file(path: Path, file: str) -> bytes:
     """The bytes of `path`, refusing at once anything that is not a regular file: opening a
     pipe (FIFO) or a device would wait for a writer, or read forever."""
     try:
@@ -167,7 +167,9 @@ def _looks_binary(data: bytes) -> bool:
 # --- text --------------------------------------------------------------------------------
 
 
-def _decode(data: bytes, file: str, notices: list[Notice]) -> str:
+def decode_text(data: bytes, file: str, notices: list[Notice]) -> str:
+    """Text from a file's bytes: UTF-16 with its BOM, else UTF-8 (with or without a BOM),
+    the bytes UTF-8 refuses read as Windows-1252 with a notice naming the first such row."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")  # Excel's "Unicode text" export
@@ -208,7 +210,7 @@ codecs.register_error(_CP1252_FALLBACK, _read_as_cp1252)
 def _text_lines(
     data: bytes, file: str, delimiter: str | None, notices: list[Notice]
 ) -> Iterator[Line]:
-    text = _decode(data, file, notices)
+    text = decode_text(data, file, notices)
     if "\x00" in text:
         text = text.replace("\x00", "")
         notices.append(Notice(file, None, "removed NUL characters (is this really a CSV file?)"))
