@@ -1,7 +1,8 @@
 """`mailer.toml`: the seller, the offer, the mail class, the cadence and the output choices.
 
-Loaded into frozen dataclasses and validated; every error names the key and the fix. When no
-file exists the built-in demo defaults apply (the CLI warns and suggests `mailer init`).
+Loaded into frozen dataclasses and validated; every error names the key and the fix. A key
+left out takes the default below; the seller's own details (name, phone, return address, the
+offer) default to nothing, never to someone else's.
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ SORT_ORDERS = ("zip", "name", "input")
 PROVIDERS = ("lob", "postgrid")
 
 
+# The seller's own details default to "": a key left out is not printed. The fictitious
+# demo seller lives in `mailer.project.DEMO`, for `--demo` alone.
 @dataclass(frozen=True)
 class ReturnAddress:
-    line1: str = "PO Box 1207"
+    line1: str = ""
     line2: str = ""
-    city: str = "Springfield"
-    state: str = "IL"
-    postal_code: str = "62705"
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
     country: str = "US"
 
     def as_address(self) -> Address:
@@ -46,10 +49,10 @@ class ReturnAddress:
 
 @dataclass(frozen=True)
 class Sender:
-    name: str = "Jamie Rivera"
-    company: str = "Prairie Lantern Candles"
-    phone: str = "(217) 555-0100"
-    email: str = "jamie@example.com"
+    name: str = ""
+    company: str = ""
+    phone: str = ""
+    email: str = ""
     return_address: ReturnAddress = field(default_factory=ReturnAddress)
 
     @property
@@ -59,12 +62,12 @@ class Sender:
 
 @dataclass(frozen=True)
 class Offer:
-    headline: str = "Your holiday candles, 20% off"
-    details: str = "20% off any order of two or more jars, shipping included."
-    code: str = "NOTE20"
-    url: str = "https://example.com/note20"
+    headline: str = ""
+    details: str = ""
+    code: str = ""
+    url: str = ""
     offer_days: int = 14
-    tip: str = "Trim the wick to 1/4 inch before each burn for a clean, even flame."
+    tip: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ class Config:
     outcomes: Mapping[str, Any] = field(default_factory=dict)
     """`[outcomes]`: "Their word" = "outcome", and `default` for words not known."""
     source: Path | None = None
-    """The file this came from; None for the built-in demo defaults."""
+    """The file this came from; None for the built-in settings (`DEFAULT`, the demo)."""
 
     @property
     def templates_dir(self) -> Path | None:
@@ -203,8 +206,8 @@ _RENAMED = {"mail_class": "class"}
 
 
 def load(path: Path | None) -> Config:
-    """Read and validate a config file; `None` or a missing default file means the demo
-    defaults. Raises `ConfigError` naming the key and the fix."""
+    """Read and validate a config file; `None` means the defaults (no seller set). Raises
+    `ConfigError` naming the key and the fix."""
     if path is None:
         return DEFAULT
     try:

@@ -41,6 +41,12 @@ class LedgerError(MailerError):
     """The ledger database can't be opened or is from a newer mailer."""
 
 
+class NoLedgerError(LedgerError):
+    """A command that only reads found no ledger where it looked: it never starts one."""
+
+    exit_code = 4
+
+
 class TemplateError(MailerError):
     """A card template failed: the message names the template, the line and the contact."""
 

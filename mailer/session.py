@@ -107,12 +107,15 @@ def run_session(
 ) -> SessionReport:
     """Plan the call logs, draw this plan's cards, print (self-mail) or, when asked, send
     (provider) them, and write plan.json, rejects.csv, cards/, manifest.csv, print.pdf,
-    followups.csv and followups.ics into `request.out_dir`."""
+    followups.csv and followups.ics into `request.out_dir`. Refuses, before anything is
+    recorded, a config without the seller's name and return address (`project`)."""
     from mailer.drawing.draw import draw_cards
     from mailer.followups.calls import follow_ups, write_csv, write_ics
     from mailer.planning.documents import write_plan_json, write_rejects
     from mailer.planning.planner import make_plan
+    from mailer.project import require_details
 
+    require_details(config)
     hooks = hooks or SessionHooks()
     mode = config.mail.mode
     if request.send and mode != "provider":

@@ -24,9 +24,10 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-from mailer.config import Cadence, Config, Mail, Offer
+from mailer.config import Cadence, Config, Mail
 from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome, Plan
 from mailer.ledger import Ledger
+from mailer.project import DEMO
 
 # -- files -----------------------------------------------------------------------------------
 
@@ -193,8 +194,9 @@ def plan_of(*steps: MailStep, today: date = PLAN_DAY) -> Plan:
 
 
 def config_for(size: str = "4x6", mode: str = "self", **changes: Any) -> Config:
-    """The built-in demo config with cards of `size` in `mode`; `changes` replace sections."""
-    return dataclasses.replace(Config(), mail=Mail(size=size, mode=mode), **changes)
+    """The built-in demo config (the fictitious seller) with cards of `size` in `mode`;
+    `changes` replace sections."""
+    return dataclasses.replace(DEMO, mail=Mail(size=size, mode=mode), **changes)
 
 
 def cadence_config(
@@ -203,7 +205,10 @@ def cadence_config(
     """The demo config with some offer, mail and cadence settings changed (not validated:
     the cadence checks feasibility itself)."""
     return Config(
-        offer=Offer(**(offer or {})), mail=Mail(**(mail or {})), cadence=Cadence(**cadence)
+        sender=DEMO.sender,
+        offer=dataclasses.replace(DEMO.offer, **(offer or {})),
+        mail=Mail(**(mail or {})),
+        cadence=Cadence(**cadence),
     )
 
 

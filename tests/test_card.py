@@ -41,6 +41,7 @@ from mailer.drawing.geometry import Rect, card_geometry
 from mailer.drawing.layout import fit, place, sizes, wrap
 from mailer.drawing.painter import CardPainter
 from mailer.errors import RenderError, TemplateError
+from mailer.project import DEMO
 from tests.builders import card_step, config_for
 
 SIZES = [("4x6", "self"), ("4.25x5.5", "self"), ("a6", "self"), ("4x6", "provider"),
@@ -536,7 +537,7 @@ def test_same_input_gives_identical_bytes(tmp_path):
     for a, b in zip(first.cards, second.cards, strict=True):
         assert a.path.read_bytes() == b.path.read_bytes()
     step = card_step()
-    assert render_card_bytes(step, config, "self") == render_card_bytes(step, Config(), "self")
+    assert render_card_bytes(step, config, "self") == render_card_bytes(step, DEMO, "self")
 
 
 def test_parallel_jobs_give_the_same_files(tmp_path):

@@ -303,7 +303,7 @@ def test_a_cumulative_export_does_not_mail_the_same_contact_twice(tmp_path: Path
     first = "S1,Sam,Lee,1 Main St,Springfield,IL,62704,voicemail,2026-11-21 10:00"
     day1 = _calls_file(tmp_path / "day1.csv", first)
     out = tmp_path / "out1"
-    assert invoke("run", day1, "--today", TODAY, "--db", db, "--out", out).exit_code == 0
+    assert invoke("run", day1, "--demo", "--today", TODAY, "--db", db, "--out", out).exit_code == 0
     assert (out / "print.pdf").is_file()
     # A week later the dialer exports the whole history: the old call and the second call.
     day8 = _calls_file(
@@ -349,12 +349,11 @@ def test_a_partial_outcomes_table_keeps_the_other_defaults(tmp_path: Path) -> No
 def test_a_card_already_made_is_kept_when_the_settings_change(tmp_path: Path) -> None:
     db = tmp_path / "m.db"
     out = tmp_path / "out"
-    assert invoke("run", EXAMPLE_CALLS, "--today", TODAY, "--db", db, "--out", out).exit_code == 0
+    args = ("--demo", "--today", TODAY, "--db", db, "--out", out)
+    assert invoke("run", EXAMPLE_CALLS, *args).exit_code == 0
     config = tmp_path / "mailer.toml"
     config.write_text('[cadence.outcomes]\nvoicemail = "thank-you"\n', encoding="utf-8")
-    result = invoke(
-        "run", EXAMPLE_CALLS, "--today", TODAY, "--db", db, "--out", out, "--config", config
-    )
+    result = invoke("run", EXAMPLE_CALLS, *args, "--config", config)
     assert result.exit_code == 0, result.stderr
     doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     mary = next(s for s in doc["steps"] if s["contact_id"] == "C001")
@@ -405,7 +404,15 @@ def test_a_plan_never_carried_out_does_not_block_the_next_card(tmp_path: Path) -
     out = tmp_path / "out"
     assert (
         invoke(
-            "run", _calls_file(tmp_path / "c.csv", row), "--today", TODAY, "--db", db2, "--out", out
+            "run",
+            _calls_file(tmp_path / "c.csv", row),
+            "--demo",
+            "--today",
+            TODAY,
+            "--db",
+            db2,
+            "--out",
+            out,
         ).exit_code
         == 0
     )

@@ -600,7 +600,7 @@ def test_a_second_batch_the_same_day_never_overwrites_the_first(tmp_path: Path) 
         header + "A1,Cy,Dee,2 Main St,Springfield,IL,62704,voicemail,2026-11-22 15:00\n",
         encoding="utf-8",
     )
-    args: list[str | Path] = ["--today", "2026-11-22", "--db", db, "--out", out]
+    args: list[str | Path] = ["--demo", "--today", "2026-11-22", "--db", db, "--out", out]
     assert invoke("run", morning, *args, catch_exceptions=True).exit_code == 0
     first = (out / "print.pdf").read_bytes()
     second_run = invoke("run", afternoon, *args, catch_exceptions=True)

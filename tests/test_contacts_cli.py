@@ -64,6 +64,8 @@ def test_list_fits_80_columns(tmp_path: Path) -> None:
 
 def test_an_empty_book_lists_nothing_and_an_unknown_id_is_an_error(tmp_path: Path) -> None:
     db = tmp_path / "m.db"
+    with open_ledger(db):
+        pass  # a ledger with no contacts yet (without one, `list` names where it looked)
     assert "the contact book is empty" in contacts(db, "list").stderr
     shown = contacts(db, "show", "C999")
     assert shown.exit_code == 1

@@ -25,6 +25,7 @@ from mailer.followups.calls import (
     write_csv,
     write_ics,
 )
+from mailer.project import DEMO
 from tests.builders import (
     call_record,
     callback_step,
@@ -34,7 +35,7 @@ from tests.builders import (
     skip_step,
 )
 
-CONFIG = Config()
+CONFIG = DEMO
 STAMP = date(2026, 11, 23)
 
 OFFER = mail_step(call_record())  # sent Nov 23, call Nov 30, offer until Dec 7

@@ -25,7 +25,17 @@ ALLOWED: dict[str, set[str]] = {
     "printing": {"config", "ledger", "drawing"},
     "sending": {"config", "ledger", "drawing"},
     "followups": {"config"},
-    "session": {"config", "ledger", "planning", "drawing", "printing", "sending", "followups"},
+    "project": {"config"},
+    "session": {
+        "config",
+        "project",
+        "ledger",
+        "planning",
+        "drawing",
+        "printing",
+        "sending",
+        "followups",
+    },
     "scaffold": {"drawing"},
 }
 LEAVES = {"errors", "files", "domain", "__init__", "__version__"}

@@ -23,9 +23,10 @@ from mailer.drawing.templates import (
     short,
 )
 from mailer.errors import TemplateError
+from mailer.project import DEMO
 from tests.builders import card_step
 
-CONFIG = Config()
+CONFIG = DEMO
 
 
 def render(step: MailStep, config: Config = CONFIG):

@@ -14,6 +14,7 @@ from rich.markup import escape
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
+    DemoOption,
     ExitCode,
     TodayOption,
     counted,
@@ -21,10 +22,12 @@ from mailer.cli.common import (
     handles_errors,
     hint,
     load_config,
+    mark_missing,
     next_step,
     open_ledger,
     output_folder,
     progress_bar,
+    require_details,
     resolve_today,
     warn,
 )
@@ -121,7 +124,8 @@ def render(
     out_dir: OutOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
+    demo: DemoOption = False,
 ) -> None:
     """Draw the planned cards that are not drawn yet: one PDF per card (page 1 front, page 2
     back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice,
@@ -129,10 +133,10 @@ def render(
     from mailer.drawing.draw import undrawn_keys
 
     day = resolve_today(today)
-    settings = load_config(config)
+    settings = load_config(config, demo=demo)
     chosen = card_mode(settings, mode)
     folder = output_folder(out_dir, day)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, config, create=False) as ledger:
         # Also cards drawn before in another mode or size, or whose file has gone missing.
         keys, stale = undrawn_keys(ledger, chosen, settings.mail.size, day)
         if stale:
@@ -142,6 +146,7 @@ def render(
             err.print("no cards to draw: every planned card is drawn")
             next_step("`mailer plan CALLS.csv` after a calling session plans new ones")
             return
+        require_details(settings)
         batch = draw_with_progress(
             ledger,
             settings,
@@ -295,7 +300,8 @@ def print_(
     out_dir: OutOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
+    demo: DemoOption = False,
 ) -> None:
     """Lay the self-mail cards not printed yet on printable sheets: DIR/print.pdf.
 
@@ -305,7 +311,7 @@ def print_(
     from mailer.printing.sheets import stock_for
 
     day = resolve_today(today)
-    settings = load_config(config)
+    settings = load_config(config, demo=demo)
     folder = output_folder(out_dir, day)
     offsets = (
         parse_offset(offset_front, "--offset-front"),
@@ -326,7 +332,7 @@ def print_(
         return
     from mailer.printing.sheets import printable_steps
 
-    with open_ledger(db) as ledger:
+    with open_ledger(db, config, create=False) as ledger:
         steps, stale = printable_steps(ledger, day, reprint)
         if stale:
             warn(f"{stale} planned cards were not printed: their offer has passed; plan again")
@@ -334,6 +340,7 @@ def print_(
             err.print("nothing to print: every planned card is printed or sent")
             next_step("add --reprint to print the last batch again")
             return
+        require_details(settings)
         report = do_print(
             ledger,
             settings,
@@ -383,19 +390,20 @@ def preview(
     ] = False,
     mode: ModeOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
+    demo: DemoOption = False,
 ) -> None:
     """Show a card, front and back side by side, before printing or sending anything."""
     import dataclasses
 
     from mailer.drawing.preview import open_file, preview_image, proof_sheet
 
-    settings = load_config(config)
+    settings = load_config(config, demo=demo)
     chosen = card_mode(settings, mode)
     target = out or Path("output") / "preview.png"
     from mailer.drawing.draw import steps_to_preview
 
-    with open_ledger(db) as ledger:
+    with open_ledger(db, config, create=False) as ledger:
         steps = steps_to_preview(ledger, contact)
     if contact and not steps:
         raise MailerError(
@@ -410,11 +418,21 @@ def preview(
         )
     if template:
         steps = [dataclasses.replace(s, template=template) for s in steps]
+    banner = preview_banner(settings, demo)
     target.parent.mkdir(parents=True, exist_ok=True)
     if proof:
-        proof_sheet(steps[:proof], settings, chosen, target, guides=guides)
+        proof_sheet(steps[:proof], settings, chosen, target, guides=guides, banner=banner)
     else:
-        preview_image(steps[0], settings, chosen, target, guides=guides)
+        preview_image(steps[0], settings, chosen, target, guides=guides, banner=banner)
     err.print(f"wrote {target}", markup=False)
     if not no_open and not open_file(target):
         hint(f"open {target} to look at it")
+
+
+def preview_banner(settings: Config, demo: bool) -> str:
+    """What a preview says across the card when it is not the seller's own card yet."""
+    if demo:
+        return "DEMO SENDER — set [sender] in mailer.toml"
+    if mark_missing(settings, "the preview leaves them off"):
+        return "NO SENDER — set [sender] in mailer.toml"
+    return ""

@@ -11,7 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
@@ -46,26 +46,32 @@ if not out.is_terminal and "COLUMNS" not in os.environ:
     # Piped or captured output: 80 columns would truncate every name in the plan table.
     out.width = 160
 
-DEFAULT_CONFIG = Path("mailer.toml")
-DEFAULT_DB = Path("mailer.db")
-
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
         "--config",
         envvar="MAILER_CONFIG",
-        help="Config file. Default: ./mailer.toml, or the built-in demo settings if absent.",
+        help="Config file. Default: the nearest mailer.toml in this folder or above.",
         show_default=False,
         dir_okay=False,
     ),
 ]
 DbOption = Annotated[
-    Path,
+    Path | None,
     typer.Option(
         "--db",
         envvar="MAILER_DB",
-        help="Ledger database: history, suppression list, pieces.",
+        help="Ledger database: history, suppression list, pieces. Default: mailer.db beside "
+        "the config.",
+        show_default=False,
         dir_okay=False,
+    ),
+]
+DemoOption = Annotated[
+    bool,
+    typer.Option(
+        "--demo",
+        help="Sign the cards as the fictitious demo seller, with its offer (to try mailer).",
     ),
 ]
 TodayOption = Annotated[
@@ -109,29 +115,65 @@ def resolve_today(value: str | None) -> date:
     return day
 
 
-def load_config(path: Path | None) -> Config:
-    """The config from --config, ./mailer.toml, or the demo defaults (with a warning)."""
+def load_config(path: Path | None, *, demo: bool = False) -> Config:
+    """The config from --config (or MAILER_CONFIG), else the nearest mailer.toml in this
+    folder or above, else the defaults (no seller set); `demo` puts the demo seller in."""
     from mailer import config as config_module
+    from mailer.project import demo_config, locate
 
-    if path is None:
-        if DEFAULT_CONFIG.exists():
-            path = DEFAULT_CONFIG
-        else:
-            warn("no mailer.toml here: using the built-in demo settings")
-            hint("run `mailer init` to write a config you can edit")
-            return config_module.DEFAULT
-    return config_module.load(path)
+    settings = config_module.load(locate(Path(), config=path).config)
+    return demo_config(settings) if demo else settings
+
+
+def require_details(settings: Config) -> None:
+    """Refuse to draw, print, record or send cards without the seller's own details."""
+    from mailer.project import require_details as require
+
+    require(settings)
+
+
+def mark_missing(settings: Config, what: str) -> bool:
+    """Say plainly, before a plan or preview, that real cards would be refused and why.
+    True when something is missing."""
+    from mailer.project import missing_details
+
+    missing = missing_details(settings)
+    if missing:
+        warn(f"no sender yet ({', '.join(missing)} not set): {what}")
+        hint(
+            "set them in mailer.toml: no card is drawn, printed or sent without them "
+            "(--demo signs as a fictitious seller, to try mailer)"
+        )
+    return bool(missing)
 
 
 @contextmanager
-def open_ledger(path: Path) -> Iterator[Ledger]:
-    from mailer.ledger import Ledger
+def open_ledger(
+    db: Path | None, config: Path | None = None, *, create: bool = True, scratch: bool = False
+) -> Iterator[Ledger]:
+    """The ledger from --db (or MAILER_DB), else the one beside the config in use. A command
+    that only reads (`create=False`) never starts one: it says where it looked instead. With
+    `scratch` (a dry run) a missing ledger is an empty one that vanishes afterwards."""
+    import tempfile
 
-    ledger = Ledger.open(path)
-    try:
-        yield ledger
-    finally:
-        ledger.close()
+    from mailer.ledger import Ledger
+    from mailer.project import LEDGER_NAME, locate, require_ledger
+
+    env = os.environ.get("MAILER_DB")
+    origin = "MAILER_DB" if env and db is not None and Path(env) == db else "--db"
+    project = locate(Path(), config=config, db=db, db_from=origin)
+    path = project.ledger
+    if not create and not scratch:
+        require_ledger(project)
+    with ExitStack() as stack:
+        if scratch and not path.exists():
+            spare = stack.enter_context(tempfile.TemporaryDirectory(prefix="mailer-"))
+            path = Path(spare) / LEDGER_NAME
+        ledger = Ledger.open(path)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
 
 
 P = ParamSpec("P")

@@ -48,7 +48,7 @@ def import_(
         ),
     ],
     today: TodayOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
 ) -> None:
     """Read contact files into the contact book. Importing the same file again adds
     nothing; every entry is imported, skipped or rejected with its line number."""
@@ -81,11 +81,11 @@ def import_(
 
 @app.command("list")
 @handles_errors
-def list_(db: DbOption = Path("mailer.db")) -> None:
+def list_(db: DbOption = None) -> None:
     """Every entry of the contact book, by last name."""
     from rich.table import Table
 
-    with open_ledger(db) as ledger:
+    with open_ledger(db, create=False) as ledger:
         entries = ledger.contacts()
     if not entries:
         err.print("the contact book is empty")
@@ -111,13 +111,13 @@ def list_(db: DbOption = Path("mailer.db")) -> None:
 @handles_errors
 def show(
     contact: Annotated[str, typer.Argument(help="The entry's id (see `mailer contacts list`).")],
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
 ) -> None:
     """One entry, the calls recorded for that person and their cards."""
     from mailer.contacts.book import linked_ids
     from mailer.errors import InputError
 
-    with open_ledger(db) as ledger:
+    with open_ledger(db, create=False) as ledger:
         entry = ledger.contact(contact)
         if entry is None:
             raise InputError(
@@ -179,7 +179,7 @@ def edit(
     country: Annotated[str | None, _opt("--country", "Country (ISO code or name).")] = None,
     birthday: Annotated[str | None, _opt("--birthday", "Birthday, YYYY-MM-DD.")] = None,
     today: TodayOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
 ) -> None:
     """Correct an entry's name, phone, email or address (an empty value clears it). The
     cards of that person not printed or sent yet are then drawn with the correction."""
@@ -200,7 +200,7 @@ def edit(
     }
     changes = {k: v for k, v in values.items() if v is not None}
     day = resolve_today(today)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, create=False) as ledger:
         result = edit_contact(ledger, contact, changes, day)
     _show_entry(result.after)
     cards = result.steps_changed

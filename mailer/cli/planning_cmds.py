@@ -13,6 +13,7 @@ from rich.markup import escape
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
+    DemoOption,
     ExitCode,
     TodayOption,
     counted,
@@ -20,6 +21,7 @@ from mailer.cli.common import (
     handles_errors,
     hint,
     load_config,
+    mark_missing,
     next_step,
     open_ledger,
     out,
@@ -165,7 +167,8 @@ def plan(
     source: SourceOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
+    demo: DemoOption = False,
 ) -> None:
     """Read call logs and decide, for every contact, who gets a card, why, and when to call.
 
@@ -178,8 +181,8 @@ def plan(
     if format not in ("table", "json", "csv"):
         raise UsageError(f"--format {format!r} is not supported", hint="use table, json or csv")
     day = resolve_today(today)
-    settings = load_config(config)
-    with open_ledger(db) as ledger:
+    settings = load_config(config, demo=demo)
+    with open_ledger(db, config, create=not dry_run, scratch=dry_run) as ledger:
         result = make_plan(
             calls,
             settings,
@@ -202,6 +205,7 @@ def plan(
         writer.writerows(step_rows(result.plan))
     else:
         plan_table(result.plan)
+    mark_missing(settings, "`mailer run` would refuse to draw these cards")
     err.print(summary_line(result.plan))
     if dry_run:
         next_step("this was a dry run; run it without --dry-run to record the plan")
@@ -259,7 +263,8 @@ def followups(
     ] = None,
     today: TodayOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
+    demo: DemoOption = False,
 ) -> None:
     """The follow-up calls from the ledger: who, phone, why, the offer deadline, and a short
     script for the second call."""
@@ -267,8 +272,8 @@ def followups(
 
     day = resolve_today(today)
     until = day if due == "today" else parse_day(due, "--due")
-    settings = load_config(config)
-    with open_ledger(db) as ledger:
+    settings = load_config(config, demo=demo)
+    with open_ledger(db, config, create=False) as ledger:
         steps = [s for s in ledger.followups(until) if actionable(s, day)]
     calls = follow_ups(steps, settings)
     if not calls:
@@ -290,16 +295,16 @@ def followups(
 @handles_errors
 def unsuppress(
     contact: Annotated[str, typer.Argument(help="The contact id to take off the list.")],
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
 ) -> None:
     """Take a contact off the suppression list. Only do this when they asked to hear from
     you again: no call log can do it, on purpose."""
-    with open_ledger(db) as ledger:
+    with open_ledger(db, create=False) as ledger:
         removed = ledger.unsuppress(contact)
     if not removed:
         err.print(f"[red]error:[/red] {escape(contact)} is not on the suppression list")
         listed = ""
-        with open_ledger(db) as ledger:
+        with open_ledger(db, create=False) as ledger:
             listed = ", ".join(c for c, _, _ in ledger.suppressed()[:10])
         if listed:
             hint(f"suppressed contacts include: {listed}")

@@ -11,6 +11,7 @@ from mailer.cli.card_cmds import JobsOption, show_cards, show_print
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
+    DemoOption,
     ExitCode,
     TodayOption,
     err,
@@ -21,6 +22,7 @@ from mailer.cli.common import (
     open_ledger,
     output_folder,
     progress_bar,
+    require_details,
     resolve_today,
 )
 from mailer.cli.planning_cmds import (
@@ -72,7 +74,8 @@ def run(
     source: SourceOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
+    demo: DemoOption = False,
 ) -> None:
     """The main job after a calling session: plan who gets a card and when to call back,
     draw the cards, lay the self-mail ones out on print sheets (or, with --send, submit
@@ -85,7 +88,8 @@ def run(
     from mailer.session import SessionHooks, SessionRequest, run_session
 
     day = resolve_today(today)
-    settings = load_config(config)
+    settings = load_config(config, demo=demo)
+    require_details(settings)
     request = SessionRequest(
         calls=calls,
         out_dir=output_folder(out_dir, day),
@@ -106,7 +110,7 @@ def run(
         confirm_live(provider, count, cost, yes)
 
     hooks = SessionHooks(on_plan=on_plan, progress=progress_bar, confirm_send=confirm)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, config) as ledger:
         report = run_session(request, settings, ledger, hooks)
     raise typer.Exit(show_session(report, settings))
 

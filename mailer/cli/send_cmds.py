@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -18,16 +17,19 @@ from rich.markup import escape
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
+    DemoOption,
     ExitCode,
     TodayOption,
     err,
     handles_errors,
     hint,
     load_config,
+    mark_missing,
     next_step,
     open_ledger,
     out,
     progress_bar,
+    require_details,
     resolve_today,
     warn,
 )
@@ -147,7 +149,8 @@ def send(
     base_url: BaseUrlOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
+    demo: DemoOption = False,
 ) -> None:
     """Send the planned cards through a print-and-mail service (Lob or PostGrid).
 
@@ -158,7 +161,7 @@ def send(
     from mailer.sending.submission import claim, estimated_cost, sendable_steps, stranded
 
     day = resolve_today(today)
-    settings = load_config(config)
+    settings = load_config(config, demo=demo)
     if settings.mail.mode != "provider":
         # Self-mail cards are printed at home; sending them too would mail them twice.
         raise UsageError(
@@ -166,7 +169,7 @@ def send(
             hint='set [mail] mode = "provider" (and a size: 4x6, 6x9, 6x11), then plan again',
         )
     name = known_provider(provider_name or settings.provider.name)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, config, create=False) as ledger:
         for piece in stranded(ledger, name):
             warn_stranded(piece)
         steps = sendable_steps(ledger, name, retry_failed=retry_failed, limit=limit)
@@ -176,9 +179,11 @@ def send(
             return
         provider = provider_for(settings, name, base_url, dry_run=not submit)
         if not submit:
+            mark_missing(settings, "the dry run shows the cards without them")
             dry_run_table(steps, settings, provider, day)
             next_step("this was a dry run: nothing was sent. To send: mailer send --submit")
             return
+        require_details(settings)
         confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
         batch = claim(ledger, steps, settings)
         report = submit_batch(ledger, settings, provider, batch, day, jobs=jobs, verify=verify)
@@ -237,7 +242,7 @@ def status(
     provider_name: SentThroughOption = None,
     base_url: BaseUrlOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
 ) -> None:
     """Where the sent cards are: status, expected delivery, tracking, follow-up call."""
     from rich.table import Table
@@ -247,7 +252,7 @@ def status(
 
     only = known_provider(provider_name) if provider_name else None
     settings = load_config(config)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, config, create=False) as ledger:
         if refresh:
             news = Refresh()
             sent = ledger.pieces(PieceStatus.SUBMITTED, mode="provider")
@@ -305,7 +310,7 @@ def cancel(
     provider_name: SentThroughOption = None,
     base_url: BaseUrlOption = None,
     config: ConfigOption = None,
-    db: DbOption = Path("mailer.db"),
+    db: DbOption = None,
 ) -> None:
     """Take back sent cards while the provider still allows it (before production)."""
     from mailer.sending.submission import (
@@ -319,7 +324,7 @@ def cancel(
         raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")
     only = known_provider(provider_name) if provider_name else None
     settings = load_config(config)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, config, create=False) as ledger:
         groups = sent_through(pieces_to_cancel(ledger, card), settings.provider.name, only)
         if not groups:
             raise MailerError(

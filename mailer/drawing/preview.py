@@ -60,6 +60,8 @@ BACKDROP: RGB = (0.92, 0.92, 0.92)
 """Behind the cards, so the edge of a white back shows."""
 CAPTION_INK: RGB = (0.25, 0.25, 0.25)
 """Words on a preview page around the cards: labels, captions, the legend."""
+BANNER_INK: RGB = (0.8, 0.1, 0.1)
+"""A banner across each side: this card must not be mailed as it is (no sender, demo)."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,11 @@ def preview_image(
     *,
     guides: bool = False,
     scale: float = 2.0,
+    banner: str = "",
 ) -> Path:
     """Write the card's front and back side by side to `out`: a PNG (`scale` pixels per
-    point) or a PDF, chosen by its suffix. Returns `out`."""
+    point) or a PDF, chosen by its suffix; `banner` is written across both sides. Returns
+    `out`."""
     kind = _kind(out)
     _check_scale(scale)
     painter = CardPainter(config, mode)
@@ -118,7 +122,7 @@ def preview_image(
     )
     _backdrop(canvas, layout.width, layout.height)
     for slot in (layout.front, layout.back):
-        _side(canvas, painter, card, slot, guides=guides)
+        _side(canvas, painter, card, slot, guides=guides, banner=banner)
         _label(canvas, painter, slot.side, slot.x, slot.y + painter.geometry.page.h + 4, 9)
     if guides:
         _legend(canvas, painter)
@@ -135,6 +139,7 @@ def proof_sheet(
     guides: bool = False,
     columns: int = 2,
     scale: float = PROOF_SCALE,
+    banner: str = "",
 ) -> Path:
     """Write a contact sheet of the cards, front|back pairs in a grid with the contact id and
     template under each: one PNG image (up to `PNG_PROOF_LIMIT` cards, `scale` pixels per
@@ -183,7 +188,7 @@ def proof_sheet(
             x = MARGIN + col * (pair_w + GAP)
             y = grid_top - (row + 1) * cell_h - row * GAP + CAPTION_BAND
             for slot in (Slot("front", x, y), Slot("back", x + pw + PAIR_GAP, y)):
-                _side(canvas, painter, card, slot, guides=guides)
+                _side(canvas, painter, card, slot, guides=guides, banner=banner)
             _label(canvas, painter, f"{card.contact_id} · {card.template}", x, y - 10, 8, pair_w)
         if guides:
             _legend(canvas, painter)
@@ -248,7 +253,13 @@ def _backdrop(canvas: Canvas, width: float, height: float) -> None:
 
 
 def _side(
-    canvas: Canvas, painter: CardPainter, card: PreparedCard, slot: Slot, *, guides: bool
+    canvas: Canvas,
+    painter: CardPainter,
+    card: PreparedCard,
+    slot: Slot,
+    *,
+    guides: bool,
+    banner: str = "",
 ) -> None:
     """One side of a card with its PDF page's bottom-left at the slot, on white paper."""
     g = painter.geometry
@@ -263,9 +274,25 @@ def _side(
     canvas.clipPath(clip, stroke=0, fill=0)
     draw = painter.draw_front if slot.side == "front" else painter.draw_back
     draw(canvas, card, slot.x + g.trim.x, slot.y + g.trim.y)
+    if banner:
+        _banner(canvas, painter, slot, banner)
     canvas.restoreState()
     if guides:
         draw_guides(canvas, painter.stacks[SANS], g, slot.side, slot.x, slot.y)
+
+
+def _banner(canvas: Canvas, painter: CardPainter, slot: Slot, text: str) -> None:
+    """`text` corner to corner across one side, see-through, so the card still shows."""
+    g = painter.geometry
+    stack = painter.stacks[SANS]
+    diagonal = math.hypot(g.page.w, g.page.h)
+    size = min(22.0, 0.85 * diagonal / max(stack.width(text), 0.01))
+    canvas.saveState()
+    canvas.translate(slot.x + g.page.w / 2, slot.y + g.page.h / 2)
+    canvas.rotate(math.degrees(math.atan2(g.page.h, g.page.w)))
+    canvas.setFillAlpha(0.6)
+    draw_label(canvas, stack, text, -stack.width(text) * size / 2, -size / 3, size, BANNER_INK)
+    canvas.restoreState()
 
 
 def _label(

@@ -95,7 +95,7 @@ def _why(step: MailStep) -> str:
 def call_script(step: MailStep, config: Config) -> str:
     """What to say on the call, in the seller's voice."""
     first = step.record.first_name or "there"
-    me = config.sender.first_name
+    me = config.sender.first_name or "me"
     company = config.sender.company
     intro = f"Hi {first}, it's {me} from {company}." if company else f"Hi {first}, it's {me}."
     if step.action is Action.CALL:
