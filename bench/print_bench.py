@@ -19,16 +19,16 @@ from pathlib import Path
 
 from steps import offer_steps
 
-from mailer.config import DEFAULT
+from mailer.project import DEMO
 
 
 def run(n: int, out: Path) -> float:
     from mailer.printing.sheets import print_sheets, stock_for
 
     batch = list(offer_steps(n))
-    stock = stock_for(DEFAULT, "avery-5389")
+    stock = stock_for(DEMO, "avery-5389")
     start = time.perf_counter()
-    report = print_sheets(batch, DEFAULT, stock, out, duplex="long-edge", sort="zip")
+    report = print_sheets(batch, DEMO, stock, out, duplex="long-edge", sort="zip")
     elapsed = time.perf_counter() - start
     assert report.cards == n, report.failures[:3]
     return elapsed

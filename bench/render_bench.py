@@ -50,11 +50,12 @@ from mailer.domain.models import MailStep  # noqa: E402
 from mailer.drawing.batch import CardRenderer, RenderFailure  # noqa: E402
 from mailer.drawing.draw import draw_cards, undrawn_keys  # noqa: E402
 from mailer.ledger import Ledger  # noqa: E402
+from mailer.project import DEMO  # noqa: E402
 
 
 def bench_config() -> Config:
-    """The demo defaults (offer URL set, so offer cards carry a QR code), 4x6 self-mail."""
-    config = dataclasses.replace(Config(), mail=Mail(size="4x6", mode="self"))
+    """The demo seller (offer URL set, so offer cards carry a QR code), 4x6 self-mail."""
+    config = dataclasses.replace(DEMO, mail=Mail(size="4x6", mode="self"))
     assert config.offer.url
     return config
 

@@ -104,9 +104,17 @@ def nearest_config(start: Path) -> tuple[Path | None, tuple[Path, ...]]:
     folder = start.absolute()
     for candidate in (folder, *folder.parents):
         searched.append(candidate)
-        if (candidate / CONFIG_NAME).is_file():
+        if _is_file(candidate / CONFIG_NAME):
             return (start if candidate == folder else candidate) / CONFIG_NAME, tuple(searched)
     return None, tuple(searched)
+
+
+def _is_file(path: Path) -> bool:
+    """A folder above that we may not look into holds no config of ours."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def locate(
@@ -132,8 +140,11 @@ def locate(
 def require_ledger(project: Project) -> None:
     """A command that only reads never creates a ledger: when there is none where the
     project says, refuse and say where it looked."""
-    if project.ledger.exists():
-        return
+    try:
+        if project.ledger.exists():
+            return
+    except OSError:
+        return  # there is something we can't look at: opening it says what is wrong
     raise NoLedgerError(*_no_ledger(project))
 
 
