@@ -16,6 +16,7 @@ from mailer.errors import ConfigError
 from mailer.project import DEMO, locate, missing_details
 from mailer.session import SessionRequest, run_session
 from tests.builders import invoke, open_ledger, read_csv_dicts, write_file
+from tests.fake_provider import LOB_KEY, FakeProvider
 
 TODAY = "2026-11-22"
 CALLS = (
@@ -168,6 +169,22 @@ def test_render_and_print_refuse_planned_cards_without_a_sender(here: Path) -> N
         assert "sender.name" in result.stderr
     assert not (here / "out" / "cards").exists()
     assert not (here / "out" / "print.pdf").exists()
+
+
+def test_send_dry_runs_marked_and_submit_refuses_without_a_sender(
+    here: Path, fake_lob: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_file(here, "mailer.toml", '[mail]\nmode = "provider"\n')
+    assert invoke("plan", "calls.csv", "--today", TODAY).exit_code == 0
+    monkeypatch.setenv("LOB_API_KEY", LOB_KEY)
+    args = ("--today", TODAY, "--base-url", fake_lob.url)
+    dry = invoke("send", *args)
+    assert dry.exit_code == 0, dry.stderr
+    assert "no sender yet" in dry.stderr
+    result = invoke("send", "--submit", *args)
+    assert result.exit_code == 2, result.stderr
+    assert "sender.return_address.line1" in result.stderr
+    assert [r for r in fake_lob.requests if r.method == "POST"] == []
 
 
 def test_the_library_refuses_too(tmp_path: Path) -> None:
