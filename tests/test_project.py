@@ -130,6 +130,7 @@ def test_demo_signs_as_the_demo_seller_and_only_when_asked(here: Path) -> None:
     assert "(217) 555-0100" in text
     assert "NOTE20" in text
     assert "no sender" not in result.stderr
+    assert "--demo: the cards are signed by a fictitious seller, Jamie Rivera" in result.stderr
 
 
 def test_plan_and_preview_show_what_would_happen_clearly_marked(here: Path) -> None:

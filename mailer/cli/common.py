@@ -71,7 +71,8 @@ DemoOption = Annotated[
     bool,
     typer.Option(
         "--demo",
-        help="Sign the cards as the fictitious demo seller, with its offer (to try mailer).",
+        help="Use the fictitious demo seller and its offer: to try mailer before your own "
+        "details are in mailer.toml.",
     ),
 ]
 TodayOption = Annotated[
@@ -122,7 +123,11 @@ def load_config(path: Path | None, *, demo: bool = False) -> Config:
     from mailer.project import demo_config, locate
 
     settings = config_module.load(locate(Path(), config=path).config)
-    return demo_config(settings) if demo else settings
+    if not demo:
+        return settings
+    settings = demo_config(settings)
+    warn(f"--demo: the cards are signed by a fictitious seller, {settings.sender.name}")
+    return settings
 
 
 def require_details(settings: Config) -> None:
