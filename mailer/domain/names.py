@@ -192,3 +192,10 @@ def _cut(text: str, limit: int, *, keep: int) -> str | None:
         if words >= keep and trimmed:
             best = trimmed
     return best
+
+
+def addressed_name(name: str, provider: str) -> str:
+    """The recipient name as `provider` gets it: shortened to its limit (`shortened_name`)
+    when it has one, else as written (spaces tidied). The ledger keeps the full name."""
+    limit = name_limit(provider)
+    return shortened_name(name, limit) if limit is not None else " ".join(name.split())
