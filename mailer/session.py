@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from mailer.config import Config
 from mailer.domain.datetext import DateOrder
-from mailer.domain.models import Action, Plan
+from mailer.domain.models import Action, MailStep, Plan, Rejection
 from mailer.errors import UsageError
 from mailer.ledger import Ledger, Piece
 
@@ -148,6 +148,8 @@ def run_session(
             count=len(mail),
             on_progress=advance,
         )
+    if report.cards.failures:
+        write_rejects(plan, folder / "rejects.csv", _refused_cards(report.cards, mail))
     report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
     ours = [s.step_key for s in mail]
     if mode == "self":
@@ -160,6 +162,18 @@ def run_session(
     write_ics(report.followups, folder / "followups.ics", request.today)
     report.written += ["followups.csv", "followups.ics"]
     return report
+
+
+def _refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]:
+    """The cards that could not be drawn, as rejects.csv rows with their fix."""
+    from mailer.planning.documents import card_rejection
+
+    steps = {s.step_key: s for s in mail}
+    return [
+        card_rejection(steps[f.step_key], f.message, f.hint)
+        for f in cards.failures
+        if f.step_key in steps
+    ]
 
 
 def _print(
