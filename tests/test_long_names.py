@@ -128,6 +128,7 @@ def test_a_name_that_cant_fit_goes_to_rejects_with_a_fix_that_works(tmp_path: Pa
     calls = calls_file(tmp_path, ("C001", "Maximiliana", HUGE_LAST), ("C002", "Denise", "Okafor"))
     result = run(tmp_path, calls)
     assert result.exit_code == 3, result.stderr  # done, with a card refused
+    assert "the cards not drawn are in" in said(result)
     out = tmp_path / "out"
     assert {p.name for p in (out / "cards").iterdir()} == {"C002-offer.pdf"}
     [row] = read_csv_dicts(out / "rejects.csv")
