@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
@@ -17,8 +18,9 @@ from typer.testing import Result
 from mailer.domain.models import Action
 from mailer.drawing.geometry import Rect, card_geometry
 from mailer.ledger import Ledger
+from tests import fake_provider as fp
 from tests.builders import EXAMPLE_CONFIG, invoke, read_csv_dicts, write_file
-from tests.fake_provider import LOB_KEY, FakeProvider
+from tests.fake_provider import LOB_KEY, FakeProvider, RecordedRequest
 
 TODAY = "2026-11-22"
 HEADER = (
@@ -240,3 +242,28 @@ def test_postgrid_gets_the_short_name_too(tmp_path: Path, monkeypatch: pytest.Mo
     assert dry.exit_code == 0, dry.stderr
     assert "to[firstName]=A.\n" in dry.stdout
     assert "to[lastName]=Papadopoulou-Wittelsbach\n" in dry.stdout
+
+
+def test_a_card_the_provider_refuses_goes_to_rejects_with_the_fix(
+    tmp_path: Path, lob: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The fake refuses Denise's card as Lob refuses an address line it can't print.
+    real_create = fp._lob_postcard
+
+    def create(fake: FakeProvider, record: RecordedRequest, files: Any) -> dict[str, Any]:
+        if record.field("metadata[contact_id]") == "C002":
+            raise fp._error(False, 422, "invalid", "to.address_line1 must be at most 64 characters")
+        return real_create(fake, record, files)
+
+    monkeypatch.setattr(fp, "_lob_postcard", create)
+    calls = calls_file(tmp_path, ("C001", LOB_FIRST, LOB_LAST), ("C002", "Denise", "Okafor"))
+    result = run(tmp_path, calls, "--send", config=provider_config(tmp_path))
+    assert result.exit_code == 3, result.stderr
+    assert "the cards not sent are in" in said(result)
+    assert lob.created == 1
+    [row] = read_csv_dicts(tmp_path / "out" / "rejects.csv")
+    assert (row["contact_id"], row["last_name"], row["row"]) == ("C002", "Okafor", "3")
+    assert row["error"].startswith("not sent: ")
+    assert "address_line1 must be at most 64 characters" in row["error"]
+    assert "`mailer contacts edit C002 ...`" in row["error"]
+    assert "`mailer send --submit --retry-failed`" in row["error"]

@@ -108,10 +108,11 @@ def step_header(plan: Plan) -> list[str]:
 
 
 def card_rejection(step: MailStep, problem: str, fix: str) -> Rejection:
-    """A planned card that could not be made (a name or an address too long for the card),
-    as a rejects.csv row: the call's row, its cells mailer knows by their own column names
-    (and the columns it keeps for templates), the problem and the command that fixes it.
-    The call is already in the ledger, so the fix is a correction, not the row fed back."""
+    """A planned card that could not be drawn (a name or an address too long for the card)
+    or that the provider refused, as a rejects.csv row: the call's row, its cells
+    mailer knows by their own column names (and the columns it keeps for templates), the
+    problem and the command that fixes it. The call is already in the ledger, so the fix is
+    a correction, not the row fed back."""
     record = step.record
     a = record.address
     known = {
@@ -133,7 +134,7 @@ def card_rejection(step: MailStep, problem: str, fix: str) -> Rejection:
         "notes": record.notes,
         "callback_on": _iso(record.callback_on) or "",
     }
-    error = f"card not drawn: {problem}" + (f"; fix: {fix}" if fix else "")
+    error = problem + (f"; fix: {fix}" if fix else "")
     return Rejection(record.file, record.row, error, {**record.extra, **known})
 
 
