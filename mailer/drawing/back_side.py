@@ -213,7 +213,7 @@ class BackSide:
 
 def name_fix(record: CallRecord, fits: Callable[[str], bool]) -> str:
     """The command that gives the contact a name that fits: theirs shortened by the rule
-    the providers' names follow (`domain.names.shortened_name`), as long as still fits."""
+    the providers' names follow (`domain.names.shortened_name`), the longest that fits."""
     full = " ".join(record.name.split())
     shorter = (shortened_name(full, n) for n in range(len(full) - 1, 0, -1))
     suggestion = next((s for s in shorter if fits(s)), "")
