@@ -17,11 +17,12 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from shlex import quote
 from typing import TYPE_CHECKING
 
 from mailer.config import Config
 from mailer.domain.datetext import DateOrder
-from mailer.domain.models import Action, Plan
+from mailer.domain.models import Action, MailStep, Plan, Rejection
 from mailer.errors import UsageError
 from mailer.ledger import Ledger, Piece
 
@@ -151,18 +152,64 @@ def run_session(
             count=len(mail),
             on_progress=advance,
         )
+    refused = _refused_cards(report.cards, mail)
+    if refused:
+        write_rejects(plan, folder / "rejects.csv", refused)
     report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
     ours = [s.step_key for s in mail]
     if mode == "self":
         _print(report, ledger, config, ours, request.today)
     elif request.send:
         _send(report, ledger, config, ours, request.today, hooks)
+        sent = _refused_sends(report, ledger, mail)
+        if sent:
+            write_rejects(plan, folder / "rejects.csv", [*refused, *sent])
     # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
     report.followups = follow_ups([ledger.current(s) for s in plan.steps], config)
     write_csv(report.followups, folder / "followups.csv")
     write_ics(report.followups, folder / "followups.ics", request.today)
     report.written += ["followups.csv", "followups.ics"]
     return report
+
+
+def _refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]:
+    """The cards that could not be drawn, as rejects.csv rows with their fix."""
+    from mailer.planning.documents import card_rejection
+
+    steps = {s.step_key: s for s in mail}
+    return [
+        card_rejection(steps[f.step_key], f"card not drawn: {f.message}", f.hint)
+        for f in cards.failures
+        if f.step_key in steps
+    ]
+
+
+def _refused_sends(
+    report: SessionReport, ledger: Ledger, mail: Sequence[MailStep]
+) -> list[Rejection]:
+    """The cards the provider refused (or that could not be built for it), as rejects.csv
+    rows: the provider's reason, and how to send them once corrected."""
+    from mailer.planning.documents import card_rejection
+
+    if report.sent is None:
+        return []
+    steps = {s.step_key: s for s in mail}
+    rows = []
+    for outcome in report.sent.failed:
+        step = steps.get(ledger.piece(int(outcome.piece_id)).step_key)
+        if step is None:
+            continue
+        fix = "; ".join(
+            p
+            for p in (
+                outcome.hint,
+                "correct the contact (`mailer contacts edit "
+                f"{quote(step.contact_id)} ...`), then `mailer send --submit --retry-failed`",
+            )
+            if p
+        )
+        rows.append(card_rejection(step, f"not sent: {outcome.error}", fix))
+    return rows
 
 
 def _print(

@@ -332,18 +332,68 @@ def sentence(n: int) -> str:
 SIXTY = ("Maximiliana", "Evangelina Bartholomew-Fitzgerald Worthington-Sm")
 
 
-def test_sixty_character_name_is_refused_on_self_mail_naming_the_address():
-    # In capitals at the 8 pt USPS floor the name line is wider than the OCR read area allows.
+def address_lines_of(page: Any, below: float) -> list[tuple[str, Rect, float]]:
+    """The delivery block's lines (the sans-serif text below `below`, the stamp box's bottom
+    edge, where the return address and the stamp words are not), top to bottom, each with
+    its box and its smallest size."""
+    rows: dict[float, list[dict[str, Any]]] = {}
+    for c in page.chars:
+        low = page.height - c["bottom"] < below
+        if low and "Caveat" not in c["fontname"] and c["text"].strip():
+            rows.setdefault(round(c["bottom"], 1), []).append(c)
+    lines = []
+    for _, chars in sorted(rows.items()):
+        box = Rect.from_edges(
+            min(c["x0"] for c in chars),
+            page.height - max(c["bottom"] for c in chars),
+            max(c["x1"] for c in chars),
+            page.height - min(c["top"] for c in chars),
+        )
+        size = min(c["size"] for c in chars)
+        lines.append(("".join(c["text"] for c in chars), box, size))
+    return lines
+
+
+def test_sixty_character_name_takes_two_lines_above_the_delivery_line_on_self_mail():
     first, last = SIXTY
     assert len(f"{first} {last}") == 60
+    data = render_card_bytes(card_step(first=first, last=last), config_for("4x6", "self"), "self")
+    back = pdf_pages(data)[1]
+    geometry = card_geometry("4x6", "self")
+    assert geometry.ocr_read_area is not None
+    assert geometry.stamp_box is not None
+    lines = address_lines_of(back, geometry.stamp_box.y)
+    texts = [t.replace(" ", "") for t, _, _ in lines]  # the chars drawn, spaces aside
+    # The name on two lines, broken at a space or a hyphen; the post office reads the last
+    # two lines, the delivery line then the city.
+    assert len(texts) == 4
+    assert "".join(texts[:2]) == f"{first}{last}".upper().replace(" ", "")
+    assert texts[2:] == ["1422MAPLEAVEAPT3", "SPRINGFIELDIL62704"]
+    for _, box, size in lines:
+        assert geometry.ocr_read_area.contains(box, tolerance=0.5)
+        assert size >= 8  # the USPS floor
+
+
+def test_a_name_too_long_even_for_two_lines_is_refused_with_a_name_that_fits():
+    first, last = "Maximiliana", "-".join(["Bartholomew-Fitzgerald-Worthington"] * 4)
     with pytest.raises(RenderError) as err:
         render_card_bytes(card_step(first=first, last=last), config_for("4x6", "self"), "self")
-    message = err.value.message
+    message, fix = err.value.message, err.value.hint
     assert "contact C001" in message
-    assert "template 'offer'" in message
-    assert "delivery address does not fit" in message
+    assert "the name and address does not fit" in message
     assert "floor size of 8 pt" in message
-    assert "provider" in err.value.hint
+    # The suggested name is the rule's shortening, as long as still fits the block.
+    assert "mailer contacts edit C001 --first-name M. --last-name Bartholomew-" in fix
+    assert "provider" in fix
+
+
+def test_a_street_line_too_long_for_the_block_is_refused_naming_the_address():
+    street = "12345 North Bartholomew Fitzgerald Worthington Boulevard Extension West"
+    step = card_step(address=Address(street, "Apartment 1234", "Springfield", "IL", "62704"))
+    with pytest.raises(RenderError) as err:
+        render_card_bytes(step, config_for("4x6", "self"), "self")
+    assert "the delivery address does not fit" in err.value.message
+    assert "mailer contacts edit C001 --address-line1" in err.value.hint
 
 
 def test_sixty_character_name_fits_a_provider_card():

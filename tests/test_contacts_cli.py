@@ -116,8 +116,10 @@ def test_edit_after_a_refused_long_name_lets_the_card_be_drawn(tmp_path: Path) -
         tmp_path,
         "book.csv",
         "contact_id,first_name,last_name,address_line1,city,state,postal_code\n"
-        "C001,Maximiliana,Evangelina Bartholomew-Fitzgerald Worthington-Sm,"
-        "12 Elm St,Springfield,IL,62704\n",
+        # Too long for the delivery block even on two lines at 8 pt.
+        "C001,Maximiliana,"
+        + "-".join(["Evangelina Bartholomew-Fitzgerald Worthington"] * 3)
+        + ",12 Elm St,Springfield,IL,62704\n",
     )
     assert contacts(db, "import", book).exit_code == 0
     calls = write_file(

@@ -133,6 +133,10 @@ def show_session(report: SessionReport, config: Config) -> ExitCode:
     err.print(f"wrote {', '.join(report.written)} into {folder}/", markup=False)
     if report.plan.rejections:
         hint(f"fix the rows in {folder / 'rejects.csv'} and run that file; nothing repeats")
+    if report.cards is not None and report.cards.failures:
+        hint(f"the cards not drawn are in {folder / 'rejects.csv'}, each with its fix")
+    if report.sent is not None and report.sent.failed:
+        hint(f"the cards not sent are in {folder / 'rejects.csv'}, each with its fix")
     if report.partial:
         return ExitCode.PARTIAL
     calendar = folder / "followups.ics"

@@ -135,10 +135,10 @@ def edit_contact(
         raise UsageError(
             "nothing to change", hint="give at least one option, e.g. --last-name Albright"
         )
-    before = ledger.contact(contact_id)
+    before = ledger.contact(contact_id) or _entry_from_cards(ledger, contact_id)
     if before is None:
         raise InputError(
-            f"no contact {contact_id!r} in the contact book",
+            f"no contact {contact_id!r} in the contact book or among the unsent cards",
             hint="`mailer contacts list` shows the ids; `mailer contacts import FILE` adds some",
         )
     after = _changed(before, {k: v.strip() for k, v in changes.items()}, today)
@@ -149,6 +149,28 @@ def edit_contact(
 
     count = ledger.correct_contact(after, correct)
     return EditResult(before, ledger.contact(after.contact_id) or after, count)
+
+
+def _entry_from_cards(ledger: Ledger, contact_id: str) -> Contact | None:
+    """A new book entry for a contact known only from a call log, as the latest of their
+    unsent cards has them: a card refused for a name or an address too long is corrected
+    like any entry, and the book then keeps the correction for the next calls."""
+    wanted = contact_id.strip().casefold()
+    records = [r for r in ledger.unsent_records() if r.contact_id.casefold() == wanted]
+    if not records:
+        return None
+    latest = max(records, key=lambda r: r.called_at.replace(tzinfo=None))
+    return Contact(
+        contact_id=latest.contact_id,
+        first_name=latest.first_name,
+        last_name=latest.last_name,
+        phone=latest.phone,
+        email=latest.email,
+        address=latest.address,
+        birthday=latest.birthday,
+        source_file=latest.file,
+        source_line=latest.row,
+    )
 
 
 def _changed(entry: Contact, values: Mapping[str, str], today: date) -> Contact:

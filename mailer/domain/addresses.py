@@ -178,9 +178,14 @@ def delivery_lines(name: str, address: Address) -> list[str]:
     return _block(name, normalize(address).lines)
 
 
+def name_line(name: str) -> str:
+    """The addressee's line at the top of the delivery block: upper case, without periods or
+    commas; empty for no name."""
+    return " ".join(name.upper().replace(".", "").replace(",", " ").split())
+
+
 def _block(name: str, lines: Sequence[str]) -> list[str]:
-    first = " ".join(name.upper().replace(".", "").replace(",", " ").split())
-    return [line for line in (first, *lines) if line]
+    return [line for line in (name_line(name), *lines) if line]
 
 
 def mail_to(record: CallRecord) -> Address:

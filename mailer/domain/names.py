@@ -111,3 +111,91 @@ def _split(text: str) -> tuple[str, str]:
 def _only_suffixes(text: str) -> bool:
     words = [w.strip(".").lower().replace(".", "") for w in re.split(r"[\s,]+", text) if w]
     return bool(words) and all(w in _SUFFIXES for w in words)
+
+
+# ---- a name shortened to a provider's limit ---------------------------------------------------
+
+PROVIDER_NAME_LIMITS = {"lob": 40, "postgrid": 40}
+"""The longest recipient name each print-and-mail service takes, in characters. Lob refuses a
+longer `name`; PostGrid publishes no limit, but prints the name in an address block of the
+same width, so the same 40 keeps its line whole."""
+
+_NAME_PIECE = re.compile(r"[^\s-]*-|[^\s-]+|\s+")
+"""The pieces a name may be cut between: words, each hyphenated part with its hyphen."""
+
+
+def name_limit(provider: str) -> int | None:
+    """The recipient name limit of `provider`, None when it has none."""
+    return PROVIDER_NAME_LIMITS.get(provider)
+
+
+def shortened_name(name: str, limit: int) -> str:
+    """`name` in at most `limit` characters, by one rule, each step only when the one before
+    is still too long:
+
+    1. the name as written (spaces tidied) when it fits;
+    2. middle names (and any title) dropped: "Mary Anne Albright" -> "Mary Albright";
+    3. given names cut to initials: "M. Albright";
+    4. cut at a word or hyphen boundary from the end, so a hyphenated surname keeps as many
+       of its parts as fit ("A. Papadopoulou-Wittelsbach"); when not even the initial and
+       the surname's first part fit, the surname alone, and a single word longer than the
+       limit is cut inside it.
+
+    Never empty for a name with any letter in it; a name that fits comes back unchanged."""
+    text = " ".join(name.split())
+    if len(text) <= limit:
+        return text
+    given, last = _given_and_last(text)
+    if last:
+        no_middle = " ".join([*given[:1], last])
+        initials = " ".join([*(f"{g[0]}." for g in given[:1]), last])
+        for candidate in (no_middle, initials):
+            if len(candidate) <= limit:
+                return candidate
+        if given:
+            cut = _cut(initials, limit, keep=2)
+            if cut is not None:
+                return cut
+        text = last
+    return _cut(text, limit, keep=1) or text[:limit].rstrip(" -") or text[:limit].strip()
+
+
+def _given_and_last(text: str) -> tuple[list[str], str]:
+    """The given names and the rest (surname, particles, suffix) of a full name, as written;
+    nameparser tells a middle name from a surname particle. ([], text) when it can't say."""
+    from nameparser import HumanName
+
+    parsed = HumanName(text)
+    given = [w for w in (parsed.first, *parsed.middle_list) if w]
+    last = " ".join(p for p in (parsed.last, parsed.suffix) if p)
+    words = set(text.replace(",", " ").split())
+    if not (given and last) or not set(" ".join([*given, last]).split()) <= words:
+        return [], text
+    return given, last
+
+
+def _cut(text: str, limit: int, *, keep: int) -> str | None:
+    """The longest start of `text` ending at a word or hyphen boundary, within `limit` and
+    keeping at least `keep` words-or-parts; None when those alone are too long."""
+    pieces = _NAME_PIECE.findall(text)
+    words = 0
+    best: str | None = None
+    built = ""
+    for piece in pieces:
+        built += piece
+        if piece.isspace():
+            continue
+        words += 1
+        trimmed = built.rstrip(" -")
+        if len(trimmed) > limit:
+            break
+        if words >= keep and trimmed:
+            best = trimmed
+    return best
+
+
+def addressed_name(name: str, provider: str) -> str:
+    """The recipient name as `provider` gets it: shortened to its limit (`shortened_name`)
+    when it has one, else as written (spaces tidied). The ledger keeps the full name."""
+    limit = name_limit(provider)
+    return shortened_name(name, limit) if limit is not None else " ".join(name.split())

@@ -8,11 +8,15 @@ its ink-free zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from shlex import quote
+
 from reportlab.pdfgen.canvas import Canvas
 
 from mailer.config import Config
 from mailer.domain import addresses
-from mailer.domain.models import MailStep
+from mailer.domain.models import CallRecord, MailStep
+from mailer.domain.names import shortened_name
 from mailer.drawing.fonts import SANS, SANS_BOLD, FontStack, clean_text
 from mailer.drawing.geometry import MESSAGE_GAP, CardGeometry, Rect, inches
 from mailer.drawing.layout import (
@@ -24,8 +28,10 @@ from mailer.drawing.layout import (
     does_not_fit,
     fit_lines,
     place,
+    two_lines,
 )
 from mailer.drawing.style import CardStyle
+from mailer.errors import RenderError
 
 ADDRESS_SIZE, ADDRESS_FLOOR = 10.0, 8.0
 """USPS: the delivery address at least 8 pt; 10 pt reads best."""
@@ -137,7 +143,13 @@ class BackSide:
         return place(wrapped, stack, box, box.top, STAMP_GREY, "left")
 
     def _delivery_block(self, step: MailStep, name: str) -> tuple[list[PlacedLine], float]:
-        """The contact's address, upper case, centred in its area; and its left edge."""
+        """The contact's address, upper case, centred in its area; and its left edge.
+
+        Tried in turn until one fits: the block in the right half (10 pt down to 8), with the
+        name on one line, then on two (broken at a space or hyphen: the post office reads
+        from the bottom up, so the delivery line and the city line stay the last two); then
+        the same at 8 pt with the block grown left inside the OCR read area, the message
+        column narrowing to keep its distance."""
         g = self.geometry
         area, ocr = g.delivery_address_area, g.ocr_read_area
         assert area is not None
@@ -152,29 +164,78 @@ class BackSide:
                 "add the street, city and ZIP to the call log",
             )
         stack = self.stacks[SANS]
-        wrapped = fit_lines(texts, stack, ADDRESS_SIZE, ADDRESS_FLOOR, area, ADDRESS_LEADING)
-        box = area
-        if wrapped is None:
-            # Too wide for the right half: let the block grow left inside the OCR read area;
-            # the message column narrows to keep its distance.
-            left = max(ocr.x, g.message_area.x + inches(1.6) + MESSAGE_GAP)
-            wide = area.with_edges(left=min(left, area.x))
-            wrapped = fit_lines(texts, stack, ADDRESS_FLOOR, ADDRESS_FLOOR, wide, ADDRESS_LEADING)
-            if wrapped is None:
-                raise does_not_fit(
-                    step.contact_id,
-                    name,
-                    "delivery address",
-                    wide,
-                    ADDRESS_FLOOR,
-                    "shorten the contact's name or address lines in the call log (USPS "
-                    "abbreviations: AVENUE -> AVE, APARTMENT -> APT), or mail it through a "
-                    "provider, which prints the address itself",
-                )
-            box = wide.with_edges(left=wide.right - wrapped.widest)
-        top = box.y + (box.h + wrapped.height) / 2
-        placed = place(wrapped, stack, box, top, BLACK)
-        return placed, box.x
+        named = 1 if addresses.name_line(record.name) else 0
+        layouts = [texts]
+        split = two_lines(texts[0], stack) if named else None
+        if split is not None:
+            layouts.append([*split, *texts[1:]])
+        left = max(ocr.x, g.message_area.x + inches(1.6) + MESSAGE_GAP)
+        wide = area.with_edges(left=min(left, area.x))
+        for box, size in ((area, ADDRESS_SIZE), (wide, ADDRESS_FLOOR)):
+            for lines in layouts:
+                wrapped = fit_lines(lines, stack, size, ADDRESS_FLOOR, box, ADDRESS_LEADING)
+                if wrapped is not None:
+                    if box is wide:
+                        box = wide.with_edges(left=wide.right - wrapped.widest)
+                    top = box.y + (box.h + wrapped.height) / 2
+                    return place(wrapped, stack, box, top, BLACK), box.x
+        raise self._address_refused(step, name, texts[named:], wide)
+
+    def _address_refused(
+        self, step: MailStep, name: str, address: list[str], wide: Rect
+    ) -> RenderError:
+        """Why the delivery block can't fit, with the command that fixes it: shorter address
+        lines when they alone don't fit, else a shorter name (one that would fit)."""
+        stack = self.stacks[SANS]
+        record = step.record
+        if fit_lines(address, stack, ADDRESS_FLOOR, ADDRESS_FLOOR, wide, ADDRESS_LEADING) is None:
+            what, fix = "delivery address", address_fix(record)
+        else:
+            what, fix = "name and address", name_fix(record, self._fits_with(address, wide))
+        return does_not_fit(step.contact_id, name, what, wide, ADDRESS_FLOOR, fix)
+
+    def _fits_with(self, address: list[str], wide: Rect) -> Callable[[str], bool]:
+        stack = self.stacks[SANS]
+
+        def fits(name: str) -> bool:
+            line = clean_text(addresses.name_line(name)).upper()
+            split = two_lines(line, stack)
+            for lines in ([line], [*split] if split is not None else []):
+                block = [*lines, *address]
+                if lines and fit_lines(
+                    block, stack, ADDRESS_FLOOR, ADDRESS_FLOOR, wide, ADDRESS_LEADING
+                ):
+                    return True
+            return False
+
+        return fits
+
+
+def name_fix(record: CallRecord, fits: Callable[[str], bool]) -> str:
+    """The command that gives the contact a name that fits: theirs shortened by the rule
+    the providers' names follow (`domain.names.shortened_name`), the longest that fits."""
+    full = " ".join(record.name.split())
+    shorter = (shortened_name(full, n) for n in range(len(full) - 1, 0, -1))
+    suggestion = next((s for s in shorter if fits(s)), "")
+    first, _, last = suggestion.partition(" ") if " " in suggestion else ("", "", suggestion)
+    command = (
+        f"mailer contacts edit {quote(record.contact_id)} --first-name {quote(first)} "
+        f"--last-name {quote(last)}"
+    )
+    return (
+        f"give a shorter name, e.g. `{command}`, then `mailer render`; or mail it through "
+        "a provider, which shortens long names itself"
+    )
+
+
+def address_fix(record: CallRecord) -> str:
+    """The command that shortens the contact's street lines."""
+    command = f"mailer contacts edit {quote(record.contact_id)} --address-line1 '...'"
+    return (
+        f"shorten the street lines with USPS abbreviations (AVENUE -> AVE, APARTMENT -> "
+        f"APT): `{command}`, then `mailer render`; or mail it through a provider, which "
+        "prints the address itself"
+    )
 
 
 def draw_stamp_box(canvas: Canvas, box: Rect) -> None:

@@ -4,11 +4,12 @@ a CSV of steps, and rejects.csv."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mailer.domain.models import Action, MailStep, Plan
+from mailer.domain.models import Action, MailStep, Plan, Rejection
 from mailer.files import safe_cell, write_bytes_atomic, write_csv_rows
 
 STEP_COLUMNS = (
@@ -106,9 +107,41 @@ def step_header(plan: Plan) -> list[str]:
     return header
 
 
-def write_rejects(plan: Plan, path: Path) -> None:
+def card_rejection(step: MailStep, problem: str, fix: str) -> Rejection:
+    """A planned card that could not be drawn (a name or an address too long for the card)
+    or that the provider refused, as a rejects.csv row: the call's row, its cells
+    mailer knows by their own column names (and the columns it keeps for templates), the
+    problem and the command that fixes it. The call is already in the ledger, so the fix is
+    a correction, not the row fed back."""
+    record = step.record
+    a = record.address
+    known = {
+        "contact_id": record.contact_id,
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "name": record.name,
+        "phone": record.phone,
+        "email": record.email,
+        "address_line1": a.line1,
+        "address_line2": a.line2,
+        "city": a.city,
+        "state": a.state,
+        "postal_code": a.postal_code,
+        "country": a.country,
+        "birthday": _iso(record.birthday) or "",
+        "outcome": record.outcome.value,
+        "called_at": record.called_at.isoformat(sep=" ", timespec="minutes"),
+        "notes": record.notes,
+        "callback_on": _iso(record.callback_on) or "",
+    }
+    error = problem + (f"; fix: {fix}" if fix else "")
+    return Rejection(record.file, record.row, error, {**record.extra, **known})
+
+
+def write_rejects(plan: Plan, path: Path, cards: Sequence[Rejection] = ()) -> None:
     """The original columns of every rejected row, then `row` and `error` (and `file` with
-    several inputs): fix the rows in place and feed the file back in. Header only if none."""
+    several inputs): fix the rows in place and feed the file back in. Header only if none.
+    `cards` (from `card_rejection`) follow the rows, in the same columns."""
     several = len(plan.files) > 1
     original: list[str] = []
     for file in plan.files:
@@ -117,7 +150,7 @@ def write_rejects(plan: Plan, path: Path) -> None:
                 original.append(name)
     header = [*original, *(["file"] if several else []), "row", "error"]
     rows = []
-    for r in plan.rejections:
+    for r in (*plan.rejections, *cards):
         cells = [r.values.get(name, "") for name in original]
         tail = [r.file] if several else []
         rows.append([safe_cell(c) for c in [*cells, *tail, str(r.row), r.error]])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from mailer.config import Config, call_zone
-from mailer.domain.models import Action, CallRecord, MailStep, Plan
+from mailer.domain.models import Action, CallRecord, MailStep, Notice, Plan
 from mailer.ledger import Ledger, RecordResult
 
 
@@ -67,7 +67,7 @@ def make_plan(
             today=today,
             steps=tuple(steps),
             rejections=log.rejections,
-            notices=log.notices,
+            notices=log.notices + _shortened_names(steps, config),
             rows=log.rows,
             files=tuple(str(p) for p in paths),
             columns=log.columns,
@@ -90,6 +90,26 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if running:
             gc.enable()
+
+
+def _shortened_names(steps: Sequence[MailStep], config: Config) -> tuple[Notice, ...]:
+    """A notice for each card whose name the print-and-mail service gets shortened to its
+    limit (`domain.names.addressed_name`): the seller sees what the card will say."""
+    if config.mail.mode != "provider":
+        return ()
+    from mailer.domain.names import addressed_name
+
+    provider = config.provider.name
+    notices = []
+    for step in steps:
+        if step.action is not Action.MAIL:
+            continue
+        name = " ".join(step.record.name.split())
+        short = addressed_name(name, provider)
+        if short != name:
+            said = f"name shortened for {provider}: '{name}' → '{short}'"
+            notices.append(Notice(step.record.file, step.record.row, said))
+    return tuple(notices)
 
 
 def _with_address(step: MailStep) -> MailStep:

@@ -122,6 +122,7 @@ def build_request(
     """The create request for one card through `provider_name`; the artwork is drawn here,
     just in time, in exactly the form that provider takes."""
     from mailer.domain.addresses import mail_to, normalize
+    from mailer.domain.names import addressed_name
     from mailer.drawing.batch import render_card_pdf, render_sides
 
     artwork = ARTWORK.get(provider_name)
@@ -139,7 +140,8 @@ def build_request(
     send_date = step.send_date if step.send_date and step.send_date > today else None
     return PostcardRequest(
         idempotency_key=idempotency_key,
-        to=Party(record.name or NO_NAME, mail_to(record)),
+        # Within the provider's name limit (the plan said so); the ledger keeps it whole.
+        to=Party(addressed_name(record.name, provider_name) or NO_NAME, mail_to(record)),
         from_=Party(
             sender.name, normalize(sender.return_address.as_address()).address, sender.company
         ),
