@@ -17,6 +17,7 @@ from mailer.sending.providers.base import Party, PostcardRequest
 
 LOB_MAX_NAME = 40
 LOB_MAX_LINE = 64
+LOB_MAX_LINE_ABROAD = 200
 LOB_MAX_CITY = 200
 LOB_MAX_DESCRIPTION = 255
 LOB_MAX_FILE = 5 * 1024 * 1024
@@ -73,11 +74,13 @@ def lob_problems(req: PostcardRequest) -> list[str]:
 def _lob_party(side: str, party: Party) -> list[str]:
     found: list[str] = []
     addr = party.address
+    country = addr.country or "US"
+    line = LOB_MAX_LINE if country.upper() == "US" else LOB_MAX_LINE_ABROAD
     for field, value, limit in (
         ("name", party.name, LOB_MAX_NAME),
         ("company", party.company, LOB_MAX_NAME),
-        ("address_line1", addr.line1, LOB_MAX_LINE),
-        ("address_line2", addr.line2, LOB_MAX_LINE),
+        ("address_line1", addr.line1, line),
+        ("address_line2", addr.line2, line),
         ("address_city", addr.city, LOB_MAX_CITY),
     ):
         if len(value) > limit:
@@ -86,7 +89,6 @@ def _lob_party(side: str, party: Party) -> list[str]:
             )
     if not (party.name or party.company):
         found.append(f"{side} has neither a name nor a company")
-    country = addr.country or "US"
     if not is_iso_country(country):
         found.append(
             f"{side}[address_country] {country!r} is not a two-letter ISO country code "
