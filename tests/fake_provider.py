@@ -4,8 +4,9 @@
 sizes (with pypdf), keeps idempotency keys, enforces a fixed-window rate limit with Lob's
 headers, and can be told to misbehave (`faults`): 500s, 429 with Retry-After, create then
 drop the connection, create then answer too late or without an id, echo the request's
-headers (whole, cut short or upper-cased) in an error, redirect elsewhere. Use it as the `fake_lob` fixture
-(`pytest_plugins = ["fake_provider"]`) or as a context manager.
+headers (whole, cut short or upper-cased) in an error, redirect elsewhere. It lists
+postcards by their `mailer_key` metadata (Lob) or a free-text search (PostGrid). Use it as
+the `fake_lob` fixture (`pytest_plugins = ["fake_provider"]`) or as a context manager.
 """
 
 from __future__ import annotations
@@ -892,3 +893,23 @@ class SqliteJournal:
 
     def close(self) -> None:
         self.db.close()
+
+
+def key_leaks(text: str | bytes, key: str) -> list[str]:
+    """Every six-character run of `key` (past its mode prefix), of base64 `key:` or of the
+    url-encoded key found in `text`, in any case: what a reader could rebuild it from."""
+    import re
+    import urllib.parse
+
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    secret = re.sub(r"^(live|test)_(sk_|pk_)?", "", key)
+    forms = [secret, base64.b64encode(f"{key}:".encode()).decode(), urllib.parse.quote(secret)]
+    low = text.lower()
+    found = []
+    for form in forms:
+        for i in range(len(form) - 5):
+            run = form[i : i + 6].lower()
+            if run in low and run not in "dgvzdf9":  # base64 of the shared `test_` prefix
+                found.append(run)
+    return found

@@ -29,26 +29,14 @@ from mailer.sending.providers.http import Redirected, RetryPolicy
 from mailer.sending.providers.redaction import Redactor, redact
 from mailer.sending.providers.service import NoUsableId, PostcardService
 from tests.builders import LOB_SPEC
-from tests.fake_provider import FakeProvider, card_request
+from tests.fake_provider import FakeProvider, card_request, key_leaks
 
 # Made-up keys in the providers' formats; letters chosen to spell no word.
 LOB_KEY = "test_zqxwvkjyplmnbrtgfdhsq"
 PG_KEY = "test_sk_vkqzjxwplrtnbmghyd"
 
 
-def leaked(text: str, key: str) -> list[str]:
-    """Every six-character run of the key, or of base64 `key:`, found in `text` in any
-    case (also url-encoded): what a reader could piece the key together from."""
-    secret = re.sub(r"^(live|test)_(sk_|pk_)?", "", key)
-    forms = [secret, base64.b64encode(f"{key}:".encode()).decode(), urllib.parse.quote(secret)]
-    low = text.lower()
-    found = []
-    for form in forms:
-        for i in range(len(form) - 5):
-            run = form[i : i + 6].lower()
-            if run in low and run not in "dgvzdf9":  # base64 of the shared `test_` prefix
-                found.append(run)
-    return found
+leaked = key_leaks
 
 
 @pytest.fixture
@@ -137,13 +125,13 @@ def test_a_redirect_is_never_followed_and_the_key_goes_nowhere_else(
         provider = client(fake, name)
         for method in ("create", "get", "lookup"):
             fake.faults.redirect_next(1, elsewhere.url)
+            call = {
+                "create": lambda: provider.create_postcard(card_request("C002", "k-redirect")),
+                "get": lambda: provider.get_postcard("psc_0123456789abcdef"),
+                "lookup": lambda: provider.find_postcard("k-redirect"),
+            }[method]
             with pytest.raises(Redirected) as caught:
-                if method == "create":
-                    provider.create_postcard(card_request("C002", "k-redirect"))
-                elif method == "get":
-                    provider.get_postcard("psc_0123456789abcdef")
-                else:
-                    provider.find_postcard("k-redirect")
+                call()
             assert "redirect (HTTP 307)" in caught.value.message
             assert elsewhere.url.removeprefix("http://") in caught.value.message
             assert "base URL" in caught.value.hint
@@ -159,14 +147,16 @@ def test_postgrid_looks_a_card_up_before_sending_its_create_again(fake: FakeProv
     provider = client(fake, "postgrid")
     fake.faults.drop_after_create(1)
     piece = provider.create_postcard(card_request("C003", "k-drop"))
-    assert fake.created == 1 and fake.duplicates() == []
+    assert fake.created == 1
+    assert fake.duplicates() == []
     assert piece.id in fake.postcards
     methods = [(r.method, r.path) for r in fake.requests]
     assert methods == [("POST", "/print-mail/v1/postcards"), ("GET", "/print-mail/v1/postcards")]
     # A 500 before anything was made: looked up, not found, then sent once more.
     fake.faults.fail_next(1, 500)
     again = provider.create_postcard(card_request("C004", "k-500"))
-    assert fake.created == 2 and fake.duplicates() == []
+    assert fake.created == 2
+    assert fake.duplicates() == []
     assert [r.method for r in fake.requests[2:]] == ["POST", "GET", "POST"]
     assert fake.postcards[again.id]["metadata"]["mailer_key"] == "k-500"
 
@@ -201,14 +191,16 @@ def test_an_answer_without_a_usable_id_is_not_a_send(fake: FakeProvider, id_valu
     assert fake.created == 1
     # Lob keeps the key: sending it again returns the card it made, now with its id.
     piece = provider.create_postcard(card_request("C007", "k-noid"))
-    assert fake.created == 1 and piece.id in fake.postcards
+    assert fake.created == 1
+    assert piece.id in fake.postcards
 
 
 def test_postgrid_finds_the_card_it_answered_without_an_id(fake: FakeProvider) -> None:
     provider = client(fake, "postgrid")
     fake.faults.no_id_next(1)
     piece = provider.create_postcard(card_request("C008", "k-pg-noid"))
-    assert fake.created == 1 and piece.id in fake.postcards
+    assert fake.created == 1
+    assert piece.id in fake.postcards
 
 
 def test_lob_finds_a_card_by_its_key_in_the_metadata(fake: FakeProvider) -> None:
@@ -216,7 +208,8 @@ def test_lob_finds_a_card_by_its_key_in_the_metadata(fake: FakeProvider) -> None
     made = provider.create_postcard(card_request("C009", "k-find"))
     provider.create_postcard(card_request("C010", "k-other"))
     found = provider.find_postcard("k-find")
-    assert found is not None and found.id == made.id
+    assert found is not None
+    assert found.id == made.id
     assert provider.find_postcard("k-never-sent") is None
     lookups = [r for r in fake.requests if r.method == "GET"]
     assert [r.path for r in lookups] == ["/v1/postcards"] * 2
@@ -267,7 +260,7 @@ def test_the_same_check_stops_a_real_send_before_any_request(fake: FakeProvider)
         req, to=dataclasses.replace(req.to, address=_to(req.to.address, state="Illinois"))
     )
     assert provider.problems(bad) == lob_problems(bad) != []
-    with pytest.raises(RequestRejected, match="would be refused by Lob: .*two-letter state"):
+    with pytest.raises(RequestRejected, match=r"would be refused by Lob: .*two-letter state"):
         provider.create_postcard(bad)
     assert fake.requests == []
     # The dry run still shows the request as it would go.

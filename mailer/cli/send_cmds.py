@@ -250,7 +250,8 @@ def finish_send(report: SendReport, contacts: Mapping[str, str]) -> ExitCode:
         return ExitCode.INTERRUPTED
     if report.stopped_reason:
         err.print(f"[red]stopped:[/red] {escape(report.stopped_reason)}")
-        hint("fix that, then run the same command again: nothing will be sent twice")
+        why = next((o.hint for o in report.pending if o.error == report.stopped_reason), "")
+        hint(why or "fix that, then run the same command again: nothing will be sent twice")
         return ExitCode.FAILED
     if report.failed:
         hint("fix what the provider said, then `mailer send --submit --retry-failed`")
