@@ -278,6 +278,7 @@ def test_a_failed_or_returned_card_cancels_its_follow_up_call(desk: Desk) -> Non
     pieces = desk.pieces()
     with Ledger.open(desk.db) as ledger:
         calls = {c: ledger.step(p.step_key).follow_up_call for c, p in pieces.items()}
+        names = {c: ledger.step(p.step_key).record.name for c, p in pieces.items()}
     called = [c for c, when in calls.items() if when is not None]
     failed, returned = called[0], called[1]
     desk.fake.postcards[pieces[failed].provider_id or ""]["status"] = "failed"
@@ -302,3 +303,9 @@ def test_a_failed_or_returned_card_cancels_its_follow_up_call(desk: Desk) -> Non
     assert "address flagged" in " ".join(result.stdout.split())
     again = desk.cli("status", "--refresh")
     assert "not delivered" not in again.stderr
+    listed = desk.cli("followups", "--today", TODAY)
+    assert listed.exit_code == 0, listed.stderr
+    shown = " ".join(listed.stdout.split())
+    assert names[failed] not in shown
+    assert names[returned] not in shown
+    assert all(names[c] in shown for c in others), shown

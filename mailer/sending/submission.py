@@ -247,8 +247,11 @@ class LedgerJournal:
         expected_delivery: date | None,
         preview_url: str | None,
     ) -> None:
+        # The id was checked by the client (no part of the key in it); the rest is
+        # the provider's free text.
+        url = self._redact(preview_url) if preview_url else preview_url
         self._ledger.record_submitted(
-            int(piece_id), provider_id, provider_status, expected_delivery, preview_url
+            int(piece_id), provider_id, self._redact(provider_status), expected_delivery, url
         )
 
     def record_failed(self, piece_id: str, error: str) -> None:
@@ -348,7 +351,10 @@ def refresh_pieces(
             for e in remote.tracking_events
         ]
         news.events += ledger.record_status(
-            piece.id, remote.status, events, expected_delivery=remote.expected_delivery
+            piece.id,
+            provider.redact(remote.status),
+            events,
+            expected_delivery=remote.expected_delivery,
         )
         why = undelivered_reason(remote.status, remote.tracking_events)
         if why and ledger.record_undelivered(piece.id, why):

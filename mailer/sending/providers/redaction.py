@@ -49,13 +49,16 @@ class Redactor:
 
     def __init__(self, key: str) -> None:
         self._forms = key_forms(key)
-        # Every run of MIN_RUN characters of any form: a message position that starts one
-        # of these starts a leak, which is then extended as far as the form allows.
-        self._seeds = {f[i : i + MIN_RUN] for f in self._forms for i in range(len(f) - MIN_RUN + 1)}
         self._prefix = mode_prefix(key).lower()
+        # A key shorter than usual is masked only in runs as long as its secret part.
+        self._run = max(1, min(MIN_RUN, len(key) - len(self._prefix)))
+        # Every run of that many characters of any form: a message position that starts
+        # one of these starts a leak, which is then extended as far as the form allows.
+        run = self._run
+        self._seeds = {f[i : i + run] for f in self._forms for i in range(len(f) - run + 1)}
 
     def __call__(self, message: str) -> str:
-        if not self._seeds or len(message) < MIN_RUN:
+        if not self._seeds or len(message) < self._run:
             return message
         spans = list(self._leaks(message.lower()))
         if not spans:
@@ -70,9 +73,10 @@ class Redactor:
 
     def _leaks(self, low: str) -> Iterable[tuple[int, int]]:
         """Non-overlapping (start, end) spans of `low` that are runs of some key form."""
+        run = self._run
         i = 0
-        while i <= len(low) - MIN_RUN:
-            if low[i : i + MIN_RUN] not in self._seeds:
+        while i <= len(low) - run:
+            if low[i : i + run] not in self._seeds:
                 i += 1
                 continue
             end = max(self._extend(low, i, form) for form in self._forms)
@@ -81,15 +85,13 @@ class Redactor:
             # anyway, and `test_sk_***` tells the reader more than `***`.
             if self._prefix and low[start : start + len(self._prefix)] == self._prefix:
                 start += len(self._prefix)
-            if end - start >= MIN_RUN:
+            if end - start >= run:
                 yield start, end
             i = end
-        return
 
-    @staticmethod
-    def _extend(low: str, start: int, form: str) -> int:
+    def _extend(self, low: str, start: int, form: str) -> int:
         """The end of the longest run from `start` that is a substring of `form`."""
-        end = start + MIN_RUN
+        end = start + self._run
         if low[start:end] not in form:
             return start
         while end < len(low) and low[start : end + 1] in form:

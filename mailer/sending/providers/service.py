@@ -80,6 +80,11 @@ class PostcardService:
         """The query that lists the postcards sent with this key in their metadata."""
         raise NotImplementedError
 
+    def usable_id(self, piece_id: str) -> bool:
+        """An id that can be stored, shown and asked about later: not empty, no spaces or
+        control characters, and nothing of the key (a hostile echo)."""
+        return bool(USABLE_ID.fullmatch(piece_id)) and self.redact(piece_id) == piece_id
+
     def redact(self, message: str) -> str:
         """`message` with the API key masked in every form it can take."""
         return self.client.redact(message)
@@ -136,7 +141,7 @@ class PostcardService:
             what=what,
         )
         piece = self.piece(body)
-        if not USABLE_ID.fullmatch(piece.id):
+        if not self.usable_id(piece.id):
             raise NoUsableId(
                 self.redact(
                     f"{self.label} answered {what} without a usable postcard id "
@@ -162,7 +167,7 @@ class PostcardService:
             metadata = item.get("metadata")
             if isinstance(metadata, Mapping) and metadata.get("mailer_key") == idempotency_key:
                 piece = self.piece(item)
-                if USABLE_ID.fullmatch(piece.id) and piece.status != "cancelled":
+                if self.usable_id(piece.id) and piece.status != "cancelled":
                     return piece
         return None
 
