@@ -182,7 +182,9 @@ def test_the_fake_postgrid_really_makes_two_cards_for_a_repeated_create(
     assert fake.created == 2
 
 
-@pytest.mark.parametrize("id_value", [None, "", "  ", "psc 1", "psc_1\x1b[2J", "psc_" + LOB_KEY[5:]])
+@pytest.mark.parametrize(
+    "id_value", [None, "", "  ", "psc 1", "psc_1\x1b[2J", "psc_" + LOB_KEY[5:]]
+)
 def test_an_answer_without_a_usable_id_is_not_a_send(fake: FakeProvider, id_value: object) -> None:
     provider = client(fake, "lob")
     fake.faults.no_id_next(1, id_value)

@@ -145,6 +145,21 @@ def test_a_server_echoing_the_key_gets_it_neither_printed_nor_stored(
     assert desk.fake.created == 0
 
 
+@pytest.mark.parametrize("status", [401, 500])
+def test_status_and_cancel_against_an_echoing_server_keep_the_key_hidden(
+    desk: Desk, status: int
+) -> None:
+    assert desk.send("--submit", "--limit", "2").exit_code == 0
+    desk.fake.faults.echo_headers_next(100, status, "cut")
+    refreshed = desk.cli("status", "--refresh")
+    cancelled = desk.cli("cancel", "--pending")
+    for result in (refreshed, cancelled):
+        assert "could not process the request with headers" in result.stderr
+        assert "***" in result.stderr
+    assert cancelled.exit_code != 0
+    assert all(p.status is PieceStatus.SUBMITTED for p in desk.pieces().values() if p.provider_id)
+
+
 @pytest.mark.parametrize("provider", ["lob", "postgrid"])
 def test_a_redirect_to_another_host_is_refused_and_the_key_stays_home(
     desk: Desk, provider: str

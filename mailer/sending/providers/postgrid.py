@@ -81,7 +81,7 @@ class PostGridProvider(PostcardService):
     def lookup_params(self, idempotency_key: str) -> list[tuple[str, str]]:
         # PostGrid's list takes a free-text `search`; the answer is then narrowed to the
         # card whose metadata holds this exact key (see `PostcardService.find_postcard`).
-        return [("search", idempotency_key), ("limit", "10")]
+        return [("search", idempotency_key), ("limit", "50")]
 
     def form(
         self, req: PostcardRequest, *, check: bool = True
