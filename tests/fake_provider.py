@@ -3,8 +3,10 @@
 `FakeProvider` is a real HTTP server in a thread: it checks auth, required fields, PDF page
 sizes (with pypdf), keeps idempotency keys, enforces a fixed-window rate limit with Lob's
 headers, and can be told to misbehave (`faults`): 500s, 429 with Retry-After, create then
-drop the connection, create then answer too late. Use it as the `fake_lob` fixture
-(`pytest_plugins = ["fake_provider"]`) or as a context manager.
+drop the connection, create then answer too late or without an id, echo the request's
+headers (whole, cut short or upper-cased) in an error, redirect elsewhere. It lists
+postcards by their `mailer_key` metadata (Lob) or a free-text search (PostGrid). Use it as
+the `fake_lob` fixture (`pytest_plugins = ["fake_provider"]`) or as a context manager.
 """
 
 from __future__ import annotations
@@ -98,6 +100,10 @@ class Faults:
         self.not_cancellable = False
         self.latency = 0.0
         """Seconds every create waits after creating, before answering."""
+        self.echo_status = 401
+        self.echo_form = "whole"
+        self.redirect_to = ""
+        self.no_id_value: Any = None
 
     def fail_next(self, n: int, status: int = 500) -> None:
         """The next `n` requests answer `status` (before doing anything)."""
@@ -122,6 +128,27 @@ class Faults:
             self._counts["slow"] += n
             self.slow_seconds = seconds
 
+    def echo_headers_next(self, n: int, status: int = 401, form: str = "whole") -> None:
+        """The next `n` requests answer `status` with an error message that echoes every
+        request header: `whole`, `cut` (each value's first 16 characters) or `upper`."""
+        with self._lock:
+            self._counts["echo"] += n
+            self.echo_status = status
+            self.echo_form = form
+
+    def redirect_next(self, n: int, to: str) -> None:
+        """The next `n` requests answer 307 with a Location on `to` (same path)."""
+        with self._lock:
+            self._counts["redirect"] += n
+            self.redirect_to = to
+
+    def no_id_next(self, n: int, id_value: Any = None) -> None:
+        """The next `n` creates make the postcard, then answer 200 with `id_value` as id
+        (None: no id field at all)."""
+        with self._lock:
+            self._counts["no_id"] += n
+            self.no_id_value = id_value
+
     def take(self, kind: str) -> bool:
         with self._lock:
             if self._counts[kind] > 0:
@@ -139,8 +166,12 @@ class FakeProvider:
         keys: tuple[str, ...] = (LOB_KEY, LIVE_KEY),
         postgrid_keys: tuple[str, ...] = (POSTGRID_KEY,),
         rate_limit: tuple[int, float] | None = None,
+        postgrid_idempotent: bool = True,
     ) -> None:
         self.keys = keys
+        self.postgrid_idempotent = postgrid_idempotent
+        """False: PostGrid creates ignore the idempotency header, as PostGrid documents
+        no idempotency (a repeated create makes a second card)."""
         self.postgrid_keys = postgrid_keys
         self.rate_limit = rate_limit
         self.faults = Faults()
@@ -237,6 +268,12 @@ class FakeProvider:
             headers["Retry-After"] = str(max(1, math.ceil(reset - now)))
         return used <= limit, headers
 
+    def _listed(self, keep: Any) -> dict[str, Any]:
+        """A list answer (`{"object": "list", "data": [...]}`) of the postcards kept."""
+        with self._lock:
+            data = [dict(p) for p in self.postcards.values() if keep(p)]
+        return {"object": "list", "data": data, "count": len(data)}
+
     def _create_once(self, api_key: str, idem: str, build: Any) -> tuple[dict[str, Any], bool]:
         """The postcard for this key: the existing one, or a new one from `build()`."""
         with self._lock:
@@ -300,6 +337,10 @@ class _Handler(BaseHTTPRequestHandler):
                 record.files = {k: v for k, (_, v) in files.items()}
             except ValueError as exc:
                 raise _error(postgrid, 400, "bad_request", f"unreadable body: {exc}") from None
+            if fake.faults.take("redirect"):
+                raise _Reply(307, {}, {"Location": fake.faults.redirect_to + self.path})
+            if fake.faults.take("echo"):
+                raise _error(postgrid, fake.faults.echo_status, "echo", self._echo())
             api_key = self._authenticate(postgrid)
             endpoint = f"{method} {_endpoint(path)}"
             allowed, extra = fake._rate_check(endpoint)
@@ -318,6 +359,10 @@ class _Handler(BaseHTTPRequestHandler):
             query = dict(urllib.parse.parse_qsl(url.query))
             status, body, created = self._route(method, path, api_key, record, files, query)
             if created and method == "POST":
+                if fake.faults.take("no_id"):
+                    body = {k: v for k, v in body.items() if k != "id"}
+                    if fake.faults.no_id_value is not None:
+                        body["id"] = fake.faults.no_id_value
                 if fake.faults.take("drop"):
                     self._drop()
                     record.status = -1
@@ -333,6 +378,16 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug in the fake: answer 500 and keep it for the test
             fake.errors.append(f"{type(exc).__name__}: {exc}")
             self._send(500, {"error": {"message": str(exc)}}, extra, record)
+
+    def _echo(self) -> str:
+        """Every request header in an error message, as some servers do when they fail."""
+        form = self.owner.faults.echo_form
+        parts = []
+        for name, value in self.headers.items():
+            shown = value[:16] if form == "cut" else value
+            parts.append(f"{name}: {shown}")
+        text = "could not process the request with headers " + "; ".join(parts)
+        return text.upper() if form == "upper" else text
 
     def _authenticate(self, postgrid: bool) -> str:
         fake = self.owner
@@ -378,15 +433,21 @@ class _Handler(BaseHTTPRequestHandler):
                     api_key, idem, lambda: _lob_postcard(fake, record, files)
                 )
                 return 200, postcard, created
+            if method == "GET" and len(parts) == 2:
+                wanted = query.get("metadata[mailer_key]")
+                return 200, fake._listed(lambda p: p["metadata"].get("mailer_key") == wanted), False
             if len(parts) == 3:
                 return self._get_or_cancel(method, parts[2], postgrid=False)
         if parts[:3] == ["print-mail", "v1", "postcards"]:
             if method == "POST" and len(parts) == 3:
-                idem = self.headers.get("idempotency-key", "")
+                idem = self.headers.get("idempotency-key", "") if fake.postgrid_idempotent else ""
                 postcard, created = fake._create_once(
                     api_key, idem, lambda: _postgrid_postcard(fake, record, files)
                 )
                 return 200, postcard, created
+            if method == "GET" and len(parts) == 3:
+                text = query.get("search", "")
+                return 200, fake._listed(lambda p: text in json.dumps(p)), False
             if len(parts) == 4:
                 return self._get_or_cancel(method, parts[3], postgrid=True)
         if parts == ["v1", "us_verifications"] and method == "POST":
@@ -832,3 +893,23 @@ class SqliteJournal:
 
     def close(self) -> None:
         self.db.close()
+
+
+def key_leaks(text: str | bytes, key: str) -> list[str]:
+    """Every six-character run of `key` (past its mode prefix), of base64 `key:` or of the
+    url-encoded key found in `text`, in any case: what a reader could rebuild it from."""
+    import re
+    import urllib.parse
+
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    secret = re.sub(r"^(live|test)_(sk_|pk_)?", "", key)
+    forms = [secret, base64.b64encode(f"{key}:".encode()).decode(), urllib.parse.quote(secret)]
+    low = text.lower()
+    found = []
+    for form in forms:
+        for i in range(len(form) - 5):
+            run = form[i : i + 6].lower()
+            if run in low and run not in "dgvzdf9":  # base64 of the shared `test_` prefix
+                found.append(run)
+    return found

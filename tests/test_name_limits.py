@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailer.domain.names import PROVIDER_NAME_LIMITS, name_limit, shortened_name
-from mailer.sending.providers import lob
+from mailer.sending.providers import checks
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_the_surname_alone_when_not_even_an_initial_fits() -> None:
 
 def test_the_limits_are_the_providers_own() -> None:
     # One rule in one place: the Lob client refuses exactly what the domain shortens to.
-    assert name_limit("lob") == lob.MAX_NAME == 40
+    assert name_limit("lob") == checks.LOB_MAX_NAME == 40
     assert name_limit("postgrid") == 40
     assert name_limit("nobody") is None
     assert set(PROVIDER_NAME_LIMITS) == {"lob", "postgrid"}

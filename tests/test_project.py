@@ -180,8 +180,10 @@ def test_send_dry_runs_marked_and_submit_refuses_without_a_sender(
     monkeypatch.setenv("LOB_API_KEY", LOB_KEY)
     args = ("--today", TODAY, "--base-url", fake_lob.url)
     dry = invoke("send", *args)
-    assert dry.exit_code == 0, dry.stderr
+    # The dry run shows the cards, marked, and counts them as cards the provider would refuse.
+    assert dry.exit_code == 3, dry.stderr
     assert "no sender yet" in dry.stderr
+    assert "would be refused: C001: from has neither a name nor a company" in dry.stderr
     result = invoke("send", "--submit", *args)
     assert result.exit_code == 2, result.stderr
     assert "sender.return_address.line1" in result.stderr

@@ -385,7 +385,8 @@ def test_postgrid_create_uses_its_field_names(fake_lob: FakeProvider) -> None:
     assert fields["mailingClass"] == "first_class"
     assert fields["sendDate"] == "2030-02-01"
     assert fields["metadata[contact_id]"] == "C010"
-    assert fields["description"] == "offer card for C010"
+    assert fields["description"] == "offer card for C010 [key-C010]"
+    assert fields["metadata[mailer_key]"] == "key-C010"
     assert set(sent.files) == {"pdf"}
     pages = PdfReader(io.BytesIO(sent.files["pdf"])).pages
     assert [(float(p.mediabox.width), float(p.mediabox.height)) for p in pages] == [

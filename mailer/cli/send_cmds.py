@@ -92,11 +92,17 @@ def warn_stranded(piece: Piece) -> None:
     )
 
 
-def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> None:
+def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> int:
+    """Show what would go; returns how many cards the provider would refuse."""
     from rich.table import Table
 
     from mailer.ledger import idempotency_key
-    from mailer.sending.submission import build_request, estimated_cost, provider_size
+    from mailer.sending.submission import (
+        build_request,
+        estimated_cost,
+        provider_size,
+        refusals,
+    )
 
     size = provider_size(config.mail)
     table = Table(title=f"Would send to {provider.name} (dry run)", title_justify="left")
@@ -118,12 +124,33 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
     cost = estimated_cost(len(steps), config)
     since = config.provider.prices_since.isoformat()
     err.print(f"{len(steps)} cards, about ${cost:.2f} at {provider.name}'s prices of {since}")
+    refused = refusals(steps, config, today, provider)
+    for step, problems in refused:
+        err.print(
+            f"[red]would be refused:[/red] {escape(step.record.contact_id)}: "
+            + escape("; ".join(problems))
+        )
+    if refused:
+        hint(
+            f"{len(refused)} of {len(steps)} cards would be refused by {provider.name}: fix "
+            "them where they are recorded; the real send skips them and sends the rest"
+        )
     first = steps[0]
     key = idempotency_key(first.step_key, "provider", size)
     # The day the real send would use (--today), so this is the request it would make.
     request = build_request(first, key, size, config, today, provider.name)
+    # Only the first card is drawn here: its artwork is checked too (each card's is before
+    # its own request).
+    known = next((problems for step, problems in refused if step is first), [])
+    for problem in provider.problems(request):
+        if problem not in known:
+            err.print(
+                f"[red]would be refused:[/red] {escape(first.record.contact_id)}: {escape(problem)}"
+            )
+            refused.append((first, [problem]))
     err.print("\nThe request for the first card, exactly as it would go (key redacted):")
     out.print(provider.dry_run_request(request), markup=False, highlight=False)
+    return len({id(step) for step, _ in refused})
 
 
 @handles_errors
@@ -180,8 +207,10 @@ def send(
         provider = provider_for(settings, name, base_url, dry_run=not submit)
         if not submit:
             mark_missing(settings, "the dry run shows the cards without them")
-            dry_run_table(steps, settings, provider, day)
+            refused = dry_run_table(steps, settings, provider, day)
             next_step("this was a dry run: nothing was sent. To send: mailer send --submit")
+            if refused:
+                raise typer.Exit(ExitCode.PARTIAL)
             return
         require_details(settings)
         confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
@@ -226,7 +255,8 @@ def finish_send(report: SendReport, contacts: Mapping[str, str]) -> ExitCode:
         return ExitCode.INTERRUPTED
     if report.stopped_reason:
         err.print(f"[red]stopped:[/red] {escape(report.stopped_reason)}")
-        hint("fix that, then run the same command again: nothing will be sent twice")
+        why = next((o.hint for o in report.pending if o.error == report.stopped_reason), "")
+        hint(why or "fix that, then run the same command again: nothing will be sent twice")
         return ExitCode.FAILED
     if report.failed:
         hint("fix what the provider said, then `mailer send --submit --retry-failed`")
@@ -262,9 +292,17 @@ def status(
                 news.checked += part.checked
                 news.events += part.events
                 news.problems += part.problems
+                news.undelivered += part.undelivered
             err.print(f"refreshed {news.checked} cards: {news.events} new tracking events")
             for problem in news.problems:
-                err.print(f"[yellow]warning:[/yellow] {problem}")
+                err.print(f"[yellow]warning:[/yellow] {escape(problem)}")
+            for piece, why in news.undelivered:
+                err.print(
+                    f"[red]not delivered:[/red] {escape(piece.contact_id)}: {escape(why)}; "
+                    "the follow-up call is cancelled"
+                )
+            if news.undelivered:
+                hint("check those addresses (`mailer status` marks them), then plan again")
         shown = [
             p
             for p in ledger.pieces(mode="provider")
@@ -277,6 +315,8 @@ def status(
             step = ledger.step(piece.step_key)
             events = ledger.events(piece.id)
             latest = events[-1].detail if events else ""
+            if piece.error and piece.status is PieceStatus.SUBMITTED:
+                latest = piece.error  # a flagged address outranks the latest scan
             delivery = piece.expected_delivery
             # The provider's word while the card is with it; a cancelled or failed card says so.
             at_provider = piece.status is PieceStatus.SUBMITTED

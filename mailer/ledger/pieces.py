@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from mailer.domain.models import Action, MailStep
 from mailer.errors import LedgerError
@@ -153,6 +153,38 @@ class CardBook(LedgerFile):
             if expected_delivery:
                 move_follow_up(db, piece_id, expected_delivery)
             return added
+
+    def record_undelivered(self, piece_id: int, why: str) -> bool:
+        """The provider will not deliver this card (it failed, or came back to the sender):
+        its follow-up call is cancelled (a call about a card that never arrived makes no
+        sense) and the address is flagged on the card. Returns False when already flagged."""
+        flag = f"address flagged: {why}"
+        with self._write() as db:
+            row = fetch_piece(db, piece_id, self.path)
+            if row["error"] == flag:
+                return False
+            now = self._now()
+            db.execute(
+                "UPDATE pieces SET error = ?, updated_at = ? WHERE id = ?", (flag, now, piece_id)
+            )
+            db.execute(
+                "UPDATE steps SET follow_up_call = NULL WHERE step_key = ?", (row["step_key"],)
+            )
+            add_event(db, piece_id, now, "flag", f"{flag}; follow-up call cancelled")
+            return True
+
+    def submitting_since(self, piece_id: int) -> datetime | None:
+        """When the card was first handed to a provider (its first `submitting` move)."""
+        sql = (
+            "SELECT min(at) FROM piece_events WHERE piece_id = ? AND kind = 'status'"
+            " AND (detail = 'submitting' OR detail LIKE 'submitting:%')"
+        )
+        rows = self._query(sql, (piece_id,))
+        at = rows[0][0] if rows else None
+        try:
+            return datetime.fromisoformat(at) if isinstance(at, str) else None
+        except ValueError:
+            return None
 
     def record_cancelled(self, piece_id: int) -> None:
         with self._write() as db:

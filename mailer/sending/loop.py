@@ -39,6 +39,9 @@ class SendItem:
     piece_id: str
     idempotency_key: str
     build_request: Callable[[], PostcardRequest]
+    look_first: bool = False
+    """Look the card up by its key before sending: it was begun before and the provider
+    may no longer (or never did) recognise its idempotency key."""
 
 
 class SendJournal(Protocol):
@@ -251,7 +254,8 @@ def _send_one(item: SendItem, provider: Provider, stop: threading.Event) -> Send
     if stop.is_set():
         return SendOutcome(item.piece_id, "skipped")
     try:
-        piece = provider.create_postcard(req)
+        found = _look_up(item, provider)
+        piece = found or provider.create_postcard(req)
     except AuthError as exc:
         stop.set()
         return SendOutcome(
@@ -263,3 +267,19 @@ def _send_one(item: SendItem, provider: Provider, stop: threading.Event) -> Send
     except MailerError as exc:
         return SendOutcome(item.piece_id, "failed", error=exc.message, hint=exc.hint)
     return SendOutcome(item.piece_id, "submitted", piece=piece)
+
+
+def _look_up(item: SendItem, provider: Provider) -> ProviderPiece | None:
+    """The card made earlier with this item's key, when it must be looked up first. A
+    lookup that fails leaves the card unsent (pending): sending it blind could make two."""
+    if not item.look_first:
+        return None
+    try:
+        return provider.find_postcard(item.idempotency_key)
+    except (AuthError, ProviderUnavailable):
+        raise
+    except MailerError as exc:
+        raise ProviderUnavailable(
+            f"{provider.name} could not look up a card begun earlier: {exc.message}",
+            hint="it is not sent again until it can be looked up: run the same command later",
+        ) from None

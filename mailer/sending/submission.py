@@ -11,7 +11,7 @@ import dataclasses
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 
 from mailer.config import Config, Mail
@@ -118,9 +118,12 @@ def build_request(
     config: Config,
     today: date,
     provider_name: str,
+    *,
+    draw: bool = True,
 ) -> PostcardRequest:
     """The create request for one card through `provider_name`; the artwork is drawn here,
-    just in time, in exactly the form that provider takes."""
+    just in time, in exactly the form that provider takes (not at all without `draw`: the
+    dry run checks every card's fields without drawing each one)."""
     from mailer.domain.addresses import mail_to, normalize
     from mailer.domain.names import addressed_name
     from mailer.drawing.batch import render_card_pdf, render_sides
@@ -131,9 +134,9 @@ def build_request(
             f"unknown provider {provider_name!r}", hint=f"use one of: {', '.join(ARTWORK)}"
         )
     front = back = pdf = b""
-    if artwork == "sides":
+    if artwork == "sides" and draw:
         front, back = render_sides(step, config, size)
-    else:
+    elif draw:
         pdf = render_card_pdf(step, config, size)
     sender = config.sender
     record = step.record
@@ -161,8 +164,46 @@ def build_request(
     )
 
 
+def refusals(
+    steps: Sequence[MailStep], config: Config, today: date, provider: Provider
+) -> list[tuple[MailStep, list[str]]]:
+    """The cards the provider would refuse, each with every reason (the dry run's check;
+    the real send makes the same check on each card before its request)."""
+    from mailer.ledger import idempotency_key
+
+    size = provider_size(config.mail)
+    found = []
+    for step in steps:
+        key = idempotency_key(step.step_key, "provider", size)
+        req = build_request(step, key, size, config, today, provider.name, draw=False)
+        problems = provider.problems(req)
+        if problems:
+            found.append((step, problems))
+    return found
+
+
+def must_look_up(ledger: Ledger, piece: Piece, provider: Provider, now: datetime) -> bool:
+    """A card left `submitting` is looked up before it is sent again when the provider may
+    not recognise its key: it promises no idempotency (PostGrid), or the key is older than
+    it keeps keys (Lob: 24 hours)."""
+    if piece.status is not PieceStatus.SUBMITTING:
+        return False
+    if provider.key_memory is None:
+        return True
+    since = ledger.submitting_since(piece.id)
+    if since is None:
+        return True
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return now - since >= provider.key_memory
+
+
 def send_items(
-    batch: Sequence[Outgoing], config: Config, today: date, provider_name: str
+    batch: Sequence[Outgoing],
+    config: Config,
+    today: date,
+    provider_name: str,
+    looked_up: frozenset[int] = frozenset(),
 ) -> list[SendItem]:
     """Requests built lazily, one at a time: the drawing code's caches are not shared
     between threads, and drawing (milliseconds) is far quicker than the rate limit. The
@@ -180,6 +221,7 @@ def send_items(
             piece_id=str(o.piece.id),
             idempotency_key=o.piece.idempotency_key,
             build_request=partial(build, o),
+            look_first=o.piece.id in looked_up,
         )
         for o in batch
     ]
@@ -192,8 +234,9 @@ def estimated_cost(count: int, config: Config) -> float:
 class LedgerJournal:
     """The ledger seen through the send loop's `SendJournal` protocol."""
 
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, redact: Callable[[str], str] = str) -> None:
         self._ledger = ledger
+        self._redact = redact
 
     def begin_submit(self, piece_id: str, provider_name: str) -> None:
         self._ledger.begin_submit(int(piece_id), provider_name)
@@ -206,12 +249,17 @@ class LedgerJournal:
         expected_delivery: date | None,
         preview_url: str | None,
     ) -> None:
+        # The id was checked by the client (no part of the key in it); the rest is
+        # the provider's free text.
+        url = self._redact(preview_url) if preview_url else preview_url
         self._ledger.record_submitted(
-            int(piece_id), provider_id, provider_status, expected_delivery, preview_url
+            int(piece_id), provider_id, self._redact(provider_status), expected_delivery, url
         )
 
     def record_failed(self, piece_id: str, error: str) -> None:
-        self._ledger.record_failed(int(piece_id), error)
+        # Provider messages are masked where they are made; this is the last door before
+        # the ledger file, so it masks again whatever came from elsewhere.
+        self._ledger.record_failed(int(piece_id), self._redact(error))
 
 
 def verified(ledger: Ledger, provider: Provider, batch: Sequence[Outgoing]) -> list[Outgoing]:
@@ -234,7 +282,8 @@ def verified(ledger: Ledger, provider: Provider, batch: Sequence[Outgoing]) -> l
         if check.deliverable:
             kept.append(o)
         else:
-            ledger.record_failed(o.piece.id, f"undeliverable address: {check.reason}")
+            reason = provider.redact(check.reason)
+            ledger.record_failed(o.piece.id, f"undeliverable address: {reason}")
     return kept
 
 
@@ -243,6 +292,23 @@ class Refresh:
     checked: int = 0
     events: int = 0
     problems: list[str] = field(default_factory=list)
+    undelivered: list[tuple[Piece, str]] = field(default_factory=list)
+    """Cards newly found failed or returned to the sender, and why."""
+
+
+# Lob's word for a card it could not produce, and its tracking event for one that came
+# back: either way it never reached the person, so the follow-up call is off.
+FAILED_STATUSES = frozenset({"failed"})
+RETURNED_EVENTS = frozenset({"returned to sender"})
+
+
+def undelivered_reason(status: str, events: Sequence[TrackingEvent]) -> str:
+    """Why the provider will not deliver this card, or '' when nothing says so."""
+    if status.strip().lower() in FAILED_STATUSES:
+        return f"the provider reports the card {status!r}: it will not be mailed"
+    if any(e.name.strip().lower() in RETURNED_EVENTS for e in events):
+        return "returned to sender: the address did not work"
+    return ""
 
 
 def sent_through(
@@ -275,15 +341,26 @@ def refresh_pieces(
         except ProviderError as exc:
             if isinstance(exc, AuthError):
                 raise
-            news.problems.append(f"{piece.provider_id} ({piece.contact_id}): {exc.message}")
+            problem = f"{piece.provider_id} ({piece.contact_id}): {exc.message}"
+            news.problems.append(provider.redact(problem))
             continue
         events = [
-            (e.time.isoformat() if e.time else "", e.type or "tracking", _event_text(e))
+            (
+                e.time.isoformat() if e.time else "",
+                e.type or "tracking",
+                provider.redact(_event_text(e)),
+            )
             for e in remote.tracking_events
         ]
         news.events += ledger.record_status(
-            piece.id, remote.status, events, expected_delivery=remote.expected_delivery
+            piece.id,
+            provider.redact(remote.status),
+            events,
+            expected_delivery=remote.expected_delivery,
         )
+        why = undelivered_reason(remote.status, remote.tracking_events)
+        if why and ledger.record_undelivered(piece.id, why):
+            news.undelivered.append((piece, why))
         news.checked += 1
     return news
 
@@ -350,6 +427,9 @@ def submit(
             if o.piece.id not in kept_ids
         ]
         batch = kept
-    items = send_items(batch, config, today, provider.name)
-    report = send_batch(items, provider, LedgerJournal(ledger), jobs=jobs, on_progress=on_progress)
+    now = datetime.now(UTC)
+    looked_up = frozenset(o.piece.id for o in batch if must_look_up(ledger, o.piece, provider, now))
+    items = send_items(batch, config, today, provider.name, looked_up)
+    journal = LedgerJournal(ledger, provider.redact)
+    report = send_batch(items, provider, journal, jobs=jobs, on_progress=on_progress)
     return dataclasses.replace(report, failed=(*unverified, *report.failed))

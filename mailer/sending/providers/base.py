@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from mailer.domain.datetext import iso_date
@@ -113,6 +113,8 @@ class Provider(Protocol):
     rejected key); none of their messages ever contains the API key."""
 
     name: str
+    key_memory: timedelta | None
+    """How long an idempotency key is kept; None when the provider promises none."""
 
     @property
     def is_live(self) -> bool:
@@ -126,6 +128,18 @@ class Provider(Protocol):
     def cancel_postcard(self, piece_id: str) -> ProviderPiece: ...
 
     def verify_address(self, name: str, address: Address) -> Verification: ...
+
+    def find_postcard(self, idempotency_key: str) -> ProviderPiece | None:
+        """The postcard created with this key, found through its metadata, or None."""
+        ...
+
+    def problems(self, req: PostcardRequest) -> list[str]:
+        """What the provider would refuse in `req` (empty when it would take it)."""
+        ...
+
+    def redact(self, message: str) -> str:
+        """`message` with the API key masked in every form it can take."""
+        ...
 
     def dry_run_request(self, req: PostcardRequest) -> str:
         """The exact create request as text (key redacted, files as name, size, sha256)."""

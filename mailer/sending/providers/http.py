@@ -5,7 +5,10 @@ Safety rules this module keeps:
   piece it already made) or when the server said 429 (it did not process the request);
 - every worker thread shares one `SlidingWindowLimiter`, so a batch stays under the
   provider's rate limit instead of causing a storm of 429s;
-- the API key never appears in a message, repr or log line built here (`redact`).
+- the API key never appears in a message, repr or log line built here, in any form a
+  server may echo it (`redaction`);
+- redirects are never followed: the key goes only to the configured base URL (requests
+  drops `Authorization` on a redirect to another host, but not a custom `x-api-key`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import random
 import threading
 import time
+import urllib.parse
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +29,16 @@ import requests
 from mailer import __version__
 from mailer.errors import AuthError
 from mailer.sending.providers.base import ProviderUnavailable, RequestRejected
+from mailer.sending.providers.redaction import Redactor, redact, redacted_key
+
+__all__ = [
+    "HttpClient",
+    "Redirected",
+    "RetryPolicy",
+    "SlidingWindowLimiter",
+    "redact",
+    "redacted_key",
+]
 
 log = logging.getLogger("mailer.sending.providers")
 
@@ -42,21 +56,6 @@ _TRANSIENT = (
 
 # Reset headers below this are a number of seconds (IETF draft); above, a Unix time (Lob).
 _EPOCH_THRESHOLD = 1_000_000_000
-
-
-def redact(message: str, key: str) -> str:
-    """`message` with every occurrence of the API key replaced by its redacted form."""
-    if key and key in message:
-        message = message.replace(key, redacted_key(key))
-    return message
-
-
-def redacted_key(key: str) -> str:
-    """What may be shown of a key: its mode prefix only (`live_***`, `test_sk_***`)."""
-    for prefix in ("live_sk_", "test_sk_", "live_pk_", "test_pk_", "live_", "test_"):
-        if key.startswith(prefix):
-            return prefix + "***"
-    return "***"
 
 
 class SlidingWindowLimiter:
@@ -155,6 +154,7 @@ class HttpClient:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
         self._key = api_key
+        self._redactor = Redactor(api_key)
         self.timeout = timeout
         self.limiter = limiter
         self._error_message = error_message
@@ -200,19 +200,31 @@ class HttpClient:
         files: Sequence[FileField] | None = None,
         idempotency_key: str = "",
         idempotency_header: str = "Idempotency-Key",
+        honours_key: bool = True,
         read_only: bool = False,
+        params: Sequence[tuple[str, str]] | None = None,
         what: str = "",
     ) -> Mapping[str, Any]:
         """Send a request and return the JSON object the provider answered.
 
-        GET and DELETE, POSTs with an idempotency key, and `read_only` POSTs (they create
-        nothing) are retried on network errors, timeouts, 429 and 5xx; any other POST only
-        on 429. Raises `AuthError`, `RequestRejected` or `ProviderUnavailable`.
+        GET and DELETE, POSTs with an idempotency key the provider `honours_key`, and
+        `read_only` POSTs (they create nothing) are retried on network errors, timeouts, 429
+        and 5xx; any other POST only on 429. A redirect is never followed (`Redirected`).
+        Raises `AuthError`, `RequestRejected` or `ProviderUnavailable`.
         """
         url = self.base_url + path
         what = what or f"{method} {path}"
         headers = {idempotency_header: idempotency_key} if idempotency_key else {}
-        safe = method in ("GET", "DELETE", "HEAD") or bool(idempotency_key) or read_only
+        safe = (
+            method in ("GET", "DELETE", "HEAD")
+            or (bool(idempotency_key) and honours_key)
+            or read_only
+        )
+        unsafe_why = (
+            f"not sent again blindly: {self.provider} does not promise to create it only once"
+            if idempotency_key
+            else "not retried: the request has no idempotency key"
+        )
         last = ""
         for attempt in range(1, self.retry.attempts + 1):
             self.limiter.acquire()
@@ -223,15 +235,15 @@ class HttpClient:
                     data=list(data) if data is not None else None,
                     files=list(files) if files is not None else None,
                     headers=headers,
+                    params=list(params) if params is not None else None,
                     timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except _TRANSIENT as exc:
                 last = self._describe(exc)
                 log.info(self._redact(f"{self.provider}: {what}: {last} (attempt {attempt})"))
                 if not safe:
-                    raise self._unavailable(
-                        what, last + "; not retried: the request has no idempotency key", 1
-                    ) from None
+                    raise self._unavailable(what, f"{last}; {unsafe_why}", 1) from None
                 delay = self.retry.backoff(attempt, self._rng)
             except requests.RequestException as exc:
                 raise ProviderUnavailable(
@@ -243,8 +255,11 @@ class HttpClient:
                 status = response.status_code
                 if 200 <= status < 300:
                     return self._json(response, what)
+                if 300 <= status < 400:
+                    raise self._redirected(response, what)
                 message, code = self._error_message(self._body(response))
                 message = self._redact(message or response.reason or "no message")
+                code = self._redact(code)
                 if status in (401, 403):
                     raise AuthError(
                         f"{self.provider} rejected the API key on {what}: {message} "
@@ -262,9 +277,7 @@ class HttpClient:
                 last = f"HTTP {status}: {message}"
                 log.info(self._redact(f"{self.provider}: {what}: {last} (attempt {attempt})"))
                 if status != 429 and not safe:
-                    raise self._unavailable(
-                        what, last + "; not retried: the request has no idempotency key", attempt
-                    )
+                    raise self._unavailable(what, f"{last}; {unsafe_why}", attempt)
                 delay = self.retry.backoff(attempt, self._rng)
                 asked = self._retry_after(response)
                 if asked is not None:
@@ -278,6 +291,12 @@ class HttpClient:
             if attempt < self.retry.attempts and delay > 0:
                 self._sleep(delay)
         raise self._unavailable(what, last, self.retry.attempts)
+
+    def pause(self, attempt: int) -> None:
+        """The backoff wait after `attempt` failed tries (see `RetryPolicy`)."""
+        delay = self.retry.backoff(attempt, self._rng)
+        if delay > 0:
+            self._sleep(delay)
 
     def _json(self, response: requests.Response, what: str) -> Mapping[str, Any]:
         body = self._body(response)
@@ -324,6 +343,20 @@ class HttpClient:
         if 0 < seconds <= self.retry.max_wait:
             self.limiter.block_until(self._clock() + seconds)
 
+    def _redirected(self, response: requests.Response, what: str) -> Redirected:
+        target = urllib.parse.urlsplit(response.headers.get("Location", ""))
+        place = target.netloc or "another address on the same server"
+        return Redirected(
+            self._redact(
+                f"{self.provider} answered {what} with a redirect (HTTP "
+                f"{response.status_code}) to {place}: not followed, so your API key went "
+                f"nowhere else and nothing was sent there"
+            ),
+            hint="mailer sends the key only to the configured base URL: check "
+            "LOB_BASE_URL / POSTGRID_BASE_URL or --base-url (leave them unset for the "
+            "provider's own address), then run the same command again",
+        )
+
     def _unavailable(self, what: str, last: str, attempts: int) -> ProviderUnavailable:
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         return ProviderUnavailable(
@@ -338,7 +371,16 @@ class HttpClient:
         return self._redact(f"{type(exc).__name__}: {exc}")
 
     def _redact(self, message: str) -> str:
-        return redact(message, self._key)
+        return self._redactor(message)
+
+    def redact(self, message: str) -> str:
+        """`message` with this client's key masked in every form."""
+        return self._redactor(message)
+
+
+class Redirected(ProviderUnavailable):
+    """The server answered with a redirect, which is never followed: it did not carry out
+    the request, and the key must not follow it to another host."""
 
 
 def _int_header(headers: Mapping[str, str], *names: str) -> float | None:

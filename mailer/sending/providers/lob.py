@@ -7,12 +7,11 @@ multipart/form-data POST with nested fields in brackets and the artwork uploaded
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mailer.domain.models import Address
 from mailer.sending.providers.base import (
-    Party,
     PostcardRequest,
     ProviderPiece,
     RequestRejected,
@@ -22,16 +21,11 @@ from mailer.sending.providers.base import (
     parse_datetime,
     text,
 )
+from mailer.sending.providers.checks import lob_problems
 from mailer.sending.providers.http import FileField
 from mailer.sending.providers.service import PostcardService, who
 
 DEFAULT_BASE_URL = "https://api.lob.com"
-
-# Limits from Lob's spec (`address_editable`, `metadata`): longer values are refused.
-MAX_NAME = 40
-MAX_METADATA = 20
-MAX_METADATA_KEY = 40
-MAX_METADATA_VALUE = 500
 
 KEY_HINT = (
     "set LOB_API_KEY to a key from your Lob dashboard (Settings > API Keys): test_... keys "
@@ -79,6 +73,7 @@ class LobProvider(PostcardService):
     name = "lob"
     label = "Lob"
     path = "/v1/postcards"
+    key_memory: timedelta | None = timedelta(hours=24)
     cancel_hint = (
         "a postcard can be cancelled only until its send date (or within the account's "
         "cancellation window); this one is already in production"
@@ -114,11 +109,20 @@ class LobProvider(PostcardService):
         )
         return verification_from_json(body)
 
-    def form(self, req: PostcardRequest) -> tuple[list[tuple[str, str]], list[FileField]]:
+    def problems(self, req: PostcardRequest) -> list[str]:
+        return lob_problems(req)
+
+    def lookup_params(self, idempotency_key: str) -> list[tuple[str, str]]:
+        return [("metadata[mailer_key]", idempotency_key), ("limit", "10")]
+
+    def form(
+        self, req: PostcardRequest, *, check: bool = True
+    ) -> tuple[list[tuple[str, str]], list[FileField]]:
         """The multipart fields and files of a create, in a stable order."""
+        if check:
+            self.checked(req)
         fields: list[tuple[str, str]] = []
         for side, party in (("to", req.to), ("from", req.from_)):
-            _check_party(req, side, party)
             addr = party.address
             values = [
                 ("name", party.name),
@@ -139,7 +143,6 @@ class LobProvider(PostcardService):
         # Lob forgets an idempotency key after 24 hours; the key kept in the metadata lets a
         # card begun earlier be found later (list postcards by `metadata[mailer_key]`).
         metadata = {**req.metadata, "mailer_key": req.idempotency_key}
-        _check_metadata(req, metadata)
         fields += [(f"metadata[{k}]", v) for k, v in metadata.items()]
         if req.description:
             fields.append(("description", req.description))
@@ -207,32 +210,3 @@ def verification_from_json(body: Mapping[str, Any]) -> Verification:
             country="US",
         )
     return Verification(deliverable=deliverable, reason=reason, address=address)
-
-
-def _check_party(req: PostcardRequest, side: str, party: Party) -> None:
-    for part, value in (("name", party.name), ("company", party.company)):
-        if len(value) > MAX_NAME:
-            raise RequestRejected(
-                f"the postcard for {who(req)}: {side}[{part}] {value!r} is {len(value)} "
-                f"characters; Lob takes at most {MAX_NAME}",
-                hint="this card was not sent (the rest go on): shorten the name where it is "
-                "recorded (the sender's in [sender] of the config), or mail this one yourself",
-            )
-
-
-def _check_metadata(req: PostcardRequest, metadata: Mapping[str, str]) -> None:
-    problems: list[str] = []
-    if len(metadata) > MAX_METADATA:
-        problems.append(f"{len(metadata)} entries")
-    for key, value in metadata.items():
-        if len(key) > MAX_METADATA_KEY or len(value) > MAX_METADATA_VALUE:
-            problems.append(f"{key!r} is too long")
-        if any(c in key + value for c in '"\\'):
-            problems.append(f"{key!r} contains a quote or backslash")
-    if problems:
-        raise RequestRejected(
-            f"the postcard for {who(req)} has metadata Lob refuses: {'; '.join(problems)}",
-            hint=f"Lob takes up to {MAX_METADATA} metadata entries, keys up to "
-            f"{MAX_METADATA_KEY} and values up to {MAX_METADATA_VALUE} characters, "
-            'without " or \\',
-        )

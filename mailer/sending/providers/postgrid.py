@@ -23,8 +23,9 @@ from mailer.sending.providers.base import (
     parse_datetime,
     text,
 )
+from mailer.sending.providers.checks import postgrid_problems
 from mailer.sending.providers.http import FileField
-from mailer.sending.providers.service import PostcardService
+from mailer.sending.providers.service import PostcardService, who
 
 DEFAULT_BASE_URL = "https://api.postgrid.com"
 PATH = "/print-mail/v1/postcards"
@@ -74,8 +75,20 @@ class PostGridProvider(PostcardService):
             "check with provider.name = 'lob'",
         )
 
-    def form(self, req: PostcardRequest) -> tuple[list[tuple[str, str]], list[FileField]]:
+    def problems(self, req: PostcardRequest) -> list[str]:
+        return postgrid_problems(req)
+
+    def lookup_params(self, idempotency_key: str) -> list[tuple[str, str]]:
+        # PostGrid's list takes a free-text `search`; the answer is then narrowed to the
+        # card whose metadata holds this exact key (see `PostcardService.find_postcard`).
+        return [("search", idempotency_key), ("limit", "50")]
+
+    def form(
+        self, req: PostcardRequest, *, check: bool = True
+    ) -> tuple[list[tuple[str, str]], list[FileField]]:
         """The multipart fields and the one file of a create, in a stable order."""
+        if check:
+            self.checked(req)
         size = SIZES.get(req.size)
         if size is None:
             raise RequestRejected(
@@ -87,14 +100,16 @@ class PostGridProvider(PostcardService):
             fields += [(f"{side}[{k}]", v) for k, v in _contact(party) if v]
         fields.append(("size", size))
         fields.append(("mailingClass", MAILING_CLASSES.get(req.mail_type, req.mail_type)))
-        fields += [(f"metadata[{k}]", v) for k, v in req.metadata.items()]
-        if req.description:
-            fields.append(("description", req.description))
+        # PostGrid promises no idempotency: the key kept in the metadata (and the
+        # description) is how a card whose create went unanswered is found again.
+        metadata = {**req.metadata, "mailer_key": req.idempotency_key}
+        fields += [(f"metadata[{k}]", v) for k, v in metadata.items()]
+        fields.append(("description", f"{req.description} [{req.idempotency_key}]".lstrip()))
         if req.send_date is not None:
             fields.append(("sendDate", req.send_date.isoformat()))
         if not req.pdf:
             raise RequestRejected(
-                f"the postcard for {req.to.name or req.to.company} has no two-page artwork",
+                f"the postcard for {who(req)} has no two-page artwork",
                 hint="PostGrid takes one PDF, page 1 the front and page 2 the back (`pdf`); "
                 "build the request for postgrid",
             )

@@ -5,17 +5,29 @@ how it reads a postcard back."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from mailer.sending.providers.base import (
     NotCancellable,
     PostcardRequest,
     ProviderPiece,
+    ProviderUnavailable,
     RequestRejected,
     require_key,
 )
-from mailer.sending.providers.http import USER_AGENT, FileField, HttpClient
+from mailer.sending.providers.http import USER_AGENT, FileField, HttpClient, Redirected
+
+# What a provider's postcard id looks like (`psc_5f2...`, `postcard_8a...`): anything else
+# (missing, empty, null, spaces) can't be followed, cancelled or looked up later.
+USABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
+
+
+class NoUsableId(ProviderUnavailable):
+    """The provider said yes (2xx) without a usable id: the card may or may not exist, so
+    it is not counted as sent, and it is looked up (or re-sent with its key) next time."""
 
 
 class PostcardService:
@@ -26,6 +38,9 @@ class PostcardService:
     path = ""
     idempotency_header = "Idempotency-Key"
     cancel_hint = ""
+    key_memory: timedelta | None = None
+    """How long the provider remembers an idempotency key; None when it promises nothing,
+    so a create whose outcome is unknown is looked up before it is ever sent again."""
 
     def __init__(self, client: HttpClient) -> None:
         self.client = client
@@ -39,7 +54,11 @@ class PostcardService:
 
     # -- what each provider says ---------------------------------------------------------
 
-    def form(self, req: PostcardRequest) -> tuple[list[tuple[str, str]], list[FileField]]:
+    def form(
+        self, req: PostcardRequest, *, check: bool = True
+    ) -> tuple[list[tuple[str, str]], list[FileField]]:
+        """The multipart fields and files of a create; with `check`, refused first when the
+        provider would refuse it (`problems`)."""
         raise NotImplementedError
 
     def piece(self, body: Mapping[str, Any]) -> ProviderPiece:
@@ -52,11 +71,65 @@ class PostcardService:
     def auth_line(self) -> str:
         raise NotImplementedError
 
+    def problems(self, req: PostcardRequest) -> list[str]:
+        """What the provider would refuse in `req`, in words a seller can act on (the
+        artwork's size only when it is drawn). Used by the dry run and before every send."""
+        raise NotImplementedError
+
+    def lookup_params(self, idempotency_key: str) -> list[tuple[str, str]]:
+        """The query that lists the postcards sent with this key in their metadata."""
+        raise NotImplementedError
+
+    def usable_id(self, piece_id: str) -> bool:
+        """An id that can be stored, shown and asked about later: not empty, no spaces or
+        control characters, and nothing of the key (a hostile echo)."""
+        return bool(USABLE_ID.fullmatch(piece_id)) and self.redact(piece_id) == piece_id
+
+    def redact(self, message: str) -> str:
+        """`message` with the API key masked in every form it can take."""
+        return self.client.redact(message)
+
+    def checked(self, req: PostcardRequest) -> None:
+        """Refuse `req` before any request when the provider would refuse it."""
+        found = self.problems(req)
+        if found:
+            raise RequestRejected(
+                f"the postcard for {who(req)} would be refused by {self.label}: "
+                + "; ".join(found),
+                hint="this card was not sent (the rest go on): fix it where it is recorded, "
+                "or mail this one yourself; `mailer send` (a dry run) lists all such cards",
+            )
+
     # -- the round trips -------------------------------------------------------------------
 
     def create_postcard(self, req: PostcardRequest) -> ProviderPiece:
         require_key(req)
         fields, files = self.form(req)
+        if self.key_memory is not None:
+            return self._post(req, fields, files)
+        # No idempotency promised: never send the same create blindly twice. When the
+        # outcome is unknown (timeout, dropped connection, 5xx, an answer without an id),
+        # look the card up by its key first, after a pause that lets it show in the list.
+        unknown: ProviderUnavailable | None = None
+        for attempt in range(1, self.client.retry.attempts + 1):
+            if unknown is not None:
+                self.client.pause(attempt - 1)
+                found = self.find_postcard(req.idempotency_key)
+                if found is not None:
+                    return found
+            try:
+                return self._post(req, fields, files)
+            except Redirected:
+                raise
+            except ProviderUnavailable as exc:
+                unknown = exc
+        assert unknown is not None
+        raise unknown
+
+    def _post(
+        self, req: PostcardRequest, fields: Sequence[tuple[str, str]], files: Sequence[FileField]
+    ) -> ProviderPiece:
+        what = f"the postcard for {who(req)}"
         body = self.client.request(
             "POST",
             self.path,
@@ -64,9 +137,39 @@ class PostcardService:
             files=files,
             idempotency_key=req.idempotency_key,
             idempotency_header=self.idempotency_header,
-            what=f"the postcard for {who(req)}",
+            honours_key=self.key_memory is not None,
+            what=what,
         )
-        return self.piece(body)
+        piece = self.piece(body)
+        if not self.usable_id(piece.id):
+            raise NoUsableId(
+                self.redact(
+                    f"{self.label} answered {what} without a usable postcard id "
+                    f"(id {piece.id!r}): not counted as sent"
+                ),
+                hint="run the same command again: the card is looked up (or sent again "
+                "with its idempotency key) before anything is created twice",
+            )
+        return piece
+
+    def find_postcard(self, idempotency_key: str) -> ProviderPiece | None:
+        """The postcard created with this key (kept in its metadata), or None."""
+        body = self.client.request(
+            "GET",
+            self.path,
+            params=self.lookup_params(idempotency_key),
+            what=f"the lookup of the card with key {idempotency_key}",
+        )
+        listed = body.get("data")
+        for item in listed if isinstance(listed, list) else []:
+            if not isinstance(item, Mapping):
+                continue
+            metadata = item.get("metadata")
+            if isinstance(metadata, Mapping) and metadata.get("mailer_key") == idempotency_key:
+                piece = self.piece(item)
+                if self.usable_id(piece.id) and piece.status != "cancelled":
+                    return piece
+        return None
 
     def get_postcard(self, piece_id: str) -> ProviderPiece:
         body = self.client.request("GET", f"{self.path}/{piece_id}", what=f"GET {piece_id}")
@@ -90,7 +193,7 @@ class PostcardService:
 
     def dry_run_request(self, req: PostcardRequest) -> str:
         """The exact create request as text: the key redacted, files as name, size, sha256."""
-        fields, files = self.form(req)
+        fields, files = self.form(req, check=False)
         lines = [
             f"POST {self.client.base_url}{self.path}",
             self.auth_line(),
