@@ -382,6 +382,7 @@ def preview(
         bool, typer.Option("--no-open", help="Don't open the picture when done.")
     ] = False,
     mode: ModeOption = None,
+    today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
@@ -390,6 +391,7 @@ def preview(
 
     from mailer.drawing.preview import open_file, preview_image, proof_sheet
 
+    resolve_today(today)  # accepted like everywhere; the card shows the planned dates
     settings = load_config(config)
     chosen = card_mode(settings, mode)
     target = out or Path("output") / "preview.png"

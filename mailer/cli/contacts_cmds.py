@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from mailer.cli.common import (
+    ConfigOption,
     DbOption,
     ExitCode,
     TodayOption,
@@ -21,12 +22,14 @@ from mailer.cli.common import (
     resolve_today,
     warn,
 )
+from mailer.cli.helptext import Command, Group
 
 if TYPE_CHECKING:
     from mailer.domain.contact_book import Contact
 
 app = typer.Typer(
     name="contacts",
+    cls=Group,
     help="The contact book: names and addresses for call rows that lack them.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -35,7 +38,7 @@ app = typer.Typer(
 MAX_LISTED = 25
 
 
-@app.command("import")
+@app.command("import", cls=Command)
 @handles_errors
 def import_(
     files: Annotated[
@@ -48,12 +51,14 @@ def import_(
         ),
     ],
     today: TodayOption = None,
+    config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
     """Read contact files into the contact book. Importing the same file again adds
     nothing; every entry is imported, skipped or rejected with its line number."""
     from mailer.contacts.book import import_contacts
 
+    del config  # accepted like everywhere; the contact book needs no settings
     day = resolve_today(today)
     with open_ledger(db) as ledger:
         report = import_contacts(files, ledger, day)
@@ -79,11 +84,16 @@ def import_(
     next_step("`mailer plan CALLS.csv` now fills names and addresses from the book")
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 @handles_errors
-def list_(db: DbOption = Path("mailer.db")) -> None:
+def list_(
+    today: TodayOption = None, config: ConfigOption = None, db: DbOption = Path("mailer.db")
+) -> None:
     """Every entry of the contact book, by last name."""
     from rich.table import Table
+
+    resolve_today(today)  # the common options are accepted everywhere; a list has no dates
+    del config  # nor settings
 
     with open_ledger(db) as ledger:
         entries = ledger.contacts()
@@ -107,16 +117,20 @@ def list_(db: DbOption = Path("mailer.db")) -> None:
     err.print(f"{len(entries)} contacts")
 
 
-@app.command("show")
+@app.command("show", cls=Command)
 @handles_errors
 def show(
     contact: Annotated[str, typer.Argument(help="The entry's id (see `mailer contacts list`).")],
+    today: TodayOption = None,
+    config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
     """One entry, the calls recorded for that person and their cards."""
     from mailer.contacts.book import linked_ids
     from mailer.errors import InputError
 
+    resolve_today(today)  # the common options are accepted everywhere; this shows the record
+    del config  # as it is
     with open_ledger(db) as ledger:
         entry = ledger.contact(contact)
         if entry is None:
@@ -163,7 +177,7 @@ def _opt(flag: str, what: str) -> object:
     return typer.Option(flag, help=what, show_default=False)
 
 
-@app.command("edit")
+@app.command("edit", cls=Command)
 @handles_errors
 def edit(
     contact: Annotated[str, typer.Argument(help="The entry's id (see `mailer contacts list`).")],
@@ -179,6 +193,7 @@ def edit(
     country: Annotated[str | None, _opt("--country", "Country (ISO code or name).")] = None,
     birthday: Annotated[str | None, _opt("--birthday", "Birthday, YYYY-MM-DD.")] = None,
     today: TodayOption = None,
+    config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
     """Correct an entry's name, phone, email or address (an empty value clears it). The
@@ -198,6 +213,7 @@ def edit(
         "country": country,
         "birthday": birthday,
     }
+    del config  # accepted like everywhere; a correction needs no settings
     changes = {k: v for k, v in values.items() if v is not None}
     day = resolve_today(today)
     with open_ledger(db) as ledger:

@@ -242,7 +242,8 @@ def followups(
         str | None,
         typer.Option(
             "--due",
-            help="Only calls due on or before this date (YYYY-MM-DD or 'today').",
+            help="Only calls due on or before this day: today, tomorrow, a weekday name "
+            "(friday: the next Friday, today if it is one) or YYYY-MM-DD.",
             metavar="DATE",
             show_default=False,
         ),
@@ -266,7 +267,7 @@ def followups(
     from mailer.followups.calls import actionable, follow_ups, write_csv, write_ics
 
     day = resolve_today(today)
-    until = day if due == "today" else parse_day(due, "--due")
+    until = parse_day(due, "--due", day)
     settings = load_config(config)
     with open_ledger(db) as ledger:
         steps = [s for s in ledger.followups(until) if actionable(s, day)]
@@ -290,10 +291,14 @@ def followups(
 @handles_errors
 def unsuppress(
     contact: Annotated[str, typer.Argument(help="The contact id to take off the list.")],
+    today: TodayOption = None,
+    config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
     """Take a contact off the suppression list. Only do this when they asked to hear from
     you again: no call log can do it, on purpose."""
+    resolve_today(today)  # the common options are accepted everywhere; the list has no dates
+    del config  # nor settings
     with open_ledger(db) as ledger:
         removed = ledger.unsuppress(contact)
     if not removed:

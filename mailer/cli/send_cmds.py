@@ -236,6 +236,7 @@ def status(
     ] = False,
     provider_name: SentThroughOption = None,
     base_url: BaseUrlOption = None,
+    today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
@@ -245,6 +246,7 @@ def status(
     from mailer.ledger import PieceStatus
     from mailer.sending.submission import Refresh, refresh_pieces, sent_through
 
+    resolve_today(today)  # accepted like everywhere; the provider's dates are shown as they are
     only = known_provider(provider_name) if provider_name else None
     settings = load_config(config)
     with open_ledger(db) as ledger:
@@ -304,6 +306,7 @@ def cancel(
     ] = False,
     provider_name: SentThroughOption = None,
     base_url: BaseUrlOption = None,
+    today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = Path("mailer.db"),
 ) -> None:
@@ -315,6 +318,7 @@ def cancel(
         sent_through,
     )
 
+    resolve_today(today)  # accepted like everywhere; a cancel is now or never
     if (card is None) == (not pending):
         raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")
     only = known_provider(provider_name) if provider_name else None
