@@ -347,7 +347,12 @@ def print_(
         )
     if report.failures:
         raise typer.Exit(ExitCode.PARTIAL)
-    next_step("stamp and mail them today; `mailer followups` lists the calls to make after")
+    from mailer.domain.postal_days import when_to_post
+
+    next_step(
+        f"stamp and mail them {when_to_post(day)}; `mailer followups` lists the calls to "
+        "make after"
+    )
 
 
 @handles_errors

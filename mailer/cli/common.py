@@ -46,6 +46,15 @@ if not out.is_terminal and "COLUMNS" not in os.environ:
     # Piped or captured output: 80 columns would truncate every name in the plan table.
     out.width = 160
 
+
+def fit_terminal() -> None:
+    """Follow a COLUMNS set after start-up (a test, a script that sets it per command): the
+    tables and messages are laid out for that width."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        out.width = err.width = int(columns)
+
+
 DEFAULT_CONFIG = Path("mailer.toml")
 DEFAULT_DB = Path("mailer.db")
 
@@ -146,6 +155,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        fit_terminal()
         try:
             return command(*args, **kwargs)
         except MailerError as exc:

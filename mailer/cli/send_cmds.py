@@ -20,6 +20,7 @@ from mailer.cli.common import (
     DbOption,
     ExitCode,
     TodayOption,
+    counted,
     err,
     handles_errors,
     hint,
@@ -91,37 +92,51 @@ def warn_stranded(piece: Piece) -> None:
 
 
 def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> None:
-    from rich.table import Table
-
+    from mailer.cli.tables import Column, Row, print_table
     from mailer.ledger import idempotency_key
     from mailer.sending.submission import build_request, estimated_cost, provider_size
 
     size = provider_size(config.mail)
-    table = Table(title=f"Would send to {provider.name} (dry run)", title_justify="left")
-    for column in ("contact", "name", "card", "size", "city", "send"):
-        table.add_column(column, no_wrap=True)
+    rows = []
     for step in steps:
         r = step.record
-        when = f"{step.send_date:%a %m/%d}" if step.send_date else "now"
         place = f"{r.address.city} {r.address.state}".strip()
-        table.add_row(
-            escape(r.contact_id),
-            escape(r.name),
-            escape(step.template or ""),
-            size,
-            escape(place),
-            when,
-        )
-    out.print(table)
+        when = f"{step.send_date:%a %m/%d}" if step.send_date else "now"
+        rows.append(Row((r.contact_id, r.name, step.template or "", size, place, when)))
+    columns = (
+        Column("contact", flex=True),
+        Column("name", flex=True),
+        Column("card", flex=True),
+        Column("size"),
+        Column("city", flex=True),
+        Column("send"),
+    )
+    print_table(out, f"Would send to {provider.name} (dry run)", columns, rows)
     cost = estimated_cost(len(steps), config)
     since = config.provider.prices_since.isoformat()
-    err.print(f"{len(steps)} cards, about ${cost:.2f} at {provider.name}'s prices of {since}")
+    err.print(
+        f"{counted(len(steps), 'card')}, about ${cost:.2f} at {provider.name}'s prices of {since}"
+    )
     first = steps[0]
     key = idempotency_key(first.step_key, "provider", size)
     # The day the real send would use (--today), so this is the request it would make.
     request = build_request(first, key, size, config, today, provider.name)
     err.print("\nThe request for the first card, exactly as it would go (key redacted):")
     out.print(provider.dry_run_request(request), markup=False, highlight=False)
+
+
+def missing_key(name: str) -> None:
+    """A dry run works without a key; say so, or the first real send is a surprise."""
+    import os
+
+    from mailer.sending.providers import ENV_KEYS
+
+    variable = ENV_KEYS[name][0]
+    if not os.environ.get(variable, "").strip():
+        warn(
+            f"{variable} is not set: this dry run used a stand-in key. A real send "
+            f"(--submit) needs your {name} API key in {variable}."
+        )
 
 
 @handles_errors
@@ -177,6 +192,7 @@ def send(
         provider = provider_for(settings, name, base_url, dry_run=not submit)
         if not submit:
             dry_run_table(steps, settings, provider, day)
+            missing_key(name)
             next_step("this was a dry run: nothing was sent. To send: mailer send --submit")
             return
         confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
@@ -246,6 +262,7 @@ def status(
     from mailer.ledger import PieceStatus
     from mailer.sending.submission import Refresh, refresh_pieces, sent_through
 
+    resolve_today(today)  # accepted like everywhere; the provider's dates are shown as they are
     resolve_today(today)  # accepted like everywhere; the provider's dates are shown as they are
     only = known_provider(provider_name) if provider_name else None
     settings = load_config(config)
@@ -318,6 +335,7 @@ def cancel(
         sent_through,
     )
 
+    resolve_today(today)  # accepted like everywhere; a cancel is now or never
     resolve_today(today)  # accepted like everywhere; a cancel is now or never
     if (card is None) == (not pending):
         raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")
