@@ -64,7 +64,7 @@ def test_the_plan_fits_80_columns_with_every_reason_and_date(tmp_path: Path) -> 
         "Albright",
         "mail",
         "offer",
-        *"Mon 11/23 Mon 11/30 Mon 12/07".split(),
+        *["Mon", "11/23", "Mon", "11/30", "Mon", "12/07"],
     ]
 
 

@@ -267,7 +267,8 @@ def print_(
         str | None,
         typer.Option(
             "--offset-front",
-            help="Nudge fronts X,Y inches (right, up) for printer drift.",
+            help="Nudge fronts X,Y inches (right, up; as the stock's front_offset) for "
+            "printer drift.",
             metavar="X,Y",
             show_default=False,
         ),
@@ -275,7 +276,10 @@ def print_(
     offset_back: Annotated[
         str | None,
         typer.Option(
-            "--offset-back", help="Nudge backs X,Y inches.", metavar="X,Y", show_default=False
+            "--offset-back",
+            help="Nudge backs X,Y inches (right, up).",
+            metavar="X,Y",
+            show_default=False,
         ),
     ] = None,
     sort: Annotated[
@@ -317,7 +321,9 @@ def print_(
         chosen_stock = stock_for(settings, stock)
         target = folder / f"calibration-{chosen_stock.name}.pdf"
         folder.mkdir(parents=True, exist_ok=True)
-        write_calibration(chosen_stock, target, duplex=duplex or settings.print.duplex)
+        write_calibration(
+            chosen_stock, target, duplex=duplex or settings.print.duplex, offsets=offsets
+        )
         err.print(f"wrote {target}", markup=False)
         next_step(
             "print it at 100% on plain paper, hold it against a sheet of the stock, and "
@@ -350,15 +356,19 @@ def print_(
     from mailer.domain.postal_days import when_to_post
 
     next_step(
-        f"stamp and mail them {when_to_post(day)}; `mailer followups` lists the calls to "
-        "make after"
+        f"stamp and mail them {when_to_post(day)}; `mailer followups` lists the calls to make after"
     )
 
 
 @handles_errors
 def preview(
     contact: Annotated[
-        str | None, typer.Option("--contact", help="The contact's card. Default: the first.")
+        str | None,
+        typer.Option(
+            "--contact",
+            help='The contact\'s card, by id or name ("Amy Carter"). Default: the first.',
+            show_default=False,
+        ),
     ] = None,
     template: Annotated[
         str | None,
@@ -394,7 +404,7 @@ def preview(
     """Show a card, front and back side by side, before printing or sending anything."""
     import dataclasses
 
-    from mailer.drawing.preview import open_file, preview_image, proof_sheet
+    from mailer.drawing.preview import ProofFailure, open_file, preview_image, proof_sheet
 
     resolve_today(today)  # accepted like everywhere; the card shows the planned dates
     settings = load_config(config)
@@ -418,10 +428,16 @@ def preview(
     if template:
         steps = [dataclasses.replace(s, template=template) for s in steps]
     target.parent.mkdir(parents=True, exist_ok=True)
+    failures: list[ProofFailure] = []
     if proof:
-        proof_sheet(steps[:proof], settings, chosen, target, guides=guides)
+        proof_sheet(steps[:proof], settings, chosen, target, guides=guides, failures=failures)
     else:
         preview_image(steps[0], settings, chosen, target, guides=guides)
-    err.print(f"wrote {target}", markup=False)
+    for failure in failures:
+        say_failure("card left off", failure.contact_id, failure.message, failure.hint)
+    drawn = min(proof, len(steps)) - len(failures) if proof else 1
+    err.print(f"wrote {target} ({counted(drawn, 'card')})", markup=False)
     if not no_open and not open_file(target):
         hint(f"open {target} to look at it")
+    if failures:
+        raise typer.Exit(ExitCode.PARTIAL)
