@@ -179,7 +179,9 @@ def front_chars(path: Path, page: int = 0) -> list[tuple[str, float, float]]:
         return [(c["text"], float(c["x0"]), float(c["top"])) for c in pdf.pages[page].chars]
 
 
-def moved(before: list[tuple[str, float, float]], after: list[tuple[str, float, float]]) -> set:
+def moved(
+    before: list[tuple[str, float, float]], after: list[tuple[str, float, float]]
+) -> set[tuple[float, float]]:
     """How far every character moved (right, up), in points, rounded."""
     assert [c[0] for c in before] == [c[0] for c in after]
     assert len(before) > 20
