@@ -136,7 +136,10 @@ def render(
         # Also cards drawn before in another mode or size, or whose file has gone missing.
         keys, stale = undrawn_keys(ledger, chosen, settings.mail.size, day)
         if stale:
-            warn(f"{stale} planned cards were not drawn: their offer has passed; plan again")
+            warn(
+                f"{counted(stale, 'planned card')} {'was' if stale == 1 else 'were'} not "
+                f"drawn: {'its' if stale == 1 else 'their'} offer has passed; plan again"
+            )
         keys = keys[:limit]
         if not keys:
             err.print("no cards to draw: every planned card is drawn")
@@ -188,7 +191,7 @@ def print_summary(report: PrintReport, stock_name: str, out: Path, config: Confi
     stamps = config.print.stamps
     err.print(
         f"{counted(report.cards, 'card')} on {counted(report.sheets, 'sheet')} of {stock_name} "
-        f"({report.pages} pages): {out}",
+        f"({counted(report.pages, 'page')}): {out}",
         markup=False,
     )
     parts = [f"{report.domestic} x ${stamps.domestic:.2f}"]
@@ -335,7 +338,10 @@ def print_(
     with open_ledger(db) as ledger:
         steps, stale = printable_steps(ledger, day, reprint)
         if stale:
-            warn(f"{stale} planned cards were not printed: their offer has passed; plan again")
+            warn(
+                f"{counted(stale, 'planned card')} {'was' if stale == 1 else 'were'} not "
+                f"printed: {'its' if stale == 1 else 'their'} offer has passed; plan again"
+            )
         if not steps:
             err.print("nothing to print: every planned card is printed or sent")
             next_step("add --reprint to print the last batch again")

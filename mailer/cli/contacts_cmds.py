@@ -13,6 +13,7 @@ from mailer.cli.common import (
     DbOption,
     ExitCode,
     TodayOption,
+    counted,
     err,
     handles_errors,
     hint,
@@ -65,7 +66,9 @@ def import_(
     for f in report.files:
         for notice in f.notices[:MAX_LISTED]:
             warn(str(notice))
-        err.print(f"{escape(f.file)}: read as {f.kind}, {len(f.entries)} entries", markup=True)
+        err.print(
+            f"{escape(f.file)}: read as {f.kind}, {counted(len(f.entries), 'entry', 'entries')}"
+        )
     for file, line, why in report.skipped[:MAX_LISTED]:
         err.print(f"[dim]skipped[/dim] {escape(f'{file}:{line}')}: {escape(why)}")
     for file, line, why in report.rejected[:MAX_LISTED]:
@@ -114,7 +117,7 @@ def list_(
             escape(_address_text(entry)),
         )
     out.print(table, width=min(out.width, 80))
-    err.print(f"{len(entries)} contacts")
+    err.print(counted(len(entries), "contact"))
 
 
 @app.command("show", cls=Command)
@@ -223,7 +226,9 @@ def edit(
     err.print(
         f"{result.after.contact_id} corrected; "
         + (
-            f"{cards} unsent card(s) will be drawn with it" if cards else "no unsent card to redraw"
+            f"{counted(cards, 'unsent card')} will be drawn with it"
+            if cards
+            else "no unsent card to redraw"
         ),
         markup=False,
     )

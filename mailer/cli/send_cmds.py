@@ -72,11 +72,13 @@ def confirm_live(provider: Provider, count: int, cost: float, yes: bool) -> None
         return
     if not sys.stdin.isatty():
         raise MailerError(
-            f"refusing to send {count} cards with a LIVE {provider.name} key without --yes",
+            f"refusing to send {counted(count, 'card')} with a LIVE {provider.name} key "
+            "without --yes",
             hint="live keys print, mail and charge; add --yes to confirm, or use a test_ key",
         )
     if not typer.confirm(
-        f"Send {count} real cards with your LIVE {provider.name} key (about ${cost:.2f})?",
+        f"Send {counted(count, 'real card')} with your LIVE {provider.name} key "
+        f"(about ${cost:.2f})?",
         default=False,
         err=True,
     ):
@@ -276,7 +278,10 @@ def status(
                 news.checked += part.checked
                 news.events += part.events
                 news.problems += part.problems
-            err.print(f"refreshed {news.checked} cards: {news.events} new tracking events")
+            err.print(
+                f"refreshed {counted(news.checked, 'card')}: "
+                f"{counted(news.events, 'new tracking event')}"
+            )
             for problem in news.problems:
                 err.print(f"[yellow]warning:[/yellow] {problem}")
         shown = [
