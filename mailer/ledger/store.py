@@ -284,15 +284,19 @@ class Ledger(CardBook, ContactRows):
                 for row in rows:
                     record = step_from_row(row).record
                     ids |= suppression_ids(record) | {record.contact_id.casefold()}
-            # Placeholders only, the ids are bound; a row without a call key (an old ledger's)
-            # is lifted by its own id.
+            # The opt-outs first, then every row they wrote (read before any is lifted). Only
+            # placeholders go into the SQL; a row without a call key (an old ledger's) is
+            # lifted by its own id.
             marks = ", ".join("?" * len(ids))
+            found = f"SELECT call_key FROM suppressions WHERE contact_id IN ({marks})"  # noqa: S608
+            keys = [r[0] for r in db.execute(f"{found} AND lifted_at IS NULL", tuple(ids))]
+            keys = [k for k in keys if k is not None]
+            key_marks = ", ".join("?" * len(keys)) or "NULL"
             sql = (
                 "UPDATE suppressions SET lifted_at = ? WHERE lifted_at IS NULL AND"  # noqa: S608
-                f" (contact_id IN ({marks}) OR call_key IN (SELECT call_key FROM suppressions"
-                f" WHERE contact_id IN ({marks}) AND lifted_at IS NULL))"
+                f" (contact_id IN ({marks}) OR call_key IN ({key_marks}))"
             )
-            cur = db.execute(sql, (self._now(), *ids, *ids))
+            cur = db.execute(sql, (self._now(), *ids, *keys))
             return cur.rowcount > 0
 
     def _suppressed_ids(self) -> frozenset[str]:

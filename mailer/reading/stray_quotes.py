@@ -436,10 +436,8 @@ class _TextReader:
 def _checked(line: Line, physical: int, *, ran_out: bool) -> Line:
     if ran_out and physical > 1:
         line.problem = (
-            f"a quote opened in this row is never closed, so the "
-            f"{'line' if physical == 2 else f'{physical - 1} lines'} after it "
-            f"{'was' if physical == 2 else 'were'} read as one cell; close the quote and read "
-            "the file again"
+            f"a quote opened in this row is never closed, so the {physical - 1} line(s) "
+            "after it were read as one cell; close the quote and read the file again"
         )
     for i, cell in enumerate(line.cells):
         if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
