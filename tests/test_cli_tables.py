@@ -152,3 +152,20 @@ def test_a_long_list_of_calls_is_counted_by_day_unless_all(tmp_path: Path) -> No
     every = invoke(*args, "--all")
     assert all(f"Amy{n} Carter" in every.stdout for n in range(1, 34))
     assert_fits(every.stdout)
+
+
+def test_run_shows_the_summary_of_a_long_plan_and_writes_every_row(tmp_path: Path) -> None:
+    import json
+
+    calls = calls_file(tmp_path, 31)
+    out = tmp_path / "out"
+    result = invoke(
+        "run", calls, "--config", EXAMPLE_CONFIG, "--today", TODAY, "--db", tmp_path / "m.db",
+        "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert_fits(result.stdout)
+    assert "Plan for Sunday, November 22: 31 contacts" in result.stdout
+    assert "Amy1 Carter" not in result.stdout
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert len(plan["steps"]) == 31  # the file holds every row
