@@ -445,7 +445,7 @@ def test_status_lists_ids_and_refresh_pulls_tracking_and_delivery(shop: Shop) ->
     ]
     fresh = shop.cli("status", "--refresh")
     assert fresh.exit_code == 0, fresh.stderr
-    assert "refreshed 3 cards: 1 new tracking events" in fresh.stderr
+    assert "refreshed 3 cards: 1 new tracking event" in fresh.stderr
     assert shop.fake.count("GET", "/v1/postcards/") == 3
     assert "in_transit" in fresh.stdout
     assert "In Transit 62704" in fresh.stdout

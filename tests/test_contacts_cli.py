@@ -133,7 +133,7 @@ def test_edit_after_a_refused_long_name_lets_the_card_be_drawn(tmp_path: Path) -
     assert "does not fit" in said(refused)
     edited = contacts(db, "edit", "c001", "--first-name", "Max", "--last-name", "Worthington")
     assert edited.exit_code == 0, edited.stderr
-    assert "1 unsent card(s) will be drawn with it" in said(edited)
+    assert "1 unsent card will be drawn with it" in said(edited)
     drawn = invoke(*render, "--out", tmp_path / "out")
     assert drawn.exit_code == 0, drawn.stderr
     assert (tmp_path / "out" / "cards").is_dir()

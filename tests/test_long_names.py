@@ -144,7 +144,7 @@ def test_a_name_that_cant_fit_goes_to_rejects_with_a_fix_that_works(tmp_path: Pa
     assert command.startswith("mailer contacts edit C001 --first-name M. --last-name ")
     edited = invoke(*shlex.split(command)[1:], "--db", tmp_path / "m.db", "--today", TODAY)
     assert edited.exit_code == 0, edited.stderr
-    assert "1 unsent card(s) will be drawn with it" in said(edited)
+    assert "1 unsent card will be drawn with it" in said(edited)
     drawn = invoke(
         "render", "--today", TODAY, "--db", tmp_path / "m.db", "--config", EXAMPLE_CONFIG,
         "--out", out,

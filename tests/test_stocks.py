@@ -123,7 +123,7 @@ def test_extra_stock_from_the_config_file() -> None:
     assert stock.name == "my-stock"
     assert stock.slots() == [Rect(90, 396, 432, 288), Rect(90, 108, 432, 288)]
     # Inches, y down in the TOML; points, y up in the PDF.
-    assert stock.front_offset == pytest.approx((7.2, -14.4))
+    assert stock.front_offset == pytest.approx((7.2, 14.4))  # right and up
     assert stock.back_offset == pytest.approx((-3.6, 0))
     assert not stock.perforated
     assert "avery-5389" in stocks
@@ -202,7 +202,7 @@ def test_stock_numbers_must_be_finite_and_offsets_small(line: str, key: str, hin
 
 def test_an_offset_up_to_an_inch_is_a_nudge() -> None:
     stock = find_stock(load_stocks([_custom(front_offset=[1, -0.75])]), "my-stock")
-    assert stock.front_offset == pytest.approx((72, 54))
+    assert stock.front_offset == pytest.approx((72, -54))
 
 
 def test_a_stock_that_is_not_a_table_is_refused() -> None:

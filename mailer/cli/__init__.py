@@ -16,13 +16,16 @@ from mailer.cli import (
     columns_cmd,
     contacts_cmds,
     planning_cmds,
+    preview_cmd,
     run_cmd,
     send_cmds,
 )
 from mailer.cli.common import ExitCode
+from mailer.cli.helptext import Command, Group
 
 app = typer.Typer(
     name="mailer",
+    cls=Group,
     help=(
         "Call-Mail-Call after a calling session: plan who gets a personal, time-sensitive "
         "postcard and when to call back, render and print the cards or send them through a "
@@ -60,18 +63,18 @@ def _root(
     """Call-Mail-Call follow-up postcards."""
 
 
-app.command(rich_help_panel="The main job")(run_cmd.run)
-app.command(rich_help_panel="Step by step")(planning_cmds.plan)
-app.command(rich_help_panel="Step by step")(columns_cmd.columns)
-app.command(rich_help_panel="Step by step")(card_cmds.render)
-app.command(rich_help_panel="Step by step")(card_cmds.preview)
-app.command("print", rich_help_panel="Step by step")(card_cmds.print_)
-app.command(rich_help_panel="Step by step")(planning_cmds.followups)
-app.command(rich_help_panel="Print-and-mail services")(send_cmds.send)
-app.command(rich_help_panel="Print-and-mail services")(send_cmds.status)
-app.command(rich_help_panel="Print-and-mail services")(send_cmds.cancel)
-app.command(rich_help_panel="Setup and housekeeping")(planning_cmds.init)
-app.command(rich_help_panel="Setup and housekeeping")(planning_cmds.unsuppress)
+app.command(cls=Command, rich_help_panel="The main job")(run_cmd.run)
+app.command(cls=Command, rich_help_panel="Step by step")(planning_cmds.plan)
+app.command(cls=Command, rich_help_panel="Step by step")(columns_cmd.columns)
+app.command(cls=Command, rich_help_panel="Step by step")(card_cmds.render)
+app.command(cls=Command, rich_help_panel="Step by step")(preview_cmd.preview)
+app.command("print", cls=Command, rich_help_panel="Step by step")(card_cmds.print_)
+app.command(cls=Command, rich_help_panel="Step by step")(planning_cmds.followups)
+app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.send)
+app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.status)
+app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.cancel)
+app.command(cls=Command, rich_help_panel="Setup and housekeeping")(planning_cmds.init)
+app.command(cls=Command, rich_help_panel="Setup and housekeeping")(planning_cmds.unsuppress)
 app.add_typer(contacts_cmds.app, rich_help_panel="Setup and housekeeping")
 
 

@@ -22,7 +22,6 @@ from mailer.cli.common import (
     handles_errors,
     hint,
     load_config,
-    mark_missing,
     next_step,
     open_ledger,
     output_folder,
@@ -32,7 +31,7 @@ from mailer.cli.common import (
     warn,
 )
 from mailer.domain.postcards import CardMode
-from mailer.errors import MailerError, UsageError
+from mailer.errors import UsageError
 
 if TYPE_CHECKING:
     from mailer.config import Config
@@ -140,7 +139,10 @@ def render(
         # Also cards drawn before in another mode or size, or whose file has gone missing.
         keys, stale = undrawn_keys(ledger, chosen, settings.mail.size, day)
         if stale:
-            warn(f"{stale} planned cards were not drawn: their offer has passed; plan again")
+            warn(
+                f"{counted(stale, 'planned card')} {'was' if stale == 1 else 'were'} not "
+                f"drawn: {'its' if stale == 1 else 'their'} offer has passed; plan again"
+            )
         keys = keys[:limit]
         if not keys:
             err.print("no cards to draw: every planned card is drawn")
@@ -193,7 +195,7 @@ def print_summary(report: PrintReport, stock_name: str, out: Path, config: Confi
     stamps = config.print.stamps
     err.print(
         f"{counted(report.cards, 'card')} on {counted(report.sheets, 'sheet')} of {stock_name} "
-        f"({report.pages} pages): {out}",
+        f"({counted(report.pages, 'page')}): {out}",
         markup=False,
     )
     parts = [f"{report.domestic} x ${stamps.domestic:.2f}"]
@@ -272,7 +274,8 @@ def print_(
         str | None,
         typer.Option(
             "--offset-front",
-            help="Nudge fronts X,Y inches (right, up) for printer drift.",
+            help="Nudge fronts X,Y inches (right, up; as the stock's front_offset) for "
+            "printer drift.",
             metavar="X,Y",
             show_default=False,
         ),
@@ -280,7 +283,10 @@ def print_(
     offset_back: Annotated[
         str | None,
         typer.Option(
-            "--offset-back", help="Nudge backs X,Y inches.", metavar="X,Y", show_default=False
+            "--offset-back",
+            help="Nudge backs X,Y inches (right, up).",
+            metavar="X,Y",
+            show_default=False,
         ),
     ] = None,
     sort: Annotated[
@@ -323,7 +329,9 @@ def print_(
         chosen_stock = stock_for(settings, stock)
         target = folder / f"calibration-{chosen_stock.name}.pdf"
         folder.mkdir(parents=True, exist_ok=True)
-        write_calibration(chosen_stock, target, duplex=duplex or settings.print.duplex)
+        write_calibration(
+            chosen_stock, target, duplex=duplex or settings.print.duplex, offsets=offsets
+        )
         err.print(f"wrote {target}", markup=False)
         next_step(
             "print it at 100% on plain paper, hold it against a sheet of the stock, and "
@@ -335,7 +343,10 @@ def print_(
     with open_ledger(db, config, create=False) as ledger:
         steps, stale = printable_steps(ledger, day, reprint)
         if stale:
-            warn(f"{stale} planned cards were not printed: their offer has passed; plan again")
+            warn(
+                f"{counted(stale, 'planned card')} {'was' if stale == 1 else 'were'} not "
+                f"printed: {'its' if stale == 1 else 'their'} offer has passed; plan again"
+            )
         if not steps:
             err.print("nothing to print: every planned card is printed or sent")
             next_step("add --reprint to print the last batch again")
@@ -354,85 +365,8 @@ def print_(
         )
     if report.failures:
         raise typer.Exit(ExitCode.PARTIAL)
-    next_step("stamp and mail them today; `mailer followups` lists the calls to make after")
+    from mailer.domain.postal_days import when_to_post
 
-
-@handles_errors
-def preview(
-    contact: Annotated[
-        str | None, typer.Option("--contact", help="The contact's card. Default: the first.")
-    ] = None,
-    template: Annotated[
-        str | None,
-        typer.Option("--template", help="Show this template instead of the planned one."),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="A .png or .pdf file. Default: output/preview.png.",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
-    guides: Annotated[
-        bool,
-        typer.Option("--guides", help="Overlay trim, bleed, safe area and the postal zones."),
-    ] = False,
-    proof: Annotated[
-        int | None,
-        typer.Option(
-            "--proof", min=1, help="A contact sheet of the first N cards.", show_default=False
-        ),
-    ] = None,
-    no_open: Annotated[
-        bool, typer.Option("--no-open", help="Don't open the picture when done.")
-    ] = False,
-    mode: ModeOption = None,
-    config: ConfigOption = None,
-    db: DbOption = None,
-    demo: DemoOption = False,
-) -> None:
-    """Show a card, front and back side by side, before printing or sending anything."""
-    import dataclasses
-
-    from mailer.drawing.preview import open_file, preview_image, proof_sheet
-
-    settings = load_config(config, demo=demo)
-    chosen = card_mode(settings, mode)
-    target = out or Path("output") / "preview.png"
-    from mailer.drawing.draw import steps_to_preview
-
-    with open_ledger(db, config, create=False) as ledger:
-        steps = steps_to_preview(ledger, contact)
-    if contact and not steps:
-        raise MailerError(
-            f"no planned card for {contact}",
-            hint="`mailer plan CALLS.csv` (without --dry-run) records the plan; its table "
-            "shows who gets a card",
-        )
-    if not steps:
-        raise MailerError(
-            "no planned cards to preview",
-            hint="run `mailer plan CALLS.csv` (without --dry-run) first",
-        )
-    if template:
-        steps = [dataclasses.replace(s, template=template) for s in steps]
-    banner = preview_banner(settings, demo)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if proof:
-        proof_sheet(steps[:proof], settings, chosen, target, guides=guides, banner=banner)
-    else:
-        preview_image(steps[0], settings, chosen, target, guides=guides, banner=banner)
-    err.print(f"wrote {target}", markup=False)
-    if not no_open and not open_file(target):
-        hint(f"open {target} to look at it")
-
-
-def preview_banner(settings: Config, demo: bool) -> str:
-    """What a preview says across the card when it is not the seller's own card yet."""
-    if demo:
-        return "DEMO SENDER — set [sender] in mailer.toml"
-    if mark_missing(settings, "the preview leaves them off"):
-        return "NO SENDER — set [sender] in mailer.toml"
-    return ""
+    next_step(
+        f"stamp and mail them {when_to_post(day)}; `mailer followups` lists the calls to make after"
+    )

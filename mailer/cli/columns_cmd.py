@@ -10,7 +10,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mailer.cli.common import ConfigOption, handles_errors, load_config, out
+from mailer.cli.common import (
+    ConfigOption,
+    DbOption,
+    TodayOption,
+    handles_errors,
+    load_config,
+    out,
+    resolve_today,
+)
 from mailer.cli.planning_cmds import (
     DateOrderOption,
     DelimiterOption,
@@ -38,7 +46,9 @@ def columns(
     delimiter: DelimiterOption = None,
     date_order: DateOrderOption = "mdy",
     sheet: SheetOption = None,
+    today: TodayOption = None,
     config: ConfigOption = None,
+    db: DbOption = Path("mailer.db"),
 ) -> None:
     """Show how FILE's columns are read: the field each header feeds, each outcome word with
     its count and meaning, a few call dates as read, the preset detected, and a snippet for
@@ -47,6 +57,8 @@ def columns(
     from mailer.reading.column_report import analyze_columns
     from mailer.reading.sources import mapping_for
 
+    resolve_today(today)  # the common options are accepted everywhere: this reads only FILE
+    del db  # and plans and records nothing
     settings = load_config(config)
     report = analyze_columns(
         file,

@@ -46,6 +46,15 @@ if not out.is_terminal and "COLUMNS" not in os.environ:
     # Piped or captured output: 80 columns would truncate every name in the plan table.
     out.width = 160
 
+
+def fit_terminal() -> None:
+    """Follow a COLUMNS set after start-up (a test, a script that sets it per command): the
+    tables and messages are laid out for that width."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        out.width = err.width = int(columns)
+
+
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -80,7 +89,7 @@ TodayOption = Annotated[
     typer.Option(
         "--today",
         envvar="MAILER_TODAY",
-        help="Plan as if today were this date (YYYY-MM-DD).",
+        help="Work as if today were this day: YYYY-MM-DD, tomorrow, or a weekday name.",
         metavar="DATE",
         show_default=False,
     ),
@@ -96,15 +105,17 @@ def hint(message: str) -> None:
     err.print(f"[dim]hint:[/dim] {escape(message)}")
 
 
-def parse_day(value: str | None, option: str) -> date | None:
+def parse_day(value: str | None, option: str, today: date | None = None) -> date | None:
+    """The day `value` names (today, tomorrow, a weekday name or YYYY-MM-DD), counted from
+    `today` (the --today date; the machine's date when None)."""
     if value is None:
         return None
-    from mailer.domain.datetext import iso_date
+    from mailer.domain.datetext import DAY_WORDS, day_in_words
 
-    day = iso_date(value)
+    day = day_in_words(value, today or date.today())
     if day is None:
         raise UsageError(
-            f"{option} {value!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2026-11-23"
+            f"{option} {value!r} is not a day", hint=f"write {DAY_WORDS}, e.g. {option} tomorrow"
         )
     return day
 
@@ -191,6 +202,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        fit_terminal()
         try:
             return command(*args, **kwargs)
         except MailerError as exc:

@@ -9,9 +9,11 @@ import typer
 from rich.markup import escape
 
 from mailer.cli.common import (
+    ConfigOption,
     DbOption,
     ExitCode,
     TodayOption,
+    counted,
     err,
     handles_errors,
     hint,
@@ -21,12 +23,14 @@ from mailer.cli.common import (
     resolve_today,
     warn,
 )
+from mailer.cli.helptext import Command, Group
 
 if TYPE_CHECKING:
     from mailer.domain.contact_book import Contact
 
 app = typer.Typer(
     name="contacts",
+    cls=Group,
     help="The contact book: names and addresses for call rows that lack them.",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -35,7 +39,7 @@ app = typer.Typer(
 MAX_LISTED = 25
 
 
-@app.command("import")
+@app.command("import", cls=Command)
 @handles_errors
 def import_(
     files: Annotated[
@@ -48,6 +52,7 @@ def import_(
         ),
     ],
     today: TodayOption = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Read contact files into the contact book. Importing the same file again adds
@@ -55,12 +60,14 @@ def import_(
     from mailer.contacts.book import import_contacts
 
     day = resolve_today(today)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, config) as ledger:
         report = import_contacts(files, ledger, day)
     for f in report.files:
         for notice in f.notices[:MAX_LISTED]:
             warn(str(notice))
-        err.print(f"{escape(f.file)}: read as {f.kind}, {len(f.entries)} entries", markup=True)
+        err.print(
+            f"{escape(f.file)}: read as {f.kind}, {counted(len(f.entries), 'entry', 'entries')}"
+        )
     for file, line, why in report.skipped[:MAX_LISTED]:
         err.print(f"[dim]skipped[/dim] {escape(f'{file}:{line}')}: {escape(why)}")
     for file, line, why in report.rejected[:MAX_LISTED]:
@@ -79,13 +86,14 @@ def import_(
     next_step("`mailer plan CALLS.csv` now fills names and addresses from the book")
 
 
-@app.command("list")
+@app.command("list", cls=Command)
 @handles_errors
-def list_(db: DbOption = None) -> None:
+def list_(today: TodayOption = None, config: ConfigOption = None, db: DbOption = None) -> None:
     """Every entry of the contact book, by last name."""
     from rich.table import Table
 
-    with open_ledger(db, create=False) as ledger:
+    resolve_today(today)  # the common options are accepted everywhere; a list has no dates
+    with open_ledger(db, config, create=False) as ledger:
         entries = ledger.contacts()
     if not entries:
         err.print("the contact book is empty")
@@ -104,20 +112,23 @@ def list_(db: DbOption = None) -> None:
             escape(_address_text(entry)),
         )
     out.print(table, width=min(out.width, 80))
-    err.print(f"{len(entries)} contacts")
+    err.print(counted(len(entries), "contact"))
 
 
-@app.command("show")
+@app.command("show", cls=Command)
 @handles_errors
 def show(
     contact: Annotated[str, typer.Argument(help="The entry's id (see `mailer contacts list`).")],
+    today: TodayOption = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """One entry, the calls recorded for that person and their cards."""
     from mailer.contacts.book import linked_ids
     from mailer.errors import InputError
 
-    with open_ledger(db, create=False) as ledger:
+    resolve_today(today)  # the common options are accepted everywhere; this shows the record
+    with open_ledger(db, config, create=False) as ledger:
         entry = ledger.contact(contact)
         if entry is None:
             raise InputError(
@@ -163,7 +174,7 @@ def _opt(flag: str, what: str) -> object:
     return typer.Option(flag, help=what, show_default=False)
 
 
-@app.command("edit")
+@app.command("edit", cls=Command)
 @handles_errors
 def edit(
     contact: Annotated[str, typer.Argument(help="The entry's id (see `mailer contacts list`).")],
@@ -179,6 +190,7 @@ def edit(
     country: Annotated[str | None, _opt("--country", "Country (ISO code or name).")] = None,
     birthday: Annotated[str | None, _opt("--birthday", "Birthday, YYYY-MM-DD.")] = None,
     today: TodayOption = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Correct an entry's name, phone, email or address (an empty value clears it). The
@@ -200,14 +212,16 @@ def edit(
     }
     changes = {k: v for k, v in values.items() if v is not None}
     day = resolve_today(today)
-    with open_ledger(db, create=False) as ledger:
+    with open_ledger(db, config, create=False) as ledger:
         result = edit_contact(ledger, contact, changes, day)
     _show_entry(result.after)
     cards = result.steps_changed
     err.print(
         f"{result.after.contact_id} corrected; "
         + (
-            f"{cards} unsent card(s) will be drawn with it" if cards else "no unsent card to redraw"
+            f"{counted(cards, 'unsent card')} will be drawn with it"
+            if cards
+            else "no unsent card to redraw"
         ),
         markup=False,
     )

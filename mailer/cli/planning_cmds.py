@@ -32,7 +32,7 @@ from mailer.cli.common import (
 from mailer.errors import UsageError
 
 if TYPE_CHECKING:
-    from mailer.domain.models import Notice, Plan
+    from mailer.domain.models import MailStep, Notice, Plan
     from mailer.followups.calls import FollowUp
 
 CallsArgument = Annotated[
@@ -78,6 +78,13 @@ SourceOption = Annotated[
 
 MAX_NOTICES = 25
 
+AllOption = Annotated[
+    bool,
+    typer.Option(
+        "--all", help="List every row, even past 30 (else a summary: the files hold them all)."
+    ),
+]
+
 
 def delimiter_value(value: str | None) -> str | None:
     from mailer.reading.source_files import parse_delimiter
@@ -115,41 +122,106 @@ def _short(d: date | None) -> str:
     return f"{d:%a %m/%d}" if d else ""
 
 
-def plan_table(plan: Plan) -> None:
-    from rich.table import Table
+def _span(days: list[date]) -> str:
+    """The days of a group of steps: one day, or the first and the last."""
+    if not days:
+        return ""
+    first, last = min(days), max(days)
+    return _short(first) if first == last else f"{first:%m/%d}-{last:%m/%d}"
 
-    styles = {"mail": "green", "call": "cyan", "skip": "dim", "suppress": "red"}
-    several = len(plan.files) > 1
-    table = Table(
-        title=f"Plan for {plan.today:%A, %B} {plan.today.day}", title_justify="left", expand=False
-    )
-    table.add_column("row", justify="right", no_wrap=True)
-    for column in ("contact", "name", "outcome", "step", "send", "call back", "offer ends"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("why", overflow="fold", min_width=24, ratio=1)
-    for step in plan.steps:
-        action = step.action.value
-        where = f"{Path(step.record.file).name}:{step.record.row}" if several else step.record.row
-        table.add_row(
-            escape(str(where)),
-            escape(step.contact_id),
-            escape(step.record.name),
-            step.record.outcome.value.replace("_", " "),
-            f"[{styles[action]}]{action}[/] {escape(step.template or '')}".rstrip(),
-            _short(step.send_date),
-            _short(step.follow_up_call),
-            _short(step.offer_expires),
-            escape(step.reason),
+
+LONG_LIST = 30
+"""More rows than this (steps of a plan, follow-up calls) show as a summary unless --all:
+a default terminal holds about 24 lines, and the files written hold every row."""
+
+ACTION_STYLES = {"mail": "green", "call": "cyan", "skip": "dim", "suppress": "red"}
+
+
+def plan_table(plan: Plan, *, every_row: bool = False) -> None:
+    """The plan at the terminal's width: a row a step with the reason under it, or, for a
+    plan of more than `LONG_LIST` steps without `every_row`, a summary by step."""
+    from rich.text import Text
+
+    from mailer.cli.tables import Column, Row, print_table
+
+    title = f"Plan for {plan.today:%A, %B} {plan.today.day}"
+    if len(plan.steps) > LONG_LIST and not every_row:
+        plan_summary_table(plan, title)
+    else:
+        several = len(plan.files) > 1
+        columns = (
+            Column("row", justify="right"),
+            Column("name", flex=True),
+            Column("step", flex=True),
+            Column("send"),
+            Column("call back"),
+            Column("offer ends"),
         )
-    out.print(table)
+        rows = []
+        for step in plan.steps:
+            action = step.action.value
+            where = f"{Path(step.record.file).name}:{step.record.row} · " if several else ""
+            outcome = step.record.outcome.value.replace("_", " ")
+            rows.append(
+                Row(
+                    (
+                        str(step.record.row),
+                        step.record.name,
+                        Text(f"{action} {step.template or ''}".rstrip(), ACTION_STYLES[action]),
+                        _short(step.send_date),
+                        _short(step.follow_up_call),
+                        _short(step.offer_expires),
+                    ),
+                    (f"{where}{step.contact_id} · {outcome} · {step.reason}",),
+                )
+            )
+        print_table(out, title, columns, rows)
     if plan.rejections:
-        rejected = Table(title="Rejected rows", title_justify="left")
-        rejected.add_column("row", justify="right", no_wrap=True)
-        rejected.add_column("error", overflow="fold")
-        for r in plan.rejections:
-            where = f"{Path(r.file).name}:{r.row}" if several else str(r.row)
-            rejected.add_row(escape(where), escape(r.error))
-        out.print(rejected)
+        several = len(plan.files) > 1
+        print_table(
+            out,
+            "Rejected rows",
+            (Column("row", justify="right"), Column("error", flex=True)),
+            [
+                Row((f"{Path(r.file).name}:{r.row}" if several else str(r.row), r.error))
+                for r in plan.rejections
+            ],
+        )
+
+
+def plan_summary_table(plan: Plan, title: str) -> None:
+    """A long plan in a few lines: how many contacts each step has, and its days."""
+    from rich.text import Text
+
+    from mailer.cli.tables import Column, Row, print_table
+
+    groups: dict[tuple[str, str], list[MailStep]] = {}
+    for step in plan.steps:
+        groups.setdefault((step.action.value, step.template or ""), []).append(step)
+    order = list(ACTION_STYLES)
+    rows = [
+        Row(
+            (
+                Text(f"{action} {template}".rstrip(), ACTION_STYLES[action]),
+                str(len(steps)),
+                _span([s.send_date for s in steps if s.send_date]),
+                _span([s.follow_up_call for s in steps if s.follow_up_call]),
+                _span([s.offer_expires for s in steps if s.offer_expires]),
+            )
+        )
+        for (action, template), steps in sorted(
+            groups.items(), key=lambda g: (order.index(g[0][0]), g[0][1])
+        )
+    ]
+    columns = (
+        Column("step", flex=True),
+        Column("contacts", justify="right"),
+        Column("send"),
+        Column("call back"),
+        Column("offer ends"),
+    )
+    print_table(out, f"{title}: {counted(len(plan.steps), 'contact')}", columns, rows)
+    hint(f"more than {LONG_LIST} contacts: add --all to list each one, or use --format csv")
 
 
 @handles_errors
@@ -161,6 +233,7 @@ def plan(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Plan without recording anything in the ledger.")
     ] = False,
+    every_row: AllOption = False,
     delimiter: DelimiterOption = None,
     date_order: DateOrderOption = "mdy",
     sheet: SheetOption = None,
@@ -204,7 +277,7 @@ def plan(
         writer.writerow(step_header(result.plan))
         writer.writerows(step_rows(result.plan))
     else:
-        plan_table(result.plan)
+        plan_table(result.plan, every_row=every_row)
     mark_missing(settings, "`mailer run` would refuse to draw these cards")
     err.print(summary_line(result.plan))
     if dry_run:
@@ -218,26 +291,54 @@ def plan(
         next_step("`mailer run` does the whole job: cards, print sheets and follow-up calls")
 
 
-def followup_table(calls: list[FollowUp], today: date) -> None:
-    from rich.table import Table
+def followup_table(calls: list[FollowUp], today: date, *, every_row: bool = False) -> None:
+    """The calls at the terminal's width, why and what to say under each; more than
+    `LONG_LIST` calls without `every_row`: how many fall on each day."""
+    from rich.text import Text
 
-    table = Table(title="Follow-up calls", title_justify="left")
-    for column in ("date", "time", "name", "phone", "offer ends"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("why and what to say", overflow="fold", min_width=30)
-    for f in calls:
-        when = _short(f.on) + (" [red](overdue)[/red]" if f.on < today else "")
-        window = f"{f.window[0]:%H:%M}-{f.window[1]:%H:%M}"
-        ends = _short(f.offer_deadline)
-        table.add_row(
-            when,
-            window,
-            escape(f.name),
-            escape(f.phone),
-            ends,
-            f"{escape(f.why)}\n[dim]{escape(f.script)}[/dim]",
+    from mailer.cli.tables import Column, Row, print_table
+
+    if len(calls) > LONG_LIST and not every_row:
+        by_day: dict[date, int] = {}
+        for f in calls:
+            by_day[f.on] = by_day.get(f.on, 0) + 1
+        rows = [
+            Row((_short(day), str(n), Text("overdue", "red") if day < today else ""))
+            for day, n in sorted(by_day.items())
+        ]
+        print_table(
+            out,
+            f"Follow-up calls: {len(calls)}",
+            (Column("date"), Column("calls", justify="right"), Column("")),
+            rows,
         )
-    out.print(table)
+        hint(f"more than {LONG_LIST} calls: add --all to list each one, or --csv/--ics")
+        return
+    columns = (
+        Column("date"),
+        Column("time"),
+        Column("name", flex=True),
+        Column("phone", flex=True),
+        Column("offer ends"),
+    )
+    rows = []
+    for f in calls:
+        why = Text(f.why)
+        if f.on < today:
+            why = Text.assemble(("overdue", "red"), " · ", f.why)
+        rows.append(
+            Row(
+                (
+                    _short(f.on),
+                    f"{f.window[0]:%H:%M}-{f.window[1]:%H:%M}",
+                    f.name,
+                    f.phone,
+                    _short(f.offer_deadline),
+                ),
+                (why, Text(f.script, "dim")),
+            )
+        )
+    print_table(out, "Follow-up calls", columns, rows)
 
 
 @handles_errors
@@ -246,7 +347,8 @@ def followups(
         str | None,
         typer.Option(
             "--due",
-            help="Only calls due on or before this date (YYYY-MM-DD or 'today').",
+            help="Only calls due on or before this day: today, tomorrow, a weekday name "
+            "(friday: the next Friday, today if it is one) or YYYY-MM-DD.",
             metavar="DATE",
             show_default=False,
         ),
@@ -261,6 +363,7 @@ def followups(
             "--ics", help="Also write a calendar file (one event a call).", dir_okay=False
         ),
     ] = None,
+    every_row: AllOption = False,
     today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
@@ -271,7 +374,7 @@ def followups(
     from mailer.followups.calls import actionable, follow_ups, write_csv, write_ics
 
     day = resolve_today(today)
-    until = day if due == "today" else parse_day(due, "--due")
+    until = parse_day(due, "--due", day)
     settings = load_config(config, demo=demo)
     with open_ledger(db, config, create=False) as ledger:
         steps = [s for s in ledger.followups(until) if actionable(s, day)]
@@ -280,7 +383,7 @@ def followups(
         err.print("no follow-up calls" + (f" due by {until}" if until else ""))
         next_step("`mailer plan CALLS.csv` after a calling session plans the next ones")
         return
-    followup_table(calls, day)
+    followup_table(calls, day, every_row=every_row)
     if csv_path:
         write_csv(calls, csv_path)
         err.print(f"wrote {csv_path}", markup=False)
@@ -295,16 +398,19 @@ def followups(
 @handles_errors
 def unsuppress(
     contact: Annotated[str, typer.Argument(help="The contact id to take off the list.")],
+    today: TodayOption = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Take a contact off the suppression list. Only do this when they asked to hear from
     you again: no call log can do it, on purpose."""
-    with open_ledger(db, create=False) as ledger:
+    resolve_today(today)  # the common options are accepted everywhere; the list has no dates
+    with open_ledger(db, config, create=False) as ledger:
         removed = ledger.unsuppress(contact)
     if not removed:
         err.print(f"[red]error:[/red] {escape(contact)} is not on the suppression list")
         listed = ""
-        with open_ledger(db, create=False) as ledger:
+        with open_ledger(db, config, create=False) as ledger:
             listed = ", ".join(c for c, _, _ in ledger.suppressed()[:10])
         if listed:
             hint(f"suppressed contacts include: {listed}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +27,7 @@ from mailer.cli.common import (
     resolve_today,
 )
 from mailer.cli.planning_cmds import (
+    AllOption,
     CallsArgument,
     DateOrderOption,
     DelimiterOption,
@@ -68,6 +70,7 @@ def run(
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm a live key.")] = False,
     jobs: JobsOption = 1,
+    every_row: AllOption = False,
     delimiter: DelimiterOption = None,
     date_order: DateOrderOption = "mdy",
     sheet: SheetOption = None,
@@ -104,7 +107,7 @@ def run(
 
     def on_plan(plan: Plan) -> None:
         show_notices(plan.notices)
-        plan_table(plan)
+        plan_table(plan, every_row=every_row)
 
     def confirm(provider: Provider, count: int, cost: float) -> None:
         confirm_live(provider, count, cost, yes)
@@ -112,10 +115,10 @@ def run(
     hooks = SessionHooks(on_plan=on_plan, progress=progress_bar, confirm_send=confirm)
     with open_ledger(db, config) as ledger:
         report = run_session(request, settings, ledger, hooks)
-    raise typer.Exit(show_session(report, settings))
+    raise typer.Exit(show_session(report, settings, day))
 
 
-def show_session(report: SessionReport, config: Config) -> ExitCode:
+def show_session(report: SessionReport, config: Config, today: date) -> ExitCode:
     """What the session did, in the order it happened; returns the exit code."""
     code = ExitCode.OK
     if report.cards is not None:
@@ -141,9 +144,11 @@ def show_session(report: SessionReport, config: Config) -> ExitCode:
         return ExitCode.PARTIAL
     calendar = folder / "followups.ics"
     if report.sheets is not None:
+        from mailer.domain.postal_days import when_to_post
+
         next_step(
-            f"print {report.sheets}, stamp and mail the cards, then import "
-            f"{calendar} into your calendar for the second calls"
+            f"print {report.sheets}, stamp and mail the cards {when_to_post(today)}, then "
+            f"import {calendar} into your calendar for the second calls"
         )
     else:
         next_step(f"import {calendar} into your calendar for the second calls")

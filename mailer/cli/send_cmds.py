@@ -20,6 +20,7 @@ from mailer.cli.common import (
     DemoOption,
     ExitCode,
     TodayOption,
+    counted,
     err,
     handles_errors,
     hint,
@@ -73,11 +74,13 @@ def confirm_live(provider: Provider, count: int, cost: float, yes: bool) -> None
         return
     if not sys.stdin.isatty():
         raise MailerError(
-            f"refusing to send {count} cards with a LIVE {provider.name} key without --yes",
+            f"refusing to send {counted(count, 'card')} with a LIVE {provider.name} key "
+            "without --yes",
             hint="live keys print, mail and charge; add --yes to confirm, or use a test_ key",
         )
     if not typer.confirm(
-        f"Send {count} real cards with your LIVE {provider.name} key (about ${cost:.2f})?",
+        f"Send {counted(count, 'real card')} with your LIVE {provider.name} key "
+        f"(about ${cost:.2f})?",
         default=False,
         err=True,
     ):
@@ -94,8 +97,7 @@ def warn_stranded(piece: Piece) -> None:
 
 def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> int:
     """Show what would go; returns how many cards the provider would refuse."""
-    from rich.table import Table
-
+    from mailer.cli.tables import Column, Row, print_table
     from mailer.ledger import idempotency_key
     from mailer.sending.submission import (
         build_request,
@@ -105,25 +107,26 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
     )
 
     size = provider_size(config.mail)
-    table = Table(title=f"Would send to {provider.name} (dry run)", title_justify="left")
-    for column in ("contact", "name", "card", "size", "city", "send"):
-        table.add_column(column, no_wrap=True)
+    rows = []
     for step in steps:
         r = step.record
-        when = f"{step.send_date:%a %m/%d}" if step.send_date else "now"
         place = f"{r.address.city} {r.address.state}".strip()
-        table.add_row(
-            escape(r.contact_id),
-            escape(r.name),
-            escape(step.template or ""),
-            size,
-            escape(place),
-            when,
-        )
-    out.print(table)
+        when = f"{step.send_date:%a %m/%d}" if step.send_date else "now"
+        rows.append(Row((r.contact_id, r.name, step.template or "", size, place, when)))
+    columns = (
+        Column("contact", flex=True),
+        Column("name", flex=True),
+        Column("card", flex=True),
+        Column("size"),
+        Column("city", flex=True),
+        Column("send"),
+    )
+    print_table(out, f"Would send to {provider.name} (dry run)", columns, rows)
     cost = estimated_cost(len(steps), config)
     since = config.provider.prices_since.isoformat()
-    err.print(f"{len(steps)} cards, about ${cost:.2f} at {provider.name}'s prices of {since}")
+    err.print(
+        f"{counted(len(steps), 'card')}, about ${cost:.2f} at {provider.name}'s prices of {since}"
+    )
     refused = refusals(steps, config, today, provider)
     for step, problems in refused:
         err.print(
@@ -132,8 +135,9 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
         )
     if refused:
         hint(
-            f"{len(refused)} of {len(steps)} cards would be refused by {provider.name}: fix "
-            "them where they are recorded; the real send skips them and sends the rest"
+            f"{len(refused)} of {counted(len(steps), 'card')} would be refused by "
+            f"{provider.name}: fix them where they are recorded; the real send skips them and "
+            "sends the rest"
         )
     first = steps[0]
     key = idempotency_key(first.step_key, "provider", size)
@@ -151,6 +155,20 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
     err.print("\nThe request for the first card, exactly as it would go (key redacted):")
     out.print(provider.dry_run_request(request), markup=False, highlight=False)
     return len({id(step) for step, _ in refused})
+
+
+def missing_key(name: str) -> None:
+    """A dry run works without a key; say so, or the first real send is a surprise."""
+    import os
+
+    from mailer.sending.providers import ENV_KEYS
+
+    variable = ENV_KEYS[name][0]
+    if not os.environ.get(variable, "").strip():
+        warn(
+            f"{variable} is not set: this dry run used a stand-in key. A real send "
+            f"(--submit) needs your {name} API key in {variable}."
+        )
 
 
 @handles_errors
@@ -208,6 +226,7 @@ def send(
         if not submit:
             mark_missing(settings, "the dry run shows the cards without them")
             refused = dry_run_table(steps, settings, provider, day)
+            missing_key(name)
             next_step("this was a dry run: nothing was sent. To send: mailer send --submit")
             if refused:
                 raise typer.Exit(ExitCode.PARTIAL)
@@ -271,6 +290,7 @@ def status(
     ] = False,
     provider_name: SentThroughOption = None,
     base_url: BaseUrlOption = None,
+    today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
@@ -280,6 +300,7 @@ def status(
     from mailer.ledger import PieceStatus
     from mailer.sending.submission import Refresh, refresh_pieces, sent_through
 
+    resolve_today(today)  # accepted like everywhere; the provider's dates are shown as they are
     only = known_provider(provider_name) if provider_name else None
     settings = load_config(config)
     with open_ledger(db, config, create=False) as ledger:
@@ -293,7 +314,10 @@ def status(
                 news.events += part.events
                 news.problems += part.problems
                 news.undelivered += part.undelivered
-            err.print(f"refreshed {news.checked} cards: {news.events} new tracking events")
+            err.print(
+                f"refreshed {counted(news.checked, 'card')}: "
+                f"{counted(news.events, 'new tracking event')}"
+            )
             for problem in news.problems:
                 err.print(f"[yellow]warning:[/yellow] {escape(problem)}")
             for piece, why in news.undelivered:
@@ -349,6 +373,7 @@ def cancel(
     ] = False,
     provider_name: SentThroughOption = None,
     base_url: BaseUrlOption = None,
+    today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
@@ -360,6 +385,8 @@ def cancel(
         sent_through,
     )
 
+    resolve_today(today)  # accepted like everywhere; a cancel is now or never
+    resolve_today(today)  # accepted like everywhere; a cancel is now or never
     if (card is None) == (not pending):
         raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")
     only = known_provider(provider_name) if provider_name else None

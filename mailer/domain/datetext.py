@@ -218,6 +218,41 @@ def iso_date(text: str) -> date | None:
     return calendar_date(int(match["y"]), int(match["m"]), int(match["d"]))
 
 
+WEEKDAY_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "weds", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        )
+    )
+    for name in names
+}
+"""Weekday names and abbreviations, lower case -> `date.weekday()` number (Monday is 0)."""
+
+DAY_WORDS = "today, tomorrow, a weekday name (friday, fri) or YYYY-MM-DD"
+"""What `day_in_words` reads, for help texts and error messages."""
+
+
+def day_in_words(text: str, today: date) -> date | None:
+    """The day a person names on the command line (`--due`, `--today`): `today`,
+    `tomorrow`, a weekday name or abbreviation (the next such day, `today` itself when it is
+    that day: `friday` on a Friday is that Friday), or an ISO date. None for anything else."""
+    word = text.strip().lower().removesuffix(".")
+    if word == "today":
+        return today
+    if word == "tomorrow":
+        return today + timedelta(days=1)
+    if word in WEEKDAY_NAMES:
+        return today + timedelta(days=(WEEKDAY_NAMES[word] - today.weekday()) % 7)
+    return iso_date(text)
+
+
 @lru_cache(maxsize=4096)  # a log's call times repeat (a session's minutes); pure over text
 def _read(text: str, order: DateOrder) -> tuple[datetime, bool, tzinfo | None] | None:
     """The date and time in `text` as written, whether its year was written with two

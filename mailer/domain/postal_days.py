@@ -92,3 +92,25 @@ def next_business_day_on_or_after(d: date) -> date:
     while not is_business_day(d):
         d += _ONE_DAY
     return d
+
+
+def closed_because(d: date) -> str | None:
+    """Why the post office takes no mail on `d` ("Sunday", "Labor Day"), or None when it is
+    a mailing day."""
+    if is_mailing_day(d):
+        return None
+    return holiday_name(d) or d.strftime("%A")
+
+
+def when_to_post(today: date) -> str:
+    """When cards drawn `today` can be posted, in words for the closing hint: "today", or
+    the next mailing day and why not before ("on Tuesday, September 8 (the post office is
+    closed on Sunday and Labor Day)")."""
+    day = next_mailing_day(today)
+    if day == today:
+        return "today"
+    closed = []
+    while today < day:
+        closed.append(closed_because(today) or "")
+        today += _ONE_DAY
+    return f"on {day:%A, %B} {day.day} (the post office is closed on {' and '.join(closed)})"

@@ -12,6 +12,7 @@ from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.domain.moments import card_moment_passed
 from mailer.drawing.batch import CardRenderer, Outcome, RenderedCard, RenderFailure
+from mailer.errors import UsageError
 from mailer.files import write_csv_rows
 from mailer.ledger import Ledger, Piece, PieceStatus
 
@@ -143,11 +144,26 @@ def write_manifest(ledger: Ledger, out_dir: Path) -> int:
 
 
 def steps_to_preview(ledger: Ledger, contact: str | None) -> list[MailStep]:
-    """A contact's cards, latest first; else the cards not printed or sent yet (every card
-    when all are): a ledger used for months would otherwise show last spring's cards."""
+    """A contact's cards, latest first, by contact id or else by name ("Amy Carter", case
+    and spacing aside); else the cards not printed or sent yet (every card when all are): a
+    ledger used for months would otherwise show last spring's cards. A name that several
+    contacts share is refused with their ids."""
     steps = ledger.steps(Action.MAIL)
     if contact:
-        return [s for s in reversed(steps) if s.contact_id == contact]
+        wanted = " ".join(contact.split()).casefold()
+        by_id = [s for s in reversed(steps) if s.contact_id.casefold() == wanted]
+        if by_id:
+            return by_id
+        by_name = [
+            s for s in reversed(steps) if " ".join(s.record.name.split()).casefold() == wanted
+        ]
+        ids = sorted({s.contact_id for s in by_name})
+        if len(ids) > 1:
+            raise UsageError(
+                f"{len(ids)} contacts with a card are called {contact!r}: {', '.join(ids)}",
+                hint=f"name one by its id, e.g. --contact {ids[0]}",
+            )
+        return by_name
     unsent = {PieceStatus.PLANNED, PieceStatus.RENDERED}
     done = {p.step_key for p in ledger.pieces() if p.status not in unsent}
     return [s for s in steps if s.step_key not in done] or steps

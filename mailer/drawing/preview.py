@@ -29,7 +29,7 @@ from mailer.drawing.geometry import CardGeometry
 from mailer.drawing.guides import draw_guides, draw_legend
 from mailer.drawing.layout import RGB
 from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
-from mailer.errors import RenderError, UsageError
+from mailer.errors import MailerError, RenderError, UsageError
 from mailer.files import write_bytes_atomic
 
 MARGIN = 18.0
@@ -130,6 +130,15 @@ def preview_image(
     return _finish(canvas, buffer, out, kind, scale)
 
 
+@dataclass(frozen=True)
+class ProofFailure:
+    """A card left off a proof sheet: whose, and why."""
+
+    contact_id: str
+    message: str
+    hint: str = ""
+
+
 def proof_sheet(
     steps: Sequence[MailStep],
     config: Config,
@@ -140,10 +149,15 @@ def proof_sheet(
     columns: int = 2,
     scale: float = PROOF_SCALE,
     banner: str = "",
+    failures: list[ProofFailure] | None = None,
 ) -> Path:
     """Write a contact sheet of the cards, front|back pairs in a grid with the contact id and
     template under each: one PNG image (up to `PNG_PROOF_LIMIT` cards, `scale` pixels per
-    point) or a PDF of as many pages as it takes. Returns `out`."""
+    point) or a PDF of as many pages as it takes. Returns `out`.
+
+    With a `failures` list, a card that can't be drawn is left off and listed there, and the
+    others make the sheet (an error only when none can be drawn); without one, the first such
+    card's error is raised."""
     kind = _kind(out)
     _check_scale(scale)
     if not steps:
@@ -159,7 +173,7 @@ def proof_sheet(
             f"{PNG_PROOF_LIMIT} or fewer",
         )
     painter = CardPainter(config, mode)
-    cards = [painter.prepare(step) for step in steps]
+    cards = _prepared(painter, steps, failures)
     g = painter.geometry
     pw, ph = g.page_size
     pair_w = 2 * pw + PAIR_GAP
@@ -194,6 +208,25 @@ def proof_sheet(
             _legend(canvas, painter)
         canvas.showPage()
     return _finish(canvas, buffer, out, kind, scale)
+
+
+def _prepared(
+    painter: CardPainter, steps: Sequence[MailStep], failures: list[ProofFailure] | None
+) -> list[PreparedCard]:
+    """The cards that can be drawn; the others go to `failures` (when given)."""
+    if failures is None:
+        return [painter.prepare(step) for step in steps]
+    cards = []
+    first: MailerError | None = None
+    for step in steps:
+        try:
+            cards.append(painter.prepare(step))
+        except MailerError as exc:
+            first = first or exc
+            failures.append(ProofFailure(step.contact_id, exc.message, exc.hint or ""))
+    if not cards and first is not None:
+        raise first
+    return cards
 
 
 def open_file(path: Path) -> bool:

@@ -265,13 +265,38 @@ class Ledger(CardBook, ContactRows):
 
     def unsuppress(self, contact_id: str) -> bool:
         """Lift a contact's suppression, with the phone and email ids the same opt-out put on
-        the list; False when the contact was not on the list."""
+        the list; False when the contact was not on the list. `contact_id` is an id on the
+        list, or a contact the plan skipped as suppressed under one of its other ids (a later
+        export's id for the same phone, email, or name and address): the id the plan's
+        "`mailer unsuppress ...` to undo" names."""
+        from mailer.ledger.contacts import suppression_ids
+
         with self._write() as db:
-            cur = db.execute(
-                "UPDATE suppressions SET lifted_at = ? WHERE lifted_at IS NULL AND call_key IN"
-                " (SELECT call_key FROM suppressions WHERE contact_id = ? AND lifted_at IS NULL)",
-                (self._now(), contact_id),
+            ids = {contact_id}
+            listed = db.execute(
+                "SELECT 1 FROM suppressions WHERE contact_id = ?", (contact_id,)
+            ).fetchone()
+            if listed is None:  # never on the list itself: suppressed as the same person?
+                rows = db.execute(
+                    "SELECT * FROM steps WHERE contact_id = ? ORDER BY planned_on DESC LIMIT 1",
+                    (contact_id,),
+                ).fetchall()
+                for row in rows:
+                    record = step_from_row(row).record
+                    ids |= suppression_ids(record) | {record.contact_id.casefold()}
+            # The opt-outs first, then every row they wrote (read before any is lifted). Only
+            # placeholders go into the SQL; a row without a call key (an old ledger's) is
+            # lifted by its own id.
+            marks = ", ".join("?" * len(ids))
+            found = f"SELECT call_key FROM suppressions WHERE contact_id IN ({marks})"  # noqa: S608
+            keys = [r[0] for r in db.execute(f"{found} AND lifted_at IS NULL", tuple(ids))]
+            keys = [k for k in keys if k is not None]
+            key_marks = ", ".join("?" * len(keys)) or "NULL"
+            sql = (
+                "UPDATE suppressions SET lifted_at = ? WHERE lifted_at IS NULL AND"  # noqa: S608
+                f" (contact_id IN ({marks}) OR call_key IN ({key_marks}))"
             )
+            cur = db.execute(sql, (self._now(), *ids, *keys))
             return cur.rowcount > 0
 
     def _suppressed_ids(self) -> frozenset[str]:

@@ -23,13 +23,24 @@ FONT = "Helvetica"
 BOLD = "Helvetica-Bold"
 
 
-def write_calibration(stock: Stock, out: Path, *, duplex: str) -> None:
-    """Write the two-page calibration PDF for `stock` and `duplex` to `out`."""
+Offset = tuple[float, float]
+
+
+def write_calibration(
+    stock: Stock,
+    out: Path,
+    *,
+    duplex: str,
+    offsets: tuple[Offset, Offset] = ((0.0, 0.0), (0.0, 0.0)),
+) -> None:
+    """Write the two-page calibration PDF for `stock` and `duplex` to `out`, each side moved
+    by the stock's offset plus `offsets` (front, back: points, right and up), as `impose`
+    moves the cards: a correction can be checked on plain paper before using the stock."""
     with written_beside(out) as partial:
-        _calibration(stock, partial, duplex)
+        _calibration(stock, partial, duplex, offsets)
 
 
-def _calibration(stock: Stock, out: Path, duplex: str) -> None:
+def _calibration(stock: Stock, out: Path, duplex: str, offsets: tuple[Offset, Offset]) -> None:
     turn = "over sideways" if mirrors_columns(duplex, stock.landscape) else "end over end"
     canvas = Canvas(str(out), pagesize=stock.pagesize, invariant=True)
     canvas.setTitle(f"mailer calibration: {stock.name}")
@@ -43,14 +54,16 @@ def _calibration(stock: Stock, out: Path, duplex: str) -> None:
         f"Plain paper, 100% scale ({how}).",
         "Hold it against the stock up to the light: the dashed outlines must sit on the cards,",
         "and each BACK n behind FRONT n. Measure any shift with the rulers and set",
-        "front_offset / back_offset (inches, x right, y down) under [[print.stocks]].",
+        "front_offset / back_offset (inches, x right, y up) under [[print.stocks]].",
     )
-    _side(canvas, stock, stock.slots(), stock.front_offset, "FRONT", notes)
+    front = (stock.front_offset[0] + offsets[0][0], stock.front_offset[1] + offsets[0][1])
+    back = (stock.back_offset[0] + offsets[1][0], stock.back_offset[1] + offsets[1][1])
+    _side(canvas, stock, stock.slots(), front, "FRONT", notes)
     _side(
         canvas,
         stock,
         stock.back_slots(duplex),
-        stock.back_offset,
+        back,
         "BACK",
         (f"{stock.name}: back, the sheet turned {turn} ({duplex})",),
     )

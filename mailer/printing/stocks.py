@@ -52,7 +52,8 @@ _OPTIONAL = (
 class Stock:
     """One sheet layout. Lengths in points; `origin` is the first card's top-left corner
     measured from the page's top-left (x right, y down), as in the TOML. `front_offset` and
-    `back_offset` are PDF-frame nudges (x right, y up) applied to everything on that side."""
+    `back_offset` are nudges (x right, y up, in the TOML too, like `--offset-front`) applied
+    to everything on that side, as the page comes out of the printer."""
 
     name: str
     description: str
@@ -258,9 +259,9 @@ def parse_stock(entry: Mapping[str, Any], where: str) -> Stock:
         columns=columns,
         rows=rows,
         pitch=(pitch_x * pt, pitch_y * pt),
-        # The TOML's y runs down the page; the PDF's runs up.
-        front_offset=(front[0] * pt, -front[1] * pt),
-        back_offset=(back[0] * pt, -back[1] * pt),
+        # Offsets are nudges, right and up, like --offset-front: not page positions.
+        front_offset=(front[0] * pt, front[1] * pt),
+        back_offset=(back[0] * pt, back[1] * pt),
         perforated=perforated,
     )
 

@@ -90,7 +90,8 @@ class HeaderReader:
         if skipped:
             self.note(
                 chosen.number,
-                f"header found on row {chosen.number}; {skipped} row(s) above it skipped",
+                f"header found on row {chosen.number}; {skipped} "
+                f"{'row' if skipped == 1 else 'rows'} above it skipped",
             )
         header = self._map_header(chosen, head)
         return header, itertools.chain(head, self._rest)

@@ -245,7 +245,8 @@ class _SheetReader:
             except (ValueError, OverflowError, UnicodeError) as exc:
                 self._reject(line, header, f"this row can't be read: {exc}")
         if self.footers:
-            self.note(None, f"{self.footers} footer line(s) after the data skipped")
+            noun = "line" if self.footers == 1 else "lines"
+            self.note(None, f"{self.footers} footer {noun} after the data skipped")
         return header.names
 
     def _reject(self, line: Line, header: _Header, error: str) -> None:
