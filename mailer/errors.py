@@ -41,6 +41,13 @@ class LedgerError(MailerError):
     """The ledger database can't be opened or is from a newer mailer."""
 
 
+class LedgerBusy(LedgerError):
+    """Another mailer process kept the ledger's lock (drawing, printing or sending) for
+    longer than this one would wait; nothing was done, so running again is safe."""
+
+    exit_code = 4
+
+
 class TemplateError(MailerError):
     """A card template failed: the message names the template, the line and the contact."""
 

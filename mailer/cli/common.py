@@ -8,6 +8,7 @@ them, so `mailer --help` stays fast.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -15,13 +16,15 @@ from contextlib import contextmanager
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from mailer.errors import MailerError, UsageError
+from mailer.files import clean_text
 
 if TYPE_CHECKING:
     from mailer.config import Config
@@ -39,9 +42,21 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+class CleanConsole(Console):
+    """A Rich console that lets no control character of the text it shows reach the
+    terminal: a name or note from a call log can't recolour, retitle or clear it
+    (`files.clean_text`); only Rich's own styling is sent. Emoji codes stay as written."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(highlight=False, emoji=False, **options)
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(clean_text(text), **options)
+
+
 # Data goes to stdout, everything meant for the person at the keyboard to stderr.
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = CleanConsole()
+err = CleanConsole(stderr=True)
 if not out.is_terminal and "COLUMNS" not in os.environ:
     # Piped or captured output: 80 columns would truncate every name in the plan table.
     out.width = 160
@@ -124,14 +139,52 @@ def load_config(path: Path | None) -> Config:
 
 
 @contextmanager
-def open_ledger(path: Path) -> Iterator[Ledger]:
+def open_ledger(path: Path, work: str | None = None) -> Iterator[Ledger]:
+    """The ledger, with its warnings said; with `work` (a command that draws, prints or
+    sends), also its lock: a second such command waits for the first, up to
+    MAILER_LOCK_WAIT seconds, then stops with exit code 4 having done nothing."""
     from mailer.ledger import Ledger
 
     ledger = Ledger.open(path)
     try:
-        yield ledger
+        for warning in ledger.warnings:
+            warn(warning)
+        if work is None:
+            yield ledger
+            return
+        wait = lock_wait()
+
+        def waiting(holder: str) -> None:
+            who = f" ({holder})" if holder else ""
+            err.print(
+                f"waiting for another mailer command{who} to finish with {path} "
+                f"(up to {wait:g} s)...",
+                markup=False,
+            )
+
+        with ledger.exclusive(work, wait=wait, on_wait=waiting):
+            yield ledger
     finally:
         ledger.close()
+
+
+def lock_wait() -> float:
+    """MAILER_LOCK_WAIT: how many seconds a command waits for another one's ledger lock."""
+    from mailer.ledger.lock import LOCK_WAIT_S
+
+    text = os.environ.get("MAILER_LOCK_WAIT", "").strip()
+    if not text:
+        return LOCK_WAIT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= 86400:
+        raise UsageError(
+            f"MAILER_LOCK_WAIT={text!r} is not a number of seconds",
+            hint="write 0 (never wait) to 86400, e.g. MAILER_LOCK_WAIT=300",
+        )
+    return seconds
 
 
 P = ParamSpec("P")

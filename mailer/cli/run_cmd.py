@@ -13,6 +13,7 @@ from mailer.cli.common import (
     DbOption,
     ExitCode,
     TodayOption,
+    counted,
     err,
     handles_errors,
     hint,
@@ -106,7 +107,7 @@ def run(
         confirm_live(provider, count, cost, yes)
 
     hooks = SessionHooks(on_plan=on_plan, progress=progress_bar, confirm_send=confirm)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, "mailer run") as ledger:
         report = run_session(request, settings, ledger, hooks)
     raise typer.Exit(show_session(report, settings))
 
@@ -118,6 +119,13 @@ def show_session(report: SessionReport, config: Config) -> ExitCode:
         show_cards(report.cards)
     if report.printed is not None:
         show_print(report.printed, report.folder / "print.pdf", config)
+    if report.printed_before:
+        err.print(
+            f"{counted(report.printed_before, 'card')} of this plan printed before "
+            "(by an earlier or another run): not printed again",
+            markup=False,
+        )
+        hint("`mailer print --reprint` prints the last batch again")
     for piece in report.stranded:
         warn_stranded(piece)
     if report.sent is not None:

@@ -166,7 +166,7 @@ def send(
             hint='set [mail] mode = "provider" (and a size: 4x6, 6x9, 6x11), then plan again',
         )
     name = known_provider(provider_name or settings.provider.name)
-    with open_ledger(db) as ledger:
+    with open_ledger(db, "mailer send" if submit else None) as ledger:
         for piece in stranded(ledger, name):
             warn_stranded(piece)
         steps = sendable_steps(ledger, name, retry_failed=retry_failed, limit=limit)
@@ -259,7 +259,7 @@ def status(
                 news.problems += part.problems
             err.print(f"refreshed {news.checked} cards: {news.events} new tracking events")
             for problem in news.problems:
-                err.print(f"[yellow]warning:[/yellow] {problem}")
+                warn(problem)
         shown = [
             p
             for p in ledger.pieces(mode="provider")
@@ -332,7 +332,10 @@ def cancel(
             result.cancelled += part.cancelled
             result.refused += part.refused
     for piece in result.cancelled:
-        err.print(f"[green]cancelled[/green] {piece.provider_id} ({piece.contact_id})")
+        err.print(
+            f"[green]cancelled[/green] {escape(piece.provider_id or '')} "
+            f"({escape(piece.contact_id)})"
+        )
     for piece, why in result.refused:
         err.print(
             f"[red]too late[/red] {piece.provider_id} ({escape(piece.contact_id)}): {escape(why)}"

@@ -332,6 +332,22 @@ def submit(
     """Send a claimed batch exactly once (see `loop`); with `verify`, US addresses the
     provider calls undeliverable are skipped first and reported as failed, so the summary
     names them and the exit code says so."""
+    # Two processes sending one ledger's cards would both send them (PostGrid keeps no
+    # idempotency key): the second waits for the ledger's lock (see `Ledger.exclusive`).
+    with ledger.exclusive("sending cards"):
+        return _submit(ledger, config, provider, batch, today, jobs, verify, on_progress)
+
+
+def _submit(
+    ledger: Ledger,
+    config: Config,
+    provider: Provider,
+    batch: list[Outgoing],
+    today: date,
+    jobs: int,
+    verify: bool,
+    on_progress: Callable[[object], None] | None,
+) -> SendReport:
     from mailer.sending.loop import SendOutcome, send_batch
 
     unverified: list[SendOutcome] = []
