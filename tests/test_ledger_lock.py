@@ -31,6 +31,7 @@ from tests.builders import (
     mail_step,
     plan_of,
 )
+from tests.fake_provider import FakeProvider
 
 TODAY = "2026-11-22"
 CARDS = 120
@@ -170,7 +171,7 @@ def test_a_command_refuses_clearly_when_another_holds_the_ledger_too_long(
 
 
 def test_send_waits_for_the_lock_but_its_dry_run_does_not(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_lob: object
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_lob: FakeProvider
 ) -> None:
     config = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
         'mode = "self"', 'mode = "provider"'
@@ -179,15 +180,22 @@ def test_send_waits_for_the_lock_but_its_dry_run_does_not(
     db = _planned(tmp_path)
     monkeypatch.setenv("MAILER_LOCK_WAIT", "0")
     monkeypatch.setenv("LOB_API_KEY", "test_quietmapleharborlantern")
-    monkeypatch.setenv("LOB_BASE_URL", fake_lob.url)  # type: ignore[attr-defined]
-    common = ["--db", db, "--today", TODAY, "--config", tmp_path / "provider.toml"]
+    monkeypatch.setenv("LOB_BASE_URL", fake_lob.url)
+    common: list[str | Path] = [
+        "--db",
+        db,
+        "--today",
+        TODAY,
+        "--config",
+        tmp_path / "provider.toml",
+    ]
     with ledger_lock(db, "a test that holds it"):
         dry = invoke("send", *common)
         submitted = invoke("send", "--submit", *common)
     assert dry.exit_code == 0, dry.stderr
     assert submitted.exit_code == 4, submitted.stderr
     assert "in use by another mailer command" in submitted.stderr
-    assert fake_lob.requests == []  # type: ignore[attr-defined]
+    assert fake_lob.requests == []
 
 
 def test_the_lock_goes_with_a_killed_holder(
