@@ -39,6 +39,8 @@ class ExitCode(IntEnum):
     USAGE = 2
     PARTIAL = 3
     """Done, but some input rows or pieces were rejected."""
+    BUSY = 4
+    """Another process kept the ledger's lock too long; nothing done (`LedgerBusy`)."""
     INTERRUPTED = 130
 
 
