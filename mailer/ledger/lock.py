@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mailer.errors import LedgerBusy
+from mailer.errors import LedgerBusy, LedgerError
 
 LOCK_WAIT_S = 60.0
 """How long a second process waits for the lock by default."""
@@ -50,6 +50,21 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
+def _open(path: Path) -> int:
+    """The lock file, created private; someone else's that we may only read locks too."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as e:
+        error = e
+    if isinstance(error, PermissionError):
+        with contextlib.suppress(OSError):
+            return os.open(path, os.O_RDONLY)
+    raise LedgerError(
+        f"{path}: can't open the ledger's lock file ({error.strerror})",
+        hint="check the permissions of the ledger's folder, or point --db elsewhere",
+    ) from error
+
+
 def holder(ledger: Path) -> str:
     """Who holds (or last held) the ledger's lock, as its holder wrote it, or ''."""
     try:
@@ -69,14 +84,7 @@ def ledger_lock(
 ) -> Iterator[float]:
     """Hold the ledger's lock for `work` (e.g. "mailer run"); yields how many seconds it
     waited. `on_wait(holder)` hears once that another process holds it, before the wait."""
-    path = lock_path(ledger)
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as e:
-        raise LedgerBusy(
-            f"{path}: can't open the ledger's lock file ({e.strerror})",
-            hint="check the permissions of the ledger's folder, or point --db elsewhere",
-        ) from e
+    fd = _open(lock_path(ledger))
     try:
         started = time.monotonic()
         if not _try_lock(fd):
