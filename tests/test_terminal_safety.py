@@ -240,7 +240,7 @@ def test_killing_only_the_parent_of_render_jobs_2_leaves_no_worker(tmp_path: Pat
     while any(_alive(w) for w in workers):
         assert time.monotonic() < deadline, f"workers still running: {workers}"
         time.sleep(0.05)
-    # A worker stopped mid-card removed its temporary file.
+    # A worker told to stop finished the card in hand: no temporary file is left.
     time.sleep(0.2)
     assert list(cards.glob(".*.part")) == []
     drawn = len(list(cards.glob("*.pdf")))

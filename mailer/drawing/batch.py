@@ -168,8 +168,11 @@ def _render_chunk(
     steps: Sequence[MailStep], out_dir: Path
 ) -> tuple[list[RenderedCard | RenderFailure], tuple[str, ...]]:
     assert _worker is not None
+    results = []
     with orphans.drawing():
-        results = [_render_one(_worker, step, out_dir) for step in steps]
+        for step in steps:
+            results.append(_render_one(_worker, step, out_dir))
+            orphans.stop_if_told()
     return results, _worker.warnings
 
 

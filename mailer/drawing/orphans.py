@@ -4,8 +4,9 @@ A drawing worker waits for work on a pipe its siblings also hold open, so when t
 killed outright (`kill -9`, the machine's out-of-memory killer) nothing would ever tell it to
 stop: it would wait for ever. So each worker watches its parent: on Linux the kernel sends it
 SIGTERM the moment the parent dies (`prctl(PR_SET_PDEATHSIG)`), and everywhere a small thread
-checks every half second whether the parent is still there. On SIGTERM a worker in the middle
-of a card unwinds it first, so the card's temporary file is removed, never left half-written.
+checks every half second whether the parent is still there. A worker told to stop while it
+draws finishes the card in hand (so no file is left half-written: raising in the middle of
+writing one could leave its temporary file behind) and ends before the next.
 """
 
 from __future__ import annotations
@@ -28,11 +29,6 @@ _busy = False
 _stopping = False
 
 
-class ParentGone(BaseException):
-    """Raised in a worker that is drawing when it is told to stop: not an `Exception`, so
-    no `except Exception` on the way swallows it, and every `finally` runs."""
-
-
 def end_with_parent() -> None:
     """Call once when a worker starts: from now on it ends when its parent does."""
     global _parent
@@ -47,16 +43,21 @@ def end_with_parent() -> None:
 
 @contextlib.contextmanager
 def drawing() -> Iterator[None]:
-    """Around a worker's work: a stop request unwinds it (cleaning up as it goes), then the
-    worker ends at once."""
+    """Around a worker's work: told to stop meanwhile, it ends when the block does (or at
+    `stop_if_told`), not in the middle of a card."""
     global _busy
     _busy = True
     try:
         yield
-    except ParentGone:
-        os._exit(1)
     finally:
         _busy = False
+        stop_if_told()
+
+
+def stop_if_told() -> None:
+    """End the worker now if it was told to stop (call between two cards)."""
+    if _stopping:
+        os._exit(1)
 
 
 def _watch() -> None:
@@ -68,9 +69,6 @@ def _watch() -> None:
 
 def _stop(_signum: int, _frame: FrameType | None) -> None:
     global _stopping
-    if _stopping:
-        return  # told twice (the kernel and the watch): let the first unwinding finish
     _stopping = True
-    if _busy:
-        raise ParentGone
-    os._exit(1)  # waiting for work: nothing to clean up
+    if not _busy:
+        os._exit(1)  # waiting for work: nothing to finish
