@@ -47,6 +47,13 @@ class NoLedgerError(LedgerError):
     exit_code = 4
 
 
+class LedgerBusy(LedgerError):
+    """Another mailer process kept the ledger's lock (drawing, printing or sending) for
+    longer than this one would wait; nothing was done, so running again is safe."""
+
+    exit_code = 5
+
+
 class TemplateError(MailerError):
     """A card template failed: the message names the template, the line and the contact."""
 

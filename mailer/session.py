@@ -24,7 +24,7 @@ from mailer.config import Config
 from mailer.domain.datetext import DateOrder
 from mailer.domain.models import Action, MailStep, Plan, Rejection
 from mailer.errors import UsageError
-from mailer.ledger import Ledger, Piece
+from mailer.ledger import Ledger, Piece, PieceStatus
 
 if TYPE_CHECKING:
     from mailer.drawing.draw import CardBatch
@@ -83,6 +83,9 @@ class SessionReport:
     sent: SendReport | None = None
     send_contacts: dict[str, str] = field(default_factory=dict)
     """Piece id -> contact id of the cards sent, to name them in a summary."""
+    printed_before: int = 0
+    """Cards of this plan printed before this session (by an earlier run, or another one
+    that held the ledger meanwhile): not printed again."""
     stranded: list[Piece] = field(default_factory=list)
     """Cards left half-sent through another provider: only that provider can finish them."""
     followups: list[FollowUp] = field(default_factory=list)
@@ -110,20 +113,30 @@ def run_session(
     (provider) them, and write plan.json, rejects.csv, cards/, manifest.csv, print.pdf,
     followups.csv and followups.ics into `request.out_dir`. Refuses, before anything is
     recorded, a config without the seller's name and return address (`project`)."""
-    from mailer.drawing.draw import draw_cards
-    from mailer.followups.calls import follow_ups, write_csv, write_ics
-    from mailer.planning.documents import write_plan_json, write_rejects
-    from mailer.planning.planner import make_plan
     from mailer.project import require_details
 
     require_details(config)
     hooks = hooks or SessionHooks()
-    mode = config.mail.mode
-    if request.send and mode != "provider":
+    if request.send and config.mail.mode != "provider":
         raise UsageError(
             '--send needs [mail] mode = "provider" in the config',
             hint="self-mail cards are printed, not sent: drop --send, or change the mode",
         )
+    # One session at a time per ledger: a second one waits here (see `Ledger.exclusive`),
+    # then finds this one's cards drawn and printed or sent.
+    with ledger.exclusive("mailer run"):
+        return _run(request, config, ledger, hooks)
+
+
+def _run(
+    request: SessionRequest, config: Config, ledger: Ledger, hooks: SessionHooks
+) -> SessionReport:
+    from mailer.drawing.draw import draw_cards
+    from mailer.followups.calls import follow_ups, write_csv, write_ics
+    from mailer.planning.documents import write_plan_json, write_rejects
+    from mailer.planning.planner import make_plan
+
+    mode = config.mail.mode
     plan = make_plan(
         request.calls,
         config,
@@ -221,11 +234,18 @@ def _print(
 
     wanted = set(ours)
     todo = [s for s in printable_steps(ledger, today, False)[0] if s.step_key in wanted]
+    report.printed_before = _done(ledger, wanted - {s.step_key for s in todo}, PieceStatus.PRINTED)
     if not todo:
         return
     report.printed = print_batch(ledger, config, todo, report.folder / "print.pdf", today)
     if report.printed.path is not None:
         report.written.append(report.printed.path.name)
+
+
+def _done(ledger: Ledger, step_keys: set[str], status: PieceStatus) -> int:
+    """How many of these steps have a card in `status`."""
+    pieces = (ledger.piece_for_step(key) for key in step_keys)
+    return sum(1 for p in pieces if p is not None and p.status is status)
 
 
 def _send(

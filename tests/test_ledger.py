@@ -407,11 +407,14 @@ def test_self_mail_pieces_print_and_unprint(ledger: Ledger) -> None:
     assert len(ledger.pieces({"printed", "planned"})) == 3
     assert ledger.piece(pieces[2].id).status is PieceStatus.PLANNED
 
+    # A printed card is never printed again, unless a reprint asks for it.
+    with pytest.raises(LedgerError, match="C001's offer card was printed already"):
+        ledger.mark_printed([pieces[0].id], date(2026, 11, 24))
     # Sheets draw cards straight into their slots, so a planned card may be printed; a
     # cancelled one can't, and then the whole batch stays as it was.
     ledger.record_cancelled(pieces[2].id)
     with pytest.raises(LedgerError, match="can't become printed"):
-        ledger.mark_printed([pieces[0].id, pieces[2].id], date(2026, 11, 24))
+        ledger.mark_printed([pieces[0].id, pieces[2].id], date(2026, 11, 24), reprint=True)
     assert ledger.piece(pieces[0].id).printed_at == date(2026, 11, 23)
 
     ledger.clear_printed([pieces[0].id])

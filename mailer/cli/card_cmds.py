@@ -135,7 +135,7 @@ def render(
     settings = load_config(config, demo=demo)
     chosen = card_mode(settings, mode)
     folder = output_folder(out_dir, day)
-    with open_ledger(db, config, create=False) as ledger:
+    with open_ledger(db, config, create=False, work="mailer render") as ledger:
         # Also cards drawn before in another mode or size, or whose file has gone missing.
         keys, stale = undrawn_keys(ledger, chosen, settings.mail.size, day)
         if stale:
@@ -220,6 +220,7 @@ def do_print(
     out: Path,
     today: date,
     offsets: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0)),
+    reprint: bool = False,
 ) -> PrintReport:
     """Print the cards and say what it takes."""
     from mailer.printing.sheets import print_batch
@@ -234,6 +235,7 @@ def do_print(
         duplex=duplex,
         sort=sort,
         offsets=offsets,
+        reprint=reprint,
     )
     show_print(report, out, config)
     return report
@@ -340,7 +342,7 @@ def print_(
         return
     from mailer.printing.sheets import printable_steps
 
-    with open_ledger(db, config, create=False) as ledger:
+    with open_ledger(db, config, create=False, work="mailer print") as ledger:
         steps, stale = printable_steps(ledger, day, reprint)
         if stale:
             warn(
@@ -362,6 +364,7 @@ def print_(
             out=folder / "print.pdf",
             today=day,
             offsets=offsets,
+            reprint=reprint,
         )
     if report.failures:
         raise typer.Exit(ExitCode.PARTIAL)

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from mailer.cli.common import (
+    CleanConsole,
     ConfigOption,
     DbOption,
     TodayOption,
@@ -69,7 +69,7 @@ def columns(
         sheet=sheet,
     )
     show_notices(tuple(report.notices))
-    console = Console(width=min(out.width, WIDTH), highlight=False)
+    console = CleanConsole(width=min(out.width, WIDTH))
     if report.preset is None:
         console.print("source: no preset matched; read with the built-in header names")
     else:

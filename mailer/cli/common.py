@@ -8,6 +8,7 @@ them, so `mailer --help` stays fast.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -15,13 +16,15 @@ from contextlib import ExitStack, contextmanager
 from datetime import date
 from enum import IntEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from mailer.errors import MailerError, UsageError
+from mailer.files import clean_text
 
 if TYPE_CHECKING:
     from mailer.config import Config
@@ -36,12 +39,28 @@ class ExitCode(IntEnum):
     USAGE = 2
     PARTIAL = 3
     """Done, but some input rows or pieces were rejected."""
+    NO_LEDGER = 4
+    """A command that only reads found no ledger where it looked (`NoLedgerError`)."""
+    BUSY = 5
+    """Another process kept the ledger's lock too long; nothing done (`LedgerBusy`)."""
     INTERRUPTED = 130
 
 
+class CleanConsole(Console):
+    """A Rich console that lets no control character of the text it shows reach the
+    terminal: a name or note from a call log can't recolour, retitle or clear it
+    (`files.clean_text`); only Rich's own styling is sent. Emoji codes stay as written."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(highlight=False, emoji=False, **options)
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(clean_text(text), **options)
+
+
 # Data goes to stdout, everything meant for the person at the keyboard to stderr.
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = CleanConsole()
+err = CleanConsole(stderr=True)
 if not out.is_terminal and "COLUMNS" not in os.environ:
     # Piped or captured output: 80 columns would truncate every name in the plan table.
     out.width = 160
@@ -165,11 +184,19 @@ def mark_missing(settings: Config, what: str) -> bool:
 
 @contextmanager
 def open_ledger(
-    db: Path | None, config: Path | None = None, *, create: bool = True, scratch: bool = False
+    db: Path | None,
+    config: Path | None = None,
+    *,
+    create: bool = True,
+    scratch: bool = False,
+    work: str | None = None,
 ) -> Iterator[Ledger]:
-    """The ledger from --db (or MAILER_DB), else the one beside the config in use. A command
-    that only reads (`create=False`) never starts one: it says where it looked instead. With
-    `scratch` (a dry run) a missing ledger is an empty one that vanishes afterwards."""
+    """The ledger from --db (or MAILER_DB), else the one beside the config in use, with its
+    warnings said. A command that only reads (`create=False`) never starts one: it says where
+    it looked instead. With `scratch` (a dry run) a missing ledger is an empty one that
+    vanishes afterwards. With `work` (a command that draws, prints or sends), also its lock:
+    a second such command waits for the first, up to MAILER_LOCK_WAIT seconds, then stops
+    with exit code 5 having done nothing."""
     import tempfile
 
     from mailer.ledger import Ledger
@@ -186,10 +213,43 @@ def open_ledger(
             spare = stack.enter_context(tempfile.TemporaryDirectory(prefix="mailer-"))
             path = Path(spare) / LEDGER_NAME
         ledger = Ledger.open(path)
-        try:
+        stack.callback(ledger.close)
+        for warning in ledger.warnings:
+            warn(warning)
+        if work is None:
             yield ledger
-        finally:
-            ledger.close()
+            return
+        wait = lock_wait()
+
+        def waiting(holder: str) -> None:
+            who = f" ({holder})" if holder else ""
+            err.print(
+                f"waiting for another mailer command{who} to finish with {path} "
+                f"(up to {wait:g} s)...",
+                markup=False,
+            )
+
+        with ledger.exclusive(work, wait=wait, on_wait=waiting):
+            yield ledger
+
+
+def lock_wait() -> float:
+    """MAILER_LOCK_WAIT: how many seconds a command waits for another one's ledger lock."""
+    from mailer.ledger.lock import LOCK_WAIT_S
+
+    text = os.environ.get("MAILER_LOCK_WAIT", "").strip()
+    if not text:
+        return LOCK_WAIT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= 86400:
+        raise UsageError(
+            f"MAILER_LOCK_WAIT={text!r} is not a number of seconds",
+            hint="write 0 (never wait) to 86400, e.g. MAILER_LOCK_WAIT=300",
+        )
+    return seconds
 
 
 P = ParamSpec("P")

@@ -15,6 +15,7 @@ from mailer.cli.common import (
     DemoOption,
     ExitCode,
     TodayOption,
+    counted,
     err,
     handles_errors,
     hint,
@@ -113,7 +114,7 @@ def run(
         confirm_live(provider, count, cost, yes)
 
     hooks = SessionHooks(on_plan=on_plan, progress=progress_bar, confirm_send=confirm)
-    with open_ledger(db, config) as ledger:
+    with open_ledger(db, config, work="mailer run") as ledger:
         report = run_session(request, settings, ledger, hooks)
     raise typer.Exit(show_session(report, settings, day))
 
@@ -125,6 +126,13 @@ def show_session(report: SessionReport, config: Config, today: date) -> ExitCode
         show_cards(report.cards)
     if report.printed is not None:
         show_print(report.printed, report.folder / "print.pdf", config)
+    if report.printed_before:
+        err.print(
+            f"{counted(report.printed_before, 'card')} of this plan printed before "
+            "(by an earlier or another run): not printed again",
+            markup=False,
+        )
+        hint("`mailer print --reprint` prints the last batch again")
     for piece in report.stranded:
         warn_stranded(piece)
     if report.sent is not None:

@@ -214,7 +214,7 @@ def send(
             hint='set [mail] mode = "provider" (and a size: 4x6, 6x9, 6x11), then plan again',
         )
     name = known_provider(provider_name or settings.provider.name)
-    with open_ledger(db, config, create=False) as ledger:
+    with open_ledger(db, config, create=False, work="mailer send" if submit else None) as ledger:
         for piece in stranded(ledger, name):
             warn_stranded(piece)
         steps = sendable_steps(ledger, name, retry_failed=retry_failed, limit=limit)
@@ -298,7 +298,7 @@ def status(
     from rich.table import Table
 
     from mailer.ledger import PieceStatus
-    from mailer.sending.submission import Refresh, refresh_pieces, sent_through
+    from mailer.sending.aftercare import Refresh, refresh_pieces, sent_through
 
     resolve_today(today)  # accepted like everywhere; the provider's dates are shown as they are
     only = known_provider(provider_name) if provider_name else None
@@ -319,7 +319,7 @@ def status(
                 f"{counted(news.events, 'new tracking event')}"
             )
             for problem in news.problems:
-                err.print(f"[yellow]warning:[/yellow] {escape(problem)}")
+                warn(problem)
             for piece, why in news.undelivered:
                 err.print(
                     f"[red]not delivered:[/red] {escape(piece.contact_id)}: {escape(why)}; "
@@ -378,14 +378,13 @@ def cancel(
     db: DbOption = None,
 ) -> None:
     """Take back sent cards while the provider still allows it (before production)."""
-    from mailer.sending.submission import (
+    from mailer.sending.aftercare import (
         Cancellation,
         cancel_pieces,
         pieces_to_cancel,
         sent_through,
     )
 
-    resolve_today(today)  # accepted like everywhere; a cancel is now or never
     resolve_today(today)  # accepted like everywhere; a cancel is now or never
     if (card is None) == (not pending):
         raise UsageError("say which card to cancel", hint="give an ID, or --pending for all")
@@ -404,7 +403,10 @@ def cancel(
             result.cancelled += part.cancelled
             result.refused += part.refused
     for piece in result.cancelled:
-        err.print(f"[green]cancelled[/green] {piece.provider_id} ({piece.contact_id})")
+        err.print(
+            f"[green]cancelled[/green] {escape(piece.provider_id or '')} "
+            f"({escape(piece.contact_id)})"
+        )
     for piece, why in result.refused:
         err.print(
             f"[red]too late[/red] {piece.provider_id} ({escape(piece.contact_id)}): {escape(why)}"

@@ -15,6 +15,8 @@ from typing import Literal
 from rich.console import Console
 from rich.text import Text
 
+from mailer.files import clean_text
+
 GAP = 2
 """Spaces between two columns."""
 MIN_FLEX = 8
@@ -104,4 +106,9 @@ def _row_lines(
 
 
 def _text(cell: Text | str) -> Text:
-    return cell.copy() if isinstance(cell, Text) else Text(cell)
+    """A cell as Text, with no control character of a call log left in it (`clean_text`:
+    these lines bypass the console's own cleaning of strings)."""
+    if isinstance(cell, str):
+        return Text(clean_text(cell))
+    plain = clean_text(cell.plain)
+    return cell.copy() if plain == cell.plain else Text(plain, style=cell.style)

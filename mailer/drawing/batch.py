@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
+from mailer.drawing import orphans
 from mailer.drawing.fonts import HAND
 from mailer.drawing.geometry import size_warning
 from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
@@ -155,6 +156,8 @@ def _init_worker(config: Config, mode: str) -> None:
     # Ctrl-C reaches every process of the terminal's group: only the parent acts on it (it
     # stops handing out work and waits for the chunks in hand), so workers print no tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Killed outright, the parent can't stop its workers: they stop themselves.
+    orphans.end_with_parent()
     # Where workers are forked, the parent's painter comes along with its fonts registered
     # and its templates compiled; elsewhere this builds one.
     _worker = painter_for(config, mode)
@@ -165,7 +168,11 @@ def _render_chunk(
     steps: Sequence[MailStep], out_dir: Path
 ) -> tuple[list[RenderedCard | RenderFailure], tuple[str, ...]]:
     assert _worker is not None
-    results = [_render_one(_worker, step, out_dir) for step in steps]
+    results = []
+    with orphans.drawing():
+        for step in steps:
+            results.append(_render_one(_worker, step, out_dir))
+            orphans.stop_if_told()
     return results, _worker.warnings
 
 

@@ -100,18 +100,20 @@ def draw_cards(
             yield step
 
     renderer = CardRenderer(config, mode=mode, out_dir=out_dir / "cards", jobs=jobs)
-    for outcome in renderer.render(todo(), count=count):
-        piece_id = pieces.pop(outcome.step_key)
-        if isinstance(outcome, RenderedCard):
-            # Absolute: the next command may run from another folder with the same ledger.
-            ledger.record_render(piece_id, str(outcome.path.resolve()), outcome.sha256)
-            batch.drawn += 1
-        else:
-            batch.failures.append(outcome)
-        if on_progress is not None:
-            on_progress(outcome)
-    batch.warnings = renderer.warnings
-    write_manifest(ledger, out_dir)
+    # Another process drawing from this ledger would choose the same cards: wait for it.
+    with ledger.exclusive("drawing cards"):
+        for outcome in renderer.render(todo(), count=count):
+            piece_id = pieces.pop(outcome.step_key)
+            if isinstance(outcome, RenderedCard):
+                # Absolute: the next command may run from another folder with the same ledger.
+                ledger.record_render(piece_id, str(outcome.path.resolve()), outcome.sha256)
+                batch.drawn += 1
+            else:
+                batch.failures.append(outcome)
+            if on_progress is not None:
+                on_progress(outcome)
+        batch.warnings = renderer.warnings
+        write_manifest(ledger, out_dir)
     return batch
 
 

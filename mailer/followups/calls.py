@@ -15,7 +15,7 @@ from pathlib import Path
 from mailer.config import Config, call_window
 from mailer.domain.models import Action, MailStep, Outcome
 from mailer.domain.moments import call_moment_passed
-from mailer.files import safe_cell, write_bytes_atomic, write_csv_rows
+from mailer.files import clean_text, write_bytes_atomic, write_csv_rows
 
 CSV_COLUMNS = (
     "date",
@@ -131,7 +131,7 @@ def write_csv(calls: Sequence[FollowUp], path: Path) -> None:
         ]
         for f in calls
     )
-    write_csv_rows(path, CSV_COLUMNS, ([safe_cell(c) for c in row] for row in rows))
+    write_csv_rows(path, CSV_COLUMNS, rows)  # every cell cleaned and formula-safe there
 
 
 def calendar_bytes(calls: Sequence[FollowUp], stamp: date) -> bytes:
@@ -151,11 +151,12 @@ def calendar_bytes(calls: Sequence[FollowUp], stamp: date) -> bytes:
         event.add("dtstart", datetime.combine(f.on, f.window[0]))
         event.add("dtend", datetime.combine(f.on, f.window[1]))
         phone = f" {f.phone}" if f.phone else ""
-        event.add("summary", f"Call {f.name}{phone}")
+        # Names and notes come from call logs: no control character goes into a calendar.
+        event.add("summary", clean_text(f"Call {f.name}{phone}", one_line=True))
         details = [f.why, "", f.script]
         if f.offer_deadline:
             details += ["", f"Offer deadline: {friendly(f.offer_deadline)}"]
-        event.add("description", "\n".join(details))
+        event.add("description", clean_text("\n".join(details)))
         cal.add_component(event)
     return bytes(cal.to_ical())
 

@@ -3,7 +3,8 @@ goes through. `Ledger` (in `store`) adds what the rows mean.
 
 Every write is one `BEGIN IMMEDIATE` transaction and every read one snapshot (`BEGIN`): with
 WAL and a busy timeout, two mailer processes on one file wait for each other instead of
-seeing half a change.
+seeing half a change. A stage that draws, prints or sends holds the ledger's lock as well
+(`exclusive`, see `lock`), so that two processes never work on the same cards.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from mailer.ledger.schema import connect, ledger_failure
+from mailer.ledger.lock import LOCK_WAIT_S, ledger_lock
+from mailer.ledger.schema import connect, ledger_failure, make_private
 
 
 class LedgerFile:
@@ -26,13 +28,41 @@ class LedgerFile:
         self._db = conn
         self.path = path
         self._clock = clock
+        self._locked = False
+        self.warnings: list[str] = []
+        """Things the user should hear about the file itself (its permissions)."""
 
     @classmethod
     def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None) -> Self:
-        """Open or create the ledger at `path`; `clock` stamps piece times (UTC by default)."""
+        """Open or create the ledger at `path`; `clock` stamps piece times (UTC by default).
+        A ledger others could read is made private first (see `warnings`)."""
+        warnings = make_private(path)
         conn = connect(path)
         conn.row_factory = sqlite3.Row
-        return cls(conn, path, clock or (lambda: datetime.now(UTC)))
+        ledger = cls(conn, path, clock or (lambda: datetime.now(UTC)))
+        ledger.warnings = warnings
+        return ledger
+
+    @contextlib.contextmanager
+    def exclusive(
+        self,
+        work: str,
+        *,
+        wait: float = LOCK_WAIT_S,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Iterator[None]:
+        """Hold the ledger's lock (see `lock`) for `work`: no other process draws, prints or
+        sends with this ledger meanwhile. Re-entrant: a stage inside a session that holds
+        it already goes straight on."""
+        if self._locked:
+            yield
+            return
+        with ledger_lock(self.path, work, wait=wait, on_wait=on_wait):
+            self._locked = True
+            try:
+                yield
+            finally:
+                self._locked = False
 
     def close(self) -> None:
         self._db.close()

@@ -8,6 +8,7 @@ a provider can never be drawn or submitted again by mistake.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -32,6 +33,9 @@ from mailer.ledger.rows import (
 )
 
 _S = PieceStatus
+# Sheets draw cards straight into their slots: a planned card can be printed directly; a
+# printed one only again when asked (`--reprint`).
+PRINTABLE = frozenset({_S.PLANNED, _S.RENDERED})
 PAGE = 500
 """Rows per read when a long list is read in pages."""
 
@@ -79,10 +83,32 @@ class CardBook(LedgerFile):
         with self._write() as db:
             self._move(db, piece_id, _S.RENDERED, file=file, sha256=sha256, error=None)
 
-    def mark_printed(self, piece_ids: Iterable[int], when: date) -> None:
+    def mark_printed(self, piece_ids: Iterable[int], when: date, *, reprint: bool = False) -> None:
+        """Record the cards as printed `when`, all or none. A card printed before is refused
+        (it is on someone's sheets already) unless `reprint` asks for it again."""
+        with self.printing(piece_ids, when, reprint=reprint):
+            pass
+
+    @contextlib.contextmanager
+    def printing(
+        self, piece_ids: Iterable[int], when: date, *, reprint: bool = False
+    ) -> Iterator[None]:
+        """Record the cards as printed and keep the change open while the block runs (it
+        gives the sheets their final name): both happen, or neither. A card another process
+        printed meanwhile stops it with a `LedgerError` before the block runs."""
+        allowed = PRINTABLE | {_S.PRINTED} if reprint else PRINTABLE
         with self._write() as db:
             for piece_id in piece_ids:
-                self._move(db, piece_id, _S.PRINTED, printed_at=when.isoformat())
+                row = fetch_piece(db, piece_id, self.path)
+                if row["status"] == _S.PRINTED and not reprint:
+                    raise LedgerError(
+                        f"{row['contact_id']}'s {row['template']} card was printed already "
+                        f"(on {row['printed_at']}), so these sheets were not kept",
+                        hint="another mailer command printed it meanwhile; `mailer print` "
+                        "prints the cards still to print (--reprint the last batch again)",
+                    )
+                self._move(db, piece_id, _S.PRINTED, allowed, printed_at=when.isoformat())
+            yield
 
     def clear_printed(self, piece_ids: Iterable[int]) -> None:
         """Undo `mark_printed` (the sheets were not printed after all)."""
@@ -267,11 +293,18 @@ class CardBook(LedgerFile):
             )
         now = self._now()
         values: dict[str, str | None] = {"status": str(to), "updated_at": now, **columns}
-        # Column names come from this module only; values are bound.
+        # Column names come from this module only; values are bound. The status read above
+        # guards the change itself: a card that moved meanwhile is not moved again.
         assignments = ", ".join(f"{name} = ?" for name in values)
-        db.execute(
-            f"UPDATE pieces SET {assignments} WHERE id = ?",  # noqa: S608
-            (*values.values(), piece_id),
-        )
+        moved = db.execute(
+            f"UPDATE pieces SET {assignments} WHERE id = ? AND status = ?",  # noqa: S608
+            (*values.values(), piece_id, str(status)),
+        ).rowcount
+        if moved != 1:
+            raise LedgerError(
+                f"{self.path}: piece {piece_id} ({row['contact_id']}) changed while it was "
+                f"becoming {to}",
+                hint="another mailer command is working with this ledger; run again after it",
+            )
         if status != to or detail:
             add_event(db, piece_id, now, "status", f"{to}: {detail}" if detail else str(to))

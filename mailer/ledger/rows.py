@@ -42,7 +42,8 @@ _S = PieceStatus
 MOVES_FROM: dict[PieceStatus, frozenset[PieceStatus]] = {
     _S.RENDERED: frozenset({_S.PLANNED, _S.RENDERED, _S.FAILED}),
     # Sheets draw cards straight into their slots: a planned card can be printed directly.
-    _S.PRINTED: frozenset({_S.PLANNED, _S.RENDERED, _S.PRINTED}),
+    # Never printed -> printed: only `--reprint` prints a card again, and says so.
+    _S.PRINTED: frozenset({_S.PLANNED, _S.RENDERED}),
     # Provider cards may be drawn in memory just before the request: planned is enough.
     _S.SUBMITTING: frozenset({_S.PLANNED, _S.RENDERED, _S.SUBMITTING, _S.FAILED}),
     _S.SUBMITTED: frozenset({_S.SUBMITTING, _S.SUBMITTED}),

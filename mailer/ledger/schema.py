@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,6 +192,34 @@ def _check_location(path: Path) -> None:
             f"{path} is a folder, not a ledger file",
             hint="give --db (or MAILER_DB) a file name, for example mailer.db",
         )
+
+
+def make_private(path: Path) -> list[str]:
+    """Take away the group's and others' access to an existing ledger (and its -wal and -shm
+    companions): it holds names, phones and addresses. Returns a warning for each file
+    changed, or that could not be changed; nothing for a private or a new ledger."""
+    warnings = []
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode
+        except OSError:
+            continue  # not there (yet): it is created private
+        if not stat.S_ISREG(mode) or not mode & 0o077:
+            continue
+        was, private = f"{stat.S_IMODE(mode):04o}", stat.S_IMODE(mode) & 0o700
+        try:
+            file.chmod(private)
+        except OSError as e:
+            warnings.append(
+                f"{file} can be read by other users of this computer (permissions {was}) and "
+                f"mailer could not change that ({e.strerror}): run `chmod 600 {file}`"
+            )
+            continue
+        warnings.append(
+            f"{file} could be read by other users of this computer (permissions {was}); it "
+            f"holds names and addresses, so mailer made it private ({private:04o})"
+        )
+    return warnings
 
 
 def _create_private(path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mailer.domain.models import Action, MailStep, Plan, Rejection
-from mailer.files import safe_cell, write_bytes_atomic, write_csv_rows
+from mailer.files import clean_text, safe_cell, write_bytes_atomic, write_csv_rows
 
 STEP_COLUMNS = (
     "contact_id",
@@ -96,7 +96,7 @@ def step_rows(plan: Plan) -> list[list[str]]:
     rows = []
     for step in plan.steps:
         doc = step_document(step, with_file=several)
-        rows.append([safe_cell("" if v is None else str(v)) for v in doc.values()])
+        rows.append([safe_cell(clean_text("" if v is None else str(v))) for v in doc.values()])
     return rows
 
 

@@ -4,6 +4,7 @@ needs in stamps."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -122,9 +123,12 @@ def print_sheets(
     sort: str = "zip",
     offset_front: tuple[float, float] = (0.0, 0.0),
     offset_back: tuple[float, float] = (0.0, 0.0),
+    claim: Callable[[list[str]], AbstractContextManager[None]] | None = None,
 ) -> PrintReport:
     """Write `out` (a PDF of sheets) with every card that can be drawn; a card that can't is
-    listed in `failures` and left off the sheets."""
+    listed in `failures` and left off the sheets. `claim(step_keys)`, when given, holds the
+    final renaming of the sheets: the cards on them are recorded printed in the same breath,
+    and nothing is kept when it refuses."""
     from reportlab.pdfgen.canvas import Canvas
 
     from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
@@ -150,7 +154,8 @@ def print_sheets(
         painter.draw_back(canvas, item[1], x, y)
 
     def keep(partial: Path, final: Path) -> Path:
-        report.path = settle(partial, final)
+        with claim([step.step_key for step, _ in ready]) if claim else nullcontext():
+            report.path = settle(partial, final)
         return report.path
 
     with binary_streams(), written_beside(out, keep) as partial:
@@ -185,24 +190,30 @@ def print_batch(
     duplex: str | None = None,
     sort: str | None = None,
     offsets: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0)),
+    reprint: bool = False,
 ) -> PrintReport:
     """Lay the cards out on sheets (the config's stock, duplex and order unless given) and
-    record the ones on the sheets as printed `today`."""
+    record the ones on the sheets as printed `today`, holding the ledger's lock (see
+    `Ledger.exclusive`). The sheets keep their name only once their cards are recorded:
+    a card printed before (by another process, say) keeps the sheets from being written,
+    unless `reprint` asks for the last batch again."""
     stock = stock_for(config, stock_name)
-    for step in steps:
-        ledger.ensure_piece(step, "self", stock.card)
-    report = print_sheets(
-        steps,
-        config,
-        stock,
-        out,
-        duplex=duplex or config.print.duplex,
-        sort=sort or config.print.sort,
-        offset_front=offsets[0],
-        offset_back=offsets[1],
-    )
+    with ledger.exclusive("printing cards"):
+        pieces = {s.step_key: ledger.ensure_piece(s, "self", stock.card).id for s in steps}
+
+        def claim(keys: list[str]) -> AbstractContextManager[None]:
+            return ledger.printing([pieces[k] for k in keys], today, reprint=reprint)
+
+        report = print_sheets(
+            steps,
+            config,
+            stock,
+            out,
+            duplex=duplex or config.print.duplex,
+            sort=sort or config.print.sort,
+            offset_front=offsets[0],
+            offset_back=offsets[1],
+            claim=claim,
+        )
     report.stock = stock.name
-    if report.cards:
-        printed = [ledger.piece_for_step(key) for key in report.printed]
-        ledger.mark_printed([p.id for p in printed if p is not None], today)
     return report

@@ -10,22 +10,20 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
 
 from mailer.config import Config, Mail
 from mailer.domain.models import MailStep
 from mailer.domain.postcards import PROVIDER_SIZES, CardSize
-from mailer.errors import AuthError, ProviderError, UsageError
+from mailer.errors import UsageError
 from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.sending.loop import SendItem, SendReport
 from mailer.sending.providers.base import (
-    NotCancellable,
     Party,
     PostcardRequest,
     Provider,
-    TrackingEvent,
 )
 
 # A piece in one of these states may (still) go to the provider.
@@ -287,116 +285,6 @@ def verified(ledger: Ledger, provider: Provider, batch: Sequence[Outgoing]) -> l
     return kept
 
 
-@dataclass
-class Refresh:
-    checked: int = 0
-    events: int = 0
-    problems: list[str] = field(default_factory=list)
-    undelivered: list[tuple[Piece, str]] = field(default_factory=list)
-    """Cards newly found failed or returned to the sender, and why."""
-
-
-# Lob's word for a card it could not produce, and its tracking event for one that came
-# back: either way it never reached the person, so the follow-up call is off.
-FAILED_STATUSES = frozenset({"failed"})
-RETURNED_EVENTS = frozenset({"returned to sender"})
-
-
-def undelivered_reason(status: str, events: Sequence[TrackingEvent]) -> str:
-    """Why the provider will not deliver this card, or '' when nothing says so."""
-    if status.strip().lower() in FAILED_STATUSES:
-        return f"the provider reports the card {status!r}: it will not be mailed"
-    if any(e.name.strip().lower() in RETURNED_EVENTS for e in events):
-        return "returned to sender: the address did not work"
-    return ""
-
-
-def sent_through(
-    pieces: Sequence[Piece], default: str, only: str | None = None
-) -> dict[str, list[Piece]]:
-    """Sent cards by the provider that has them (`default` for a piece that names none),
-    keeping only `only`'s when given: each card is asked about where it was sent."""
-    groups: dict[str, list[Piece]] = {}
-    for piece in pieces:
-        name = piece.provider or default
-        if only is None or name == only:
-            groups.setdefault(name, []).append(piece)
-    return groups
-
-
-def refresh_pieces(
-    ledger: Ledger, provider: Provider, pieces: Sequence[Piece] | None = None
-) -> Refresh:
-    """Pull status, tracking events and delivery dates for the submitted cards sent through
-    `provider` (or for `pieces`)."""
-    news = Refresh()
-    if pieces is None:
-        sent = ledger.pieces(PieceStatus.SUBMITTED, mode="provider")
-        pieces = sent_through(sent, provider.name, provider.name).get(provider.name, [])
-    for piece in pieces:
-        if not piece.provider_id:
-            continue
-        try:
-            remote = provider.get_postcard(piece.provider_id)
-        except ProviderError as exc:
-            if isinstance(exc, AuthError):
-                raise
-            problem = f"{piece.provider_id} ({piece.contact_id}): {exc.message}"
-            news.problems.append(provider.redact(problem))
-            continue
-        events = [
-            (
-                e.time.isoformat() if e.time else "",
-                e.type or "tracking",
-                provider.redact(_event_text(e)),
-            )
-            for e in remote.tracking_events
-        ]
-        news.events += ledger.record_status(
-            piece.id,
-            provider.redact(remote.status),
-            events,
-            expected_delivery=remote.expected_delivery,
-        )
-        why = undelivered_reason(remote.status, remote.tracking_events)
-        if why and ledger.record_undelivered(piece.id, why):
-            news.undelivered.append((piece, why))
-        news.checked += 1
-    return news
-
-
-def _event_text(event: TrackingEvent) -> str:
-    return " ".join(p for p in (event.name, event.location) if p)
-
-
-def pieces_to_cancel(ledger: Ledger, card: str | None) -> list[Piece]:
-    """The sent cards `card` names (a provider id or a contact id), or all sent ones."""
-    sent = ledger.pieces(PieceStatus.SUBMITTED, mode="provider")
-    if card is None:
-        return sent
-    return [p for p in sent if card in (p.provider_id, p.contact_id)]
-
-
-@dataclass
-class Cancellation:
-    cancelled: list[Piece] = field(default_factory=list)
-    refused: list[tuple[Piece, str]] = field(default_factory=list)
-
-
-def cancel_pieces(ledger: Ledger, provider: Provider, pieces: Sequence[Piece]) -> Cancellation:
-    result = Cancellation()
-    for piece in pieces:
-        assert piece.provider_id is not None
-        try:
-            provider.cancel_postcard(piece.provider_id)
-        except NotCancellable as exc:
-            result.refused.append((piece, exc.message))
-            continue
-        ledger.record_cancelled(piece.id)
-        result.cancelled.append(piece)
-    return result
-
-
 def submit(
     ledger: Ledger,
     config: Config,
@@ -411,6 +299,22 @@ def submit(
     """Send a claimed batch exactly once (see `loop`); with `verify`, US addresses the
     provider calls undeliverable are skipped first and reported as failed, so the summary
     names them and the exit code says so."""
+    # Two processes sending one ledger's cards would both send them (PostGrid keeps no
+    # idempotency key): the second waits for the ledger's lock (see `Ledger.exclusive`).
+    with ledger.exclusive("sending cards"):
+        return _submit(ledger, config, provider, batch, today, jobs, verify, on_progress)
+
+
+def _submit(
+    ledger: Ledger,
+    config: Config,
+    provider: Provider,
+    batch: list[Outgoing],
+    today: date,
+    jobs: int,
+    verify: bool,
+    on_progress: Callable[[object], None] | None,
+) -> SendReport:
     from mailer.sending.loop import SendOutcome, send_batch
 
     unverified: list[SendOutcome] = []

@@ -1,0 +1,74 @@
+"""Worker processes that end with the process that started them.
+
+A drawing worker waits for work on a pipe its siblings also hold open, so when the parent is
+killed outright (`kill -9`, the machine's out-of-memory killer) nothing would ever tell it to
+stop: it would wait for ever. So each worker watches its parent: on Linux the kernel sends it
+SIGTERM the moment the parent dies (`prctl(PR_SET_PDEATHSIG)`), and everywhere a small thread
+checks every half second whether the parent is still there. A worker told to stop while it
+draws finishes the card in hand (so no file is left half-written: raising in the middle of
+writing one could leave its temporary file behind) and ends before the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+
+_PR_SET_PDEATHSIG = 1
+_WATCH_S = 0.5
+
+_parent = 0
+_busy = False
+_stopping = False
+
+
+def end_with_parent() -> None:
+    """Call once when a worker starts: from now on it ends when its parent does."""
+    global _parent
+    _parent = os.getppid()
+    signal.signal(signal.SIGTERM, _stop)
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    threading.Thread(target=_watch, name="watch-parent", daemon=True).start()
+
+
+@contextlib.contextmanager
+def drawing() -> Iterator[None]:
+    """Around a worker's work: told to stop meanwhile, it ends when the block does (or at
+    `stop_if_told`), not in the middle of a card."""
+    global _busy
+    _busy = True
+    try:
+        yield
+    finally:
+        _busy = False
+        stop_if_told()
+
+
+def stop_if_told() -> None:
+    """End the worker now if it was told to stop (call between two cards)."""
+    if _stopping:
+        os._exit(1)
+
+
+def _watch() -> None:
+    # Also catches a parent that died before the kernel was asked to tell us.
+    while os.getppid() == _parent:
+        time.sleep(_WATCH_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _stop(_signum: int, _frame: FrameType | None) -> None:
+    global _stopping
+    _stopping = True
+    if not _busy:
+        os._exit(1)  # waiting for work: nothing to finish
