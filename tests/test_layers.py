@@ -16,7 +16,8 @@ PACKAGE = REPO / "mailer"
 # leaves `errors`, `files` and `domain`). Anything not listed is refused.
 ALLOWED: dict[str, set[str]] = {
     "domain": set(),
-    "config": set(),
+    "config": {"config_ranges"},
+    "config_ranges": set(),
     "reading": {"config"},
     "contacts": {"config", "reading", "ledger"},
     "planning": {"config", "reading", "ledger", "contacts"},
