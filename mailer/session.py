@@ -23,6 +23,7 @@ from mailer.config import Config
 from mailer.domain.datetext import DateOrder
 from mailer.domain.models import Action, Plan
 from mailer.errors import UsageError
+from mailer.files import ensure_folder
 from mailer.ledger import Ledger, Piece
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def run_session(
     ).plan
     hooks.on_plan(plan)
     folder = request.out_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder)
     report = SessionReport(plan, folder)
     write_plan_json(plan, folder / "plan.json")
     write_rejects(plan, folder / "rejects.csv")

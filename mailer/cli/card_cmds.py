@@ -30,6 +30,7 @@ from mailer.cli.common import (
 )
 from mailer.domain.postcards import CardMode
 from mailer.errors import MailerError, UsageError
+from mailer.files import ensure_folder
 
 if TYPE_CHECKING:
     from mailer.config import Config
@@ -316,7 +317,7 @@ def print_(
 
         chosen_stock = stock_for(settings, stock)
         target = folder / f"calibration-{chosen_stock.name}.pdf"
-        folder.mkdir(parents=True, exist_ok=True)
+        ensure_folder(folder)
         write_calibration(chosen_stock, target, duplex=duplex or settings.print.duplex)
         err.print(f"wrote {target}", markup=False)
         next_step(
@@ -410,7 +411,7 @@ def preview(
         )
     if template:
         steps = [dataclasses.replace(s, template=template) for s in steps]
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(target.parent)
     if proof:
         proof_sheet(steps[:proof], settings, chosen, target, guides=guides)
     else:

@@ -126,10 +126,13 @@ def load_config(path: Path | None) -> Config:
 @contextmanager
 def open_ledger(path: Path) -> Iterator[Ledger]:
     from mailer.ledger import Ledger
+    from mailer.ledger.failures import DamagedRow
 
     ledger = Ledger.open(path)
     try:
         yield ledger
+    except DamagedRow as exc:  # the fix is a sqlite3 command: give it this ledger's path
+        raise exc.at(path) from None
     finally:
         ledger.close()
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from mailer.ledger.schema import connect, ledger_failure
+from mailer.ledger.failures import check_statuses, ledger_failure
+from mailer.ledger.schema import connect
 
 
 class LedgerFile:
@@ -31,6 +32,11 @@ class LedgerFile:
     def open(cls, path: Path, *, clock: Callable[[], datetime] | None = None) -> Self:
         """Open or create the ledger at `path`; `clock` stamps piece times (UTC by default)."""
         conn = connect(path)
+        try:
+            check_statuses(conn, path)
+        except BaseException:
+            conn.close()
+            raise
         conn.row_factory = sqlite3.Row
         return cls(conn, path, clock or (lambda: datetime.now(UTC)))
 
