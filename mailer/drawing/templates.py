@@ -83,13 +83,17 @@ def template_dirs(config: Config) -> tuple[Path, ...]:
 
 
 def check_template_folders(config: Config) -> None:
-    """A folder of `templates.dir` holding a template's text but no `card.toml` is an error
-    up front: it would otherwise be passed over for the built-in of the same name."""
+    """The seller's own templates, checked once before any card is drawn: a folder holding
+    a template's text but no `card.toml` (it would otherwise be passed over for the built-in
+    of the same name), or a `card.toml` that can't be read, stops the run with one error
+    instead of failing every card."""
     user = template_dirs(config)[0]
     if user == builtin_templates_dir():
         return
     for folder in sorted(p for p in user.iterdir() if p.is_dir()):
-        if not (folder / "card.toml").is_file() and any((folder / f).exists() for f in FILES):
+        if (folder / "card.toml").is_file():
+            load_style(folder / "card.toml")
+        elif any((folder / f).exists() for f in FILES):
             raise _no_card_toml(folder)
 
 
