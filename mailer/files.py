@@ -108,7 +108,10 @@ _WHY: dict[int, tuple[str, str]] = {
         "the disk is full",
         "free some space on that disk, or write to another folder (--out)",
     ),
-    errno.EDQUOT: ("your disk quota is used up", "free some space, or write to another folder"),
+    getattr(errno, "EDQUOT", -1): (
+        "your disk quota is used up",
+        "free some space, or write to another folder (--out)",
+    ),
     errno.EFBIG: ("the file is too big for that disk", "write to another folder (--out)"),
     errno.EROFS: (
         "the disk is read-only",
@@ -124,13 +127,18 @@ _WHY: dict[int, tuple[str, str]] = {
     ),
     errno.EIO: ("the disk reported an error", "check the disk (is it still connected?)"),
 }
-_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO})
+_DISK_ERRNOS = frozenset(
+    {errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EROFS, errno.EIO}
+)
 
 
 def write_failure(path: Path, exc: OSError, doing: str = "write") -> WriteError:
     """The `WriteError` for `exc`, raised while writing (or `doing` something else to) `path`."""
-    why, fix = _WHY.get(exc.errno or 0, (exc.strerror or str(exc), "check the folder and the disk"))
+    known = _WHY.get(exc.errno or 0)
+    why, fix = known or (exc.strerror or str(exc), "check the folder and the disk")
+    if known:
+        why = why.format(folder=path.parent)
     return WriteError(
-        f"can't {doing} {path}: {why.format(folder=path.parent)}",
+        f"can't {doing} {path}: {why}",
         hint=f"{fix}, then run the same command again: what was finished is kept",
     )

@@ -158,11 +158,12 @@ def test_an_output_folder_on_a_read_only_disk(tmp_path: Path, mounted: Mount) ->
     clean_failure(result, 1, str(disk / "out"), "read-only", "--out")
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_full_output_disk_stops_at_the_card_that_did_not_fit(
-    tmp_path: Path, mounted: Mount
+    tmp_path: Path, mounted: Mount, jobs: str
 ) -> None:
     disk = mounted(tmp_path / "disk", "size=40k")
-    result = run(tmp_path, out=disk / "out")
+    result = run(tmp_path, "--jobs", jobs, out=disk / "out")
     clean_failure(result, 1, str(disk / "out" / "cards"), "the disk is full", "run the same")
     assert half_written(disk) == []
     # The cards that fitted are recorded; the rest are drawn by the next run, elsewhere.
