@@ -93,6 +93,13 @@ def half_written(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if ".part" in p.name)
 
 
+def printed_cards(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(
+            conn.execute("SELECT count(*) FROM pieces WHERE status = 'printed'").fetchone()[0]
+        )
+
+
 def opt_outs(db: Path) -> set[str]:
     with sqlite3.connect(db) as conn:
         return {r[0] for r in conn.execute("SELECT contact_id FROM suppressions")}
@@ -451,3 +458,35 @@ def test_a_deeply_nested_card_toml_is_one_error(tmp_path: Path) -> None:
     result = run(tmp_path, config=config)
     clean_failure(result, 1, str(card), "nested too deeply")
     assert result.stderr.count("nested too deeply") == 1  # once, not once a card
+
+
+def test_a_print_sheet_that_does_not_fit_marks_no_card_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The disk fills while print.pdf is written: half a sheet file, then ENOSPC.
+    from mailer.printing import imposition
+
+    real = imposition.impose
+
+    def filling(*args: object, **kwargs: object) -> object:
+        real(*args, **kwargs)  # type: ignore[arg-type]
+        partial = Path(str(args[2]))
+        partial.write_bytes(partial.read_bytes()[:1000])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    db, out = tmp_path / "mailer.db", tmp_path / "out"
+    assert plan(db).exit_code == 0
+    monkeypatch.setattr(imposition, "impose", filling)
+    result = invoke("print", "--config", EXAMPLE_CONFIG, "--db", db, "--out", out)
+    clean_failure(result, 1, str(out / "print.pdf"), "the disk is full")
+    assert half_written(tmp_path) == []
+    assert not (out / "print.pdf").exists()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM pieces WHERE status = 'printed'").fetchone() == (
+            0,
+        )
+    # Nothing was lost: with room again, every card is printed, once.
+    monkeypatch.undo()
+    again = invoke("print", "--config", EXAMPLE_CONFIG, "--db", db, "--out", out)
+    assert again.exit_code == 0, again.stderr
+    assert printed_cards(db) == 12
