@@ -490,3 +490,15 @@ def test_a_print_sheet_that_does_not_fit_marks_no_card_printed(
     again = invoke("print", "--config", EXAMPLE_CONFIG, "--db", db, "--out", out)
     assert again.exit_code == 0, again.stderr
     assert printed_cards(db) == 12
+
+
+def test_an_action_typed_into_the_ledger_by_hand_is_found_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "mailer.db"
+    assert plan(db).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        (key,) = conn.execute("SELECT step_key FROM steps WHERE contact_id = 'C004'").fetchone()
+        conn.execute("UPDATE steps SET action = 'mial' WHERE step_key = ?", (key,))
+    # Asked for by action, the step would quietly lose its card: C004 would get none.
+    result = invoke("render", "--config", EXAMPLE_CONFIG, "--db", db, "--out", tmp_path / "out")
+    clean_failure(result, 1, str(db), "steps", key, "action", "'mial'", "mail, call, skip")
+    assert not (tmp_path / "out").exists()

@@ -104,18 +104,26 @@ class DamagedRow(LedgerError):
 
 
 def check_statuses(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a ledger with a card whose status mailer never writes: every stage asks for
-    cards by status, so such a card would be skipped by all of them without a word. (Cheap:
-    the status index answers it.)"""
-    statuses = _statuses()
-    marks = ", ".join("?" * len(statuses))
-    sql = f"SELECT id, status FROM pieces WHERE status NOT IN ({marks}) LIMIT 1"  # noqa: S608
-    try:
-        row = conn.execute(sql, statuses).fetchone()
-    except sqlite3.Error as e:
-        raise ledger_failure(path, e) from e
-    if row is not None:
-        raise DamagedRow("pieces", ("id", str(row[0])), "status", row[1]).at(path)
+    """Refuse a ledger with a card status or a step action mailer never writes: every stage
+    asks for cards and steps by these, so such a row would be passed over by all of them
+    without a word. (Cheap: each is answered from a small index, not the table.)"""
+    for table, column, allowed in (
+        ("pieces", "status", _statuses()),
+        ("steps", "action", _actions()),
+    ):
+        marks = ", ".join("?" * len(allowed))
+        sql = f"SELECT rowid, {column} FROM {table} WHERE {column} NOT IN ({marks}) LIMIT 1"  # noqa: S608
+        try:
+            row = conn.execute(sql, allowed).fetchone()
+            if row is not None and table == "steps":
+                sql = "SELECT step_key FROM steps WHERE rowid = ?"
+                key = ("step_key", str(conn.execute(sql, (row[0],)).fetchone()[0]))
+            elif row is not None:
+                key = ("id", str(row[0]))
+        except sqlite3.Error as e:
+            raise ledger_failure(path, e) from e
+        if row is not None:
+            raise DamagedRow(table, key, column, row[1]).at(path)
 
 
 @contextlib.contextmanager
@@ -218,7 +226,7 @@ def _expected(column: str) -> tuple[str, str, str]:
             " (its last status is in the table piece_events)",
         )
     if check is _action:
-        return f"one of {', '.join(_actions())}", "'skip'", ""
+        return f"one of {', '.join(_actions())}", "'...'", " (the one its step_key names)"
     if check is _int_list:
         return "a list of row numbers like [2, 5]", "'[]'", ""
     return "what mailer wrote there", "...", " (from a backup copy of the ledger)"
