@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import struct
 import subprocess
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -502,3 +503,32 @@ def test_an_action_typed_into_the_ledger_by_hand_is_found_at_once(tmp_path: Path
     result = invoke("render", "--config", EXAMPLE_CONFIG, "--db", db, "--out", tmp_path / "out")
     clean_failure(result, 1, str(db), "steps", key, "action", "'mial'", "mail, call, skip")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_ledger_held_by_another_process_is_busy_not_broken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "mailer.db"
+    assert plan(db).exit_code == 0
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\n"
+            "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "c.execute('BEGIN EXCLUSIVE')\nprint('held', flush=True)\ntime.sleep(60)\n",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr("mailer.ledger.schema.BUSY_TIMEOUT_S", 0.3)
+        result = plan(db, today="2026-11-23")
+    finally:
+        holder.kill()
+        holder.wait()
+    clean_failure(result, 1, str(db), "stayed busy", "another mailer command")
+    never_a_new_ledger(result)

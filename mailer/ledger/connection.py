@@ -83,10 +83,17 @@ class LedgerFile:
             yield db
             db.execute("COMMIT")
         except sqlite3.Error as e:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            _roll_back(db)
             raise ledger_failure(self.path, e) from e
         except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            _roll_back(db)
             raise
+
+
+def _roll_back(db: sqlite3.Connection) -> None:
+    """Undo the open transaction; on a failing disk the undo may fail too, and then SQLite
+    has rolled back itself (or does when the file is next opened): the first error is the
+    one to tell."""
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
