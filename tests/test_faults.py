@@ -532,3 +532,20 @@ def test_a_ledger_held_by_another_process_is_busy_not_broken(
         holder.wait()
     clean_failure(result, 1, str(db), "stayed busy", "another mailer command")
     never_a_new_ledger(result)
+
+
+def test_a_date_typed_by_hand_met_while_planning_names_the_step_not_the_person(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "mailer.db"
+    assert plan(db).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        (key,) = conn.execute("SELECT step_key FROM steps WHERE contact_id = 'C004'").fetchone()
+        conn.execute("UPDATE steps SET send_date = '11/23/2026' WHERE step_key = ?", (key,))
+    rows = EXAMPLE_CALLS.read_text(encoding="utf-8").splitlines()
+    later = tmp_path / "later.csv"
+    c004 = next(r for r in rows if r.startswith("C004,"))
+    later.write_text(rows[0] + "\n" + c004.replace("2026-11-21", "2026-11-28") + "\n", "utf-8")
+    result = plan(db, later, today="2026-11-28")
+    clean_failure(result, 1, str(db), f"WHERE step_key = '{key}'", "'11/23/2026'")
+    assert "WHERE contact_id" not in result.stderr
