@@ -375,6 +375,24 @@ def test_a_decompression_bomb_as_front_image_is_refused_unopened(
     assert not list((tmp_path / "out").glob("cards/*.pdf"))
 
 
+def test_a_front_image_cut_short_is_refused_before_any_card(tmp_path: Path) -> None:
+    from PIL import Image
+
+    templates = own_templates(tmp_path)
+    photo = templates / "offer" / "photo.png"
+    Image.effect_noise((1200, 800), 64).convert("RGB").save(photo)
+    photo.write_bytes(photo.read_bytes()[: photo.stat().st_size // 2])
+    card = templates / "offer" / "card.toml"
+    card.write_text(
+        card.read_text(encoding="utf-8").replace("[front]\n", '[front]\nimage = "photo.png"\n'),
+        encoding="utf-8",
+    )
+    config = config_with(tmp_path, {("templates", "dir"): '"templates"'})
+    result = run(tmp_path, config=config)
+    clean_failure(result, 1, str(photo), "front.image", "saved again")
+    assert half_written(tmp_path) == []
+
+
 @pytest.mark.parametrize("keep", [100, 5_000, 200_000])
 def test_a_truncated_font_file_names_the_file_and_the_key(tmp_path: Path, keep: int) -> None:
     from mailer.drawing.fonts import caveat_path

@@ -66,12 +66,15 @@ def image_size(path: Path, where: str) -> tuple[int, int]:
         try:
             with Image.open(path) as image:  # reads the header, decodes nothing
                 width, height = image.size
+                image.verify()  # a PNG's chunks and their checksums: a file cut short stops here
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             pixels = re.search(r"\((\d+) pixels\)", str(exc))
             raise _too_big(path, where, f"{int(pixels[1]):,} pixels" if pixels else "") from None
         except (OSError, ValueError, SyntaxError) as exc:
             raise RenderError(
-                f"{where}: can't read the image {path}: {exc}", hint="use a PNG or JPEG file"
+                f"{where}: can't read the image {path}: {exc}",
+                hint="use a PNG or JPEG file; one cut short (a broken download or copy) must "
+                "be saved again",
             ) from None
     if width * height > MAX_IMAGE_PIXELS:
         raise _too_big(path, where, f"{width:,} x {height:,} pixels")
@@ -244,7 +247,13 @@ def draw_image(canvas: Canvas, path: Path, box: Rect) -> None:
     clip = canvas.beginPath()
     clip.rect(box.x, box.y, box.w, box.h)
     canvas.clipPath(clip, stroke=0, fill=0)
-    canvas.drawImage(reader, box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
+    try:
+        canvas.drawImage(reader, box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
+    except (OSError, ValueError, SyntaxError) as exc:  # the pixels, read only now, are bad
+        raise RenderError(
+            f"front image {path} can't be drawn: {exc}",
+            hint="the file may be cut short or damaged: export or copy it again",
+        ) from None
     canvas.restoreState()
 
 
