@@ -567,3 +567,17 @@ def test_a_date_typed_by_hand_met_while_planning_names_the_step_not_the_person(
     result = plan(db, later, today="2026-11-28")
     clean_failure(result, 1, str(db), f"WHERE step_key = '{key}'", "'11/23/2026'")
     assert "WHERE contact_id" not in result.stderr
+
+
+def test_a_write_error_keeps_its_hint_across_processes() -> None:
+    # Raised in a drawing worker, it reaches the parent pickled: the way out must come along.
+    import pickle
+
+    from mailer.errors import WriteError
+
+    error = pickle.loads(pickle.dumps(WriteError("can't write x: the disk is full", "free space")))
+    assert (type(error), error.message, error.hint) == (
+        WriteError,
+        "can't write x: the disk is full",
+        "free space",
+    )
