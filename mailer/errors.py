@@ -68,3 +68,12 @@ class ProviderError(MailerError):
 
 class AuthError(ProviderError):
     """The provider rejected the API key (401/403): the whole batch stops."""
+
+
+class WriteError(MailerError):
+    """A file can't be written where it belongs (the disk is full, read-only, or the folder
+    not ours): the message names the file, and what was finished before is kept."""
+
+    def __reduce__(self) -> tuple[type[WriteError], tuple[str, str]]:
+        # Raised in the drawing worker processes too: the hint crosses with the message.
+        return (type(self), (self.message, self.hint))

@@ -5,18 +5,23 @@ terminal too).
 
 Every file is first written under a unique temporary name beside its final one (so two runs
 writing into one folder never share a temporary file) and renamed into place only when
-complete; on any failure the temporary file is removed and the previous file stays.
+complete; on any failure the temporary file is removed and the previous file stays. A file
+that can't be written at all (a full or read-only disk, a folder that isn't ours) is one
+`WriteError` naming the file and the way out, never a traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+
+from mailer.errors import WriteError
 
 # A cell starting with one of these runs as a formula in Excel, LibreOffice and Sheets
 # (CSV injection); a leading apostrophe makes it plain text and shows nothing.
@@ -77,8 +82,11 @@ def written_beside(
     file name, like ReportLab) to write; renamed to `path` when the block ends without an
     error, removed when it doesn't. `settle(tmp, path)`, when given, does the renaming
     instead (e.g. to keep an earlier file and choose another name)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    ensure_folder(path.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise write_failure(path, exc) from None
     tmp = Path(name)
     try:
         # mkstemp makes the file private (0600); the finished file gets the usual
@@ -87,10 +95,78 @@ def written_beside(
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)
         os.close(fd)
-        yield tmp
-        if settle is None:
-            tmp.replace(path)
-        else:
-            settle(tmp, path)
+        try:
+            yield tmp
+        except OSError as exc:
+            # Only what the disk said: an error reading some other file while writing
+            # this one (an image, a font) is that file's own, and goes up as it is.
+            if exc.errno in _DISK_ERRNOS:
+                raise write_failure(path, exc) from None
+            raise
+        try:
+            if settle is None:
+                tmp.replace(path)
+            else:
+                settle(tmp, path)
+        except OSError as exc:
+            raise write_failure(path, exc) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def ensure_folder(folder: Path) -> None:
+    """`folder` and its parents, made where missing; a `WriteError` naming it when it can't
+    be (a file in the way, no permission, a read-only or full disk)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise WriteError(
+            f"{folder} is a file, not a folder",
+            hint="move that file away, or choose another output folder (--out)",
+        ) from None
+    except OSError as exc:
+        raise write_failure(folder, exc, "create the folder") from None
+
+
+# What a failed write means for the person at the keyboard, by the system's error number:
+# (what happened, the way out). These are about the place, not the one file, so every later
+# file there would fail the same way.
+_WHY: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: (
+        "the disk is full",
+        "free some space on that disk, or write to another folder (--out)",
+    ),
+    getattr(errno, "EDQUOT", -1): (
+        "your disk quota is used up",
+        "free some space, or write to another folder (--out)",
+    ),
+    errno.EFBIG: ("the file is too big for that disk", "write to another folder (--out)"),
+    errno.EROFS: (
+        "the disk is read-only",
+        "write to another folder (--out), or make that disk writable",
+    ),
+    errno.EACCES: (
+        "you have no permission to write in {folder}",
+        "choose a folder you can write to (--out), or change that folder's permissions",
+    ),
+    errno.EPERM: (
+        "you have no permission to write in {folder}",
+        "choose a folder you can write to (--out), or change that folder's permissions",
+    ),
+    errno.EIO: ("the disk reported an error", "check the disk (is it still connected?)"),
+}
+_DISK_ERRNOS = frozenset(
+    {errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG, errno.EROFS, errno.EIO}
+)
+
+
+def write_failure(path: Path, exc: OSError, doing: str = "write") -> WriteError:
+    """The `WriteError` for `exc`, raised while writing (or `doing` something else to) `path`."""
+    known = _WHY.get(exc.errno or 0)
+    why, fix = known or (exc.strerror or str(exc), "check the folder and the disk")
+    if known:
+        why = why.format(folder=path.parent)
+    return WriteError(
+        f"can't {doing} {path}: {why}",
+        hint=f"{fix}, then run the same command again: what was finished is kept",
+    )

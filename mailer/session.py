@@ -24,6 +24,7 @@ from mailer.config import Config
 from mailer.domain.datetext import DateOrder
 from mailer.domain.models import Action, MailStep, Plan, Rejection
 from mailer.errors import UsageError
+from mailer.files import ensure_folder
 from mailer.ledger import Ledger, Piece, PieceStatus
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ def _run(
     ).plan
     hooks.on_plan(plan)
     folder = request.out_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder)
     report = SessionReport(plan, folder)
     write_plan_json(plan, folder / "plan.json")
     write_rejects(plan, folder / "rejects.csv")

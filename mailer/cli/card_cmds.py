@@ -32,6 +32,7 @@ from mailer.cli.common import (
 )
 from mailer.domain.postcards import CardMode
 from mailer.errors import UsageError
+from mailer.files import ensure_folder
 
 if TYPE_CHECKING:
     from mailer.config import Config
@@ -330,7 +331,7 @@ def print_(
 
         chosen_stock = stock_for(settings, stock)
         target = folder / f"calibration-{chosen_stock.name}.pdf"
-        folder.mkdir(parents=True, exist_ok=True)
+        ensure_folder(folder)
         write_calibration(
             chosen_stock, target, duplex=duplex or settings.print.duplex, offsets=offsets
         )

@@ -196,10 +196,12 @@ def open_ledger(
     it looked instead. With `scratch` (a dry run) a missing ledger is an empty one that
     vanishes afterwards. With `work` (a command that draws, prints or sends), also its lock:
     a second such command waits for the first, up to MAILER_LOCK_WAIT seconds, then stops
-    with exit code 5 having done nothing."""
+    with exit code 5 having done nothing. A row damaged by hand is reported with the sqlite3
+    command that fixes it, for this ledger's path."""
     import tempfile
 
     from mailer.ledger import Ledger
+    from mailer.ledger.failures import DamagedRow
     from mailer.project import LEDGER_NAME, locate, require_ledger
 
     env = os.environ.get("MAILER_DB")
@@ -216,21 +218,24 @@ def open_ledger(
         stack.callback(ledger.close)
         for warning in ledger.warnings:
             warn(warning)
-        if work is None:
-            yield ledger
-            return
-        wait = lock_wait()
+        try:
+            if work is None:
+                yield ledger
+                return
+            wait = lock_wait()
 
-        def waiting(holder: str) -> None:
-            who = f" ({holder})" if holder else ""
-            err.print(
-                f"waiting for another mailer command{who} to finish with {path} "
-                f"(up to {wait:g} s)...",
-                markup=False,
-            )
+            def waiting(holder: str) -> None:
+                who = f" ({holder})" if holder else ""
+                err.print(
+                    f"waiting for another mailer command{who} to finish with {path} "
+                    f"(up to {wait:g} s)...",
+                    markup=False,
+                )
 
-        with ledger.exclusive(work, wait=wait, on_wait=waiting):
-            yield ledger
+            with ledger.exclusive(work, wait=wait, on_wait=waiting):
+                yield ledger
+        except DamagedRow as exc:  # the fix is a sqlite3 command: give it this ledger's path
+            raise exc.at(path) from None
 
 
 def lock_wait() -> float:

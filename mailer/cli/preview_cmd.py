@@ -25,6 +25,7 @@ from mailer.cli.common import (
     resolve_today,
 )
 from mailer.errors import MailerError
+from mailer.files import ensure_folder
 
 if TYPE_CHECKING:
     from mailer.config import Config
@@ -99,7 +100,7 @@ def preview(
     if template:
         steps = [dataclasses.replace(s, template=template) for s in steps]
     banner = preview_banner(settings, demo)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(target.parent)
     failures: list[ProofFailure] = []
     if proof:
         proof_sheet(

@@ -24,8 +24,8 @@ from mailer.drawing import orphans
 from mailer.drawing.fonts import HAND
 from mailer.drawing.geometry import size_warning
 from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
-from mailer.errors import MailerError, RenderError
-from mailer.files import write_bytes_atomic
+from mailer.errors import MailerError, WriteError
+from mailer.files import ensure_folder, write_bytes_atomic
 
 CHUNK = 16
 """Cards per task sent to a worker: big enough to amortise the hand-off (a few percent of a
@@ -129,10 +129,10 @@ def _render_one(
         data = card_pdf(painter, card)
         path = out_dir / card_filename(step.contact_id, card.template)
         write_bytes_atomic(path, data)
+    except WriteError:
+        raise  # a full or read-only disk stops the batch: every later card would fail too
     except MailerError as exc:
         return RenderFailure(step.step_key, step.contact_id, exc.message, exc.hint)
-    except OSError as exc:
-        return RenderFailure(step.step_key, step.contact_id, f"can't write the card: {exc}")
     return RenderedCard(
         step_key=step.step_key,
         contact_id=step.contact_id,
@@ -193,12 +193,7 @@ class CardRenderer:
         self.mode = mode
         self.out_dir = out_dir
         self.jobs = max(1, jobs)
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RenderError(
-                f"can't create the output folder {out_dir}: {exc}", hint="choose another --out"
-            ) from None
+        ensure_folder(out_dir)
         warning = size_warning(self.painter.size) if mode == "self" else None
         self._warnings: dict[str, None] = dict.fromkeys([warning] if warning else [])
 

@@ -12,7 +12,7 @@ from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.domain.moments import card_moment_passed
 from mailer.drawing.batch import CardRenderer, Outcome, RenderedCard, RenderFailure
-from mailer.errors import UsageError
+from mailer.errors import UsageError, WriteError
 from mailer.files import write_csv_rows
 from mailer.ledger import Ledger, Piece, PieceStatus
 
@@ -102,16 +102,24 @@ def draw_cards(
     renderer = CardRenderer(config, mode=mode, out_dir=out_dir / "cards", jobs=jobs)
     # Another process drawing from this ledger would choose the same cards: wait for it.
     with ledger.exclusive("drawing cards"):
-        for outcome in renderer.render(todo(), count=count):
-            piece_id = pieces.pop(outcome.step_key)
-            if isinstance(outcome, RenderedCard):
-                # Absolute: the next command may run from another folder with the same ledger.
-                ledger.record_render(piece_id, str(outcome.path.resolve()), outcome.sha256)
-                batch.drawn += 1
-            else:
-                batch.failures.append(outcome)
-            if on_progress is not None:
-                on_progress(outcome)
+        try:
+            for outcome in renderer.render(todo(), count=count):
+                piece_id = pieces.pop(outcome.step_key)
+                if isinstance(outcome, RenderedCard):
+                    # Absolute: the next command may run from another folder with this ledger.
+                    ledger.record_render(piece_id, str(outcome.path.resolve()), outcome.sha256)
+                    batch.drawn += 1
+                else:
+                    batch.failures.append(outcome)
+                if on_progress is not None:
+                    on_progress(outcome)
+        except WriteError as exc:  # a full or read-only disk: say what is safe
+            kept = (
+                "1 card drawn before it is"
+                if batch.drawn == 1
+                else f"{batch.drawn} cards drawn before it are"
+            )
+            raise WriteError(exc.message, hint=f"{exc.hint} (the {kept} in the ledger)") from None
         batch.warnings = renderer.warnings
         write_manifest(ledger, out_dir)
     return batch

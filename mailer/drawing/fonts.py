@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import unicodedata
 from collections.abc import Callable
 from functools import cache, partial
@@ -210,10 +211,12 @@ def _register_ttf(path: Path, prefix: str) -> FontFace:
     digest = hashlib.sha256(str(path).encode()).hexdigest()[:6]
     name = f"{prefix}-{re.sub(r'[^A-Za-z0-9]', '', path.stem)[:24]}-{digest}"
     try:
+        _check_complete(path)
         font = TTFont(name, str(path))
-    except (TTFError, OSError, ValueError) as exc:
+    # ReportLab's parser meets a damaged file with whatever its reading hits first.
+    except (TTFError, OSError, ValueError, struct.error, IndexError, KeyError) as exc:
         raise RenderError(
-            f"can't use font {path}: {exc}",
+            f"can't use font {path}: {exc or type(exc).__name__}",
             hint="use a TrueType (.ttf) font file; CFF .otf fonts are not supported",
         ) from None
     pdfmetrics.registerFont(font)
@@ -229,6 +232,30 @@ def _register_ttf(path: Path, prefix: str) -> FontFace:
         return widths.get(ord(char), default) / 1000.0
 
     return FontFace(name, has, width, face.ascent / 1000.0, face.descent / 1000.0, embedded=True)
+
+
+def _check_complete(path: Path) -> None:
+    """A font file cut short (a broken download or copy) is refused here, by its own table
+    directory, before anything is drawn: ReportLab reads some tables only when it embeds
+    the font, and would fail there, or draw from a table that ends early."""
+    with path.open("rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] not in (b"\x00\x01\x00\x00", b"true"):
+            return  # not a plain TrueType file: the parser says what it is
+        (tables,) = struct.unpack(">H", head[4:6])
+        directory = f.read(16 * tables)
+        size = f.seek(0, 2)
+    ends = [
+        offset + length
+        for _, _, offset, length in struct.iter_unpack(
+            ">4sIII", directory[: len(directory) // 16 * 16]
+        )
+    ]
+    if len(directory) < 16 * tables or max(ends, default=0) > size:
+        needs = f", its tables run to byte {max(ends):,}" if ends else ""
+        raise ValueError(
+            f"the file is cut short ({size:,} bytes{needs}): copy or download it again"
+        )
 
 
 @cache

@@ -7,6 +7,8 @@ which shares its once-per-process read with the check that warns about a low-res
 
 from __future__ import annotations
 
+import re
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
+from mailer.config import Config
 from mailer.drawing.fonts import FontStack
 from mailer.drawing.geometry import CardGeometry, Rect, inches
 from mailer.drawing.layout import (
@@ -25,9 +28,9 @@ from mailer.drawing.layout import (
     place,
     wrap_measured,
 )
-from mailer.drawing.style import FRONT_STACK, CardStyle
-from mailer.drawing.templates import CardTemplate, CardText
-from mailer.errors import RenderError
+from mailer.drawing.style import FRONT_STACK, CardStyle, load_style
+from mailer.drawing.templates import CardTemplate, CardText, available_templates
+from mailer.errors import RenderError, TemplateError
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,62 @@ class LaidOutFront:
     qr_box: Rect | None
 
 
+MAX_IMAGE_PIXELS = 64_000_000
+"""The largest front image drawn. 300 DPI over a whole 6x11 card is 6 megapixels and a big
+phone photo 50; past this a picture is a mistake or a decompression bomb (a small file that
+would take gigabytes of memory to decode), refused before it is decoded."""
+
+
 @cache
 def _image(path: Path) -> ImageReader:
+    image_size(path, "front image")  # the header first: nothing huge is ever decoded
     return ImageReader(str(path))
+
+
+def image_size(path: Path, where: str) -> tuple[int, int]:
+    """The pixel size of a front image, read from its header; a `RenderError` naming
+    `where` and the file when it can't be read or is too big to draw."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(path) as image:  # reads the header, decodes nothing
+                width, height = image.size
+                image.verify()  # a PNG's chunks and their checksums: a file cut short stops here
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            pixels = re.search(r"\((\d+) pixels\)", str(exc))
+            raise _too_big(path, where, f"{int(pixels[1]):,} pixels" if pixels else "") from None
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise RenderError(
+                f"{where}: can't read the image {path}: {exc}",
+                hint="use a PNG or JPEG file; one cut short (a broken download or copy) must "
+                "be saved again",
+            ) from None
+    if width * height > MAX_IMAGE_PIXELS:
+        raise _too_big(path, where, f"{width:,} x {height:,} pixels")
+    return width, height
+
+
+def _too_big(path: Path, where: str, size: str) -> RenderError:
+    return RenderError(
+        f"{where}: the image {path} is too big to draw ({size or 'huge'}; mailer draws up to "
+        f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels)",
+        hint="use a smaller copy of the picture: 300 DPI over a 6x4 card is 1,875 x 1,275 pixels",
+    )
+
+
+def check_front_images(config: Config) -> None:
+    """Every template's front image, checked once when a painter is made: a picture that
+    can't be used stops the run up front, naming it and its card.toml, rather than failing
+    every card (or being decoded at all, for a decompression bomb)."""
+    for name, folder in available_templates(config).items():
+        try:
+            style = load_style(folder / "card.toml")
+        except TemplateError:
+            continue  # told, with its line, when the template is used
+        if style.image is not None:
+            image_size(style.image, f"template '{name}' ({folder / 'card.toml'}: front.image)")
 
 
 class FrontSide:
@@ -191,7 +247,13 @@ def draw_image(canvas: Canvas, path: Path, box: Rect) -> None:
     clip = canvas.beginPath()
     clip.rect(box.x, box.y, box.w, box.h)
     canvas.clipPath(clip, stroke=0, fill=0)
-    canvas.drawImage(reader, box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
+    try:
+        canvas.drawImage(reader, box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
+    except (OSError, ValueError, SyntaxError) as exc:  # the pixels, read only now, are bad
+        raise RenderError(
+            f"front image {path} can't be drawn: {exc}",
+            hint="the file may be cut short or damaged: export or copy it again",
+        ) from None
     canvas.restoreState()
 
 

@@ -22,12 +22,18 @@ from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.drawing.back_side import BackSide, draw_stamp_box
 from mailer.drawing.fonts import MissingGlyphError, clean_text, font_stacks, load_every_face
-from mailer.drawing.front_side import FrontSide, draw_image
+from mailer.drawing.front_side import FrontSide, check_front_images, draw_image
 from mailer.drawing.geometry import CardGeometry, Rect, card_geometry
 from mailer.drawing.layout import RGB, PlacedLine, card_refused
 from mailer.drawing.qr import draw_qr, plate_path
 from mailer.drawing.style import CardStyle
-from mailer.drawing.templates import CardTemplate, CardText, card_context, load_template
+from mailer.drawing.templates import (
+    CardTemplate,
+    CardText,
+    card_context,
+    check_template_folders,
+    load_template,
+)
 from mailer.errors import RenderError
 
 WHITE: RGB = (1.0, 1.0, 1.0)
@@ -87,6 +93,8 @@ class CardPainter:
         self.geometry: CardGeometry = card_geometry(self.size, mode)
         self.stacks = font_stacks(config.font_path)
         load_every_face(self.stacks)  # a bad templates.font stops here, not on every card
+        check_template_folders(config)  # and so does a template folder that can't be used,
+        check_front_images(config)  # or a front image that can't be drawn
         self._warnings: dict[str, None] = {}
         self._templates: dict[str, CardTemplate] = {}
         self._front = FrontSide(self.geometry, self.stacks, config.offer.url)
@@ -129,10 +137,11 @@ class CardPainter:
     def _template(self, name: str) -> CardTemplate:
         template = self._templates.get(name)
         if template is None:
-            template = self._templates[name] = load_template(name, self.config)
+            template = load_template(name, self.config)
             warning = self._front.image_warning(template, self.size)
             if warning is not None:
                 self._warnings[warning] = None
+            self._templates[name] = template  # only once its image is known to be usable
         return template
 
     def _layout(self, step: MailStep, name: str, style: CardStyle, text: CardText) -> PreparedCard:

@@ -29,7 +29,7 @@ from mailer.drawing.geometry import CardGeometry
 from mailer.drawing.guides import draw_guides, draw_legend
 from mailer.drawing.layout import RGB
 from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
-from mailer.errors import MailerError, RenderError, UsageError
+from mailer.errors import MailerError, UsageError
 from mailer.files import write_bytes_atomic
 
 MARGIN = 18.0
@@ -349,12 +349,7 @@ def _finish(canvas: Canvas, buffer: io.BytesIO, out: Path, kind: str, scale: flo
     data = saved_pdf(canvas, buffer)
     if kind == "png":
         data = _rasterise(data, scale)
-    try:
-        write_bytes_atomic(out, data)
-    except OSError as exc:
-        raise RenderError(
-            f"can't write the preview {out}: {exc}", hint="choose another output path"
-        ) from None
+    write_bytes_atomic(out, data)  # a WriteError names the file and the way out
     return out
 
 

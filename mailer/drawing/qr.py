@@ -10,6 +10,9 @@ import segno
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
 
+from mailer.config import MAX_URL_LENGTH
+from mailer.errors import RenderError
+
 QUIET_ZONE = 2
 """Light modules around the symbol, drawn by the white plate behind it. The standard asks
 for 4; 2 scan reliably from print and leave the card more room."""
@@ -18,7 +21,13 @@ for 4; 2 scan reliably from print and leave the card more room."""
 @lru_cache(maxsize=256)
 def qr_runs(value: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """(modules per side, runs): each run is (row from the top, first column, length)."""
-    code = segno.make(value, error="m", micro=False)
+    try:
+        code = segno.make(value, error="m", micro=False)
+    except segno.DataOverflowError:  # mailer.toml is checked at load; a library caller isn't
+        raise RenderError(
+            f"offer.url is {len(value):,} characters long: too long for a QR code",
+            hint=f"use a short link (mailer.toml allows up to {MAX_URL_LENGTH} characters)",
+        ) from None
     matrix = code.matrix
     runs: list[tuple[int, int, int]] = []
     for row, cells in enumerate(matrix):

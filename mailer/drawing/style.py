@@ -100,6 +100,11 @@ def load_style(path: Path) -> CardStyle:
         raise TemplateError(
             f"{path}: not valid TOML: {exc}", hint="check quotes and brackets on that line"
         ) from None
+    except RecursionError:  # the parser recurses once per nested [ or {
+        raise TemplateError(
+            f"{path}: lists or tables nested too deeply to read",
+            hint="card.toml needs at most a table inside a table: remove the nesting",
+        ) from None
     return _Reader(path).style(data)
 
 

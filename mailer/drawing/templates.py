@@ -30,7 +30,7 @@ from mailer.domain.datetext import iso_date
 from mailer.domain.models import MailStep
 from mailer.domain.slugs import extra_column_key
 from mailer.drawing.style import FRONT_BLOCKS, CardStyle, load_style
-from mailer.errors import TemplateError
+from mailer.errors import ConfigError, TemplateError
 
 FILES = ("card.toml", "front.j2", "message.j2")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -65,10 +65,44 @@ def builtin_templates_dir() -> Path:
 
 
 def template_dirs(config: Config) -> tuple[Path, ...]:
-    """Folders searched for templates, first match wins: the user's, then the built-ins."""
+    """Folders searched for templates, first match wins: the user's, then the built-ins. A
+    `templates.dir` that is not a folder is an error, never a quiet fall-back to the
+    built-ins (the cards would not be the ones the seller edited)."""
     user = config.templates_dir
     builtin = builtin_templates_dir()
-    return (user, builtin) if user is not None else (builtin,)
+    if user is None:
+        return (builtin,)
+    if not user.is_dir():
+        raise ConfigError(
+            f"{config.source or 'mailer.toml'}: 'templates.dir' is {config.templates.dir!r}, "
+            f"and {user} is not a folder",
+            hint="fix the path (relative to the folder of mailer.toml), run `mailer init` "
+            "there to write the templates, or remove templates.dir to use the built-ins",
+        )
+    return (user, builtin)
+
+
+def check_template_folders(config: Config) -> None:
+    """The seller's own templates, checked once before any card is drawn: a folder holding
+    a template's text but no `card.toml` (it would otherwise be passed over for the built-in
+    of the same name), or a `card.toml` that can't be read, stops the run with one error
+    instead of failing every card."""
+    user = template_dirs(config)[0]
+    if user == builtin_templates_dir():
+        return
+    for folder in sorted(p for p in user.iterdir() if p.is_dir()):
+        if (folder / "card.toml").is_file():
+            load_style(folder / "card.toml")
+        elif any((folder / f).exists() for f in FILES):
+            raise _no_card_toml(folder)
+
+
+def _no_card_toml(folder: Path) -> TemplateError:
+    return TemplateError(
+        f"template folder {folder} has no card.toml",
+        hint=f"add its card.toml (`mailer init` in an empty folder writes one to copy), or "
+        f"remove the folder to use the built-in '{folder.name}'",
+    )
 
 
 def available_templates(config: Config) -> dict[str, Path]:
@@ -92,6 +126,8 @@ def find_template(name: str, config: Config) -> Path:
         folder = root / name
         if (folder / "card.toml").is_file():
             return folder
+        if folder.is_dir():
+            raise _no_card_toml(folder)
     names = ", ".join(available_templates(config)) or "none"
     raise TemplateError(
         f"template '{name}' not found",

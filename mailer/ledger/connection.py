@@ -17,8 +17,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from mailer.ledger.failures import check_statuses, ledger_failure
 from mailer.ledger.lock import LOCK_WAIT_S, ledger_lock
-from mailer.ledger.schema import connect, ledger_failure, make_private
+from mailer.ledger.schema import connect, make_private
 
 
 class LedgerFile:
@@ -38,6 +39,11 @@ class LedgerFile:
         A ledger others could read is made private first (see `warnings`)."""
         warnings = make_private(path)
         conn = connect(path)
+        try:
+            check_statuses(conn, path)
+        except BaseException:
+            conn.close()
+            raise
         conn.row_factory = sqlite3.Row
         ledger = cls(conn, path, clock or (lambda: datetime.now(UTC)))
         ledger.warnings = warnings
@@ -107,10 +113,17 @@ class LedgerFile:
             yield db
             db.execute("COMMIT")
         except sqlite3.Error as e:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            _roll_back(db)
             raise ledger_failure(self.path, e) from e
         except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            _roll_back(db)
             raise
+
+
+def _roll_back(db: sqlite3.Connection) -> None:
+    """Undo the open transaction; on a failing disk the undo may fail too, and then SQLite
+    has rolled back itself (or does when the file is next opened): the first error is the
+    one to tell."""
+    if db.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")

@@ -17,6 +17,7 @@ from mailer.domain.contact_book import Contact, name_address_key
 from mailer.domain.identity import identity_aliases
 from mailer.domain.models import Action, Address, CallRecord
 from mailer.ledger.connection import LedgerFile
+from mailer.ledger.failures import reading_row
 from mailer.ledger.rows import iso, record_from_json, record_to_json
 
 _COLUMNS = (
@@ -125,7 +126,8 @@ class ContactRows(LedgerFile):
         with self._write() as db:
             db.execute(_UPSERT, _contact_values(replace(entry, updated_at=now, edited_at=now), now))
             for row in db.execute(_UNSENT_STEPS).fetchall():
-                old = record_from_json(row["record_json"])
+                with reading_row("steps", row):
+                    old = record_from_json(row["record_json"])
                 new = correct(old)
                 if new is None or new == old:
                     continue
@@ -198,6 +200,11 @@ def _contact_values(entry: Contact, now: datetime) -> tuple[str | int | None, ..
 
 
 def _contact_from_row(row: sqlite3.Row) -> Contact:
+    with reading_row("contacts", row):
+        return _contact(row)
+
+
+def _contact(row: sqlite3.Row) -> Contact:
     return Contact(
         contact_id=row["contact_id"],
         first_name=row["first_name"],

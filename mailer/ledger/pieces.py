@@ -16,6 +16,7 @@ from datetime import date, datetime
 from mailer.domain.models import Action, MailStep
 from mailer.errors import LedgerError
 from mailer.ledger.connection import LedgerFile
+from mailer.ledger.failures import reading_row
 from mailer.ledger.rows import (
     CARD_MODES,
     MOVES_FROM,
@@ -284,7 +285,8 @@ class CardBook(LedgerFile):
         **columns: str | None,
     ) -> None:
         row = fetch_piece(db, piece_id, self.path)
-        status = PieceStatus(row["status"])
+        with reading_row("pieces", row):
+            status = PieceStatus(row["status"])
         if status not in (allowed or MOVES_FROM[to]):
             raise LedgerError(
                 f"{self.path}: piece {piece_id} ({row['contact_id']}, {row['template']}) is "

@@ -28,7 +28,7 @@ MAILING_HISTORY = f"""
         SELECT k.contact_id, s.step_key FROM temp.known_as k
         JOIN steps s ON lower(trim(s.contact_id)) = k.alias
     )
-    SELECT m.person AS contact_id, s.template, s.send_date, s.follow_up_call,
+    SELECT m.person AS contact_id, s.step_key, s.template, s.send_date, s.follow_up_call,
            coalesce(p.expected_delivery, s.expected_delivery) AS expected_delivery
     FROM mailed m JOIN steps s ON s.step_key = m.step_key
     LEFT JOIN pieces p ON p.step_key = s.step_key

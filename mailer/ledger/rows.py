@@ -19,6 +19,7 @@ from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome
 from mailer.domain.postal_days import next_business_day_after
 from mailer.domain.postcards import CardMode
 from mailer.errors import LedgerError
+from mailer.ledger.failures import reading_row
 
 CARD_MODES = tuple(CardMode)
 
@@ -361,6 +362,11 @@ def _address_json(a: Address) -> dict[str, str]:
 
 
 def step_from_row(row: sqlite3.Row) -> MailStep:
+    with reading_row("steps", row):
+        return _step(row)
+
+
+def _step(row: sqlite3.Row) -> MailStep:
     return MailStep(
         record=record_from_json(row["record_json"]),
         action=Action(row["action"]),
@@ -375,6 +381,11 @@ def step_from_row(row: sqlite3.Row) -> MailStep:
 
 
 def piece_from_row(row: sqlite3.Row) -> Piece:
+    with reading_row("pieces", row):
+        return _piece(row)
+
+
+def _piece(row: sqlite3.Row) -> Piece:
     return Piece(
         id=int(row["id"]),
         step_key=row["step_key"],

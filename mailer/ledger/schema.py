@@ -36,10 +36,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mailer.errors import LedgerError
+from mailer.files import write_failure
+from mailer.ledger.failures import BUSY_TIMEOUT_S, ledger_failure
 
 # "MLDG": tells a mailer ledger apart from any other SQLite file.
 APPLICATION_ID = 0x4D4C4447
-BUSY_TIMEOUT_S = 10.0
 
 _V1 = (
     """CREATE TABLE calls (
@@ -228,10 +229,7 @@ def _create_private(path: Path) -> None:
     except FileExistsError:
         return  # an existing ledger (or another mailer process just created it)
     except OSError as e:
-        raise LedgerError(
-            f"{path}: can't create the ledger ({e.strerror})",
-            hint="check the folder's permissions, or point --db at a writable place",
-        ) from e
+        raise write_failure(path, e, "create the ledger") from None
     os.close(fd)
 
 
@@ -275,31 +273,6 @@ def _use_wal(conn: sqlite3.Connection) -> None:
             if "locked" not in str(e) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
-
-
-def ledger_failure(path: Path, e: sqlite3.Error) -> LedgerError:
-    """The error for what SQLite refused: a busy file, a file that is not a database (or is
-    damaged), or a change the schema rejects."""
-    text = str(e)
-    if "locked" in text or "busy" in text:
-        return LedgerError(
-            f"{path}: the ledger stayed busy for {BUSY_TIMEOUT_S:g} s ({text})",
-            hint="another mailer command is still writing to it; wait for it and run again",
-        )
-    if "readonly" in text or "unable to open" in text:
-        return LedgerError(
-            f"{path}: can't write to the ledger ({text})",
-            hint="check the permissions of the file and its folder, or point --db elsewhere",
-        )
-    if isinstance(e, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
-        return LedgerError(
-            f"{path}: the ledger refused a change ({text})",
-            hint="this is a bug in mailer: please report it with the command you ran",
-        )
-    return LedgerError(
-        f"{path} is not a mailer ledger that SQLite can read ({text})",
-        hint="point --db (or MAILER_DB) at your ledger file, or at a new file name to start one",
-    )
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:

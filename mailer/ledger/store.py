@@ -33,6 +33,7 @@ from datetime import date
 from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, PastMailing, Plan
 from mailer.errors import LedgerError
 from mailer.ledger.contacts import ContactRows, suppression_ids
+from mailer.ledger.failures import reading_row
 from mailer.ledger.pieces import PAGE, CardBook
 from mailer.ledger.queries import ANY_HISTORY, FOLLOWUPS, MAILING_HISTORY, SUPPRESSED_HISTORY
 from mailer.ledger.rows import (
@@ -139,14 +140,15 @@ class Ledger(CardBook, ContactRows):
             suppressed = {row[0] for row in db.execute(SUPPRESSED_HISTORY)}
             stale_before = today.isoformat() if today else None
             for row in db.execute(MAILING_HISTORY, {"today": stale_before}):
-                mailings[row["contact_id"]].append(
-                    PastMailing(
-                        template=row["template"],
-                        send_date=date.fromisoformat(row["send_date"]),
-                        expected_delivery=parse_date(row["expected_delivery"]),
-                        follow_up_call=parse_date(row["follow_up_call"]),
+                with reading_row("steps", row):
+                    mailings[row["contact_id"]].append(
+                        PastMailing(
+                            template=row["template"],
+                            send_date=date.fromisoformat(row["send_date"]),
+                            expected_delivery=parse_date(row["expected_delivery"]),
+                            follow_up_call=parse_date(row["follow_up_call"]),
+                        )
                     )
-                )
             db.execute("DELETE FROM wanted")
             db.execute("DELETE FROM excluded")
             db.execute("DELETE FROM known_as")
