@@ -65,6 +65,19 @@ class Action(StrEnum):
     SUPPRESS = "suppress"
 
 
+class CallPurpose(StrEnum):
+    """Why the seller makes a planned call (README, "A season with mailer")."""
+
+    FOLLOW_UP = "follow-up"
+    """The second call of Call-Mail-Call: did my note arrive?"""
+    CALLBACK = "callback"
+    """They asked to be called back."""
+    LAST_TRY = "last-try"
+    """The last attempt of a cycle: the message that offers an easy way out."""
+    FIRST_CALL = "first-call"
+    """A contact due in the next calling session."""
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
     """A postal address as the call log gave it (empty strings where missing)."""
@@ -205,6 +218,13 @@ class MailStep:
     offer_expires: date | None = None
     follow_up_call: date | None = None
     history_rows: tuple[int, ...] = ()
+    attempt: int = 1
+    """Which attempt at this contact the deciding call was, in the current cycle (1 = first)."""
+    purpose: CallPurpose | None = None
+    """Why the follow-up call on `follow_up_call` is made (None when there is none)."""
+    missed_at: tuple[datetime, ...] = ()
+    """When the unanswered calls of the current cycle were made (the deciding one included):
+    the next call goes in another window of the day."""
 
     @property
     def contact_id(self) -> str:

@@ -42,6 +42,17 @@ class FollowUp:
     script: str
     offer_deadline: date | None
     uid: str
+    attempt: int = 1
+    purpose: str = ""
+    """follow-up, callback, last-try or first-call (`CallPurpose`)."""
+    voicemail: str = ""
+    """The message to leave if they don't answer (`script` is the live one)."""
+    leave_message: bool = True
+    """Whether to leave that message this time (the method: not every time)."""
+    permission_ask: str = ""
+    """On a live call with no permission recorded: may I contact you again?"""
+    text_message: str = ""
+    """A text to send before calling, when the contact allows texts."""
 
 
 def friendly(d: date) -> str:
