@@ -20,6 +20,7 @@ from typing import Any
 from mailer.config_ranges import MAX_OFFER_DAYS as MAX_OFFER_DAYS
 from mailer.config_ranges import in_range
 from mailer.domain.datetext import iso_date, named_zone
+from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, WindowError, windows_of
 from mailer.domain.models import CALL_FIELDS, Address, Outcome
 from mailer.domain.postcards import CardMode, Duplex, sizes_for
 from mailer.errors import ConfigError
@@ -153,8 +154,11 @@ class Provider:
 
 @dataclass(frozen=True)
 class Followups:
-    call_window: str = "10:00-12:00"
-    """When to make follow-up calls, local time; used for calendar events."""
+    windows: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_WINDOWS))
+    """The named parts of the day calls go in, the contact's time; "" drops one (README)."""
+    slot_minutes: int = 15
+    call_window: str = ""
+    """The single window of older configs: when set, the only one."""
 
 
 @dataclass(frozen=True)
@@ -378,8 +382,7 @@ def validate(config: Config, path: Path) -> None:
     if prov.use_type not in ("marketing", "operational"):
         fail("provider.use_type", f"is {prov.use_type!r}", "use marketing or operational")
     _validate_mapping(config, fail)
-    if not _valid_window(config.followups.call_window):
-        fail("followups.call_window", f"is {config.followups.call_window!r}", 'use "10:00-12:00"')
+    _validate_windows(config.followups, fail)
     calls = config.calls
     if calls.timezone and named_zone(calls.timezone) is None:
         fail(
@@ -420,24 +423,28 @@ def _validate_mapping(
             fail(key, f"is {value!r}, not an outcome", f"use one of: {', '.join(allowed)}")
 
 
-def _valid_window(window: str) -> bool:
-    try:
-        start, end = (part.strip() for part in window.split("-"))
-        sh, sm = (int(x) for x in start.split(":"))
-        eh, em = (int(x) for x in end.split(":"))
-    except ValueError:
-        return False
-    return 0 <= sh < 24 and 0 <= eh < 24 and 0 <= sm < 60 and 0 <= em < 60 and (sh, sm) < (eh, em)
-
-
 def call_zone(calls: Calls) -> tzinfo | None:
     """The zone call times are read in (`[calls] timezone`); None is the machine's own."""
     return named_zone(calls.timezone) if calls.timezone else None
 
 
-def call_window(followups: Followups) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The follow-up call window as ((hour, minute), (hour, minute))."""
-    start, end = (part.strip() for part in followups.call_window.split("-"))
-    sh, sm = (int(x) for x in start.split(":"))
-    eh, em = (int(x) for x in end.split(":"))
-    return (sh, sm), (eh, em)
+def call_windows(followups: Followups) -> tuple[CallWindow, ...]:
+    """The windows follow-up calls go in, earliest first; the old `call_window` key, when
+    set, is the one window. Raises `WindowError` (checked as the config is read)."""
+    if followups.call_window:
+        return windows_of({"call_window": followups.call_window})
+    return windows_of(followups.windows)
+
+
+def _validate_windows(
+    followups: Followups, fail: typing.Callable[[str, str, str], typing.NoReturn]
+) -> None:
+    old = bool(followups.call_window)
+    if old and followups.windows != DEFAULT_WINDOWS:
+        fail("followups.call_window", "and [followups.windows] are both set", "delete call_window")
+    try:
+        if not call_windows(followups):
+            fail("followups.windows", "leaves no window", 'keep one, e.g. morning = "09:00-12:00"')
+    except WindowError as exc:
+        key = "followups.call_window" if old else f"followups.windows.{exc.name}"
+        fail(key, exc.problem, 'write it like "09:00-12:00", apart from the other windows')

@@ -76,9 +76,12 @@ def the_call(step: MailStep, config: Config = CONFIG) -> FollowUp:
 def test_an_offer_card_asks_for_the_second_call() -> None:
     call = the_call(OFFER)
     assert call.on == date(2026, 11, 30)
-    assert call.window == (time(10, 0), time(12, 0))
+    # The voicemail was left at 10:05: the second call goes in another window.
+    assert call.window == (time(13, 0), time(17, 0))
     assert (call.contact_id, call.name, call.phone) == ("C001", "Mary Albright", "555-0101")
-    assert call.why == "second call: note mailed Nov 23, offer ends Dec 7"
+    assert call.why == (
+        "second call: note mailed Nov 23, offer ends Dec 7; afternoon: no answer in the morning"
+    )
     assert call.script == OFFER_SCRIPT
     assert call.offer_deadline == date(2026, 12, 7)
 
@@ -93,7 +96,7 @@ def test_a_callback_is_a_call_on_the_day_asked() -> None:
 
 def test_a_card_without_an_offer_gets_a_hello_call() -> None:
     call = the_call(BIRTHDAY)
-    assert call.why == "card mailed Nov 23"
+    assert call.why == "card mailed Nov 23; afternoon: no answer in the morning"
     assert call.script == HELLO_SCRIPT
     assert call.offer_deadline is None
 
@@ -103,7 +106,7 @@ def test_a_call_step_for_another_reason_says_that_reason() -> None:
         callback_step(call_record("C005", Outcome.NO_ANSWER), date(2026, 11, 25)),
         reason="no answer twice: call again",
     )
-    assert the_call(step).why == "no answer twice: call again"
+    assert the_call(step).why == "no answer twice: call again; afternoon: no answer in the morning"
 
 
 @pytest.mark.parametrize(
@@ -152,17 +155,18 @@ def test_the_uid_is_stable_for_a_step_and_differs_between_steps() -> None:
     assert len(others) == 3
 
 
-def test_follow_ups_come_soonest_first_then_by_name() -> None:
+def test_follow_ups_come_soonest_first_then_by_time_and_name() -> None:
     ben = callback_step(
         call_record("C012", Outcome.CALLBACK, first="ben", last="Ode"),
         date(2026, 11, 24),
     )
     calls = follow_ups([OFFER, THANKS, CALLBACK, BIRTHDAY, ben], CONFIG)
-    assert [(c.on, c.name) for c in calls] == [
-        (date(2026, 11, 24), "ben Ode"),
-        (date(2026, 11, 24), "Zoë Nguyễn"),
-        (date(2026, 11, 30), "Ann Lee"),
-        (date(2026, 11, 30), "Mary Albright"),
+    # Two callbacks in the morning of Nov 24 take its first two slots, by name.
+    assert [(c.on, c.window[0], c.name) for c in calls] == [
+        (date(2026, 11, 24), time(9, 0), "ben Ode"),
+        (date(2026, 11, 24), time(9, 15), "Zoë Nguyễn"),
+        (date(2026, 11, 30), time(13, 0), "Ann Lee"),
+        (date(2026, 11, 30), time(13, 15), "Mary Albright"),
     ]
 
 
@@ -214,7 +218,7 @@ def test_followups_csv_has_one_line_a_call(tmp_path: Path) -> None:
         list(CSV_COLUMNS),
         [
             "2026-11-24",
-            "10:00-12:00",
+            "09:00-09:15",
             "C002",
             "Zoë Nguyễn",
             "555-0102",
@@ -224,11 +228,12 @@ def test_followups_csv_has_one_line_a_call(tmp_path: Path) -> None:
         ],
         [
             "2026-11-30",
-            "10:00-12:00",
+            "13:00-13:15",
             "C001",
             "Mary Albright",
             "555-0101",
-            "second call: note mailed Nov 23, offer ends Dec 7",
+            "second call: note mailed Nov 23, offer ends Dec 7; "
+            "afternoon: no answer in the morning",
             OFFER_SCRIPT,
             "2026-12-07",
         ],
@@ -278,20 +283,21 @@ def test_the_calendar_has_one_event_a_call_in_local_time(tmp_path: Path) -> None
     assert events(path.read_bytes()) == [
         {
             "uid": the_call(CALLBACK).uid,
-            "start": datetime(2026, 11, 24, 10, 0),  # floating: the seller's own time zone
-            "end": datetime(2026, 11, 24, 12, 0),
+            "start": datetime(2026, 11, 24, 9, 0),  # floating: the seller's own time zone
+            "end": datetime(2026, 11, 24, 9, 15),
             "stamp": datetime(2026, 11, 23, 0, 0, tzinfo=UTC),
             "summary": "Call Zoë Nguyễn 555-0102",
             "description": f"asked for a call back\n\n{CALLBACK_SCRIPT}",
         },
         {
             "uid": the_call(OFFER).uid,
-            "start": datetime(2026, 11, 30, 10, 0),
-            "end": datetime(2026, 11, 30, 12, 0),
+            "start": datetime(2026, 11, 30, 13, 0),
+            "end": datetime(2026, 11, 30, 13, 15),
             "stamp": datetime(2026, 11, 23, 0, 0, tzinfo=UTC),
             "summary": "Call Mary Albright 555-0101",
             "description": (
-                "second call: note mailed Nov 23, offer ends Dec 7\n\n"
+                "second call: note mailed Nov 23, offer ends Dec 7; "
+                "afternoon: no answer in the morning\n\n"
                 f"{OFFER_SCRIPT}\n\nOffer deadline: Monday, December 7"
             ),
         },

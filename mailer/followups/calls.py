@@ -6,16 +6,18 @@ pressure. Pure text building here; `write_csv` and `write_ics` are the only I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from mailer.config import Config, call_window
+from mailer.config import Config, call_windows, call_zone
 from mailer.domain.models import Action, MailStep, Outcome
 from mailer.domain.moments import call_moment_passed
 from mailer.files import clean_text, write_bytes_atomic, write_csv_rows
+from mailer.followups.windows import Placement, place, spread, their_time
 
 CSV_COLUMNS = (
     "date",
@@ -53,6 +55,10 @@ class FollowUp:
     """On a live call with no permission recorded: may I contact you again?"""
     text_message: str = ""
     """A text to send before calling, when the contact allows texts."""
+    window_name: str = ""
+    """The part of the day the call goes in (`[followups] windows`), or "as asked"."""
+    their_time: str = ""
+    """ "09:15 their time (CST)" when the contact's clock is not the seller's."""
 
 
 def friendly(d: date) -> str:
@@ -70,14 +76,16 @@ def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:
     if step.follow_up_call is None or step.action not in (Action.MAIL, Action.CALL):
         return None
     record = step.record
-    (sh, sm), (eh, em) = call_window(config.followups)
+    at = _placement(step, config)
     return FollowUp(
-        on=step.follow_up_call,
-        window=(time(sh, sm), time(eh, em)),
+        on=at.on,
+        window=(at.start, at.end),
+        window_name=at.window,
+        their_time=their_time(at),
         contact_id=record.contact_id,
         name=record.name or record.contact_id,
         phone=record.phone,
-        why=_why(step),
+        why=_with_time(_why(step), at),
         script=call_script(step, config),
         offer_deadline=step.offer_expires,
         uid=hashlib.sha256(step.step_key.encode()).hexdigest()[:32] + "@mailer",
@@ -85,16 +93,42 @@ def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:
 
 
 def follow_ups(steps: Iterable[MailStep], config: Config) -> list[FollowUp]:
-    """The calls to make, soonest first, then by name."""
-    calls = [f for f in (follow_up_for(s, config) for s in steps) if f is not None]
-    return sorted(calls, key=lambda f: (f.on, f.name.casefold(), f.contact_id))
+    """The calls to make, soonest first, then by time and name; the calls of a day spread
+    over their windows in slots of `[followups] slot_minutes` (`windows.spread`)."""
+    wanted = [(s, f) for s in steps if (f := follow_up_for(s, config)) is not None]
+    wanted.sort(key=lambda sf: (sf[1].name.casefold(), sf[1].contact_id, sf[1].uid))
+    slot = timedelta(minutes=config.followups.slot_minutes)
+    placed = spread([(f.uid, _placement(s, config)) for s, f in wanted], slot)
+    calls = [
+        dataclasses.replace(
+            f,
+            on=placed[f.uid].on,
+            window=(placed[f.uid].start, placed[f.uid].end),
+            their_time=their_time(placed[f.uid]),
+            why=_with_time(_why(s), placed[f.uid]),
+        )
+        for s, f in wanted
+    ]
+    return sorted(calls, key=lambda f: (f.on, f.window, f.name.casefold(), f.contact_id))
+
+
+def _placement(step: MailStep, config: Config) -> Placement:
+    assert step.follow_up_call is not None
+    windows = call_windows(config.followups)
+    slot = timedelta(minutes=config.followups.slot_minutes)
+    return place(step, step.follow_up_call, windows, call_zone(config.calls), slot)
+
+
+def _with_time(why: str, at: Placement) -> str:
+    """The reason, with the word on the window chosen and the contact's own clock."""
+    return "; ".join(part for part in (why, at.note, their_time(at)) if part)
 
 
 def _why(step: MailStep) -> str:
     if step.action is Action.CALL:
-        if step.record.outcome is Outcome.CALLBACK:
+        if step.record.outcome is Outcome.CALLBACK and not step.reason.startswith("couldn't"):
             return "asked for a call back"
-        return step.reason
+        return step.reason  # an unread note's flag stays with the call
     assert step.send_date is not None
     sent = f"{step.send_date:%b} {step.send_date.day}"
     if step.offer_expires is not None:

@@ -33,7 +33,7 @@ from mailer.domain import postal_days as postal
 from mailer.domain.addresses import mailability_problem
 from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Outcome, PastMailing
 from mailer.errors import ConfigError
-from mailer.planning.callbacks import requested_callback
+from mailer.planning.callbacks import requested_callback, unread_callback_note
 
 NO_SALES_TEMPLATES = frozenset({"thank-you", "birthday"})
 """Cards without a sales message: no offer, no follow-up call."""
@@ -305,6 +305,9 @@ def _callback_day(record: CallRecord, today: date) -> tuple[date, str]:
     request = requested_callback(record)
     if request is None:
         day = postal.next_business_day_after(today)
+        unread = unread_callback_note(record)
+        if unread is not None:  # flagged, not guessed silently
+            return day, f"couldn't read {unread!r}; due {_weekday(day)}, please check"
         return day, f"asked for a call back, no day given: call {_weekday(day)}"
     source = "from the notes" if request.source == "notes" else request.source
     reason = f"asked for a call back {request.said} ({source})"

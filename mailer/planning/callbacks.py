@@ -1,5 +1,6 @@
 """When a contact asked to be called back: the `callback_on` column, or the day named in the
-call's notes ("call back Monday", "try again 12/1", "after Thanksgiving", "next week").
+call's notes ("call back Monday", "try again 12/1", "after Thanksgiving", "next week", "in
+March", "on the 25th"), and the time of day ("after 3", "evening", `domain.daytimes`).
 
 Relative words are read from the day of the call, not the day of the run: "call back Monday"
 written on a Friday means the Monday three days later, whenever the plan is made. Numeric
@@ -11,14 +12,15 @@ same rules as those columns (`mailer.domain.datetext`). Pure functions: no clock
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from mailer.domain import datetext
 from mailer.domain import postal_days as postal
-from mailer.domain.models import CallRecord
+from mailer.domain.daytimes import TimeAsk, time_asked
+from mailer.domain.models import CallRecord, MailStep, Notice, Outcome
 
 _ONE_DAY = timedelta(days=1)
 
@@ -32,21 +34,75 @@ class CallbackRequest:
     """How the request was put, for the plan's reason: "Monday", "on 12/1", "after Thanksgiving"."""
     source: str
     """Where it came from: "callback_on column" or "notes"."""
+    at: TimeAsk | None = None
+    """The time of day asked for, when the notes name one."""
 
 
 def requested_callback(record: CallRecord) -> CallbackRequest | None:
     """The day the contact asked to be called back, or None when nothing names one.
 
-    The `callback_on` column wins over the notes because a dialer fills it deliberately.
+    The `callback_on` column wins over the notes because a dialer fills it deliberately; the
+    time of day still comes from the notes. A note naming only a time ("after 3") means the
+    day of the call when that time is still to come then, else the day after.
     """
+    at = time_asked(record.notes)
+    said_at = f" {at.said}" if at is not None else ""
     if record.callback_on is not None:
         day = record.callback_on
-        return CallbackRequest(day, f"on {day:%a %b} {day.day}", "callback_on column")
+        return CallbackRequest(day, f"on {day:%a %b} {day.day}{said_at}", "callback_on column", at)
     found = day_from_notes(record.notes, record.called_at.date(), day_first=record.day_first)
-    if found is None:
+    if found is not None:
+        day, said = found
+        if at is not None and at.said.lower() in said.lower():
+            said_at = ""  # "tonight" is a day and a time: said once
+        return CallbackRequest(day, said + said_at, "notes", at)
+    if at is None:
         return None
-    day, said = found
-    return CallbackRequest(day, said, "notes")
+    called = record.called_at
+    later_today = not record.undated and called.time() != time(0) and _still_to_come(at, called)
+    day = called.date() if later_today else called.date() + _ONE_DAY
+    return CallbackRequest(day, at.said, "notes", at)
+
+
+def _still_to_come(at: TimeAsk, called: datetime) -> bool:
+    now = called.time()
+    if at.end is not None and at.start != at.end:
+        return now < at.end
+    return at.start is None or now < at.start
+
+
+# Words that say a note is about when, so one read for nothing is flagged, not passed over:
+# "call me when the baby comes", "after the wedding", "in the new year", "call 12.5".
+_WHEN = re.compile(
+    r"\d|\b(?:when|until|till|til|after|before|once|next|soon|week|weekend|month|year|"
+    r"spring|summer|fall|autumn|winter|season|holidays?|vacation|trip|back\s+from|return|"
+    r"day|days|time|o'?clock|tomorrow|today|tonight|morning|afternoon|evening|end\s+of)"
+    r"(?![a-z])"
+)
+
+
+def unread_callback_note(record: CallRecord) -> str | None:
+    """The notes of a callback that speak of when but name no day or time mailer can read
+    ("call me when the baby comes"), or None: the seller is told, rather than a day guessed
+    silently. Notes that don't speak of when ("busy cooking", "cb") just give no day."""
+    if record.outcome is not Outcome.CALLBACK or record.callback_on is not None:
+        return None
+    notes = " ".join(record.notes.split())
+    if not _WHEN.search(notes.lower()) or requested_callback(record) is not None:
+        return None
+    return notes
+
+
+def unread_callback_notices(steps: Iterable[MailStep]) -> tuple[Notice, ...]:
+    """A plan notice for each callback note that could not be read (see `unread_callback_note`)."""
+    notices = []
+    for step in steps:
+        notes = unread_callback_note(step.record)
+        if notes is not None and step.follow_up_call is not None:
+            due = f"{step.follow_up_call:%a %b} {step.follow_up_call.day}"
+            said = f"couldn't read {notes!r}; due {due}, please check"
+            notices.append(Notice(step.record.file, step.record.row, said))
+    return tuple(notices)
 
 
 def day_from_notes(
@@ -100,6 +156,7 @@ _WEEKDAYS = {
 # The month names the log's date columns accept (`datetext`), longest first so that
 # "september" is not read as "sep".
 _MONTH_WORD = "(" + "|".join(sorted(datetext.MONTH_NAMES, key=len, reverse=True)) + r")\.?"
+_PART_OF_MONTH = r"(early|mid|late|(?:the\s+)?(?:beginning|start|middle|end)\s+of)"
 _COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "a couple": 2, "a couple of": 2}
 
 # "after <holiday>": the first business day after the holiday's own day, by the name the
@@ -145,6 +202,30 @@ def _day_then_month(m: re.Match[str], called_on: date) -> date | None:
     return _month_day(datetext.month_number(m[2]) or 0, int(m[1]), None, called_on)
 
 
+def _month_part(m: re.Match[str], called_on: date) -> date | None:
+    """ "in March": its first day; "mid March" the 15th; "late March" its last week. The next
+    March after the call; in March itself, the day after the call at the earliest."""
+    month = datetext.month_number(m[3]) or 0
+    if not 1 <= month <= 12:
+        return None
+    year = called_on.year + (1 if month < called_on.month else 0)
+    qualifier = " ".join((m[1] or m[2] or "").split()).removeprefix("the ")
+    last = (date(year + month // 12, month % 12 + 1, 1) - _ONE_DAY).day
+    day = {"mid": 15, "middle of": 15, "late": last - 6, "end of": last - 6}.get(qualifier, 1)
+    return max(date(year, month, day), called_on + _ONE_DAY)
+
+
+def _day_of_month(m: re.Match[str], called_on: date) -> date | None:
+    """ "on the 25th": the next 25th after the call (skipping months without one)."""
+    year, month = called_on.year, called_on.month
+    for _ in range(13):
+        found = datetext.calendar_date(year, month, int(m[1]))
+        if found is not None and found > called_on:
+            return found
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
 def _weekday(m: re.Match[str], called_on: date) -> date | None:
     # The coming one, never the day of the call itself: that call has been made.
     ahead = (_WEEKDAYS[m[1]] - called_on.weekday() - 1) % 7 + 1
@@ -187,6 +268,22 @@ _DAY_PATTERNS: tuple[tuple[re.Pattern[str], _DayReader, bool], ...] = (
         re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?![a-z])"),
         _day_then_month,
         True,
+    ),
+    (
+        re.compile(
+            rf"\b(?:in\s+(?:{_PART_OF_MONTH}[\s-]*)?|{_PART_OF_MONTH}[\s-]*){_MONTH_WORD}"
+            r"(?![a-z])(?!\s*\d)"
+        ),
+        _month_part,
+        False,
+    ),
+    (
+        re.compile(
+            r"\b(?:on\s+(?:the\s+)?|the\s+)(\d{1,2})(?:st|nd|rd|th)\b"
+            rf"(?!\s+(?:of\s+)?{_MONTH_WORD}(?![a-z]))"
+        ),
+        _day_of_month,
+        False,
     ),
     (
         re.compile(
@@ -237,7 +334,11 @@ def _mentions(
             if day is None:
                 continue
             # "after Monday", "after 12/1": the day after the one named.
-            after = _AFTER.search(text, 0, m.start()) if calendar_date or read is _weekday else None
+            after = (
+                _AFTER.search(text, 0, m.start())
+                if calendar_date or read in (_weekday, _day_of_month)
+                else None
+            )
             if after is not None:
                 yield _Mention(after.start(), m.end(), day + _ONE_DAY, False)
             else:

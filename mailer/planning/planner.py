@@ -40,6 +40,7 @@ def make_plan(
 ) -> PlanOutcome:
     from mailer.contacts.enrichment import use_contact_book
     from mailer.planning.cadence import check_feasible, plan_steps
+    from mailer.planning.callbacks import unread_callback_notices
     from mailer.reading.records import read_call_logs
     from mailer.reading.sources import mapping_for
 
@@ -67,7 +68,7 @@ def make_plan(
             today=today,
             steps=tuple(steps),
             rejections=log.rejections,
-            notices=log.notices + _shortened_names(steps, config),
+            notices=log.notices + _shortened_names(steps, config) + unread_callback_notices(steps),
             rows=log.rows,
             files=tuple(str(p) for p in paths),
             columns=log.columns,
