@@ -128,7 +128,7 @@ def test_followups_fit_80_columns_with_overdue_and_the_script(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     assert_fits(result.stdout)
     nancy = next(line for line in result.stdout.splitlines() if "Nancy Delgado" in line)
-    assert nancy.split() == ["Fri", "11/27", "10:00-12:00", "Nancy", "Delgado", "217-555-0164"]
+    assert nancy.split() == ["Fri", "11/27", "09:00-09:15", "Nancy", "Delgado", "217-555-0164"]
     words = flat(result.stdout)
     assert "overdue · asked for a call back" in words
     assert "The offer on it is good until Monday, December 7" in words

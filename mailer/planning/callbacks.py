@@ -280,6 +280,8 @@ _DAY_PATTERNS: tuple[tuple[re.Pattern[str], _DayReader, bool], ...] = (
     (
         re.compile(
             r"\b(?:on\s+(?:the\s+)?|the\s+)(\d{1,2})(?:st|nd|rd|th)\b"
+            # "the 3rd week", "the 2nd time": counts, not days of the month.
+            r"(?!\s+(?:week|weekend|time|attempt|call|try|month|day|message)s?\b)"
             rf"(?!\s+(?:of\s+)?{_MONTH_WORD}(?![a-z]))"
         ),
         _day_of_month,
