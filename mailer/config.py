@@ -20,7 +20,7 @@ from typing import Any
 from mailer.config_ranges import MAX_OFFER_DAYS as MAX_OFFER_DAYS
 from mailer.config_ranges import in_range
 from mailer.domain.datetext import iso_date, named_zone
-from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, WindowError, windows_of
+from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, configured_windows, windows_problem
 from mailer.domain.models import CALL_FIELDS, Address, Outcome
 from mailer.domain.postcards import CardMode, Duplex, sizes_for
 from mailer.errors import ConfigError
@@ -382,7 +382,8 @@ def validate(config: Config, path: Path) -> None:
     if prov.use_type not in ("marketing", "operational"):
         fail("provider.use_type", f"is {prov.use_type!r}", "use marketing or operational")
     _validate_mapping(config, fail)
-    _validate_windows(config.followups, fail)
+    if problem := windows_problem(config.followups.windows, config.followups.call_window):
+        fail(*problem)
     calls = config.calls
     if calls.timezone and named_zone(calls.timezone) is None:
         fail(
@@ -429,22 +430,5 @@ def call_zone(calls: Calls) -> tzinfo | None:
 
 
 def call_windows(followups: Followups) -> tuple[CallWindow, ...]:
-    """The windows follow-up calls go in, earliest first; the old `call_window` key, when
-    set, is the one window. Raises `WindowError` (checked as the config is read)."""
-    if followups.call_window:
-        return windows_of({"call_window": followups.call_window})
-    return windows_of(followups.windows)
-
-
-def _validate_windows(
-    followups: Followups, fail: typing.Callable[[str, str, str], typing.NoReturn]
-) -> None:
-    old = bool(followups.call_window)
-    if old and followups.windows != DEFAULT_WINDOWS:
-        fail("followups.call_window", "and [followups.windows] are both set", "delete call_window")
-    try:
-        if not call_windows(followups):
-            fail("followups.windows", "leaves no window", 'keep one, e.g. morning = "09:00-12:00"')
-    except WindowError as exc:
-        key = "followups.call_window" if old else f"followups.windows.{exc.name}"
-        fail(key, exc.problem, 'write it like "09:00-12:00", apart from the other windows')
+    """The windows follow-up calls go in, earliest first (`daytimes.configured_windows`)."""
+    return configured_windows(followups.windows, followups.call_window)

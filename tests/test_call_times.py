@@ -314,7 +314,10 @@ def test_followups_at_80_columns_and_the_calendar_parsed_back(
     planned = invoke("plan", calls, "--config", config, "--today", "2026-11-20", "--db", db)
     assert planned.exit_code == 0, planned.output
     said = " ".join(planned.output.split())
-    assert "couldn't read 'call me when the baby comes'; due Mon Nov 23, please check" in said
+    assert (
+        "calls.csv:6: couldn't read 'call me when the baby comes'; due Mon Nov 23, please check"
+        in said
+    )
     ics = tmp_path / "calls.ics"
     shown = invoke(
         "followups", "--config", config, "--today", "2026-11-23", "--db", db, "--ics", ics

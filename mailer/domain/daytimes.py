@@ -91,6 +91,29 @@ def windows_of(windows: Mapping[str, str]) -> tuple[CallWindow, ...]:
     return tuple(found)
 
 
+def configured_windows(windows: Mapping[str, str], old: str = "") -> tuple[CallWindow, ...]:
+    """`[followups.windows]`, or the one window of the older `call_window` key when it is
+    set. Raises `WindowError` (the config is checked with `windows_problem` as it is read)."""
+    return windows_of({"call_window": old} if old else windows)
+
+
+def windows_problem(windows: Mapping[str, str], old: str = "") -> tuple[str, str, str] | None:
+    """What is wrong with the configured windows, as (key, problem, fix), or None."""
+    if old and windows != DEFAULT_WINDOWS:
+        return (
+            "followups.call_window",
+            "and [followups.windows] are both set",
+            ("delete call_window: [followups.windows] replaces it"),
+        )
+    try:
+        if not configured_windows(windows, old):
+            return "followups.windows", "leaves no window", 'keep one: morning = "09:00-12:00"'
+    except WindowError as exc:
+        key = "followups.call_window" if old else f"followups.windows.{exc.name}"
+        return key, exc.problem, 'write it like "09:00-12:00", apart from the other windows'
+    return None
+
+
 # --- what a note says about the time of day ---------------------------------------------------
 
 
