@@ -199,6 +199,20 @@ def test_calls_of_a_day_are_spread_in_slots_not_stacked() -> None:
     assert sorted(p.start for p in shared.values()) == [time(9)] * 3 + [time(9, 15)] * 2
 
 
+def test_the_missed_calls_of_the_cycle_all_count() -> None:
+    # An afternoon miss on an earlier session, then this morning's voicemail: the evening.
+    step = dataclasses.replace(
+        mail_step(call_record("C001")), missed_at=(datetime(2026, 11, 14, 14, 30),)
+    )
+    call = follow_up_for(step, DEMO)
+    assert call is not None
+    assert (call.window_name, call.window) == ("evening", (time(17, 30), time(19, 30)))
+    assert call.why.endswith("evening: no answer in the morning and afternoon")
+    # A call that was answered is no miss: the first window.
+    spoke = dataclasses.replace(step, record=call_record("C001", Outcome.CONNECTED), missed_at=())
+    assert follow_up_for(spoke, DEMO).window_name == "morning"  # type: ignore[union-attr]
+
+
 # --- the contact's own clock -------------------------------------------------------------------
 
 
