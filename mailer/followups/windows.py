@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailer.domain.daytimes import CallWindow, TimeAsk, time_asked
+from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, TimeAsk, time_asked, windows_of
 from mailer.domain.models import Action, CallPurpose, CallRecord, MailStep, Outcome
 
 UNANSWERED = frozenset({Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.BUSY})
@@ -73,6 +73,7 @@ def place(
     slot: timedelta,
 ) -> Placement:
     """The day and span of the call a step asks for on `on` (the contact's day)."""
+    windows = windows or windows_of(DEFAULT_WINDOWS)  # a config built in code may name none
     zone = contact_zone(step.record) if seller is not None else None
     missed = [_local(m, seller, zone).time() for m in missed_times(step)]
     window, start, end, note = choose(windows, missed, asked_time(step), slot)
