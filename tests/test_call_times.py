@@ -125,7 +125,8 @@ def test_notes_that_say_nothing_of_when_give_no_day_and_no_flag(notes: str) -> N
 
 
 def test_times_are_never_read_from_dates_phones_or_ordinals() -> None:
-    for notes in ("try 3/4", "3rd attempt", "555-0101", "on the 25th", "call 12/1"):
+    counts = ("call back in about 5 minutes", "after 2 days", "after two weeks", "at one point")
+    for notes in ("try 3/4", "3rd attempt", "555-0101", "on the 25th", "call 12/1", *counts):
         assert time_asked(notes) is None, notes
     assert time_asked("2-4pm") == TimeAsk(time(14), time(16), "2-4pm")
     assert time_asked("at 9") == TimeAsk(time(9), time(9), "at 9")  # 8 to 11 are mornings

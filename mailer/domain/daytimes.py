@@ -117,10 +117,14 @@ def windows_problem(windows: Mapping[str, str], old: str = "") -> tuple[str, str
 # --- what a note says about the time of day ---------------------------------------------------
 
 
+# "in about 5 minutes", "after 2 days": a count, not an hour.
+_COUNTED = r"(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|kids?|times?)\b"
+
+
 def _clock_words(tag: str, *, last: bool = True) -> str:
     """An hour as written ("3", "3pm", "2:30", "2.30 p.m."), its parts named by `tag`; `last`
     when nothing of a date or a number may follow ("3/4", "3rd", "555-0101")."""
-    guard = r"(?![\d/:-]|\s*(?:st|nd|rd|th)\b)" if last else r"(?!\d)"
+    guard = r"(?![\d/:-]|\s*(?:st|nd|rd|th)\b|\s*" + _COUNTED + ")" if last else r"(?!\d)"
     return (
         rf"(?P<h{tag}>1[0-2]|0?[1-9])(?:[:.](?P<m{tag}>[0-5]\d))?"
         rf"\s*(?P<ap{tag}>[ap]\.?m\.?(?![a-z]))?{guard}"
@@ -131,7 +135,12 @@ _WORD_HOURS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
-_WORD = "(?P<w>" + "|".join(_WORD_HOURS) + r")(?:\s+o'?clock)?\b"
+# An hour in words only where nothing else could follow it: "after three", "at two o'clock
+# on Friday", never "after two weeks" or "at one point".
+_WORD = (
+    "(?P<w>" + "|".join(_WORD_HOURS) + r")(?:\s+o'?clock)?\b"
+    r"(?=\s*(?:$|[,.;:!?)]|(?:on|or|and|tomorrow|today|tonight|next|this|[a-z]+day)\b))"
+)
 _ONE = _clock_words("")
 _FIRST = _clock_words("1", last=False)
 
