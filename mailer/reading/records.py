@@ -17,12 +17,11 @@ value normalizers are `fields`. Choices worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
+from operator import itemgetter
 from pathlib import Path
 
-from mailer.domain.address_text import address_from_cell, looks_whole
-from mailer.domain.countries import read_country
 from mailer.domain.datetext import (
     DateOrder,
     Zone,
@@ -34,9 +33,7 @@ from mailer.domain.datetext import (
     parse_past_date,
     why_not_a_date,
 )
-from mailer.domain.identity import contact_identity
-from mailer.domain.models import Address, CallLog, CallRecord, Notice, Outcome, Rejection
-from mailer.domain.names import tidy_names
+from mailer.domain.models import CallLog, CallRecord, Notice, Outcome, Rejection
 from mailer.errors import UsageError
 from mailer.reading.fields import (
     COLUMN_ALIASES,
@@ -49,6 +46,7 @@ from mailer.reading.fields import (
 from mailer.reading.header import Header as _Header
 from mailer.reading.header import HeaderReader
 from mailer.reading.misreads import RowOutcome, decide_outcome, one_spelling_per_id
+from mailer.reading.people import PERSON_FIELDS, People
 from mailer.reading.source_files import (
     Cell,
     Line,
@@ -156,36 +154,68 @@ row (a record's `extra` is a read-only `Mapping`)."""
 
 _DECIDED_KEPT = 4096
 """How many distinct outcome cells a file's reader remembers the decision for."""
+_MOMENTS_KEPT = 4096
+"""How many distinct call-date cells a file's reader remembers the reading of."""
 
 
 class _Columns:
     """Where each field of a file's rows is, resolved once from its header: the per-row work
-    is then list indexing. The same reading as before: joined columns (a date and a time in
-    two columns) are their parts' texts joined by a space; any other field is its cell, or
-    empty when the preset counts its text as blank."""
+    is then list indexing. Joined columns (a date and a time in two columns) are their
+    parts' texts joined by a space; any other field is its cell, or empty when the preset
+    counts its text as blank; a field the header lacks is empty."""
 
     def __init__(self, header: _Header, preset: Preset | None) -> None:
         self.joins = header.map.joins
         self.index = header.index
         self.blanks = preset.blanks if preset is not None else frozenset()
-        self.plain = [(c, i) for c, i in header.index.items() if c not in self.joins]
+        # The person fields this file has, and (when they are plain cells) one C-level
+        # getter for their texts: `People`'s key.
+        self.person = tuple(c for c in PERSON_FIELDS if c in self.index)
+        plain = not self.blanks and not any(c in self.joins for c in self.person)
+        indexes = [self.index[c] for c in self.person]
+        self._person_key = itemgetter(*indexes) if plain and len(indexes) > 1 else None
+        self.notes = self.getter("notes")
+        self.called_at = self.getter("called_at")
+        self.birthday = self.getter("birthday")
+        self.callback_on = self.getter("callback_on")
 
-    def texts(self, texts: Sequence[str]) -> dict[str, str]:
-        """Each field's text in a row (a field the header lacks is absent)."""
-        width = len(texts)
-        values = {c: texts[i] if i < width else "" for c, i in self.plain}
-        if self.blanks:
-            blanks = self.blanks
-            values = {c: "" if v in blanks else v for c, v in values.items()}
-        for column, parts in self.joins.items():
-            values[column] = " ".join(p for p in (texts[j] for j in parts if j < width) if p)
-        return values
-
-    def cell(self, cells: Sequence[Cell], values: dict[str, str], column: str) -> Cell:
-        """A field's cell as the sheet typed it (a date a workbook typed stays a datetime)."""
+    def text(self, texts: Sequence[str], column: str) -> str:
+        """A field's text in a row."""
+        parts = self.joins.get(column)
+        if parts is not None:
+            width = len(texts)
+            return " ".join(p for p in (texts[j] for j in parts if j < width) if p)
         i = self.index.get(column)
-        if column in self.joins or i is None or i >= len(cells) or not values[column]:
-            return values.get(column, "")
+        if i is None or i >= len(texts):
+            return ""
+        value = texts[i]
+        return "" if value in self.blanks else value
+
+    def getter(self, column: str) -> Callable[[Sequence[str]], str]:
+        """`text` for one field, its lookups done once."""
+        i = self.index.get(column)
+        if column in self.joins or self.blanks:
+            return lambda texts: self.text(texts, column)
+        if i is None:
+            return lambda _texts: ""
+        return lambda texts: texts[i] if i < len(texts) else ""
+
+    def person_key(self, texts: Sequence[str]) -> tuple[str, ...]:
+        """The texts of the row's person fields (`self.person`, in that order)."""
+        if self._person_key is not None:
+            try:
+                found: tuple[str, ...] = self._person_key(texts)
+                return found
+            except IndexError:
+                pass  # a short row: the fields past its end are empty
+        return tuple(self.text(texts, c) for c in self.person)
+
+    def cell(self, cells: Sequence[Cell], value: str, column: str) -> Cell:
+        """A field's cell as the sheet typed it (a date a workbook typed stays a datetime),
+        given its text `value`."""
+        i = self.index.get(column)
+        if not value or i is None or i >= len(cells) or column in self.joins:
+            return value
         return cells[i]
 
 
@@ -213,7 +243,8 @@ class _SheetReader:
         self.how = ""
         self.footers = 0
         self._decided: dict[tuple[str, ...], RowOutcome] = {}
-        self._addresses: dict[tuple[str, ...], Address] = {}
+        self._moments: dict[str, tuple[datetime | None, str, str]] = {}
+        self._people = People()
 
     def note(self, row: int | None, message: str) -> None:
         self.notices.append(Notice(self.file, row, message))
@@ -227,14 +258,18 @@ class _SheetReader:
         header, pending = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
         columns = _Columns(header, self.preset)
+        strip = str.strip
         for line in pending:
             if line.number <= header.number:
                 continue
             # Each cell's text (`as_text`), once per row; text cells without a call.
-            texts = [c.strip() if isinstance(c, str) else as_text(c) for c in line.cells]
+            try:
+                texts = list(map(strip, line.cells))  # type: ignore[arg-type]
+            except TypeError:  # a workbook's date cell
+                texts = [c.strip() if isinstance(c, str) else as_text(c) for c in line.cells]
             if not line.problem and not any(texts):
                 continue  # a blank line (`Line.is_blank`)
-            if not line.problem and is_footer(texts, self.preset):
+            if not line.problem and not any(texts[1:]) and is_footer(texts, self.preset):
                 self.footers += 1  # "Grand Totals (8 records)", "Confidential Information"
                 continue
             self.rows += 1
@@ -265,44 +300,19 @@ class _SheetReader:
         if line.problem:
             raise _RowProblem(line.problem)
         self._check_width(line, len(header.names))
-        cells = line.cells
-        values = columns.texts(texts)
-
-        def text(column: str) -> str:
-            return values.get(column, "")
-
+        cells, row = line.cells, line.number
         problems: list[str] = []
-        outcome = self._outcome(texts, header, line.number, problems)
-        called_cell = columns.cell(cells, values, "called_at")
-        called_at = self._called_at(called_cell, header, line.number, problems)
-        first, last = text("first_name"), text("last_name")
-        if not (first or last) and text("name"):
-            first, last = split_name(text("name"))
-        else:
-            first, last = tidy_names(first, last)  # "MARY" is greeted as "Mary"
-        country, unknown = read_country(text("country"))
-        parts = ("address_line1", "address_line2", "city", "state", "postal_code")
-        line1, line2, city, state, zip_text = (text(c) for c in parts)
-        unsplit = None
-        if looks_whole(line1) and not (city or state or zip_text):  # "1418 Oak Ridge Dr, ..."
-            whole, unsplit = address_from_cell(line1, line2, country)
-            line1, line2, city, state = whole.line1, whole.line2, whole.city, whole.state
-            zip_text, country = whole.postal_code, whole.country
-        for message in (unknown, unsplit):
-            if message:
-                self.note(line.number, message)
-        postal_code = self._postal_code(zip_text, state, country, line.number)
-        phone, email = text("phone"), text("email")
-        contact_id = contact_identity(
-            contact_id=text("contact_id"),
-            phone=phone,
-            email=email,
-            first_name=first,
-            last_name=last,
-            postal_code=postal_code,
-            phone_region=country,
-        )
-        if not contact_id:
+        outcome = self._outcome(texts, header, row, problems)
+        called_text = columns.called_at(texts)
+        called_cell = columns.cell(cells, called_text, "called_at") if called_text else ""
+        called_at = self._called_at(called_cell, header, row, problems)
+        said: list[str] = []
+        try:
+            person = self._people.person(columns.person_key(texts), columns.person, said)
+        finally:
+            for message in said:
+                self.note(row, message)
+        if not person.contact_id:
             problems.append(
                 "no way to identify the contact: give a contact_id, phone, email, "
                 "or a name and postal code"
@@ -314,36 +324,26 @@ class _SheetReader:
             value = texts[i] if i < len(texts) else ""
             for key in keys:
                 extra[key] = value
+        birthday = columns.cell(cells, columns.birthday(texts), "birthday")
+        callback = columns.cell(cells, columns.callback_on(texts), "callback_on")
         return CallRecord(
-            file=self.file,
-            row=line.number,
-            contact_id=contact_id,
-            outcome=outcome,
-            called_at=called_at,
-            undated=not isinstance(called_cell, datetime) and not text("called_at"),
-            day_first=self.order == "dmy",
-            first_name=first,
-            last_name=last,
-            phone=phone,
-            email=email,
-            address=self._address(line1, line2, city, state, postal_code, country),
-            birthday=self._optional_date(
-                columns.cell(cells, values, "birthday"), "birthday", line.number
-            ),
-            callback_on=self._optional_date(
-                columns.cell(cells, values, "callback_on"), "callback date", line.number
-            ),
-            notes=text("notes"),
-            extra=extra,
+            self.file,
+            row,
+            person.contact_id,
+            outcome,
+            called_at,
+            person.first_name,
+            person.last_name,
+            person.phone,
+            person.email,
+            person.address,
+            self._optional_date(birthday, "birthday", row) if birthday else None,
+            self._optional_date(callback, "callback date", row) if callback else None,
+            columns.notes(texts),
+            extra,
+            not called_text,
+            self.order == "dmy",
         )
-
-    def _address(self, *parts: str) -> Address:
-        """The row's address: one `Address` for the rows of a file that write the same one,
-        so memory grows with the contacts, not the rows."""
-        found = self._addresses.get(parts)
-        if found is None:
-            found = self._addresses[parts] = Address(*parts)
-        return found
 
     def _check_width(self, line: Line, width: int) -> None:
         cells = line.cells
@@ -358,7 +358,11 @@ class _SheetReader:
     ) -> Outcome | None:
         """The row's outcome from every outcome-like column (`sources.decide_outcome`): the
         most trusted one decides, an opt-out in any of them wins, a disagreement is noted."""
-        words = tuple(texts[i] if i < len(texts) else "" for i in header.map.outcomes)
+        outcomes, width = header.map.outcomes, len(texts)
+        if len(outcomes) == 1 and outcomes[0] < width:
+            words: tuple[str, ...] = (texts[outcomes[0]],)
+        else:
+            words = tuple(texts[i] if i < width else "" for i in outcomes)
         decided = self._decided.get(words)
         if decided is None:  # a log repeats its few outcome words: each is decided once
             said = [
@@ -379,17 +383,32 @@ class _SheetReader:
     ) -> datetime | None:
         if isinstance(value, datetime):
             return value
+        found = self._moments.get(value)
+        if found is None:  # each distinct cell read once (a session repeats its minutes)
+            found = self._read_moment(value, header)
+            if len(self._moments) < _MOMENTS_KEPT:
+                self._moments[value] = found
+        moment, note, problem = found
+        if note:
+            self.note(row, note)
+        if problem:
+            problems.append(problem)
+        return moment
+
+    def _read_moment(self, value: str, header: _Header) -> tuple[datetime | None, str, str]:
+        """A call-date cell read: the moment, the notice and the problem it gives."""
         if not value.strip():
-            if "called_at" in header.index:
-                self.note(row, f"no call date: taken as made today, {self.today}")
-            return datetime.combine(self.today, time())
+            said = f"no call date: taken as made today, {self.today}"
+            today = datetime.combine(self.today, time())
+            return today, said if "called_at" in header.index else "", ""
         moment = parse_call_moment(value, self.order, self.zone)
         if moment is None:
             column = header.names[header.index["called_at"]].strip()
-            problems.append(f"bad date in column {column!r}: {why_not_a_date(value, self.order)}")
-        elif moment.date() > self.today:
-            self.note(row, f"call date {moment:%Y-%m-%d} is after today ({self.today})")
-        return moment
+            why = why_not_a_date(value, self.order)
+            return None, "", f"bad date in column {column!r}: {why}"
+        if moment.date() > self.today:
+            return moment, f"call date {moment:%Y-%m-%d} is after today ({self.today})", ""
+        return moment, "", ""
 
     def _optional_date(self, value: Cell, what: str, row: int) -> date | None:
         if isinstance(value, datetime):
@@ -413,28 +432,3 @@ class _SheetReader:
             self.note(row, f"birthday {day} is in the future, so it is ignored")
             return None
         return day
-
-    def _postal_code(self, value: str, state: str, country: str, row: int) -> str:
-        if country != "US" or not value:
-            return value
-        fixed = pad_zip(value, state)
-        if fixed == value:
-            return fixed  # nothing read differently, nothing to say
-        if fixed is None:
-            self.note(
-                row,
-                f"postal code {value!r} is not a US ZIP code; "
-                "set the country column if this address is abroad",
-            )
-            return value
-        if _digits(fixed) > _digits(value.removesuffix(".0")):
-            self.note(
-                row, f"ZIP code {value!r} read as {fixed!r} (a spreadsheet dropped its zeros)"
-            )
-        elif fixed != value:
-            self.note(row, f"ZIP code {value!r} read as {fixed!r}")
-        return fixed
-
-
-def _digits(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)
