@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from mailer.config import Config
 from mailer.domain import postal_days as postal
-from mailer.domain.addresses import mailability_problem
+from mailer.domain.addresses import mailability_problem, with_mail_address
 from mailer.domain.models import (
     Action,
     Address,
@@ -645,3 +645,21 @@ def test_plan_invariants(
             assert (step.template, step.send_date, step.offer_expires) == (None, None, None)
         else:
             assert (step.template, *dates(step)) == (None, *NONE)
+
+
+@settings(max_examples=80, deadline=None)
+@given(session=sessions())
+def test_cards_take_their_normalized_address_as_they_are_planned(
+    session: tuple[list[CallRecord], dict[str, ContactHistory], Config, date],
+) -> None:
+    """The planner has each card's record carry its normalized address (`addressed`): the
+    steps are those planned without it, the card steps' records then addressed."""
+    records, history, config, today = session
+    assume(feasible(config))
+    plain = plan_steps(records, history, config, today)
+    addressed = plan_steps(records, history, config, today, addressed=with_mail_address)
+    assert addressed == [
+        dataclasses.replace(s, record=with_mail_address(s.record)) if s.action is Action.MAIL else s
+        for s in plain
+    ]
+    assert all(s.record.mail_address is not None for s in addressed if s.action is Action.MAIL)
