@@ -15,7 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
+from operator import attrgetter
 
+from mailer.domain.house_numbers import parsed_by_street
 from mailer.domain.models import Address, CallRecord
 from mailer.domain.street_lines import plain_city, plain_street_line
 
@@ -207,14 +209,14 @@ def with_mail_address(record: CallRecord) -> CallRecord:
     if record.mail_address is not None:
         return record
     normalized = normalize(record.address)
-    values = {name: getattr(record, name) for name in _RECORD_FIELDS}
-    values["mail_lines"], values["mail_address"] = normalized.lines, normalized.address
-    return CallRecord(**values)
+    kept = _kept_fields(record)  # mypy can't count a getter's fields: checked by the tests
+    return CallRecord(*kept, mail_lines=normalized.lines, mail_address=normalized.address)  # type: ignore[misc]
 
 
-# A call record's fields, looked up once: a plan gives every card's record its normalized
-# address, and `dataclasses.replace` would look them up again for each.
+# A call record's fields before the two set here (its last), read in one go: a plan gives
+# every card's record its normalized address, and `dataclasses.replace` would look each up.
 _RECORD_FIELDS = tuple(f.name for f in fields(CallRecord) if f.init)
+_kept_fields = attrgetter(*_RECORD_FIELDS[: _RECORD_FIELDS.index("mail_lines")])
 
 
 # A batch repeats addresses (sorting, cards, requests), and a plan those of a log's
@@ -336,6 +338,11 @@ def _american(address: Address) -> NormalizedAddress:
     quick = _plain_american(address)
     if quick is not None:
         return quick
+    return parsed_by_street(address, _parsed_american)
+
+
+def _parsed_american(address: Address) -> NormalizedAddress:
+    """A US address as the full parser reads it, guarded (see the module doc)."""
     record = {
         "address_line_1": address.line1.strip() or address.line2.strip(),
         "address_line_2": address.line2.strip() if address.line1.strip() else "",
