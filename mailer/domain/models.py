@@ -129,6 +129,62 @@ class CallRecord:
         return f"{self.contact_id}|{when}|{self.outcome}"
 
 
+# A log makes a record a row. A frozen dataclass's __init__ sets each field through
+# `object.__setattr__`; setting the slots directly gives the same record in half the time.
+_SET = {name: getattr(CallRecord, name).__set__ for name in CallRecord.__slots__}
+_set_file, _set_row, _set_contact_id = _SET["file"], _SET["row"], _SET["contact_id"]
+_set_outcome, _set_called_at = _SET["outcome"], _SET["called_at"]
+_set_first_name, _set_last_name = _SET["first_name"], _SET["last_name"]
+_set_phone, _set_email, _set_address = _SET["phone"], _SET["email"], _SET["address"]
+_set_birthday, _set_callback_on = _SET["birthday"], _SET["callback_on"]
+_set_notes, _set_extra = _SET["notes"], _SET["extra"]
+_set_undated, _set_day_first = _SET["undated"], _SET["day_first"]
+_set_mail_lines, _set_mail_address = _SET["mail_lines"], _SET["mail_address"]
+_new = object.__new__
+
+
+def read_call_record(
+    file: str,
+    row: int,
+    contact_id: str,
+    outcome: Outcome,
+    called_at: datetime,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    email: str,
+    address: Address,
+    birthday: date | None,
+    callback_on: date | None,
+    notes: str,
+    extra: Mapping[str, str],
+    undated: bool,
+    day_first: bool,
+) -> CallRecord:
+    """`CallRecord(...)` with these fields, as the call-log reader makes one a row (not yet
+    carrying a mailing address)."""
+    record: CallRecord = _new(CallRecord)
+    _set_file(record, file)
+    _set_row(record, row)
+    _set_contact_id(record, contact_id)
+    _set_outcome(record, outcome)
+    _set_called_at(record, called_at)
+    _set_first_name(record, first_name)
+    _set_last_name(record, last_name)
+    _set_phone(record, phone)
+    _set_email(record, email)
+    _set_address(record, address)
+    _set_birthday(record, birthday)
+    _set_callback_on(record, callback_on)
+    _set_notes(record, notes)
+    _set_extra(record, extra)
+    _set_undated(record, undated)
+    _set_day_first(record, day_first)
+    _set_mail_lines(record, ())
+    _set_mail_address(record, None)
+    return record
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A row that could not be used: its line number, why, and its original cells."""

@@ -56,7 +56,8 @@ class People:
     """The persons of one file's rows, each distinct set of person cells read once."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[str, ...], Person] = {}
+        self.known: dict[tuple[str, ...], Person] = {}
+        """Each set of person cells read so far, and its person."""
         # One `Address` for the rows of a file that write the same one (a household).
         self._addresses: dict[tuple[str, ...], Address] = {}
 
@@ -64,10 +65,10 @@ class People:
         """The person of the cells `key` (the texts of `fields`, a subset of
         `PERSON_FIELDS` in its order: a field the file lacks is empty). Its notices are added
         to `said`, also those said before a cell raised `ValueError` (the row is rejected)."""
-        found = self._known.get(key)
+        found = self.known.get(key)
         if found is None:
             found = read_person(dict(zip(fields, key, strict=True)), said, self._address)
-            self._known[key] = found
+            self.known[key] = found
         else:
             said.extend(found.notices)
         return found

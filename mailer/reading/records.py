@@ -17,9 +17,8 @@ value normalizers are `fields`. Choices worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
-from operator import itemgetter
 from pathlib import Path
 
 from mailer.domain.datetext import (
@@ -33,7 +32,14 @@ from mailer.domain.datetext import (
     parse_past_date,
     why_not_a_date,
 )
-from mailer.domain.models import CallLog, CallRecord, Notice, Outcome, Rejection
+from mailer.domain.models import (
+    CallLog,
+    CallRecord,
+    Notice,
+    Outcome,
+    Rejection,
+    read_call_record,
+)
 from mailer.errors import UsageError
 from mailer.reading.fields import (
     COLUMN_ALIASES,
@@ -46,7 +52,8 @@ from mailer.reading.fields import (
 from mailer.reading.header import Header as _Header
 from mailer.reading.header import HeaderReader
 from mailer.reading.misreads import RowOutcome, decide_outcome, one_spelling_per_id
-from mailer.reading.people import PERSON_FIELDS, People
+from mailer.reading.people import People
+from mailer.reading.row_fields import RowFields
 from mailer.reading.source_files import (
     Cell,
     Line,
@@ -158,67 +165,6 @@ _MOMENTS_KEPT = 4096
 """How many distinct call-date cells a file's reader remembers the reading of."""
 
 
-class _Columns:
-    """Where each field of a file's rows is, resolved once from its header: the per-row work
-    is then list indexing. Joined columns (a date and a time in two columns) are their
-    parts' texts joined by a space; any other field is its cell, or empty when the preset
-    counts its text as blank; a field the header lacks is empty."""
-
-    def __init__(self, header: _Header, preset: Preset | None) -> None:
-        self.joins = header.map.joins
-        self.index = header.index
-        self.blanks = preset.blanks if preset is not None else frozenset()
-        # The person fields this file has, and (when they are plain cells) one C-level
-        # getter for their texts: `People`'s key.
-        self.person = tuple(c for c in PERSON_FIELDS if c in self.index)
-        plain = not self.blanks and not any(c in self.joins for c in self.person)
-        indexes = [self.index[c] for c in self.person]
-        self._person_key = itemgetter(*indexes) if plain and len(indexes) > 1 else None
-        self.notes = self.getter("notes")
-        self.called_at = self.getter("called_at")
-        self.birthday = self.getter("birthday")
-        self.callback_on = self.getter("callback_on")
-
-    def text(self, texts: Sequence[str], column: str) -> str:
-        """A field's text in a row."""
-        parts = self.joins.get(column)
-        if parts is not None:
-            width = len(texts)
-            return " ".join(p for p in (texts[j] for j in parts if j < width) if p)
-        i = self.index.get(column)
-        if i is None or i >= len(texts):
-            return ""
-        value = texts[i]
-        return "" if value in self.blanks else value
-
-    def getter(self, column: str) -> Callable[[Sequence[str]], str]:
-        """`text` for one field, its lookups done once."""
-        i = self.index.get(column)
-        if column in self.joins or self.blanks:
-            return lambda texts: self.text(texts, column)
-        if i is None:
-            return lambda _texts: ""
-        return lambda texts: texts[i] if i < len(texts) else ""
-
-    def person_key(self, texts: Sequence[str]) -> tuple[str, ...]:
-        """The texts of the row's person fields (`self.person`, in that order)."""
-        if self._person_key is not None:
-            try:
-                found: tuple[str, ...] = self._person_key(texts)
-                return found
-            except IndexError:
-                pass  # a short row: the fields past its end are empty
-        return tuple(self.text(texts, c) for c in self.person)
-
-    def cell(self, cells: Sequence[Cell], value: str, column: str) -> Cell:
-        """A field's cell as the sheet typed it (a date a workbook typed stays a datetime),
-        given its text `value`."""
-        i = self.index.get(column)
-        if not value or i is None or i >= len(cells) or column in self.joins:
-            return value
-        return cells[i]
-
-
 class _RowProblem(Exception):
     """A row can't become a record; the message is the rejection's reason."""
 
@@ -245,6 +191,8 @@ class _SheetReader:
         self._decided: dict[tuple[str, ...], RowOutcome] = {}
         self._moments: dict[str, tuple[datetime | None, str, str]] = {}
         self._people = People()
+        self._known = self._people.known
+        self.day_first = order == "dmy"
 
     def note(self, row: int | None, message: str) -> None:
         self.notices.append(Notice(self.file, row, message))
@@ -257,7 +205,7 @@ class _SheetReader:
         reader.how, reader.note = self.how, self.note
         header, pending = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
-        columns = _Columns(header, self.preset)
+        columns = RowFields(header, self.preset)
         strip = str.strip
         for line in pending:
             if line.number <= header.number:
@@ -295,54 +243,79 @@ class _SheetReader:
     # A row -----------------------------------------------------------------------------
 
     def _record(
-        self, line: Line, texts: list[str], header: _Header, columns: _Columns
+        self, line: Line, texts: list[str], header: _Header, columns: RowFields
     ) -> CallRecord:
         if line.problem:
             raise _RowProblem(line.problem)
-        self._check_width(line, len(header.names))
         cells, row = line.cells, line.number
+        if len(cells) != len(header.names):
+            self._check_width(line, len(header.names))
         problems: list[str] = []
-        outcome = self._outcome(texts, header, row, problems)
+        # The outcome: the words of the outcome columns, each distinct one decided once.
+        i = columns.outcome
+        words = (texts[i],) if i is not None and i < len(texts) else self._words(texts, header)
+        decided = self._decided.get(words) or self._decide(words, header)
+        if decided.note:
+            self.note(row, decided.note)
+        if decided.outcome is None:
+            problems.append(f"{decided.problem}; expected one of: {_EXPECTED_OUTCOMES}")
+        # The call's moment: a workbook's typed date as it is, each distinct text read once.
         called_text = columns.called_at(texts)
-        called_cell = columns.cell(cells, called_text, "called_at") if called_text else ""
+        i = columns.called_cell
+        called_cell = cells[i] if called_text and i is not None and i < len(cells) else called_text
         called_at = self._called_at(called_cell, header, row, problems)
-        said: list[str] = []
-        try:
-            person = self._people.person(columns.person_key(texts), columns.person, said)
-        finally:
-            for message in said:
+        # Who: each distinct set of person cells read once (`People`), said again each row.
+        key = columns.person_key(texts)
+        person = self._known.get(key)
+        if person is None:
+            said: list[str] = []
+            try:
+                person = self._people.person(key, columns.person, said)
+            finally:
+                for message in said:
+                    self.note(row, message)
+        else:
+            for message in person.notices:
                 self.note(row, message)
         if not person.contact_id:
             problems.append(
                 "no way to identify the contact: give a contact_id, phone, email, "
                 "or a name and postal code"
             )
-        if problems or outcome is None or called_at is None:
+        if problems or decided.outcome is None or called_at is None:
             raise _RowProblem("; ".join(problems))
         extra: dict[str, str] = {} if header.extras else _NO_EXTRAS
         for i, keys in header.extras:
             value = texts[i] if i < len(texts) else ""
-            for key in keys:
-                extra[key] = value
-        birthday = columns.cell(cells, columns.birthday(texts), "birthday")
-        callback = columns.cell(cells, columns.callback_on(texts), "callback_on")
-        return CallRecord(
+            for name in keys:
+                extra[name] = value
+        birthday = callback = None
+        if columns.dated:
+            birthday = self._optional_date(
+                columns.cell(cells, columns.birthday(texts), "birthday"), "birthday", row
+            )
+            callback = self._optional_date(
+                columns.cell(cells, columns.callback_on(texts), "callback_on"),
+                "callback date",
+                row,
+            )
+        return read_call_record(
             self.file,
             row,
             person.contact_id,
-            outcome,
+            decided.outcome,
             called_at,
             person.first_name,
             person.last_name,
             person.phone,
             person.email,
             person.address,
-            self._optional_date(birthday, "birthday", row) if birthday else None,
-            self._optional_date(callback, "callback date", row) if callback else None,
+            birthday,
+            callback,
             columns.notes(texts),
             extra,
             not called_text,
-            self.order == "dmy",
+            self.day_first,
         )
 
     def _check_width(self, line: Line, width: int) -> None:
@@ -353,30 +326,20 @@ class _SheetReader:
         if line.strict_width and len(cells) < width:
             raise _RowProblem(f"truncated row: {len(cells)} of {width} columns")
 
-    def _outcome(
-        self, texts: Sequence[str], header: _Header, row: int, problems: list[str]
-    ) -> Outcome | None:
-        """The row's outcome from every outcome-like column (`sources.decide_outcome`): the
-        most trusted one decides, an opt-out in any of them wins, a disagreement is noted."""
-        outcomes, width = header.map.outcomes, len(texts)
-        if len(outcomes) == 1 and outcomes[0] < width:
-            words: tuple[str, ...] = (texts[outcomes[0]],)
-        else:
-            words = tuple(texts[i] if i < width else "" for i in outcomes)
-        decided = self._decided.get(words)
-        if decided is None:  # a log repeats its few outcome words: each is decided once
-            said = [
-                (header.names[i].strip(), w)
-                for i, w in zip(header.map.outcomes, words, strict=True)
-            ]
-            decided = decide_outcome(said, header.words)
-            if len(self._decided) < _DECIDED_KEPT:
-                self._decided[words] = decided
-        if decided.note:
-            self.note(row, decided.note)
-        if decided.outcome is None:
-            problems.append(f"{decided.problem}; expected one of: {_EXPECTED_OUTCOMES}")
-        return decided.outcome
+    def _words(self, texts: Sequence[str], header: _Header) -> tuple[str, ...]:
+        return tuple(texts[i] if i < len(texts) else "" for i in header.map.outcomes)
+
+    def _decide(self, words: tuple[str, ...], header: _Header) -> RowOutcome:
+        """The outcome of a row's outcome-column words (`sources.decide_outcome`): the most
+        trusted column decides, an opt-out in any of them wins, a disagreement is noted. A
+        log repeats its few outcome words: each is decided once."""
+        said = [
+            (header.names[i].strip(), w) for i, w in zip(header.map.outcomes, words, strict=True)
+        ]
+        decided = decide_outcome(said, header.words)
+        if len(self._decided) < _DECIDED_KEPT:
+            self._decided[words] = decided
+        return decided
 
     def _called_at(
         self, value: Cell, header: _Header, row: int, problems: list[str]
@@ -413,7 +376,7 @@ class _SheetReader:
     def _optional_date(self, value: Cell, what: str, row: int) -> date | None:
         if isinstance(value, datetime):
             return value.date()
-        if not value.strip():
+        if not value or not value.strip():
             return None
         birthday = what == "birthday"
         # A birthday has passed: its two-digit year is read in the century that says so.
