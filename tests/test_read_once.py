@@ -8,14 +8,21 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailer.domain.models import Address, CallLog, CallRecord, Outcome, read_call_record
+from mailer.domain.models import (
+    Address,
+    CallLog,
+    CallRecord,
+    Outcome,
+    addressed_record,
+    read_call_record,
+)
 from mailer.reading.people import People, read_person
 from mailer.reading.records import read_call_logs
 from tests.builders import write_file
@@ -155,3 +162,20 @@ def test_the_readers_record_is_the_record(record: CallRecord) -> None:
     assert [getattr(made, name) for name in names] == [getattr(record, name) for name in names]
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.row = 1  # type: ignore[misc]
+
+
+@given(
+    st.tuples(st.text(max_size=8), st.text(max_size=8)),
+    st.builds(Address, st.text(max_size=5), st.text(max_size=3), st.text(max_size=3)),
+)
+def test_a_cards_record_is_the_record_with_its_mailing_address(
+    lines: tuple[str, str], mailed: Address
+) -> None:
+    record = read_call_record(
+        "log.csv", 7, "C1", Outcome.VOICEMAIL, datetime(2026, 11, 21, 10, 5), "Mary",
+        "Albright", "217-555-0142", "m@example.com", Address("1 Main St"), date(1990, 12, 1),
+        None, "notes", {"Favorite": "red"}, False, True,
+    )  # fmt: skip
+    assert addressed_record(record, lines, mailed) == dataclasses.replace(
+        record, mail_lines=lines, mail_address=mailed
+    )

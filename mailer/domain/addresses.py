@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
-from operator import attrgetter
 
 from mailer.domain.house_numbers import parsed_by_street
-from mailer.domain.models import Address, CallRecord
+from mailer.domain.models import Address, CallRecord, addressed_record
 from mailer.domain.street_lines import plain_city, plain_street_line
 
 # USPS two-letter codes: states, DC, territories, freely associated states and military mail.
@@ -209,14 +208,7 @@ def with_mail_address(record: CallRecord) -> CallRecord:
     if record.mail_address is not None:
         return record
     normalized = normalize(record.address)
-    kept = _kept_fields(record)  # mypy can't count a getter's fields: checked by the tests
-    return CallRecord(*kept, mail_lines=normalized.lines, mail_address=normalized.address)  # type: ignore[misc]
-
-
-# A call record's fields before the two set here (its last), read in one go: a plan gives
-# every card's record its normalized address, and `dataclasses.replace` would look each up.
-_RECORD_FIELDS = tuple(f.name for f in fields(CallRecord) if f.init)
-_kept_fields = attrgetter(*_RECORD_FIELDS[: _RECORD_FIELDS.index("mail_lines")])
+    return addressed_record(record, normalized.lines, normalized.address)
 
 
 # A batch repeats addresses (sorting, cards, requests), and a plan those of a log's

@@ -185,6 +185,33 @@ def read_call_record(
     return record
 
 
+def addressed_record(
+    record: CallRecord, mail_lines: tuple[str, ...], mail_address: Address
+) -> CallRecord:
+    """`record` carrying the address cards and providers use (`replace(record, mail_lines=...,
+    mail_address=...)`, as fast as `read_call_record`): a plan gives each card's record one."""
+    made: CallRecord = _new(CallRecord)
+    _set_file(made, record.file)
+    _set_row(made, record.row)
+    _set_contact_id(made, record.contact_id)
+    _set_outcome(made, record.outcome)
+    _set_called_at(made, record.called_at)
+    _set_first_name(made, record.first_name)
+    _set_last_name(made, record.last_name)
+    _set_phone(made, record.phone)
+    _set_email(made, record.email)
+    _set_address(made, record.address)
+    _set_birthday(made, record.birthday)
+    _set_callback_on(made, record.callback_on)
+    _set_notes(made, record.notes)
+    _set_extra(made, record.extra)
+    _set_undated(made, record.undated)
+    _set_day_first(made, record.day_first)
+    _set_mail_lines(made, mail_lines)
+    _set_mail_address(made, mail_address)
+    return made
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A row that could not be used: its line number, why, and its original cells."""

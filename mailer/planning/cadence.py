@@ -143,6 +143,14 @@ class _Days:
 
     def __init__(self, config: Config, today: date) -> None:
         self.config, self.today = config, today
+        self._first_steps: dict[Outcome, str] = {}
+
+    def first_step(self, outcome: Outcome) -> str:
+        """`config.cadence.first_call_step`, asked once an outcome."""
+        found = self._first_steps.get(outcome)
+        if found is None:
+            found = self._first_steps[outcome] = self.config.cadence.first_call_step(outcome)
+        return found
 
     @functools.cached_property
     def send(self) -> date:
@@ -219,7 +227,7 @@ def _plan_contact(
             "on the suppression list since an earlier opt-out; "
             f"`mailer unsuppress {record.contact_id}` to undo",
         )
-    first_step = config.cadence.first_call_step(record.outcome)
+    first_step = days.first_step(record.outcome)
     if first_step == "call" and record.outcome is Outcome.CALLBACK:
         day, reason = _callback_day(record, today)
         return step(latest, Action.CALL, reason, follow_up_call=day)
