@@ -25,6 +25,7 @@ from mailer.domain.models import (
     PastMailing,
 )
 from mailer.errors import ConfigError
+from mailer.planning import feasibility
 from mailer.planning.cadence import check_feasible, plan_steps
 from mailer.planning.callbacks import day_from_notes
 from tests.builders import cadence_config, call_record
@@ -663,3 +664,22 @@ def test_cards_take_their_normalized_address_as_they_are_planned(
         for s in plain
     ]
     assert all(s.record.mail_address is not None for s in addressed if s.action is Action.MAIL)
+
+
+@pytest.mark.parametrize("transit", [0, 1, 3, 5, 8, 12])
+def test_the_calendar_cycle_is_counted_as_day_by_day(transit: int) -> None:
+    """The feasibility check counts the ten thousand send dates of a calendar cycle on a
+    table of days: the longest span, and the first date with it, asked day by day."""
+    ordinary, worst, worst_send = feasibility._follow_up_spans(transit)
+    day, longest, first = feasibility._CYCLE_START, 0, None
+    while day <= feasibility._CYCLE_END:
+        if postal.is_mailing_day(day):
+            delivered = postal.add_delivery_days(day, transit)
+            span = (postal.next_business_day_after(delivered) - day).days
+            if span > longest:
+                longest, first = span, day
+        day += timedelta(days=1)
+    if longest > ordinary:
+        assert (worst, worst_send) == (longest, first)
+    else:
+        assert worst == ordinary

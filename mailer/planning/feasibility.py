@@ -81,14 +81,41 @@ def _follow_up_spans(transit: int) -> tuple[int, int, date]:
         monday += timedelta(days=7)
     ordinary = max(_days_to_follow_up(monday + timedelta(days=i), transit) for i in range(6))
     worst, worst_send = ordinary, monday
-    day = _CYCLE_START
-    while day <= _CYCLE_END:
-        if postal.is_mailing_day(day):
-            span = _days_to_follow_up(day, transit)
+    calendar = _Calendar(_CYCLE_START, (_CYCLE_END - _CYCLE_START).days + 7 * transit + 31)
+    for i in range((_CYCLE_END - _CYCLE_START).days + 1):
+        if calendar.delivery[i]:  # a mailing day: the same days as delivery days
+            span = calendar.days_to_follow_up(i, transit)
             if span > worst:
-                worst, worst_send = span, day
-        day += timedelta(days=1)
+                worst, worst_send = span, calendar.first + timedelta(days=i)
     return ordinary, worst, worst_send
+
+
+class _Calendar:
+    """`_days_to_follow_up` for every day of a stretch, counted on a table of its days
+    (which are delivery days, which business days) instead of asking `postal_days` day by
+    day: the same days, for the ten thousand send dates of a calendar cycle."""
+
+    def __init__(self, first: date, days: int) -> None:
+        self.first = first
+        self.delivery: list[bool] = []
+        self.business: list[bool] = []
+        for i in range(days):
+            day = first + timedelta(days=i)
+            self.delivery.append(postal.is_delivery_day(day))
+            self.business.append(postal.is_business_day(day))
+
+    def days_to_follow_up(self, send: int, transit: int) -> int:
+        delivery, business, end = self.delivery, self.business, len(self.delivery)
+        day, left = send, transit
+        while left and day + 1 < end:
+            day += 1
+            left -= delivery[day]
+        day += 1
+        while day < end and not business[day]:
+            day += 1
+        if left or day >= end:  # past the table's end: ask day by day
+            return _days_to_follow_up(self.first + timedelta(days=send), transit)
+        return day - send
 
 
 def _days(n: int) -> str:
