@@ -16,11 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mailer.domain.models import (
+    Action,
     Address,
     CallLog,
     CallRecord,
+    MailStep,
     Outcome,
     addressed_record,
+    planned_step,
     read_call_record,
 )
 from mailer.reading.people import People, read_person
@@ -179,3 +182,29 @@ def test_a_cards_record_is_the_record_with_its_mailing_address(
     assert addressed_record(record, lines, mailed) == dataclasses.replace(
         record, mail_lines=lines, mail_address=mailed
     )
+
+
+@given(
+    st.builds(
+        MailStep,
+        record=st.just(
+            read_call_record(
+                "log.csv", 2, "C1", Outcome.VOICEMAIL, datetime(2026, 11, 21), "", "", "", "",
+                Address(), None, None, "", {}, False, False,
+            )
+        ),
+        action=st.sampled_from(Action),
+        reason=st.text(max_size=5),
+        template=st.none() | st.text(max_size=5),
+        send_date=st.none() | st.dates(),
+        expected_delivery=st.none() | st.dates(),
+        offer_expires=st.none() | st.dates(),
+        follow_up_call=st.none() | st.dates(),
+        history_rows=st.lists(st.integers(2, 99)).map(tuple),
+    )
+)  # fmt: skip
+def test_the_cadences_step_is_the_step(step: MailStep) -> None:
+    names = [f.name for f in dataclasses.fields(MailStep)]
+    made = planned_step(*(getattr(step, name) for name in names))
+    assert made == step
+    assert [getattr(made, name) for name in names] == [getattr(step, name) for name in names]

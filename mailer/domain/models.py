@@ -313,3 +313,36 @@ class Plan:
 
     def count(self, action: Action) -> int:
         return sum(1 for s in self.steps if s.action is action)
+
+
+_STEP = {name: getattr(MailStep, name).__set__ for name in MailStep.__slots__}
+_set_record, _set_action, _set_reason = _STEP["record"], _STEP["action"], _STEP["reason"]
+_set_template, _set_send_date = _STEP["template"], _STEP["send_date"]
+_set_expected_delivery, _set_offer_expires = _STEP["expected_delivery"], _STEP["offer_expires"]
+_set_follow_up_call, _set_history_rows = _STEP["follow_up_call"], _STEP["history_rows"]
+
+
+def planned_step(
+    record: CallRecord,
+    action: Action,
+    reason: str,
+    template: str | None,
+    send_date: date | None,
+    expected_delivery: date | None,
+    offer_expires: date | None,
+    follow_up_call: date | None,
+    history_rows: tuple[int, ...],
+) -> MailStep:
+    """`MailStep(...)` with these fields, as the cadence makes one a contact (see
+    `read_call_record`: the slots set directly, the same frozen step)."""
+    step: MailStep = _new(MailStep)
+    _set_record(step, record)
+    _set_action(step, action)
+    _set_reason(step, reason)
+    _set_template(step, template)
+    _set_send_date(step, send_date)
+    _set_expected_delivery(step, expected_delivery)
+    _set_offer_expires(step, offer_expires)
+    _set_follow_up_call(step, follow_up_call)
+    _set_history_rows(step, history_rows)
+    return step

@@ -31,7 +31,15 @@ from datetime import date, datetime, timedelta
 from mailer.config import MAX_OFFER_DAYS, Config
 from mailer.domain import postal_days as postal
 from mailer.domain.addresses import mailability_problem
-from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Outcome, PastMailing
+from mailer.domain.models import (
+    Action,
+    CallRecord,
+    ContactHistory,
+    MailStep,
+    Outcome,
+    PastMailing,
+    planned_step,
+)
 from mailer.errors import ConfigError
 from mailer.planning.callbacks import requested_callback
 from mailer.planning.feasibility import check_feasible
@@ -199,7 +207,7 @@ def _plan_contact(
         rows = tuple(r.row for i, r in calls if i != index) if len(calls) > 1 else ()
         if action is Action.MAIL and addressed is not None:
             record = addressed(record)
-        return MailStep(
+        return planned_step(
             record,
             action,
             reason,

@@ -105,8 +105,8 @@ def read_person(
     if zip_note:
         said.append(zip_note)
     phone, email = text("phone", ""), text("email", "")
-    contact_id = contact_identity(
-        contact_id=text("contact_id", ""),
+    # A contact id given is the id (`contact_identity`), without asking for the others.
+    contact_id = text("contact_id", "").strip() or contact_identity(
         phone=phone,
         email=email,
         first_name=first,
