@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from mailer.config import Config
 from mailer.domain import postal_days as postal
-from mailer.domain.addresses import mailability_problem
+from mailer.domain.addresses import mailability_problem, with_mail_address
 from mailer.domain.models import (
     Action,
     Address,
@@ -25,6 +25,7 @@ from mailer.domain.models import (
     PastMailing,
 )
 from mailer.errors import ConfigError
+from mailer.planning import feasibility
 from mailer.planning.cadence import check_feasible, plan_steps
 from mailer.planning.callbacks import day_from_notes
 from tests.builders import cadence_config, call_record
@@ -645,3 +646,40 @@ def test_plan_invariants(
             assert (step.template, step.send_date, step.offer_expires) == (None, None, None)
         else:
             assert (step.template, *dates(step)) == (None, *NONE)
+
+
+@settings(max_examples=80, deadline=None)
+@given(session=sessions())
+def test_cards_take_their_normalized_address_as_they_are_planned(
+    session: tuple[list[CallRecord], dict[str, ContactHistory], Config, date],
+) -> None:
+    """The planner has each card's record carry its normalized address (`addressed`): the
+    steps are those planned without it, the card steps' records then addressed."""
+    records, history, config, today = session
+    assume(feasible(config))
+    plain = plan_steps(records, history, config, today)
+    addressed = plan_steps(records, history, config, today, addressed=with_mail_address)
+    assert addressed == [
+        dataclasses.replace(s, record=with_mail_address(s.record)) if s.action is Action.MAIL else s
+        for s in plain
+    ]
+    assert all(s.record.mail_address is not None for s in addressed if s.action is Action.MAIL)
+
+
+@pytest.mark.parametrize("transit", [0, 1, 3, 5, 8, 12])
+def test_the_calendar_cycle_is_counted_as_day_by_day(transit: int) -> None:
+    """The feasibility check counts the ten thousand send dates of a calendar cycle on a
+    table of days: the longest span, and the first date with it, asked day by day."""
+    ordinary, worst, worst_send = feasibility._follow_up_spans(transit)
+    day, longest, first = feasibility._CYCLE_START, 0, None
+    while day <= feasibility._CYCLE_END:
+        if postal.is_mailing_day(day):
+            delivered = postal.add_delivery_days(day, transit)
+            span = (postal.next_business_day_after(delivered) - day).days
+            if span > longest:
+                longest, first = span, day
+        day += timedelta(days=1)
+    if longest > ordinary:
+        assert (worst, worst_send) == (longest, first)
+    else:
+        assert worst == ordinary

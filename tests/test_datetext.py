@@ -6,8 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mailer.domain.datetext import DateOrder, accepted_formats, parse_date, parse_datetime
+from mailer.domain import datetext
+from mailer.domain.datetext import (
+    DateOrder,
+    accepted_formats,
+    parse_call_moment,
+    parse_date,
+    parse_datetime,
+)
 
 
 @pytest.mark.parametrize(
@@ -173,3 +182,51 @@ def test_every_example_in_the_message_is_read_as_nov_21(order: DateOrder) -> Non
     examples += ["11/21/2026", "11/21/26 3:15 PM"] if order == "mdy" else []
     for text in examples:
         assert parse_date(text, order) == date(2026, 11, 21), text
+
+
+# --- the quick way for the shapes most logs write ------------------------------------------
+
+
+@st.composite
+def plain_moments(draw: st.DrawFn) -> str:
+    """`2026-11-21 10:05` and `11/21/2026 3:15 PM` and their neighbours: impossible days,
+    hours and minutes, am/pm in any case, a `T`, seconds, spaces around, one digit less."""
+
+    def number(low: int, high: int, *edges: int) -> str:
+        """Mostly a usual value, now and then an edge; written with two digits or one."""
+        n = draw(st.integers(low, high) | st.sampled_from(edges))
+        return draw(st.sampled_from([f"{n:02d}", str(n)]))
+
+    month, day = number(1, 12, 0, 13, 99), number(1, 31, 0, 32)
+    hour, minute = number(0, 23, 12, 24, 99), number(0, 59, 60)
+    pad = draw(st.sampled_from(["", " ", "\t"]))
+    if draw(st.booleans()):
+        year = draw(st.sampled_from(["2026", "2024", "1999", "0000"]))
+        sep = draw(st.sampled_from([" ", "T", "t", "  "]))
+        seconds = draw(st.sampled_from(["", ":00", ":59", ":60", ":7"]))
+        return f"{pad}{year}-{month}-{day}{sep}{hour}:{minute}{seconds}{pad}"
+    year = draw(st.sampled_from(["2026", "2024", "1999", "0000", "26"]))
+    noon = draw(st.sampled_from(["", " AM", " pm", "PM", "am", " a.m.", " P", " xm"]))
+    return f"{pad}{month}/{day}/{year} {hour}:{minute}{noon}{pad}"
+
+
+@settings(max_examples=1500)
+@given(text=plain_moments(), order=st.sampled_from(["mdy", "dmy"]))
+def test_the_quick_way_reads_a_moment_as_the_general_way(text: str, order: DateOrder) -> None:
+    assert parse_call_moment(text, order) == datetext._call_moment(text.strip(), order, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "moment"),
+    [
+        ("2026-11-21 10:05", "mdy", datetime(2026, 11, 21, 10, 5)),
+        ("2026-11-21T23:59:59", "dmy", datetime(2026, 11, 21, 23, 59, 59)),
+        ("11/21/2026 3:15 PM", "mdy", datetime(2026, 11, 21, 15, 15)),
+        ("21/11/2026 12:05am", "dmy", datetime(2026, 11, 21, 0, 5)),
+        ("2026-02-30 10:00", "mdy", None),
+        ("2026-11-21 24:00", "mdy", None),
+        ("11/21/2026 13:00 PM", "mdy", None),
+    ],
+)
+def test_plain_moments(text: str, order: DateOrder, moment: datetime | None) -> None:
+    assert parse_call_moment(text, order) == moment

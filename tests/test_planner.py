@@ -4,6 +4,7 @@ ledger, and the history, suppression and kept cards that join the two."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -228,3 +229,28 @@ def test_times_with_and_without_a_zone_compare_as_written() -> None:
     naive = call_record("C001", Outcome.VOICEMAIL, datetime(2026, 11, 21, 10, 0))
     assert deciding_calls([naive, aware]) == {naive.call_key}
     assert deciding_calls([]) == set()
+
+
+# --- the work a plan skips or shares --------------------------------------------------------
+
+
+def test_history_is_asked_for_once_anything_is_recorded(session: Path, ledger: Ledger) -> None:
+    assert not ledger.has_history()
+    make_plan([session], CONFIG, ledger, SUNDAY, record=False)
+    assert not ledger.has_history()  # a dry run records nothing
+    first = make_plan([session], CONFIG, ledger, SUNDAY).plan
+    assert ledger.has_history()
+    # Planned again, the same input gives the same plan: its own calls are not history.
+    assert make_plan([session], CONFIG, ledger, SUNDAY).plan.steps == first.steps
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_the_collector_is_left_as_it_was(session: Path, ledger: Ledger, running: bool) -> None:
+    was = gc.isenabled()
+    try:
+        (gc.enable if running else gc.disable)()
+        make_plan([session], CONFIG, ledger, SUNDAY, record=False)
+        assert gc.isenabled() is running
+        assert gc.get_freeze_count() == 0  # nothing left out of the collector's reach
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -4,10 +4,10 @@ parser gives, for every address it accepts; the rest go to the parser."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mailer.domain import addresses
+from mailer.domain import addresses, house_numbers
 from mailer.domain.models import Address
 from mailer.domain.street_lines import plain_street_line
 
@@ -92,3 +92,85 @@ def test_plain_lines_take_the_quick_way(written: str, line: str) -> None:
 )
 def test_anything_else_goes_to_the_parser(written: str) -> None:
     assert plain_street_line(" ".join(written.upper().split())) is None
+
+
+# --- another house on a street the parser has read (`domain.house_numbers`) ----------------
+
+WORDS = (*NAMES, *TYPES, "Apt", "Unit", "Box", "PO", "Rear", "A", "Of", "The", "CT", "Hwy")
+PLACES = (
+    ("Springfield", "IL", "62704"),
+    ("Hartford", "CT", "06103"),
+    ("Austin", "TX", "78701-1234"),
+    ("East Saint Louis", "IL", ""),
+)
+
+
+@st.composite
+def same_shaped_numbers(draw: st.DrawFn) -> tuple[str, str]:
+    """Two house numbers the parser can't tell apart: as long, as many trailing zeros."""
+    length = draw(st.integers(1, 6))
+    zeros = draw(st.integers(0, length - 1))
+
+    def number() -> str:
+        head = draw(st.integers(10 ** (length - zeros - 1), 10 ** (length - zeros) - 1))
+        assume(head % 10 != 0)
+        return f"{head}{'0' * zeros}"
+
+    return number(), number()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    numbers=same_shaped_numbers(),
+    words=st.lists(st.sampled_from(WORDS), min_size=1, max_size=4),
+    place=st.sampled_from(PLACES),
+)
+def test_another_house_reads_as_the_parser_reads_it(
+    numbers: tuple[str, str], words: list[str], place: tuple[str, str, str]
+) -> None:
+    first, second = (Address(f"{n} {' '.join(words)}", "", *place, "US") for n in numbers)
+    fresh = addresses._parsed_american
+    house_numbers._answers.clear()
+    assert house_numbers.parsed_by_street(first, fresh) == fresh(first)
+    assert house_numbers.parsed_by_street(second, fresh) == fresh(second)
+
+
+def test_a_street_is_parsed_once_for_its_houses() -> None:
+    parsed: list[Address] = []
+
+    def parse(address: Address) -> addresses.NormalizedAddress:
+        parsed.append(address)
+        return addresses._parsed_american(address)
+
+    house_numbers._answers.clear()
+    street = [Address(f"{n} Oak Ridge Dr", "", "Springfield", "IL", "62704") for n in (14, 97)]
+    answers = [house_numbers.parsed_by_street(a, parse) for a in street]
+    assert parsed == street[:1]
+    assert [a.lines for a in answers] == [
+        ("14 OAK RIDGE DR", "SPRINGFIELD IL 62704"),
+        ("97 OAK RIDGE DR", "SPRINGFIELD IL 62704"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("seen", "asked"),
+    [
+        ("14 Oak Ridge Dr", "140 Oak Ridge Dr"),  # a number of another length
+        ("14 Oak Ridge Dr", "10 Oak Ridge Dr"),  # trailing zeros
+        ("14 Oak Ridge Dr", "04 Oak Ridge Dr"),  # a leading zero
+        ("14 Oak Ridge Dr", "14B Oak Ridge Dr"),  # a letter in the number
+        ("14 Oak Ridge Dr", " 15 Oak Ridge Dr"),  # written otherwise
+        ("14 3rd St", "15 3rd St"),  # another number on the line
+    ],
+)
+def test_other_lines_are_parsed_afresh(seen: str, asked: str) -> None:
+    parsed: list[str] = []
+
+    def parse(address: Address) -> addresses.NormalizedAddress:
+        parsed.append(address.line1)
+        return addresses._parsed_american(address)
+
+    house_numbers._answers.clear()
+    for line in (seen, asked):
+        house_numbers.parsed_by_street(Address(line, "", "Springfield", "IL", "62704"), parse)
+    assert parsed == [seen, asked]

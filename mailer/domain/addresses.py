@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 
-from mailer.domain.models import Address, CallRecord
+from mailer.domain.house_numbers import parsed_by_street
+from mailer.domain.models import Address, CallRecord, addressed_record
 from mailer.domain.street_lines import plain_city, plain_street_line
 
 # USPS two-letter codes: states, DC, territories, freely associated states and military mail.
@@ -212,14 +213,7 @@ def with_mail_address(record: CallRecord) -> CallRecord:
     if record.mail_address is not None:
         return record
     normalized = normalize(record.address)
-    values = {name: getattr(record, name) for name in _RECORD_FIELDS}
-    values["mail_lines"], values["mail_address"] = normalized.lines, normalized.address
-    return CallRecord(**values)
-
-
-# A call record's fields, looked up once: a plan gives every card's record its normalized
-# address, and `dataclasses.replace` would look them up again for each.
-_RECORD_FIELDS = tuple(f.name for f in fields(CallRecord) if f.init)
+    return addressed_record(record, normalized.lines, normalized.address)
 
 
 # A batch repeats addresses (sorting, cards, requests), and a plan those of a log's
@@ -341,6 +335,11 @@ def _american(address: Address) -> NormalizedAddress:
     quick = _plain_american(address)
     if quick is not None:
         return quick
+    return parsed_by_street(address, _parsed_american)
+
+
+def _parsed_american(address: Address) -> NormalizedAddress:
+    """A US address as the full parser reads it, guarded (see the module doc)."""
     record = {
         "address_line_1": address.line1.strip() or address.line2.strip(),
         "address_line_2": address.line2.strip() if address.line1.strip() else "",

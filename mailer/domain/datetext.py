@@ -127,6 +127,47 @@ def parse_call_moment(text: str, order: DateOrder = "mdy", zone: Zone = None) ->
     `+00:00`, `PST`, RFC 2822's `-0800`) or an epoch number is converted into `zone`, a time
     without one is kept as written. None if unreadable: `why_not_a_date` says why."""
     cleaned = text.strip()
+    if plain := _PLAIN_ISO.fullmatch(cleaned):  # the quick way for the common shapes
+        return _plain_moment(*plain.groups())
+    if plain := _PLAIN_US.fullmatch(cleaned):
+        month, day, year, hour, minute, noon = plain.groups()
+        if order == "dmy":
+            month, day = day, month
+        return _plain_moment(year, month, day, hour, minute, None, noon)
+    return _call_moment(cleaned, order, zone)
+
+
+# The shapes most call logs write a call's moment in, read without `_read`'s general
+# patterns: `2026-11-21 10:05` (or with a `T`, or seconds) and `11/21/2026 3:15 PM` (or a
+# 24-hour time); `tests/test_datetext.py` holds them to `_read`'s answers.
+_PLAIN_ISO = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ Tt](\d\d):(\d\d)(?::(\d\d))?", re.ASCII)
+_PLAIN_US = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d\d)(?: ?([AaPp])[Mm])?", re.ASCII)
+
+
+def _plain_moment(
+    year: str,
+    month: str,
+    day: str,
+    hour: str,
+    minute: str,
+    second: str | None,
+    noon: str | None = None,
+) -> datetime | None:
+    """The moment of a plain date and time, or None for one that can't be (`_parse_clock`'s
+    and `calendar_date`'s rules): no zone written, so the wall-clock time as it is."""
+    h, m, s = int(hour), int(minute), int(second or 0)
+    if noon is not None:
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if noon in "Pp" else 0)
+    if h > 23 or m > 59 or s > 59:
+        return None
+    found = calendar_date(int(year), int(month), int(day))
+    return None if found is None else datetime(found.year, found.month, found.day, h, m, s)
+
+
+def _call_moment(cleaned: str, order: DateOrder, zone: Zone) -> datetime | None:
+    """`parse_call_moment` the general way: every shape `_read` knows, epochs, zones."""
     if _EPOCH.fullmatch(cleaned):
         return _from_epoch(cleaned, zone)
     found = _read(cleaned, order)

@@ -102,6 +102,11 @@ class Ledger(CardBook, ContactRows):
                     new_suppressions += suppress_contact(db, step, fresh)
         return RecordResult(new_calls, new_steps, new_suppressions, updated, tuple(held))
 
+    def has_history(self) -> bool:
+        """Whether any step or opt-out is recorded: without one, `history` finds nothing for
+        anyone, and the planner need not work out what to ask it."""
+        return bool(self._query(ANY_HISTORY)[0][0])
+
     def history(
         self,
         contact_ids: Iterable[str],

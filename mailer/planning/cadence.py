@@ -25,15 +25,36 @@ No-sales cards (thank-you, birthday) have no offer and no follow-up call: nobody
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from mailer.config import MAX_OFFER_DAYS, Config
 from mailer.domain import postal_days as postal
 from mailer.domain.addresses import mailability_problem
-from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Outcome, PastMailing
+from mailer.domain.models import (
+    Action,
+    CallRecord,
+    ContactHistory,
+    MailStep,
+    Outcome,
+    PastMailing,
+    planned_step,
+)
 from mailer.errors import ConfigError
 from mailer.planning.callbacks import requested_callback, unread_callback_note
+from mailer.planning.feasibility import check_feasible
+from mailer.planning.feasibility import weekday as _weekday
+
+__all__ = [
+    "BIRTHDAY_TEMPLATE",
+    "NO_SALES_TEMPLATES",
+    "Calls",
+    "carries_offer",
+    "check_feasible",
+    "group_calls",
+    "plan_contacts",
+    "plan_steps",
+]
 
 NO_SALES_TEMPLATES = frozenset({"thank-you", "birthday"})
 """Cards without a sales message: no offer, no follow-up call."""
@@ -41,12 +62,6 @@ BIRTHDAY_TEMPLATE = "birthday"
 
 # A birthday card sent in the half year before a birthday was that birthday's card.
 _SAME_BIRTHDAY = timedelta(days=183)
-# US federal holidays follow the calendar alone (fixed dates with weekend observance, or the
-# nth weekday of a month), and the Gregorian calendar repeats every 28 years between 1901 and
-# 2099: simulating 2022-2049 meets every arrangement of holidays and weekends there is
-# (Juneteenth exists since 2021).
-_CYCLE_START = date(2022, 1, 1)
-_CYCLE_END = date(2049, 12, 31)
 
 _OUTCOME_WORDS = {
     Outcome.VOICEMAIL: "voicemail",
@@ -77,103 +92,106 @@ def carries_offer(template: str) -> bool:
     return template not in NO_SALES_TEMPLATES
 
 
+Calls = list[tuple[int, CallRecord]]
+"""A contact's calls, each with its index in the records planned."""
+
+
 def plan_steps(
     records: Sequence[CallRecord],
     history: Mapping[str, ContactHistory],
     config: Config,
     today: date,
+    *,
+    addressed: Callable[[CallRecord], CallRecord] | None = None,
 ) -> list[MailStep]:
     """One step per contact, in the order each contact first appears in `records`.
 
     The contact's latest call (by `called_at`, a later row winning a tie) decides, and its
     other rows go into `history_rows`; a suppress step is decided by the opt-out call itself,
     so the plan shows the row that asked. Raises `ConfigError` when the offer can't outlast
-    the follow-up call (see `check_feasible`).
+    the follow-up call (see `check_feasible`). `addressed`, when given, is applied to the
+    record of each card (`mail`) step: the planner gives it the normalized address there.
     """
-    check_feasible(config)
-    calls_by_contact: dict[str, list[tuple[int, CallRecord]]] = {}
+    return plan_contacts(group_calls(records), history, config, today, addressed=addressed)
+
+
+def group_calls(records: Sequence[CallRecord]) -> dict[str, Calls]:
+    """Each contact's calls, contacts in the order they first appear in `records`."""
+    calls_by_contact: dict[str, Calls] = {}
     for index, record in enumerate(records):
-        calls_by_contact.setdefault(record.contact_id, []).append((index, record))
+        calls = calls_by_contact.get(record.contact_id)
+        if calls is None:
+            calls_by_contact[record.contact_id] = [(index, record)]
+        else:
+            calls.append((index, record))
+    return calls_by_contact
+
+
+def plan_contacts(
+    calls_by_contact: Mapping[str, Calls],
+    history: Mapping[str, ContactHistory],
+    config: Config,
+    today: date,
+    *,
+    addressed: Callable[[CallRecord], CallRecord] | None = None,
+) -> list[MailStep]:
+    """`plan_steps` for calls already grouped by contact (`group_calls`)."""
+    check_feasible(config)
+    days = _Days(config, today)
     return [
-        _plan_contact(calls, history.get(contact_id) or ContactHistory(contact_id), config, today)
+        _plan_contact(
+            calls, history.get(contact_id) or ContactHistory(contact_id), config, days, addressed
+        )
         for contact_id, calls in calls_by_contact.items()
     ]
 
 
-def check_feasible(config: Config) -> None:
-    """Refuse a configuration whose offer can't stay open `cadence.offer_margin_days` after
-    the follow-up call: `offer.offer_days` must do it in a week without holidays, and 14 days
-    (the longest an offer may last) must do it on every send date, holidays included."""
-    offer_days = config.offer.offer_days
-    transit = config.mail.transit_days
-    margin = config.cadence.offer_margin_days
-    where = f"{config.source}: " if config.source is not None else ""
-    # The follow-up call comes at least a day after delivery: no need to simulate a
-    # transit that can't fit in two weeks anyway.
-    shortest = transit + 1
-    if shortest + margin > MAX_OFFER_DAYS:
-        raise _transit_error(where, transit, margin, shortest, "at least")
-    ordinary, worst, worst_send = _follow_up_spans(transit)
-    if worst + margin > MAX_OFFER_DAYS:
-        follow_up = worst_send + timedelta(days=worst)
-        example = (
-            f" (a card sent {_weekday(worst_send)}, {worst_send.year} is called about on "
-            f"{_weekday(follow_up)}, {follow_up.year})"
-        )
-        raise _transit_error(where, transit, margin, worst, "around holidays up to", example)
-    if ordinary + margin > offer_days:
-        raise ConfigError(
-            f"{where}'offer.offer_days' is {offer_days}: with 'mail.transit_days' = {transit} "
-            f"the follow-up call can come {ordinary} days after the card is sent, and the offer "
-            f"must stay open {_days(margin)} more ('cadence.offer_margin_days')",
-            hint=f"set offer.offer_days to at least {ordinary + margin} (at most "
-            f"{MAX_OFFER_DAYS}), or lower mail.transit_days or cadence.offer_margin_days",
-        )
+class _Days:
+    """The days every step of one plan shares, each worked out once, when first needed."""
 
+    def __init__(self, config: Config, today: date) -> None:
+        self.config, self.today = config, today
+        self._first_steps: dict[Outcome, str] = {}
 
-def _transit_error(
-    where: str, transit: int, margin: int, span: int, how: str, example: str = ""
-) -> ConfigError:
-    return ConfigError(
-        f"{where}'mail.transit_days' is {transit}: the follow-up call comes {how} {span} days "
-        f"after the card is sent{example}, and with {_days(margin)} more for the customer "
-        f"('cadence.offer_margin_days') the offer would last {span + margin} days, more than "
-        f"the {MAX_OFFER_DAYS} a time-sensitive offer ('offer.offer_days') may last",
-        hint="lower mail.transit_days (First-Class Mail takes 1 to 5 days) "
-        "or cadence.offer_margin_days",
-    )
+    def first_step(self, outcome: Outcome) -> str:
+        """`config.cadence.first_call_step`, asked once an outcome."""
+        found = self._first_steps.get(outcome)
+        if found is None:
+            found = self._first_steps[outcome] = self.config.cadence.first_call_step(outcome)
+        return found
 
+    @functools.cached_property
+    def send(self) -> date:
+        return postal.next_mailing_day(self.today)
 
-def _days_to_follow_up(send: date, transit: int) -> int:
-    delivery = postal.add_delivery_days(send, transit)
-    return (postal.next_business_day_after(delivery) - send).days
+    @functools.cached_property
+    def delivery(self) -> date:
+        return postal.add_delivery_days(self.send, self.config.mail.transit_days)
 
+    @functools.cached_property
+    def follow_up(self) -> date:
+        """The follow-up call after a card's delivery."""
+        return postal.next_business_day_after(self.delivery)
 
-@functools.cache
-def _follow_up_spans(transit: int) -> tuple[int, int, date]:
-    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
-    longest over every mailing day of a full calendar cycle, and the first send date with it."""
-    horizon = 7 + 2 * transit + 14
-    monday = _CYCLE_START + timedelta(days=(7 - _CYCLE_START.weekday()) % 7)
-    while monday < _CYCLE_END and any(
-        postal.is_usps_holiday(monday + timedelta(days=i)) for i in range(horizon)
-    ):
-        monday += timedelta(days=7)
-    ordinary = max(_days_to_follow_up(monday + timedelta(days=i), transit) for i in range(6))
-    worst, worst_send = ordinary, monday
-    day = _CYCLE_START
-    while day <= _CYCLE_END:
-        if postal.is_mailing_day(day):
-            span = _days_to_follow_up(day, transit)
-            if span > worst:
-                worst, worst_send = span, day
-        day += timedelta(days=1)
-    return ordinary, worst, worst_send
+    @functools.cached_property
+    def expires(self) -> date:
+        return _offer_expires(self.send, self.follow_up, self.config)
+
+    @functools.cached_property
+    def next_call(self) -> date:
+        """The next business day after today, for a call instead of a card."""
+        return postal.next_business_day_after(self.today)
 
 
 def _plan_contact(
-    calls: list[tuple[int, CallRecord]], history: ContactHistory, config: Config, today: date
+    calls: Calls,
+    history: ContactHistory,
+    config: Config,
+    days: _Days,
+    addressed: Callable[[CallRecord], CallRecord] | None = None,
 ) -> MailStep:
+    today = days.today
+
     def step(
         decided_by: tuple[int, CallRecord],
         action: Action,
@@ -186,20 +204,22 @@ def _plan_contact(
         follow_up_call: date | None = None,
     ) -> MailStep:
         index, record = decided_by
-        rows = tuple(r.row for i, r in calls if i != index)
-        return MailStep(
-            record=record,
-            action=action,
-            reason=reason,
-            template=template,
-            send_date=send_date,
-            expected_delivery=expected_delivery,
-            offer_expires=offer_expires,
-            follow_up_call=follow_up_call,
-            history_rows=rows,
+        rows = tuple(r.row for i, r in calls if i != index) if len(calls) > 1 else ()
+        if action is Action.MAIL and addressed is not None:
+            record = addressed(record)
+        return planned_step(
+            record,
+            action,
+            reason,
+            template,
+            send_date,
+            expected_delivery,
+            offer_expires,
+            follow_up_call,
+            rows,
         )
 
-    latest = max(calls, key=_call_order)
+    latest = max(calls, key=_call_order) if len(calls) > 1 else calls[0]
     opt_outs = [call for call in calls if call[1].outcome is Outcome.OPT_OUT]
     if opt_outs:
         return step(
@@ -215,7 +235,7 @@ def _plan_contact(
             "on the suppression list since an earlier opt-out; "
             f"`mailer unsuppress {record.contact_id}` to undo",
         )
-    first_step = config.cadence.first_call_step(record.outcome)
+    first_step = days.first_step(record.outcome)
     if first_step == "call" and record.outcome is Outcome.CALLBACK:
         day, reason = _callback_day(record, today)
         return step(latest, Action.CALL, reason, follow_up_call=day)
@@ -228,7 +248,7 @@ def _plan_contact(
     if cooldown is not None:
         reason = cooldown
     elif first_step == "call":
-        day = postal.next_business_day_after(today)
+        day = days.next_call
         return step(latest, Action.CALL, f"{words}: call again {_weekday(day)}", follow_up_call=day)
     elif first_step == "skip":
         reason = _SKIP_REASONS.get(
@@ -239,8 +259,8 @@ def _plan_contact(
         template = first_step
         reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
 
-    send = postal.next_mailing_day(today)
-    delivery = postal.add_delivery_days(send, config.mail.transit_days)
+    send = days.send
+    delivery = days.delivery
     if template is None or not carries_offer(template):
         birthday = _birthday_card_due(record, history, config, send, delivery)
         if birthday is not None:
@@ -261,8 +281,6 @@ def _plan_contact(
             send_date=send,
             expected_delivery=delivery,
         )
-    follow_up = postal.next_business_day_after(delivery)
-    expires = _offer_expires(send, follow_up, config)
     return step(
         latest,
         Action.MAIL,
@@ -270,8 +288,8 @@ def _plan_contact(
         template=template,
         send_date=send,
         expected_delivery=delivery,
-        offer_expires=expires,
-        follow_up_call=follow_up,
+        offer_expires=days.expires,
+        follow_up_call=days.follow_up,
     )
 
 
@@ -388,11 +406,3 @@ def _next_birthday(born: date, after: date) -> date:
 
 def _day(d: date, today: date) -> str:
     return f"{d:%b} {d.day}" if d.year == today.year else f"{d:%b} {d.day}, {d.year}"
-
-
-def _days(n: int) -> str:
-    return f"{n} day" if n == 1 else f"{n} days"
-
-
-def _weekday(d: date) -> str:
-    return f"{d:%a %b} {d.day}"

@@ -7,16 +7,19 @@ leaves out the calls being planned, so planning the same input twice gives the s
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mailer.config import Config, call_zone
-from mailer.domain.models import Action, CallRecord, MailStep, Notice, Plan
+from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Notice, Plan
 from mailer.ledger import Ledger, RecordResult
+
+if TYPE_CHECKING:
+    from mailer.planning.cadence import Calls
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,8 @@ def make_plan(
     source: str | None = None,
 ) -> PlanOutcome:
     from mailer.contacts.enrichment import use_contact_book
-    from mailer.planning.cadence import check_feasible, plan_steps
+    from mailer.domain.addresses import with_mail_address
+    from mailer.planning.cadence import check_feasible, group_calls, plan_contacts
     from mailer.planning.callbacks import unread_callback_notices
     from mailer.reading.records import read_call_logs
     from mailer.reading.sources import mapping_for
@@ -59,11 +63,13 @@ def make_plan(
         # Rows without a name or street address take them from the contact book (README).
         book = use_contact_book(log.records, ledger, save=record)
         log = replace(log, records=book.records, notices=log.notices + book.notices)
-        contact_ids = {r.contact_id for r in log.records}
-        deciding = deciding_calls(log.records)
-        aliases = _also_known_as(log.records, by_address=ledger.suppresses_by_address())
-        history = ledger.history(contact_ids, deciding, today, aliases)
-        steps = [_with_address(s) for s in plan_steps(log.records, history, config, today)]
+        calls = group_calls(log.records)
+        history: Mapping[str, ContactHistory] = {}
+        if ledger.has_history():  # else every contact's history is empty
+            aliases = _also_known_as(calls, by_address=ledger.suppresses_by_address())
+            history = ledger.history(calls, _deciding(calls), today, aliases)
+        # Each card's record carries its normalized address (drawing, printing, sending).
+        steps = plan_contacts(calls, history, config, today, addressed=with_mail_address)
         plan = Plan(
             today=today,
             steps=tuple(steps),
@@ -90,6 +96,12 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if running:
+            if not gc.get_freeze_count():
+                # What was made meanwhile and lives on (the plan's records and steps) joins
+                # the oldest generation as it is: else the collector's first run after it is
+                # back walks every one of them (on 100,000 rows, a quarter of a second).
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 
@@ -113,29 +125,22 @@ def _shortened_names(steps: Sequence[MailStep], config: Config) -> tuple[Notice,
     return tuple(notices)
 
 
-def _with_address(step: MailStep) -> MailStep:
-    if step.action is not Action.MAIL:
-        return step
-    from mailer.domain.addresses import with_mail_address
-
-    values = {name: getattr(step, name) for name in _STEP_FIELDS}
-    values["record"] = with_mail_address(step.record)
-    return MailStep(**values)
-
-
-# A step's fields, looked up once: every card of a plan gets its normalized address, and
-# `dataclasses.replace` would look them up again for each.
-_STEP_FIELDS = tuple(f.name for f in fields(MailStep) if f.init)
-
-
-def _also_known_as(records: Sequence[CallRecord], *, by_address: bool) -> dict[str, set[str]]:
+def _also_known_as(calls: Mapping[str, Calls], *, by_address: bool) -> dict[str, set[str]]:
     """The other ids each contact could carry in another export (their phone and email ids,
-    their name and address): an opt-out under any of them holds for the contact."""
+    their name and address): an opt-out under any of them holds for the contact. Worked out
+    once for each way a contact's rows write them (most contacts: one)."""
     from mailer.ledger.contacts import suppression_ids
 
     aliases: dict[str, set[str]] = {}
-    for r in records:
-        aliases.setdefault(r.contact_id, set()).update(suppression_ids(r, by_address=by_address))
+    for contact_id, rows in calls.items():
+        ids: set[str] = set()
+        seen: set[tuple[object, ...]] = set()
+        for _, r in rows:
+            said = (r.phone, r.email, r.first_name, r.last_name, r.address)
+            if said not in seen:
+                seen.add(said)
+                ids.update(suppression_ids(r, by_address=by_address))
+        aliases[contact_id] = ids
     return aliases
 
 
@@ -143,13 +148,22 @@ def deciding_calls(records: Sequence[CallRecord]) -> set[str]:
     """Each contact's latest call: the ones whose own earlier results must not count as
     history, so planning the same input twice gives the same plan. Earlier calls in the
     input (a cumulative export) keep theirs: a card they caused was really sent."""
-    latest: dict[str, tuple[datetime, int, CallRecord]] = {}
-    for index, record in enumerate(records):
-        moment = record.called_at.replace(tzinfo=None)
-        best = latest.get(record.contact_id)
-        if best is None or (moment, index) >= best[:2]:
-            latest[record.contact_id] = (moment, index, record)
-    return {record.call_key for _, _, record in latest.values()}
+    from mailer.planning.cadence import group_calls
+
+    return _deciding(group_calls(records))
+
+
+def _deciding(calls: Mapping[str, Calls]) -> set[str]:
+    """`deciding_calls` of records grouped by contact; a later row wins a tie."""
+    return {
+        (max(rows, key=_naive_order) if len(rows) > 1 else rows[0])[1].call_key
+        for rows in calls.values()
+    }
+
+
+def _naive_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
+    index, record = call
+    return record.called_at.replace(tzinfo=None), index
 
 
 def _kept(ledger: Ledger, step: MailStep, held: tuple[str, ...]) -> MailStep:

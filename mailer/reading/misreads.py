@@ -150,10 +150,14 @@ def one_spelling_per_id(records: list[CallRecord], notices: list[Notice]) -> lis
     spelling read is kept for the others, with a notice, so "C004" and "c004" are one
     contact in the plan (the ledger matches the other spellings through the key)."""
     first: dict[str, str] = {}
+    spellings: dict[str, str] = {}  # each id as written -> the first spelling of its key
     said: set[tuple[str, str]] = set()
     kept: list[CallRecord] = []
     for record in records:
-        spelled = first.setdefault(id_key(record.contact_id), record.contact_id)
+        spelled = spellings.get(record.contact_id)
+        if spelled is None:
+            spelled = first.setdefault(id_key(record.contact_id), record.contact_id)
+            spellings[record.contact_id] = spelled
         if spelled != record.contact_id:
             if (record.contact_id, spelled) not in said:
                 said.add((record.contact_id, spelled))

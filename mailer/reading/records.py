@@ -21,8 +21,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
-from mailer.domain.address_text import address_from_cell, looks_whole
-from mailer.domain.countries import read_country
 from mailer.domain.datetext import (
     DateOrder,
     Zone,
@@ -34,9 +32,14 @@ from mailer.domain.datetext import (
     parse_past_date,
     why_not_a_date,
 )
-from mailer.domain.identity import contact_identity
-from mailer.domain.models import Address, CallLog, CallRecord, Notice, Outcome, Rejection
-from mailer.domain.names import tidy_names
+from mailer.domain.models import (
+    CallLog,
+    CallRecord,
+    Notice,
+    Outcome,
+    Rejection,
+    read_call_record,
+)
 from mailer.errors import UsageError
 from mailer.reading.fields import (
     COLUMN_ALIASES,
@@ -49,6 +52,8 @@ from mailer.reading.fields import (
 from mailer.reading.header import Header as _Header
 from mailer.reading.header import HeaderReader
 from mailer.reading.misreads import RowOutcome, decide_outcome, one_spelling_per_id
+from mailer.reading.people import People
+from mailer.reading.row_fields import RowFields
 from mailer.reading.source_files import (
     Cell,
     Line,
@@ -156,37 +161,8 @@ row (a record's `extra` is a read-only `Mapping`)."""
 
 _DECIDED_KEPT = 4096
 """How many distinct outcome cells a file's reader remembers the decision for."""
-
-
-class _Columns:
-    """Where each field of a file's rows is, resolved once from its header: the per-row work
-    is then list indexing. The same reading as before: joined columns (a date and a time in
-    two columns) are their parts' texts joined by a space; any other field is its cell, or
-    empty when the preset counts its text as blank."""
-
-    def __init__(self, header: _Header, preset: Preset | None) -> None:
-        self.joins = header.map.joins
-        self.index = header.index
-        self.blanks = preset.blanks if preset is not None else frozenset()
-        self.plain = [(c, i) for c, i in header.index.items() if c not in self.joins]
-
-    def texts(self, texts: Sequence[str]) -> dict[str, str]:
-        """Each field's text in a row (a field the header lacks is absent)."""
-        width = len(texts)
-        values = {c: texts[i] if i < width else "" for c, i in self.plain}
-        if self.blanks:
-            blanks = self.blanks
-            values = {c: "" if v in blanks else v for c, v in values.items()}
-        for column, parts in self.joins.items():
-            values[column] = " ".join(p for p in (texts[j] for j in parts if j < width) if p)
-        return values
-
-    def cell(self, cells: Sequence[Cell], values: dict[str, str], column: str) -> Cell:
-        """A field's cell as the sheet typed it (a date a workbook typed stays a datetime)."""
-        i = self.index.get(column)
-        if column in self.joins or i is None or i >= len(cells) or not values[column]:
-            return values.get(column, "")
-        return cells[i]
+_MOMENTS_KEPT = 4096
+"""How many distinct call-date cells a file's reader remembers the reading of."""
 
 
 class _RowProblem(Exception):
@@ -213,7 +189,10 @@ class _SheetReader:
         self.how = ""
         self.footers = 0
         self._decided: dict[tuple[str, ...], RowOutcome] = {}
-        self._addresses: dict[tuple[str, ...], Address] = {}
+        self._moments: dict[str, tuple[datetime | None, str, str]] = {}
+        self._people = People()
+        self._known = self._people.known
+        self.day_first = order == "dmy"
 
     def note(self, row: int | None, message: str) -> None:
         self.notices.append(Notice(self.file, row, message))
@@ -226,15 +205,19 @@ class _SheetReader:
         reader.how, reader.note = self.how, self.note
         header, pending = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
-        columns = _Columns(header, self.preset)
+        columns = RowFields(header, self.preset)
+        strip = str.strip
         for line in pending:
             if line.number <= header.number:
                 continue
             # Each cell's text (`as_text`), once per row; text cells without a call.
-            texts = [c.strip() if isinstance(c, str) else as_text(c) for c in line.cells]
+            try:
+                texts = list(map(strip, line.cells))  # type: ignore[arg-type]
+            except TypeError:  # a workbook's date cell
+                texts = [c.strip() if isinstance(c, str) else as_text(c) for c in line.cells]
             if not line.problem and not any(texts):
                 continue  # a blank line (`Line.is_blank`)
-            if not line.problem and is_footer(texts, self.preset):
+            if not line.problem and not any(texts[1:]) and is_footer(texts, self.preset):
                 self.footers += 1  # "Grand Totals (8 records)", "Confidential Information"
                 continue
             self.rows += 1
@@ -261,90 +244,80 @@ class _SheetReader:
     # A row -----------------------------------------------------------------------------
 
     def _record(
-        self, line: Line, texts: list[str], header: _Header, columns: _Columns
+        self, line: Line, texts: list[str], header: _Header, columns: RowFields
     ) -> CallRecord:
         if line.problem:
             raise _RowProblem(line.problem)
-        self._check_width(line, len(header.names))
-        cells = line.cells
-        values = columns.texts(texts)
-
-        def text(column: str) -> str:
-            return values.get(column, "")
-
+        cells, row = line.cells, line.number
+        if len(cells) != len(header.names):
+            self._check_width(line, len(header.names))
         problems: list[str] = []
-        outcome = self._outcome(texts, header, line.number, problems)
-        called_cell = columns.cell(cells, values, "called_at")
-        called_at = self._called_at(called_cell, header, line.number, problems)
-        first, last = text("first_name"), text("last_name")
-        if not (first or last) and text("name"):
-            first, last = split_name(text("name"))
+        # The outcome: the words of the outcome columns, each distinct one decided once.
+        i = columns.outcome
+        words = (texts[i],) if i is not None and i < len(texts) else self._words(texts, header)
+        decided = self._decided.get(words) or self._decide(words, header)
+        if decided.note:
+            self.note(row, decided.note)
+        if decided.outcome is None:
+            problems.append(f"{decided.problem}; expected one of: {_EXPECTED_OUTCOMES}")
+        # The call's moment: a workbook's typed date as it is, each distinct text read once.
+        called_text = columns.called_at(texts)
+        i = columns.called_cell
+        called_cell = cells[i] if called_text and i is not None and i < len(cells) else called_text
+        called_at = self._called_at(called_cell, header, row, problems)
+        # Who: each distinct set of person cells read once (`People`), said again each row.
+        key = columns.person_key(texts)
+        person = self._known.get(key)
+        if person is None:
+            said: list[str] = []
+            try:
+                person = self._people.person(key, columns.person, said)
+            finally:
+                for message in said:
+                    self.note(row, message)
         else:
-            first, last = tidy_names(first, last)  # "MARY" is greeted as "Mary"
-        country, unknown = read_country(text("country"))
-        parts = ("address_line1", "address_line2", "city", "state", "postal_code")
-        line1, line2, city, state, zip_text = (text(c) for c in parts)
-        unsplit = None
-        if looks_whole(line1) and not (city or state or zip_text):  # "1418 Oak Ridge Dr, ..."
-            whole, unsplit = address_from_cell(line1, line2, country)
-            line1, line2, city, state = whole.line1, whole.line2, whole.city, whole.state
-            zip_text, country = whole.postal_code, whole.country
-        for message in (unknown, unsplit):
-            if message:
-                self.note(line.number, message)
-        postal_code = self._postal_code(zip_text, state, country, line.number)
-        phone, email = text("phone"), text("email")
-        contact_id = contact_identity(
-            contact_id=text("contact_id"),
-            phone=phone,
-            email=email,
-            first_name=first,
-            last_name=last,
-            postal_code=postal_code,
-            phone_region=country,
-        )
-        if not contact_id:
+            for message in person.notices:
+                self.note(row, message)
+        if not person.contact_id:
             problems.append(
                 "no way to identify the contact: give a contact_id, phone, email, "
                 "or a name and postal code"
             )
-        if problems or outcome is None or called_at is None:
+        if problems or decided.outcome is None or called_at is None:
             raise _RowProblem("; ".join(problems))
         extra: dict[str, str] = {} if header.extras else _NO_EXTRAS
         for i, keys in header.extras:
             value = texts[i] if i < len(texts) else ""
-            for key in keys:
-                extra[key] = value
-        return CallRecord(
-            file=self.file,
-            row=line.number,
-            contact_id=contact_id,
-            outcome=outcome,
-            called_at=called_at,
-            undated=not isinstance(called_cell, datetime) and not text("called_at"),
-            day_first=self.order == "dmy",
-            first_name=first,
-            last_name=last,
-            phone=phone,
-            email=email,
-            address=self._address(line1, line2, city, state, postal_code, country),
-            birthday=self._optional_date(
-                columns.cell(cells, values, "birthday"), "birthday", line.number
-            ),
-            callback_on=self._optional_date(
-                columns.cell(cells, values, "callback_on"), "callback date", line.number
-            ),
-            notes=text("notes"),
-            extra=extra,
+            for name in keys:
+                extra[name] = value
+        birthday = callback = None
+        if columns.dated:
+            birthday = self._optional_date(
+                columns.cell(cells, columns.birthday(texts), "birthday"), "birthday", row
+            )
+            callback = self._optional_date(
+                columns.cell(cells, columns.callback_on(texts), "callback_on"),
+                "callback date",
+                row,
+            )
+        return read_call_record(
+            self.file,
+            row,
+            person.contact_id,
+            decided.outcome,
+            called_at,
+            person.first_name,
+            person.last_name,
+            person.phone,
+            person.email,
+            person.address,
+            birthday,
+            callback,
+            columns.notes(texts),
+            extra,
+            not called_text,
+            self.day_first,
         )
-
-    def _address(self, *parts: str) -> Address:
-        """The row's address: one `Address` for the rows of a file that write the same one,
-        so memory grows with the contacts, not the rows."""
-        found = self._addresses.get(parts)
-        if found is None:
-            found = self._addresses[parts] = Address(*parts)
-        return found
 
     def _check_width(self, line: Line, width: int) -> None:
         cells = line.cells
@@ -354,48 +327,57 @@ class _SheetReader:
         if line.strict_width and len(cells) < width:
             raise _RowProblem(f"truncated row: {len(cells)} of {width} columns")
 
-    def _outcome(
-        self, texts: Sequence[str], header: _Header, row: int, problems: list[str]
-    ) -> Outcome | None:
-        """The row's outcome from every outcome-like column (`sources.decide_outcome`): the
-        most trusted one decides, an opt-out in any of them wins, a disagreement is noted."""
-        words = tuple(texts[i] if i < len(texts) else "" for i in header.map.outcomes)
-        decided = self._decided.get(words)
-        if decided is None:  # a log repeats its few outcome words: each is decided once
-            said = [
-                (header.names[i].strip(), w)
-                for i, w in zip(header.map.outcomes, words, strict=True)
-            ]
-            decided = decide_outcome(said, header.words)
-            if len(self._decided) < _DECIDED_KEPT:
-                self._decided[words] = decided
-        if decided.note:
-            self.note(row, decided.note)
-        if decided.outcome is None:
-            problems.append(f"{decided.problem}; expected one of: {_EXPECTED_OUTCOMES}")
-        return decided.outcome
+    def _words(self, texts: Sequence[str], header: _Header) -> tuple[str, ...]:
+        return tuple(texts[i] if i < len(texts) else "" for i in header.map.outcomes)
+
+    def _decide(self, words: tuple[str, ...], header: _Header) -> RowOutcome:
+        """The outcome of a row's outcome-column words (`sources.decide_outcome`): the most
+        trusted column decides, an opt-out in any of them wins, a disagreement is noted. A
+        log repeats its few outcome words: each is decided once."""
+        said = [
+            (header.names[i].strip(), w) for i, w in zip(header.map.outcomes, words, strict=True)
+        ]
+        decided = decide_outcome(said, header.words)
+        if len(self._decided) < _DECIDED_KEPT:
+            self._decided[words] = decided
+        return decided
 
     def _called_at(
         self, value: Cell, header: _Header, row: int, problems: list[str]
     ) -> datetime | None:
         if isinstance(value, datetime):
             return value
+        found = self._moments.get(value)
+        if found is None:  # each distinct cell read once (a session repeats its minutes)
+            found = self._read_moment(value, header)
+            if len(self._moments) < _MOMENTS_KEPT:
+                self._moments[value] = found
+        moment, note, problem = found
+        if note:
+            self.note(row, note)
+        if problem:
+            problems.append(problem)
+        return moment
+
+    def _read_moment(self, value: str, header: _Header) -> tuple[datetime | None, str, str]:
+        """A call-date cell read: the moment, the notice and the problem it gives."""
         if not value.strip():
-            if "called_at" in header.index:
-                self.note(row, f"no call date: taken as made today, {self.today}")
-            return datetime.combine(self.today, time())
+            said = f"no call date: taken as made today, {self.today}"
+            today = datetime.combine(self.today, time())
+            return today, said if "called_at" in header.index else "", ""
         moment = parse_call_moment(value, self.order, self.zone)
         if moment is None:
             column = header.names[header.index["called_at"]].strip()
-            problems.append(f"bad date in column {column!r}: {why_not_a_date(value, self.order)}")
-        elif moment.date() > self.today:
-            self.note(row, f"call date {moment:%Y-%m-%d} is after today ({self.today})")
-        return moment
+            why = why_not_a_date(value, self.order)
+            return None, "", f"bad date in column {column!r}: {why}"
+        if moment.date() > self.today:
+            return moment, f"call date {moment:%Y-%m-%d} is after today ({self.today})", ""
+        return moment, "", ""
 
     def _optional_date(self, value: Cell, what: str, row: int) -> date | None:
         if isinstance(value, datetime):
             return value.date()
-        if not value.strip():
+        if not value or not value.strip():
             return None
         birthday = what == "birthday"
         # A birthday has passed: its two-digit year is read in the century that says so.
@@ -414,28 +396,3 @@ class _SheetReader:
             self.note(row, f"birthday {day} is in the future, so it is ignored")
             return None
         return day
-
-    def _postal_code(self, value: str, state: str, country: str, row: int) -> str:
-        if country != "US" or not value:
-            return value
-        fixed = pad_zip(value, state)
-        if fixed == value:
-            return fixed  # nothing read differently, nothing to say
-        if fixed is None:
-            self.note(
-                row,
-                f"postal code {value!r} is not a US ZIP code; "
-                "set the country column if this address is abroad",
-            )
-            return value
-        if _digits(fixed) > _digits(value.removesuffix(".0")):
-            self.note(
-                row, f"ZIP code {value!r} read as {fixed!r} (a spreadsheet dropped its zeros)"
-            )
-        elif fixed != value:
-            self.note(row, f"ZIP code {value!r} read as {fixed!r}")
-        return fixed
-
-
-def _digits(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)

@@ -1,0 +1,105 @@
+"""The full address parser's answer for a street, reused for the other houses on it.
+
+The parser (usaddress-scourgify, in `addresses`) costs about half a millisecond an address.
+What it makes of an all-digit house number does not depend on its digits: usaddress sees such
+a token only as "digits, this long, ending in so many zeros" (its features hold no other
+trace of the number), scourgify then passes the house number through as it is, and the checks
+`addresses` runs after it only compare the numbers it kept with the ones written. So "1418
+Oak Ridge Dr" and "2203 Oak Ridge Dr", in the same city, state and ZIP, are read alike: the
+second answer is the first with its house number swapped.
+
+Only for a street line that is a house number (no leading zero) and words of letters, with
+no second line, and only when the number is in the first answer exactly once and no other
+number is on its street lines: anything else is parsed afresh. `tests/test_street_lines.py`
+holds the two ways to the same answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Protocol, TypeVar, cast
+
+from mailer.domain.models import Address
+
+_HOUSE_AND_WORDS = re.compile(r"([1-9][0-9]*) ([A-Za-z]+(?: [A-Za-z]+)*)", re.ASCII)
+_KEPT = 4096
+"""How many streets the answers are kept for (a city's worth; then each is parsed)."""
+
+
+class Parsed(Protocol):
+    """What the parser's answer must have: the printed lines and the address fields."""
+
+    @property
+    def lines(self) -> tuple[str, ...]: ...
+
+    @property
+    def address(self) -> Address: ...
+
+
+P = TypeVar("P", bound=Parsed)
+
+_answers: dict[tuple[object, ...], tuple[str, Parsed] | None] = {}
+"""Per street shape: a house number and the answer for it, or None when it can't be reused."""
+
+
+def parsed_by_street(address: Address, parse: Callable[[Address], P]) -> P:
+    """`parse(address)`, or the answer it gave for another house of the same street and
+    place with its house number swapped for this one's. `parse` must be the one full parse
+    of `addresses` (the answers are kept across calls) and its answer a dataclass."""
+    shape = _street_shape(address)
+    if shape is None:
+        return parse(address)
+    number, key = shape
+    known = _answers.get(key)
+    if known is not None:
+        seen, kept = known
+        return cast("P", _renumbered(kept, seen, number))
+    answer = parse(address)
+    if key not in _answers and len(_answers) < _KEPT:
+        _answers[key] = (number, answer) if _reusable(answer, number) else None
+    return answer
+
+
+def _street_shape(address: Address) -> tuple[str, tuple[object, ...]] | None:
+    """The house number, and everything else the parser reads (the number only as its
+    length and its trailing zeros); None for a line that is not a number and plain words."""
+    line1 = address.line1
+    if address.line2 or line1 != line1.strip():
+        return None
+    match = _HOUSE_AND_WORDS.fullmatch(line1)
+    if match is None:
+        return None
+    number, street = match.groups()
+    zeros = len(number) - len(number.rstrip("0"))
+    place = (address.city, address.state, address.postal_code, address.country)
+    return number, (len(number), zeros, street, *place)
+
+
+def _reusable(answer: Parsed, number: str) -> bool:
+    """The house number is in the answer exactly once, on its street lines and in its
+    printed lines, and no other number is on its street lines: swapping it is then all
+    another house's answer differs by."""
+    street = f"{answer.address.line1} {answer.address.line2}".split(" ")
+    printed = " ".join(answer.lines).split(" ")
+    return (
+        street.count(number) == 1
+        and printed.count(number) == 1
+        and not any(word != number and _has_digit(word) for word in street)
+    )
+
+
+def _renumbered(answer: Parsed, old: str, new: str) -> Parsed:
+    def swap(text: str) -> str:
+        return " ".join(new if word == old else word for word in text.split(" "))
+
+    fields = answer.address
+    address = dataclasses.replace(fields, line1=swap(fields.line1), line2=swap(fields.line2))
+    lines = tuple(swap(line) for line in answer.lines)
+    renumbered: Parsed = dataclasses.replace(answer, lines=lines, address=address)  # type: ignore[type-var]
+    return renumbered
+
+
+def _has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)

@@ -1,0 +1,140 @@
+"""Who a call-log row is about: its names, phone, email, address and contact id, read from the
+row's person cells (every field but the call's own: outcome, date, notes, birthday, callback).
+
+A log gives a contact's cells again on each of their calls, and reading them (names split
+and capitalised, the country looked up, a whole-address cell split, the ZIP padded, the id
+worked out) is most of the cost of a row. So each distinct set of person cells is read once
+per file (`People`): its rows share the answer, notices included, and memory grows with the
+contacts, not the rows. Reading is a pure function of the cells, so the shared answer is the
+one each row would have got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+from mailer.domain.address_text import address_from_cell, looks_whole
+from mailer.domain.countries import read_country
+from mailer.domain.identity import contact_identity
+from mailer.domain.models import Address
+from mailer.domain.names import tidy_names
+from mailer.reading.fields import pad_zip, split_name
+
+PERSON_FIELDS = (
+    "contact_id",
+    "first_name",
+    "last_name",
+    "name",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+)
+"""The fields a row's person is read from; the key of `People` is their texts, in this order."""
+
+
+class Person(NamedTuple):
+    """The person of a row, as a `CallRecord` holds them; `contact_id` is empty when the
+    cells give no way to tell who it is (the reader rejects the row). `notices` are what
+    reading the cells said, in order, for each row that has them."""
+
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+    address: Address
+    contact_id: str
+    notices: tuple[str, ...]
+
+
+class People:
+    """The persons of one file's rows, each distinct set of person cells read once."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, ...], Person] = {}
+        """Each set of person cells read so far, and its person."""
+        # One `Address` for the rows of a file that write the same one (a household).
+        self._addresses: dict[tuple[str, ...], Address] = {}
+
+    def person(self, key: tuple[str, ...], fields: tuple[str, ...], said: list[str]) -> Person:
+        """The person of the cells `key` (the texts of `fields`, a subset of
+        `PERSON_FIELDS` in its order: a field the file lacks is empty). Its notices are added
+        to `said`, also those said before a cell raised `ValueError` (the row is rejected)."""
+        found = self.known.get(key)
+        if found is None:
+            found = read_person(dict(zip(fields, key, strict=True)), said, self._address)
+            self.known[key] = found
+        else:
+            said.extend(found.notices)
+        return found
+
+    def _address(self, *parts: str) -> Address:
+        found = self._addresses.get(parts)
+        if found is None:
+            found = self._addresses[parts] = Address(*parts)
+        return found
+
+
+def read_person(
+    values: Mapping[str, str], said: list[str], address: Callable[..., Address] = Address
+) -> Person:
+    """The person of a row's field texts (`values`: a field missing is empty); each notice is
+    appended to `said` as it is found, so a cell that raises later still leaves them."""
+    start = len(said)
+    text = values.get
+    first, last = text("first_name", ""), text("last_name", "")
+    if not (first or last) and text("name"):
+        first, last = split_name(text("name", ""))
+    else:
+        first, last = tidy_names(first, last)  # "MARY" is greeted as "Mary"
+    country, unknown = read_country(text("country", ""))
+    line1, line2 = text("address_line1", ""), text("address_line2", "")
+    city, state, zip_text = text("city", ""), text("state", ""), text("postal_code", "")
+    unsplit = None
+    if looks_whole(line1) and not (city or state or zip_text):  # "1418 Oak Ridge Dr, ..."
+        whole, unsplit = address_from_cell(line1, line2, country)
+        line1, line2, city, state = whole.line1, whole.line2, whole.city, whole.state
+        zip_text, country = whole.postal_code, whole.country
+    said.extend(message for message in (unknown, unsplit) if message)
+    postal_code, zip_note = read_postal_code(zip_text, state, country)
+    if zip_note:
+        said.append(zip_note)
+    phone, email = text("phone", ""), text("email", "")
+    # A contact id given is the id (`contact_identity`), without asking for the others.
+    contact_id = text("contact_id", "").strip() or contact_identity(
+        phone=phone,
+        email=email,
+        first_name=first,
+        last_name=last,
+        postal_code=postal_code,
+        phone_region=country,
+    )
+    home = address(line1, line2, city, state, postal_code, country)
+    return Person(first, last, phone, email, home, contact_id, tuple(said[start:]))
+
+
+def read_postal_code(value: str, state: str, country: str) -> tuple[str, str]:
+    """A row's postal code as read (a US ZIP padded where a spreadsheet dropped its zeros),
+    and the notice that says what was read differently ("" when nothing was)."""
+    if country != "US" or not value:
+        return value, ""
+    fixed = pad_zip(value, state)
+    if fixed == value:
+        return fixed, ""  # nothing read differently, nothing to say
+    if fixed is None:
+        return value, (
+            f"postal code {value!r} is not a US ZIP code; "
+            "set the country column if this address is abroad"
+        )
+    if _digits(fixed) > _digits(value.removesuffix(".0")):
+        return fixed, f"ZIP code {value!r} read as {fixed!r} (a spreadsheet dropped its zeros)"
+    return fixed, f"ZIP code {value!r} read as {fixed!r}"
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
