@@ -151,10 +151,14 @@ def test_no_permission_to_write_is_one_error_naming_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The same refusal as above, for machines where the tests run as root.
-    def refused(*args: object, **kwargs: object) -> tuple[int, str]:
-        raise PermissionError(errno.EACCES, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr("mailer.files.tempfile.mkstemp", refused)
+    def refused(name: str | Path, flags: int, mode: int = 0o777) -> int:
+        if str(name).endswith(".part"):  # the temporary file every output starts as
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(name, flags, mode)
+
+    monkeypatch.setattr(os, "open", refused)
     result = run(tmp_path)
     clean_failure(result, 1, str(tmp_path / "out" / "plan.json"), "no permission to write")
     assert half_written(tmp_path) == []
