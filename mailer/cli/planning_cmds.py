@@ -426,10 +426,18 @@ def init(
     directory: Annotated[
         Path, typer.Argument(help="Where to write the starter files.", file_okay=False)
     ] = Path(),
+    today: TodayOption = None,
+    config: ConfigOption = None,
+    db: DbOption = None,
 ) -> None:
     """Write a starter mailer.toml, a sample call log and an editable copy of the card
     templates. Never overwrites a file that exists."""
     from mailer.scaffold import scaffold
+
+    # The common options are accepted everywhere, so one command line can be reused; init
+    # reads no settings and opens no ledger, so --config and --db change nothing here.
+    resolve_today(today)
+    del config, db
 
     result = scaffold(directory)
     for path in result.written:
