@@ -1,4 +1,4 @@
-"""`mailer plan`, `mailer followups`, `mailer unsuppress`, `mailer init`."""
+"""`mailer plan`, `mailer followups`, `mailer unsuppress`."""
 
 from __future__ import annotations
 
@@ -418,34 +418,4 @@ def unsuppress(
     err.print(
         f"{contact} is off the suppression list; their next call log row counts again",
         markup=False,
-    )
-
-
-@handles_errors
-def init(
-    directory: Annotated[
-        Path, typer.Argument(help="Where to write the starter files.", file_okay=False)
-    ] = Path(),
-    today: TodayOption = None,
-    config: ConfigOption = None,
-    db: DbOption = None,
-) -> None:
-    """Write a starter mailer.toml, a sample call log and an editable copy of the card
-    templates. Never overwrites a file that exists."""
-    from mailer.scaffold import scaffold
-
-    # The common options are accepted everywhere, so one command line can be reused; init
-    # reads no settings and opens no ledger, so --config and --db change nothing here.
-    resolve_today(today)
-    del config, db
-
-    result = scaffold(directory)
-    for path in result.written:
-        err.print(f"[green]wrote[/green] {escape(str(path))}")
-    for path in result.kept:
-        err.print(f"[dim]kept[/dim] {escape(str(path))} (exists; not overwritten)")
-    go = "" if directory == Path() else f"`cd {directory}`, "
-    next_step(
-        f"edit {directory / 'mailer.toml'} (your name, offer and return address), then "
-        f"{go}`mailer plan calls_sample.csv`"
     )
