@@ -295,8 +295,7 @@ def status(
     db: DbOption = None,
 ) -> None:
     """Where the sent cards are: status, expected delivery, tracking, follow-up call."""
-    from rich.table import Table
-
+    from mailer.cli.tables import Column, Row, print_table
     from mailer.ledger import PieceStatus
     from mailer.sending.aftercare import Refresh, refresh_pieces, sent_through
 
@@ -332,9 +331,7 @@ def status(
             for p in ledger.pieces(mode="provider")
             if p.status is not PieceStatus.PLANNED and p.status is not PieceStatus.RENDERED
         ]
-        table = Table(title="Cards at the provider", title_justify="left")
-        for column in ("contact", "card", "id", "status", "delivery", "call back", "latest"):
-            table.add_column(column, no_wrap=column != "latest", overflow="fold")
+        rows: list[Row] = []
         for piece in shown:
             step = ledger.step(piece.step_key)
             events = ledger.events(piece.id)
@@ -344,20 +341,29 @@ def status(
             delivery = piece.expected_delivery
             # The provider's word while the card is with it; a cancelled or failed card says so.
             at_provider = piece.status is PieceStatus.SUBMITTED
-            table.add_row(
-                escape(piece.contact_id),
-                escape(piece.template),
-                escape(piece.provider_id or ""),
-                escape((piece.provider_status if at_provider else None) or piece.status.value),
+            cells = (
+                piece.contact_id,
+                piece.template,
+                piece.provider_id or "",
+                (piece.provider_status if at_provider else None) or piece.status.value,
                 f"{delivery:%a %m/%d}" if delivery else "",
                 f"{step.follow_up_call:%a %m/%d}" if step.follow_up_call else "",
-                escape(latest),
             )
+            # The latest word is free text of any length: it goes under the row.
+            rows.append(Row(cells, notes=(latest,) if latest else ()))
     if not shown:
         err.print("no cards have been sent through a provider yet")
         next_step("`mailer send` shows what would go")
         return
-    out.print(table)
+    columns = (
+        Column("contact", flex=True),
+        Column("card", flex=True),
+        Column("id", flex=True),
+        Column("status", flex=True),
+        Column("delivery"),
+        Column("call back"),
+    )
+    print_table(out, "Cards at the provider", columns, rows)
     if not refresh:
         next_step("add --refresh to ask the provider for the latest status and tracking")
 
