@@ -107,14 +107,17 @@ def show_notices(notices: tuple[Notice, ...]) -> None:
         warn(f"... and {len(notices) - MAX_NOTICES} more warnings like these")
 
 
-def summary_line(plan: Plan) -> str:
+def summary_line(plan: Plan, refused_cards: int = 0) -> str:
+    """The plan in one line; `refused_cards` (planned cards not drawn or not sent) are
+    rejects too, said after the rows."""
     from mailer.planning.documents import summary
 
     s = summary(plan)
+    refused = f", {counted(refused_cards, 'card')} refused" if refused_cards else ""
     return (
         f"{counted(s['rows'], 'row')}, {counted(s['contacts'], 'contact')}: "
         f"{s['mail']} mail, {s['call']} call, "
-        f"{s['skip']} skip, {s['suppress']} suppress, {s['rejected']} rejected"
+        f"{s['skip']} skip, {s['suppress']} suppress, {s['rejected']} rejected{refused}"
     )
 
 

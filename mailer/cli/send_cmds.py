@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from mailer.cli.card_cmds import OutOption
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
@@ -29,6 +30,7 @@ from mailer.cli.common import (
     next_step,
     open_ledger,
     out,
+    output_folder,
     progress_bar,
     require_details,
     resolve_today,
@@ -98,6 +100,7 @@ def warn_stranded(piece: Piece) -> None:
 def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> int:
     """Show what would go; returns how many cards the provider would refuse."""
     from mailer.cli.tables import Column, Row, print_table
+    from mailer.domain.names import addressed_name
     from mailer.ledger import idempotency_key
     from mailer.sending.submission import (
         build_request,
@@ -108,11 +111,17 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
 
     size = provider_size(config.mail)
     rows = []
+    shortened = 0
     for step in steps:
         r = step.record
         place = f"{r.address.city} {r.address.state}".strip()
         when = f"{step.send_date:%a %m/%d}" if step.send_date else "now"
-        rows.append(Row((r.contact_id, r.name, step.template or "", size, place, when)))
+        # The name as the provider gets it: a long one shortened by the rule, marked so.
+        name = addressed_name(r.name, provider.name)
+        if name != " ".join(r.name.split()):
+            shortened += 1
+            name += " *"
+        rows.append(Row((r.contact_id, name, step.template or "", size, place, when)))
     columns = (
         Column("contact", flex=True),
         Column("name", flex=True),
@@ -122,6 +131,12 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
         Column("send"),
     )
     print_table(out, f"Would send to {provider.name} (dry run)", columns, rows)
+    if shortened:
+        err.print(
+            f"* {counted(shortened, 'name')} shortened to {provider.name}'s limit, as the card "
+            "will show it; the ledger keeps the full name",
+            markup=False,
+        )
     cost = estimated_cost(len(steps), config)
     since = config.provider.prices_since.isoformat()
     err.print(
@@ -192,6 +207,7 @@ def send(
     ] = False,
     provider_name: ProviderOption = None,
     base_url: BaseUrlOption = None,
+    out_dir: OutOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
@@ -203,7 +219,9 @@ def send(
     Every card has an idempotency key stored before its request, so a run that was cut off
     can simply be run again: no card is created or charged twice.
     """
+    from mailer.planning.documents import add_rejects
     from mailer.sending.submission import claim, estimated_cost, sendable_steps, stranded
+    from mailer.session import refused_sends
 
     day = resolve_today(today)
     settings = load_config(config, demo=demo)
@@ -235,7 +253,12 @@ def send(
         confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
         batch = claim(ledger, steps, settings)
         report = submit_batch(ledger, settings, provider, batch, day, jobs=jobs, verify=verify)
+        not_sent = refused_sends(report, ledger, steps)
     code = finish_send(report, {str(o.piece.id): o.piece.contact_id for o in batch})
+    if not_sent and code is not ExitCode.INTERRUPTED:
+        rejects = output_folder(out_dir, day) / "rejects.csv"
+        add_rejects(rejects, not_sent)
+        hint(f"the cards not sent are in {rejects}, each with its fix")
     if code is not ExitCode.OK:
         raise typer.Exit(code)
     next_step("`mailer status --refresh` follows them; `mailer cancel ID` takes one back")
