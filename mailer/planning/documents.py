@@ -85,7 +85,21 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def plan_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False) + "\n"
+    """The plan document as JSON text, with no control character of a call log left in a
+    string (`clean_text`): JSON escapes only C0 codes, so a C1 code or a right-to-left
+    override in a name would otherwise reach a terminal (`plan --format json`) or an editor
+    raw. Accents and other scripts stay as written."""
+    return json.dumps(_cleaned(plan_document(plan)), indent=2, ensure_ascii=False) + "\n"
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 def write_plan_json(plan: Plan, path: Path) -> None:
