@@ -397,6 +397,27 @@ def test_a_front_image_cut_short_is_refused_before_any_card(tmp_path: Path) -> N
     assert half_written(tmp_path) == []
 
 
+def test_a_jpeg_front_image_cut_short_is_refused_before_any_card(tmp_path: Path) -> None:
+    # A JPEG has no checksums for verify() to check: its pixels are decoded once, up front.
+    from PIL import Image
+
+    templates = own_templates(tmp_path)
+    photo = templates / "offer" / "photo.jpg"
+    Image.effect_noise((1200, 800), 64).convert("RGB").save(photo, quality=90)
+    photo.write_bytes(photo.read_bytes()[: photo.stat().st_size // 2])
+    card = templates / "offer" / "card.toml"
+    card.write_text(
+        card.read_text(encoding="utf-8").replace("[front]\n", '[front]\nimage = "photo.jpg"\n'),
+        encoding="utf-8",
+    )
+    config = config_with(tmp_path, {("templates", "dir"): '"templates"'})
+    result = run(tmp_path, config=config)
+    clean_failure(result, 1, str(photo), "front.image", "card.toml", "truncated", "saved again")
+    assert "can't be drawn" not in result.stderr  # stopped before drawing, not in a card
+    assert half_written(tmp_path) == []
+    assert not list((tmp_path / "out").glob("cards/*.pdf"))
+
+
 @pytest.mark.parametrize("keep", [100, 5_000, 200_000])
 def test_a_truncated_font_file_names_the_file_and_the_key(tmp_path: Path, keep: int) -> None:
     from mailer.drawing.fonts import caveat_path
