@@ -97,7 +97,8 @@ def test_a_hostile_call_log_reaches_neither_terminal_nor_files_raw(tmp_path: Pat
     assert shown.exit_code == 3, shown.stderr
     for doc in (shown.stdout, (out / "plan.json").read_text(encoding="utf-8")):
         _assert_clean(doc, "plan json")
-        assert "\\u001b" not in doc and "\\u0007" not in doc
+        assert "\\u001b" not in doc
+        assert "\\u0007" not in doc
         names = {s["contact_id"]: s["name"] for s in json.loads(doc)["steps"]}
         assert names["C002"] == "Denise Okafor"
         assert names["C001"] == "Mary Albright"
