@@ -378,3 +378,20 @@ def test_run_send_again_says_the_cards_were_sent_before(tmp_path: Path, lob: Fak
         said(again)
     )
     assert lob.created == 2
+
+
+def test_print_on_its_own_lists_the_cards_it_left_off_in_rejects(tmp_path: Path) -> None:
+    calls = calls_file(tmp_path, ("C001", "Maximiliana", HUGE_LAST), ("C002", "Denise", "Okafor"))
+    db, out = tmp_path / "m.db", tmp_path / "printed"
+    planned = invoke("plan", calls, "--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG)
+    assert planned.exit_code == 0, planned.stderr
+    args = ("--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG, "--out", out)
+    printed = invoke("print", *args)
+    assert printed.exit_code == 3, printed.stderr
+    assert f"the cards left off are in {out / 'rejects.csv'}" in said(printed)
+    [row] = read_csv_dicts(out / "rejects.csv")
+    assert (row["contact_id"], row["row"]) == ("C001", "2")
+    assert row["error"].startswith("card not drawn: card for contact C001")
+    # render into the same folder meets the same card: it is listed once.
+    assert invoke("render", *args).exit_code == 3
+    assert len(read_csv_dicts(out / "rejects.csv")) == 1

@@ -375,6 +375,18 @@ def print_(
             reprint=reprint,
         )
     if report.failures:
+        from mailer.planning.documents import add_rejects, card_rejection
+
+        by_contact = {s.contact_id: s for s in steps}
+        add_rejects(
+            folder / "rejects.csv",
+            [
+                card_rejection(by_contact[f.contact_id], f"card not drawn: {f.message}", f.hint)
+                for f in report.failures
+                if f.contact_id in by_contact
+            ],
+        )
+        hint(f"the cards left off are in {folder / 'rejects.csv'}, each with its fix")
         raise typer.Exit(ExitCode.PARTIAL)
     from mailer.domain.postal_days import when_to_post
 
