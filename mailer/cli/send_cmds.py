@@ -366,22 +366,21 @@ def status(
             at_provider = piece.status is PieceStatus.SUBMITTED
             cells = (
                 piece.contact_id,
-                piece.template,
                 piece.provider_id or "",
                 (piece.provider_status if at_provider else None) or piece.status.value,
                 f"{delivery:%a %m/%d}" if delivery else "",
                 f"{step.follow_up_call:%a %m/%d}" if step.follow_up_call else "",
             )
-            # The latest word is free text of any length: it goes under the row.
-            rows.append(Row(cells, notes=(latest,) if latest else ()))
+            # The id stays whole on its line (it is what `mailer cancel` takes); the card and
+            # the latest word, free text of any length, go under the row.
+            rows.append(Row(cells, notes=(" · ".join(filter(None, (piece.template, latest))),)))
     if not shown:
         err.print("no cards have been sent through a provider yet")
         next_step("`mailer send` shows what would go")
         return
     columns = (
         Column("contact", flex=True),
-        Column("card", flex=True),
-        Column("id", flex=True),
+        Column("id"),
         Column("status", flex=True),
         Column("delivery"),
         Column("call back"),
