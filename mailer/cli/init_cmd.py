@@ -29,7 +29,11 @@ def init(
     db: DbOption = None,
 ) -> None:
     """Write a starter mailer.toml, a sample call log and an editable copy of the card
-    templates. Never overwrites a file that exists."""
+    templates. Never overwrites a file that exists.
+
+    --today, --config and --db are accepted as by every command; init reads no settings
+    and starts no ledger.
+    """
     from mailer.scaffold import scaffold
 
     # The common options are accepted everywhere, so one command line can be reused; init
