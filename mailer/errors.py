@@ -48,8 +48,9 @@ class NoLedgerError(LedgerError):
 
 
 class LedgerBusy(LedgerError):
-    """Another mailer process kept the ledger's lock (drawing, printing or sending) for
-    longer than this one would wait; nothing was done, so running again is safe."""
+    """Another mailer process kept the ledger's lock (drawing, printing or sending), or
+    SQLite's own lock for a write, for longer than this one would wait; what was not done
+    was not recorded, so running again is safe."""
 
     exit_code = 5
 

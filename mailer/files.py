@@ -17,7 +17,7 @@ import csv
 import errno
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -74,6 +74,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+
+
 @contextlib.contextmanager
 def written_beside(
     path: Path, settle: Callable[[Path, Path], Path] | None = None
@@ -83,18 +86,22 @@ def written_beside(
     error, removed when it doesn't. `settle(tmp, path)`, when given, does the renaming
     instead (e.g. to keep an earlier file and choose another name)."""
     ensure_folder(path.parent)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.part"
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise write_failure(path, exc) from None
-    tmp = Path(name)
-    try:
-        # mkstemp makes the file private (0600); the finished file gets the usual
-        # permissions, like every other output file (the user's umask decides).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        os.close(fd)
+        # The name is chosen before the file exists, so a Ctrl-C at any moment (even inside
+        # the call that creates it) is followed by the clean-up below: no `.part` file is
+        # left behind. The random part makes it unique; O_EXCL makes sure it is ours. The
+        # finished file gets the usual permissions, like every other output file (the
+        # user's umask decides).
+        try:
+            try:
+                fd = os.open(tmp, _NEW_FILE, 0o666)
+            except FileExistsError:  # someone else's file under that name: leave it be
+                tmp = path.parent / f".{path.name}.{secrets.token_hex(16)}.part"
+                fd = os.open(tmp, _NEW_FILE, 0o666)
+            os.close(fd)
+        except OSError as exc:
+            raise write_failure(path, exc) from None
         try:
             yield tmp
         except OSError as exc:

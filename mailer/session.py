@@ -87,6 +87,8 @@ class SessionReport:
     printed_before: int = 0
     """Cards of this plan printed before this session (by an earlier run, or another one
     that held the ledger meanwhile): not printed again."""
+    sent_before: int = 0
+    """Cards of this plan sent before this session (`--send`): not sent again."""
     stranded: list[Piece] = field(default_factory=list)
     """Cards left half-sent through another provider: only that provider can finish them."""
     followups: list[FollowUp] = field(default_factory=list)
@@ -166,7 +168,7 @@ def _run(
             count=len(mail),
             on_progress=advance,
         )
-    refused = _refused_cards(report.cards, mail)
+    refused = refused_cards(report.cards, mail)
     if refused:
         write_rejects(plan, folder / "rejects.csv", refused)
     report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
@@ -175,7 +177,7 @@ def _run(
         _print(report, ledger, config, ours, request.today)
     elif request.send:
         _send(report, ledger, config, ours, request.today, hooks)
-        sent = _refused_sends(report, ledger, mail)
+        sent = refused_sends(report.sent, ledger, mail) if report.sent is not None else []
         if sent:
             write_rejects(plan, folder / "rejects.csv", [*refused, *sent])
     # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
@@ -186,8 +188,9 @@ def _run(
     return report
 
 
-def _refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]:
-    """The cards that could not be drawn, as rejects.csv rows with their fix."""
+def refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]:
+    """The cards that could not be drawn, as rejects.csv rows with their fix (`mailer run`,
+    and `mailer render` on its own)."""
     from mailer.planning.documents import card_rejection
 
     steps = {s.step_key: s for s in mail}
@@ -198,18 +201,15 @@ def _refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection
     ]
 
 
-def _refused_sends(
-    report: SessionReport, ledger: Ledger, mail: Sequence[MailStep]
-) -> list[Rejection]:
+def refused_sends(sent: SendReport, ledger: Ledger, mail: Sequence[MailStep]) -> list[Rejection]:
     """The cards the provider refused (or that could not be built for it), as rejects.csv
-    rows: the provider's reason, and how to send them once corrected."""
+    rows: the provider's reason, and how to send them once corrected (`mailer run --send`,
+    and `mailer send` on its own)."""
     from mailer.planning.documents import card_rejection
 
-    if report.sent is None:
-        return []
     steps = {s.step_key: s for s in mail}
     rows = []
-    for outcome in report.sent.failed:
+    for outcome in sent.failed:
         step = steps.get(ledger.piece(int(outcome.piece_id)).step_key)
         if step is None:
             continue
@@ -270,6 +270,8 @@ def _send(
     name = config.provider.name
     report.stranded = stranded(ledger, name, step_keys=ours)
     steps = sendable_steps(ledger, name, step_keys=ours)
+    waiting = {s.step_key for s in steps}
+    report.sent_before = _done(ledger, set(ours) - waiting, PieceStatus.SUBMITTED)
     if not steps:
         return
     provider = provider_for(config, name, None)

@@ -343,7 +343,11 @@ def test_runaway_quote_is_loud_and_loses_no_row(tmp_path: Path) -> None:
     (rejected,) = log.rejections
     assert rejected.row == 2
     assert "never closed" in rejected.error
-    assert "2 line(s)" in rejected.error
+    assert "the 2 lines after it were read as one cell" in rejected.error
+    # One line swallowed is one line.
+    data = b'id,outcome,notes\nR1,vm,"never closed\nmore words\n'
+    (rejected,) = read(write_file(tmp_path, "quote.csv", data)).rejections
+    assert "so the 1 line after it was read as one cell" in rejected.error
 
 
 # --- values kept as the user wrote them ---------------------------------------------------

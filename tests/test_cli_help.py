@@ -75,6 +75,18 @@ def test_every_command_accepts_the_common_options(args: tuple[str, ...], tmp_pat
     assert "Traceback" not in result.output
 
 
+def test_init_accepts_the_common_options_and_writes_into_its_folder(tmp_path: Path) -> None:
+    starter = tmp_path / "shop"
+    result = invoke("init", starter, *COMMON, "--db", tmp_path / "m.db")
+    assert result.exit_code == 0, result.output
+    assert (starter / "mailer.toml").is_file()
+    assert not (tmp_path / "m.db").exists()  # init starts no ledger, wherever --db points
+    refused = invoke("init", tmp_path / "other", "--today", "someday")
+    assert refused.exit_code == 2
+    assert "--today 'someday' is not a day" in refused.stderr
+    assert not (tmp_path / "other").exists()
+
+
 def test_a_bad_today_is_refused_even_where_it_is_not_needed(tmp_path: Path) -> None:
     result = invoke("contacts", "list", "--today", "someday", "--db", tmp_path / "m.db")
     assert result.exit_code == 2

@@ -459,6 +459,36 @@ def test_status_lists_ids_and_refresh_pulls_tracking_and_delivery(shop: Shop) ->
     assert "refreshed 3 cards: 0 new tracking events" in again.stderr
 
 
+def test_status_fits_80_columns_with_the_latest_word_under_its_card(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.use_key(TEST_KEY)
+    assert shop.send("--submit", "--limit", "2").exit_code == 0
+    mary = shop.piece_of("C001")
+    assert mary.provider_id is not None
+    shop.fake.postcards[mary.provider_id]["tracking_events"] = [
+        {
+            "name": "Processed for Delivery at the regional sorting facility",
+            "time": "2026-11-24T10:00:00.000Z",
+            "type": "normal",
+            "location": "62704",
+        }
+    ]
+    assert shop.cli("status", "--refresh").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    listed = shop.cli("status")
+    assert listed.exit_code == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, listed.stdout
+    assert not any(border in listed.stdout for border in "│┃┏━")
+    header = next(line for line in lines if line.startswith("contact"))
+    assert header.split() == ["contact", "id", "status", "delivery", "call", "back"]
+    row = next(i for i, line in enumerate(lines) if line.startswith("C001"))
+    assert mary.provider_id in lines[row].split()  # whole, to copy into `mailer cancel`
+    said = " ".join(listed.stdout.split())
+    assert "offer · Processed for Delivery at the regional sorting facility 62704" in said
+
+
 def test_cancel_one_then_the_rest_and_too_late(shop: Shop) -> None:
     shop.use_key(TEST_KEY)
     assert shop.send("--submit", "--limit", "4").exit_code == 0
@@ -472,8 +502,8 @@ def test_cancel_one_then_the_rest_and_too_late(shop: Shop) -> None:
     assert fake.postcards[mary.provider_id]["deleted"] is True
     assert shop.piece_of("C001").status is PieceStatus.CANCELLED
     row = next(line for line in shop.cli("status").stdout.splitlines() if "C001" in line)
-    cells = [cell.strip() for cell in row.split("│")]
-    assert cells[3:5] == [mary.provider_id, "cancelled"]  # not the provider's last word
+    cells = re.split(r"\s{2,}", row.strip())  # the compact table: columns two spaces apart
+    assert cells[1:3] == [mary.provider_id, "cancelled"]  # not the provider's last word
     by_contact = shop.cli("cancel", "C002")
     assert by_contact.exit_code == 0, by_contact.stderr
     assert shop.piece_of("C002").status is PieceStatus.CANCELLED

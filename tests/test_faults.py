@@ -151,10 +151,14 @@ def test_no_permission_to_write_is_one_error_naming_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The same refusal as above, for machines where the tests run as root.
-    def refused(*args: object, **kwargs: object) -> tuple[int, str]:
-        raise PermissionError(errno.EACCES, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr("mailer.files.tempfile.mkstemp", refused)
+    def refused(name: str | Path, flags: int, mode: int = 0o777) -> int:
+        if str(name).endswith(".part"):  # the temporary file every output starts as
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(name, flags, mode)
+
+    monkeypatch.setattr(os, "open", refused)
     result = run(tmp_path)
     clean_failure(result, 1, str(tmp_path / "out" / "plan.json"), "no permission to write")
     assert half_written(tmp_path) == []
@@ -393,6 +397,27 @@ def test_a_front_image_cut_short_is_refused_before_any_card(tmp_path: Path) -> N
     assert half_written(tmp_path) == []
 
 
+def test_a_jpeg_front_image_cut_short_is_refused_before_any_card(tmp_path: Path) -> None:
+    # A JPEG has no checksums for verify() to check: its pixels are decoded once, up front.
+    from PIL import Image
+
+    templates = own_templates(tmp_path)
+    photo = templates / "offer" / "photo.jpg"
+    Image.effect_noise((1200, 800), 64).convert("RGB").save(photo, quality=90)
+    photo.write_bytes(photo.read_bytes()[: photo.stat().st_size // 2])
+    card = templates / "offer" / "card.toml"
+    card.write_text(
+        card.read_text(encoding="utf-8").replace("[front]\n", '[front]\nimage = "photo.jpg"\n'),
+        encoding="utf-8",
+    )
+    config = config_with(tmp_path, {("templates", "dir"): '"templates"'})
+    result = run(tmp_path, config=config)
+    clean_failure(result, 1, str(photo), "front.image", "card.toml", "truncated", "saved again")
+    assert "can't be drawn" not in result.stderr  # stopped before drawing, not in a card
+    assert half_written(tmp_path) == []
+    assert not list((tmp_path / "out").glob("cards/*.pdf"))
+
+
 @pytest.mark.parametrize("keep", [100, 5_000, 200_000])
 def test_a_truncated_font_file_names_the_file_and_the_key(tmp_path: Path, keep: int) -> None:
     from mailer.drawing.fonts import caveat_path
@@ -548,7 +573,8 @@ def test_a_ledger_held_by_another_process_is_busy_not_broken(
     finally:
         holder.kill()
         holder.wait()
-    clean_failure(result, 1, str(db), "stayed busy", "another mailer command")
+    # Busy, like a drawing lock held too long: exit 5 (README, "Exit codes").
+    clean_failure(result, 5, str(db), "stayed busy", "another mailer command")
     never_a_new_ledger(result)
 
 

@@ -198,6 +198,31 @@ def test_an_error_in_the_block_removes_the_temporary_and_keeps_the_target(
     assert names(tmp_path) == ["print.pdf"]
 
 
+@pytest.mark.parametrize("late", [False, True])
+def test_ctrl_c_while_the_temporary_file_is_made_leaves_no_part_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, late: bool
+) -> None:
+    # Ctrl-C lands inside the call that creates the temporary file: before it exists, or
+    # just after (the file is there but its descriptor never came back to us).
+    path = tmp_path / "card.pdf"
+    path.write_bytes(b"card A")
+    real_open = os.open
+
+    def interrupted(name: str | Path, flags: int, mode: int = 0o777) -> int:
+        if str(name).endswith(".part"):
+            if late:
+                os.close(real_open(name, flags, mode))
+            raise KeyboardInterrupt
+        return real_open(name, flags, mode)
+
+    monkeypatch.setattr(os, "open", interrupted)
+    with pytest.raises(KeyboardInterrupt), written_beside(path) as tmp:
+        tmp.write_bytes(b"card B")
+    monkeypatch.undo()
+    assert names(tmp_path) == ["card.pdf"]
+    assert path.read_bytes() == b"card A"
+
+
 def test_settle_chooses_where_the_finished_file_goes(tmp_path: Path) -> None:
     path = tmp_path / "print.pdf"
     path.write_bytes(b"sheets A")

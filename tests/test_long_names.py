@@ -267,3 +267,131 @@ def test_a_card_the_provider_refuses_goes_to_rejects_with_the_fix(
     assert "address_line1 must be at most 64 characters" in row["error"]
     assert "`mailer contacts edit C002 ...`" in row["error"]
     assert "`mailer send --submit --retry-failed`" in row["error"]
+
+
+def test_render_on_its_own_writes_its_refused_cards_to_rejects(tmp_path: Path) -> None:
+    calls = calls_file(tmp_path, ("C001", "Maximiliana", HUGE_LAST), ("C002", "Denise", "Okafor"))
+    db, out = tmp_path / "m.db", tmp_path / "drawn"
+    planned = invoke("plan", calls, "--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG)
+    assert planned.exit_code == 0, planned.stderr
+    args = ("--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG, "--out", out)
+    drawn = invoke("render", *args)
+    assert drawn.exit_code == 3, drawn.stderr
+    assert f"the cards not drawn are in {out / 'rejects.csv'}" in said(drawn)
+    [row] = read_csv_dicts(out / "rejects.csv")
+    assert (row["contact_id"], row["last_name"], row["file"], row["row"]) == (
+        "C001", HUGE_LAST, str(calls), "2",
+    )  # fmt: skip
+    assert row["error"].startswith("card not drawn: card for contact C001")
+    assert "`mailer contacts edit C001 --first-name M. --last-name " in row["error"]
+    # Run again: the same card is refused again, and listed once.
+    assert invoke("render", *args).exit_code == 3
+    assert len(read_csv_dicts(out / "rejects.csv")) == 1
+
+
+def test_render_adds_to_the_rejects_mailer_run_wrote_in_its_columns(tmp_path: Path) -> None:
+    # The call log holds a row mailer run rejects (no outcome): render's card joins it.
+    calls = calls_file(tmp_path, ("C001", "Denise", "Okafor"))
+    calls.write_text(
+        calls.read_text(encoding="utf-8") + "C009,Ann,Lee,,,,,,,,,,,,\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    assert run(tmp_path, calls).exit_code == 3
+    header = (out / "rejects.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    later = calls_file(tmp_path, ("C002", "Maximiliana", HUGE_LAST))
+    planned = invoke(
+        "plan", later, "--today", TODAY, "--db", tmp_path / "m.db", "--config", EXAMPLE_CONFIG
+    )
+    assert planned.exit_code == 0, planned.stderr
+    drawn = invoke(
+        "render", "--today", TODAY, "--db", tmp_path / "m.db", "--config", EXAMPLE_CONFIG,
+        "--out", out,
+    )  # fmt: skip
+    assert drawn.exit_code == 3, drawn.stderr
+    assert (out / "rejects.csv").read_text(encoding="utf-8-sig").splitlines()[0] == header
+    rows = read_csv_dicts(out / "rejects.csv")
+    assert [r["contact_id"] for r in rows] == ["C009", "C002"]
+    assert rows[1]["last_name"] == HUGE_LAST
+    assert rows[1]["error"].startswith("card not drawn:")
+
+
+def test_the_run_summary_counts_refused_cards(tmp_path: Path) -> None:
+    calls = calls_file(tmp_path, ("C001", "Maximiliana", HUGE_LAST), ("C002", "Denise", "Okafor"))
+    result = run(tmp_path, calls)
+    assert result.exit_code == 3, result.stderr
+    assert "0 suppress, 0 rejected, 1 card refused" in said(result)
+
+
+def test_send_on_its_own_writes_the_cards_the_provider_refused_to_rejects(
+    tmp_path: Path, lob: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_create = fp._lob_postcard
+
+    def create(fake: FakeProvider, record: RecordedRequest, files: Any) -> dict[str, Any]:
+        if record.field("metadata[contact_id]") == "C002":
+            raise fp._error(False, 422, "invalid", "to.address_line1 must be at most 64 characters")
+        return real_create(fake, record, files)
+
+    monkeypatch.setattr(fp, "_lob_postcard", create)
+    config = provider_config(tmp_path)
+    calls = calls_file(tmp_path, ("C001", "Mary", "Albright"), ("C002", "Denise", "Okafor"))
+    db, out = tmp_path / "m.db", tmp_path / "sent"
+    assert invoke("plan", calls, "--today", TODAY, "--db", db, "--config", config).exit_code == 0
+    sent = invoke(
+        "send", "--submit", "--today", TODAY, "--db", db, "--config", config, "--out", out
+    )
+    assert sent.exit_code == 3, sent.stderr
+    assert f"the cards not sent are in {out / 'rejects.csv'}" in said(sent)
+    [row] = read_csv_dicts(out / "rejects.csv")
+    assert (row["contact_id"], row["last_name"], row["row"]) == ("C002", "Okafor", "3")
+    assert "address_line1 must be at most 64 characters" in row["error"]
+    assert "`mailer send --submit --retry-failed`" in row["error"]
+
+
+def test_the_dry_run_table_shows_the_name_the_provider_gets_marked(
+    tmp_path: Path, lob: FakeProvider
+) -> None:
+    config = provider_config(tmp_path)
+    calls = calls_file(tmp_path, ("C001", LOB_FIRST, LOB_LAST), ("C002", "Denise", "Okafor"))
+    db = tmp_path / "m.db"
+    assert invoke("plan", calls, "--today", TODAY, "--db", db, "--config", config).exit_code == 0
+    dry = invoke("send", "--today", TODAY, "--db", db, "--config", config)
+    assert dry.exit_code == 0, dry.stderr
+    rows = {
+        line.split()[0]: line for line in dry.stdout.splitlines() if line[:4] in ("C001", "C002")
+    }
+    assert "A. Papadopoulou-Wittelsbach *" in rows["C001"]
+    assert LOB_LAST not in dry.stdout.split("(key redacted)")[0]
+    assert "Denise Okafor" in rows["C002"]
+    assert "*" not in rows["C002"]
+    assert "* 1 name shortened to lob's limit" in said(dry)
+    assert lob.requests == []
+
+
+def test_run_send_again_says_the_cards_were_sent_before(tmp_path: Path, lob: FakeProvider) -> None:
+    config = provider_config(tmp_path)
+    calls = calls_file(tmp_path, ("C001", "Mary", "Albright"), ("C002", "Denise", "Okafor"))
+    assert run(tmp_path, calls, "--send", config=config).exit_code == 0
+    again = run(tmp_path, calls, "--send", config=config)
+    assert again.exit_code == 0, again.stderr
+    assert "2 cards of this plan sent before (by an earlier or another run): not sent again" in (
+        said(again)
+    )
+    assert lob.created == 2
+
+
+def test_print_on_its_own_lists_the_cards_it_left_off_in_rejects(tmp_path: Path) -> None:
+    calls = calls_file(tmp_path, ("C001", "Maximiliana", HUGE_LAST), ("C002", "Denise", "Okafor"))
+    db, out = tmp_path / "m.db", tmp_path / "printed"
+    planned = invoke("plan", calls, "--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG)
+    assert planned.exit_code == 0, planned.stderr
+    args = ("--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG, "--out", out)
+    printed = invoke("print", *args)
+    assert printed.exit_code == 3, printed.stderr
+    assert f"the cards left off are in {out / 'rejects.csv'}" in said(printed)
+    [row] = read_csv_dicts(out / "rejects.csv")
+    assert (row["contact_id"], row["row"]) == ("C001", "2")
+    assert row["error"].startswith("card not drawn: card for contact C001")
+    # render into the same folder meets the same card: it is listed once.
+    assert invoke("render", *args).exit_code == 3
+    assert len(read_csv_dicts(out / "rejects.csv")) == 1

@@ -6,6 +6,8 @@ come back. Every test ends by checking that no form of a key reached the termina
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -324,3 +326,47 @@ def test_a_failed_or_returned_card_cancels_its_follow_up_call(desk: Desk) -> Non
     assert names[failed] not in shown
     assert names[returned] not in shown
     assert all(names[c] in shown for c in others), shown
+
+
+def test_the_next_plan_names_a_flagged_address_and_mails_it_only_once_changed(
+    desk: Desk,
+) -> None:
+    assert desk.send("--submit").exit_code == 0
+    pieces = desk.pieces()
+    with Ledger.open(desk.db) as ledger:
+        records = {c: ledger.step(p.step_key).record for c, p in pieces.items()}
+    same, moved = sorted(pieces)[:2]
+    for contact in (same, moved):
+        desk.fake.postcards[pieces[contact].provider_id or ""]["status"] = "failed"
+    assert desk.cli("status", "--refresh").exit_code == 0
+    # Past the quiet weeks both are called again and get a voicemail: a new card is due.
+    header = (
+        "contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome,called_at"
+    )
+    lines = [header]
+    for contact in (same, moved):
+        r = records[contact]
+        street = r.address.line1 if contact == same else "9 New Street"
+        lines.append(
+            f"{contact},{r.first_name},{r.last_name},{street},{r.address.city},"
+            f"{r.address.state},{r.address.postal_code},voicemail,2027-01-05 10:00"
+        )
+    calls = write_file(desk.tmp, "later.csv", "\n".join(lines) + "\n")
+    planned = desk.cli("plan", calls, "--today", "2027-01-06", "--format", "json")
+    assert planned.exit_code == 0, planned.stderr
+    said = " ".join(planned.stderr.split())
+    day = r"\d{4}-\d{2}-\d{2}"
+    assert re.search(
+        rf"later\.csv:2: address flagged as undeliverable on {day}: check it before mailing "
+        r"\(no card: it is the same address\)",
+        said,
+    ), said
+    assert re.search(
+        rf"later\.csv:3: address flagged as undeliverable on {day}: check it before mailing "
+        r"\(the address has changed since: this card goes to the new one\)",
+        said,
+    ), said
+    steps = {s["contact_id"]: s for s in json.loads(planned.stdout)["steps"]}
+    assert steps[same]["action"] == "skip"
+    assert steps[same]["reason"].startswith("address flagged as undeliverable on ")
+    assert steps[moved]["action"] == "mail"

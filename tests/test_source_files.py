@@ -203,7 +203,7 @@ def test_a_quote_never_closed_is_a_problem_on_its_row(tmp_path: Path) -> None:
     lines, _ = read(write_file(tmp_path, "runaway.csv", data))
     assert [line.number for line in lines] == [1, 2]
     assert lines[1].problem == (
-        "a quote opened in this row is never closed, so the 2 line(s) after it were read as "
+        "a quote opened in this row is never closed, so the 2 lines after it were read as "
         "one cell; close the quote and read the file again"
     )
     assert not lines[1].is_blank

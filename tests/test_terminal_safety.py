@@ -5,6 +5,7 @@ formula-safe, the ledger is private, and drawing workers never outlive their com
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import stat
@@ -89,9 +90,18 @@ def test_a_hostile_call_log_reaches_neither_terminal_nor_files_raw(tmp_path: Pat
     assert "you have been hacked" not in table
     assert "left a smoke signal" in " ".join(results[0].stderr.split() + table.split())
     for name in ("followups.csv", "followups.ics", "rejects.csv", "manifest.csv", "plan.json"):
-        text = (out / name).read_text(encoding="utf-8-sig")
-        if name != "plan.json":  # JSON writes \u001b: data, escaped, never raw
-            _assert_clean(text, name)
+        _assert_clean((out / name).read_text(encoding="utf-8-sig"), name)
+    # plan.json and `plan --format json` are valid JSON holding the names cleaned, never the
+    # codes (JSON escapes no C1 code and no right-to-left override: they would go raw).
+    shown = invoke("plan", calls, "--dry-run", "--format", "json", *common)
+    assert shown.exit_code == 3, shown.stderr
+    for doc in (shown.stdout, (out / "plan.json").read_text(encoding="utf-8")):
+        _assert_clean(doc, "plan json")
+        assert "\\u001b" not in doc
+        assert "\\u0007" not in doc
+        names = {s["contact_id"]: s["name"] for s in json.loads(doc)["steps"]}
+        assert names["C002"] == "Denise Okafor"
+        assert names["C001"] == "Mary Albright"
     followups = read_csv_dicts(out / "followups.csv")
     assert {f["name"] for f in followups} >= {"Mary Albright", "Denise Okafor"}
     ics = (out / "followups.ics").read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ from mailer.cli import (
     card_cmds,
     columns_cmd,
     contacts_cmds,
+    init_cmd,
     planning_cmds,
     preview_cmd,
     run_cmd,
@@ -74,7 +75,7 @@ app.command(cls=Command, rich_help_panel="Step by step")(planning_cmds.followups
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.send)
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.status)
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.cancel)
-app.command(cls=Command, rich_help_panel="Setup and housekeeping")(planning_cmds.init)
+app.command(cls=Command, rich_help_panel="Setup and housekeeping")(init_cmd.init)
 app.command(cls=Command, rich_help_panel="Setup and housekeeping")(planning_cmds.unsuppress)
 app.add_typer(contacts_cmds.app, rich_help_panel="Setup and housekeeping")
 

@@ -159,12 +159,19 @@ def render(
             folder=folder,
             jobs=jobs,
         )
+        # Only the refused cards' steps are read again, for rejects.csv.
+        refused = list(ledger.steps_by_key(f.step_key for f in batch.failures))
     err.print(
         f"drew {counted(batch.drawn, 'card')} into {folder / 'cards'}/ "
         f"(list: {folder / 'manifest.csv'})",
         markup=False,
     )
     if batch.failures:
+        from mailer.planning.documents import add_rejects
+        from mailer.session import refused_cards
+
+        add_rejects(folder / "rejects.csv", refused_cards(batch, refused))
+        hint(f"the cards not drawn are in {folder / 'rejects.csv'}, each with its fix")
         raise typer.Exit(ExitCode.PARTIAL)
     if chosen == "self":
         next_step("`mailer print` lays them out on sheets for your printer")
@@ -368,6 +375,18 @@ def print_(
             reprint=reprint,
         )
     if report.failures:
+        from mailer.planning.documents import add_rejects, card_rejection
+
+        by_contact = {s.contact_id: s for s in steps}
+        add_rejects(
+            folder / "rejects.csv",
+            [
+                card_rejection(by_contact[f.contact_id], f"card not drawn: {f.message}", f.hint)
+                for f in report.failures
+                if f.contact_id in by_contact
+            ],
+        )
+        hint(f"the cards left off are in {folder / 'rejects.csv'}, each with its fix")
         raise typer.Exit(ExitCode.PARTIAL)
     from mailer.domain.postal_days import when_to_post
 

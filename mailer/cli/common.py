@@ -42,7 +42,7 @@ class ExitCode(IntEnum):
     NO_LEDGER = 4
     """A command that only reads found no ledger where it looked (`NoLedgerError`)."""
     BUSY = 5
-    """Another process kept the ledger's lock too long; nothing done (`LedgerBusy`)."""
+    """Another process kept the ledger's lock, or a write to it, too long (`LedgerBusy`)."""
     INTERRUPTED = 130
 
 

@@ -1,4 +1,4 @@
-"""`mailer plan`, `mailer followups`, `mailer unsuppress`, `mailer init`."""
+"""`mailer plan`, `mailer followups`, `mailer unsuppress`."""
 
 from __future__ import annotations
 
@@ -107,14 +107,17 @@ def show_notices(notices: tuple[Notice, ...]) -> None:
         warn(f"... and {len(notices) - MAX_NOTICES} more warnings like these")
 
 
-def summary_line(plan: Plan) -> str:
+def summary_line(plan: Plan, refused_cards: int = 0) -> str:
+    """The plan in one line; `refused_cards` (planned cards not drawn or not sent) are
+    rejects too, said after the rows."""
     from mailer.planning.documents import summary
 
     s = summary(plan)
+    refused = f", {counted(refused_cards, 'card')} refused" if refused_cards else ""
     return (
         f"{counted(s['rows'], 'row')}, {counted(s['contacts'], 'contact')}: "
         f"{s['mail']} mail, {s['call']} call, "
-        f"{s['skip']} skip, {s['suppress']} suppress, {s['rejected']} rejected"
+        f"{s['skip']} skip, {s['suppress']} suppress, {s['rejected']} rejected{refused}"
     )
 
 
@@ -418,26 +421,4 @@ def unsuppress(
     err.print(
         f"{contact} is off the suppression list; their next call log row counts again",
         markup=False,
-    )
-
-
-@handles_errors
-def init(
-    directory: Annotated[
-        Path, typer.Argument(help="Where to write the starter files.", file_okay=False)
-    ] = Path(),
-) -> None:
-    """Write a starter mailer.toml, a sample call log and an editable copy of the card
-    templates. Never overwrites a file that exists."""
-    from mailer.scaffold import scaffold
-
-    result = scaffold(directory)
-    for path in result.written:
-        err.print(f"[green]wrote[/green] {escape(str(path))}")
-    for path in result.kept:
-        err.print(f"[dim]kept[/dim] {escape(str(path))} (exists; not overwritten)")
-    go = "" if directory == Path() else f"`cd {directory}`, "
-    next_step(
-        f"edit {directory / 'mailer.toml'} (your name, offer and return address), then "
-        f"{go}`mailer plan calls_sample.csv`"
     )

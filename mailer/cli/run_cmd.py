@@ -133,6 +133,13 @@ def show_session(report: SessionReport, config: Config, today: date) -> ExitCode
             markup=False,
         )
         hint("`mailer print --reprint` prints the last batch again")
+    if report.sent_before:
+        err.print(
+            f"{counted(report.sent_before, 'card')} of this plan sent before "
+            "(by an earlier or another run): not sent again",
+            markup=False,
+        )
+        hint("`mailer status` shows where they are")
     for piece in report.stranded:
         warn_stranded(piece)
     if report.sent is not None:
@@ -140,7 +147,9 @@ def show_session(report: SessionReport, config: Config, today: date) -> ExitCode
         if code in (ExitCode.INTERRUPTED, ExitCode.FAILED):
             return code
     folder = report.folder
-    err.print(summary_line(report.plan))
+    refused = len(report.cards.failures) if report.cards is not None else 0
+    refused += len(report.sent.failed) if report.sent is not None else 0
+    err.print(summary_line(report.plan, refused))
     err.print(f"wrote {', '.join(report.written)} into {folder}/", markup=False)
     if report.plan.rejections:
         hint(f"fix the rows in {folder / 'rejects.csv'} and run that file; nothing repeats")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from mailer.cli.card_cmds import OutOption
 from mailer.cli.common import (
     ConfigOption,
     DbOption,
@@ -29,6 +30,7 @@ from mailer.cli.common import (
     next_step,
     open_ledger,
     out,
+    output_folder,
     progress_bar,
     require_details,
     resolve_today,
@@ -98,6 +100,7 @@ def warn_stranded(piece: Piece) -> None:
 def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, today: date) -> int:
     """Show what would go; returns how many cards the provider would refuse."""
     from mailer.cli.tables import Column, Row, print_table
+    from mailer.domain.names import addressed_name
     from mailer.ledger import idempotency_key
     from mailer.sending.submission import (
         build_request,
@@ -108,11 +111,17 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
 
     size = provider_size(config.mail)
     rows = []
+    shortened = 0
     for step in steps:
         r = step.record
         place = f"{r.address.city} {r.address.state}".strip()
         when = f"{step.send_date:%a %m/%d}" if step.send_date else "now"
-        rows.append(Row((r.contact_id, r.name, step.template or "", size, place, when)))
+        # The name as the provider gets it: a long one shortened by the rule, marked so.
+        name = addressed_name(r.name, provider.name)
+        if name != " ".join(r.name.split()):
+            shortened += 1
+            name += " *"
+        rows.append(Row((r.contact_id, name, step.template or "", size, place, when)))
     columns = (
         Column("contact", flex=True),
         Column("name", flex=True),
@@ -122,6 +131,12 @@ def dry_run_table(steps: list[MailStep], config: Config, provider: Provider, tod
         Column("send"),
     )
     print_table(out, f"Would send to {provider.name} (dry run)", columns, rows)
+    if shortened:
+        err.print(
+            f"* {counted(shortened, 'name')} shortened to {provider.name}'s limit, as the card "
+            "will show it; the ledger keeps the full name",
+            markup=False,
+        )
     cost = estimated_cost(len(steps), config)
     since = config.provider.prices_since.isoformat()
     err.print(
@@ -192,6 +207,7 @@ def send(
     ] = False,
     provider_name: ProviderOption = None,
     base_url: BaseUrlOption = None,
+    out_dir: OutOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
@@ -203,7 +219,9 @@ def send(
     Every card has an idempotency key stored before its request, so a run that was cut off
     can simply be run again: no card is created or charged twice.
     """
+    from mailer.planning.documents import add_rejects
     from mailer.sending.submission import claim, estimated_cost, sendable_steps, stranded
+    from mailer.session import refused_sends
 
     day = resolve_today(today)
     settings = load_config(config, demo=demo)
@@ -235,7 +253,12 @@ def send(
         confirm_live(provider, len(steps), estimated_cost(len(steps), settings), yes)
         batch = claim(ledger, steps, settings)
         report = submit_batch(ledger, settings, provider, batch, day, jobs=jobs, verify=verify)
+        not_sent = refused_sends(report, ledger, steps)
     code = finish_send(report, {str(o.piece.id): o.piece.contact_id for o in batch})
+    if not_sent and code is not ExitCode.INTERRUPTED:
+        rejects = output_folder(out_dir, day) / "rejects.csv"
+        add_rejects(rejects, not_sent)
+        hint(f"the cards not sent are in {rejects}, each with its fix")
     if code is not ExitCode.OK:
         raise typer.Exit(code)
     next_step("`mailer status --refresh` follows them; `mailer cancel ID` takes one back")
@@ -295,8 +318,7 @@ def status(
     db: DbOption = None,
 ) -> None:
     """Where the sent cards are: status, expected delivery, tracking, follow-up call."""
-    from rich.table import Table
-
+    from mailer.cli.tables import Column, Row, print_table
     from mailer.ledger import PieceStatus
     from mailer.sending.aftercare import Refresh, refresh_pieces, sent_through
 
@@ -332,9 +354,7 @@ def status(
             for p in ledger.pieces(mode="provider")
             if p.status is not PieceStatus.PLANNED and p.status is not PieceStatus.RENDERED
         ]
-        table = Table(title="Cards at the provider", title_justify="left")
-        for column in ("contact", "card", "id", "status", "delivery", "call back", "latest"):
-            table.add_column(column, no_wrap=column != "latest", overflow="fold")
+        rows: list[Row] = []
         for piece in shown:
             step = ledger.step(piece.step_key)
             events = ledger.events(piece.id)
@@ -344,20 +364,28 @@ def status(
             delivery = piece.expected_delivery
             # The provider's word while the card is with it; a cancelled or failed card says so.
             at_provider = piece.status is PieceStatus.SUBMITTED
-            table.add_row(
-                escape(piece.contact_id),
-                escape(piece.template),
-                escape(piece.provider_id or ""),
-                escape((piece.provider_status if at_provider else None) or piece.status.value),
+            cells = (
+                piece.contact_id,
+                piece.provider_id or "",
+                (piece.provider_status if at_provider else None) or piece.status.value,
                 f"{delivery:%a %m/%d}" if delivery else "",
                 f"{step.follow_up_call:%a %m/%d}" if step.follow_up_call else "",
-                escape(latest),
             )
+            # The id stays whole on its line (it is what `mailer cancel` takes); the card and
+            # the latest word, free text of any length, go under the row.
+            rows.append(Row(cells, notes=(" · ".join(filter(None, (piece.template, latest))),)))
     if not shown:
         err.print("no cards have been sent through a provider yet")
         next_step("`mailer send` shows what would go")
         return
-    out.print(table)
+    columns = (
+        Column("contact", flex=True),
+        Column("id"),
+        Column("status", flex=True),
+        Column("delivery"),
+        Column("call back"),
+    )
+    print_table(out, "Cards at the provider", columns, rows)
     if not refresh:
         next_step("add --refresh to ask the provider for the latest status and tracking")
 

@@ -71,14 +71,25 @@ def image_size(path: Path, where: str) -> tuple[int, int]:
             pixels = re.search(r"\((\d+) pixels\)", str(exc))
             raise _too_big(path, where, f"{int(pixels[1]):,} pixels" if pixels else "") from None
         except (OSError, ValueError, SyntaxError) as exc:
-            raise RenderError(
-                f"{where}: can't read the image {path}: {exc}",
-                hint="use a PNG or JPEG file; one cut short (a broken download or copy) must "
-                "be saved again",
-            ) from None
+            raise _unreadable(path, where, exc) from None
     if width * height > MAX_IMAGE_PIXELS:
         raise _too_big(path, where, f"{width:,} x {height:,} pixels")
+    try:
+        with Image.open(path) as image:
+            # Every pixel decoded once, now that the size is known to be sane: a JPEG cut
+            # short (which verify() does not check) stops here, not in the middle of a card.
+            image.load()
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise _unreadable(path, where, exc) from None
     return width, height
+
+
+def _unreadable(path: Path, where: str, exc: BaseException) -> RenderError:
+    return RenderError(
+        f"{where}: can't read the image {path}: {exc}",
+        hint="use a PNG or JPEG file; one cut short (a broken download or copy) must "
+        "be saved again",
+    )
 
 
 def _too_big(path: Path, where: str, size: str) -> RenderError:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-from mailer.errors import LedgerError
+from mailer.errors import LedgerBusy, LedgerError
 
 BUSY_TIMEOUT_S = 10.0
 KEEP = "keep the ledger file: it holds your opt-out list"
@@ -30,7 +30,8 @@ def ledger_failure(path: Path, e: sqlite3.Error) -> LedgerError:
     text = str(e)
     code = getattr(e, "sqlite_errorcode", 0) & 0xFF
     if code in (_BUSY, _LOCKED):
-        return LedgerError(
+        # The same answer as a drawing or sending lock held too long: exit 5, run it again.
+        return LedgerBusy(
             f"{path}: the ledger stayed busy for {BUSY_TIMEOUT_S:g} s ({text})",
             hint="another mailer command is still writing to it; wait for it and run again",
         )

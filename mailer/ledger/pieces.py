@@ -200,6 +200,19 @@ class CardBook(LedgerFile):
             add_event(db, piece_id, now, "flag", f"{flag}; follow-up call cancelled")
             return True
 
+    def flagged_addresses(self) -> dict[str, list[tuple[str, str]]]:
+        """Per contact id, the cards whose address was flagged as undeliverable
+        (`record_undelivered`): each card's step key and the day it was flagged (ISO)."""
+        rows = self._query(
+            "SELECT p.contact_id, p.step_key, min(e.at) FROM pieces p"
+            " JOIN piece_events e ON e.piece_id = p.id AND e.kind = 'flag'"
+            " WHERE p.error LIKE 'address flagged:%' GROUP BY p.id ORDER BY p.id"
+        )
+        found: dict[str, list[tuple[str, str]]] = {}
+        for contact_id, step_key, at in rows:
+            found.setdefault(contact_id, []).append((step_key, str(at)[:10]))
+        return found
+
     def submitting_since(self, piece_id: int) -> datetime | None:
         """When the card was first handed to a provider (its first `submitting` move)."""
         sql = (

@@ -3,6 +3,7 @@ a CSV of steps, and rejects.csv."""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Sequence
 from datetime import date
@@ -84,7 +85,21 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def plan_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False) + "\n"
+    """The plan document as JSON text, with no control character of a call log left in a
+    string (`clean_text`): JSON escapes only C0 codes, so a C1 code or a right-to-left
+    override in a name would otherwise reach a terminal (`plan --format json`) or an editor
+    raw. Accents and other scripts stay as written."""
+    return json.dumps(_cleaned(plan_document(plan)), indent=2, ensure_ascii=False) + "\n"
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return value
 
 
 def write_plan_json(plan: Plan, path: Path) -> None:
@@ -115,7 +130,7 @@ def card_rejection(step: MailStep, problem: str, fix: str) -> Rejection:
     a correction, not the row fed back."""
     record = step.record
     a = record.address
-    known = {
+    known: dict[str, str] = {
         "contact_id": record.contact_id,
         "first_name": record.first_name,
         "last_name": record.last_name,
@@ -155,3 +170,53 @@ def write_rejects(plan: Plan, path: Path, cards: Sequence[Rejection] = ()) -> No
         tail = [r.file] if several else []
         rows.append([safe_cell(c) for c in [*cells, *tail, str(r.row), r.error]])
     write_csv_rows(path, header, rows)
+
+
+CARD_COLUMNS = (
+    "contact_id",
+    "first_name",
+    "last_name",
+    "name",
+    "phone",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "outcome",
+    "called_at",
+    "notes",
+)
+"""The columns of a rejects.csv that `mailer render` or `mailer send` starts (the call logs'
+own columns are not known there), before `file`, `row` and `error`."""
+
+
+def add_rejects(path: Path, cards: Sequence[Rejection]) -> None:
+    """Card rejections (`card_rejection`) added to the rejects.csv at `path`, in the columns
+    it has (the one `mailer run` wrote for the same folder), or in `CARD_COLUMNS` when there
+    is none yet. A row already there is not added twice, so running again repeats nothing."""
+    header, rows = _read_rejects(path)
+    if not header:
+        header, rows = [*CARD_COLUMNS, "file", "row", "error"], []
+    for r in cards:
+        values = {**r.values, "file": r.file, "row": str(r.row), "error": r.error}
+        row = [safe_cell(clean_text(values.get(name, ""))) for name in header]
+        if row not in rows:
+            rows.append(row)
+    write_csv_rows(path, header, rows)
+
+
+def _read_rejects(path: Path) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a rejects.csv mailer wrote; nothing for a file that is missing
+    or is not one (it is replaced: this folder's rejects.csv is mailer's own)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            lines = list(csv.reader(f))
+    except (OSError, UnicodeError, csv.Error):
+        return [], []
+    if not lines or not {"row", "error"} <= set(lines[0]):
+        return [], []
+    width = len(lines[0])
+    return lines[0], [(line + [""] * width)[:width] for line in lines[1:] if any(line)]

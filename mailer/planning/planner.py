@@ -70,11 +70,15 @@ def make_plan(
             history = ledger.history(calls, _deciding(calls), today, aliases)
         # Each card's record carries its normalized address (drawing, printing, sending).
         steps = plan_contacts(calls, history, config, today, addressed=with_mail_address)
+        steps, flagged = _flagged_addresses(steps, ledger)
         plan = Plan(
             today=today,
             steps=tuple(steps),
             rejections=log.rejections,
-            notices=log.notices + _shortened_names(steps, config) + unread_callback_notices(steps),
+            notices=log.notices
+            + flagged
+            + _shortened_names(steps, config)
+            + unread_callback_notices(steps),
             rows=log.rows,
             files=tuple(str(p) for p in paths),
             columns=log.columns,
@@ -123,6 +127,47 @@ def _shortened_names(steps: Sequence[MailStep], config: Config) -> tuple[Notice,
             said = f"name shortened for {provider}: '{name}' → '{short}'"
             notices.append(Notice(step.record.file, step.record.row, said))
     return tuple(notices)
+
+
+def _flagged_addresses(
+    steps: list[MailStep], ledger: Ledger
+) -> tuple[list[MailStep], tuple[Notice, ...]]:
+    """A contact whose card failed or came back at the provider: the plan says so, and a new
+    card to that same address is skipped (its reason says why) until the address changes
+    (README, "Cards that fail or come back")."""
+    flagged = ledger.flagged_addresses()
+    if not flagged:
+        return steps, ()
+    kept: list[MailStep] = []
+    notices: list[Notice] = []
+    for step in steps:
+        marks = [m for m in flagged.get(step.contact_id, ()) if m[0] != step.step_key]
+        if not marks or step.action is Action.SUPPRESS:
+            kept.append(step)
+            continue
+        same = [day for key, day in marks if _same_place(ledger.step(key), step)]
+        day = (same or [marks[-1][1]])[-1]
+        said = f"address flagged as undeliverable on {day}: check it before mailing"
+        if step.action is Action.MAIL and same:
+            step = MailStep(
+                step.record, Action.SKIP, said, history_rows=step.history_rows,
+                attempt=step.attempt, missed_at=step.missed_at,
+            )  # fmt: skip
+            said += " (no card: it is the same address)"
+        elif step.action is Action.MAIL:
+            said += " (the address has changed since: this card goes to the new one)"
+        notices.append(Notice(step.record.file, step.record.row, said))
+        kept.append(step)
+    return kept, tuple(notices)
+
+
+def _same_place(flagged: MailStep, step: MailStep) -> bool:
+    def place(s: MailStep) -> tuple[str, ...]:
+        a = s.record.address
+        parts = (a.line1, a.line2, a.city, a.state, a.postal_code, a.country)
+        return tuple(" ".join(p.split()).casefold() for p in parts)
+
+    return place(flagged) == place(step)
 
 
 def _also_known_as(calls: Mapping[str, Calls], *, by_address: bool) -> dict[str, set[str]]:

@@ -25,12 +25,13 @@ from mailer.errors import InputError, UsageError
 from mailer.reading.lines import (
     EMPTY_FILE_HINT,
     EXPORT_AGAIN_HINT,
+    MAX_CELL_CHARS,
     SAVE_AS_HINT,
     Cell,
     Line,
     as_text,
 )
-from mailer.reading.stray_quotes import MAX_CELL_CHARS, iter_rows
+from mailer.reading.stray_quotes import iter_rows
 from mailer.reading.workbooks import MAX_WORKBOOK_BYTES, MAX_WORKBOOK_RATIO, workbook_lines
 
 __all__ = [

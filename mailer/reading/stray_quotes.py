@@ -27,11 +27,8 @@ from itertools import islice
 from typing import cast
 
 from mailer.domain.models import Notice
-from mailer.reading.lines import Cell, Line
+from mailer.reading.lines import MAX_CELL_CHARS, Cell, Line, checked_line
 
-MAX_CELL_CHARS = 32_767
-"""The most characters a cell may hold: Excel's own limit for one cell. A longer cell did not
-come from a spreadsheet; it is almost always a quote that opened and never closed."""
 _SHAPE_SAMPLE_LINES = 2000  # the lines read to learn what a whole row looks like
 _MARK = "\ue000"  # stands in for a stray quote while a line is re-read (private use)
 
@@ -65,7 +62,7 @@ def _unquoted_rows(text: str, delimiter: str) -> Iterator[Line]:
     for number, cells in enumerate(csv.reader(physical_lines(text), delimiter=delimiter), 1):
         line = Line(number, cast("list[Cell]", cells))
         long = bool(cells) and max(map(len, cells)) > MAX_CELL_CHARS
-        yield _checked(line, 1, ran_out=False) if long else line
+        yield checked_line(line, 1, ran_out=False) if long else line
 
 
 def _kind(cell: str) -> str:
@@ -311,7 +308,7 @@ class _TextReader:
                 continue
             if source.marked:
                 cells = [cell.replace(_MARK, '"') for cell in cells]
-            yield _checked(Line(number, list(cells)), len(taken), ran_out=source.ran_out)
+            yield checked_line(Line(number, list(cells)), len(taken), ran_out=source.ran_out)
             number += 1
         self._note_strays(strays)
 
@@ -431,20 +428,3 @@ class _TextReader:
                 "they were read as separate rows, the quote kept as text: check these rows"
             )
             self.notices.append(Notice(self.file, first, message))
-
-
-def _checked(line: Line, physical: int, *, ran_out: bool) -> Line:
-    if ran_out and physical > 1:
-        line.problem = (
-            f"a quote opened in this row is never closed, so the {physical - 1} line(s) "
-            "after it were read as one cell; close the quote and read the file again"
-        )
-    for i, cell in enumerate(line.cells):
-        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
-            line.problem = line.problem or (
-                f"column {i + 1} holds {len(cell):,} characters on {physical:,} lines, "
-                f"more than a spreadsheet cell can hold ({MAX_CELL_CHARS:,}); check the "
-                "quotes in this row and read the file again"
-            )
-            line.cells[i] = cell[:80] + "…"
-    return line
