@@ -133,7 +133,8 @@ def _run(
     request: SessionRequest, config: Config, ledger: Ledger, hooks: SessionHooks
 ) -> SessionReport:
     from mailer.drawing.draw import draw_cards
-    from mailer.followups.calls import follow_ups, write_csv, write_ics
+    from mailer.followups.calendar import write_ics
+    from mailer.followups.calls import follow_ups, write_csv
     from mailer.planning.documents import write_plan_json, write_rejects
     from mailer.planning.planner import make_plan
 

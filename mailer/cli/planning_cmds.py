@@ -371,7 +371,8 @@ def followups(
 ) -> None:
     """The follow-up calls from the ledger: who, phone, why, the offer deadline, and a short
     script for the second call."""
-    from mailer.followups.calls import actionable, follow_ups, write_csv, write_ics
+    from mailer.followups.calendar import write_ics
+    from mailer.followups.calls import actionable, follow_ups, write_csv
 
     day = resolve_today(today)
     until = parse_day(due, "--due", day)
