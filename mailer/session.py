@@ -114,9 +114,11 @@ def run_session(
     (provider) them, and write plan.json, rejects.csv, cards/, manifest.csv, print.pdf,
     followups.csv and followups.ics into `request.out_dir`. Refuses, before anything is
     recorded, a config without the seller's name and return address (`project`)."""
+    from mailer.followups.scripts import check_scripts
     from mailer.project import require_details
 
     require_details(config)
+    check_scripts(config)  # a seller's call script that can't be used stops the run here
     hooks = hooks or SessionHooks()
     if request.send and config.mail.mode != "provider":
         raise UsageError(

@@ -568,3 +568,21 @@ def test_a_hostile_script_stops_mailer_followups_with_a_clear_error(tmp_path: Pa
     assert "follow-up.j2" in flat
     assert "not allowed in a template" in flat or "undefined" in flat
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_mailer_run_checks_the_sellers_scripts_before_recording_anything(tmp_path: Path) -> None:
+    from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
+
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace('dir = ""', 'dir = "templates"')
+    config = tmp_path / "mailer.toml"
+    config.write_text(text, encoding="utf-8")
+    folder = tmp_path / "templates" / "scripts"
+    folder.mkdir(parents=True)
+    (folder / "last-try.voicemail.j2").write_text("Bye\n{{ call.rest_whem }}", encoding="utf-8")
+    out = tmp_path / "out"
+    result = invoke("run", EXAMPLE_CALLS, "--today", "2026-11-22", "--config", config, "--out", out)
+    assert result.exit_code == 1
+    flat = " ".join(result.stderr.split())
+    assert "last-try.voicemail.j2, line 2) for a sample contact" in flat
+    assert "call has no field 'rest_whem'" in flat
+    assert not out.exists()  # no card drawn, nothing printed

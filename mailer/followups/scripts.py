@@ -11,14 +11,15 @@ the contact. The rules deciding which words apply are in `mailer.followups.wordi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from mailer.config import Config
-from mailer.domain.models import CallPurpose, MailStep, Outcome
+from mailer.domain.models import Action, CallPurpose, CallRecord, MailStep, Outcome
 from mailer.drawing.templates import (
     Fields,
     card_context,
@@ -114,12 +115,13 @@ def call_context(step: MailStep, config: Config) -> dict[str, Any]:
     return context
 
 
-def call_scripts(step: MailStep, config: Config) -> CallScripts:
+def call_scripts(step: MailStep, config: Config, *, who: str = "") -> CallScripts:
     """The scripts of the call `step` asks for, rendered from the templates."""
     context = call_context(step, config)
     call: Mapping[str, Any] = context["call"]
     purpose = CallPurpose(call["purpose"])
-    render = _Renderer(script_folders(config), step.contact_id, context)
+    who = who or f"contact {step.contact_id}"
+    render = _Renderer(script_folders(config), who, context)
     ask = ""
     if not call["permission"] and purpose is not CallPurpose.LAST_TRY:
         ask = render(PERMISSION)
@@ -135,13 +137,42 @@ def call_scripts(step: MailStep, config: Config) -> CallScripts:
     )
 
 
+def check_scripts(config: Config) -> None:
+    """Every script rendered once for a sample contact, before a run records anything: a
+    seller's script that can't be used stops the run at its start, naming the file and the
+    line, instead of after the cards are printed."""
+    sample = CallRecord(
+        file="",
+        row=0,
+        contact_id="sample",
+        outcome=Outcome.VOICEMAIL,
+        called_at=datetime(2026, 3, 2, 10, 0),
+        first_name="Sample",
+        phone="555-0100",
+        extra={"texts_ok": "yes"},
+    )
+    day = date(2026, 3, 9)
+    after_card = MailStep(
+        sample,
+        Action.MAIL,
+        "sample",
+        template="offer",
+        send_date=day - timedelta(days=4),
+        offer_expires=day + timedelta(days=7),
+        follow_up_call=day,
+    )
+    for purpose in CallPurpose:
+        for step in (after_card, replace(after_card, action=Action.CALL, send_date=None)):
+            call_scripts(replace(step, purpose=purpose), config, who="a sample contact")
+
+
 class _Renderer:
     """Renders script files for one call; a failure names the file, line and contact."""
 
-    def __init__(self, folders: tuple[Path, ...], contact_id: str, context: dict[str, Any]):
+    def __init__(self, folders: tuple[Path, ...], who: str, context: dict[str, Any]):
         self._env = sandbox(*folders)
         self._folders = folders
-        self._contact = contact_id
+        self._who = who
         self._context = context
 
     def __call__(self, file: str) -> str:
@@ -194,7 +225,7 @@ class _Renderer:
     def _error(self, where: str, line: int | None, detail: str) -> TemplateError:
         at = where + (f", line {line}" if line else "")
         return TemplateError(
-            f"call script ({at}) for contact {self._contact}: {detail}",
+            f"call script ({at}) for {self._who}: {detail}",
             hint="variables: contact, sender, offer (calls about an offer), step, call; "
             "filters: friendly, short, greeting; see templates/README.md",
         )
