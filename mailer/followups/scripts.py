@@ -69,8 +69,16 @@ class CallScripts:
 
 def script_folders(config: Config) -> tuple[Path, ...]:
     """Where scripts are looked for, first match wins: the seller's `scripts/` (when their
-    templates folder has one), then the built-ins."""
-    return tuple(root / FOLDER for root in template_dirs(config) if (root / FOLDER).is_dir())
+    templates folder has one), then the built-ins. Looked up once per templates folder: a
+    plan asks for every call."""
+    key = (config.templates.dir, config.source)
+    if key not in _FOLDERS:
+        roots = template_dirs(config)
+        _FOLDERS[key] = tuple(root / FOLDER for root in roots if (root / FOLDER).is_dir())
+    return _FOLDERS[key]
+
+
+_FOLDERS: dict[tuple[str, Path | None], tuple[Path, ...]] = {}
 
 
 def call_context(step: MailStep, config: Config) -> dict[str, Any]:
@@ -177,8 +185,7 @@ class _Renderer:
 
     def __call__(self, file: str) -> str:
         template = self._compile(file)
-        path = self._where(file)
-        text = self._run(file, path, lambda: template.render(self._context))
+        text = self._run(file, lambda: template.render(self._context))
         # A script is one paragraph: the file's line breaks and indents read as spaces.
         return " ".join(text.split())
 
@@ -207,7 +214,7 @@ class _Renderer:
         except (OSError, UnicodeDecodeError) as exc:
             raise self._error(str(self._where(file)), None, f"can't read: {exc}") from None
 
-    def _run(self, file: str, path: Path, render: Callable[[], str]) -> str:
+    def _run(self, file: str, render: Callable[[], str]) -> str:
         try:
             return render()
         except jinja2.TemplateSyntaxError as exc:  # a file it imports or includes
@@ -216,11 +223,11 @@ class _Renderer:
             ) from None
         except jinja2.TemplateNotFound as exc:
             raise self._error(
-                str(path), None, f"{exc.name!r} is not a file of the scripts folder"
+                str(self._where(file)), None, f"{exc.name!r} is not a file of the scripts folder"
             ) from None
         except Exception as exc:  # any failure inside a seller's script names the call
-            line = template_line(self._env, str(path))
-            raise self._error(str(path), line, describe_failure(exc)) from None
+            path = str(self._where(file))
+            raise self._error(path, template_line(self._env, path), describe_failure(exc)) from None
 
     def _error(self, where: str, line: int | None, detail: str) -> TemplateError:
         at = where + (f", line {line}" if line else "")
