@@ -586,3 +586,14 @@ def test_mailer_run_checks_the_sellers_scripts_before_recording_anything(tmp_pat
     assert "last-try.voicemail.j2, line 2) for a sample contact" in flat
     assert "call has no field 'rest_whem'" in flat
     assert not out.exists()  # no card drawn, nothing printed
+
+
+def test_at_the_beep_is_the_message_or_the_advice_to_leave_none() -> None:
+    leave = follow_up_for(make_step(F, 1, 3, name="Mary", phone="1"), DEMO)
+    assert leave is not None
+    assert leave.at_the_beep == leave.voicemail
+    step = dataclasses.replace(make_step(C, 2, 3, name="Mary", phone="1"), purpose=F)
+    quiet = follow_up_for(step, DEMO)  # a phone-only try in the middle of the cycle
+    assert quiet is not None
+    assert not quiet.leave_message
+    assert quiet.at_the_beep == "no message this time; just try again at another time of day"

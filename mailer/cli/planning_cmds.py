@@ -335,7 +335,7 @@ def followup_table(calls: list[FollowUp], today: date, *, every_row: bool = Fals
                     f.phone,
                     _short(f.offer_deadline),
                 ),
-                (why, Text(f.script, "dim")),
+                (why, Text(f.script, "dim"), Text(f"voicemail: {f.at_the_beep}", "dim")),
             )
         )
     print_table(out, "Follow-up calls", columns, rows)

@@ -57,6 +57,13 @@ class FollowUp:
     text_message: str = ""
     """A text to send before calling, when the contact allows texts."""
 
+    @property
+    def at_the_beep(self) -> str:
+        """The message to leave, or the method's advice to leave none this time."""
+        if self.leave_message and self.voicemail:
+            return self.voicemail
+        return "no message this time; just try again at another time of day"
+
 
 def friendly(d: date) -> str:
     """'Monday, November 30': how people say dates on the phone."""
