@@ -29,7 +29,7 @@ from mailer.followups.wording import (
     texts_allowed,
 )
 from mailer.project import DEMO
-from tests.builders import call_record, callback_step, mail_step
+from tests.builders import REPO, call_record, callback_step, mail_step
 
 F, C, L, FC = (
     CallPurpose.FOLLOW_UP,
@@ -38,6 +38,7 @@ F, C, L, FC = (
     CallPurpose.FIRST_CALL,
 )
 MON = date(2026, 11, 16)  # a Monday with no holiday near it
+BUILT_IN = REPO / "templates" / "scripts"
 
 
 # --- the words for days ------------------------------------------------------------------------
@@ -424,7 +425,7 @@ def test_the_sellers_script_replaces_the_built_in_file_by_file(tmp_path: Path) -
 def test_the_sellers_voice_file_changes_every_greeting(tmp_path: Path) -> None:
     config = seller_scripts(
         tmp_path,
-        **{"voice.j2": (Path("templates/scripts/voice.j2").read_text().replace("Hi ", "Hey "))},
+        **{"voice.j2": (BUILT_IN / "voice.j2").read_text().replace("Hi ", "Hey ")},
     )
     for purpose in (F, C, L, FC):
         said = call_scripts(make_step(purpose, 1, 3, name="Mary", phone="1"), config)
@@ -488,7 +489,7 @@ def test_a_broken_script_is_an_error_naming_file_line_and_contact(
 
 
 def test_the_built_in_scripts_folder_is_complete() -> None:
-    folder = Path("templates/scripts")
+    folder = BUILT_IN
     assert sorted(p.name for p in folder.glob("*.j2")) == sorted(script_files())
 
 
@@ -597,3 +598,14 @@ def test_at_the_beep_is_the_message_or_the_advice_to_leave_none() -> None:
     assert quiet is not None
     assert not quiet.leave_message
     assert quiet.at_the_beep == "no message this time; just try again at another time of day"
+
+
+def test_mailer_init_copies_the_scripts_for_the_seller_to_edit(tmp_path: Path) -> None:
+    from tests.builders import invoke
+
+    result = invoke("init", tmp_path / "shop")
+    assert result.exit_code == 0, result.stderr
+    copied = tmp_path / "shop" / "templates" / "scripts"
+    assert sorted(p.name for p in copied.glob("*.j2")) == sorted(script_files())
+    for name in script_files():
+        assert (copied / name).read_bytes() == (BUILT_IN / name).read_bytes()
