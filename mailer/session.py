@@ -116,9 +116,11 @@ def run_session(
     (provider) them, and write plan.json, rejects.csv, cards/, manifest.csv, print.pdf,
     followups.csv and followups.ics into `request.out_dir`. Refuses, before anything is
     recorded, a config without the seller's name and return address (`project`)."""
+    from mailer.followups.scripts import check_scripts
     from mailer.project import require_details
 
     require_details(config)
+    check_scripts(config)  # a seller's call script that can't be used stops the run here
     hooks = hooks or SessionHooks()
     if request.send and config.mail.mode != "provider":
         raise UsageError(
@@ -135,7 +137,8 @@ def _run(
     request: SessionRequest, config: Config, ledger: Ledger, hooks: SessionHooks
 ) -> SessionReport:
     from mailer.drawing.draw import draw_cards
-    from mailer.followups.calls import follow_ups, write_csv, write_ics
+    from mailer.followups.calendar import write_ics
+    from mailer.followups.calls import follow_ups, write_csv
     from mailer.planning.documents import write_plan_json, write_rejects
     from mailer.planning.planner import make_plan
 

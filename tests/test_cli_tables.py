@@ -131,7 +131,11 @@ def test_followups_fit_80_columns_with_overdue_and_the_script(tmp_path: Path) ->
     assert nancy.split() == ["Fri", "11/27", "09:00-09:15", "Nancy", "Delgado", "217-555-0164"]
     words = flat(result.stdout)
     assert "overdue · asked for a call back" in words
-    assert "The offer on it is good until Monday, December 7" in words
+    assert 'The offer on it, "Your holiday candles, 20% off", is good until Monday, December 7' in (
+        words
+    )
+    assert "voicemail: Hi Mary, it's Jamie from Prairie Lantern Candles. I popped a note" in words
+    assert "voicemail: no message this time" not in words  # the call after a card leaves one
     assert "…" not in result.stdout
 
 

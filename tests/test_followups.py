@@ -1,15 +1,14 @@
 """The second call (`mailer.followups.calls`): which steps ask for one and when it is still
-worth making, what to say, and followups.csv and the calendar file (parsed back with
-icalendar)."""
+worth making, what to say, and followups.csv (the scripts themselves: tests/test_scripts.py;
+the calendar: tests/test_followup_calendar.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime, time
+from datetime import date, time
 from pathlib import Path
 
 import pytest
-from icalendar import Calendar
 
 from mailer.config import Config, Followups, Sender
 from mailer.domain.models import MailStep, Outcome
@@ -17,13 +16,10 @@ from mailer.followups.calls import (
     CSV_COLUMNS,
     FollowUp,
     actionable,
-    calendar_bytes,
-    call_script,
     follow_up_for,
     follow_ups,
     friendly,
     write_csv,
-    write_ics,
 )
 from mailer.project import DEMO
 from tests.builders import (
@@ -36,7 +32,6 @@ from tests.builders import (
 )
 
 CONFIG = DEMO
-STAMP = date(2026, 11, 23)
 
 OFFER = mail_step(call_record())  # sent Nov 23, call Nov 30, offer until Dec 7
 CALLBACK = callback_step(
@@ -51,16 +46,17 @@ THANKS = mail_step(
 
 OFFER_SCRIPT = (
     "Hi Mary, it's Jamie from Prairie Lantern Candles. I popped a note in the mail to you last "
-    "week: did it reach you? The offer on it is good until Monday, December 7, so if you'd like "
-    "it, just call me by then. No pressure at all, I just didn't want you to miss it."
+    'week: did it reach you? The offer on it, "Your holiday candles, 20% off", is good until '
+    "Monday, December 7, so if you'd like it, just call me by then. No pressure at all, I just "
+    "didn't want you to miss it."
 )
 CALLBACK_SCRIPT = (
     "Hi Zoë, it's Jamie from Prairie Lantern Candles. You asked me to give you a call back "
     "today, so here I am. Is now still a good time?"
 )
 HELLO_SCRIPT = (
-    "Hi Ann, it's Jamie from Prairie Lantern Candles. I sent you a little card the other day "
-    "and just wanted to say hello. No reason other than that: I hope you're well."
+    "Hi Ann, it's Jamie from Prairie Lantern Candles. I sent you a little card last week and "
+    "just wanted to say hello. No reason other than that: I hope you're well."
 )
 
 
@@ -140,7 +136,7 @@ def test_the_window_and_the_sellers_voice_come_from_the_config() -> None:
     call = the_call(OFFER, config)
     assert call.window == (time(9, 30), time(11, 15))
     assert call.script.startswith("Hi Mary, it's Sam. I popped a note in the mail")
-    assert call_script(CALLBACK, config).startswith("Hi Zoë, it's Sam. You asked me")
+    assert the_call(CALLBACK, config).script.startswith("Hi Zoë, it's Sam. You asked me")
 
 
 def test_the_uid_is_stable_for_a_step_and_differs_between_steps() -> None:
@@ -253,70 +249,3 @@ def test_no_calls_is_a_header_only_csv(tmp_path: Path) -> None:
     path = tmp_path / "followups.csv"
     write_csv([], path)
     assert read_csv(path) == [list(CSV_COLUMNS)]
-
-
-# --- the calendar -----------------------------------------------------------------------------
-
-
-def events(data: bytes) -> list[dict[str, object]]:
-    calendar = Calendar.from_ical(data)
-    assert str(calendar["VERSION"]) == "2.0"
-    assert str(calendar["PRODID"]) == "-//mailer//Call-Mail-Call follow-ups//EN"
-    return [
-        {
-            "uid": str(e["UID"]),
-            "start": e.decoded("DTSTART"),
-            "end": e.decoded("DTEND"),
-            "stamp": e.decoded("DTSTAMP"),
-            "summary": str(e["SUMMARY"]),
-            "description": str(e["DESCRIPTION"]),
-        }
-        for e in calendar.walk("VEVENT")
-    ]
-
-
-def test_the_calendar_has_one_event_a_call_in_local_time(tmp_path: Path) -> None:
-    calls = follow_ups([OFFER, CALLBACK, THANKS], CONFIG)
-    path = tmp_path / "followups.ics"
-    write_ics(calls, path, STAMP)
-    assert path.read_bytes() == calendar_bytes(calls, STAMP)
-    assert events(path.read_bytes()) == [
-        {
-            "uid": the_call(CALLBACK).uid,
-            "start": datetime(2026, 11, 24, 9, 0),  # floating: the seller's own time zone
-            "end": datetime(2026, 11, 24, 9, 15),
-            "stamp": datetime(2026, 11, 23, 0, 0, tzinfo=UTC),
-            "summary": "Call Zoë Nguyễn 555-0102",
-            "description": f"asked for a call back\n\n{CALLBACK_SCRIPT}",
-        },
-        {
-            "uid": the_call(OFFER).uid,
-            "start": datetime(2026, 11, 30, 13, 0),
-            "end": datetime(2026, 11, 30, 13, 15),
-            "stamp": datetime(2026, 11, 23, 0, 0, tzinfo=UTC),
-            "summary": "Call Mary Albright 555-0101",
-            "description": (
-                "second call: note mailed Nov 23, offer ends Dec 7; "
-                "afternoon: no answer in the morning\n\n"
-                f"{OFFER_SCRIPT}\n\nOffer deadline: Monday, December 7"
-            ),
-        },
-    ]
-
-
-def test_an_event_without_a_phone_says_only_the_name() -> None:
-    step = mail_step(call_record("C014", first="Ann", last="Lee", phone=""))
-    (event,) = events(calendar_bytes([the_call(step)], STAMP))
-    assert event["summary"] == "Call Ann Lee"
-
-
-def test_the_same_calls_give_the_same_bytes_and_the_stamp_is_the_only_clock() -> None:
-    calls = follow_ups([OFFER, CALLBACK], CONFIG)
-    assert calendar_bytes(calls, STAMP) == calendar_bytes(list(calls), STAMP)
-    later = calendar_bytes(calls, date(2026, 11, 25))
-    assert later != calendar_bytes(calls, STAMP)
-    assert [e["stamp"] for e in events(later)] == [datetime(2026, 11, 25, tzinfo=UTC)] * 2
-
-
-def test_no_calls_is_an_empty_calendar() -> None:
-    assert events(calendar_bytes([], STAMP)) == []

@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "drawing": {"config", "ledger"},
     "printing": {"config", "ledger", "drawing"},
     "sending": {"config", "ledger", "drawing"},
-    "followups": {"config"},
+    "followups": {"config", "drawing"},
     "project": {"config"},
     "session": {
         "config",

@@ -338,7 +338,7 @@ def followup_table(calls: list[FollowUp], today: date, *, every_row: bool = Fals
                     f.phone,
                     _short(f.offer_deadline),
                 ),
-                (why, Text(f.script, "dim")),
+                (why, Text(f.script, "dim"), Text(f"voicemail: {f.at_the_beep}", "dim")),
             )
         )
     print_table(out, "Follow-up calls", columns, rows)
@@ -374,7 +374,8 @@ def followups(
 ) -> None:
     """The follow-up calls from the ledger: who, phone, why, the offer deadline, and a short
     script for the second call."""
-    from mailer.followups.calls import actionable, follow_ups, write_csv, write_ics
+    from mailer.followups.calendar import write_ics
+    from mailer.followups.calls import actionable, follow_ups, write_csv
 
     day = resolve_today(today)
     until = parse_day(due, "--due", day)

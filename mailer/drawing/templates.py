@@ -183,7 +183,7 @@ class Fields(dict[str, Any]):
         self._mailer_label = label
 
 
-class _Undefined(jinja2.StrictUndefined):
+class FieldsUndefined(jinja2.StrictUndefined):
     __slots__ = ()
 
     @property
@@ -196,10 +196,12 @@ class _Undefined(jinja2.StrictUndefined):
 
 
 @cache
-def _environment(folder: Path) -> SandboxedEnvironment:
+def sandbox(*folders: Path) -> SandboxedEnvironment:
+    """The Jinja environment for templates found in `folders` (first match wins): cards and
+    call scripts alike."""
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(folder), encoding="utf-8"),
-        undefined=_Undefined,
+        loader=jinja2.FileSystemLoader([str(f) for f in folders], encoding="utf-8"),
+        undefined=FieldsUndefined,
         autoescape=False,
         auto_reload=False,
         trim_blocks=True,
@@ -320,7 +322,7 @@ class CardTemplate:
         self.name = name
         self.folder = folder
         self.style: CardStyle = load_style(folder / "card.toml")
-        self._env = _environment(folder)
+        self._env = sandbox(folder)
 
     def render(self, context: Mapping[str, Any], contact_id: str) -> CardText:
         front = self._compile("front.j2", contact_id)
@@ -375,8 +377,8 @@ class CardTemplate:
         try:
             return "".join(render())
         except Exception as exc:  # any failure inside a user's template names the card
-            line = _template_line(self._env, str(self.folder / file))
-            detail = _describe(exc)
+            line = template_line(self._env, str(self.folder / file))
+            detail = describe_failure(exc)
             raise self._error(file, line, contact_id, detail) from None
 
     def _error(self, file: str, line: int | None, contact_id: str, detail: str) -> TemplateError:
@@ -400,7 +402,7 @@ def _capture(
     return iter(())
 
 
-def _template_line(env: jinja2.Environment, filename: str) -> int | None:
+def template_line(env: jinja2.Environment, filename: str) -> int | None:
     """The template line of the failure: Jinja rewrites the traceback so that frames of
     template code carry the template's file name and line."""
     try:
@@ -415,7 +417,7 @@ def _template_line(env: jinja2.Environment, filename: str) -> int | None:
         return line
 
 
-def _describe(exc: BaseException) -> str:
+def describe_failure(exc: BaseException) -> str:
     if isinstance(exc, jinja2.UndefinedError):
         return f"undefined variable: {exc.message}"
     if isinstance(exc, jinja2.exceptions.SecurityError):

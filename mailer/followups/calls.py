@@ -1,7 +1,7 @@
 """The second call of Call-Mail-Call: who to ring, when, why, and what to say.
 
-The script follows the method: check the note arrived, remind them of the deadline, no
-pressure. Pure text building here; `write_csv` and `write_ics` are the only I/O.
+What to say comes from the call scripts (`mailer.followups.scripts`); the calendar file is
+`mailer.followups.calendar`. `write_csv` is the only I/O here.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 
 from mailer.config import Config, call_windows, call_zone
 from mailer.domain.models import Action, MailStep, Outcome
 from mailer.domain.moments import call_moment_passed
-from mailer.files import clean_text, write_bytes_atomic, write_csv_rows
+from mailer.files import write_csv_rows
+from mailer.followups.scripts import call_scripts
 from mailer.followups.windows import Placement, place, spread, their_time
 
 CSV_COLUMNS = (
@@ -45,6 +46,8 @@ class FollowUp:
     offer_deadline: date | None
     uid: str
     attempt: int = 1
+    """Which attempt of the cycle this call is (the one after the deciding call; 1 for a
+    first call)."""
     purpose: str = ""
     """follow-up, callback, last-try or first-call (`CallPurpose`)."""
     voicemail: str = ""
@@ -59,6 +62,13 @@ class FollowUp:
     """The part of the day the call goes in (`[followups] windows`), or "as asked"."""
     their_time: str = ""
     """ "09:15 their time (CST)" when the contact's clock is not the seller's."""
+
+    @property
+    def at_the_beep(self) -> str:
+        """The message to leave, or the method's advice to leave none this time."""
+        if self.leave_message and self.voicemail:
+            return self.voicemail
+        return "no message this time; just try again at another time of day"
 
 
 def friendly(d: date) -> str:
@@ -77,6 +87,7 @@ def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:
         return None
     record = step.record
     at = _placement(step, config)
+    said = call_scripts(step, config)
     return FollowUp(
         on=at.on,
         window=(at.start, at.end),
@@ -86,10 +97,22 @@ def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:
         name=record.name or record.contact_id,
         phone=record.phone,
         why=_with_time(_why(step), at),
-        script=call_script(step, config),
+        script=said.live,
         offer_deadline=step.offer_expires,
-        uid=hashlib.sha256(step.step_key.encode()).hexdigest()[:32] + "@mailer",
+        uid=call_uid(step.step_key, said.purpose.value),
+        attempt=said.attempt,
+        purpose=said.purpose.value,
+        voicemail=said.voicemail,
+        leave_message=said.leave_message,
+        permission_ask=said.permission_ask,
+        text_message=said.text_message,
     )
+
+
+def call_uid(step_key: str, purpose: str) -> str:
+    """The calendar event's UID: the same call (the step and why it is made) keeps it across
+    exports, so a calendar app updates the event instead of adding another."""
+    return hashlib.sha256(f"{step_key}|{purpose}".encode()).hexdigest()[:32] + "@mailer"
 
 
 def follow_ups(steps: Iterable[MailStep], config: Config) -> list[FollowUp]:
@@ -137,30 +160,6 @@ def _why(step: MailStep) -> str:
     return f"card mailed {sent}"
 
 
-def call_script(step: MailStep, config: Config) -> str:
-    """What to say on the call, in the seller's voice."""
-    first = step.record.first_name or "there"
-    me = config.sender.first_name or "me"
-    company = config.sender.company
-    intro = f"Hi {first}, it's {me} from {company}." if company else f"Hi {first}, it's {me}."
-    if step.action is Action.CALL:
-        return (
-            f"{intro} You asked me to give you a call back today, so here I am. "
-            "Is now still a good time?"
-        )
-    if step.offer_expires is None:
-        return (
-            f"{intro} I sent you a little card the other day and just wanted to say hello. "
-            "No reason other than that: I hope you're well."
-        )
-    deadline = friendly(step.offer_expires)
-    return (
-        f"{intro} I popped a note in the mail to you last week: did it reach you? "
-        f"The offer on it is good until {deadline}, so if you'd like it, just call me by then. "
-        "No pressure at all, I just didn't want you to miss it."
-    )
-
-
 def write_csv(calls: Sequence[FollowUp], path: Path) -> None:
     """followups.csv: one line a call, spreadsheet-safe."""
     rows = (
@@ -177,34 +176,3 @@ def write_csv(calls: Sequence[FollowUp], path: Path) -> None:
         for f in calls
     )
     write_csv_rows(path, CSV_COLUMNS, rows)  # every cell cleaned and formula-safe there
-
-
-def calendar_bytes(calls: Sequence[FollowUp], stamp: date) -> bytes:
-    """An iCalendar file with one event a call. `stamp` fixes DTSTAMP so the same plan gives
-    the same file; the UID comes from the step, so re-importing updates rather than doubles."""
-    from icalendar import Calendar, Event
-
-    cal = Calendar()
-    cal.add("prodid", "-//mailer//Call-Mail-Call follow-ups//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    for f in calls:
-        event = Event()
-        event.add("uid", f.uid)
-        event.add("dtstamp", datetime.combine(stamp, time(0, 0), tzinfo=UTC))
-        # Floating local times: the seller calls in their own time zone.
-        event.add("dtstart", datetime.combine(f.on, f.window[0]))
-        event.add("dtend", datetime.combine(f.on, f.window[1]))
-        phone = f" {f.phone}" if f.phone else ""
-        # Names and notes come from call logs: no control character goes into a calendar.
-        event.add("summary", clean_text(f"Call {f.name}{phone}", one_line=True))
-        details = [f.why, "", f.script]
-        if f.offer_deadline:
-            details += ["", f"Offer deadline: {friendly(f.offer_deadline)}"]
-        event.add("description", clean_text("\n".join(details)))
-        cal.add_component(event)
-    return bytes(cal.to_ical())
-
-
-def write_ics(calls: Sequence[FollowUp], path: Path, stamp: date) -> None:
-    write_bytes_atomic(path, calendar_bytes(calls, stamp))
