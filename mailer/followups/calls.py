@@ -1,32 +1,22 @@
 """The second call of Call-Mail-Call: who to ring, when, why, and what to say.
 
 The script follows the method: check the note arrived, remind them of the deadline, no
-pressure. Pure text building here; `write_csv` and `write_ics` are the only I/O.
+pressure. Pure text building here; `write_ics` is the only I/O (followups.csv and the
+printable call sheet are `sheet` and `sheet_pdf`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from mailer.config import Config, call_window
-from mailer.domain.models import Action, MailStep, Outcome
+from mailer.domain.models import Action, Address, MailStep, Outcome
 from mailer.domain.moments import call_moment_passed
-from mailer.files import clean_text, write_bytes_atomic, write_csv_rows
-
-CSV_COLUMNS = (
-    "date",
-    "time_window",
-    "contact_id",
-    "name",
-    "phone",
-    "why",
-    "script",
-    "offer_deadline",
-)
+from mailer.files import clean_text, write_bytes_atomic
 
 
 @dataclass(frozen=True)
@@ -53,6 +43,10 @@ class FollowUp:
     """On a live call with no permission recorded: may I contact you again?"""
     text_message: str = ""
     """A text to send before calling, when the contact allows texts."""
+    email: str = ""
+    address: Address = field(default_factory=Address)
+    """The contact's address as the call log gave it: the call sheet carries it back, so a
+    sheet fed in as the next call log can still mail a card."""
 
 
 def friendly(d: date) -> str:
@@ -81,6 +75,10 @@ def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:
         script=call_script(step, config),
         offer_deadline=step.offer_expires,
         uid=hashlib.sha256(step.step_key.encode()).hexdigest()[:32] + "@mailer",
+        attempt=step.attempt,
+        purpose=step.purpose.value if step.purpose is not None else "",
+        email=record.email,
+        address=record.address,
     )
 
 
@@ -125,24 +123,6 @@ def call_script(step: MailStep, config: Config) -> str:
         f"The offer on it is good until {deadline}, so if you'd like it, just call me by then. "
         "No pressure at all, I just didn't want you to miss it."
     )
-
-
-def write_csv(calls: Sequence[FollowUp], path: Path) -> None:
-    """followups.csv: one line a call, spreadsheet-safe."""
-    rows = (
-        [
-            f.on.isoformat(),
-            f"{f.window[0]:%H:%M}-{f.window[1]:%H:%M}",
-            f.contact_id,
-            f.name,
-            f.phone,
-            f.why,
-            f.script,
-            f.offer_deadline.isoformat() if f.offer_deadline else "",
-        ]
-        for f in calls
-    )
-    write_csv_rows(path, CSV_COLUMNS, rows)  # every cell cleaned and formula-safe there
 
 
 def calendar_bytes(calls: Sequence[FollowUp], stamp: date) -> bytes:

@@ -38,6 +38,7 @@ from mailer.domain.identity import contact_identity
 from mailer.domain.models import Address, CallLog, CallRecord, Notice, Outcome, Rejection
 from mailer.domain.names import tidy_names
 from mailer.errors import UsageError
+from mailer.reading.call_sheets import SheetRows
 from mailer.reading.fields import (
     COLUMN_ALIASES,
     OUTCOME_ALIASES,
@@ -114,6 +115,7 @@ def read_call_logs(
     rejections: list[Rejection] = []
     notices: list[Notice] = []
     columns: dict[str, tuple[str, ...]] = {}
+    skipped: list[Rejection] = []
     rows = 0
     for path in paths:
         file = str(path)
@@ -139,6 +141,7 @@ def read_call_logs(
         columns[file] = header
         records.extend(reader.records)
         rejections.extend(reader.rejections)
+        skipped.extend(reader.sheet.skipped)
         rows += reader.rows
     records = one_spelling_per_id(records, notices)
     return CallLog(
@@ -147,12 +150,12 @@ def read_call_logs(
         notices=tuple(notices),
         rows=rows,
         columns=columns,
+        skipped=tuple(skipped),
     )
 
 
 _NO_EXTRAS: dict[str, str] = {}
-"""The extra columns of every record of a file that has none: one empty mapping, not one a
-row (a record's `extra` is a read-only `Mapping`)."""
+"""The extras of every record of a file that has none: one read-only mapping, not one a row."""
 
 _DECIDED_KEPT = 4096
 """How many distinct outcome cells a file's reader remembers the decision for."""
@@ -206,6 +209,7 @@ class _SheetReader:
         self.notices = notices
         self.records: list[CallRecord] = []
         self.rejections: list[Rejection] = []
+        self.sheet = SheetRows(file)  # mailer's own call sheet: rows not called yet
         self.rows = 0
         self.mapping = SourceMapping()
         self.preset: Preset | None = None
@@ -226,6 +230,7 @@ class _SheetReader:
         reader.how, reader.note = self.how, self.note
         header, pending = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
+        self.sheet.use(self.preset, header.map)
         columns = _Columns(header, self.preset)
         for line in pending:
             if line.number <= header.number:
@@ -238,6 +243,8 @@ class _SheetReader:
                 self.footers += 1  # "Grand Totals (8 records)", "Confidential Information"
                 continue
             self.rows += 1
+            if self.sheet.skips(line, texts):
+                continue  # a call sheet's call not made yet: skipped, not rejected
             try:
                 self.records.append(self._record(line, texts, header, columns))
             except _RowProblem as exc:
@@ -247,6 +254,7 @@ class _SheetReader:
         if self.footers:
             noun = "line" if self.footers == 1 else "lines"
             self.note(None, f"{self.footers} footer {noun} after the data skipped")
+        self.notices += [Notice(self.file, None, m) for m in self.sheet.said(header.names)]
         return header.names
 
     def _reject(self, line: Line, header: _Header, error: str) -> None:
@@ -275,6 +283,7 @@ class _SheetReader:
         problems: list[str] = []
         outcome = self._outcome(texts, header, line.number, problems)
         called_cell = columns.cell(cells, values, "called_at")
+        called_cell = self.sheet.dated(called_cell, texts, line.number)
         called_at = self._called_at(called_cell, header, line.number, problems)
         first, last = text("first_name"), text("last_name")
         if not (first or last) and text("name"):
@@ -321,7 +330,7 @@ class _SheetReader:
             contact_id=contact_id,
             outcome=outcome,
             called_at=called_at,
-            undated=not isinstance(called_cell, datetime) and not text("called_at"),
+            undated=not isinstance(called_cell, datetime) and not called_cell.strip(),
             day_first=self.order == "dmy",
             first_name=first,
             last_name=last,

@@ -1,0 +1,104 @@
+"""mailer's own call sheet (followups.csv) read back as a call log: the rows of calls not
+made yet, and calls dated from the sheet's planned day. The preset `mailer-sheet` in
+`data/sources.toml` turns these on (`unfilled`, `fallback`); any other file is read as ever.
+Pure functions over cells.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mailer.domain.models import Rejection
+from mailer.reading.lines import Cell, Line
+from mailer.reading.sources import HeaderMap, Preset
+
+_WINDOW = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*\d{1,2}:\d{2}$")
+"""A call sheet's time window ("10:00-12:00"): a planned call counts as made at its start."""
+
+
+def fallback_text(texts: Sequence[str], indexes: Sequence[int]) -> str:
+    """The cells at `indexes` joined (the planned day and its window), a time window counting
+    as its start: "2026-11-30 10:00". Empty when they are."""
+    parts = (texts[j] if j < len(texts) else "" for j in indexes)
+    return " ".join(m.group(1) if (m := _WINDOW.match(p)) else p for p in parts if p)
+
+
+def unfilled_reason(
+    preset: Preset | None, line: Line, texts: Sequence[str], outcomes: Sequence[int]
+) -> str:
+    """Why a row is skipped rather than read ("not called yet"), or "": only for a preset
+    that says so, and only when every outcome cell of an otherwise sound row is empty."""
+    reason = preset.unfilled if preset is not None else ""
+    if not reason or line.problem or not outcomes:
+        return ""
+    if any(texts[i] for i in outcomes if i < len(texts)):
+        return ""
+    return reason
+
+
+def sheet_notices(
+    skipped: Sequence[Rejection], planned: Sequence[int], names: Sequence[str], parts: Sequence[int]
+) -> list[str]:
+    """One line for the rows skipped as not called yet, one for the calls dated from their
+    planned day: each row named by the line number a spreadsheet shows."""
+    said = []
+    if skipped:
+        rows = row_list([r.row for r in skipped])
+        said.append(f"{rows}: {skipped[0].error} (no outcome filled in), skipped")
+    if planned:
+        columns = " and ".join(repr(names[i].strip()) for i in parts)
+        said.append(
+            f"{row_list(planned)}: no called_at filled in, so each call is taken as made on "
+            f"its planned day ({columns}); fill in called_at where it was not"
+        )
+    return said
+
+
+def row_list(rows: Sequence[int]) -> str:
+    """'row 4', 'rows 3-5, 9': line numbers, runs written as ranges."""
+    runs: list[list[int]] = []
+    for n in sorted(rows):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    text = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
+    return ("row " if len(rows) == 1 else "rows ") + text
+
+
+class SheetRows:
+    """What a reader of one file does for a call sheet: skip the rows of calls not made yet
+    and date the others from their planned day when `called_at` is empty, remembering the
+    line numbers of both to say so once (`said`). Does nothing for any other file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.preset: Preset | None = None
+        self.outcomes: tuple[int, ...] = ()
+        self.parts: tuple[int, ...] = ()
+        self.skipped: list[Rejection] = []
+        self.planned: list[int] = []
+
+    def use(self, preset: Preset | None, mapped: HeaderMap) -> None:
+        self.preset = preset
+        self.outcomes = tuple(mapped.outcomes)
+        self.parts = mapped.fallbacks.get("called_at", ())
+
+    def skips(self, line: Line, texts: Sequence[str]) -> bool:
+        """True, the row kept in `skipped`, for a row whose outcome was left empty."""
+        reason = unfilled_reason(self.preset, line, texts, self.outcomes)
+        if reason:
+            self.skipped.append(Rejection(self.file, line.number, reason))
+        return bool(reason)
+
+    def dated(self, called: Cell, texts: Sequence[str], row: int) -> Cell:
+        """The call date cell, or the planned day and window when it is empty."""
+        planned = fallback_text(texts, self.parts) if called == "" else ""
+        if planned:
+            self.planned.append(row)
+            return planned
+        return called
+
+    def said(self, names: Sequence[str]) -> list[str]:
+        return sheet_notices(self.skipped, self.planned, names, self.parts)
