@@ -252,8 +252,8 @@ def _day(c: Canvas, day: date, calls: list[FollowUp]) -> None:
         if top - item.height < MARGIN or (top - need < MARGIN and not fresh):
             c.showPage()
             going_on = i > 0 and items[i - 1][0] is call  # a block cut by the page break
-            who = f": {sheet_name(call) or call.contact_id}, on from the page before"
-            top = _heading(c, f"{title} (continued{who if going_on else ''})", "")
+            who = f"{sheet_name(call) or call.contact_id}'s call, on from the page before"
+            top = _heading(c, f"{title} (continued)", who if going_on else "")
         item.draw(c, top)
         top -= item.height
         fresh = False

@@ -79,8 +79,12 @@ class SheetRows:
         self.parts: tuple[int, ...] = ()
         self.skipped: list[Rejection] = []
         self.planned: list[int] = []
+        self.rejected: list[Rejection] = []
 
-    def use(self, preset: Preset | None, mapped: HeaderMap) -> None:
+    def use(self, preset: Preset | None, mapped: HeaderMap, rejected: list[Rejection]) -> None:
+        """The file's preset and header; `rejected` is the reader's list of rejections (a
+        row rejected for another cell is not said to be dated from its planned day)."""
+        self.rejected = rejected
         self.preset = preset
         self.outcomes = tuple(mapped.outcomes)
         self.parts = mapped.fallbacks.get("called_at", ())
@@ -101,4 +105,6 @@ class SheetRows:
         return called
 
     def said(self, names: Sequence[str]) -> list[str]:
-        return sheet_notices(self.skipped, self.planned, names, self.parts)
+        rejected = {r.row for r in self.rejected}
+        planned = [n for n in self.planned if n not in rejected]
+        return sheet_notices(self.skipped, planned, names, self.parts)

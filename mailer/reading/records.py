@@ -230,7 +230,7 @@ class _SheetReader:
         reader.how, reader.note = self.how, self.note
         header, pending = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
-        self.sheet.use(self.preset, header.map)
+        self.sheet.use(self.preset, header.map, self.rejections)
         columns = _Columns(header, self.preset)
         for line in pending:
             if line.number <= header.number:
