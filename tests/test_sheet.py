@@ -234,3 +234,14 @@ def test_a_call_log_with_an_empty_outcome_is_still_rejected(tmp_path: Path) -> N
     )
     log = read_call_logs([path], TODAY)
     assert (len(log.rejections), log.skipped) == (1, ())
+
+
+def test_a_call_dated_or_noted_without_an_outcome_is_rejected_not_skipped(
+    tmp_path: Path,
+) -> None:
+    """The seller wrote when they called (or a note) and forgot the outcome: that call is
+    not lost as "not called yet", its row is rejected with the line number to fix."""
+    sheet = _filled(tmp_path, [("", "11/30/2026 10:20 AM"), ("", "")])
+    log = read_call_logs([sheet], TODAY)
+    assert [(r.row, r.error.split(";")[0]) for r in log.rejections] == [(2, "missing outcome")]
+    assert [s.row for s in log.skipped] == [3]

@@ -25,14 +25,21 @@ def fallback_text(texts: Sequence[str], indexes: Sequence[int]) -> str:
 
 
 def unfilled_reason(
-    preset: Preset | None, line: Line, texts: Sequence[str], outcomes: Sequence[int]
+    preset: Preset | None,
+    line: Line,
+    texts: Sequence[str],
+    outcomes: Sequence[int],
+    filled: Sequence[int] = (),
 ) -> str:
     """Why a row is skipped rather than read ("not called yet"), or "": only for a preset
-    that says so, and only when every outcome cell of an otherwise sound row is empty."""
+    that says so, and only when every outcome cell of an otherwise sound row is empty and
+    so are the cells the seller fills in after a call (`filled`: the call date and notes).
+    A row with a call date or a note but no outcome is a call whose outcome was forgotten:
+    it is read, and rejected for its missing outcome, so the call is never lost quietly."""
     reason = preset.unfilled if preset is not None else ""
     if not reason or line.problem or not outcomes:
         return ""
-    if any(texts[i] for i in outcomes if i < len(texts)):
+    if any(texts[i] for i in (*outcomes, *filled) if i < len(texts)):
         return ""
     return reason
 
@@ -77,6 +84,7 @@ class SheetRows:
         self.preset: Preset | None = None
         self.outcomes: tuple[int, ...] = ()
         self.parts: tuple[int, ...] = ()
+        self.filled: tuple[int, ...] = ()
         self.skipped: list[Rejection] = []
         self.planned: list[int] = []
         self.rejected: list[Rejection] = []
@@ -88,10 +96,11 @@ class SheetRows:
         self.preset = preset
         self.outcomes = tuple(mapped.outcomes)
         self.parts = mapped.fallbacks.get("called_at", ())
+        self.filled = tuple(mapped.fields[f] for f in ("called_at", "notes") if f in mapped.fields)
 
     def skips(self, line: Line, texts: Sequence[str]) -> bool:
         """True, the row kept in `skipped`, for a row whose outcome was left empty."""
-        reason = unfilled_reason(self.preset, line, texts, self.outcomes)
+        reason = unfilled_reason(self.preset, line, texts, self.outcomes, self.filled)
         if reason:
             self.skipped.append(Rejection(self.file, line.number, reason))
         return bool(reason)
