@@ -186,3 +186,23 @@ def test_wrap_breaks_at_spaces_and_inside_a_word_only_when_it_must() -> None:
     assert "".join(cut) == "x" * 50
     assert len(cut) > 1
     assert wrap("first\nsecond", 10, 1000) == ["first", "second"]
+
+
+def test_a_call_s_name_and_labels_stay_with_what_follows(tmp_path: Path) -> None:
+    """Across many page breaks, no page ends on a call's name, its why line or a label:
+    they move to the next page with the first line of what they introduce."""
+    sheet = [
+        dataclasses.replace(call, script=call.script + " more" * (k * 7 % 60))
+        for k, call in enumerate(calls(40))
+    ]
+    path = tmp_path / "followups.pdf"
+    write_pdf(sheet, path)
+    texts = page_texts(path)
+    assert len(texts) > 5
+    labels = ("Text first:", "If they answer:", "Ask before you hang up:", "Voicemail:")
+    for text in texts[:-1]:
+        last_lines = text.splitlines()[-1:]
+        for line in last_lines:
+            assert not line.startswith("10:00-12:00"), line
+            assert not line.startswith("follow-up, attempt"), line
+            assert not line.startswith(labels), line

@@ -100,9 +100,16 @@ def _fits(word: str, size: float, width: float) -> int:
 
 
 def _text_items(
-    text: str, size: float, *, indent: float = 0.0, bold: bool = False, grey: bool = False
+    text: str,
+    size: float,
+    *,
+    indent: float = 0.0,
+    bold: bool = False,
+    grey: bool = False,
+    keep: bool = False,
 ) -> list[Item]:
-    """One item a wrapped line, so a long script runs on across a page break."""
+    """One item a wrapped line, so a long script runs on across a page break; `keep` keeps
+    each line on a page with what follows it (a label with its text's first line)."""
     leading = size * 1.3
     items = []
     # Names, notes and scripts come from call logs: no control character reaches the page.
@@ -119,8 +126,13 @@ def _text_items(
             c.drawText(t)
             c.setLineWidth(1)
 
-        items.append(Item(leading, draw))
+        items.append(Item(leading, draw, keep_with_next=keep))
     return items
+
+
+def _label(text: str) -> list[Item]:
+    """The small grey label over a text, kept with the text's first line."""
+    return _text_items(text, 8.5, indent=INDENT, grey=True, keep=True)
 
 
 def _boxes() -> list[Item]:
@@ -178,21 +190,20 @@ def call_items(call: FollowUp) -> list[Item]:
     if call.phone:
         who += f"  {call.phone}"
     kind = call.purpose or "call"
-    heading = [*_text_items(who, 11, bold=True)]
+    heading = _text_items(who, 11, bold=True, keep=True)
     about = f"{kind}, attempt {call.attempt}: {call.why}" if call.why else kind
     if call.offer_deadline and "offer ends" not in call.why:
         about += f"; offer ends {friendly(call.offer_deadline)}"
     about += f" ({call.contact_id})"
-    heading += _text_items(about, 8.5, grey=True)
-    items = [Item(i.height, i.draw, keep_with_next=True) for i in heading]
+    items = heading + _text_items(about, 8.5, grey=True, keep=True)
     if call.text_message:
-        items += _text_items("Text first:", 8.5, indent=INDENT, grey=True)
+        items += _label("Text first:")
         items += _text_items(call.text_message, 9.5, indent=2 * INDENT)
     if call.script:
-        items += _text_items("If they answer:", 8.5, indent=INDENT, grey=True)
+        items += _label("If they answer:")
         items += _text_items(call.script, 9.5, indent=2 * INDENT)
     if call.permission_ask:
-        items += _text_items("Ask before you hang up:", 8.5, indent=INDENT, grey=True)
+        items += _label("Ask before you hang up:")
         items += _text_items(call.permission_ask, 9.5, indent=2 * INDENT)
     if call.voicemail:
         advice = (
@@ -201,10 +212,9 @@ def call_items(call: FollowUp) -> list[Item]:
             else "Voicemail: don't leave a message this time, call again later "
             "(the message, for when you do)"
         )
-        items += _text_items(advice, 8.5, indent=INDENT, grey=True)
+        items += _label(advice)
         items += _text_items(call.voicemail, 9.5, indent=2 * INDENT)
-    items += [*_boxes(), _ruled("called at:"), _ruled("notes:"), _ruled(""), _rule()]
-    return [Item(i.height, i.draw, i.keep_with_next) for i in items]
+    return [*items, *_boxes(), _ruled("called at:"), _ruled("notes:"), _ruled(""), _rule()]
 
 
 def write_pdf(calls: Sequence[FollowUp], path: Path) -> None:
