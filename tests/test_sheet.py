@@ -245,3 +245,20 @@ def test_a_call_dated_or_noted_without_an_outcome_is_rejected_not_skipped(
     log = read_call_logs([sheet], TODAY)
     assert [(r.row, r.error.split(";")[0]) for r in log.rejections] == [(2, "missing outcome")]
     assert [s.row for s in log.skipped] == [3]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("3:15 PM", datetime(2026, 11, 30, 15, 15)),
+        ("15:40", datetime(2026, 11, 30, 15, 40)),
+        ("4pm", datetime(2026, 11, 30, 16, 0)),
+        ("12/2/2026 9:05 AM", datetime(2026, 12, 2, 9, 5)),
+    ],
+)
+def test_a_time_alone_is_read_on_the_planned_day(
+    tmp_path: Path, written: str, read: datetime
+) -> None:
+    log = read_call_logs([_filled(tmp_path, [("no answer", written)])], TODAY)
+    assert [r.called_at for r in log.records] == [read]
+    assert not any("no called_at" in n.message for n in log.notices)

@@ -15,6 +15,8 @@ from mailer.reading.sources import HeaderMap, Preset
 
 _WINDOW = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*\d{1,2}:\d{2}$")
 """A call sheet's time window ("10:00-12:00"): a planned call counts as made at its start."""
+_TIME_ONLY = re.compile(r"^\d{1,2}(:\d{2})?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
+"""A time with no day ("3:15 PM", "15:15", "3pm"): read on the row's planned day."""
 
 
 def fallback_text(texts: Sequence[str], indexes: Sequence[int]) -> str:
@@ -22,6 +24,11 @@ def fallback_text(texts: Sequence[str], indexes: Sequence[int]) -> str:
     as its start: "2026-11-30 10:00". Empty when they are."""
     parts = (texts[j] if j < len(texts) else "" for j in indexes)
     return " ".join(m.group(1) if (m := _WINDOW.match(p)) else p for p in parts if p)
+
+
+def _time_only(text: str) -> bool:
+    text = text.strip()
+    return bool(_TIME_ONLY.match(text)) and (":" in text or text[-1:].casefold() in "m.")
 
 
 def unfilled_reason(
@@ -106,11 +113,15 @@ class SheetRows:
         return bool(reason)
 
     def dated(self, called: Cell, texts: Sequence[str], row: int) -> Cell:
-        """The call date cell, or the planned day and window when it is empty."""
+        """The call date cell; the planned day and window when it is empty; the planned day
+        and the time written when only a time is ("3:15 PM")."""
         planned = fallback_text(texts, self.parts) if called == "" else ""
         if planned:
             self.planned.append(row)
             return planned
+        if isinstance(called, str) and self.parts and _time_only(called):
+            day = fallback_text(texts, self.parts[:1])
+            return f"{day} {called.strip()}" if day else called
         return called
 
     def said(self, names: Sequence[str]) -> list[str]:
