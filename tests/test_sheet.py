@@ -5,6 +5,7 @@ numbers, the planned day standing in for an empty call date, the tick-box words 
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -262,3 +263,16 @@ def test_a_time_alone_is_read_on_the_planned_day(
     log = read_call_logs([_filled(tmp_path, [("no answer", written)])], TODAY)
     assert [r.called_at for r in log.records] == [read]
     assert not any("no called_at" in n.message for n in log.notices)
+
+
+def test_mailer_columns_explains_the_sheet(tmp_path: Path) -> None:
+    from tests.builders import invoke
+
+    result = invoke("columns", _filled(tmp_path, [("answered", "")]))
+    assert result.exit_code == 0, result.stderr
+    rows = [" ".join(re.sub(r"[│┃]", " ", line).split()) for line in result.stdout.splitlines()]
+    assert "source: mailer call sheet (detected from the header)" in rows
+    assert "date called_at if empty preset mailer-sheet" in rows
+    assert "called_at called_at preset mailer-sheet" in rows
+    assert "script ignored" in rows
+    assert "answered 1 connected spoke with them" in rows

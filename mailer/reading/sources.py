@@ -233,9 +233,12 @@ class HeaderMap:
         for name, i in self.fields.items():
             if i == index:
                 return name
-        for name, indexes in (*self.joins.items(), *self.fallbacks.items()):
+        for name, indexes in self.joins.items():
             if index in indexes:
                 return name
+        for name, indexes in self.fallbacks.items():
+            if index in indexes:
+                return f"{name} if empty"  # what `mailer columns` shows
         return None
 
 
