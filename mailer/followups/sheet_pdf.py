@@ -82,8 +82,8 @@ def wrap(text: str, size: float, width: float) -> list[str]:
             if line:
                 lines.append(line)
             line = ""
-            while text_width(word, size) > width:  # a word wider than the line: cut it
-                cut = max(1, _fits(word, size, width))
+            while (cut := _fits(word, size, width)) < len(word):  # wider than the line
+                cut = max(1, cut)
                 lines.append(word[:cut])
                 word = word[cut:]
             line = word
@@ -92,11 +92,14 @@ def wrap(text: str, size: float, width: float) -> list[str]:
 
 
 def _fits(word: str, size: float, width: float) -> int:
-    """How many of `word`'s first characters fit in `width`."""
-    n = 0
-    while n < len(word) and text_width(word[: n + 1], size) <= width:
-        n += 1
-    return n
+    """How many of `word`'s first characters fit in `width` (a character at a time: the
+    width of a run of text is the sum of its characters')."""
+    used = 0.0
+    for n, ch in enumerate(word):
+        used += text_width(ch, size)
+        if used > width:
+            return n
+    return len(word)
 
 
 def _text_items(
