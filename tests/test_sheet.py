@@ -276,3 +276,10 @@ def test_mailer_columns_explains_the_sheet(tmp_path: Path) -> None:
     assert "called_at called_at preset mailer-sheet" in rows
     assert "script ignored" in rows
     assert "answered 1 connected spoke with them" in rows
+
+
+def test_a_window_edited_into_words_leaves_the_planned_day(tmp_path: Path) -> None:
+    sheet = _filled(tmp_path, [("no answer", "")])
+    sheet.write_text(sheet.read_text(encoding="utf-8").replace("14:00-16:00", "afternoon"))
+    log = read_call_logs([sheet], TODAY)
+    assert [r.called_at for r in log.records] == [datetime(2026, 11, 30)]

@@ -22,8 +22,11 @@ _TIME_ONLY = re.compile(r"^\d{1,2}(:\d{2})?\s*([ap]\.?m\.?)?$", re.IGNORECASE)
 def fallback_text(texts: Sequence[str], indexes: Sequence[int]) -> str:
     """The cells at `indexes` joined (the planned day and its window), a time window counting
     as its start: "2026-11-30 10:00". Empty when they are."""
-    parts = (texts[j] if j < len(texts) else "" for j in indexes)
-    return " ".join(m.group(1) if (m := _WINDOW.match(p)) else p for p in parts if p)
+    parts = [texts[j] if j < len(texts) else "" for j in indexes]
+    # The day as written; after it only a window's start or a time: a window edited into
+    # something else ("mornings") leaves the day alone rather than spoil it.
+    times = [m.group(1) if (m := _WINDOW.match(p)) else p for p in parts[1:]]
+    return " ".join(p for p in parts[:1] + [t for t in times if _time_only(t)] if p)
 
 
 def _time_only(text: str) -> bool:
