@@ -1,6 +1,6 @@
 """The second call (`mailer.followups.calls`): which steps ask for one and when it is still
-worth making, what to say, and followups.csv and the calendar file (parsed back with
-icalendar)."""
+worth making, what to say, and the calendar file (parsed back with icalendar). followups.csv
+and followups.pdf, the call sheet, are tested in test_sheet*.py."""
 
 from __future__ import annotations
 
