@@ -41,7 +41,8 @@ def first(tmp_path: Path) -> Path:
     db = tmp_path / "mailer.db"
     result = run("run", EXAMPLE_CALLS, "--today", FIRST_SESSION, "--db", db, "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert "fill in the outcome column of" in " ".join(result.stderr.split())
+    said = " ".join(result.stderr.split())
+    assert f"then type each outcome into {out / 'followups.csv'} and run" in said
     for name in ("mailer.db", "mailer.db-wal", "mailer.db-shm"):
         if (tmp_path / name).exists():
             shutil.copy(tmp_path / name, tmp_path / name.replace("mailer", "first"))

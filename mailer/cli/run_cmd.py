@@ -164,7 +164,7 @@ def show_session(report: SessionReport, config: Config, today: date) -> ExitCode
     if report.followups:
         sheet = folder / "followups.csv"
         next_step(
-            f"after the calls, fill in the outcome column of {sheet} (followups.pdf is it on "
-            f"paper) and run `mailer run {sheet}`"
+            f"print followups.pdf for the calls, then type each outcome into {sheet} and "
+            f"run `mailer run {sheet}` as the next call log"
         )
     return code
