@@ -41,8 +41,8 @@ def first(tmp_path: Path) -> Path:
     db = tmp_path / "mailer.db"
     result = run("run", EXAMPLE_CALLS, "--today", FIRST_SESSION, "--db", db, "--out", out)
     assert result.exit_code == 0, result.stderr
-    said = " ".join(result.stderr.split())
-    assert f"then type each outcome into {out / 'followups.csv'} and run" in said
+    said = "".join(result.stderr.split())  # long paths may wrap anywhere
+    assert f"thentypeeachoutcomeinto{out / 'followups.csv'}andrun" in said
     for name in ("mailer.db", "mailer.db-wal", "mailer.db-shm"):
         if (tmp_path / name).exists():
             shutil.copy(tmp_path / name, tmp_path / name.replace("mailer", "first"))
@@ -202,7 +202,9 @@ def test_followups_writes_the_sheet_on_demand(first: Path, tmp_path: Path) -> No
     sheet, paper = tmp_path / "calls.csv", tmp_path / "calls.pdf"
     result = run("followups", "--today", FIRST_SESSION, "--db", db, "--csv", sheet, "--pdf", paper)
     assert result.exit_code == 0, result.stderr
-    assert f"wrote {paper}" in result.stderr.replace("\n", "")
+    said = "".join(result.stderr.split())  # long paths may wrap anywhere
+    assert f"wrote{paper}" in said
+    assert f"typeeachoutcomeinto{sheet}andrun`mailerrun{sheet}`" in said
     calls = read_csv_dicts(sheet)
     assert calls == read_csv_dicts(first / "followups.csv")
     pdf = pdfium.PdfDocument(str(paper))

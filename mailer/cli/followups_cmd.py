@@ -146,5 +146,10 @@ def followups(
         write_pdf(calls, pdf_path)
         err.print(f"wrote {pdf_path}", markup=False)
     err.print(counted(len(calls), "call") + (f" due by {until}" if until else ""))
+    if csv_path:
+        next_step(
+            f"after the calls, type each outcome into {csv_path} and run "
+            f"`mailer run {csv_path}` as the next call log"
+        )
     if not ics_path:
         next_step("add --ics calls.ics to put them on your calendar")
