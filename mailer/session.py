@@ -114,8 +114,9 @@ def run_session(
 ) -> SessionReport:
     """Plan the call logs, draw this plan's cards, print (self-mail) or, when asked, send
     (provider) them, and write plan.json, rejects.csv, cards/, manifest.csv, print.pdf,
-    followups.csv and followups.ics into `request.out_dir`. Refuses, before anything is
-    recorded, a config without the seller's name and return address (`project`)."""
+    followups.csv, followups.ics and followups.pdf into `request.out_dir`. Refuses, before
+    anything is recorded, a config without the seller's name and return address
+    (`project`)."""
     from mailer.followups.scripts import check_scripts
     from mailer.project import require_details
 
@@ -138,7 +139,9 @@ def _run(
 ) -> SessionReport:
     from mailer.drawing.draw import draw_cards
     from mailer.followups.calendar import write_ics
-    from mailer.followups.calls import follow_ups, write_csv
+    from mailer.followups.calls import follow_ups
+    from mailer.followups.sheet import write_csv
+    from mailer.followups.sheet_pdf import write_pdf
     from mailer.planning.documents import write_plan_json, write_rejects
     from mailer.planning.planner import make_plan
 
@@ -187,7 +190,8 @@ def _run(
     report.followups = follow_ups([ledger.current(s) for s in plan.steps], config)
     write_csv(report.followups, folder / "followups.csv")
     write_ics(report.followups, folder / "followups.ics", request.today)
-    report.written += ["followups.csv", "followups.ics"]
+    write_pdf(report.followups, folder / "followups.pdf")
+    report.written += ["followups.csv", "followups.ics", "followups.pdf"]
     return report
 
 

@@ -57,7 +57,9 @@ def test_each_event_carries_what_the_seller_needs_at_the_phone(tmp_path: Path) -
     assert mary.decoded("DTEND") == datetime(2026, 11, 30, 13, 15)
     assert str(mary["SUMMARY"]) == "Call Mary Albright 555-0101 (follow-up, attempt 2)"
     text = str(mary["DESCRIPTION"])
-    assert text.startswith("second call: note mailed Nov 23, offer ends Dec 7; afternoon: no answer in the morning\n")
+    assert text.startswith(
+        "second call: note mailed Nov 23, offer ends Dec 7; afternoon: no answer in the morning\n"
+    )
     assert "Offer deadline: Monday, December 7" in text
     assert '"Your holiday candles, 20% off"' in text  # the offer by name
     assert f"If they answer: {offer.script}" in text

@@ -1,25 +1,23 @@
 """The second call (`mailer.followups.calls`): which steps ask for one and when it is still
-worth making, what to say, and followups.csv (the scripts themselves: tests/test_scripts.py;
-the calendar: tests/test_followup_calendar.py)."""
+worth making and what to say (the scripts themselves: tests/test_scripts.py; the calendar:
+tests/test_followup_calendar.py; followups.csv and followups.pdf, the call sheet:
+tests/test_sheet*.py)."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import date, time
-from pathlib import Path
 
 import pytest
 
 from mailer.config import Config, Followups, Sender
 from mailer.domain.models import MailStep, Outcome
 from mailer.followups.calls import (
-    CSV_COLUMNS,
     FollowUp,
     actionable,
     follow_up_for,
     follow_ups,
     friendly,
-    write_csv,
 )
 from mailer.project import DEMO
 from tests.builders import (
@@ -27,7 +25,6 @@ from tests.builders import (
     callback_step,
     mail_step,
     opt_out_step,
-    read_csv,
     skip_step,
 )
 
@@ -202,50 +199,3 @@ def test_a_call_without_an_offer_is_worth_making_for_a_week(today: date, worth_i
 def test_a_step_without_a_call_is_never_actionable() -> None:
     assert actionable(THANKS, date(2026, 11, 1)) is False
     assert actionable(skip_step(call_record()), date(2026, 11, 1)) is False
-
-
-# --- followups.csv ----------------------------------------------------------------------------
-
-
-def test_followups_csv_has_one_line_a_call(tmp_path: Path) -> None:
-    path = tmp_path / "followups.csv"
-    write_csv(follow_ups([OFFER, CALLBACK, THANKS], CONFIG), path)
-    assert read_csv(path) == [
-        list(CSV_COLUMNS),
-        [
-            "2026-11-24",
-            "09:00-09:15",
-            "C002",
-            "Zoë Nguyễn",
-            "555-0102",
-            "asked for a call back",
-            CALLBACK_SCRIPT,
-            "",
-        ],
-        [
-            "2026-11-30",
-            "13:00-13:15",
-            "C001",
-            "Mary Albright",
-            "555-0101",
-            "second call: note mailed Nov 23, offer ends Dec 7; "
-            "afternoon: no answer in the morning",
-            OFFER_SCRIPT,
-            "2026-12-07",
-        ],
-    ]
-    assert path.read_bytes().startswith(b"\xef\xbb\xbfdate,time_window,contact_id,name,phone,why")
-
-
-def test_followups_csv_cells_are_spreadsheet_safe(tmp_path: Path) -> None:
-    sly = mail_step(call_record("C013", first="=HYPERLINK(1)", last="", phone="+1 217 555 0100"))
-    path = tmp_path / "followups.csv"
-    write_csv(follow_ups([sly], CONFIG), path)
-    row = read_csv(path)[1]
-    assert row[3:5] == ["'=HYPERLINK(1)", "'+1 217 555 0100"]
-
-
-def test_no_calls_is_a_header_only_csv(tmp_path: Path) -> None:
-    path = tmp_path / "followups.csv"
-    write_csv([], path)
-    assert read_csv(path) == [list(CSV_COLUMNS)]

@@ -43,7 +43,7 @@ def test_a_session_writes_the_folder_and_reports_without_printing(
     assert heard == ["plan of 16"]
     assert report.written == [
         "plan.json", "rejects.csv", "cards/", "manifest.csv", "print.pdf",
-        "followups.csv", "followups.ics",
+        "followups.csv", "followups.ics", "followups.pdf",
     ]  # fmt: skip
     for name in report.written:
         assert (out / name).exists(), name

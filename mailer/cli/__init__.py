@@ -15,6 +15,7 @@ from mailer.cli import (
     card_cmds,
     columns_cmd,
     contacts_cmds,
+    followups_cmd,
     init_cmd,
     planning_cmds,
     preview_cmd,
@@ -71,7 +72,7 @@ app.command(cls=Command, rich_help_panel="Step by step")(columns_cmd.columns)
 app.command(cls=Command, rich_help_panel="Step by step")(card_cmds.render)
 app.command(cls=Command, rich_help_panel="Step by step")(preview_cmd.preview)
 app.command("print", cls=Command, rich_help_panel="Step by step")(card_cmds.print_)
-app.command(cls=Command, rich_help_panel="Step by step")(planning_cmds.followups)
+app.command(cls=Command, rich_help_panel="Step by step")(followups_cmd.followups)
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.send)
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.status)
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.cancel)

@@ -85,9 +85,10 @@ def run(
     draw the cards, lay the self-mail ones out on print sheets (or, with --send, submit
     them to the provider), and write the follow-up calls for your calendar.
 
-    Writes plan.json, rejects.csv, cards/, manifest.csv, print.pdf, followups.csv and
-    followups.ics. Safe to run again: the ledger remembers the calls, so nothing is planned,
-    printed or charged twice.
+    Writes plan.json, rejects.csv, cards/, manifest.csv, print.pdf, followups.csv,
+    followups.ics and followups.pdf (the call sheet: fill in its outcome column after the
+    calls and run the file as the next call log). Safe to run again: the ledger remembers
+    the calls, so nothing is planned, printed or charged twice.
     """
     from mailer.session import SessionHooks, SessionRequest, run_session
 
@@ -169,4 +170,10 @@ def show_session(report: SessionReport, config: Config, today: date) -> ExitCode
         )
     else:
         next_step(f"import {calendar} into your calendar for the second calls")
+    if report.followups:
+        sheet = folder / "followups.csv"
+        next_step(
+            f"print followups.pdf for the calls, then type each outcome into {sheet} and "
+            f"run `mailer run {sheet}` as the next call log"
+        )
     return code

@@ -250,8 +250,8 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class CallLog:
-    """Everything read from one or more call logs: every data row is in `records` or in
-    `rejections` (blank rows are not data rows)."""
+    """Everything read from one or more call logs: every data row is in `records`,
+    `rejections` or `skipped` (blank rows are not data rows)."""
 
     records: tuple[CallRecord, ...]
     rejections: tuple[Rejection, ...]
@@ -259,6 +259,9 @@ class CallLog:
     rows: int
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """The original header of each file, for `rejects.csv`."""
+    skipped: tuple[Rejection, ...] = ()
+    """Rows left out on purpose, each with its reason: a call sheet's calls not made yet
+    (outcome left empty). Every data row is in `records`, `rejections` or here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +333,8 @@ class Plan:
     rows: int
     files: tuple[str, ...] = ()
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    skipped: tuple[Rejection, ...] = ()
+    """Rows left out with a reason, not rejected (`CallLog.skipped`)."""
 
     def count(self, action: Action) -> int:
         return sum(1 for s in self.steps if s.action is action)

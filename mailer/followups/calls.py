@@ -1,35 +1,23 @@
 """The second call of Call-Mail-Call: who to ring, when, why, and what to say.
 
 What to say comes from the call scripts (`mailer.followups.scripts`); the calendar file is
-`mailer.followups.calendar`. `write_csv` is the only I/O here.
+`mailer.followups.calendar`, followups.csv and the printable call sheet are `sheet` and
+`sheet_pdf`. No I/O here.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from pathlib import Path
 
 from mailer.config import Config, call_windows, call_zone
-from mailer.domain.models import Action, MailStep, Outcome
+from mailer.domain.models import Action, Address, MailStep, Outcome
 from mailer.domain.moments import call_moment_passed
-from mailer.files import write_csv_rows
 from mailer.followups.scripts import call_scripts
 from mailer.followups.windows import Placement, place, spread, their_time
-
-CSV_COLUMNS = (
-    "date",
-    "time_window",
-    "contact_id",
-    "name",
-    "phone",
-    "why",
-    "script",
-    "offer_deadline",
-)
 
 
 @dataclass(frozen=True)
@@ -62,6 +50,10 @@ class FollowUp:
     """The part of the day the call goes in (`[followups] windows`), or "as asked"."""
     their_time: str = ""
     """ "09:15 their time (CST)" when the contact's clock is not the seller's."""
+    email: str = ""
+    address: Address = field(default_factory=Address)
+    """The contact's address as the call log gave it: the call sheet carries it back, so a
+    sheet fed in as the next call log can still mail a card."""
 
     @property
     def at_the_beep(self) -> str:
@@ -106,6 +98,8 @@ def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:
         leave_message=said.leave_message,
         permission_ask=said.permission_ask,
         text_message=said.text_message,
+        email=record.email,
+        address=record.address,
     )
 
 
@@ -158,21 +152,3 @@ def _why(step: MailStep) -> str:
         deadline = f"{step.offer_expires:%b} {step.offer_expires.day}"
         return f"second call: note mailed {sent}, offer ends {deadline}"
     return f"card mailed {sent}"
-
-
-def write_csv(calls: Sequence[FollowUp], path: Path) -> None:
-    """followups.csv: one line a call, spreadsheet-safe."""
-    rows = (
-        [
-            f.on.isoformat(),
-            f"{f.window[0]:%H:%M}-{f.window[1]:%H:%M}",
-            f.contact_id,
-            f.name,
-            f.phone,
-            f.why,
-            f.script,
-            f.offer_deadline.isoformat() if f.offer_deadline else "",
-        ]
-        for f in calls
-    )
-    write_csv_rows(path, CSV_COLUMNS, rows)  # every cell cleaned and formula-safe there

@@ -76,12 +76,17 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             item["file"] = r.file
         item["error"] = r.error
         rejected.append(item)
-    return {
+    doc = {
         "today": plan.today.isoformat(),
         "steps": [step_document(s, with_file=several) for s in plan.steps],
         "rejected": rejected,
-        "summary": summary(plan),
     }
+    if plan.skipped:  # a call sheet's rows not called yet: only when there are some
+        doc["skipped"] = [
+            {"row": r.row, **({"file": r.file} if several else {}), "reason": r.error}
+            for r in plan.skipped
+        ]
+    return doc | {"summary": summary(plan)}
 
 
 def plan_json(plan: Plan) -> str:

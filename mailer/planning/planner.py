@@ -82,6 +82,7 @@ def make_plan(
             rows=log.rows,
             files=tuple(str(p) for p in paths),
             columns=log.columns,
+            skipped=log.skipped,
         )
         recorded = ledger.record_plan(plan, calls=log.records) if record else None
         if recorded is not None and recorded.held_steps:

@@ -152,6 +152,7 @@ class HeaderReader:
             header.index[joined] = indexes[0]
         used = {*header.index.values(), *header.map.outcomes, *header.map.ignored}
         used.update(i for indexes in header.map.joins.values() for i in indexes)
+        used.update(i for indexes in header.map.fallbacks.values() for i in indexes)
         duplicate = {extra: (column, first) for column, first, extra in header.map.duplicates}
         # An extra column is always reachable by its header; its template key (the one rule
         # templates use too) is added unless it would shadow a known field or another column.
@@ -180,6 +181,6 @@ class HeaderReader:
             unknown.append(label)
         if unknown:
             self.note(line.number, f"extra columns kept for templates: {', '.join(unknown)}")
-        if "called_at" not in header.index:
+        if "called_at" not in header.index and "called_at" not in header.map.fallbacks:
             self.note(line.number, f"no call date column: every call is taken as made {self.today}")
         return header

@@ -41,6 +41,7 @@ from mailer.domain.models import (
     read_call_record,
 )
 from mailer.errors import UsageError
+from mailer.reading.call_sheets import SheetRows
 from mailer.reading.fields import (
     COLUMN_ALIASES,
     OUTCOME_ALIASES,
@@ -119,6 +120,7 @@ def read_call_logs(
     rejections: list[Rejection] = []
     notices: list[Notice] = []
     columns: dict[str, tuple[str, ...]] = {}
+    skipped: list[Rejection] = []
     rows = 0
     for path in paths:
         file = str(path)
@@ -144,6 +146,7 @@ def read_call_logs(
         columns[file] = header
         records.extend(reader.records)
         rejections.extend(reader.rejections)
+        skipped.extend(reader.sheet.skipped)
         rows += reader.rows
     records = one_spelling_per_id(records, notices)
     return CallLog(
@@ -152,12 +155,12 @@ def read_call_logs(
         notices=tuple(notices),
         rows=rows,
         columns=columns,
+        skipped=tuple(skipped),
     )
 
 
 _NO_EXTRAS: dict[str, str] = {}
-"""The extra columns of every record of a file that has none: one empty mapping, not one a
-row (a record's `extra` is a read-only `Mapping`)."""
+"""The extras of every record of a file that has none: one read-only mapping, not one a row."""
 
 _DECIDED_KEPT = 4096
 """How many distinct outcome cells a file's reader remembers the decision for."""
@@ -182,6 +185,7 @@ class _SheetReader:
         self.notices = notices
         self.records: list[CallRecord] = []
         self.rejections: list[Rejection] = []
+        self.sheet = SheetRows(file)  # mailer's own call sheet: rows not called yet
         self.rows = 0
         self.mapping = SourceMapping()
         self.preset: Preset | None = None
@@ -205,6 +209,7 @@ class _SheetReader:
         reader.how, reader.note = self.how, self.note
         header, pending = reader.read(lines)
         self.preset = reader.preset  # detected from the header line
+        self.sheet.use(self.preset, header.map, self.rejections)
         columns = RowFields(header, self.preset)
         strip = str.strip
         for line in pending:
@@ -221,6 +226,8 @@ class _SheetReader:
                 self.footers += 1  # "Grand Totals (8 records)", "Confidential Information"
                 continue
             self.rows += 1
+            if self.sheet.skips(line, texts):
+                continue  # a call sheet's call not made yet: skipped, not rejected
             try:
                 self.records.append(self._record(line, texts, header, columns))
             except _RowProblem as exc:
@@ -230,6 +237,7 @@ class _SheetReader:
         if self.footers:
             noun = "line" if self.footers == 1 else "lines"
             self.note(None, f"{self.footers} footer {noun} after the data skipped")
+        self.notices += [Notice(self.file, None, m) for m in self.sheet.said(header.names)]
         return header.names
 
     def _reject(self, line: Line, header: _Header, error: str) -> None:
@@ -264,6 +272,7 @@ class _SheetReader:
         called_text = columns.called_at(texts)
         i = columns.called_cell
         called_cell = cells[i] if called_text and i is not None and i < len(cells) else called_text
+        called_cell = self.sheet.dated(called_cell, texts, row)  # a call sheet's planned day
         called_at = self._called_at(called_cell, header, row, problems)
         # Who: each distinct set of person cells read once (`People`), said again each row.
         key = columns.person_key(texts)
@@ -315,7 +324,7 @@ class _SheetReader:
             callback,
             columns.notes(texts),
             extra,
-            not called_text,
+            not isinstance(called_cell, datetime) and not called_cell.strip(),
             self.day_first,
         )
 

@@ -69,10 +69,16 @@ class Preset:
     """Values the tool writes for an empty cell (VICIdial's `0000-00-00` birthday)."""
     joins: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """field -> the header keys written as one value (a date and a time)."""
+    fallbacks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """field -> the header keys read, as one value, when the field's own cell is empty
+    (mailer's call sheet: the planned day and window when `called_at` is left empty)."""
+    unfilled: str = ""
+    """When set, a row whose outcome is left empty is skipped with this reason instead of
+    rejected (a call sheet's calls not made yet)."""
 
     def knows(self) -> frozenset[str]:
         """Every header key this preset names."""
-        joined = {h for _, headers in self.joins for h in headers}
+        joined = {h for _, headers in (*self.joins, *self.fallbacks) for h in headers}
         return frozenset(k for k, _ in self.columns) | self.call_ids | self.ignore | joined
 
 
@@ -99,14 +105,15 @@ def _parse_preset(key: str, entry: Mapping[str, object]) -> Preset:
     outcomes: dict[str, Outcome] = {}
     for word, value in table("outcomes").items():
         outcomes[outcome_key(word)] = Outcome(str(value))
-    joins = []
-    for wanted, headers in table("join").items():
-        if wanted not in CALL_FIELDS or not isinstance(headers, list):
-            raise AssertionError(f"{where}: join {wanted!r} must list headers")
-        joins.append((wanted, tuple(header_key(str(h)) for h in headers)))
-    title = entry.get("title")
-    if not isinstance(title, str):
-        raise AssertionError(f"{where}: title missing")
+    joins: dict[str, list[tuple[str, tuple[str, ...]]]] = {"join": [], "fallback": []}
+    for name, found in joins.items():
+        for wanted, headers in table(name).items():
+            if wanted not in CALL_FIELDS or not isinstance(headers, list):
+                raise AssertionError(f"{where}: {name} {wanted!r} must list headers")
+            found.append((wanted, tuple(header_key(str(h)) for h in headers)))
+    title, unfilled = entry.get("title"), entry.get("unfilled", "")
+    if not isinstance(title, str) or not isinstance(unfilled, str):
+        raise AssertionError(f"{where}: title missing, or unfilled not a string")
     return Preset(
         key=key,
         title=title,
@@ -117,7 +124,9 @@ def _parse_preset(key: str, entry: Mapping[str, object]) -> Preset:
         outcomes=outcomes,
         footers=tuple(f.casefold() for f in strings("footers")),
         blanks=frozenset(strings("blanks")),
-        joins=tuple(joins),
+        joins=tuple(joins["join"]),
+        fallbacks=tuple(joins["fallback"]),
+        unfilled=unfilled,
     )
 
 
@@ -205,6 +214,8 @@ class HeaderMap:
     outcomes: list[int] = field(default_factory=list)
     """The outcome-like columns, most trusted first."""
     joins: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    fallbacks: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """field -> the columns read when the field's cell is empty (`Preset.fallbacks`)."""
     ignored: set[int] = field(default_factory=set)
     call_ids: set[int] = field(default_factory=set)
     """Columns that name calls: never the contact id, kept as extra columns."""
@@ -225,6 +236,9 @@ class HeaderMap:
         for name, indexes in self.joins.items():
             if index in indexes:
                 return name
+        for name, indexes in self.fallbacks.items():
+            if index in indexes:
+                return f"{name} if empty"  # what `mailer columns` shows
         return None
 
 
@@ -277,6 +291,14 @@ def map_header(
             if wanted not in result.fields and all(i is not None for i in indexes):
                 found = tuple(i for i in indexes if i is not None)
                 result.joins[wanted] = found
+                taken.update(found)
+                for i in found:
+                    result.origin[i] = "preset"
+        for wanted, parts in preset.fallbacks:
+            indexes = [find(k) for k in parts]
+            if all(i is not None for i in indexes):
+                found = tuple(i for i in indexes if i is not None)
+                result.fallbacks[wanted] = found
                 taken.update(found)
                 for i in found:
                     result.origin[i] = "preset"
