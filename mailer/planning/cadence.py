@@ -6,34 +6,52 @@ decided by its latest call in the input; the rules, in order of precedence:
 1. an opt-out on any of the contact's calls: `suppress` (recorded, never contacted again);
 2. a contact already on the suppression list: `skip` (only `mailer unsuppress` undoes it);
 3. a callback request: `call` on the day asked for, even while a card is out (they asked);
-4. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip), unless a
+4. attempts (`planning.attempts`): an unanswered call while the contact rests is a `skip`
+   saying until when and why; after `exit_after` unanswered calls in a cycle the next step is
+   the last-try `call` (after the cooldown, when a card is in it), and then they rest;
+5. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip), unless a
    card went out within `cooldown_days`: then `skip`, they are not to be pestered (the
    thank-you for an order goes anyway: they just bought);
-5. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
+6. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
    sells nothing. An offer card wins over it: the offer is time-sensitive, the birthday
    comes back next year.
-6. no mailable address turns any card into a `skip` with the reason; the call still counts.
+7. no mailable address turns any card into a `skip` with the reason; the call still counts.
+   The first unanswered call of a cycle still gets its second call instead: a `call` on the
+   day the follow-up would have come after a card (a phone-only cycle).
+   "Not interested" sends no sales card: they rest.
 
-Dates: `send_date` is the next mailing day, `expected_delivery` adds `mail.transit_days`
-delivery days, `follow_up_call` is the first business day after delivery and
-`offer_expires` is `send_date + offer.offer_days`, raised (never past 14 days) when a holiday
-stretch would leave less than `cadence.offer_margin_days` after the follow-up call.
+Every step carries its `attempt`, the `purpose` of its call and the cycle's `missed_at`.
+Dates: `send_date` is the next mailing day, `expected_delivery` adds the delivery days of
+`[mail.transit_days]` for the card's destination (domestic, Canada, international),
+`follow_up_call` is the first business day after delivery and `offer_expires` is
+`send_date + offer.offer_days`, raised (never past 14 days) when a holiday stretch would leave
+less than `cadence.offer_margin_days` after the follow-up call.
 No-sales cards (thank-you, birthday) have no offer and no follow-up call: nobody rings to ask
 "did you get my birthday card?".
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from mailer.config import MAX_OFFER_DAYS, Config
 from mailer.domain import postal_days as postal
 from mailer.domain.addresses import mailability_problem
-from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Outcome, PastMailing
+from mailer.domain.models import (
+    Action,
+    CallPurpose,
+    CallRecord,
+    ContactHistory,
+    MailStep,
+    Outcome,
+    PastCall,
+    PastMailing,
+)
 from mailer.errors import ConfigError
+from mailer.planning.attempts import UNANSWERED, count_attempts, ordinal, resting_reason
 from mailer.planning.callbacks import requested_callback
+from mailer.planning.feasibility import check_feasible as check_feasible
 
 NO_SALES_TEMPLATES = frozenset({"thank-you", "birthday"})
 """Cards without a sales message: no offer, no follow-up call."""
@@ -41,12 +59,6 @@ BIRTHDAY_TEMPLATE = "birthday"
 
 # A birthday card sent in the half year before a birthday was that birthday's card.
 _SAME_BIRTHDAY = timedelta(days=183)
-# US federal holidays follow the calendar alone (fixed dates with weekend observance, or the
-# nth weekday of a month), and the Gregorian calendar repeats every 28 years between 1901 and
-# 2099: simulating 2022-2049 meets every arrangement of holidays and weekends there is
-# (Juneteenth exists since 2021).
-_CYCLE_START = date(2022, 1, 1)
-_CYCLE_END = date(2049, 12, 31)
 
 _OUTCOME_WORDS = {
     Outcome.VOICEMAIL: "voicemail",
@@ -100,80 +112,17 @@ def plan_steps(
     ]
 
 
-def check_feasible(config: Config) -> None:
-    """Refuse a configuration whose offer can't stay open `cadence.offer_margin_days` after
-    the follow-up call: `offer.offer_days` must do it in a week without holidays, and 14 days
-    (the longest an offer may last) must do it on every send date, holidays included."""
-    offer_days = config.offer.offer_days
-    transit = config.mail.transit_days
-    margin = config.cadence.offer_margin_days
-    where = f"{config.source}: " if config.source is not None else ""
-    # The follow-up call comes at least a day after delivery: no need to simulate a
-    # transit that can't fit in two weeks anyway.
-    shortest = transit + 1
-    if shortest + margin > MAX_OFFER_DAYS:
-        raise _transit_error(where, transit, margin, shortest, "at least")
-    ordinary, worst, worst_send = _follow_up_spans(transit)
-    if worst + margin > MAX_OFFER_DAYS:
-        follow_up = worst_send + timedelta(days=worst)
-        example = (
-            f" (a card sent {_weekday(worst_send)}, {worst_send.year} is called about on "
-            f"{_weekday(follow_up)}, {follow_up.year})"
-        )
-        raise _transit_error(where, transit, margin, worst, "around holidays up to", example)
-    if ordinary + margin > offer_days:
-        raise ConfigError(
-            f"{where}'offer.offer_days' is {offer_days}: with 'mail.transit_days' = {transit} "
-            f"the follow-up call can come {ordinary} days after the card is sent, and the offer "
-            f"must stay open {_days(margin)} more ('cadence.offer_margin_days')",
-            hint=f"set offer.offer_days to at least {ordinary + margin} (at most "
-            f"{MAX_OFFER_DAYS}), or lower mail.transit_days or cadence.offer_margin_days",
-        )
-
-
-def _transit_error(
-    where: str, transit: int, margin: int, span: int, how: str, example: str = ""
-) -> ConfigError:
-    return ConfigError(
-        f"{where}'mail.transit_days' is {transit}: the follow-up call comes {how} {span} days "
-        f"after the card is sent{example}, and with {_days(margin)} more for the customer "
-        f"('cadence.offer_margin_days') the offer would last {span + margin} days, more than "
-        f"the {MAX_OFFER_DAYS} a time-sensitive offer ('offer.offer_days') may last",
-        hint="lower mail.transit_days (First-Class Mail takes 1 to 5 days) "
-        "or cadence.offer_margin_days",
-    )
-
-
-def _days_to_follow_up(send: date, transit: int) -> int:
-    delivery = postal.add_delivery_days(send, transit)
-    return (postal.next_business_day_after(delivery) - send).days
-
-
-@functools.cache
-def _follow_up_spans(transit: int) -> tuple[int, int, date]:
-    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
-    longest over every mailing day of a full calendar cycle, and the first send date with it."""
-    horizon = 7 + 2 * transit + 14
-    monday = _CYCLE_START + timedelta(days=(7 - _CYCLE_START.weekday()) % 7)
-    while monday < _CYCLE_END and any(
-        postal.is_usps_holiday(monday + timedelta(days=i)) for i in range(horizon)
-    ):
-        monday += timedelta(days=7)
-    ordinary = max(_days_to_follow_up(monday + timedelta(days=i), transit) for i in range(6))
-    worst, worst_send = ordinary, monday
-    day = _CYCLE_START
-    while day <= _CYCLE_END:
-        if postal.is_mailing_day(day):
-            span = _days_to_follow_up(day, transit)
-            if span > worst:
-                worst, worst_send = span, day
-        day += timedelta(days=1)
-    return ordinary, worst, worst_send
-
-
 def _plan_contact(
     calls: list[tuple[int, CallRecord]], history: ContactHistory, config: Config, today: date
 ) -> MailStep:
+    latest = max(calls, key=_call_order)
+    record = latest[1]
+    earlier = [*history.calls, *(_past(r) for _, r in calls)]
+    cadence = config.cadence
+    tries = count_attempts(
+        record, earlier, exit_after=cadence.exit_after, rest_days=cadence.rest_days
+    )
+
     def step(
         decided_by: tuple[int, CallRecord],
         action: Action,
@@ -184,11 +133,14 @@ def _plan_contact(
         expected_delivery: date | None = None,
         offer_expires: date | None = None,
         follow_up_call: date | None = None,
+        purpose: CallPurpose | None = None,
     ) -> MailStep:
-        index, record = decided_by
+        index, decider = decided_by
         rows = tuple(r.row for i, r in calls if i != index)
+        if tries.attempt > 1 and action is not Action.SUPPRESS:
+            reason = f"{ordinal(tries.attempt)} attempt; {reason}"
         return MailStep(
-            record=record,
+            record=decider,
             action=action,
             reason=reason,
             template=template,
@@ -197,9 +149,11 @@ def _plan_contact(
             offer_expires=offer_expires,
             follow_up_call=follow_up_call,
             history_rows=rows,
+            attempt=tries.attempt,
+            purpose=purpose if follow_up_call is not None else None,
+            missed_at=tries.missed_at,
         )
 
-    latest = max(calls, key=_call_order)
     opt_outs = [call for call in calls if call[1].outcome is Outcome.OPT_OUT]
     if opt_outs:
         return step(
@@ -207,7 +161,6 @@ def _plan_contact(
             Action.SUPPRESS,
             "asked not to be contacted: added to the suppression list",
         )
-    record = latest[1]
     if history.suppressed:
         return step(
             latest,
@@ -215,13 +168,27 @@ def _plan_contact(
             "on the suppression list since an earlier opt-out; "
             f"`mailer unsuppress {record.contact_id}` to undo",
         )
-    first_step = config.cadence.first_call_step(record.outcome)
+    first_step = cadence.first_call_step(record.outcome)
     if first_step == "call" and record.outcome is Outcome.CALLBACK:
         day, reason = _callback_day(record, today)
-        return step(latest, Action.CALL, reason, follow_up_call=day)
+        return step(latest, Action.CALL, reason, follow_up_call=day, purpose=CallPurpose.CALLBACK)
 
     words = _OUTCOME_WORDS[record.outcome]
-    cooldown = _cooldown(record, history, config.cadence.cooldown_days, today)
+    cooldown = _cooldown(record, history, cadence.cooldown_days, today)
+    if record.outcome in UNANSWERED and tries.rest_until is not None:
+        return step(latest, Action.SKIP, f"{words}: {resting_reason(tries, today)}")
+    if tries.last_try_next:
+        day = postal.next_business_day_after(today)
+        if cooldown is not None:
+            day = max(day, postal.next_business_day_on_or_after(_cooldown_end(history, config)))
+        return step(
+            latest,
+            Action.CALL,
+            f"{words}, {tries.unanswered} unanswered calls: last try {_weekday(day)} (the "
+            f"message with an easy way out), then they rest {cadence.rest_days} days",
+            follow_up_call=day,
+            purpose=CallPurpose.LAST_TRY,
+        )
     if record.outcome is Outcome.ORDERED and not carries_offer(first_step):
         cooldown = None  # a thank-you for an order goes even inside the cooldown
     template: str | None = None
@@ -229,7 +196,13 @@ def _plan_contact(
         reason = cooldown
     elif first_step == "call":
         day = postal.next_business_day_after(today)
-        return step(latest, Action.CALL, f"{words}: call again {_weekday(day)}", follow_up_call=day)
+        return step(
+            latest,
+            Action.CALL,
+            f"{words}: call again {_weekday(day)}",
+            follow_up_call=day,
+            purpose=CallPurpose.FOLLOW_UP,
+        )
     elif first_step == "skip":
         reason = _SKIP_REASONS.get(
             record.outcome,
@@ -238,9 +211,13 @@ def _plan_contact(
     else:
         template = first_step
         reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
+    if tries.rest_until is not None:  # not interested: no sales card, they rest
+        reason = f"{words}: {resting_reason(tries, today)}"
+        if template is not None and carries_offer(template):
+            template = None
 
     send = postal.next_mailing_day(today)
-    delivery = postal.add_delivery_days(send, config.mail.transit_days)
+    delivery = postal.add_delivery_days(send, config.mail.transit_days.to(record.address.country))
     if template is None or not carries_offer(template):
         birthday = _birthday_card_due(record, history, config, send, delivery)
         if birthday is not None:
@@ -250,6 +227,18 @@ def _plan_contact(
         return step(latest, Action.SKIP, reason)
     problem = mailability_problem(record.address)
     if problem is not None:
+        if carries_offer(template) and record.outcome in UNANSWERED and tries.unanswered == 1:
+            # A phone-only cycle: the second call still comes, when it would after a card.
+            domestic = postal.add_delivery_days(send, config.mail.transit_days.domestic)
+            day = postal.next_business_day_after(domestic)
+            return step(
+                latest,
+                Action.CALL,
+                f"{words}: no card could be mailed (no mailable address: {problem}); "
+                f"call again {_weekday(day)}, a phone-only cycle",
+                follow_up_call=day,
+                purpose=CallPurpose.FOLLOW_UP,
+            )
         return step(latest, Action.SKIP, f"no mailable address: {problem}; the call still counts")
 
     if not carries_offer(template):
@@ -262,7 +251,8 @@ def _plan_contact(
             expected_delivery=delivery,
         )
     follow_up = postal.next_business_day_after(delivery)
-    expires = _offer_expires(send, follow_up, config)
+    home = postal.destination(record.address.country) == "domestic"
+    expires = _offer_expires(send, follow_up, config, domestic=home)
     return step(
         latest,
         Action.MAIL,
@@ -272,7 +262,17 @@ def _plan_contact(
         expected_delivery=delivery,
         offer_expires=expires,
         follow_up_call=follow_up,
+        purpose=CallPurpose.FOLLOW_UP,
     )
+
+
+def _past(record: CallRecord) -> PastCall:
+    return PastCall(record.call_key, record.called_at, record.outcome)
+
+
+def _cooldown_end(history: ContactHistory, config: Config) -> date:
+    last = max(m.send_date for m in history.mailings)
+    return last + timedelta(days=config.cadence.cooldown_days)
 
 
 def _call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
@@ -284,10 +284,13 @@ def _call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
     return moment, index
 
 
-def _offer_expires(send: date, follow_up: date, config: Config) -> date:
+def _offer_expires(send: date, follow_up: date, config: Config, *, domestic: bool = True) -> date:
     margin = timedelta(days=config.cadence.offer_margin_days)
     expires = max(send + timedelta(days=config.offer.offer_days), follow_up + margin)
-    if expires > send + timedelta(days=MAX_OFFER_DAYS):
+    longest = send + timedelta(days=MAX_OFFER_DAYS)
+    if expires > longest and follow_up < longest and not domestic:
+        return longest  # a card abroad around holidays: the offer ends at two weeks
+    if expires > longest:
         # check_feasible rules this out for every calendar there is; kept as a guard.
         raise ConfigError(
             f"a card sent {send.isoformat()} is called about on {follow_up.isoformat()}: "
