@@ -25,8 +25,8 @@ from typing import Any
 from typer.testing import CliRunner, Result
 
 from mailer.config import Cadence, Config, Mail
-from mailer.domain.postal_days import TransitDays
 from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome, Plan
+from mailer.domain.postal_days import TransitDays
 from mailer.ledger import Ledger
 from mailer.project import DEMO
 

@@ -50,6 +50,8 @@ def test_plan_json_is_exactly_the_document(tmp_path: Path) -> None:
         "expected_delivery": "2026-11-27",
         "offer_expires": "2026-12-07",
         "follow_up_call": "2026-11-30",
+        "attempt": 1,
+        "purpose": "follow-up",
     }
     # Denise called twice: the later voicemail (line 18) decides.
     denise = next(s for s in doc["steps"] if s["contact_id"] == "C002")

@@ -92,13 +92,13 @@ def count_attempts(
             attempt = len(missed) + 1
             missed, rest_until, rest_why = [], None, ""
             if call.outcome is Outcome.NOT_INTERESTED:
-                rest_until, rest_why = day + rest, "not interested"
+                rest_until, rest_why = day + rest, f"not interested on {day:%b} {day.day}"
             continue
         missed.append(call.called_at)
         attempt = len(missed)
         if rest_until is None and len(missed) > exit_after:
             rest_until = day + rest
-            rest_why = f"{_calls(exit_after)} unanswered and the last-try message"
+            rest_why = f"{_unanswered(exit_after)} and the last-try message"
     last = calls[-1]
     answered = last.outcome not in UNANSWERED
     return Attempts(
@@ -127,8 +127,8 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _calls(n: int) -> str:
-    return "1 call" if n == 1 else f"{n} calls"
+def _unanswered(n: int) -> str:
+    return "1 unanswered call" if n == 1 else f"{n} unanswered calls"
 
 
 def _naive(moment: datetime) -> datetime:

@@ -212,7 +212,7 @@ def _plan_contact(
         template = first_step
         reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
     if tries.rest_until is not None:  # not interested: no sales card, they rest
-        reason = f"{words}: {resting_reason(tries, today)}"
+        reason = resting_reason(tries, today)
         if template is not None and carries_offer(template):
             template = None
 
