@@ -85,22 +85,23 @@ def test_three_unanswered_calls_then_the_last_try_then_a_rest_then_a_new_cycle(
     # Session 2: the second call, unanswered: the cycle's card is out, leave them alone.
     s = season.plan("2026-11-30", ("C1", "no answer", "2026-11-30 15:10"))["C1"]
     assert (s["action"], s["attempt"], s["purpose"]) == ("skip", 2, None)
-    assert s["reason"].startswith("2nd attempt; second call done after the card of Nov 23")
+    assert s["reason"].startswith("second call done after the card of Nov 23")
+    assert s["reason"].endswith("(2nd attempt)")
     # Session 3: a third unanswered call: the next is the last try, when the cooldown ends,
     # instead of another offer.
     s = season.plan("2026-12-07", ("C1", "voicemail", "2026-12-07 18:30"))["C1"]
     assert (s["action"], s["attempt"], s["purpose"]) == ("call", 3, "last-try")
     assert s["follow_up_call"] == "2026-12-23"
     assert s["reason"] == (
-        "3rd attempt; voicemail, 3 unanswered calls: last try Wed Dec 23 (the message with an "
-        "easy way out), then they rest 90 days"
+        "voicemail, 3 unanswered calls: last try Wed Dec 23 (the message with an easy way "
+        "out), then they rest 90 days (3rd attempt)"
     )
     # Session 4: the last try unanswered too: they rest 90 days, and the plan says why.
     s = season.plan("2026-12-23", ("C1", "voicemail", "2026-12-23 11:00"))["C1"]
     assert (s["action"], s["attempt"], s["follow_up_call"]) == ("skip", 4, None)
     assert s["reason"] == (
-        "4th attempt; voicemail: resting until Mar 23, 2027: 3 unanswered calls and the "
-        "last-try message"
+        "voicemail: resting until Mar 23, 2027: 3 unanswered calls and the last-try message "
+        "(4th attempt)"
     )
     # Session 5: the seller rang anyway during the rest: still resting, nothing planned.
     s = season.plan("2027-01-15", ("C1", "busy", "2027-01-15 10:00"))["C1"]
@@ -138,7 +139,7 @@ def test_exit_after_and_rest_days_come_from_the_config(tmp_path: Path) -> None:
     assert (s["action"], s["purpose"], s["follow_up_call"]) == ("call", "last-try", "2026-11-24")
     s = season.plan("2026-11-24", ("C2", "no answer", "2026-11-24 16:00"))["C2"]
     assert s["reason"] == (
-        "2nd attempt; no answer: resting until Dec 24: 1 unanswered call and the last-try message"
+        "no answer: resting until Dec 24: 1 unanswered call and the last-try message (2nd attempt)"
     )
 
 
@@ -155,7 +156,7 @@ def test_not_interested_rests_and_a_later_answer_ends_the_rest(tmp_path: Path) -
     s = season.plan("2026-11-23", ("C3", "not interested", "2026-11-23 10:05"))["C3"]
     assert (s["action"], s["reason"]) == (
         "skip",
-        "resting until Feb 21, 2027: not interested on Nov 23",
+        "not interested: resting until Feb 21, 2027",
     )
     s = season.plan("2026-12-14", ("C3", "voicemail", "2026-12-14 10:05"))["C3"]
     assert s["action"] == "skip"

@@ -237,8 +237,8 @@ SCENARIOS: dict[str, tuple[Any, ...]] = {
     ),
     "no street address: a phone-only cycle": (
         [call(address=NO_STREET)], {}, cadence_config(), Action.CALL, None,
-        f"voicemail: no card could be mailed (no mailable address: "
-        f"{mailability_problem(NO_STREET)}); call again Mon Nov 30, a phone-only cycle",
+        f"voicemail: no card could be mailed ({mailability_problem(NO_STREET)}); "
+        "call again Mon Nov 30, a phone-only cycle",
         call_on("2026-11-30"),
     ),
     "no address at all, birthday card": (
@@ -352,7 +352,7 @@ def test_a_voicemail_after_an_earlier_call_is_not_the_first_call() -> None:
     ]
     step = only_step(records)
     assert (step.record.row, step.history_rows) == (18, (3,))
-    assert step.reason == "2nd attempt; voicemail: mail a time-sensitive note"
+    assert step.reason == "voicemail: mail a time-sensitive note (2nd attempt)"
     assert (step.attempt, step.missed_at) == (
         2,
         (datetime(2026, 11, 21, 10, 12), datetime(2026, 11, 21, 16, 40)),

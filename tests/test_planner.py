@@ -53,7 +53,7 @@ def test_a_call_log_becomes_a_recorded_plan(session: Path, ledger: Ledger) -> No
     mary, zoe, ann, ben = plan.steps
     # Mary's latest call decides; her earlier no-answer (row 7) is history.
     assert (mary.record.row, mary.record.outcome, mary.history_rows) == (2, Outcome.VOICEMAIL, (7,))
-    assert mary.reason == "2nd attempt; voicemail: mail a time-sensitive note"
+    assert mary.reason == "voicemail: mail a time-sensitive note (2nd attempt)"
     assert (mary.attempt, mary.purpose) == (2, CallPurpose.FOLLOW_UP)
     assert (mary.send_date, mary.follow_up_call) == (date(2026, 11, 23), date(2026, 11, 30))
     assert zoe.reason == "asked for a call back Tuesday (from the notes)"
@@ -112,8 +112,8 @@ def test_the_ledgers_history_shapes_a_later_plan(tmp_path: Path, ledger: Ledger)
     assert (mary.action, mary.attempt, mary.purpose) == (Action.CALL, 3, CallPurpose.LAST_TRY)
     assert mary.follow_up_call == date(2026, 12, 23)
     assert mary.reason == (
-        "3rd attempt; no answer, 3 unanswered calls: last try Wed Dec 23 (the message with an "
-        "easy way out), then they rest 90 days"
+        "no answer, 3 unanswered calls: last try Wed Dec 23 (the message with an easy way "
+        "out), then they rest 90 days (3rd attempt)"
     )
     assert ben.action is Action.SKIP
     assert ben.reason == (

@@ -111,14 +111,15 @@ def count_attempts(
     )
 
 
-def resting_reason(attempts: Attempts, today: date) -> str:
-    """'resting until Mar 1: 3 unanswered calls and the last-try message'."""
+def resting_reason(attempts: Attempts, today: date, *, why: bool = True) -> str:
+    """'resting until Mar 1: 3 unanswered calls and the last-try message' (without the
+    cause when `why` is False: the deciding call is the cause)."""
     assert attempts.rest_until is not None
     until = attempts.rest_until
     day = f"{until:%b} {until.day}"
     if until.year != today.year:
         day += f", {until.year}"
-    return f"resting until {day}: {attempts.rest_why}"
+    return f"resting until {day}: {attempts.rest_why}" if why else f"resting until {day}"
 
 
 def ordinal(n: int) -> str:

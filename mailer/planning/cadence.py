@@ -137,8 +137,8 @@ def _plan_contact(
     ) -> MailStep:
         index, decider = decided_by
         rows = tuple(r.row for i, r in calls if i != index)
-        if tries.attempt > 1 and action is not Action.SUPPRESS:
-            reason = f"{ordinal(tries.attempt)} attempt; {reason}"
+        if tries.attempt > 1 and decider.outcome in UNANSWERED:
+            reason = f"{reason} ({ordinal(tries.attempt)} attempt)"
         return MailStep(
             record=decider,
             action=action,
@@ -212,7 +212,7 @@ def _plan_contact(
         template = first_step
         reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
     if tries.rest_until is not None:  # not interested: no sales card, they rest
-        reason = resting_reason(tries, today)
+        reason = f"{words}: {resting_reason(tries, today, why=False)}"
         if template is not None and carries_offer(template):
             template = None
 
@@ -234,7 +234,7 @@ def _plan_contact(
             return step(
                 latest,
                 Action.CALL,
-                f"{words}: no card could be mailed (no mailable address: {problem}); "
+                f"{words}: no card could be mailed ({problem}); "
                 f"call again {_weekday(day)}, a phone-only cycle",
                 follow_up_call=day,
                 purpose=CallPurpose.FOLLOW_UP,
