@@ -33,7 +33,7 @@ def check_feasible(config: Config) -> None:
     where = f"{config.source}: " if config.source is not None else ""
     for place in ("canada", "international"):
         days = int(getattr(transits, place))
-        ordinary = _follow_up_spans(days)[0]
+        ordinary = _ordinary_span(days)[0]
         if ordinary + margin > MAX_OFFER_DAYS:
             raise _transit_error(where, f"{place}", days, margin, ordinary, "")
     # The follow-up call comes at least a day after delivery: no need to simulate a
@@ -82,16 +82,23 @@ def _days_to_follow_up(send: date, transit: int) -> int:
 
 
 @functools.cache
-def _follow_up_spans(transit: int) -> tuple[int, int, date]:
-    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
-    longest over every mailing day of a full calendar cycle, and the first send date with it."""
+def _ordinary_span(transit: int) -> tuple[int, date]:
+    """Days from sending to the follow-up call, the longest in a week clear of holidays, and
+    that week's Monday."""
     horizon = 7 + 2 * transit + 14
     monday = _CYCLE_START + timedelta(days=(7 - _CYCLE_START.weekday()) % 7)
     while monday < _CYCLE_END and any(
         postal.is_usps_holiday(monday + timedelta(days=i)) for i in range(horizon)
     ):
         monday += timedelta(days=7)
-    ordinary = max(_days_to_follow_up(monday + timedelta(days=i), transit) for i in range(6))
+    return max(_days_to_follow_up(monday + timedelta(days=i), transit) for i in range(6)), monday
+
+
+@functools.cache
+def _follow_up_spans(transit: int) -> tuple[int, int, date]:
+    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
+    longest over every mailing day of a full calendar cycle, and the first send date with it."""
+    ordinary, monday = _ordinary_span(transit)
     worst, worst_send = ordinary, monday
     day = _CYCLE_START
     while day <= _CYCLE_END:
