@@ -13,11 +13,21 @@ from typing import Any
 
 import pytest
 
-from mailer.domain.models import Action, CallPurpose, Outcome, PastCall
+from mailer.config import Config
+from mailer.domain.models import (
+    Action,
+    Address,
+    CallPurpose,
+    ContactHistory,
+    Outcome,
+    PastCall,
+    PastMailing,
+)
 from mailer.ledger.rows import record_to_json
 from mailer.ledger.schema import MIGRATIONS
 from mailer.planning.attempts import count_attempts, ordinal
-from tests.builders import call_record, invoke, open_ledger, write_file
+from mailer.planning.cadence import plan_steps
+from tests.builders import address_of, call_record, invoke, open_ledger, write_file
 
 HEADER = (
     "contact_id,first_name,last_name,phone,address_line1,city,state,postal_code,country,"
@@ -361,3 +371,78 @@ def test_resting_day_is_shown_with_its_year_when_it_is_another() -> None:
     deciding = call_record("C1", VM, called_at=last.called_at)
     found = count_attempts(deciding, earlier, exit_after=3, rest_days=90)
     assert found.rest_until == date(2027, 2, 21)
+
+
+# -- every rule, one table (the cadence, pure) -----------------------------------------------
+
+MONDAY = date(2026, 11, 23)
+NOW = datetime(2026, 11, 23, 9, 0)
+
+
+def before(days: int, outcome: Outcome = VM) -> PastCall:
+    at = NOW - timedelta(days=days)
+    return PastCall(f"C1|{at.isoformat()}|{outcome}", at, outcome)
+
+
+def offer_sent(days_ago: int, template: str = "offer") -> PastMailing:
+    return PastMailing(template, MONDAY - timedelta(days=days_ago))
+
+
+NOWHERE = Address()
+TORONTO = Address("88 Queen St W", "", "Toronto", "ON", "M5H 2N2", "CA")
+LONDON = Address("10 Downing St", "", "London", "", "SW1A 2AA", "GB")
+
+RULES = {
+    "3 unanswered: the last try, tomorrow": (
+        VM, address_of("C1"), [before(14), before(7, NA)], [],
+        (Action.CALL, CallPurpose.LAST_TRY, 3, None, date(2026, 11, 24)),
+    ),
+    "3 unanswered, a card in its cooldown: the last try when it ends": (
+        VM, address_of("C1"), [before(14), before(7, NA)], [offer_sent(14)],
+        (Action.CALL, CallPurpose.LAST_TRY, 3, None, date(2026, 12, 9)),
+    ),
+    "the last try unanswered: rest": (
+        NA, address_of("C1"), [before(21), before(14), before(7)], [offer_sent(21)],
+        (Action.SKIP, None, 4, None, None),
+    ),
+    "the rest over: a new cycle and an offer": (
+        VM, address_of("C1"), [before(130), before(120), before(110), before(100)], [],
+        (Action.MAIL, CallPurpose.FOLLOW_UP, 1, "offer", date(2026, 11, 30)),
+    ),
+    "an order in the cooldown: a thank-you": (
+        Outcome.ORDERED, address_of("C1"), [before(7)], [offer_sent(7)],
+        (Action.MAIL, None, 2, "thank-you", None),
+    ),
+    "not interested: rest": (
+        NO, address_of("C1"), [], [], (Action.SKIP, None, 1, None, None),
+    ),
+    "no address: a phone-only second call": (
+        VM, NOWHERE, [], [], (Action.CALL, CallPurpose.FOLLOW_UP, 1, None, date(2026, 11, 30)),
+    ),
+    "a card to Canada: 5 delivery days": (
+        VM, TORONTO, [], [], (Action.MAIL, CallPurpose.FOLLOW_UP, 1, "offer", date(2026, 12, 1)),
+    ),
+    "a card abroad: 7 delivery days": (
+        VM, LONDON, [], [], (Action.MAIL, CallPurpose.FOLLOW_UP, 1, "offer", date(2026, 12, 3)),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("outcome", "address", "earlier", "mailings", "expected"), list(RULES.values()), ids=list(RULES)
+)
+def test_every_rule(
+    outcome: Outcome,
+    address: Address,
+    earlier: list[PastCall],
+    mailings: list[PastMailing],
+    expected: tuple[Action, CallPurpose | None, int, str | None, date | None],
+) -> None:
+    record = call_record("C1", outcome, called_at=NOW, address=address)
+    history = {"C1": ContactHistory("C1", calls=tuple(earlier), mailings=tuple(mailings))}
+    (step,) = plan_steps([record], history, Config(), MONDAY)
+    found = (step.action, step.purpose, step.attempt, step.template, step.follow_up_call)
+    assert found == expected, step.reason
+    if step.action is Action.SKIP:
+        assert "resting until" in step.reason
+    assert len(step.missed_at) == (step.attempt if outcome in (VM, NA) else 0)

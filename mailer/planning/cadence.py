@@ -211,8 +211,9 @@ def _plan_contact(
     else:
         template = first_step
         reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
-    if tries.rest_until is not None:  # not interested: no sales card, they rest
-        reason = f"{words}: {resting_reason(tries, today, why=False)}"
+    if tries.rest_until is not None:  # not interested (or a text while resting): no offer
+        cause = record.outcome is not Outcome.NOT_INTERESTED
+        reason = f"{words}: {resting_reason(tries, today, why=cause)}"
         if template is not None and carries_offer(template):
             template = None
 
