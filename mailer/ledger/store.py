@@ -130,7 +130,8 @@ class Ledger(CardBook, ContactRows):
         count under any of their ids (their own, and the phone, email and case-folded ids in
         `also_known_as`). Mailings are ordered by send date; cancelled cards are not mailings, and
         neither is a card never printed or sent whose moment had passed by `today` (a plan
-        that was never carried out)."""
+        that was never carried out). Calls are every call seen to the contact, answered or
+        not, for counting attempts (`planning.attempts`)."""
         wanted = list(dict.fromkeys(contact_ids))
         mailings: dict[str, list[PastMailing]] = defaultdict(list)
         calls: dict[str, list[PastCall]] = defaultdict(list)
