@@ -22,6 +22,7 @@ from mailer.config_ranges import in_range
 from mailer.domain.datetext import iso_date, named_zone
 from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, configured_windows, windows_problem
 from mailer.domain.models import CALL_FIELDS, Address, Outcome
+from mailer.domain.postal_days import TransitDays
 from mailer.domain.postcards import CardMode, Duplex, sizes_for
 from mailer.errors import ConfigError
 
@@ -77,7 +78,7 @@ class Offer:
 @dataclass(frozen=True)
 class Mail:
     mail_class: str = "first_class"
-    transit_days: int = 3
+    transit_days: TransitDays = field(default_factory=TransitDays)
     size: str = "4x6"
     mode: str = "self"
 
@@ -90,6 +91,8 @@ class Cadence:
     thank_you: bool = False
     birthday: bool = False
     birthday_window_days: int = 14
+    exit_after: int = 3  # unanswered calls in a cycle before the last try
+    rest_days: int = 90  # the rest after the last try, or after "not interested"
     outcomes: Mapping[str, str] = field(
         default_factory=lambda: {
             "voicemail": "offer",
@@ -284,6 +287,8 @@ def _build(cls: type[Any], data: Any, path: Path, prefix: str) -> Any:
 
 def _coerce(kind: Any, value: Any, path: Path, key: str) -> Any:
     origin = typing.get_origin(kind)
+    if kind is TransitDays and isinstance(value, int) and not isinstance(value, bool):
+        value = {"domestic": value}  # `transit_days = 3`: the domestic time, as before
     if dataclasses.is_dataclass(kind):
         return _build(typing.cast(type[Any], kind), value, path, key + ".")
     if origin in (types.UnionType, typing.Union):

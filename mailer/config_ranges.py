@@ -16,7 +16,11 @@ MAX_OFFER_DAYS = 14
 # key: (lowest, highest, unit, why it is so); `*` is every key of that table.
 _RANGES: dict[str, tuple[float, float, str, str]] = {
     "offer.offer_days": (1, MAX_OFFER_DAYS, "days", "time-sensitive means two weeks at most"),
-    "mail.transit_days": (1, 22, "delivery days", "First-Class cards take 1 to 5"),
+    "mail.transit_days.domestic": (1, 22, "delivery days", "First-Class cards take 1 to 5"),
+    "mail.transit_days.canada": (1, 22, "delivery days", "cards to Canada take about 5"),
+    "mail.transit_days.international": (1, 22, "delivery days", "cards abroad take about 7"),
+    "cadence.exit_after": (1, 20, "unanswered calls", "3 tries before the way out"),
+    "cadence.rest_days": (1, 3650, "days", "90 lets a season go by"),
     "cadence.cooldown_days": (0, 3650, "days", "30 keeps a card from following a card"),
     "cadence.offer_margin_days": (1, MAX_OFFER_DAYS, "days", "leave a day after the call"),
     "cadence.birthday_window_days": (1, 60, "days", "14 looks two weeks ahead"),

@@ -26,6 +26,7 @@ from typer.testing import CliRunner, Result
 
 from mailer.config import Cadence, Config, Mail
 from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome, Plan
+from mailer.domain.postal_days import TransitDays
 from mailer.ledger import Ledger
 from mailer.project import DEMO
 
@@ -204,10 +205,13 @@ def cadence_config(
 ) -> Config:
     """The demo config with some offer, mail and cadence settings changed (not validated:
     the cadence checks feasibility itself)."""
+    settings = dict(mail or {})
+    if isinstance(settings.get("transit_days"), int):  # a bare number: the domestic days
+        settings["transit_days"] = TransitDays(domestic=settings["transit_days"])
     return Config(
         sender=DEMO.sender,
         offer=dataclasses.replace(DEMO.offer, **(offer or {})),
-        mail=Mail(**(mail or {})),
+        mail=Mail(**settings),
         cadence=Cadence(**cadence),
     )
 

@@ -236,9 +236,11 @@ SCENARIOS: dict[str, tuple[Any, ...]] = {
         Action.SKIP, None,
         "spoke with them: no card needed (enable thank-you cards in [cadence])", NONE,
     ),
-    "no street address": (
-        [call(address=NO_STREET)], {}, cadence_config(), Action.SKIP, None,
-        f"no mailable address: {mailability_problem(NO_STREET)}; the call still counts", NONE,
+    "no street address: a phone-only cycle": (
+        [call(address=NO_STREET)], {}, cadence_config(), Action.CALL, None,
+        f"voicemail: no card could be mailed ({mailability_problem(NO_STREET)}); "
+        "call again Mon Nov 30, a phone-only cycle",
+        call_on("2026-11-30"),
     ),
     "no address at all, birthday card": (
         [call(Outcome.CONNECTED, address=Address(), birthday=D("1979-12-03"))], {},
@@ -351,7 +353,11 @@ def test_a_voicemail_after_an_earlier_call_is_not_the_first_call() -> None:
     ]
     step = only_step(records)
     assert (step.record.row, step.history_rows) == (18, (3,))
-    assert step.reason == "voicemail: mail a time-sensitive note"
+    assert step.reason == "voicemail: mail a time-sensitive note (2nd attempt)"
+    assert (step.attempt, step.missed_at) == (
+        2,
+        (datetime(2026, 11, 21, 10, 12), datetime(2026, 11, 21, 16, 40)),
+    )
 
 
 def test_steps_come_in_order_of_first_appearance() -> None:
@@ -425,7 +431,7 @@ def test_feasible_defaults_and_tight_but_workable_settings() -> None:
 def test_refuses_an_offer_too_short_for_the_transit() -> None:
     with pytest.raises(ConfigError) as caught:
         check_feasible(cadence_config(offer={"offer_days": 5}, mail={"transit_days": 5}))
-    assert "'mail.transit_days' is 5" in caught.value.message
+    assert "'mail.transit_days.domestic' is 5" in caught.value.message
     assert "offer.offer_days" in caught.value.message
     assert "Dec 22, 2027" in caught.value.message  # the send date that can't work
     assert "mail.transit_days" in caught.value.hint
@@ -442,7 +448,7 @@ def test_refuses_offer_days_that_only_fail_in_an_ordinary_week() -> None:
 
 
 def test_refuses_a_transit_longer_than_any_offer() -> None:
-    with pytest.raises(ConfigError, match=r"'mail\.transit_days' is 13"):
+    with pytest.raises(ConfigError, match=r"'mail\.transit_days\.domestic' is 13"):
         check_feasible(cadence_config(mail={"transit_days": 13}, offer_margin_days=1))
 
 

@@ -32,8 +32,8 @@ def test_plan_json_is_exactly_the_document(tmp_path: Path) -> None:
         "rows": 17,
         "contacts": 16,
         "mail": 10,
-        "call": 1,
-        "skip": 4,
+        "call": 2,
+        "skip": 3,
         "suppress": 1,
         "rejected": 0,
     }
@@ -50,6 +50,8 @@ def test_plan_json_is_exactly_the_document(tmp_path: Path) -> None:
         "expected_delivery": "2026-11-27",
         "offer_expires": "2026-12-07",
         "follow_up_call": "2026-11-30",
+        "attempt": 1,
+        "purpose": "follow-up",
     }
     # Denise called twice: the later voicemail (line 18) decides.
     denise = next(s for s in doc["steps"] if s["contact_id"] == "C002")
@@ -79,7 +81,7 @@ def test_table_output_and_summary(tmp_path: Path) -> None:
     result = invoke("plan", EXAMPLE_CALLS, "--today", TODAY, "--db", tmp_path / "m.db")
     assert result.exit_code == 0, result.stderr
     assert "Mary Albright" in result.stdout
-    assert "17 rows, 16 contacts: 10 mail, 1 call, 4 skip, 1 suppress, 0 rejected" in (
+    assert "17 rows, 16 contacts: 10 mail, 2 call, 3 skip, 1 suppress, 0 rejected" in (
         result.stderr
     )
     assert "next:" in result.stderr

@@ -135,7 +135,9 @@ def test_followups_fit_80_columns_with_overdue_and_the_script(tmp_path: Path) ->
         words
     )
     assert "voicemail: Hi Mary, it's Jamie from Prairie Lantern Candles. I popped a note" in words
-    assert "voicemail: no message this time" not in words  # the call after a card leaves one
+    # The call after a card leaves a message (above); a phone-only try in between does not.
+    assert "a phone-only cycle" in words
+    assert "voicemail: no message this time" in words
     assert "…" not in result.stdout
 
 

@@ -86,8 +86,11 @@ def test_plan_fills_name_and_address_from_the_book(tmp_path: Path) -> None:
     with open_ledger(db) as ledger:
         (stored,) = ledger.steps(Action.MAIL)
     assert stored.record.mail_lines[0] == "12 ELM ST APT 4"
-    # The stranger is not in the book: still no address, so no card.
-    assert steps["p-2175550177"]["action"] == "skip"
+    # The stranger is not in the book: still no address, so no card, but the second call
+    # by phone (a phone-only cycle).
+    stranger = steps["p-2175550177"]
+    assert (stranger["action"], stranger["purpose"]) == ("call", "follow-up")
+    assert "no card could be mailed" in stranger["reason"]
     assert "name and address and birthday from the contact book (p-2175550101)" in said(result)
     shown = contacts(db, "show", "p-2175550101")
     assert "2026-11-21 10:05  voicemail  (dialer.csv:2)" in shown.stdout

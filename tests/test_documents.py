@@ -82,10 +82,12 @@ MARY_DOC: dict[str, Any] = {
     "expected_delivery": "2026-11-27",
     "offer_expires": "2026-12-07",
     "follow_up_call": "2026-11-30",
+    "attempt": 1,
+    "purpose": None,
 }
 NOTHING_DATED = dict.fromkeys(
     ("send_date", "expected_delivery", "offer_expires", "follow_up_call"), None
-)
+) | {"attempt": 1, "purpose": None}
 
 
 # --- the JSON document ----------------------------------------------------------------------
@@ -221,8 +223,11 @@ def test_step_rows_are_text_in_the_header_order_with_blanks_for_none() -> None:
         "2026-11-27",
         "2026-12-07",
         "2026-11-30",
+        "1",
+        "",
     ]
     no_card = ["", "", ""]  # no send date, delivery or offer deadline
+    no_call = [*no_card, "", "1", ""]  # nor a call: the first attempt, no purpose
     assert rows[1:] == [
         [
             "C002",
@@ -234,9 +239,11 @@ def test_step_rows_are_text_in_the_header_order_with_blanks_for_none() -> None:
             "asked to be called back",
             *no_card,
             "2026-11-24",
+            "1",
+            "",
         ],
-        ["C003", "Ann Lee", "4", "connected", "skip", "", "talked: nothing to send", *no_card, ""],
-        ["C004", "", "5", "opt_out", "suppress", "", "asked not to be contacted", *no_card, ""],
+        ["C003", "Ann Lee", "4", "connected", "skip", "", "talked: nothing to send", *no_call],
+        ["C004", "", "5", "opt_out", "suppress", "", "asked not to be contacted", *no_call],
     ]
 
 

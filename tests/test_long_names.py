@@ -139,6 +139,12 @@ def test_a_name_that_cant_fit_goes_to_rejects_with_a_fix_that_works(tmp_path: Pa
     error = row["error"]
     assert error.startswith("card not drawn: card for contact C001")
     assert "the name and address does not fit" in error
+    # No "did my note arrive?" about a card that was never drawn: only Denise is called.
+    assert [c["contact_id"] for c in read_csv_dicts(out / "followups.csv")] == ["C002"]
+    listed = invoke("followups", "--db", tmp_path / "m.db", "--today", TODAY)
+    assert "Denise" in listed.stdout
+    assert "Maximiliana" not in listed.stdout
+    assert "1 call" in listed.stderr
     # The fix is a command, given in backquotes: run it exactly as written.
     command = error.split("`")[1]
     assert command.startswith("mailer contacts edit C001 --first-name M. --last-name ")
@@ -154,6 +160,9 @@ def test_a_name_that_cant_fit_goes_to_rejects_with_a_fix_that_works(tmp_path: Pa
     lines = block_lines(out / "cards" / "C001-offer.pdf")
     suggested = shlex.split(command)[-1]
     assert "".join(t for t, _ in lines[:2]) == f"M{suggested.upper()}"
+    # Drawn after all: its follow-up call is back on the list.
+    listed = invoke("followups", "--db", tmp_path / "m.db", "--today", TODAY, "--all")
+    assert "2 calls" in listed.stderr, listed.stderr
 
 
 def test_a_street_line_too_long_is_refused_naming_the_address(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mailer.config import Cadence, Config, Offer
-from mailer.domain.models import Action, Address, Outcome
+from mailer.domain.models import Action, Address, CallPurpose, Outcome
 from mailer.errors import ConfigError
 from mailer.ledger import Ledger, RecordResult
 from mailer.planning.planner import deciding_calls, make_plan
@@ -54,7 +54,8 @@ def test_a_call_log_becomes_a_recorded_plan(session: Path, ledger: Ledger) -> No
     mary, zoe, ann, ben = plan.steps
     # Mary's latest call decides; her earlier no-answer (row 7) is history.
     assert (mary.record.row, mary.record.outcome, mary.history_rows) == (2, Outcome.VOICEMAIL, (7,))
-    assert mary.reason == "voicemail: mail a time-sensitive note"
+    assert mary.reason == "voicemail: mail a time-sensitive note (2nd attempt)"
+    assert (mary.attempt, mary.purpose) == (2, CallPurpose.FOLLOW_UP)
     assert (mary.send_date, mary.follow_up_call) == (date(2026, 11, 23), date(2026, 11, 30))
     assert zoe.reason == "asked for a call back Tuesday (from the notes)"
     assert zoe.follow_up_call == date(2026, 11, 24)
@@ -107,9 +108,13 @@ def test_the_ledgers_history_shapes_a_later_plan(tmp_path: Path, ledger: Ledger)
         + "C004,Ben,Ode,217-555-0104,18 Elm St,Springfield,IL,62704,voicemail,2026-11-27 10:20,\n",
     )
     mary, ben = make_plan([later], CONFIG, ledger, date(2026, 11, 28)).plan.steps
-    assert mary.action is Action.SKIP
+    # Her third unanswered call (Nov 20, Nov 21, then this one): the next is the last try,
+    # once the card's cooldown is over, instead of another offer (README, "Attempts").
+    assert (mary.action, mary.attempt, mary.purpose) == (Action.CALL, 3, CallPurpose.LAST_TRY)
+    assert mary.follow_up_call == date(2026, 12, 23)
     assert mary.reason == (
-        "second call done after the card of Nov 23: cycle complete, leave them alone until Dec 23"
+        "no answer, 3 unanswered calls: last try Wed Dec 23 (the message with an easy way "
+        "out), then they rest 90 days (3rd attempt)"
     )
     assert ben.action is Action.SKIP
     assert ben.reason == (

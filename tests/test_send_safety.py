@@ -339,7 +339,8 @@ def test_the_next_plan_names_a_flagged_address_and_mails_it_only_once_changed(
     for contact in (same, moved):
         desk.fake.postcards[pieces[contact].provider_id or ""]["status"] = "failed"
     assert desk.cli("status", "--refresh").exit_code == 0
-    # Past the quiet weeks both are called again and get a voicemail: a new card is due.
+    # Both are called again and order: a thank-you card is due (even in the cooldown, and
+    # whatever their attempts: they answered).
     header = (
         "contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome,called_at"
     )
@@ -349,7 +350,7 @@ def test_the_next_plan_names_a_flagged_address_and_mails_it_only_once_changed(
         street = r.address.line1 if contact == same else "9 New Street"
         lines.append(
             f"{contact},{r.first_name},{r.last_name},{street},{r.address.city},"
-            f"{r.address.state},{r.address.postal_code},voicemail,2027-01-05 10:00"
+            f"{r.address.state},{r.address.postal_code},ordered,2027-01-05 10:00"
         )
     calls = write_file(desk.tmp, "later.csv", "\n".join(lines) + "\n")
     planned = desk.cli("plan", calls, "--today", "2027-01-06", "--format", "json")

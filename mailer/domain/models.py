@@ -275,12 +275,24 @@ class PastMailing:
 
 
 @dataclass(frozen=True, slots=True)
+class PastCall:
+    """A call to a contact the ledger recorded in an earlier run (or an earlier row of the
+    input): when it was made and how it went, for counting attempts."""
+
+    call_key: str
+    called_at: datetime
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
 class ContactHistory:
     """What the ledger knows about a contact from calls other than the ones being planned."""
 
     contact_id: str
     suppressed: bool = False
     mailings: tuple[PastMailing, ...] = ()
+    calls: tuple[PastCall, ...] = ()
+    """Every earlier call to the contact the ledger has seen, answered or not."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,42 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from types import MappingProxyType
+from typing import Literal
 
 import holidays
 
 _ONE_DAY = timedelta(days=1)
+# USPS carries mail to its territories and military post offices as domestic mail.
+_DOMESTIC = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "FM", "MH", "PW"})
+Destination = Literal["domestic", "canada", "international"]
+
+
+@dataclass(frozen=True)
+class TransitDays:
+    """Delivery days a card takes, by destination (`[mail.transit_days]` in mailer.toml; a
+    bare number there is the domestic time)."""
+
+    domestic: int = 3
+    canada: int = 5
+    international: int = 7
+
+    def to(self, country: str) -> int:
+        """The days for a card to `country` (an ISO-2 code, "" for the US)."""
+        return int(getattr(self, destination(country)))
+
+
+def destination(country: str) -> Destination:
+    """Where a card goes, as the transit table knows it: the US (its territories and
+    military mail included), Canada, or anywhere else."""
+    code = country.strip().upper() or "US"
+    if code in _DOMESTIC:
+        return "domestic"
+    return "canada" if code == "CA" else "international"
+
+
 _SATURDAY = 5
 _SUNDAY = 6
 

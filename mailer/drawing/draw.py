@@ -111,6 +111,7 @@ def draw_cards(
                     batch.drawn += 1
                 else:
                     batch.failures.append(outcome)
+                    ledger.record_not_drawn(piece_id, outcome.message)
                 if on_progress is not None:
                     on_progress(outcome)
         except WriteError as exc:  # a full or read-only disk: say what is safe

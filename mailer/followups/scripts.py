@@ -93,7 +93,9 @@ def call_context(step: MailStep, config: Config) -> dict[str, Any]:
     sales = deadline is not None or (
         purpose in (CallPurpose.FIRST_CALL, CallPurpose.FOLLOW_UP) and not card
     )
-    back = wording.call_back_day(purpose, on, deadline, config.mail.transit_days)
+    back = wording.call_back_day(
+        purpose, on, deadline, config.mail.transit_days.to(step.record.address.country)
+    )
     first_step = config.cadence.first_call_step(Outcome.VOICEMAIL)
     context = card_context(step, config, sales=sales)
     context["call"] = Fields(

@@ -15,9 +15,6 @@ from mailer.domain import postal_days as postal
 from mailer.domain.models import Action, CallPurpose, MailStep, Outcome
 from mailer.domain.slugs import extra_column_key
 
-DEFAULT_EXIT_AFTER = 3
-DEFAULT_REST_DAYS = 90
-
 PERMISSION_COLUMNS = ("permission", "ok_to_contact", "okay_to_contact", "may_contact")
 """Call-log or contact columns (any header that becomes one of these keys: "OK to contact",
 "Permission") recording whether the contact agreed to hear from the seller again."""
@@ -29,14 +26,13 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 
 def exit_after(config: Config) -> int:
-    """`[cadence] exit_after`: unanswered attempts before the exit message (3 when the
-    setting is not there)."""
-    return int(getattr(config.cadence, "exit_after", DEFAULT_EXIT_AFTER))
+    """`[cadence] exit_after`: unanswered attempts before the exit message."""
+    return config.cadence.exit_after
 
 
 def rest_days(config: Config) -> int:
     """`[cadence] rest_days`: how long a contact rests after the exit message."""
-    return int(getattr(config.cadence, "rest_days", DEFAULT_REST_DAYS))
+    return config.cadence.rest_days
 
 
 def purpose_of(step: MailStep) -> CallPurpose:

@@ -146,6 +146,16 @@ class CardBook(LedgerFile):
             if expected_delivery:
                 move_follow_up(db, piece_id, expected_delivery)
 
+    def record_not_drawn(self, piece_id: int, error: str) -> None:
+        """A card that could not be drawn keeps its status (drawing it again, once fixed, is
+        allowed) and records why, so no one calls to ask whether it arrived; a later
+        drawing clears the error (`record_render`)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE pieces SET error = ?, updated_at = ? WHERE id = ? AND status = ?",
+                (f"not drawn: {error}", self._now(), piece_id, str(_S.PLANNED)),
+            )
+
     def record_failed(self, piece_id: int, error: str) -> None:
         with self._write() as db:
             self._move(db, piece_id, _S.FAILED, detail=error, error=error)

@@ -41,14 +41,36 @@ MAILING_HISTORY = f"""
     ORDER BY m.person, s.send_date, s.step_key
 """  # noqa: S608
 
-FOLLOWUPS = """
+CALL_HISTORY = """
+    WITH called AS (
+        SELECT k.contact_id AS person, c.call_key FROM temp.known_as k
+        JOIN calls c ON c.contact_id = k.alias
+        UNION
+        SELECT k.contact_id, c.call_key FROM temp.known_as k
+        JOIN calls c ON lower(trim(c.contact_id)) = k.alias
+    )
+    SELECT m.person AS contact_id, c.call_key, c.called_at, c.outcome
+    FROM called m JOIN calls c ON c.call_key = m.call_key
+    WHERE c.call_key NOT IN (SELECT call_key FROM temp.excluded)
+    ORDER BY m.person, c.called_at, c.call_key
+"""
+"""Every call the ledger has seen to each contact, under any of their ids, for counting
+attempts (`planning.attempts`)."""
+
+LOST_CARD_SQL = """(coalesce(p.status, '') IN ('cancelled', 'failed')
+    OR (p.status = 'planned' AND p.error IS NOT NULL))"""
+"""A card that will not reach its contact (`p` is its piece): cancelled, refused or failed
+(a provider's refusal included), or one that could not be drawn (`record_not_drawn`). Its
+follow-up call ("did my note arrive?") is never made."""
+
+FOLLOWUPS = f"""
     SELECT s.* FROM steps s
     JOIN calls c ON c.call_key = s.call_key
     LEFT JOIN pieces p ON p.step_key = s.step_key
     WHERE s.follow_up_call IS NOT NULL AND s.action IN ('mail', 'call')
       AND (:due IS NULL OR s.follow_up_call <= :due)
-      AND NOT (s.action = 'mail' AND coalesce(p.status, '') IN ('cancelled', 'failed'))
+      AND NOT (s.action = 'mail' AND {LOST_CARD_SQL})
       AND NOT EXISTS (SELECT 1 FROM calls later WHERE later.contact_id = s.contact_id
                       AND later.called_at > c.called_at)
     ORDER BY s.follow_up_call, s.name, s.contact_id
-"""
+"""  # noqa: S608

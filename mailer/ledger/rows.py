@@ -15,7 +15,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from mailer.domain.models import Action, Address, CallRecord, MailStep, Outcome
+from mailer.domain.models import Action, Address, CallPurpose, CallRecord, MailStep, Outcome
 from mailer.domain.postal_days import next_business_day_after
 from mailer.domain.postcards import CardMode
 from mailer.errors import LedgerError
@@ -130,6 +130,9 @@ _STEP_COLUMNS = (
     "follow_up_call",
     "history_rows",
     "record_json",
+    "attempt",
+    "purpose",
+    "missed_at",
     "planned_on",
 )
 # Column names come from this module only; values are always bound.
@@ -164,7 +167,7 @@ def put_step(db: sqlite3.Connection, step: MailStep, today: str) -> str:
     return "updated"
 
 
-def _step_values(step: MailStep, today: str) -> tuple[str | None, ...]:
+def _step_values(step: MailStep, today: str) -> tuple[str | int | None, ...]:
     return (
         step.step_key,
         step.record.call_key,
@@ -179,6 +182,9 @@ def _step_values(step: MailStep, today: str) -> tuple[str | None, ...]:
         iso(step.follow_up_call),
         json.dumps(list(step.history_rows)),
         record_to_json(step.record),
+        step.attempt,
+        str(step.purpose) if step.purpose is not None else None,
+        json.dumps([m.isoformat() for m in step.missed_at]),
         today,
     )
 
@@ -377,6 +383,9 @@ def _step(row: sqlite3.Row) -> MailStep:
         offer_expires=parse_date(row["offer_expires"]),
         follow_up_call=parse_date(row["follow_up_call"]),
         history_rows=tuple(int(n) for n in json.loads(row["history_rows"])),
+        attempt=int(row["attempt"]),
+        purpose=CallPurpose(row["purpose"]) if row["purpose"] else None,
+        missed_at=tuple(datetime.fromisoformat(m) for m in json.loads(row["missed_at"])),
     )
 
 

@@ -22,6 +22,8 @@ person with the name, phone, email, address and birthday as imported or edited, 
 read (`source_file`, `source_line`), and the search keys; `edited_at` marks a correction made
 by hand. An older ledger gains the empty table when it is next opened.
 
+Version 4 gives each step its `attempt`, `purpose` and `missed_at` (see `_V4`).
+
 Dates are ISO `YYYY-MM-DD` text, times ISO 8601 text; text comparison orders them.
 """
 
@@ -152,7 +154,18 @@ _V2 = (
 # export and `c004` in the next is one person to the cooldown as well as to the opt-outs.
 _V3 = ("CREATE INDEX steps_by_contact_key ON steps (lower(trim(contact_id)))",)
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Version 4: attempts (`planning.attempts`). Each step keeps which attempt its call was in
+# the cycle, why its follow-up call is made (`CallPurpose`, NULL for none) and when the
+# cycle's unanswered calls were made (a JSON list of ISO times). Calls are found by the
+# case-folded contact id too, like steps. Older steps read as first attempts.
+_V4 = (
+    "ALTER TABLE steps ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE steps ADD COLUMN purpose TEXT",
+    "ALTER TABLE steps ADD COLUMN missed_at TEXT NOT NULL DEFAULT '[]'",
+    "CREATE INDEX calls_by_contact_key ON calls (lower(trim(contact_id)))",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 """Forward migrations: entry N takes `user_version` N to N+1. Append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

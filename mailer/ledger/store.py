@@ -28,14 +28,30 @@ import itertools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, PastMailing, Plan
+from mailer.domain.models import (
+    Action,
+    CallRecord,
+    ContactHistory,
+    MailStep,
+    Outcome,
+    PastCall,
+    PastMailing,
+    Plan,
+)
 from mailer.errors import LedgerError
 from mailer.ledger.contacts import ContactRows, suppression_ids
 from mailer.ledger.failures import reading_row
 from mailer.ledger.pieces import PAGE, CardBook
-from mailer.ledger.queries import ANY_HISTORY, FOLLOWUPS, MAILING_HISTORY, SUPPRESSED_HISTORY
+from mailer.ledger.queries import (
+    ANY_HISTORY,
+    CALL_HISTORY,
+    FOLLOWUPS,
+    LOST_CARD_SQL,
+    MAILING_HISTORY,
+    SUPPRESSED_HISTORY,
+)
 from mailer.ledger.rows import (
     ALIAS_REASON,
     Piece,
@@ -119,9 +135,11 @@ class Ledger(CardBook, ContactRows):
         count under any of their ids (their own, and the phone, email and case-folded ids in
         `also_known_as`). Mailings are ordered by send date; cancelled cards are not mailings, and
         neither is a card never printed or sent whose moment had passed by `today` (a plan
-        that was never carried out)."""
+        that was never carried out). Calls are every call seen to the contact, answered or
+        not, for counting attempts (`planning.attempts`)."""
         wanted = list(dict.fromkeys(contact_ids))
         mailings: dict[str, list[PastMailing]] = defaultdict(list)
+        calls: dict[str, list[PastCall]] = defaultdict(list)
         with self._read() as db:
             if not db.execute(ANY_HISTORY).fetchone()[0]:
                 # Nothing recorded yet (a first plan): every contact's history is empty.
@@ -154,10 +172,24 @@ class Ledger(CardBook, ContactRows):
                             follow_up_call=parse_date(row["follow_up_call"]),
                         )
                     )
+            for row in db.execute(CALL_HISTORY):
+                with reading_row("calls", row):
+                    calls[row["contact_id"]].append(
+                        PastCall(
+                            row["call_key"],
+                            datetime.fromisoformat(row["called_at"]),
+                            Outcome(row["outcome"]),
+                        )
+                    )
             db.execute("DELETE FROM wanted")
             db.execute("DELETE FROM excluded")
             db.execute("DELETE FROM known_as")
-        return {c: ContactHistory(c, c in suppressed, tuple(mailings.get(c, ()))) for c in wanted}
+        return {
+            c: ContactHistory(
+                c, c in suppressed, tuple(mailings.get(c, ())), tuple(calls.get(c, ()))
+            )
+            for c in wanted
+        }
 
     def steps(self, action: Action | None = None) -> list[MailStep]:
         """Every recorded step (of one action when given), in planning order."""
@@ -214,14 +246,22 @@ class Ledger(CardBook, ContactRows):
         """The follow-up calls still to make, due on or before `due` when given.
 
         A follow-up is done once the ledger has a later call to the same contact; calls to
-        suppressed contacts and to contacts whose card was cancelled or failed are dropped.
-        Ordered by follow-up date, then name.
+        suppressed contacts are dropped, and so are calls about a card that will not arrive
+        (cancelled, refused, failed or never drawn: `queries.LOST_CARD_SQL`). Each step comes
+        back with its attempt, purpose and missed call times. Ordered by follow-up date, then
+        name.
         """
         suppressed = self._suppressed_ids()
         rows = self._query(FOLLOWUPS, {"due": due.isoformat() if due else None})
         steps = map(step_from_row, rows)
         by_address = _by_address(suppressed)
         return [s for s in steps if not _opted_out(s, suppressed, by_address)]
+
+    def lost_cards(self, step_keys: Collection[str]) -> set[str]:
+        """Which of these steps' cards will not reach their contact (the follow-up list's
+        rule, `queries.LOST_CARD_SQL`): a session leaves their calls off its follow-ups."""
+        sql = f"SELECT p.step_key FROM pieces p WHERE {LOST_CARD_SQL}"  # noqa: S608
+        return {r[0] for r in self._query(sql, ()) if r[0] in step_keys}
 
     def due_cards(
         self,

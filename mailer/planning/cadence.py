@@ -6,18 +6,26 @@ decided by its latest call in the input; the rules, in order of precedence:
 1. an opt-out on any of the contact's calls: `suppress` (recorded, never contacted again);
 2. a contact already on the suppression list: `skip` (only `mailer unsuppress` undoes it);
 3. a callback request: `call` on the day asked for, even while a card is out (they asked);
-4. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip), unless a
+4. attempts (`planning.attempts`): an unanswered call while the contact rests is a `skip`
+   saying until when and why; after `exit_after` unanswered calls in a cycle the next step is
+   the last-try `call` (after the cooldown, when a card is in it), and then they rest;
+5. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip), unless a
    card went out within `cooldown_days`: then `skip`, they are not to be pestered (the
    thank-you for an order goes anyway: they just bought);
-5. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
+6. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
    sells nothing. An offer card wins over it: the offer is time-sensitive, the birthday
    comes back next year.
-6. no mailable address turns any card into a `skip` with the reason; the call still counts.
+7. no mailable address turns any card into a `skip` with the reason; the call still counts.
+   The first unanswered call of a cycle still gets its second call instead: a `call` on the
+   day the follow-up would have come after a card (a phone-only cycle).
+   "Not interested" sends no sales card: they rest.
 
-Dates: `send_date` is the next mailing day, `expected_delivery` adds `mail.transit_days`
-delivery days, `follow_up_call` is the first business day after delivery and
-`offer_expires` is `send_date + offer.offer_days`, raised (never past 14 days) when a holiday
-stretch would leave less than `cadence.offer_margin_days` after the follow-up call.
+Every step carries its `attempt`, the `purpose` of its call and the cycle's `missed_at`.
+Dates: `send_date` is the next mailing day, `expected_delivery` adds the delivery days of
+`[mail.transit_days]` for the card's destination (domestic, Canada, international),
+`follow_up_call` is the first business day after delivery and `offer_expires` is
+`send_date + offer.offer_days`, raised (never past 14 days) when a holiday stretch would leave
+less than `cadence.offer_margin_days` after the follow-up call.
 No-sales cards (thank-you, birthday) have no offer and no follow-up call: nobody rings to ask
 "did you get my birthday card?".
 """
@@ -33,14 +41,17 @@ from mailer.domain import postal_days as postal
 from mailer.domain.addresses import mailability_problem
 from mailer.domain.models import (
     Action,
+    CallPurpose,
     CallRecord,
     ContactHistory,
     MailStep,
     Outcome,
-    PastMailing,
+    PastCall,
     planned_step,
 )
 from mailer.errors import ConfigError
+from mailer.planning.attempts import UNANSWERED, count_attempts, ordinal, resting_reason
+from mailer.planning.birthdays import BIRTHDAY_TEMPLATE, birthday_card_due
 from mailer.planning.callbacks import requested_callback, unread_callback_note
 from mailer.planning.feasibility import check_feasible
 from mailer.planning.feasibility import weekday as _weekday
@@ -58,10 +69,6 @@ __all__ = [
 
 NO_SALES_TEMPLATES = frozenset({"thank-you", "birthday"})
 """Cards without a sales message: no offer, no follow-up call."""
-BIRTHDAY_TEMPLATE = "birthday"
-
-# A birthday card sent in the half year before a birthday was that birthday's card.
-_SAME_BIRTHDAY = timedelta(days=183)
 
 _OUTCOME_WORDS = {
     Outcome.VOICEMAIL: "voicemail",
@@ -152,6 +159,7 @@ class _Days:
     def __init__(self, config: Config, today: date) -> None:
         self.config, self.today = config, today
         self._first_steps: dict[Outcome, str] = {}
+        self._by_place: dict[str, tuple[date, date, date]] = {}
 
     def first_step(self, outcome: Outcome) -> str:
         """`config.cadence.first_call_step`, asked once an outcome."""
@@ -164,18 +172,20 @@ class _Days:
     def send(self) -> date:
         return postal.next_mailing_day(self.today)
 
-    @functools.cached_property
-    def delivery(self) -> date:
-        return postal.add_delivery_days(self.send, self.config.mail.transit_days)
-
-    @functools.cached_property
-    def follow_up(self) -> date:
-        """The follow-up call after a card's delivery."""
-        return postal.next_business_day_after(self.delivery)
-
-    @functools.cached_property
-    def expires(self) -> date:
-        return _offer_expires(self.send, self.follow_up, self.config)
+    def to(self, country: str) -> tuple[date, date, date]:
+        """A card to `country` sent on `send`: its delivery, the follow-up call after it and
+        its offer's end, worked out once a destination (`[mail.transit_days]`)."""
+        place = postal.destination(country)
+        found = self._by_place.get(place)
+        if found is None:
+            transit = int(getattr(self.config.mail.transit_days, place))
+            delivery = postal.add_delivery_days(self.send, transit)
+            follow_up = postal.next_business_day_after(delivery)
+            expires = _offer_expires(
+                self.send, follow_up, self.config, domestic=place == "domestic"
+            )
+            found = self._by_place[place] = (delivery, follow_up, expires)
+        return found
 
     @functools.cached_property
     def next_call(self) -> date:
@@ -191,6 +201,13 @@ def _plan_contact(
     addressed: Callable[[CallRecord], CallRecord] | None = None,
 ) -> MailStep:
     today = days.today
+    latest = max(calls, key=_call_order) if len(calls) > 1 else calls[0]
+    record = latest[1]
+    earlier = [*history.calls, *(_past(r) for _, r in calls)]
+    cadence = config.cadence
+    tries = count_attempts(
+        record, earlier, exit_after=cadence.exit_after, rest_days=cadence.rest_days
+    )
 
     def step(
         decided_by: tuple[int, CallRecord],
@@ -202,13 +219,16 @@ def _plan_contact(
         expected_delivery: date | None = None,
         offer_expires: date | None = None,
         follow_up_call: date | None = None,
+        purpose: CallPurpose | None = None,
     ) -> MailStep:
-        index, record = decided_by
+        index, decider = decided_by
         rows = tuple(r.row for i, r in calls if i != index) if len(calls) > 1 else ()
         if action is Action.MAIL and addressed is not None:
-            record = addressed(record)
+            decider = addressed(decider)
+        if tries.attempt > 1 and decider.outcome in UNANSWERED:
+            reason = f"{reason} ({ordinal(tries.attempt)} attempt)"
         return planned_step(
-            record,
+            decider,
             action,
             reason,
             template,
@@ -217,9 +237,11 @@ def _plan_contact(
             offer_expires,
             follow_up_call,
             rows,
+            tries.attempt,
+            purpose if follow_up_call is not None else None,
+            tries.missed_at,
         )
 
-    latest = max(calls, key=_call_order) if len(calls) > 1 else calls[0]
     opt_outs = [call for call in calls if call[1].outcome is Outcome.OPT_OUT]
     if opt_outs:
         return step(
@@ -227,7 +249,6 @@ def _plan_contact(
             Action.SUPPRESS,
             "asked not to be contacted: added to the suppression list",
         )
-    record = latest[1]
     if history.suppressed:
         return step(
             latest,
@@ -238,10 +259,24 @@ def _plan_contact(
     first_step = days.first_step(record.outcome)
     if first_step == "call" and record.outcome is Outcome.CALLBACK:
         day, reason = _callback_day(record, today)
-        return step(latest, Action.CALL, reason, follow_up_call=day)
+        return step(latest, Action.CALL, reason, follow_up_call=day, purpose=CallPurpose.CALLBACK)
 
     words = _OUTCOME_WORDS[record.outcome]
-    cooldown = _cooldown(record, history, config.cadence.cooldown_days, today)
+    cooldown = _cooldown(record, history, cadence.cooldown_days, today)
+    if record.outcome in UNANSWERED and tries.rest_until is not None:
+        return step(latest, Action.SKIP, f"{words}: {resting_reason(tries, today)}")
+    if tries.last_try_next:
+        day = days.next_call
+        if cooldown is not None:
+            day = max(day, postal.next_business_day_on_or_after(_cooldown_end(history, config)))
+        return step(
+            latest,
+            Action.CALL,
+            f"{words}, {tries.unanswered} unanswered calls: last try {_weekday(day)} (the "
+            f"message with an easy way out), then they rest {cadence.rest_days} days",
+            follow_up_call=day,
+            purpose=CallPurpose.LAST_TRY,
+        )
     if record.outcome is Outcome.ORDERED and not carries_offer(first_step):
         cooldown = None  # a thank-you for an order goes even inside the cooldown
     template: str | None = None
@@ -249,7 +284,13 @@ def _plan_contact(
         reason = cooldown
     elif first_step == "call":
         day = days.next_call
-        return step(latest, Action.CALL, f"{words}: call again {_weekday(day)}", follow_up_call=day)
+        return step(
+            latest,
+            Action.CALL,
+            f"{words}: call again {_weekday(day)}",
+            follow_up_call=day,
+            purpose=CallPurpose.FOLLOW_UP,
+        )
     elif first_step == "skip":
         reason = _SKIP_REASONS.get(
             record.outcome,
@@ -258,11 +299,16 @@ def _plan_contact(
     else:
         template = first_step
         reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
+    if tries.rest_until is not None:  # not interested (or a text while resting): no offer
+        cause = record.outcome is not Outcome.NOT_INTERESTED
+        reason = f"{words}: {resting_reason(tries, today, why=cause)}"
+        if template is not None and carries_offer(template):
+            template = None
 
     send = days.send
-    delivery = days.delivery
+    delivery, follow_up, expires = days.to(record.address.country)
     if template is None or not carries_offer(template):
-        birthday = _birthday_card_due(record, history, config, send, delivery)
+        birthday = birthday_card_due(record, history, config, send, delivery)
         if birthday is not None:
             template = BIRTHDAY_TEMPLATE
             reason = f"{words}; birthday on {_day(birthday, today)}: mail a birthday card, no offer"
@@ -270,6 +316,17 @@ def _plan_contact(
         return step(latest, Action.SKIP, reason)
     problem = mailability_problem(record.address)
     if problem is not None:
+        if carries_offer(template) and record.outcome in UNANSWERED and tries.unanswered == 1:
+            # A phone-only cycle: the second call still comes, when it would after a card.
+            day = days.to("")[1]
+            return step(
+                latest,
+                Action.CALL,
+                f"{words}: no card could be mailed ({problem}); "
+                f"call again {_weekday(day)}, a phone-only cycle",
+                follow_up_call=day,
+                purpose=CallPurpose.FOLLOW_UP,
+            )
         return step(latest, Action.SKIP, f"no mailable address: {problem}; the call still counts")
 
     if not carries_offer(template):
@@ -288,9 +345,19 @@ def _plan_contact(
         template=template,
         send_date=send,
         expected_delivery=delivery,
-        offer_expires=days.expires,
-        follow_up_call=days.follow_up,
+        offer_expires=expires,
+        follow_up_call=follow_up,
+        purpose=CallPurpose.FOLLOW_UP,
     )
+
+
+def _past(record: CallRecord) -> PastCall:
+    return PastCall(record.call_key, record.called_at, record.outcome)
+
+
+def _cooldown_end(history: ContactHistory, config: Config) -> date:
+    last = max(m.send_date for m in history.mailings)
+    return last + timedelta(days=config.cadence.cooldown_days)
 
 
 def _call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
@@ -302,10 +369,13 @@ def _call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
     return moment, index
 
 
-def _offer_expires(send: date, follow_up: date, config: Config) -> date:
+def _offer_expires(send: date, follow_up: date, config: Config, *, domestic: bool = True) -> date:
     margin = timedelta(days=config.cadence.offer_margin_days)
     expires = max(send + timedelta(days=config.offer.offer_days), follow_up + margin)
-    if expires > send + timedelta(days=MAX_OFFER_DAYS):
+    longest = send + timedelta(days=MAX_OFFER_DAYS)
+    if expires > longest and follow_up < longest and not domestic:
+        return longest  # a card abroad around holidays: the offer ends at two weeks
+    if expires > longest:
         # check_feasible rules this out for every calendar there is; kept as a guard.
         raise ConfigError(
             f"a card sent {send.isoformat()} is called about on {follow_up.isoformat()}: "
@@ -369,39 +439,6 @@ def _mail_reason(
     if template == "thank-you":
         return f"{words}: mail a thank-you card, no sales message"
     return f"{words}: mail the '{template}' card"
-
-
-def _birthday_card_due(
-    record: CallRecord, history: ContactHistory, config: Config, send: date, delivery: date
-) -> date | None:
-    """The birthday a card sent today would greet, or None: it must arrive before the day,
-    within the window, and be the first card for that birthday."""
-    if not config.cadence.birthday or record.birthday is None:
-        return None
-    birthday = _next_birthday(record.birthday, delivery)
-    if (birthday - send).days > config.cadence.birthday_window_days:
-        return None
-    if any(_greets(m, birthday) for m in history.mailings):
-        return None
-    return birthday
-
-
-def _greets(mailing: PastMailing, birthday: date) -> bool:
-    return mailing.template == BIRTHDAY_TEMPLATE and (
-        birthday - _SAME_BIRTHDAY < mailing.send_date <= birthday
-    )
-
-
-def _next_birthday(born: date, after: date) -> date:
-    """The first birthday strictly after `after`; Feb 29 is kept on Feb 28 in common years."""
-    for year in (after.year, after.year + 1):
-        try:
-            day = born.replace(year=year)
-        except ValueError:
-            day = date(year, 2, 28)
-        if day > after:
-            return day
-    raise AssertionError("a birthday comes round every year")
 
 
 def _day(d: date, today: date) -> str:

@@ -25,6 +25,8 @@ STEP_COLUMNS = (
     "expected_delivery",
     "offer_expires",
     "follow_up_call",
+    "attempt",
+    "purpose",
 )
 
 
@@ -50,6 +52,8 @@ def step_document(step: MailStep, *, with_file: bool) -> dict[str, Any]:
         "expected_delivery": _iso(step.expected_delivery),
         "offer_expires": _iso(step.offer_expires),
         "follow_up_call": _iso(step.follow_up_call),
+        "attempt": step.attempt,
+        "purpose": step.purpose.value if step.purpose is not None else None,
     }
     return doc
 

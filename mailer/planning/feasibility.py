@@ -23,16 +23,24 @@ _CYCLE_END = date(2049, 12, 31)
 def check_feasible(config: Config) -> None:
     """Refuse a configuration whose offer can't stay open `cadence.offer_margin_days` after
     the follow-up call: `offer.offer_days` must do it in a week without holidays, and 14 days
-    (the longest an offer may last) must do it on every send date, holidays included."""
+    (the longest an offer may last) must do it on every send date, holidays included, for a
+    domestic card. A card to Canada or abroad must fit in an ordinary week; around holidays
+    its offer ends at 14 days even if that leaves less margin (see `cadence._offer_expires`)."""
     offer_days = config.offer.offer_days
-    transit = config.mail.transit_days
+    transits = config.mail.transit_days
+    transit = transits.domestic
     margin = config.cadence.offer_margin_days
     where = f"{config.source}: " if config.source is not None else ""
+    for place in ("canada", "international"):
+        days = int(getattr(transits, place))
+        ordinary = _ordinary_span(days)[0]
+        if ordinary + margin > MAX_OFFER_DAYS:
+            raise _transit_error(where, place, days, margin, ordinary, "")
     # The follow-up call comes at least a day after delivery: no need to simulate a
     # transit that can't fit in two weeks anyway.
     shortest = transit + 1
     if shortest + margin > MAX_OFFER_DAYS:
-        raise _transit_error(where, transit, margin, shortest, "at least")
+        raise _transit_error(where, "domestic", transit, margin, shortest, "at least")
     ordinary, worst, worst_send = _follow_up_spans(transit)
     if worst + margin > MAX_OFFER_DAYS:
         follow_up = worst_send + timedelta(days=worst)
@@ -40,23 +48,26 @@ def check_feasible(config: Config) -> None:
             f" (a card sent {weekday(worst_send)}, {worst_send.year} is called about on "
             f"{weekday(follow_up)}, {follow_up.year})"
         )
-        raise _transit_error(where, transit, margin, worst, "around holidays up to", example)
+        raise _transit_error(
+            where, "domestic", transit, margin, worst, "around holidays up to", example
+        )
     if ordinary + margin > offer_days:
         raise ConfigError(
-            f"{where}'offer.offer_days' is {offer_days}: with 'mail.transit_days' = {transit} "
-            f"the follow-up call can come {ordinary} days after the card is sent, and the offer "
-            f"must stay open {_days(margin)} more ('cadence.offer_margin_days')",
+            f"{where}'offer.offer_days' is {offer_days}: with 'mail.transit_days.domestic' = "
+            f"{transit} the follow-up call can come {ordinary} days after the card is sent, and "
+            f"the offer must stay open {_days(margin)} more ('cadence.offer_margin_days')",
             hint=f"set offer.offer_days to at least {ordinary + margin} (at most "
             f"{MAX_OFFER_DAYS}), or lower mail.transit_days or cadence.offer_margin_days",
         )
 
 
 def _transit_error(
-    where: str, transit: int, margin: int, span: int, how: str, example: str = ""
+    where: str, place: str, transit: int, margin: int, span: int, how: str, example: str = ""
 ) -> ConfigError:
+    how = f"{how} " if how else ""
     return ConfigError(
-        f"{where}'mail.transit_days' is {transit}: the follow-up call comes {how} {span} days "
-        f"after the card is sent{example}, and with {_days(margin)} more for the customer "
+        f"{where}'mail.transit_days.{place}' is {transit}: the follow-up call comes {how}{span} "
+        f"days after the card is sent{example}, and with {_days(margin)} more for the customer "
         f"('cadence.offer_margin_days') the offer would last {span + margin} days, more than "
         f"the {MAX_OFFER_DAYS} a time-sensitive offer ('offer.offer_days') may last",
         hint="lower mail.transit_days (First-Class Mail takes 1 to 5 days) "
@@ -70,16 +81,23 @@ def _days_to_follow_up(send: date, transit: int) -> int:
 
 
 @functools.cache
-def _follow_up_spans(transit: int) -> tuple[int, int, date]:
-    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
-    longest over every mailing day of a full calendar cycle, and the first send date with it."""
+def _ordinary_span(transit: int) -> tuple[int, date]:
+    """Days from sending to the follow-up call, the longest in a week clear of holidays, and
+    that week's Monday."""
     horizon = 7 + 2 * transit + 14
     monday = _CYCLE_START + timedelta(days=(7 - _CYCLE_START.weekday()) % 7)
     while monday < _CYCLE_END and any(
         postal.is_usps_holiday(monday + timedelta(days=i)) for i in range(horizon)
     ):
         monday += timedelta(days=7)
-    ordinary = max(_days_to_follow_up(monday + timedelta(days=i), transit) for i in range(6))
+    return max(_days_to_follow_up(monday + timedelta(days=i), transit) for i in range(6)), monday
+
+
+@functools.cache
+def _follow_up_spans(transit: int) -> tuple[int, int, date]:
+    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
+    longest over every mailing day of a full calendar cycle, and the first send date with it."""
+    ordinary, monday = _ordinary_span(transit)
     worst, worst_send = ordinary, monday
     calendar = _Calendar(_CYCLE_START, (_CYCLE_END - _CYCLE_START).days + 7 * transit + 31)
     for i in range((_CYCLE_END - _CYCLE_START).days + 1):

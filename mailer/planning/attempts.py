@@ -1,0 +1,139 @@
+"""Attempts and cycles: how often a contact has been called without an answer, and whether
+they rest. Pure: no I/O, no clock.
+
+A contact's calls (every call the ledger has seen, and the input's, up to the deciding call)
+are read in time order. A **cycle** is the run of calls the seller makes to reach someone.
+A new cycle starts at:
+
+- the contact's first call;
+- the first call after a call that reached them (spoke with them, call back, ordered, not
+  interested, meeting booked);
+- the first call after a rest ended (the rest's last day is the day before `rest_until`);
+- the first call after `rest_days` or more without a call (the seller let them rest).
+
+A card ending its cooldown does not start a new cycle: a contact who never answers would
+otherwise get an offer every month and never the way out. Texts and wrong numbers neither
+count as attempts nor start a cycle.
+
+Unanswered calls (voicemail, no answer, busy) count as attempts. After `exit_after` of them
+in a cycle, the next call is the last try (the message with the easy way out); when that one
+goes unanswered too, the contact rests for `rest_days`. "Not interested" rests them as well.
+A call that reaches them during a rest ends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from mailer.domain.models import CallRecord, Outcome, PastCall
+
+UNANSWERED = frozenset({Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.BUSY})
+"""Calls that did not reach the contact: each is an attempt."""
+NEUTRAL = frozenset({Outcome.TEXTED, Outcome.WRONG_NUMBER, Outcome.OPT_OUT})
+"""Neither an attempt nor an answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attempts:
+    """Where the deciding call leaves the contact's current cycle."""
+
+    attempt: int
+    """Which attempt the deciding call was in its cycle (1 = first)."""
+    unanswered: int
+    """Unanswered calls in the cycle so far, the deciding one included."""
+    missed_at: tuple[datetime, ...]
+    """When those unanswered calls were made (empty when the deciding call reached them)."""
+    rest_until: date | None = None
+    """The day the contact's rest ends (a call on it or later starts a new cycle); None
+    when not resting."""
+    rest_why: str = ""
+    """Why they rest: "3 unanswered calls and the last-try message", "not interested"."""
+    last_try_next: bool = False
+    """The next call is the last try of the cycle."""
+
+
+def count_attempts(
+    deciding: CallRecord,
+    earlier: Iterable[PastCall],
+    *,
+    exit_after: int,
+    rest_days: int,
+) -> Attempts:
+    """The deciding call's place in its cycle, from the calls before it (see the module doc).
+    Calls after the deciding one (a later session's, when an old log is planned again) and
+    the deciding call itself among `earlier` are left out, so planning is repeatable."""
+    moment = _naive(deciding.called_at)
+    seen: dict[str, PastCall] = {}
+    for call in earlier:
+        if call.call_key != deciding.call_key and _naive(call.called_at) <= moment:
+            seen.setdefault(call.call_key, call)
+    calls = sorted(seen.values(), key=lambda c: (_naive(c.called_at), c.call_key))
+    calls.append(PastCall(deciding.call_key, deciding.called_at, deciding.outcome))
+
+    rest = timedelta(days=rest_days)
+    missed: list[datetime] = []
+    last_call: date | None = None
+    rest_until: date | None = None
+    rest_why = ""
+    attempt = 1
+    for call in calls:
+        day = call.called_at.date()
+        if rest_until is not None and day >= rest_until:
+            missed, rest_until, rest_why = [], None, ""
+        if last_call is not None and day - last_call >= rest and rest_until is None:
+            missed = []
+        last_call = day
+        if call.outcome in NEUTRAL:
+            attempt = len(missed) + 1
+            continue
+        if call.outcome not in UNANSWERED:
+            attempt = len(missed) + 1
+            missed, rest_until, rest_why = [], None, ""
+            if call.outcome is Outcome.NOT_INTERESTED:
+                rest_until, rest_why = day + rest, f"not interested on {day:%b} {day.day}"
+            continue
+        missed.append(call.called_at)
+        attempt = len(missed)
+        if rest_until is None and len(missed) > exit_after:
+            rest_until = day + rest
+            rest_why = f"{_unanswered(exit_after)} and the last-try message"
+    last = calls[-1]
+    answered = last.outcome not in UNANSWERED
+    return Attempts(
+        attempt=attempt,
+        unanswered=len(missed),
+        missed_at=() if answered else tuple(missed),
+        rest_until=rest_until,
+        rest_why=rest_why,
+        last_try_next=rest_until is None and not answered and len(missed) == exit_after,
+    )
+
+
+def resting_reason(attempts: Attempts, today: date, *, why: bool = True) -> str:
+    """'resting until Mar 1: 3 unanswered calls and the last-try message' (without the
+    cause when `why` is False: the deciding call is the cause)."""
+    assert attempts.rest_until is not None
+    until = attempts.rest_until
+    day = f"{until:%b} {until.day}"
+    if until.year != today.year:
+        day += f", {until.year}"
+    return f"resting until {day}: {attempts.rest_why}" if why else f"resting until {day}"
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _unanswered(n: int) -> str:
+    return "1 unanswered call" if n == 1 else f"{n} unanswered calls"
+
+
+def _naive(moment: datetime) -> datetime:
+    """Aware and naive times compared without a TypeError (logs rarely mix them)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta())
