@@ -55,6 +55,9 @@ CALL_FIELDS: tuple[str, ...] = (
 """The fields of a call-log row mailer reads: the names `[columns]` in mailer.toml maps to
 headers (README, "Where your calls come from")."""
 
+PERSON_FIELDS = CALL_FIELDS[: CALL_FIELDS.index("country") + 1]
+"""The fields that say who a row is about: the id, name, phone, email and address."""
+
 
 class Action(StrEnum):
     """What the plan does for a contact."""

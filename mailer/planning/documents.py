@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from mailer.domain.models import Action, MailStep, Plan, Rejection
+from mailer.domain.models import PERSON_FIELDS, Action, MailStep, Plan, Rejection
 from mailer.files import clean_text, safe_cell, write_bytes_atomic, write_csv_rows
 
 STEP_COLUMNS = (
@@ -181,23 +181,7 @@ def write_rejects(plan: Plan, path: Path, cards: Sequence[Rejection] = ()) -> No
     write_csv_rows(path, header, rows)
 
 
-CARD_COLUMNS = (
-    "contact_id",
-    "first_name",
-    "last_name",
-    "name",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-    "outcome",
-    "called_at",
-    "notes",
-)
+CARD_COLUMNS = (*PERSON_FIELDS, "outcome", "called_at", "notes")
 """The columns of a rejects.csv that `mailer render` or `mailer send` starts (the call logs'
 own columns are not known there), before `file`, `row` and `error`."""
 

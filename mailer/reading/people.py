@@ -21,22 +21,6 @@ from mailer.domain.models import Address
 from mailer.domain.names import tidy_names
 from mailer.reading.fields import pad_zip, split_name
 
-PERSON_FIELDS = (
-    "contact_id",
-    "first_name",
-    "last_name",
-    "name",
-    "phone",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "country",
-)
-"""The fields a row's person is read from; the key of `People` is their texts, in this order."""
-
 
 class Person(NamedTuple):
     """The person of a row, as a `CallRecord` holds them; `contact_id` is empty when the

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 
+from mailer.domain.models import PERSON_FIELDS
 from mailer.reading.header import Header
-from mailer.reading.people import PERSON_FIELDS
 from mailer.reading.source_files import Cell
 from mailer.reading.sources import Preset
 
