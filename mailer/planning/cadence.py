@@ -9,7 +9,8 @@ decided by its latest call in the input; the rules, in order of precedence:
 4. attempts (`planning.attempts`): an unanswered call while the contact rests is a `skip`
    saying until when and why; after `exit_after` unanswered calls in a cycle the next step is
    the last-try `call` (after the cooldown, when a card is in it), and then they rest;
-5. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip), unless a
+5. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip; a `call`
+   after a call that reached them is a `first-call`, the first of a new cycle), unless a
    card went out within `cooldown_days`: then `skip`, they are not to be pestered (the
    thank-you for an order goes anyway: they just bought);
 6. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
@@ -50,7 +51,7 @@ from mailer.domain.models import (
     planned_step,
 )
 from mailer.errors import ConfigError
-from mailer.planning.attempts import UNANSWERED, count_attempts, ordinal, resting_reason
+from mailer.planning.attempts import NEUTRAL, UNANSWERED, count_attempts, ordinal, resting_reason
 from mailer.planning.birthdays import BIRTHDAY_TEMPLATE, birthday_card_due
 from mailer.planning.callbacks import requested_callback, unread_callback_note
 from mailer.planning.feasibility import check_feasible
@@ -284,12 +285,15 @@ def _plan_contact(
         reason = cooldown
     elif first_step == "call":
         day = days.next_call
+        # A call that reached them closes the cycle: the next one is the first call of a new
+        # cycle (attempt 1, the message promising the note); after a miss it follows up.
+        fresh = record.outcome not in UNANSWERED and record.outcome not in NEUTRAL
         return step(
             latest,
             Action.CALL,
-            f"{words}: call again {_weekday(day)}",
+            f"{words}: call again {_weekday(day)}" + (", a first call" if fresh else ""),
             follow_up_call=day,
-            purpose=CallPurpose.FOLLOW_UP,
+            purpose=CallPurpose.FIRST_CALL if fresh else CallPurpose.FOLLOW_UP,
         )
     elif first_step == "skip":
         reason = _SKIP_REASONS.get(
