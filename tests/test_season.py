@@ -158,7 +158,7 @@ def play(tmp_path: Path) -> Season:
         due_ids: set[str] = set()
         forgotten: list[int] = []  # lines of a time typed in, the outcome forgotten
         if pending:
-            sheet = []
+            sheet: list[dict[str, str]] = []
             for row in pending:
                 row = dict(row)
                 if date.fromisoformat(row["date"]) > today and not forgotten:
@@ -284,6 +284,8 @@ def test_an_order_inside_the_cooldown_gets_a_thank_you(season: Season) -> None:
             ordered = next(s for s in steps if s["outcome"] == "ordered")
             assert (ordered["action"], ordered["template"]) == ("mail", "thank-you")
             assert ordered["follow_up_call"] is None
+            assert ordered["reason"].endswith(": mail a thank-you card, no sales message")
+            assert "cooldown over" not in ordered["reason"]  # it isn't: they just bought
             assert date.fromisoformat(ordered["send_date"]) < date.fromisoformat(
                 steps[0]["send_date"]
             ) + timedelta(days=30)

@@ -302,7 +302,7 @@ def _plan_contact(
         )
     else:
         template = first_step
-        reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
+        reason = _mail_reason(record.outcome, template, history, len(calls) > 1, days)
     if tries.rest_until is not None:  # not interested (or a text while resting): no offer
         cause = record.outcome is not Outcome.NOT_INTERESTED
         reason = f"{words}: {resting_reason(tries, today, why=cause)}"
@@ -430,12 +430,13 @@ def _cooldown(record: CallRecord, history: ContactHistory, days: int, today: dat
 
 
 def _mail_reason(
-    outcome: Outcome, template: str, history: ContactHistory, earlier_calls: bool, today: date
+    outcome: Outcome, template: str, history: ContactHistory, earlier_calls: bool, days: _Days
 ) -> str:
-    words = _OUTCOME_WORDS[outcome]
-    if history.mailings:
-        last = max(history.mailings, key=lambda m: m.send_date)
-        words += f" (last card {_day(last.send_date, today)}, cooldown over)"
+    words, today = _OUTCOME_WORDS[outcome], days.today
+    if history.mailings:  # a thank-you for an order goes inside the cooldown too
+        end = _cooldown_end(history, days.config)
+        sent = _day(end - timedelta(days=days.config.cadence.cooldown_days), today)
+        words += f" (last card {sent}{', cooldown over' if end <= today else ''})"
     elif outcome is Outcome.VOICEMAIL and not earlier_calls:
         words = "voicemail on the first call"
     if template == "offer":
