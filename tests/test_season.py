@@ -338,6 +338,9 @@ def test_no_call_about_a_card_that_was_not_drawn(season: Season) -> None:
         offers = [s for s in steps if s["template"] == "offer"]
         assert offers
         assert not season.cards[cid]
+        # the second card planned is the second attempt's, never "on the first call"
+        assert "first call" not in offers[1]["reason"]
+        assert offers[1]["reason"].endswith("(2nd attempt)")
         for step in offers:
             assert any(
                 r["contact_id"] == cid and r["row"] == str(step["row"])

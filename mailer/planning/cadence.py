@@ -14,8 +14,7 @@ decided by its latest call in the input; the rules, in order of precedence:
    card went out within `cooldown_days`: then `skip`, they are not to be pestered (the
    thank-you for an order goes anyway: they just bought);
 6. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
-   sells nothing. An offer card wins over it: the offer is time-sensitive, the birthday
-   comes back next year.
+   sells nothing. An offer card wins over it (time-sensitive; birthdays come back next year).
 7. no mailable address turns any card into a `skip` with the reason; the call still counts.
    The first unanswered call of a cycle still gets its second call instead: a `call` on the
    day the follow-up would have come after a card (a phone-only cycle).
@@ -302,7 +301,8 @@ def _plan_contact(
         )
     else:
         template = first_step
-        reason = _mail_reason(record.outcome, template, history, len(calls) > 1, days)
+        first = len(calls) == 1 and tries.attempt == 1  # not "on the first call" otherwise
+        reason = _mail_reason(record.outcome, template, history, not first, days)
     if tries.rest_until is not None:  # not interested (or a text while resting): no offer
         cause = record.outcome is not Outcome.NOT_INTERESTED
         reason = f"{words}: {resting_reason(tries, today, why=cause)}"
