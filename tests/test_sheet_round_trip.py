@@ -118,6 +118,12 @@ def test_the_filled_in_sheet_is_the_next_call_log(first: Path, tmp_path: Path) -
     # voicemail -> the second call of the cycle is recorded, made on the planned day at the
     # start of its window, as a missed call of this cycle
     assert (steps["C001"]["outcome"], steps["C001"]["row"]) == ("voicemail", lines["C001"])
+    # ... her second attempt: the card's cycle is done, she is left alone until the cooldown
+    # ends and is on no sheet meanwhile
+    assert (steps["C001"]["attempt"], steps["C001"]["action"]) == (2, "skip")
+    assert steps["C001"]["reason"].endswith("cycle complete, leave them alone until Dec 23 "
+                                            "(2nd attempt)")  # fmt: skip
+    assert "C001" not in {c["contact_id"] for c in read_csv_dicts(out / "followups.csv")}
     with open_ledger(db) as ledger:
         assert ledger.is_suppressed("C002")
         mary = [s for s in ledger.steps() if s.contact_id == "C001"]
@@ -134,6 +140,24 @@ def test_the_filled_in_sheet_is_the_next_call_log(first: Path, tmp_path: Path) -
     again = run("run", filled, "--today", SECOND_SESSION, "--db", db, "--out", tmp_path / "s3")
     assert again.exit_code == 0, again.stderr
     assert not list((tmp_path / "s3" / "cards").glob("*.pdf"))
+
+    # Her third unanswered call, in a later session: the next attempt is the last try, on
+    # the day the card's cooldown ends, with the exit message to leave.
+    third = tmp_path / "third.csv"
+    third.write_text(
+        "contact_id,name,phone,outcome,date\nC001,Mary Albright,(217) 555-0142,voicemail,"
+        "2026-12-10 10:00\n",
+        encoding="utf-8",
+    )
+    result = run("run", third, "--today", "2026-12-10", "--db", db, "--out", tmp_path / "s4")
+    assert result.exit_code == 0, result.stderr
+    (step,) = json.loads((tmp_path / "s4" / "plan.json").read_text(encoding="utf-8"))["steps"]
+    assert (step["attempt"], step["action"], step["purpose"]) == (3, "call", "last-try")
+    assert step["follow_up_call"] == "2026-12-23"
+    (row,) = read_csv_dicts(tmp_path / "s4" / "followups.csv")
+    assert (row["contact_id"], row["purpose"], row["attempt"]) == ("C001", "last-try", "4")
+    assert "this is my last call for now" in row["voicemail"]
+    assert row["leave_message"] == "yes"
 
     # A later call log that reaches the opted-out contact again: still suppressed.
     later = tmp_path / "later.csv"

@@ -9,12 +9,12 @@ decided by its latest call in the input; the rules, in order of precedence:
 4. attempts (`planning.attempts`): an unanswered call while the contact rests is a `skip`
    saying until when and why; after `exit_after` unanswered calls in a cycle the next step is
    the last-try `call` (after the cooldown, when a card is in it), and then they rest;
-5. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip), unless a
+5. the first-call rule of `[cadence.outcomes]` (offer card, thank-you, call or skip; a `call`
+   after a call that reached them is a `first-call`, the first of a new cycle), unless a
    card went out within `cooldown_days`: then `skip`, they are not to be pestered (the
    thank-you for an order goes anyway: they just bought);
 6. a birthday card (if enabled) replaces a thank-you or any skip, a cooldown skip included: it
-   sells nothing. An offer card wins over it: the offer is time-sensitive, the birthday
-   comes back next year.
+   sells nothing. An offer card wins over it (time-sensitive; birthdays come back next year).
 7. no mailable address turns any card into a `skip` with the reason; the call still counts.
    The first unanswered call of a cycle still gets its second call instead: a `call` on the
    day the follow-up would have come after a card (a phone-only cycle).
@@ -50,7 +50,7 @@ from mailer.domain.models import (
     planned_step,
 )
 from mailer.errors import ConfigError
-from mailer.planning.attempts import UNANSWERED, count_attempts, ordinal, resting_reason
+from mailer.planning.attempts import NEUTRAL, UNANSWERED, count_attempts, ordinal, resting_reason
 from mailer.planning.birthdays import BIRTHDAY_TEMPLATE, birthday_card_due
 from mailer.planning.callbacks import requested_callback, unread_callback_note
 from mailer.planning.feasibility import check_feasible
@@ -284,12 +284,15 @@ def _plan_contact(
         reason = cooldown
     elif first_step == "call":
         day = days.next_call
+        # A call that reached them closes the cycle: the next one is the first call of a new
+        # cycle (attempt 1, the message promising the note); after a miss it follows up.
+        fresh = record.outcome not in UNANSWERED and record.outcome not in NEUTRAL
         return step(
             latest,
             Action.CALL,
-            f"{words}: call again {_weekday(day)}",
+            f"{words}: call again {_weekday(day)}" + (", a first call" if fresh else ""),
             follow_up_call=day,
-            purpose=CallPurpose.FOLLOW_UP,
+            purpose=CallPurpose.FIRST_CALL if fresh else CallPurpose.FOLLOW_UP,
         )
     elif first_step == "skip":
         reason = _SKIP_REASONS.get(
@@ -298,7 +301,8 @@ def _plan_contact(
         )
     else:
         template = first_step
-        reason = _mail_reason(record.outcome, template, history, len(calls) > 1, today)
+        first = len(calls) == 1 and tries.attempt == 1  # not "on the first call" otherwise
+        reason = _mail_reason(record.outcome, template, history, not first, days)
     if tries.rest_until is not None:  # not interested (or a text while resting): no offer
         cause = record.outcome is not Outcome.NOT_INTERESTED
         reason = f"{words}: {resting_reason(tries, today, why=cause)}"
@@ -426,12 +430,13 @@ def _cooldown(record: CallRecord, history: ContactHistory, days: int, today: dat
 
 
 def _mail_reason(
-    outcome: Outcome, template: str, history: ContactHistory, earlier_calls: bool, today: date
+    outcome: Outcome, template: str, history: ContactHistory, earlier_calls: bool, days: _Days
 ) -> str:
-    words = _OUTCOME_WORDS[outcome]
-    if history.mailings:
-        last = max(history.mailings, key=lambda m: m.send_date)
-        words += f" (last card {_day(last.send_date, today)}, cooldown over)"
+    words, today = _OUTCOME_WORDS[outcome], days.today
+    if history.mailings:  # a thank-you for an order goes inside the cooldown too
+        end = _cooldown_end(history, days.config)
+        sent = _day(end - timedelta(days=days.config.cadence.cooldown_days), today)
+        words += f" (last card {sent}{', cooldown over' if end <= today else ''})"
     elif outcome is Outcome.VOICEMAIL and not earlier_calls:
         words = "voicemail on the first call"
     if template == "offer":
