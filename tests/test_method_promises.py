@@ -111,3 +111,61 @@ def test_contacts_show_lists_the_calls_and_cards_of_a_contact_only_in_call_logs(
     unknown = invoke("contacts", "show", "C999", "--db", tmp_path / "mailer.db")
     assert unknown.exit_code == 1
     assert "no contact 'C999' in the contact book or the calls recorded" in unknown.stderr
+
+
+OLD_CONFIG = """
+[sender]
+name = "Jamie Rivera"
+phone = "(217) 555-0100"
+[sender.return_address]
+line1 = "PO Box 1207"
+city = "Springfield"
+state = "IL"
+postal_code = "62705"
+[offer]
+headline = "Your holiday candles, 20% off"
+[mail]
+transit_days = 3
+[followups]
+call_window = "10:00-12:00"
+"""
+
+
+def test_help_names_the_call_sheet_and_its_pdf() -> None:
+    for command in ("followups", "run"):
+        shown = invoke(command, "--help", catch_exceptions=False)
+        text = " ".join(shown.stdout.split())
+        assert "call sheet" in text, command
+        assert "--pdf" in text or "followups.pdf" in text, command
+        assert "next call log" in text, command
+    assert "short script for the second call" not in invoke("--help").stdout
+
+
+def test_init_documents_the_method_keys_and_an_older_file_still_loads(tmp_path: Path) -> None:
+    import tomllib
+
+    made = invoke("init", tmp_path / "project")
+    assert made.exit_code == 0, made.stderr
+    text = (tmp_path / "project" / "mailer.toml").read_text(encoding="utf-8")
+    starter = tomllib.loads(text)
+    assert starter["cadence"]["exit_after"] == 3
+    assert starter["cadence"]["rest_days"] == 90
+    assert starter["mail"]["transit_days"] == {"domestic": 3, "canada": 5, "international": 7}
+    assert starter["followups"]["slot_minutes"] == 15
+    assert set(starter["followups"]["windows"]) == {"morning", "afternoon", "evening"}
+    for key in ("exit_after", "rest_days", "slot_minutes", "[mail.transit_days]"):
+        line = next(line for line in text.splitlines() if line.startswith(key))
+        assert "#" in line, f"{key} is not explained"
+    # A file written for an earlier mailer: one transit time, one call window.
+    config = write_file(tmp_path, "old.toml", OLD_CONFIG)
+    calls = write_file(tmp_path, "calls.csv", CALLS)
+    result = invoke(
+        "run", calls, "--today", FIRST, "--config", config, "--db", tmp_path / "m.db",
+        "--out", tmp_path / "out",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    rows = read_csv_dicts(tmp_path / "out" / "followups.csv")
+    mary = next(r for r in rows if r["contact_id"] == "C001")
+    # Her morning call missed, but the only window is the morning: it is used.
+    assert "10:00" <= mary["time_window"][:5] < "12:00"
+    assert mary["date"] == "2027-02-12"  # three domestic delivery days, as before
