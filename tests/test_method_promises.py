@@ -169,3 +169,24 @@ def test_init_documents_the_method_keys_and_an_older_file_still_loads(tmp_path: 
     # Her morning call missed, but the only window is the morning: it is used.
     assert "10:00" <= mary["time_window"][:5] < "12:00"
     assert mary["date"] == "2027-02-12"  # three domestic delivery days, as before
+
+
+def test_the_calendar_step_is_named_only_when_there_are_calls(tmp_path: Path) -> None:
+    calls = write_file(tmp_path, "calls.csv", CALLS)
+    planned = run(tmp_path, "run", calls, "--today", FIRST, "--out", tmp_path / "s1")
+    said = " ".join(planned.stderr.split())
+    assert "into your calendar for the follow-up calls" in said
+    assert "second calls" not in said
+    # A session where everyone talked: a card may go out, but no call to put on a calendar.
+    talked = write_file(
+        tmp_path,
+        "talked.csv",
+        HEADER + "outcome,called_at\n"
+        "C003,Linda,Marsh,217-555-0110,9 Fairview Ct,Chatham,IL,62629,ordered,2027-02-08 10:20\n",
+    )
+    alone = tmp_path / "alone"
+    alone.mkdir()  # a ledger of its own: the calls of the first run are still due in this one
+    ordered = run(alone, "run", talked, "--today", FIRST, "--out", tmp_path / "s3")
+    said = " ".join(ordered.stderr.split())
+    assert "stamp and mail the cards" in said
+    assert "into your calendar" not in said
