@@ -66,7 +66,7 @@ def test_each_event_carries_what_the_seller_needs_at_the_phone(tmp_path: Path) -
     assert f"Voicemail (leave this message): {offer.voicemail}" in text
     assert f"Text first: {offer.text_message}" in text
     assert f"Ask before you hang up: {offer.permission_ask}" in text
-    assert str(zoe["SUMMARY"]) == "Call Zoë Nguyễn 555-0102 (call back, attempt 2)"
+    assert str(zoe["SUMMARY"]) == "Call Zoë Nguyễn 555-0102 (call back, attempt 1)"
     assert "Text first" not in str(zoe["DESCRIPTION"])  # no texts allowed
 
 

@@ -96,22 +96,18 @@ def test_ordinals(n: int, said: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("purpose", "on", "deadline", "day"),
+    ("purpose", "on", "day"),
     [
-        (F, MON, date(2026, 11, 30), MON + timedelta(2)),  # two business days on
-        (F, MON + timedelta(3), date(2026, 11, 30), MON + timedelta(7)),  # over the weekend
-        (F, MON, MON + timedelta(2), None),  # the offer ends first: no promise
-        (F, MON, None, MON + timedelta(2)),
-        (C, MON + timedelta(4), None, MON + timedelta(7)),  # Friday: Monday
-        (L, MON, None, None),  # the last try promises no call
-        (FC, MON, None, date(2026, 11, 20)),  # mailed Mon, delivered Thu, called the day after
-        (F, date(2026, 11, 24), None, date(2026, 11, 27)),  # Thanksgiving is skipped
+        (F, MON, None),  # the call after a card ends the cycle: nothing promised
+        (F, MON + timedelta(3), None),  # a phone-only try: the plan makes no further call
+        (L, MON, None),  # the last try promises no call
+        (FC, MON, date(2026, 11, 20)),  # mailed Mon, delivered Thu, called the day after
+        (C, MON, date(2026, 11, 20)),  # an unanswered callback starts a cycle: the same day
+        (C, MON + timedelta(4), date(2026, 11, 25)),  # Fri: mailed that day, delivered Tue
     ],
 )
-def test_the_day_a_message_promises(
-    purpose: CallPurpose, on: date, deadline: date | None, day: date | None
-) -> None:
-    assert call_back_day(purpose, on, deadline, 3) == day
+def test_the_day_a_message_promises(purpose: CallPurpose, on: date, day: date | None) -> None:
+    assert call_back_day(purpose, on, 3) == day
 
 
 # --- whether to leave a message ----------------------------------------------------------------
@@ -261,7 +257,7 @@ def test_every_script_variant_reads_naturally(
     assert said.live.startswith(greeting)
     assert said.voicemail.startswith(greeting)
     assert said.purpose is purpose
-    assert said.attempt == (1 if purpose is FC else attempt + 1)
+    assert said.attempt == (1 if purpose in (FC, C) else attempt + 1)  # C: a new cycle
     # The seller's number is read out only when there is one.
     if sender_phone and purpose is not FC:
         assert f"at {sender_phone}" in said.voicemail
@@ -326,8 +322,7 @@ def test_the_follow_up_scripts_word_for_word() -> None:
         "Hi Mary, it's Jamie from Prairie Lantern Candles. I popped a note in the mail to you on "
         'Monday and wanted to make sure it reached you. The offer on it, "Your holiday '
         "candles, 20% off\", is good until Friday, December 4: if you'd like it, call me at "
-        "(217) 555-0100 by then. I'll try you again on Monday the 23rd so you don't miss it. "
-        "Have a lovely day!"
+        "(217) 555-0100 by then. Have a lovely day!"
     )
     assert said.text_message == (
         "Hi Mary, it's Jamie from Prairie Lantern Candles. I'll give you a quick call shortly "

@@ -123,24 +123,36 @@ def show(
     config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
-    """One entry, the calls recorded for that person and their cards."""
+    """One entry, the calls recorded for that person and their cards (a contact known only
+    from call logs too, by the id they had there)."""
     from mailer.contacts.book import linked_ids
     from mailer.errors import InputError
+    from mailer.followups.wording import ordinal
 
     resolve_today(today)  # the common options are accepted everywhere; this shows the record
     with open_ledger(db, config, create=False) as ledger:
         entry = ledger.contact(contact)
-        if entry is None:
-            raise InputError(
-                f"no contact {contact!r} in the contact book",
-                hint="`mailer contacts list` shows the ids",
-            )
-        activity = ledger.activity(linked_ids(ledger, entry))
-    _show_entry(entry)
+        activity = ledger.activity(linked_ids(ledger, entry) if entry else {contact})
+        called = None if entry else ledger.called_name(contact)
+    if entry is None and not (activity.calls or activity.cards):
+        raise InputError(
+            f"no contact {contact!r} in the contact book or the calls recorded",
+            hint="`mailer contacts list` shows the book's ids; a call log's ids work too",
+        )
+    if entry is not None:
+        _show_entry(entry)
+    else:
+        out.print(f"[bold]{'id':>9}[/bold]  {escape(contact)}")
+        if called:
+            out.print(f"[bold]{'name':>9}[/bold]  {escape(called)}")
+        out.print(f"[bold]{'from':>9}[/bold]  call logs only (not in the contact book)")
     out.print("\n[bold]calls[/bold]" if activity.calls else "\nno calls recorded")
-    for at, outcome, file, row in activity.calls:
+    for at, outcome, file, row, attempt in activity.calls:
         when = f"{at:%Y-%m-%d %H:%M}"
-        out.print(f"  {when}  {outcome.replace('_', ' ')}  ({escape(Path(file).name)}:{row})")
+        which = f"  {ordinal(attempt)} attempt" if attempt else ""
+        out.print(
+            f"  {when}  {outcome.replace('_', ' ')}  ({escape(Path(file).name)}:{row}){which}"
+        )
     out.print("[bold]cards[/bold]" if activity.cards else "no cards")
     for template, send, status in activity.cards:
         out.print(f"  {escape(template)}  {send or '-'}  {status}")

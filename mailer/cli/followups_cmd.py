@@ -117,9 +117,10 @@ def followups(
     db: DbOption = None,
     demo: DemoOption = False,
 ) -> None:
-    """The follow-up calls from the ledger: who, phone, why, the offer deadline, and a short
-    script for the second call. The --csv file is a call sheet: fill in its outcome column
-    after the calls and give it to `mailer run` as the next call log."""
+    """The follow-up calls from the ledger: when (day and time slot), who, why, the offer
+    deadline, what to say if they answer and the voicemail to leave (or not). --csv writes
+    the call sheet and --pdf the same sheet to print: fill in its outcome column after the
+    calls and give the CSV to `mailer run` as the next call log."""
     from mailer.followups.calendar import write_ics
     from mailer.followups.calls import actionable, follow_ups
     from mailer.followups.sheet import write_csv

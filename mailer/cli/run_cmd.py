@@ -160,16 +160,16 @@ def show_session(report: SessionReport, config: Config, today: date) -> ExitCode
         hint(f"the cards not sent are in {folder / 'rejects.csv'}, each with its fix")
     if report.partial:
         return ExitCode.PARTIAL
-    calendar = folder / "followups.ics"
+    # The calendar step names what the calls are for whatever their purpose (a callback, a
+    # last try), and only when there are calls to put on it.
+    calendar = f"import {folder / 'followups.ics'} into your calendar for the follow-up calls"
     if report.sheets is not None:
         from mailer.domain.postal_days import when_to_post
 
-        next_step(
-            f"print {report.sheets}, stamp and mail the cards {when_to_post(today)}, then "
-            f"import {calendar} into your calendar for the second calls"
-        )
-    else:
-        next_step(f"import {calendar} into your calendar for the second calls")
+        mail = f"print {report.sheets}, stamp and mail the cards {when_to_post(today)}"
+        next_step(f"{mail}, then {calendar}" if report.followups else mail)
+    elif report.followups:
+        next_step(calendar)
     if report.followups:
         sheet = folder / "followups.csv"
         next_step(

@@ -35,7 +35,7 @@ class FollowUp:
     uid: str
     attempt: int = 1
     """Which attempt of the cycle this call is (the one after the deciding call; 1 for a
-    first call)."""
+    first call or a callback, which starts a new cycle)."""
     purpose: str = ""
     """follow-up, callback, last-try or first-call (`CallPurpose`)."""
     voicemail: str = ""

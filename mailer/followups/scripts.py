@@ -94,7 +94,7 @@ def call_context(step: MailStep, config: Config) -> dict[str, Any]:
         purpose in (CallPurpose.FIRST_CALL, CallPurpose.FOLLOW_UP) and not card
     )
     back = wording.call_back_day(
-        purpose, on, deadline, config.mail.transit_days.to(step.record.address.country)
+        purpose, on, config.mail.transit_days.to(step.record.address.country)
     )
     first_step = config.cadence.first_call_step(Outcome.VOICEMAIL)
     context = card_context(step, config, sales=sales)

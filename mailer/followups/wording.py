@@ -47,8 +47,11 @@ def purpose_of(step: MailStep) -> CallPurpose:
 
 def call_attempt(step: MailStep, purpose: CallPurpose) -> int:
     """Which attempt of the cycle the planned call is: the one after the deciding call, or
-    the first of a new cycle for a first call."""
-    return 1 if purpose is CallPurpose.FIRST_CALL else max(step.attempt, 1) + 1
+    the first of a new cycle for a first call and for a callback (the call that asked for it
+    reached them, and a call that reaches them ends the cycle)."""
+    if purpose in (CallPurpose.FIRST_CALL, CallPurpose.CALLBACK):
+        return 1
+    return max(step.attempt, 1) + 1
 
 
 def after_card(step: MailStep) -> bool:
@@ -103,22 +106,17 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def call_back_day(
-    purpose: CallPurpose, on: date, deadline: date | None, transit_days: int
-) -> date | None:
-    """The day a message promises the next call: after a first call, the business day after
-    the note should arrive; after a callback, the next business day; otherwise two business
-    days on, while the offer is still open. None when there is no next call to promise (the
-    last try, or an offer ending before then)."""
-    if purpose is CallPurpose.LAST_TRY:
+def call_back_day(purpose: CallPurpose, on: date, transit_days: int) -> date | None:
+    """The day a message promises the next call, the one the cadence plans if this call
+    goes unanswered: after a first call or a callback (either starts a cycle), the business
+    day after the note it leads to should arrive, which is also the day a phone-only cycle
+    calls again. None after a follow-up or the last try: the cadence plans no further call
+    in their cycle (the call after a card ends it, a phone-only cycle has one try, and the
+    last try leads to a rest), so their messages ask the contact to call instead."""
+    if purpose not in (CallPurpose.FIRST_CALL, CallPurpose.CALLBACK):
         return None
-    if purpose is CallPurpose.FIRST_CALL:
-        delivery = postal.add_delivery_days(postal.next_mailing_day(on), transit_days)
-        return postal.next_business_day_after(delivery)
-    if purpose is CallPurpose.CALLBACK:
-        return postal.next_business_day_after(on)
-    day = postal.next_business_day_after(postal.next_business_day_after(on))
-    return None if deadline is not None and day >= deadline else day
+    delivery = postal.add_delivery_days(postal.next_mailing_day(on), transit_days)
+    return postal.next_business_day_after(delivery)
 
 
 def rest_words(days: int) -> str:

@@ -74,8 +74,9 @@ def suppression_ids(record: CallRecord, *, by_address: bool = True) -> set[str]:
 class ContactActivity:
     """A book entry's calls and cards, as `mailer contacts show` lists them."""
 
-    calls: tuple[tuple[datetime, str, str, int], ...]
-    """(called at, outcome, file, row), oldest first."""
+    calls: tuple[tuple[datetime, str, str, int, int | None], ...]
+    """(called at, outcome, file, row, attempt), oldest first; the attempt of the cycle is
+    known for the calls a plan was decided by (None for the others)."""
     cards: tuple[tuple[str, date | None, str], ...]
     """(template, send date, card status or "not drawn"), oldest first."""
 
@@ -144,29 +145,52 @@ class ContactRows(LedgerFile):
         return changed
 
     def activity(self, contact_ids: Collection[str]) -> ContactActivity:
-        """The calls and cards recorded under any of these contact ids."""
-        ids = sorted(set(contact_ids))
+        """The calls and cards recorded under any of these contact ids (case and spaces
+        ignored, as plans match them)."""
+        ids = sorted(set(contact_ids) | {i.strip().lower() for i in contact_ids})
         if not ids:
             return ContactActivity((), ())
         marks = ", ".join("?" * len(ids))
         calls = self._query(
-            "SELECT called_at, outcome, file, row FROM calls"  # noqa: S608
-            f" WHERE contact_id IN ({marks}) ORDER BY called_at, call_key",
-            ids,
+            "SELECT c.called_at, c.outcome, c.file, c.row, s.attempt FROM calls c"  # noqa: S608
+            " LEFT JOIN steps s ON s.call_key = c.call_key"
+            f" WHERE c.contact_id IN ({marks}) OR lower(trim(c.contact_id)) IN ({marks})"
+            " ORDER BY c.called_at, c.call_key",
+            [*ids, *ids],
         )
         cards = self._query(
             "SELECT s.template, s.send_date, coalesce(p.status, 'not drawn') AS status"  # noqa: S608
             " FROM steps s LEFT JOIN pieces p ON p.step_key = s.step_key"
-            f" WHERE s.action = ? AND s.contact_id IN ({marks}) ORDER BY s.send_date, s.step_key",
-            [str(Action.MAIL), *ids],
+            f" WHERE s.action = ? AND (s.contact_id IN ({marks})"
+            f" OR lower(trim(s.contact_id)) IN ({marks})) ORDER BY s.send_date, s.step_key",
+            [str(Action.MAIL), *ids, *ids],
         )
         return ContactActivity(
-            tuple((datetime.fromisoformat(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in calls),
+            tuple(
+                (
+                    datetime.fromisoformat(r[0]),
+                    str(r[1]),
+                    str(r[2]),
+                    int(r[3]),
+                    None if r[4] is None else int(r[4]),
+                )
+                for r in calls
+            ),
             tuple(
                 (str(r[0] or ""), date.fromisoformat(r[1]) if r[1] else None, str(r[2]))
                 for r in cards
             ),
         )
+
+    def called_name(self, contact_id: str) -> str | None:
+        """The name the latest plan for a contact id knows them by (case ignored), for a
+        contact known only from call logs; None when no plan has them."""
+        rows = self._query(
+            "SELECT name FROM steps WHERE contact_id = ? OR lower(trim(contact_id)) = ?"
+            " ORDER BY planned_on DESC, step_key DESC LIMIT 1",
+            [contact_id, contact_id.strip().lower()],
+        )
+        return str(rows[0][0]) if rows else None
 
     def unsent_records(self) -> list[CallRecord]:
         """The records of the mail steps whose card is not printed or sent yet."""
