@@ -65,12 +65,13 @@ def count_attempts(
     Calls after the deciding one (a later session's, when an old log is planned again) and
     the deciding call itself among `earlier` are left out, so planning is repeatable."""
     moment = _naive(deciding.called_at)
+    key = deciding.call_key  # worked out once: it is a hash of the call's fields
     seen: dict[str, PastCall] = {}
     for call in earlier:
-        if call.call_key != deciding.call_key and _naive(call.called_at) <= moment:
+        if call.call_key != key and _naive(call.called_at) <= moment:
             seen.setdefault(call.call_key, call)
     calls = sorted(seen.values(), key=lambda c: (_naive(c.called_at), c.call_key))
-    calls.append(PastCall(deciding.call_key, deciding.called_at, deciding.outcome))
+    calls.append(PastCall(key, deciding.called_at, deciding.outcome))
 
     rest = timedelta(days=rest_days)
     missed: list[datetime] = []
