@@ -47,6 +47,22 @@ def write_file(folder: Path, name: str, data: bytes | str) -> Path:
     return path
 
 
+def provider_config(
+    folder: Path, provider: str = "lob", *, extra: str = "", timeout_seconds: float | None = None
+) -> Path:
+    """The example settings in provider mode (through `provider`), written to
+    `folder/provider.toml`; `extra` TOML appended, a shorter HTTP timeout when given."""
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    assert 'mode = "self"' in text
+    assert 'name = "lob"' in text
+    text = text.replace('mode = "self"', 'mode = "provider"')
+    text = text.replace('name = "lob"', f'name = "{provider}"')
+    if timeout_seconds is not None:
+        assert "timeout_seconds = 30.0" in text
+        text = text.replace("timeout_seconds = 30.0", f"timeout_seconds = {timeout_seconds}")
+    return write_file(folder, "provider.toml", text + extra)
+
+
 def read_csv(path: Path) -> list[list[str]]:
     """The rows of a CSV file mailer wrote (UTF-8 with a BOM), header first."""
     with path.open(encoding="utf-8-sig", newline="") as f:

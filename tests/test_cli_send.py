@@ -29,7 +29,7 @@ from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.sending.providers.http import RetryPolicy
 from mailer.sending.submission import NO_NAME, build_request
 from tests import fake_provider as fp
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, read_csv_dicts
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, provider_config, read_csv_dicts
 from tests.fake_provider import FakeProvider, RecordedRequest
 
 TODAY = "2026-11-22"
@@ -88,14 +88,6 @@ class Shop:
 
     def creates(self, path: str = LOB_CREATE) -> list[RecordedRequest]:
         return [r for r in self.fake.requests if r.method == "POST" and r.path == path]
-
-
-def provider_config(folder: Path) -> Path:
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    assert 'mode = "self"' in text
-    path = folder / "provider.toml"
-    path.write_text(text.replace('mode = "self"', 'mode = "provider"'), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

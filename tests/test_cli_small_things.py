@@ -14,7 +14,7 @@ from typer.testing import Result
 
 from mailer.domain.datetext import day_in_words
 from mailer.domain.postal_days import when_to_post
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, write_file
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, provider_config, write_file
 
 TODAY = "2026-11-22"
 HEADER = (
@@ -238,8 +238,7 @@ def test_the_calibration_page_moves_with_both_offsets(tmp_path: Path) -> None:
 def test_the_dry_run_says_which_key_a_real_send_needs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace('mode = "self"', 'mode = "provider"')
-    config = write_file(tmp_path, "provider.toml", text)
+    config = provider_config(tmp_path)
     db = planned(tmp_path, config=config)
     base = ("send", "--config", config, "--db", db, "--today", TODAY)
     without = invoke(*base)

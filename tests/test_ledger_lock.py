@@ -30,6 +30,7 @@ from tests.builders import (
     invoke,
     mail_step,
     plan_of,
+    provider_config,
 )
 from tests.fake_provider import FakeProvider
 
@@ -173,10 +174,7 @@ def test_a_command_refuses_clearly_when_another_holds_the_ledger_too_long(
 def test_send_waits_for_the_lock_but_its_dry_run_does_not(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_lob: FakeProvider
 ) -> None:
-    config = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-        'mode = "self"', 'mode = "provider"'
-    )
-    (tmp_path / "provider.toml").write_text(config, encoding="utf-8")
+    provider_config(tmp_path)
     db = _planned(tmp_path)
     monkeypatch.setenv("MAILER_LOCK_WAIT", "0")
     monkeypatch.setenv("LOB_API_KEY", "test_quietmapleharborlantern")

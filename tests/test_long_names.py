@@ -19,7 +19,7 @@ from mailer.domain.models import Action
 from mailer.drawing.geometry import Rect, card_geometry
 from mailer.ledger import Ledger
 from tests import fake_provider as fp
-from tests.builders import EXAMPLE_CONFIG, invoke, read_csv_dicts, write_file
+from tests.builders import EXAMPLE_CONFIG, invoke, provider_config, read_csv_dicts, write_file
 from tests.fake_provider import LOB_KEY, FakeProvider, RecordedRequest
 
 TODAY = "2026-11-22"
@@ -190,16 +190,6 @@ def lob(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
         assert fake.errors == []
 
 
-def provider_config(folder: Path, provider: str = "lob") -> Path:
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    assert 'mode = "self"' in text
-    text = text.replace('mode = "self"', 'mode = "provider"')
-    if provider != "lob":
-        assert 'name = "lob"' in text
-        text = text.replace('name = "lob"', f'name = "{provider}"')
-    return write_file(folder, f"{provider}.toml", text)
-
-
 def test_lob_gets_the_name_shortened_the_plan_says_so_the_ledger_keeps_it(
     tmp_path: Path, lob: FakeProvider
 ) -> None:
@@ -253,10 +243,9 @@ def test_postgrid_gets_the_short_name_too(tmp_path: Path, monkeypatch: pytest.Mo
     assert "to[lastName]=Papadopoulou-Wittelsbach\n" in dry.stdout
 
 
-def test_a_card_the_provider_refuses_goes_to_rejects_with_the_fix(
-    tmp_path: Path, lob: FakeProvider, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The fake refuses Denise's card as Lob refuses an address line it can't print.
+@pytest.fixture
+def lob_refuses_c002(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fake refuses C002's card as Lob refuses an address line it can't print."""
     real_create = fp._lob_postcard
 
     def create(fake: FakeProvider, record: RecordedRequest, files: Any) -> dict[str, Any]:
@@ -265,6 +254,11 @@ def test_a_card_the_provider_refuses_goes_to_rejects_with_the_fix(
         return real_create(fake, record, files)
 
     monkeypatch.setattr(fp, "_lob_postcard", create)
+
+
+def test_a_card_the_provider_refuses_goes_to_rejects_with_the_fix(
+    tmp_path: Path, lob: FakeProvider, lob_refuses_c002: None
+) -> None:
     calls = calls_file(tmp_path, ("C001", LOB_FIRST, LOB_LAST), ("C002", "Denise", "Okafor"))
     result = run(tmp_path, calls, "--send", config=provider_config(tmp_path))
     assert result.exit_code == 3, result.stderr
@@ -332,16 +326,8 @@ def test_the_run_summary_counts_refused_cards(tmp_path: Path) -> None:
 
 
 def test_send_on_its_own_writes_the_cards_the_provider_refused_to_rejects(
-    tmp_path: Path, lob: FakeProvider, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, lob: FakeProvider, lob_refuses_c002: None
 ) -> None:
-    real_create = fp._lob_postcard
-
-    def create(fake: FakeProvider, record: RecordedRequest, files: Any) -> dict[str, Any]:
-        if record.field("metadata[contact_id]") == "C002":
-            raise fp._error(False, 422, "invalid", "to.address_line1 must be at most 64 characters")
-        return real_create(fake, record, files)
-
-    monkeypatch.setattr(fp, "_lob_postcard", create)
     config = provider_config(tmp_path)
     calls = calls_file(tmp_path, ("C001", "Mary", "Albright"), ("C002", "Denise", "Okafor"))
     db, out = tmp_path / "m.db", tmp_path / "sent"

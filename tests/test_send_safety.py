@@ -21,7 +21,7 @@ from typer.testing import Result
 from mailer.domain.models import Action
 from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.sending.providers.http import RetryPolicy
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, write_file
+from tests.builders import EXAMPLE_CALLS, invoke, provider_config, write_file
 from tests.fake_provider import FakeProvider, key_leaks
 
 TODAY = "2026-11-22"
@@ -86,17 +86,10 @@ class Desk:
         db.close()
 
 
-def provider_config(folder: Path, extra: str = "") -> Path:
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    text = text.replace('mode = "self"', 'mode = "provider"')
-    text = text.replace("timeout_seconds = 30.0", "timeout_seconds = 1.0")
-    return write_file(folder, "provider.toml", text + extra)
-
-
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("planned")
-    config = provider_config(folder)
+    config = provider_config(folder, timeout_seconds=1.0)
     result = invoke(
         "plan", EXAMPLE_CALLS, "--today", TODAY, "--db", folder / "m.db", "--config", config
     )
@@ -115,7 +108,7 @@ def desk(tmp_path: Path, planned: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     with FakeProvider(keys=(LOB_KEY,), postgrid_keys=(PG_KEY,), postgrid_idempotent=False) as fake:
         monkeypatch.setenv("LOB_BASE_URL", fake.url)
         monkeypatch.setenv("POSTGRID_BASE_URL", fake.url)
-        d = Desk(tmp_path, tmp_path / "m.db", provider_config(tmp_path), fake)
+        d = Desk(tmp_path, tmp_path / "m.db", provider_config(tmp_path, timeout_seconds=1.0), fake)
         yield d
         assert fake.errors == []
     for key in KEYS:

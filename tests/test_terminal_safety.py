@@ -19,7 +19,7 @@ import pytest
 
 from mailer.files import clean_text
 from mailer.ledger import Ledger
-from tests.builders import EXAMPLE_CONFIG, REPO, invoke, read_csv, read_csv_dicts
+from tests.builders import EXAMPLE_CONFIG, REPO, invoke, provider_config, read_csv, read_csv_dicts
 from tests.fake_provider import LOB_KEY, FakeProvider
 
 TODAY = "2026-11-22"
@@ -133,20 +133,13 @@ def test_clean_text_removes_sequences_whole_and_keeps_the_text(written: str, sho
     assert "\n" not in clean_text(written, one_line=True)
 
 
-def _provider_config(folder: Path) -> Path:
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8").replace('mode = "self"', 'mode = "provider"')
-    path = folder / "provider.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def test_provider_text_is_printed_literally_never_as_markup(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_lob: FakeProvider
 ) -> None:
     from mailer.config import load
     from mailer.planning.planner import make_plan
 
-    config = _provider_config(tmp_path)
+    config = provider_config(tmp_path)
     calls = tmp_path / "calls.csv"
     calls.write_text(
         "contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome,called_at\n"
