@@ -284,3 +284,29 @@ def test_a_window_edited_into_words_leaves_the_planned_day(tmp_path: Path) -> No
     sheet.write_text(sheet.read_text(encoding="utf-8").replace("14:00-16:00", "afternoon"))
     log = read_call_logs([sheet], TODAY)
     assert [r.called_at for r in log.records] == [datetime(2026, 11, 30)]
+
+
+def test_a_planned_day_that_cant_be_read_is_rejected_naming_where_it_came_from(
+    tmp_path: Path,
+) -> None:
+    sheet = _filled(tmp_path, [("no answer", ""), ("voicemail", "")])
+    text = sheet.read_text(encoding="utf-8").replace('"2026-11-30"', '"someday"', 1)
+    sheet.write_text(text, encoding="utf-8")
+    log = read_call_logs([sheet], TODAY)
+    (rejected,) = log.rejections
+    assert rejected.row == 2
+    assert "bad date in column 'called_at' (or 'date' and 'time_window' when it is empty)" in (
+        rejected.error
+    )
+    # The seller deleted the called_at column: the planned day alone dates the calls.
+    rows = read_csv(sheet)
+    at = rows[0].index("called_at")
+    without = tmp_path / "without.csv"
+    without.write_text(
+        "\n".join(",".join(f'"{c}"' for i, c in enumerate(r) if i != at) for r in rows) + "\n",
+        encoding="utf-8",
+    )
+    log = read_call_logs([without], TODAY)
+    (rejected,) = log.rejections
+    assert "bad date in columns 'date' and 'time_window'" in rejected.error
+    assert len(log.records) == 1

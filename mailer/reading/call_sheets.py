@@ -67,7 +67,8 @@ def sheet_notices(
         columns = " and ".join(repr(names[i].strip()) for i in parts)
         said.append(
             f"{row_list(planned)}: no called_at filled in, so each call is taken as made on "
-            f"its planned day ({columns}); fill in called_at where it was not"
+            f"its planned day ({columns}); a time filled in after this sheet is recorded "
+            "would count as another call"
         )
     return said
 

@@ -376,9 +376,8 @@ class _SheetReader:
             return today, said if "called_at" in header.index else "", ""
         moment = parse_call_moment(value, self.order, self.zone)
         if moment is None:
-            column = header.names[header.index["called_at"]].strip()
             why = why_not_a_date(value, self.order)
-            return None, "", f"bad date in column {column!r}: {why}"
+            return None, "", f"bad date in {_date_columns(header)}: {why}"
         if moment.date() > self.today:
             return moment, f"call date {moment:%Y-%m-%d} is after today ({self.today})", ""
         return moment, "", ""
@@ -405,3 +404,14 @@ class _SheetReader:
             self.note(row, f"birthday {day} is in the future, so it is ignored")
             return None
         return day
+
+
+def _date_columns(header: _Header) -> str:
+    """Where a row's call date comes from, as a rejection names it: its column, and the
+    columns read when it is empty (a call sheet's planned day and window)."""
+    names = [header.names[i].strip() for i in header.map.fallbacks.get("called_at", ())]
+    said = " and ".join(repr(n) for n in names)
+    if "called_at" not in header.index:
+        return f"columns {said}" if len(names) > 1 else f"column {said}"
+    column = f"column {header.names[header.index['called_at']].strip()!r}"
+    return f"{column} (or {said} when it is empty)" if names else column
