@@ -98,6 +98,7 @@ FLAGGED = [
     "back from vacation soon",
     "around the 3rd week of jan",
     "when her husband is home",
+    "call back 12/30/9999",  # a slip: more than a year away is never calendared
 ]
 # Notes that say nothing about when: no day given, nothing to flag.
 SILENT = ["", "cb", "please call back", "Busy cooking", "wants a call back, was driving"]
@@ -360,3 +361,22 @@ def test_followups_at_80_columns_and_the_calendar_parsed_back(
     assert events["Ben"][0].time() == time(13, 15)
     assert events["Cy"][0].time() == time(17, 30)
     assert len({e[0] for e in events.values()}) == len(events)
+
+
+def test_a_callback_day_years_away_is_flagged_and_nothing_overflows(tmp_path: Path) -> None:
+    calls = write_file(
+        tmp_path,
+        "calls.csv",
+        "contact_id,first_name,last_name,phone,outcome,called_at,callback_on,notes\n"
+        "C001,Mary,Albright,217-555-0101,callback,2026-11-20 10:00,9999-12-31,\n"
+        "C002,Zoe,Nguyen,217-555-0102,callback,2026-11-20 11:00,,call back 12/30/9999\n",
+    )
+    db, out = tmp_path / "m.db", tmp_path / "out"
+    ran = invoke("run", calls, "--demo", "--db", db, "--out", out, "--today", "2026-11-20")
+    assert ran.exit_code == 0, ran.output
+    said = " ".join(ran.stderr.split())
+    assert "couldn't read 'callback_on 9999-12-31'; due Mon Nov 23, please check" in said
+    assert "couldn't read 'call back 12/30/9999'; due Mon Nov 23, please check" in said
+    listed = invoke("followups", "--all", "--demo", "--db", db, "--today", "2026-11-20")
+    assert listed.exit_code == 0, listed.output
+    assert "Traceback" not in listed.output

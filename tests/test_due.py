@@ -139,3 +139,8 @@ def test_a_contact_id_in_another_case_is_one_person_to_the_cooldown(tmp_path: Pa
     assert steps[0]["action"] == "mail"
     assert steps[1]["action"] == "skip", steps[1]
     assert "card" in steps[1]["reason"], steps[1]["reason"]
+    # The call after the card, under the other spelling, is the second call: none is due.
+    due = invoke("followups", "--all", "--today", "2026-11-30", "--db", db, "--demo")
+    assert due.exit_code == 0, due.stderr
+    assert "Amy Carter" not in due.stdout
+    assert "no follow-up calls" in due.stderr

@@ -70,7 +70,8 @@ FOLLOWUPS = f"""
     WHERE s.follow_up_call IS NOT NULL AND s.action IN ('mail', 'call')
       AND (:due IS NULL OR s.follow_up_call <= :due)
       AND NOT (s.action = 'mail' AND {LOST_CARD_SQL})
-      AND NOT EXISTS (SELECT 1 FROM calls later WHERE later.contact_id = s.contact_id
+      AND NOT EXISTS (SELECT 1 FROM calls later
+                      WHERE lower(trim(later.contact_id)) = lower(trim(s.contact_id))
                       AND later.called_at > c.called_at)
     ORDER BY s.follow_up_call, s.name, s.contact_id
 """  # noqa: S608

@@ -38,7 +38,21 @@ class CallbackRequest:
     """The time of day asked for, when the notes name one."""
 
 
+_FARTHEST = timedelta(days=366)
+"""A callback day more than a year after the call is a slip ("12/30/9999"), not a plan: it is
+flagged for the seller (`unread_callback_note`), never put on the calendar."""
+
+
 def requested_callback(record: CallRecord) -> CallbackRequest | None:
+    """The day the contact asked to be called back, or None when nothing names one within a
+    year of the call (see `_asked`)."""
+    found = _asked(record)
+    if found is not None and found.day - record.called_at.date() > _FARTHEST:
+        return None
+    return found
+
+
+def _asked(record: CallRecord) -> CallbackRequest | None:
     """The day the contact asked to be called back, or None when nothing names one.
 
     The `callback_on` column wins over the notes because a dialer fills it deliberately; the
@@ -85,12 +99,12 @@ def unread_callback_note(record: CallRecord) -> str | None:
     """The notes of a callback that speak of when but name no day or time mailer can read
     ("call me when the baby comes"), or None: the seller is told, rather than a day guessed
     silently. Notes that don't speak of when ("busy cooking", "cb") just give no day."""
-    if record.outcome is not Outcome.CALLBACK or record.callback_on is not None:
+    if record.outcome is not Outcome.CALLBACK or requested_callback(record) is not None:
         return None
+    if record.callback_on is not None:  # a day too far off to be meant
+        return f"callback_on {record.callback_on.isoformat()}"
     notes = " ".join(record.notes.split())
-    if not _WHEN.search(notes.lower()) or requested_callback(record) is not None:
-        return None
-    return notes
+    return notes if _WHEN.search(notes.lower()) else None
 
 
 def unread_callback_notices(steps: Iterable[MailStep]) -> tuple[Notice, ...]:
