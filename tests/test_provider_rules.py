@@ -171,6 +171,16 @@ def test_postgrid_never_sends_a_create_again_while_it_cannot_look_it_up(
     assert [r.method for r in fake.requests].count("POST") == 1
 
 
+@pytest.mark.parametrize("name", ["postgrid", "lob"])
+def test_a_refused_lookup_is_unavailable_never_a_failed_card(fake: FakeProvider, name: str) -> None:
+    # A 4xx to the lookup says nothing of whether the card exists: a card marked failed
+    # would be sent again by --retry-failed without a lookup, and could be made twice.
+    provider = client(fake, name)
+    fake.faults.fail_next(1, 400)
+    with pytest.raises(ProviderUnavailable, match="could not look up a card begun earlier"):
+        provider.find_postcard("k-refused")
+
+
 def test_the_fake_postgrid_really_makes_two_cards_for_a_repeated_create(
     fake: FakeProvider,
 ) -> None:

@@ -271,15 +271,8 @@ def _send_one(item: SendItem, provider: Provider, stop: threading.Event) -> Send
 
 def _look_up(item: SendItem, provider: Provider) -> ProviderPiece | None:
     """The card made earlier with this item's key, when it must be looked up first. A
-    lookup that fails leaves the card unsent (pending): sending it blind could make two."""
+    lookup that fails is `ProviderUnavailable` (`find_postcard`) and leaves the card unsent
+    (pending): sending it blind could make two."""
     if not item.look_first:
         return None
-    try:
-        return provider.find_postcard(item.idempotency_key)
-    except (AuthError, ProviderUnavailable):
-        raise
-    except MailerError as exc:
-        raise ProviderUnavailable(
-            f"{provider.name} could not look up a card begun earlier: {exc.message}",
-            hint="it is not sent again until it can be looked up: run the same command later",
-        ) from None
+    return provider.find_postcard(item.idempotency_key)

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from mailer.errors import AuthError, MailerError
 from mailer.sending.providers.base import (
     NotCancellable,
     PostcardRequest,
@@ -153,13 +154,23 @@ class PostcardService:
         return piece
 
     def find_postcard(self, idempotency_key: str) -> ProviderPiece | None:
-        """The postcard created with this key (kept in its metadata), or None."""
-        body = self.client.request(
-            "GET",
-            self.path,
-            params=self.lookup_params(idempotency_key),
-            what=f"the lookup of the card with key {idempotency_key}",
-        )
+        """The postcard created with this key (kept in its metadata), or None. A lookup the
+        provider refuses is `ProviderUnavailable`, never a plain failure: the card it asks
+        about may exist, so it must not be sent again until it can be looked up."""
+        try:
+            body = self.client.request(
+                "GET",
+                self.path,
+                params=self.lookup_params(idempotency_key),
+                what=f"the lookup of the card with key {idempotency_key}",
+            )
+        except (AuthError, ProviderUnavailable):
+            raise
+        except MailerError as exc:
+            raise ProviderUnavailable(
+                f"{self.name} could not look up a card begun earlier: {exc.message}",
+                hint="it is not sent again until it can be looked up: run the same command later",
+            ) from None
         listed = body.get("data")
         for item in listed if isinstance(listed, list) else []:
             if not isinstance(item, Mapping):
