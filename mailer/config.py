@@ -287,7 +287,11 @@ def _build(cls: type[Any], data: Any, path: Path, prefix: str) -> Any:
 
 def _coerce(kind: Any, value: Any, path: Path, key: str) -> Any:
     origin = typing.get_origin(kind)
-    if kind is TransitDays and isinstance(value, int) and not isinstance(value, bool):
+    if kind is TransitDays and not isinstance(value, dict):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise _wrong_type(
+                path, key, value, "a whole number of days, or a [mail.transit_days] table"
+            )
         value = {"domestic": value}  # `transit_days = 3`: the domestic time, as before
     if dataclasses.is_dataclass(kind):
         return _build(typing.cast(type[Any], kind), value, path, key + ".")

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, invoke
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, invoke, write_file
 
 TODAY = "2026-11-22"
 Mount = Callable[[Path, str], Path]
@@ -451,6 +451,17 @@ def test_a_template_folder_without_card_toml_is_an_error_not_the_built_in(tmp_pa
     assert not list((tmp_path / "out").glob("cards/*.pdf"))
 
 
+def test_a_template_folder_missing_its_front_is_one_error_not_a_refused_card_each(
+    tmp_path: Path,
+) -> None:
+    templates = own_templates(tmp_path)
+    (templates / "offer" / "front.j2").unlink()
+    config = config_with(tmp_path, {("templates", "dir"): '"templates"'})
+    result = run(tmp_path, config=config)
+    clean_failure(result, 1, str(templates / "offer"), "front.j2")
+    assert not list((tmp_path / "out").glob("cards/*.pdf"))
+
+
 # -- config values ---------------------------------------------------------------------------
 
 
@@ -476,6 +487,15 @@ def test_a_number_out_of_its_range_names_the_key_the_value_and_the_range(
     config = config_with(tmp_path, {(section, key): value})
     result = invoke("plan", EXAMPLE_CALLS, "--config", config, "--dry-run", "--today", TODAY)
     clean_failure(result, 2, str(config), named, "it must be from")
+
+
+@pytest.mark.parametrize("value", ["3.5", "true", '"3"'])
+def test_a_bare_transit_days_that_is_no_whole_number_says_both_forms(
+    tmp_path: Path, value: str
+) -> None:
+    config = write_file(tmp_path, "mailer.toml", f"[mail]\ntransit_days = {value}\n")
+    result = invoke("plan", EXAMPLE_CALLS, "--config", config, "--dry-run", "--demo")
+    clean_failure(result, 2, "'mail.transit_days' is", "a whole number of days, or a")
 
 
 def test_an_offer_url_too_long_for_a_qr_code_is_refused_at_load(tmp_path: Path) -> None:

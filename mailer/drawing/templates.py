@@ -93,6 +93,13 @@ def check_template_folders(config: Config) -> None:
     for folder in sorted(p for p in user.iterdir() if p.is_dir()):
         if (folder / "card.toml").is_file():
             load_style(folder / "card.toml")
+            missing = [f for f in FILES if not (folder / f).is_file()]
+            if missing:
+                raise TemplateError(
+                    f"{folder}: the template has no {' or '.join(missing)}",
+                    hint="each template folder needs card.toml, front.j2 and message.j2: "
+                    "copy the missing file from another template (`mailer init` writes them)",
+                )
         elif any((folder / f).exists() for f in FILES):
             raise _no_card_toml(folder)
 
