@@ -279,6 +279,12 @@ def test_module_entry_point_and_light_startup() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert loaded.stdout.strip() == "[]"
+    # Opening a ledger (followups, status, contacts list) doesn't load the address library.
+    ledger = "import sys, mailer.ledger; print('scourgify' in sys.modules)"
+    loaded = subprocess.run(
+        [sys.executable, "-c", ledger], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "False"
 
 
 def test_markup_in_user_data_is_printed_as_text(tmp_path: Path) -> None:

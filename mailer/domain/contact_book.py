@@ -98,8 +98,9 @@ def same_address(a: Address, b: Address) -> bool:
 def street_key(text: str) -> str:
     """A street line's words, folded and abbreviated the USPS way, joined by `-`."""
     words: list[str] = []
+    abbreviations = _abbreviations()
     for word in _words(text.replace("#", " apt ")):
-        word = _ABBREVIATIONS.get(word, word)
+        word = abbreviations.get(word, word)
         if not words or words[-1] != word:  # "Apt #4" and "Apt 4" alike
             words.append(word)
     return "-".join(words)
@@ -121,7 +122,10 @@ def _postal_key(postal_code: str) -> str:
     return compact[:5] if compact.isdigit() else compact
 
 
+@lru_cache(maxsize=1)
 def _abbreviations() -> dict[str, str]:
+    """Street words and their postal abbreviations, loaded when first needed (the address
+    library is slow to import, and most commands never compare addresses)."""
     from scourgify.address_constants import (
         DIRECTIONAL_REPLACEMENTS,
         OCCUPANCY_TYPE_ABBREVIATIONS,
@@ -137,5 +141,3 @@ def _abbreviations() -> dict[str, str]:
         table.update({k.casefold(): v.casefold() for k, v in source.items()})
     return table
 
-
-_ABBREVIATIONS = _abbreviations()

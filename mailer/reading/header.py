@@ -110,8 +110,10 @@ class HeaderReader:
             for line in lines
             if line.number > row and not line.is_blank and not line.problem
         )
+        # Said before the id is dropped: the drop's own notice says it once.
+        notes = header_notes(mapped, names, self.preset, self.how)
         dropped = drop_call_id(mapped, names, data)
-        for message in [*header_notes(mapped, names, self.preset, self.how), dropped]:
+        for message in [*notes, dropped]:
             if message:
                 self.note(row, message)
         return mapped
