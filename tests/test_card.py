@@ -36,7 +36,13 @@ from mailer.drawing.batch import (
     render_cards,
     render_sides,
 )
-from mailer.drawing.fonts import caveat_path, clean_text, fallback_sans_paths, font_stacks
+from mailer.drawing.fonts import (
+    caveat_path,
+    clean_text,
+    draw_label,
+    fallback_sans_paths,
+    font_stacks,
+)
 from mailer.drawing.geometry import Rect, card_geometry
 from mailer.drawing.layout import fit, place, sizes, wrap
 from mailer.drawing.painter import CardPainter
@@ -796,3 +802,20 @@ def test_a_card_going_abroad_says_postcard_and_a_domestic_one_does_not():
             # Right half, top strip beside the stamp box, clear of the address block.
             assert w["x0"] >= geometry.page.w / 2
             assert back.height - w["bottom"] >= address_area.top
+
+
+@pytest.mark.parametrize("length", [80, 400, 30_000])
+def test_a_label_too_wide_keeps_the_longest_start_that_fits(length: int) -> None:
+    stack = font_stacks(None)["sans"]
+    text = ("Papadopoulou-Wittelsbach " * (length // 25 + 1))[:length]
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(400, 100))
+    draw_label(canvas, stack, text, 10, 50, 9, (0, 0, 0), max_width=200)
+    canvas.save()
+    with pdfplumber.open(io.BytesIO(buffer.getvalue())) as pdf:
+        drawn = pdf.pages[0].extract_text()
+    assert drawn.endswith("…")
+    kept = drawn.removesuffix("…")
+    assert text.startswith(kept)
+    assert stack.width(kept + "…") * 9 <= 200
+    assert stack.width(text[: len(kept) + 1] + "…") * 9 > 200  # one more would not fit

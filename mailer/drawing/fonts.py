@@ -380,9 +380,16 @@ def draw_label(
     text = "".join(c if c.isprintable() else "?" for c in text)
     try:
         if max_width is not None and stack.width(text) * size > max_width:
-            while text and stack.width(text + "…") * size > max_width:
-                text = text[:-1]
-            text += "…"
+            # The longest start that fits with its ellipsis, found by halving: a caption can
+            # hold a 32,000-character cell, and measuring it once a character is too slow.
+            fits, over = 0, len(text)
+            while fits < over:
+                mid = (fits + over + 1) // 2
+                if stack.width(text[:mid] + "…") * size <= max_width:
+                    fits = mid
+                else:
+                    over = mid - 1
+            text = text[:fits] + "…"
         runs = stack.runs(text)
     except MissingGlyphError:
         text = text.encode("ascii", "replace").decode("ascii")
