@@ -10,6 +10,7 @@ import dataclasses
 import io
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -524,6 +525,20 @@ def test_cancel_needs_exactly_one_target(shop: Shop, args: tuple[str, ...]) -> N
     result = shop.cli("cancel", *args)
     assert result.exit_code == 2
     assert shop.fake.requests == []
+
+
+def test_cancel_passes_over_a_sent_row_whose_provider_id_was_cleared_by_hand(shop: Shop) -> None:
+    shop.use_key(TEST_KEY)
+    assert shop.send("--submit", "--limit", "2").exit_code == 0
+    mary = shop.piece_of("C001")
+    with sqlite3.connect(shop.db) as db:
+        db.execute("UPDATE pieces SET provider_id = NULL WHERE id = ?", (mary.id,))
+    result = shop.cli("cancel", "--pending")
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.output
+    assert shop.fake.count("DELETE", "/v1/postcards/None") == 0
+    assert shop.piece_of("C001").status is PieceStatus.SUBMITTED
+    assert shop.piece_of("C002").status is PieceStatus.CANCELLED
 
 
 # -- mailer run --send -----------------------------------------------------------------------

@@ -304,11 +304,9 @@ def unsuppress(
     resolve_today(today)  # the common options are accepted everywhere; the list has no dates
     with open_ledger(db, config, create=False) as ledger:
         removed = ledger.unsuppress(contact)
+        listed = "" if removed else ", ".join(c for c, _, _ in ledger.suppressed()[:10])
     if not removed:
         err.print(f"[red]error:[/red] {escape(contact)} is not on the suppression list")
-        listed = ""
-        with open_ledger(db, config, create=False) as ledger:
-            listed = ", ".join(c for c, _, _ in ledger.suppressed()[:10])
         if listed:
             hint(f"suppressed contacts include: {listed}")
         raise typer.Exit(ExitCode.FAILED)

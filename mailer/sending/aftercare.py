@@ -98,8 +98,9 @@ def _event_text(event: TrackingEvent) -> str:
 
 
 def pieces_to_cancel(ledger: Ledger, card: str | None) -> list[Piece]:
-    """The sent cards `card` names (a provider id or a contact id), or all sent ones."""
-    sent = ledger.pieces(PieceStatus.SUBMITTED, mode="provider")
+    """The sent cards `card` names (a provider id or a contact id), or all sent ones; a row
+    without the provider's id (changed by hand) can't be asked about, so is left out."""
+    sent = [p for p in ledger.pieces(PieceStatus.SUBMITTED, mode="provider") if p.provider_id]
     if card is None:
         return sent
     return [p for p in sent if card in (p.provider_id, p.contact_id)]
@@ -114,7 +115,8 @@ class Cancellation:
 def cancel_pieces(ledger: Ledger, provider: Provider, pieces: Sequence[Piece]) -> Cancellation:
     result = Cancellation()
     for piece in pieces:
-        assert piece.provider_id is not None
+        if not piece.provider_id:  # see `pieces_to_cancel`
+            continue
         try:
             provider.cancel_postcard(piece.provider_id)
         except NotCancellable as exc:
