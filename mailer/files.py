@@ -17,7 +17,6 @@ import csv
 import errno
 import os
 import re
-import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -86,7 +85,7 @@ def written_beside(
     error, removed when it doesn't. `settle(tmp, path)`, when given, does the renaming
     instead (e.g. to keep an earlier file and choose another name)."""
     ensure_folder(path.parent)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.part"
+    tmp = path.parent / f".{path.name}.{os.urandom(8).hex()}.part"
     try:
         # The name is chosen before the file exists, so a Ctrl-C at any moment (even inside
         # the call that creates it) is followed by the clean-up below: no `.part` file is
@@ -97,7 +96,7 @@ def written_beside(
             try:
                 fd = os.open(tmp, _NEW_FILE, 0o666)
             except FileExistsError:  # someone else's file under that name: leave it be
-                tmp = path.parent / f".{path.name}.{secrets.token_hex(16)}.part"
+                tmp = path.parent / f".{path.name}.{os.urandom(16).hex()}.part"
                 fd = os.open(tmp, _NEW_FILE, 0o666)
             os.close(fd)
         except OSError as exc:
