@@ -418,6 +418,34 @@ def test_a_jpeg_front_image_cut_short_is_refused_before_any_card(tmp_path: Path)
     assert not list((tmp_path / "out").glob("cards/*.pdf"))
 
 
+def test_a_sound_front_image_is_checked_and_decoded_once_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import Image, ImageFile
+
+    templates = own_templates(tmp_path)
+    photo = templates / "offer" / "photo.jpg"
+    Image.effect_noise((600, 400), 64).convert("RGB").save(photo, quality=90)
+    card = templates / "offer" / "card.toml"
+    card.write_text(
+        card.read_text(encoding="utf-8").replace("[front]\n", '[front]\nimage = "photo.jpg"\n'),
+        encoding="utf-8",
+    )
+    decoded: list[str] = []
+    load = ImageFile.ImageFile.load
+
+    def counted(image: ImageFile.ImageFile) -> object:
+        decoded.append(str(getattr(image, "filename", "")))
+        return load(image)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counted)
+    config = config_with(tmp_path, {("templates", "dir"): '"templates"'})
+    result = run(tmp_path, config=config)
+    assert result.exit_code == 0, result.stderr
+    assert list((tmp_path / "out").glob("cards/*.pdf"))
+    assert decoded.count(str(photo)) == 1  # the check's decode; drawing reads it as it is
+
+
 @pytest.mark.parametrize("keep", [100, 5_000, 200_000])
 def test_a_truncated_font_file_names_the_file_and_the_key(tmp_path: Path, keep: int) -> None:
     from mailer.drawing.fonts import caveat_path

@@ -56,9 +56,26 @@ def _image(path: Path) -> ImageReader:
     return ImageReader(str(path))
 
 
+_CHECKED: dict[tuple[Path, int, int], tuple[int, int]] = {}
+"""The images found sane in this process, by path, change time and length: each file is
+checked (and decoded) once, however many painters, previews and sheets ask."""
+
+
 def image_size(path: Path, where: str) -> tuple[int, int]:
     """The pixel size of a front image, read from its header; a `RenderError` naming
     `where` and the file when it can't be read or is too big to draw."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise _unreadable(path, where, exc) from None
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    known = _CHECKED.get(key)
+    if known is None:
+        known = _CHECKED[key] = _checked_size(path, where)
+    return known
+
+
+def _checked_size(path: Path, where: str) -> tuple[int, int]:
     from PIL import Image
 
     with warnings.catch_warnings():
