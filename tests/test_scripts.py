@@ -110,6 +110,18 @@ def test_the_day_a_message_promises(purpose: CallPurpose, on: date, day: date | 
     assert call_back_day(purpose, on, 3) == day
 
 
+@pytest.mark.parametrize(
+    ("unanswered", "day"),
+    [("offer", date(2026, 11, 20)), ("call", MON + timedelta(1)), ("skip", None)],
+)
+@pytest.mark.parametrize("purpose", [FC, C])
+def test_the_promise_follows_what_the_cadence_plans_after_a_voicemail(
+    purpose: CallPurpose, unanswered: str, day: date | None
+) -> None:
+    # [cadence.outcomes] voicemail = "call" calls the next business day; "skip" plans none.
+    assert call_back_day(purpose, MON, 3, unanswered) == day
+
+
 # --- whether to leave a message ----------------------------------------------------------------
 
 
@@ -377,7 +389,16 @@ def test_the_first_call_promises_no_note_when_the_cadence_mails_none() -> None:
     )
     said = call_scripts(make_step(FC, 1, 3, name="Mary", phone="555-0101"), config)
     assert "note" not in said.voicemail
-    assert "I'll try you again" in said.voicemail
+    assert "I'll try you again tomorrow" in said.voicemail or "I'll try you again on" in (
+        said.voicemail
+    )
+    # "skip" plans no call after a voicemail: the message promises none, it asks them to call.
+    config = dataclasses.replace(
+        DEMO, cadence=Cadence(outcomes={**Cadence().outcomes, "voicemail": "skip"})
+    )
+    said = call_scripts(make_step(FC, 1, 3, name="Mary", phone="555-0101"), config)
+    assert "try you again" not in said.voicemail
+    assert "Please call me at" in said.voicemail
 
 
 def test_a_hello_call_after_a_card_without_an_offer_never_sells() -> None:

@@ -93,10 +93,10 @@ def call_context(step: MailStep, config: Config) -> dict[str, Any]:
     sales = deadline is not None or (
         purpose in (CallPurpose.FIRST_CALL, CallPurpose.FOLLOW_UP) and not card
     )
-    back = wording.call_back_day(
-        purpose, on, config.mail.transit_days.to(step.record.address.country)
-    )
     first_step = config.cadence.first_call_step(Outcome.VOICEMAIL)
+    back = wording.call_back_day(
+        purpose, on, config.mail.transit_days.to(step.record.address.country), first_step
+    )
     context = card_context(step, config, sales=sales)
     context["call"] = Fields(
         "call",

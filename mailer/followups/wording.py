@@ -106,15 +106,21 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def call_back_day(purpose: CallPurpose, on: date, transit_days: int) -> date | None:
+def call_back_day(
+    purpose: CallPurpose, on: date, transit_days: int, unanswered: str = "offer"
+) -> date | None:
     """The day a message promises the next call, the one the cadence plans if this call
     goes unanswered: after a first call or a callback (either starts a cycle), the business
     day after the note it leads to should arrive, which is also the day a phone-only cycle
     calls again. None after a follow-up or the last try: the cadence plans no further call
     in their cycle (the call after a card ends it, a phone-only cycle has one try, and the
-    last try leads to a rest), so their messages ask the contact to call instead."""
-    if purpose not in (CallPurpose.FIRST_CALL, CallPurpose.CALLBACK):
+    last try leads to a rest), so their messages ask the contact to call instead.
+    `unanswered` is what `[cadence.outcomes]` plans after a voicemail: `call` calls the next
+    business day, `skip` plans nothing to promise, a card calls after it arrives."""
+    if purpose not in (CallPurpose.FIRST_CALL, CallPurpose.CALLBACK) or unanswered == "skip":
         return None
+    if unanswered == "call":
+        return postal.next_business_day_after(on)
     delivery = postal.add_delivery_days(postal.next_mailing_day(on), transit_days)
     return postal.next_business_day_after(delivery)
 
