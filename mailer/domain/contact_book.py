@@ -140,4 +140,3 @@ def _abbreviations() -> dict[str, str]:
     ):
         table.update({k.casefold(): v.casefold() for k, v in source.items()})
     return table
-

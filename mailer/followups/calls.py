@@ -73,12 +73,13 @@ def actionable(step: MailStep, today: date) -> bool:
     return not call_moment_passed(step, today)
 
 
-def follow_up_for(step: MailStep, config: Config) -> FollowUp | None:
-    """The call a step asks for, or None when it asks for none."""
+def follow_up_for(step: MailStep, config: Config, at: Placement | None = None) -> FollowUp | None:
+    """The call a step asks for, or None when it asks for none; `at`, when given, is where
+    the call was placed (`follow_ups` places all of a list's calls together)."""
     if step.follow_up_call is None or step.action not in (Action.MAIL, Action.CALL):
         return None
     record = step.record
-    at = _placement(step, config)
+    at = at or _Placer(config)(step)
     said = call_scripts(step, config)
     return FollowUp(
         on=at.on,
@@ -112,10 +113,17 @@ def call_uid(step_key: str, purpose: str) -> str:
 def follow_ups(steps: Iterable[MailStep], config: Config) -> list[FollowUp]:
     """The calls to make, soonest first, then by time and name; the calls of a day spread
     over their windows in slots of `[followups] slot_minutes` (`windows.spread`)."""
-    wanted = [(s, f) for s in steps if (f := follow_up_for(s, config)) is not None]
-    wanted.sort(key=lambda sf: (sf[1].name.casefold(), sf[1].contact_id, sf[1].uid))
-    slot = timedelta(minutes=config.followups.slot_minutes)
-    placed = spread([(f.uid, _placement(s, config)) for s, f in wanted], slot)
+    placer = _Placer(config)
+    wanted: list[tuple[MailStep, FollowUp, Placement]] = []
+    for step in steps:
+        if step.follow_up_call is None or step.action not in (Action.MAIL, Action.CALL):
+            continue
+        at = placer(step)
+        call = follow_up_for(step, config, at)
+        assert call is not None
+        wanted.append((step, call, at))
+    wanted.sort(key=lambda w: (w[1].name.casefold(), w[1].contact_id, w[1].uid))
+    placed = spread([(f.uid, at) for _, f, at in wanted], placer.slot)
     calls = [
         dataclasses.replace(
             f,
@@ -124,16 +132,22 @@ def follow_ups(steps: Iterable[MailStep], config: Config) -> list[FollowUp]:
             their_time=their_time(placed[f.uid]),
             why=_with_time(_why(s), placed[f.uid]),
         )
-        for s, f in wanted
+        for s, f, _ in wanted
     ]
     return sorted(calls, key=lambda f: (f.on, f.window, f.name.casefold(), f.contact_id))
 
 
-def _placement(step: MailStep, config: Config) -> Placement:
-    assert step.follow_up_call is not None
-    windows = call_windows(config.followups)
-    slot = timedelta(minutes=config.followups.slot_minutes)
-    return place(step, step.follow_up_call, windows, call_zone(config.calls), slot)
+class _Placer:
+    """Where a step's call goes (`windows.place`), the settings read once for a list."""
+
+    def __init__(self, config: Config) -> None:
+        self.windows = call_windows(config.followups)
+        self.slot = timedelta(minutes=config.followups.slot_minutes)
+        self.zone = call_zone(config.calls)
+
+    def __call__(self, step: MailStep) -> Placement:
+        assert step.follow_up_call is not None
+        return place(step, step.follow_up_call, self.windows, self.zone, self.slot)
 
 
 def _with_time(why: str, at: Placement) -> str:
