@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,9 @@ from mailer.config import Cadence, Config, Offer
 from mailer.domain.models import Action, Address, CallPurpose, Outcome
 from mailer.errors import ConfigError
 from mailer.ledger import Ledger, RecordResult
+from mailer.planning.cadence import plan_steps
 from mailer.planning.planner import deciding_calls, make_plan
+from mailer.project import DEMO
 from tests.builders import call_record, write_file
 
 CONFIG = Config()
@@ -259,3 +261,19 @@ def test_the_collector_is_left_as_it_was(session: Path, ledger: Ledger, running:
         assert gc.get_freeze_count() == 0  # nothing left out of the collector's reach
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_the_deciding_call_is_the_cadence_s_across_a_clock_change() -> None:
+    # 01:30 at -05:00 comes before 01:10 at -06:00 (the hour repeated in November): the
+    # history question and the cadence must agree on which call decides.
+    before = call_record(
+        called_at=datetime(2026, 11, 1, 1, 30, tzinfo=timezone(timedelta(hours=-5))), row=2
+    )
+    after = call_record(
+        outcome=Outcome.NO_ANSWER,
+        called_at=datetime(2026, 11, 1, 1, 10, tzinfo=timezone(timedelta(hours=-6))),
+        row=3,
+    )
+    (step,) = plan_steps([before, after], {}, DEMO, date(2026, 11, 2))
+    assert step.record.row == 3
+    assert deciding_calls([before, after]) == {after.call_key}

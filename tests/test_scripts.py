@@ -22,7 +22,6 @@ from mailer.followups.wording import (
     call_back_day,
     days_ago,
     days_ahead,
-    exit_after,
     leave_message,
     ordinal,
     permission_recorded,
@@ -145,9 +144,9 @@ def test_messages_are_left_on_the_first_and_last_attempts_not_every_time(
     assert leave_message(purpose, attempt, 3, card) is leave
 
 
-def test_exit_after_defaults_to_three_until_the_cadence_has_it() -> None:
-    assert exit_after(DEMO) == 3
-    assert leave_message(F, 4, exit_after(DEMO), False) is True
+def test_exit_after_defaults_to_three() -> None:
+    assert DEMO.cadence.exit_after == 3
+    assert leave_message(F, 4, DEMO.cadence.exit_after, False) is True
     assert leave_message(F, 4, 5, False) is False
 
 

@@ -59,6 +59,10 @@ PERSON_FIELDS = CALL_FIELDS[: CALL_FIELDS.index("country") + 1]
 """The fields that say who a row is about: the id, name, phone, email and address."""
 
 
+UNANSWERED = frozenset({Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.BUSY})
+"""Calls that did not reach the contact: each is an attempt, and its time of day missed."""
+
+
 class Action(StrEnum):
     """What the plan does for a contact."""
 

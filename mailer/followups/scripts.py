@@ -86,7 +86,7 @@ def call_context(step: MailStep, config: Config) -> dict[str, Any]:
     calls about an offer, and `call` (templates/README.md, "Call scripts")."""
     purpose = wording.purpose_of(step)
     attempt = wording.call_attempt(step, purpose)
-    exits = wording.exit_after(config)
+    exits = config.cadence.exit_after
     card = wording.after_card(step)
     on = step.follow_up_call or step.record.called_at.date()
     deadline = step.offer_expires
@@ -115,7 +115,7 @@ def call_context(step: MailStep, config: Config) -> dict[str, Any]:
             "deadline": deadline,
             "call_back": back,
             "call_back_when": wording.days_ahead(back, on) if back else "",
-            "rest_when": wording.rest_words(wording.rest_days(config)),
+            "rest_when": wording.rest_words(config.cadence.rest_days),
             "note_follows": first_step not in ("call", "skip"),
             "leave_message": wording.leave_message(purpose, attempt, exits, card),
             "texts_ok": wording.texts_allowed(step),

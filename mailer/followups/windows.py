@@ -17,9 +17,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, TimeAsk, time_asked, windows_of
-from mailer.domain.models import Action, CallPurpose, CallRecord, MailStep, Outcome
+from mailer.domain.models import UNANSWERED, Action, CallPurpose, CallRecord, MailStep, Outcome
 
-UNANSWERED = frozenset({Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.BUSY})
 _LAST_MINUTE = time(23, 59)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, timedelta
 
-from mailer.config import Config
 from mailer.domain import postal_days as postal
 from mailer.domain.models import Action, CallPurpose, MailStep, Outcome
 from mailer.domain.slugs import extra_column_key
@@ -23,16 +22,6 @@ TEXT_COLUMNS = ("texts_ok", "text_ok", "ok_to_text", "sms_opt_in", "sms_ok")
 _YES = frozenset({"yes", "y", "true", "1", "x", "ok", "okay", "opted in", "opt-in", "✓", "✔"})
 _NO = frozenset({"no", "n", "false", "0", "opted out", "opt-out"})
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def exit_after(config: Config) -> int:
-    """`[cadence] exit_after`: unanswered attempts before the exit message."""
-    return config.cadence.exit_after
-
-
-def rest_days(config: Config) -> int:
-    """`[cadence] rest_days`: how long a contact rests after the exit message."""
-    return config.cadence.rest_days
 
 
 def purpose_of(step: MailStep) -> CallPurpose:

@@ -27,10 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from mailer.domain.models import UNANSWERED as UNANSWERED  # the cadence's word for it too
 from mailer.domain.models import CallRecord, Outcome, PastCall
 
-UNANSWERED = frozenset({Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.BUSY})
-"""Calls that did not reach the contact: each is an attempt."""
 NEUTRAL = frozenset({Outcome.TEXTED, Outcome.WRONG_NUMBER, Outcome.OPT_OUT})
 """Neither an attempt nor an answer."""
 

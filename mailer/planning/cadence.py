@@ -201,7 +201,7 @@ def _plan_contact(
     addressed: Callable[[CallRecord], CallRecord] | None = None,
 ) -> MailStep:
     today = days.today
-    latest = max(calls, key=_call_order) if len(calls) > 1 else calls[0]
+    latest = max(calls, key=call_order) if len(calls) > 1 else calls[0]
     record = latest[1]
     earlier = [*history.calls, *(_past(r) for _, r in calls)]
     cadence = config.cadence
@@ -245,7 +245,7 @@ def _plan_contact(
     opt_outs = [call for call in calls if call[1].outcome is Outcome.OPT_OUT]
     if opt_outs:
         return step(
-            max(opt_outs, key=_call_order),
+            max(opt_outs, key=call_order),
             Action.SUPPRESS,
             "asked not to be contacted: added to the suppression list",
         )
@@ -364,7 +364,7 @@ def _cooldown_end(history: ContactHistory, config: Config) -> date:
     return last + timedelta(days=config.cadence.cooldown_days)
 
 
-def _call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
+def call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
     index, record = call
     moment = record.called_at
     if moment.tzinfo is not None:

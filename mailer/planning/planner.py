@@ -10,7 +10,7 @@ import gc
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -201,15 +201,12 @@ def deciding_calls(records: Sequence[CallRecord]) -> set[str]:
 
 def _deciding(calls: Mapping[str, Calls]) -> set[str]:
     """`deciding_calls` of records grouped by contact; a later row wins a tie."""
+    from mailer.planning.cadence import call_order  # the cadence's own order
+
     return {
-        (max(rows, key=_naive_order) if len(rows) > 1 else rows[0])[1].call_key
+        (max(rows, key=call_order) if len(rows) > 1 else rows[0])[1].call_key
         for rows in calls.values()
     }
-
-
-def _naive_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
-    index, record = call
-    return record.called_at.replace(tzinfo=None), index
 
 
 def _kept(ledger: Ledger, step: MailStep, held: tuple[str, ...]) -> MailStep:
