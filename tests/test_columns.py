@@ -85,3 +85,18 @@ def test_the_dates_name_the_zone_they_are_read_in(tmp_path: Path) -> None:
     assert "times are in America/Los_Angeles ([calls] timezone)" in result.stdout
     result = invoke("columns", EXPORTS / "zoho_calls.csv")
     assert "times are in this computer's zone ([calls] timezone)" in result.stdout
+
+
+def test_an_id_that_names_calls_is_reported_as_plan_reads_it(tmp_path: Path) -> None:
+    calls = write_file(
+        tmp_path,
+        "close.csv",
+        "id,name,phone,outcome,date\n"
+        "7001,Amy Lee,217-555-0101,voicemail,2026-11-20\n"
+        "7002,Amy Lee,217-555-0101,no answer,2026-11-21\n"
+        "7003,Ben Ode,217-555-0102,voicemail,2026-11-21\n",
+    )
+    report = analyze_columns(calls)
+    uses = {c.header: c.field for c in report.columns}
+    assert uses["id"] == "call id"
+    assert any("'id' names calls, not people" in n.message for n in report.notices)

@@ -17,6 +17,7 @@ from mailer.domain.datetext import DateOrder, Zone, parse_call_moment
 from mailer.domain.models import Notice, Outcome
 from mailer.errors import InputError
 from mailer.reading.fields import OUTCOME_MEANINGS, column_for
+from mailer.reading.misreads import drop_call_id
 from mailer.reading.source_files import Line, as_text, parse_delimiter, read_lines
 from mailer.reading.sources import (
     GOOGLE_VOICE,
@@ -106,6 +107,18 @@ def analyze_columns(
     words = OutcomeWords(preset, mapping.outcomes, mapping.default)
     how = mapping.how_chosen(folder is not None)
     report = ColumnsReport(file, header.number, preset, how, 0, notices=notices)
+    data = [
+        line
+        for line in lines
+        if line.number > header.number
+        and not line.is_blank
+        and not is_footer([as_text(c) for c in line.cells], preset)
+    ]
+    # As `mailer plan` reads it: a bare `id` the rows show names calls is no contact id.
+    texts = ([as_text(c) for c in line.cells] for line in data if not line.problem)
+    dropped = drop_call_id(mapped, names, texts)
+    if dropped:
+        notices.append(Notice(file, header.number, dropped))
     origin_names = {
         "config": "[columns]",
         "preset": f"preset {preset.key}" if preset else "",
@@ -123,13 +136,6 @@ def analyze_columns(
             use = ColumnUse(name, "unused")
         report.columns.append(use)
     counts: Counter[str] = Counter()
-    data = [
-        line
-        for line in lines
-        if line.number > header.number
-        and not line.is_blank
-        and not is_footer([as_text(c) for c in line.cells], preset)
-    ]
     report.rows = len(data)
     for line in data:
         for i in mapped.outcomes:
