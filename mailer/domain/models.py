@@ -330,6 +330,12 @@ class MailStep:
     missed_at: tuple[datetime, ...] = ()
     """When the unanswered calls of the current cycle were made (the deciding one included):
     the next call goes in another window of the day."""
+    card_code: str | None = field(default=None, compare=False)
+    """A sales card's code (`domain.card_codes`), given out by the ledger when the step is
+    recorded; None before that and on cards without a sales message. Not part of a step's
+    equality: a step read back from the ledger is the step that was planned."""
+    variant: str | None = None
+    """The experiment variant the contact was given (README, "Try two things at once")."""
 
     @property
     def contact_id(self) -> str:
@@ -365,6 +371,7 @@ _set_template, _set_send_date = _STEP["template"], _STEP["send_date"]
 _set_expected_delivery, _set_offer_expires = _STEP["expected_delivery"], _STEP["offer_expires"]
 _set_follow_up_call, _set_history_rows = _STEP["follow_up_call"], _STEP["history_rows"]
 _set_attempt, _set_purpose, _set_missed_at = _STEP["attempt"], _STEP["purpose"], _STEP["missed_at"]
+_set_card_code, _set_variant = _STEP["card_code"], _STEP["variant"]
 
 
 def planned_step(
@@ -380,6 +387,8 @@ def planned_step(
     attempt: int = 1,
     purpose: CallPurpose | None = None,
     missed_at: tuple[datetime, ...] = (),
+    card_code: str | None = None,
+    variant: str | None = None,
 ) -> MailStep:
     """`MailStep(...)` with these fields, as the cadence makes one a contact (see
     `read_call_record`: the slots set directly, the same frozen step)."""
@@ -396,4 +405,6 @@ def planned_step(
     _set_attempt(step, attempt)
     _set_purpose(step, purpose)
     _set_missed_at(step, missed_at)
+    _set_card_code(step, card_code)
+    _set_variant(step, variant)
     return step

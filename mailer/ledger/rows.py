@@ -19,6 +19,7 @@ from mailer.domain.models import Action, Address, CallPurpose, CallRecord, MailS
 from mailer.domain.postal_days import next_business_day_after
 from mailer.domain.postcards import CardMode
 from mailer.errors import LedgerError
+from mailer.ledger.card_codes import give_card_code
 from mailer.ledger.failures import reading_row
 
 CARD_MODES = tuple(CardMode)
@@ -133,6 +134,7 @@ _STEP_COLUMNS = (
     "attempt",
     "purpose",
     "missed_at",
+    "variant",
     "planned_on",
 )
 # Column names come from this module only; values are always bound.
@@ -149,6 +151,7 @@ def put_step(db: sqlite3.Connection, step: MailStep, today: str) -> str:
     old = db.execute("SELECT * FROM steps WHERE call_key = ?", (step.record.call_key,)).fetchone()
     if old is None:
         db.execute(_INSERT_STEP, values)
+        give_card_code(db, step)
         return "new"
     has_card = db.execute(
         "SELECT 1 FROM pieces WHERE step_key = ? AND status != ?", (old["step_key"], _S.PLANNED)
@@ -159,8 +162,12 @@ def put_step(db: sqlite3.Connection, step: MailStep, today: str) -> str:
         db.execute("DELETE FROM pieces WHERE step_key = ?", (old["step_key"],))
         db.execute("DELETE FROM steps WHERE step_key = ?", (old["step_key"],))
         db.execute(_INSERT_STEP, values)
+        give_card_code(db, step)
         return "updated"
     # planned_on (last) only says which plan produced the dates: not a change by itself.
+    if not has_card:
+        # A step recorded before card codes existed gets one while its card is undrawn.
+        give_card_code(db, step)
     if has_card or tuple(old[c] for c in _STEP_COLUMNS[:-1]) == values[:-1]:
         return "same"
     db.execute(_UPDATE_STEP, (*values[1:], step.step_key))
@@ -185,6 +192,7 @@ def _step_values(step: MailStep, today: str) -> tuple[str | int | None, ...]:
         step.attempt,
         str(step.purpose) if step.purpose is not None else None,
         json.dumps([m.isoformat() for m in step.missed_at]),
+        step.variant,
         today,
     )
 
@@ -386,6 +394,8 @@ def _step(row: sqlite3.Row) -> MailStep:
         attempt=int(row["attempt"]),
         purpose=CallPurpose(row["purpose"]) if row["purpose"] else None,
         missed_at=tuple(datetime.fromisoformat(m) for m in json.loads(row["missed_at"])),
+        card_code=row["card_code"],
+        variant=row["variant"],
     )
 
 

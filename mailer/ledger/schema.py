@@ -22,7 +22,8 @@ person with the name, phone, email, address and birthday as imported or edited, 
 read (`source_file`, `source_line`), and the search keys; `edited_at` marks a correction made
 by hand. An older ledger gains the empty table when it is next opened.
 
-Version 4 gives each step its `attempt`, `purpose` and `missed_at` (see `_V4`).
+Version 4 gives each step its `attempt`, `purpose` and `missed_at` (see `_V4`); version 5 a
+sales card's `card_code` and an experiment's `variant` (see `_V5`).
 
 Dates are ISO `YYYY-MM-DD` text, times ISO 8601 text; text comparison orders them.
 """
@@ -165,7 +166,16 @@ _V4 = (
     "CREATE INDEX calls_by_contact_key ON calls (lower(trim(contact_id)))",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# Version 5: results (README, "Did it work?"). A sales card's step keeps its card code
+# (`domain.card_codes`, unique across the ledger) and, inside an experiment, the variant its
+# contact was given (NULL outside one).
+_V5 = (
+    "ALTER TABLE steps ADD COLUMN card_code TEXT",
+    "ALTER TABLE steps ADD COLUMN variant TEXT",
+    "CREATE UNIQUE INDEX steps_by_card_code ON steps (card_code) WHERE card_code IS NOT NULL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 """Forward migrations: entry N takes `user_version` N to N+1. Append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
