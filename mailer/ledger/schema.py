@@ -23,7 +23,8 @@ read (`source_file`, `source_line`), and the search keys; `edited_at` marks a co
 by hand. An older ledger gains the empty table when it is next opened.
 
 Version 4 gives each step its `attempt`, `purpose` and `missed_at` (see `_V4`); version 5 a
-sales card's `card_code` and an experiment's `variant` (see `_V5`).
+sales card's `card_code` and an experiment's `variant` (see `_V5`); version 6 the
+`responses` (orders, replies, clicks) and the card each is credited to (see `_V6`).
 
 Dates are ISO `YYYY-MM-DD` text, times ISO 8601 text; text comparison orders them.
 """
@@ -175,7 +176,33 @@ _V5 = (
     "CREATE UNIQUE INDEX steps_by_card_code ON steps (card_code) WHERE card_code IS NOT NULL",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+# Version 6: responses (README, "Did it work?"): an order, a reply or a click, from a call log
+# or an imported file. `response_key` names it in its source, so importing the same file (or
+# the same order in a later export) twice records nothing new. `step_key` is the card it is
+# credited to, NULL when no card of that person was delivered inside the attribution window;
+# `matched_by` says how (code, phone, email, contact, name-address). Money is whole cents.
+_V6 = (
+    """CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        response_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        file TEXT NOT NULL DEFAULT '',
+        line INTEGER NOT NULL DEFAULT 0,
+        amount_cents INTEGER,
+        code TEXT,
+        contact_id TEXT,
+        step_key TEXT REFERENCES steps (step_key),
+        matched_by TEXT,
+        detail TEXT NOT NULL DEFAULT '',
+        recorded_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX responses_by_step ON responses (step_key) WHERE step_key IS NOT NULL",
+    "CREATE INDEX responses_by_at ON responses (at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 """Forward migrations: entry N takes `user_version` N to N+1. Append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
