@@ -364,3 +364,47 @@ def test_the_next_plan_names_a_flagged_address_and_mails_it_only_once_changed(
     assert steps[same]["action"] == "skip"
     assert steps[same]["reason"].startswith("address flagged as undeliverable on ")
     assert steps[moved]["action"] == "mail"
+
+
+def test_a_card_planned_before_its_address_was_flagged_is_held(desk: Desk) -> None:
+    assert desk.send("--submit").exit_code == 0
+    pieces = desk.pieces()
+    with Ledger.open(desk.db) as ledger:
+        records = {c: ledger.step(p.step_key).record for c, p in pieces.items()}
+    same, moved = sorted(pieces)[:2]
+    header = (
+        "contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome,called_at"
+    )
+    lines = [header]
+    for contact in (same, moved):
+        r = records[contact]
+        street = r.address.line1.upper() if contact == same else "9 New Street"
+        lines.append(
+            f"{contact},{r.first_name},{r.last_name},{street},{r.address.city},"
+            f"{r.address.state},{r.address.postal_code},ordered,2027-01-05 10:00"
+        )
+    calls = write_file(desk.tmp, "later.csv", "\n".join(lines) + "\n")
+    # The thank-you cards are planned while the first cards are still on their way...
+    assert desk.cli("plan", calls, "--today", "2027-01-06").exit_code == 0
+    for contact in (same, moved):
+        desk.fake.postcards[pieces[contact].provider_id or ""]["status"] = "failed"
+    # ... and then both first cards fail: only the card to the same address is held.
+    result = desk.cli("status", "--refresh")
+    assert result.exit_code == 0, result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"held: {same}'s thank-you card, planned to the same address, is cancelled" in said
+    assert f"held: {moved}" not in said
+    with Ledger.open(desk.db) as ledger:
+        thanks = {s.contact_id: s for s in ledger.steps(Action.MAIL) if s.template == "thank-you"}
+        held = ledger.piece_for_step(thanks[same].step_key)
+        assert held is not None
+        assert held.status is PieceStatus.CANCELLED
+        assert "address flagged" in (held.error or "")
+        assert ledger.piece_for_step(thanks[moved].step_key) is None
+    before = desk.creates("/v1/postcards")
+    sent = desk.cli("send", "--submit", "--today", "2027-01-06")
+    assert sent.exit_code == 0, sent.stderr
+    assert desk.creates("/v1/postcards") == before + 1
+    after = desk.pieces()
+    assert after[moved].status is PieceStatus.SUBMITTED
+    assert after[same].status is PieceStatus.CANCELLED

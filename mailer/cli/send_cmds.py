@@ -336,6 +336,7 @@ def status(
                 news.events += part.events
                 news.problems += part.problems
                 news.undelivered += part.undelivered
+                news.held += part.held
             err.print(
                 f"refreshed {counted(news.checked, 'card')}: "
                 f"{counted(news.events, 'new tracking event')}"
@@ -346,6 +347,11 @@ def status(
                 err.print(
                     f"[red]not delivered:[/red] {escape(piece.contact_id)}: {escape(why)}; "
                     "the follow-up call is cancelled"
+                )
+            for step in news.held:
+                err.print(
+                    f"[red]held:[/red] {escape(step.contact_id)}'s {escape(step.template or '')}"
+                    " card, planned to the same address, is cancelled"
                 )
             if news.undelivered:
                 hint("check those addresses (`mailer status` marks them), then plan again")

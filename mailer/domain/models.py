@@ -99,6 +99,16 @@ class Address:
     def is_empty(self) -> bool:
         return not (self.line1 or self.line2 or self.city or self.state or self.postal_code)
 
+    def same_place(self, other: Address) -> bool:
+        """The same address, whatever the spacing and case it was written in: a card to a
+        flagged address is held only when it would go exactly where the flagged one went."""
+
+        def place(a: Address) -> tuple[str, ...]:
+            parts = (a.line1, a.line2, a.city, a.state, a.postal_code, a.country)
+            return tuple(" ".join(p.split()).casefold() for p in parts)
+
+        return place(self) == place(other)
+
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:

@@ -31,6 +31,7 @@ from mailer.ledger.rows import (
     move_follow_up,
     new_piece,
     piece_from_row,
+    step_from_row,
 )
 
 _S = PieceStatus
@@ -209,6 +210,44 @@ class CardBook(LedgerFile):
             )
             add_event(db, piece_id, now, "flag", f"{flag}; follow-up call cancelled")
             return True
+
+    def hold_same_address(self, piece_id: int) -> list[MailStep]:
+        """After a card was flagged undeliverable (`record_undelivered`): the same contact's
+        other cards to that same address that have not left the machine (no card yet,
+        planned or drawn) are cancelled, with their follow-up calls, so a card planned before
+        the flag is not printed or sent after it. Returns the steps held."""
+        with self._write() as db:
+            flagged = fetch_piece(db, piece_id, self.path)
+            origin = db.execute(
+                "SELECT * FROM steps WHERE step_key = ?", (flagged["step_key"],)
+            ).fetchone()
+            if origin is None:  # its step removed by hand: no address to compare with
+                return []
+            place = step_from_row(origin).record.address
+            rows = db.execute(
+                "SELECT s.*, p.id AS piece_id, p.status AS piece_status FROM steps s"
+                " LEFT JOIN pieces p ON p.step_key = s.step_key"
+                " WHERE lower(trim(s.contact_id)) = lower(trim(?)) AND s.action = 'mail'"
+                " AND s.step_key != ? AND (p.id IS NULL OR p.status IN (?, ?))",
+                (flagged["contact_id"], flagged["step_key"], _S.PLANNED, _S.RENDERED),
+            ).fetchall()
+            held: list[MailStep] = []
+            for row in rows:
+                step = step_from_row(row)
+                if not step.record.address.same_place(place):
+                    continue
+                now = self._now()
+                if row["piece_id"] is None:
+                    hold_id = new_piece(db, step, flagged["mode"], flagged["size"], now, self.path)
+                else:
+                    hold_id = int(row["piece_id"])
+                why = f"address flagged on card {piece_id}: {flagged['error'] or 'undeliverable'}"
+                self._move(db, hold_id, _S.CANCELLED, detail=why, error=why)
+                db.execute(
+                    "UPDATE steps SET follow_up_call = NULL WHERE step_key = ?", (step.step_key,)
+                )
+                held.append(step)
+            return held
 
     def flagged_addresses(self) -> dict[str, list[tuple[str, str]]]:
         """Per contact id, the cards whose address was flagged as undeliverable

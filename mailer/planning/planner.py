@@ -146,7 +146,11 @@ def _flagged_addresses(
         if not marks or step.action is Action.SUPPRESS:
             kept.append(step)
             continue
-        same = [day for key, day in marks if _same_place(ledger.step(key), step)]
+        same = [
+            day
+            for key, day in marks
+            if ledger.step(key).record.address.same_place(step.record.address)
+        ]
         day = (same or [marks[-1][1]])[-1]
         said = f"address flagged as undeliverable on {day}: check it before mailing"
         if step.action is Action.MAIL and same:
@@ -160,15 +164,6 @@ def _flagged_addresses(
         notices.append(Notice(step.record.file, step.record.row, said))
         kept.append(step)
     return kept, tuple(notices)
-
-
-def _same_place(flagged: MailStep, step: MailStep) -> bool:
-    def place(s: MailStep) -> tuple[str, ...]:
-        a = s.record.address
-        parts = (a.line1, a.line2, a.city, a.state, a.postal_code, a.country)
-        return tuple(" ".join(p.split()).casefold() for p in parts)
-
-    return place(flagged) == place(step)
 
 
 def _also_known_as(calls: Mapping[str, Calls], *, by_address: bool) -> dict[str, set[str]]:

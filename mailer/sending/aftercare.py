@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mailer.domain.models import MailStep
 from mailer.errors import AuthError, ProviderError
 from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.sending.providers.base import NotCancellable, Provider, TrackingEvent
@@ -22,6 +23,8 @@ class Refresh:
     problems: list[str] = field(default_factory=list)
     undelivered: list[tuple[Piece, str]] = field(default_factory=list)
     """Cards newly found failed or returned to the sender, and why."""
+    held: list[MailStep] = field(default_factory=list)
+    """The same contacts' cards to the same address not yet sent, cancelled because of it."""
 
 
 # Lob's word for a card it could not produce, and its tracking event for one that came
@@ -89,6 +92,7 @@ def refresh_pieces(
         why = undelivered_reason(remote.status, remote.tracking_events)
         if why and ledger.record_undelivered(piece.id, why):
             news.undelivered.append((piece, why))
+            news.held += ledger.hold_same_address(piece.id)
         news.checked += 1
     return news
 
