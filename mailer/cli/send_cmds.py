@@ -176,9 +176,9 @@ def missing_key(name: str) -> None:
     """A dry run works without a key; say so, or the first real send is a surprise."""
     import os
 
-    from mailer.sending.providers import ENV_KEYS
+    from mailer.sending.providers import PROVIDERS
 
-    variable = ENV_KEYS[name][0]
+    variable = PROVIDERS[name].key_var
     if not os.environ.get(variable, "").strip():
         warn(
             f"{variable} is not set: this dry run used a stand-in key. A real send "

@@ -20,6 +20,7 @@ from mailer.domain.postcards import PROVIDER_SIZES, CardSize
 from mailer.errors import UsageError
 from mailer.ledger import Ledger, Piece, PieceStatus
 from mailer.sending.loop import SendItem, SendReport
+from mailer.sending.providers import PROVIDERS
 from mailer.sending.providers.base import (
     Party,
     PostcardRequest,
@@ -28,11 +29,6 @@ from mailer.sending.providers.base import (
 
 # A piece in one of these states may (still) go to the provider.
 SENDABLE = frozenset({PieceStatus.PLANNED, PieceStatus.RENDERED, PieceStatus.SUBMITTING})
-
-# The artwork each provider takes: Lob two one-page PDFs, PostGrid one two-page PDF. It is
-# drawn in the form needed, never converted later: PDFium (pypdfium2) must not run on the
-# sending threads.
-ARTWORK = {"lob": "sides", "postgrid": "pdf"}
 
 # Printed as the addressee when the call log gives no name (never the contact id).
 NO_NAME = "Current Resident"
@@ -126,11 +122,12 @@ def build_request(
     from mailer.domain.names import addressed_name
     from mailer.drawing.batch import render_card_pdf, render_sides
 
-    artwork = ARTWORK.get(provider_name)
-    if artwork is None:
+    facts = PROVIDERS.get(provider_name)
+    if facts is None:
         raise UsageError(
-            f"unknown provider {provider_name!r}", hint=f"use one of: {', '.join(ARTWORK)}"
+            f"unknown provider {provider_name!r}", hint=f"use one of: {', '.join(PROVIDERS)}"
         )
+    artwork = facts.artwork
     front = back = pdf = b""
     if artwork == "sides" and draw:
         front, back = render_sides(step, config, size)

@@ -56,7 +56,7 @@ def is_live_key(key: str) -> bool:
     return key.startswith("live_")
 
 
-def lob_error_message(body: Any) -> tuple[str, str]:
+def error_message(body: Any) -> tuple[str, str]:
     """Lob's `{"error": {"message", "status_code", "code"}}`, read leniently."""
     if isinstance(body, Mapping):
         error = body.get("error")
@@ -210,3 +210,7 @@ def verification_from_json(body: Mapping[str, Any]) -> Verification:
             country="US",
         )
     return Verification(deliverable=deliverable, reason=reason, address=address)
+
+
+SERVICE = LobProvider
+"""The client `make_provider` builds for this service."""

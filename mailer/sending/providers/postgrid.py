@@ -42,7 +42,7 @@ MAILING_CLASSES: Mapping[str, str] = {
 }
 
 
-def postgrid_error_message(body: Any) -> tuple[str, str]:
+def error_message(body: Any) -> tuple[str, str]:
     """PostGrid's `{"error": {"type", "message"}}` (or a bare `message`), read leniently."""
     if isinstance(body, Mapping):
         error = body.get("error")
@@ -152,3 +152,7 @@ def piece_from_json(body: Mapping[str, Any]) -> ProviderPiece:
         tracking_events=events,
         raw=body,
     )
+
+
+SERVICE = PostGridProvider
+"""The client `make_provider` builds for this service."""
