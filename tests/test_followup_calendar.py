@@ -86,7 +86,7 @@ def test_a_try_without_a_message_says_so() -> None:
         attempt=2,
     )
     (event,) = events(calendar_bytes([the_call(step)], STAMP))
-    assert "Voicemail (no message this time, just try again at another time of day):" in str(
+    assert "Voicemail (no message this time; just try again at another time of day):" in str(
         event["DESCRIPTION"]
     )
 

@@ -81,9 +81,7 @@ def description_of(f: FollowUp) -> str:
     if f.permission_ask:
         lines += ["", f"Ask before you hang up: {f.permission_ask}"]
     if f.voicemail:
-        advice = "leave this message" if f.leave_message else "no message this time, just try"
-        advice += "" if f.leave_message else " again at another time of day"
-        lines += ["", f"Voicemail ({advice}): {f.voicemail}"]
+        lines += ["", f"Voicemail ({f.voicemail_advice}): {f.voicemail}"]
     return "\n".join(lines)
 
 

@@ -60,7 +60,16 @@ class FollowUp:
         """The message to leave, or the method's advice to leave none this time."""
         if self.leave_message and self.voicemail:
             return self.voicemail
-        return "no message this time; just try again at another time of day"
+        return NO_MESSAGE
+
+    @property
+    def voicemail_advice(self) -> str:
+        """Whether to leave the voicemail this time, as every call list words it."""
+        return "leave this message" if self.leave_message else NO_MESSAGE
+
+
+NO_MESSAGE = "no message this time; just try again at another time of day"
+"""The method: don't leave a message every time, and call at another time of day."""
 
 
 def friendly(d: date) -> str:

@@ -209,13 +209,8 @@ def call_items(call: FollowUp) -> list[Item]:
         items += _label("Ask before you hang up:")
         items += _text_items(call.permission_ask, 9.5, indent=2 * INDENT)
     if call.voicemail:
-        advice = (
-            "Voicemail: leave this message this time"
-            if call.leave_message
-            else "Voicemail: don't leave a message this time, call again later "
-            "(the message, for when you do)"
-        )
-        items += _label(advice)
+        advice = call.voicemail_advice + ("" if call.leave_message else " (the message, for later)")
+        items += _label(f"Voicemail: {advice}")
         items += _text_items(call.voicemail, 9.5, indent=2 * INDENT)
     return [*items, *_boxes(), _ruled("called at:"), _ruled("notes:"), _ruled(""), _rule()]
 
