@@ -176,6 +176,18 @@ def test_not_interested_rests_and_a_later_answer_ends_the_rest(tmp_path: Path) -
     assert (s["action"], s["purpose"]) == ("call", "callback")
 
 
+def test_not_interested_set_to_call_still_lets_them_rest(tmp_path: Path) -> None:
+    # A seller who maps "not interested" to a call: the rest wins, nobody is rung.
+    config = write_file(tmp_path, "mailer.toml", '[cadence.outcomes]\nnot_interested = "call"\n')
+    season = Season(tmp_path, "--config", str(config))
+    s = season.plan("2026-11-23", ("C3", "not interested", "2026-11-23 10:05"))["C3"]
+    assert (s["action"], s["follow_up_call"]) == ("skip", None)
+    assert s["reason"] == "not interested: resting until Feb 21, 2027"
+    # A callback they asked for is still a call.
+    s = season.plan("2026-12-21", ("C3", "callback", "2026-12-21 10:05"))["C3"]
+    assert s["action"] == "call"
+
+
 def test_no_address_still_gets_the_second_call(tmp_path: Path) -> None:
     season = Season(tmp_path)
     s = season.plan("2026-11-23", ("C4", "voicemail", "2026-11-23 10:05"))["C4"]

@@ -282,7 +282,7 @@ def _plan_contact(
     template: str | None = None
     if cooldown is not None:
         reason = cooldown
-    elif first_step == "call":
+    elif first_step == "call" and tries.rest_until is None:
         day = days.next_call
         # A call that reached them closes the cycle: the next one is the first call of a new
         # cycle (attempt 1, the message promising the note); after a miss it follows up.
@@ -294,7 +294,7 @@ def _plan_contact(
             follow_up_call=day,
             purpose=CallPurpose.FIRST_CALL if fresh else CallPurpose.FOLLOW_UP,
         )
-    elif first_step == "skip":
+    elif first_step in ("skip", "call"):  # a call set for a resting contact: they rest
         reason = _SKIP_REASONS.get(
             record.outcome,
             f'{words}: nothing to send (cadence.outcomes.{record.outcome.value} is "skip")',
