@@ -302,7 +302,7 @@ def test_a_version_3_ledger_gains_attempts_and_its_calls_count(tmp_path: Path) -
         (old,) = ledger.followups()
         assert (old.attempt, old.purpose, old.missed_at) == (1, None, ())
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
-    assert version == len(MIGRATIONS) == 6
+    assert version == len(MIGRATIONS) == 7
     # The old ledger's voicemail is the first attempt of the cycle the next session goes on.
     season = Season(tmp_path)
     season.sessions = 1

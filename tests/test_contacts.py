@@ -338,7 +338,7 @@ def test_a_version_1_ledger_gains_the_contact_book_and_keeps_its_rows(tmp_path: 
         report = import_contacts([DATA / "outlook_contacts.csv"], ledger, TODAY)
         assert report.added == 3
     check = sqlite3.connect(path)
-    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
     check.close()
 
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from mailer.contacts.vcard import Card, Property, parse_cards
+from mailer.domain.address_text import address_from_cell, looks_whole
 from mailer.domain.contact_book import Contact
 from mailer.domain.datetext import parse_past_date
 from mailer.domain.identity import contact_identity
@@ -213,7 +214,7 @@ def _row_entry(
     birthday_cell = cells[at_birthday] if at_birthday < len(cells) else ""
     birthday = _birthday(birthday_cell, today, file, line.number, result)
     return _entry(
-        plain("contact_id"), first, last, phone, email, address, birthday, file, line.number
+        plain("contact_id"), first, last, phone, email, address, birthday, file, line.number, result
     )
 
 
@@ -247,8 +248,18 @@ def _entry(
     birthday: date | None,
     file: str,
     number: int,
+    result: ContactFile,
 ) -> Contact | str:
     country = normalize_country(address.country)
+    if looks_whole(address.line1) and not (address.city or address.state or address.postal_code):
+        # "1418 Oak Ridge Dr, Springfield, IL 62704" in one cell, read as a call log's is.
+        whole, unsplit = address_from_cell(address.line1, address.line2, country)
+        if unsplit:
+            result.notices.append(Notice(file, number, unsplit))
+        address = Address(
+            whole.line1, whole.line2, whole.city, whole.state, whole.postal_code, whole.country
+        )
+        country = whole.country
     postal = address.postal_code
     if country == "US" and postal:
         postal = pad_zip(postal, address.state) or postal
@@ -260,6 +271,7 @@ def _entry(
         first_name=first,
         last_name=last,
         postal_code=postal,
+        phone_region=country,
     )
     if not contact_id:
         return "nothing identifies this person: no id, phone, email, or name and postal code"
@@ -342,7 +354,7 @@ def _card_entry(card: Card, file: str, today: date, result: ContactFile) -> Cont
         address = _adr(adr)
     bday = card.first("BDAY")
     birthday = _birthday(bday.text(), today, file, card.line, result) if bday else None
-    return _entry("", first, last, phone, email, address, birthday, file, card.line)
+    return _entry("", first, last, phone, email, address, birthday, file, card.line, result)
 
 
 def _commas(text: str) -> str:

@@ -86,7 +86,8 @@ class Book:
         """The entry these details belong to, in the matching order; None when no entry."""
         if contact_id and (found := self._by_id.get(contact_id.strip().casefold())):
             return found
-        if (key := phone_key(phone)) and (found := self._by_phone.get(key)):
+        region = address.country if address is not None else "US"
+        if (key := phone_key(phone, region)) and (found := self._by_phone.get(key)):
             return found
         if (key := email_key(email)) and (found := self._by_email.get(key)):
             return found

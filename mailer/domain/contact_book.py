@@ -44,7 +44,7 @@ class Contact:
 
     @property
     def phone_key(self) -> str:
-        return phone_key(self.phone)
+        return phone_key(self.phone, self.address.country)
 
     @property
     def email_key(self) -> str:
@@ -58,10 +58,10 @@ class Contact:
 _MIN_PHONE_DIGITS = 7
 
 
-def phone_key(phone: str) -> str:
-    """The digits a phone is compared by (`identity.normalize_phone`); empty when too short
-    to be a person's number."""
-    digits = normalize_phone(phone)
+def phone_key(phone: str, region: str = "US") -> str:
+    """The digits a phone is compared by (`identity.normalize_phone`, a national number read
+    in `region`, the person's country); empty when too short to be a person's number."""
+    digits = normalize_phone(phone, region or "US")
     return digits if len(digits) >= _MIN_PHONE_DIGITS else ""
 
 

@@ -24,7 +24,8 @@ by hand. An older ledger gains the empty table when it is next opened.
 
 Version 4 gives each step its `attempt`, `purpose` and `missed_at` (see `_V4`); version 5 a
 sales card's `card_code` and an experiment's `variant` (see `_V5`); version 6 the
-`responses` (orders, replies, clicks) and the card each is credited to (see `_V6`).
+`responses` (orders, replies, clicks) and the card each is credited to (see `_V6`); version 7
+reads a contact book phone abroad in its own country (see `_V7`).
 
 Dates are ISO `YYYY-MM-DD` text, times ISO 8601 text; text comparison orders them.
 """
@@ -202,7 +203,18 @@ _V6 = (
     "CREATE INDEX responses_by_at ON responses (at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+# Version 7: a contact book entry abroad has its phone read in its own country, as call logs
+# always had: its search key, and an id made from the phone ("p-<digits>"), are worked out
+# again, so the book and the calls know the person by the same id. An id another entry
+# already holds is left as it was.
+_V7 = (
+    "UPDATE OR IGNORE contacts SET contact_id = mailer_phone_id(phone, country)"
+    " WHERE country != 'US' AND contact_id = mailer_phone_id(phone, 'US')"
+    " AND mailer_phone_id(phone, country) != ''",
+    "UPDATE contacts SET phone_key = mailer_phone_key(phone, country) WHERE country != 'US'",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 """Forward migrations: entry N takes `user_version` N to N+1. Append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -333,6 +345,8 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             conn.create_function(
                 "mailer_name_address_key", 1, _name_address_key, deterministic=True
             )
+            conn.create_function("mailer_phone_id", 2, _phone_id, deterministic=True)
+            conn.create_function("mailer_phone_key", 2, _phone_key, deterministic=True)
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
             _check_version(conn, path, version, app_id)
@@ -357,6 +371,20 @@ def _name_address_key(record_json: str) -> str:
     data = json.loads(record_json)
     address = Address(**data["address"])
     return name_address_key(data["first_name"], data["last_name"], address)
+
+
+def _phone_id(phone: str, region: str) -> str:
+    """The id a phone gives a person in `region` (used by migration 7)."""
+    from mailer.domain.identity import contact_identity
+
+    return contact_identity(phone=phone, phone_region=region)
+
+
+def _phone_key(phone: str, region: str) -> str:
+    """A phone's search key in `region` (used by migration 7)."""
+    from mailer.domain.contact_book import phone_key
+
+    return phone_key(phone, region)
 
 
 def _check_version(conn: sqlite3.Connection, path: Path, version: int, app_id: int) -> None:
