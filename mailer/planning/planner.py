@@ -47,6 +47,7 @@ def make_plan(
     from mailer.planning.callbacks import unread_callback_notices
     from mailer.reading.records import read_call_logs
     from mailer.reading.sources import mapping_for
+    from mailer.results.responses import record_call_responses
 
     with _collector_paused():
         check_feasible(config)
@@ -85,6 +86,8 @@ def make_plan(
             skipped=log.skipped,
         )
         recorded = ledger.record_plan(plan, calls=log.records) if record else None
+        if recorded is not None:  # orders and replies the calls carry (README, "Did it work?")
+            record_call_responses(ledger, log.records, config.results.attribution_days)
         if recorded is not None and recorded.held_steps:
             plan = replace(plan, steps=tuple(_kept(ledger, s, recorded.held_steps) for s in steps))
         return PlanOutcome(plan, recorded)

@@ -1,0 +1,154 @@
+"""Recording responses (README, "Recording responses"): the orders, replies and clicks of
+imported files (`import_responses`) and of call logs (`record_call_responses`, when a plan is
+recorded), each matched to its person and card (`matching`) and stored once in the ledger.
+
+Every data row of an imported file ends up credited to a card, recorded without credit (with
+why), found recorded already (the same file or order imported before), or rejected with its
+line number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from mailer.domain.card_codes import display
+from mailer.domain.models import CallRecord
+from mailer.domain.responses import Credit, Response, ResponseKind, call_response
+from mailer.ledger import Ledger
+from mailer.results.matching import CardIndex, build_index, match
+from mailer.results.responses_read import read_response_file
+
+
+class Fate(StrEnum):
+    """What became of one row."""
+
+    CREDITED = "credited"
+    NOT_CREDITED = "not credited"
+    ALREADY = "already recorded"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class RowFate:
+    """One row's fate: where it was, and the card or the reason."""
+
+    file: str
+    line: int
+    fate: Fate
+    detail: str = ""
+    """The card and how it was matched, or why not credited or rejected."""
+    matched_by: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What `import_responses` did, file by file and row by row."""
+
+    files: list[tuple[str, str, str]] = field(default_factory=list)
+    """(file, kind, source) of each file read."""
+    rows: list[RowFate] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def count(self, fate: Fate) -> int:
+        return sum(r.fate is fate for r in self.rows)
+
+    def by_key(self) -> dict[str, int]:
+        """How many credited rows each key matched."""
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            if row.fate is Fate.CREDITED:
+                counts[row.matched_by] = counts.get(row.matched_by, 0) + 1
+        return counts
+
+
+def import_responses(
+    paths: Sequence[Path],
+    ledger: Ledger,
+    window_days: int,
+    *,
+    kind: ResponseKind | None = None,
+    source: str | None = None,
+    date_order: Literal["mdy", "dmy"] = "mdy",
+    zone: tzinfo | None = None,
+    on_row: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Read, match and record the responses of `paths` (CSV or .xlsx). Each file is read
+    whole before anything is recorded, then recorded in one transaction: a file that can't
+    be read (`InputError`) records nothing, and importing it again records nothing twice.
+    `on_row(total)` is called once a row is matched, for a progress bar."""
+    report = ImportReport()
+    read = [
+        read_response_file(p, kind=kind, source=source, date_order=date_order, zone=zone)
+        for p in paths
+    ]
+    index: CardIndex | None = None
+    for found in read:
+        report.files.append((found.file, str(found.kind), found.source))
+        report.notices += [str(n) for n in found.notices]
+        report.rows += [RowFate(found.file, n, Fate.REJECTED, why) for n, why in found.rejected]
+        fresh = _fresh(found.responses, ledger)
+        if any(fresh):
+            index = index or build_index(ledger.sent_cards(), ledger.given_codes())
+        credited: list[tuple[Response, Credit]] = []
+        for response, new in zip(found.responses, fresh, strict=True):
+            if new:
+                assert index is not None
+                credited.append((response, match(response, index, window_days)))
+            if on_row is not None:
+                on_row(len(found.responses))
+        added = iter(ledger.record_responses(credited))
+        credit_of = {id(r): c for r, c in credited}
+        for response, new in zip(found.responses, fresh, strict=True):
+            if not new or not next(added):
+                report.rows.append(
+                    RowFate(response.file, response.line, Fate.ALREADY, _already(response))
+                )
+                continue
+            report.rows.append(_fate(response, credit_of[id(response)]))
+    report.rows.sort(key=lambda r: (r.file, r.line))
+    return report
+
+
+def record_call_responses(ledger: Ledger, records: Iterable[CallRecord], window_days: int) -> int:
+    """Record the responses the calls of a plan carry (`domain.responses.call_response`: an
+    `ordered` call with a code or an amount, a call where they read out a code); a call seen
+    before records nothing new. Returns how many were new."""
+    found = [r for record in records if (r := call_response(record)) is not None]
+    if not found:
+        return 0
+    known = ledger.known_responses([r.key for r in found])
+    found = list({r.key: r for r in found if r.key not in known}.values())
+    if not found:
+        return 0
+    index = build_index(ledger.sent_cards(), ledger.given_codes())
+    return sum(ledger.record_responses([(r, match(r, index, window_days)) for r in found]))
+
+
+def _fresh(responses: list[Response], ledger: Ledger) -> list[bool]:
+    """For each response, whether it is the first of its key: not in the ledger, and not
+    an earlier row of the same file (a row exported twice)."""
+    known = ledger.known_responses([r.key for r in responses])
+    fresh = []
+    for response in responses:
+        fresh.append(response.key not in known)
+        known.add(response.key)
+    return fresh
+
+
+def _fate(response: Response, credit: Credit) -> RowFate:
+    if credit.card is None:
+        return RowFate(response.file, response.line, Fate.NOT_CREDITED, credit.detail)
+    said = f"card {display(credit.card.code)} ({credit.card.contact_id}) by {credit.matched_by}"
+    how = str(credit.matched_by)
+    return RowFate(response.file, response.line, Fate.CREDITED, said, how)
+
+
+def _already(response: Response) -> str:
+    if "|id|" in response.key:
+        return f"{response.kind} {response.key.rpartition('|')[2]} is recorded already"
+    return "the same row is recorded already"
