@@ -124,7 +124,9 @@ def _days(n: int) -> timedelta:
 # -- money -----------------------------------------------------------------------------------
 
 _CURRENCY = re.compile(r"(?i)\b(?:usd|us\$|cad|eur|gbp|dollars?|bucks)\b|[$€£¥]")
-_NUMBER = re.compile(r"^\d{1,3}(?:[,. ']\d{3})*(?:[.,]\d{1,2})?$|^\d+(?:[.,]\d{1,2})?$")
+# Whole units: plain digits, or groups of three split by one separator used throughout.
+_WHOLE = re.compile(r"\d+|\d{1,3}(?P<sep>[,. '])\d{3}(?:(?P=sep)\d{3})*")
+_DECIMALS = re.compile(r"(?P<mark>[.,])(?P<cents>\d{1,2})$")
 
 
 class AmountError(ValueError):
@@ -133,10 +135,10 @@ class AmountError(ValueError):
 
 def read_amount(text: str) -> int | None:
     """Whole cents of an amount as shops write it ("$40", "40.00", "1,234.50", "USD 40",
-    "40 €", "1.234,50 €"); None for an empty cell. A comma followed by exactly two digits at
-    the end is a decimal comma; otherwise commas, dots, spaces and apostrophes between groups
-    of three digits separate thousands. Raises `AmountError` for anything else, a negative
-    amount (a refund is not a response) included."""
+    "40 €", "1.234,50 €"); None for an empty cell. One or two digits after a last dot or
+    comma are cents; commas, dots, spaces or apostrophes between groups of three digits
+    separate thousands (one kind throughout, not the cents' mark). Raises `AmountError` for
+    anything else, a negative amount (a refund is not a response) included."""
     cleaned = _CURRENCY.sub(" ", text).strip()
     if not cleaned:
         if text.strip():
@@ -144,15 +146,15 @@ def read_amount(text: str) -> int | None:
         return None
     negative = cleaned.startswith(("-", "(", "−")) or cleaned.endswith("-")
     cleaned = cleaned.strip("-()− ").strip()
-    if not _NUMBER.match(cleaned):
+    whole, cents, mark = cleaned, "0", ""
+    if tail := _DECIMALS.search(cleaned):
+        whole, cents, mark = cleaned[: tail.start()], tail["cents"].ljust(2, "0"), tail["mark"]
+    grouped = _WHOLE.fullmatch(whole)
+    if grouped is None or (mark and grouped["sep"] == mark):
         raise AmountError(f"amount {text.strip()!r} is not a sum of money (write it as 40.00)")
     if negative:
         raise AmountError(f"amount {text.strip()!r} is negative: a refund is not a response")
-    whole, cents = cleaned, "0"
-    tail = re.search(r"[.,](\d{1,2})$", cleaned)
-    if tail:
-        whole, cents = cleaned[: tail.start()], tail.group(1).ljust(2, "0")
-    digits = re.sub(r"[,. ']", "", whole) or "0"
+    digits = re.sub(r"[,. ']", "", whole)
     return int(digits) * 100 + int(cents)
 
 
