@@ -4,6 +4,10 @@ imports and true line numbers (README, "Recording responses")."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -291,3 +295,83 @@ def test_list_shows_the_latest_in_80_columns(
     since = invoke("responses", "list", "--since", "2026-12-01", "--db", db)
     assert display(codes["C001"]) not in since.stdout
     assert "2 responses" in said(since)
+
+
+def test_an_orders_items_and_a_links_id_are_not_mistaken(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """A shop writes one row per item, the order's total on the first; a click export's
+    bare `id` names the link, the same on every click."""
+    db, codes = season
+    items = write_file(
+        tmp_path,
+        "items.csv",
+        "Order Number,Created at,Total,Lineitem name,Discount Code\n"
+        f"#1001,2026-11-28 09:00:00 -0500,52.00,Cinnamon jar,{codes['C001']}\n"
+        "#1001,2026-11-28 09:00:00 -0500,,Pine jar,\n",
+    )
+    result = responses(db, "import", items)
+    assert result.exit_code == 0, result.stderr
+    assert "1 credited (1 by code), 0 not credited, 1 already recorded" in said(result)
+    with open_ledger(db) as ledger:
+        (order,) = ledger.responses()
+    assert order.amount_cents == 5200
+    code = codes["C002"]
+    clicks = write_file(
+        tmp_path,
+        "clicks.csv",
+        "id,timestamp,url\n"
+        f"lnk_1,2026-11-28 18:00,https://example.com/?c={code}\n"
+        f"lnk_1,2026-11-29 08:30,https://example.com/?c={code}\n",
+    )
+    clicked = responses(db, "import", clicks)
+    assert clicked.exit_code == 0, clicked.stderr
+    assert "2 credited (2 by code), 0 not credited, 0 already recorded" in said(clicked)
+
+
+def test_a_messy_export_keeps_its_true_line_numbers(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    """Windows-1252 text, semicolons, a note running over three lines in one cell, a blank
+    row: each rejection names the row a spreadsheet shows."""
+    db, codes = season
+    text = (
+        "Bestellnummer;Order Date;Total;Name;Address;Zip;Notes\r\n"
+        f'A1;28.11.2026;12,50 €;Zoë Müller;1 Elm St;62704;"Karte {codes["C001"]}\r\n'
+        'zweite Zeile\r\ndritte Zeile"\r\n'
+        "\r\n"
+        "A2;31.11.2026;9,00;X;;;\r\n"
+        "A3;29.11.2026;1.234,50 €;Rosa Diaz;1422 Maple Ave.;62704;\r\n"
+    )
+    path = write_file(tmp_path, "bestellungen.csv", text.encode("cp1252"))
+    result = responses(db, "import", path, "--kind", "order", "--date-order", "dmy")
+    assert result.exit_code == 3, result.stderr
+    text_said = said(result)
+    assert "rejected bestellungen.csv:4: date '31.11.2026'" in text_said
+    assert "not valid UTF-8" in text_said
+    rows = recorded(db)
+    assert [r[:4] for r in rows] == [
+        ("bestellungen.csv:2", "C001", "code", 1250),
+        ("bestellungen.csv:5", "C005", "name-address", 123450),
+    ]
+
+
+def test_two_imports_at_once_record_each_response_once(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    db, codes = season
+    rows = "".join(
+        f"{n},2026-12-{1 + n % 20:02d},{n}.00,{codes[f'C00{1 + n % 5}']}\n" for n in range(300)
+    )
+    orders = write_file(tmp_path, "many.csv", "order id,date,total,code\n" + rows)
+    command = [
+        sys.executable, "-m", "mailer", "responses", "import", str(orders),
+        "--db", str(db), "--config", str(EXAMPLE_CONFIG),
+    ]  # fmt: skip
+    env = {**os.environ, "MAILER_LOCK_WAIT": "60"}
+    both = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) for _ in "ab"]
+    outputs = [p.communicate(timeout=120)[1] for p in both]
+    assert [p.returncode for p in both] == [0, 0], outputs
+    credited = [int(re.search(r"(\d+) credited", " ".join(o.split()))[1]) for o in outputs]  # type: ignore[index]
+    assert sum(credited) == 300
+    assert len(recorded(db)) == 300

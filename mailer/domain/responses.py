@@ -129,6 +129,10 @@ _WHOLE = re.compile(r"\d+|\d{1,3}(?P<sep>[,. '])\d{3}(?:(?P=sep)\d{3})*")
 _DECIMALS = re.compile(r"(?P<mark>[.,])(?P<cents>\d{1,2})$")
 
 
+MAX_AMOUNT_CENTS = 100_000_000
+"""A million: more is a misread cell (an id in the total column), not one order."""
+
+
 class AmountError(ValueError):
     """An amount that can't be read as money; the message says what was written."""
 
@@ -154,8 +158,10 @@ def read_amount(text: str) -> int | None:
         raise AmountError(f"amount {text.strip()!r} is not a sum of money (write it as 40.00)")
     if negative:
         raise AmountError(f"amount {text.strip()!r} is negative: a refund is not a response")
-    digits = re.sub(r"[,. ']", "", whole)
-    return int(digits) * 100 + int(cents)
+    cents_total = int(re.sub(r"[,. ']", "", whole)) * 100 + int(cents)
+    if cents_total > MAX_AMOUNT_CENTS:
+        raise AmountError(f"amount {text.strip()!r} is more than one order could be: check it")
+    return cents_total
 
 
 # "$45", "45.00", "45 USD", "€40": money in a note needs a currency or cents, so "2 jars"

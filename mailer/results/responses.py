@@ -91,25 +91,25 @@ def import_responses(
         report.files.append((found.file, str(found.kind), found.source))
         report.notices += [str(n) for n in found.notices]
         report.rows += [RowFate(found.file, n, Fate.REJECTED, why) for n, why in found.rejected]
-        fresh = _fresh(found.responses, ledger)
-        if any(fresh):
+        seen = _seen(found.responses, ledger)
+        if any(why is None for why in seen):
             index = index or build_index(ledger.sent_cards(), ledger.given_codes())
         credited: list[tuple[Response, Credit]] = []
-        for response, new in zip(found.responses, fresh, strict=True):
-            if new:
+        for response, why in zip(found.responses, seen, strict=True):
+            if why is None:
                 assert index is not None
                 credited.append((response, match(response, index, window_days)))
             if on_row is not None:
                 on_row(len(found.responses))
         added = iter(ledger.record_responses(credited))
         credit_of = {id(r): c for r, c in credited}
-        for response, new in zip(found.responses, fresh, strict=True):
-            if not new or not next(added):
-                report.rows.append(
-                    RowFate(response.file, response.line, Fate.ALREADY, _already(response))
-                )
-                continue
-            report.rows.append(_fate(response, credit_of[id(response)]))
+        for response, why in zip(found.responses, seen, strict=True):
+            if why is None and not next(added):  # another import recorded it meanwhile
+                why = _already(response)
+            if why is not None:
+                report.rows.append(RowFate(response.file, response.line, Fate.ALREADY, why))
+            else:
+                report.rows.append(_fate(response, credit_of[id(response)]))
     report.rows.sort(key=lambda r: (r.file, r.line))
     return report
 
@@ -129,15 +129,27 @@ def record_call_responses(ledger: Ledger, records: Iterable[CallRecord], window_
     return sum(ledger.record_responses([(r, match(r, index, window_days)) for r in found]))
 
 
-def _fresh(responses: list[Response], ledger: Ledger) -> list[bool]:
-    """For each response, whether it is the first of its key: not in the ledger, and not
-    an earlier row of the same file (a row exported twice)."""
+def _seen(responses: list[Response], ledger: Ledger) -> list[str | None]:
+    """For each response, None when it is the first of its key, else where it was seen:
+    in the ledger, or on an earlier line of the same file (an order's second item, a row
+    exported twice)."""
     known = ledger.known_responses([r.key for r in responses])
-    fresh = []
+    first_line: dict[str, int] = {}
+    seen: list[str | None] = []
     for response in responses:
-        fresh.append(response.key not in known)
-        known.add(response.key)
-    return fresh
+        if response.key in known:
+            seen.append(_already(response))
+        elif response.key in first_line:
+            line = first_line[response.key]
+            seen.append(
+                f"another row of {response.kind} {_own_id(response)} (line {line})"
+                if _own_id(response)
+                else f"the same as line {line}"
+            )
+        else:
+            first_line[response.key] = response.line
+            seen.append(None)
+    return seen
 
 
 def _fate(response: Response, credit: Credit) -> RowFate:
@@ -149,6 +161,10 @@ def _fate(response: Response, credit: Credit) -> RowFate:
 
 
 def _already(response: Response) -> str:
-    if "|id|" in response.key:
-        return f"{response.kind} {response.key.rpartition('|')[2]} is recorded already"
-    return "the same row is recorded already"
+    own = _own_id(response)
+    return f"{response.kind} {own} is recorded already" if own else "recorded already"
+
+
+def _own_id(response: Response) -> str:
+    """The source's own id in a response's key, as the key keeps it ("" when none)."""
+    return response.key.partition("|id|")[2]

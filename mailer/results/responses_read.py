@@ -32,11 +32,13 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "code", "card code", "promo", "promo code", "promotion code", "coupon", "coupon code",
         "discount", "discount code", "discount codes", "offer code", "voucher", "voucher code",
     ),
-    "own_id": (
-        "order id", "order", "order number", "order no", "order", "order ref", "transaction id",
-        "transaction", "receipt", "receipt number", "invoice", "invoice number", "click id",
-        "scan id", "event id", "id", "reference",
+    "order_id": (
+        "order id", "order", "order number", "order no", "order ref", "transaction id",
+        "transaction", "receipt", "receipt number", "invoice", "invoice number",
     ),
+    # A bare "id" is left alone: in one export it names the order, in another the customer
+    # or the link, and taking it for the row's own id would fold different rows into one.
+    "click_id": ("click id", "scan id", "event id", "visit id"),
     "at": (
         "date", "order date", "created at", "created", "paid at", "placed at", "processed at",
         "timestamp", "time", "date time", "click time", "clicked at", "click date", "scan time",
@@ -76,8 +78,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "notes": ("notes", "note", "comment", "comments", "message", "customer note", "memo"),
 }  # fmt: skip
 _FIELD_OF = {name: field_ for field_, names in _COLUMNS.items() for name in names}
-_ORDER_SIGNS = frozenset({"amount", "own_id"})
-_CLICK_SIGNS = frozenset({"url"})
+_ORDER_SIGNS = frozenset({"amount", "order_id"})
+_CLICK_SIGNS = frozenset({"url", "click_id"})
 _CODE_SHAPE = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
 
 KIND_HINT = "say what the file holds with --kind order, --kind click or --kind reply"
@@ -106,9 +108,10 @@ def read_response_file(
     zone: tzinfo | None = None,
 ) -> ResponseFile:
     """Read one response file. `kind` is the file's kind when it doesn't say (orders have an
-    amount or an order id, clicks a link); `source` the word it is recorded under (by default
-    the kind's: orders, clicks, replies). Raises `InputError` when the file can't be read, its
-    header names nothing a response has, or its kind can't be told."""
+    amount or an order id, clicks a link or a click id); `source` the word it is recorded
+    under (by default the kind's: orders, clicks, replies). Raises `InputError` when the
+    file can't be read, its header names nothing a response has, or its kind can't be
+    told."""
     file = str(path)
     notices: list[Notice] = []
     lines = read_lines(path, file, None, notices)
@@ -116,7 +119,7 @@ def read_response_file(
     if header is None:
         raise InputError(f"{file} is empty: no header and no rows", _HEADER_HINT)
     columns = _columns(header.cells)
-    if "at" not in columns or not (columns.keys() - {"at", "own_id", "amount", "notes"}):
+    if "at" not in columns or not (columns.keys() - {"at", "order_id", "click_id", "amount"}):
         seen = ", ".join(repr(as_text(c)) for c in header.cells[:6] if as_text(c))
         missing = "a date" if "at" not in columns else "who or which card (code, phone, ...)"
         raise InputError(f"{file}: the first row ({seen}) names no column for {missing}",
@@ -198,6 +201,7 @@ def _row(
     codes = _codes(cell("code"), cell("url"), cell("notes"))
     if isinstance(codes, str):
         return codes
+    own_id = cell("click_id" if result.kind is ResponseKind.CLICK else "order_id")
     first, last = cell("first_name"), cell("last_name")
     if not (first or last) and cell("name"):
         first, last = split_name(cell("name"))
@@ -217,7 +221,7 @@ def _row(
         "notes": " ".join(cell("notes").split()),
     }
     return Response(
-        key=response_key(result.kind, result.source, cell("own_id"), content),
+        key=response_key(result.kind, result.source, own_id, content),
         kind=result.kind,
         at=at,
         source=result.source,
