@@ -56,6 +56,7 @@ def test_amounts_as_shops_write_them(text: str, cents: int | None) -> None:
         ("$", "has no number"),
         ("12.345.6", "not a sum of money"),
         ("4O.00", "not a sum of money"),
+        ("12345678901234567890", "more than one order could be"),
     ],
 )
 def test_what_is_no_amount_says_why(text: str, why: str) -> None:

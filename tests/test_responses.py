@@ -375,3 +375,15 @@ def test_two_imports_at_once_record_each_response_once(
     credited = [int(re.search(r"(\d+) credited", " ".join(o.split()))[1]) for o in outputs]  # type: ignore[index]
     assert sum(credited) == 300
     assert len(recorded(db)) == 300
+
+
+def test_list_says_when_there_is_nothing_and_refuses_a_bad_day(
+    season: tuple[Path, dict[str, str]],
+) -> None:
+    db, _ = season
+    empty = invoke("responses", "list", "--db", db)
+    assert empty.exit_code == 0, empty.stderr
+    assert "no responses recorded" in said(empty)
+    bad = invoke("responses", "list", "--since", "someday", "--db", db)
+    assert bad.exit_code == 2
+    assert "--since 'someday' is not a day" in said(bad)
