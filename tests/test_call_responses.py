@@ -103,3 +103,18 @@ def test_an_order_before_the_card_arrived_is_recorded_but_not_credited(tmp_path:
     assert response.contact_id == "C004"
     assert response.amount_cents == 3000
     assert "before their card arrived (2026-11-27)" in response.detail
+
+
+def test_a_later_log_without_ids_still_finds_the_card_by_phone(tmp_path: Path) -> None:
+    db, codes = mailed(tmp_path)
+    dialer = write_file(
+        tmp_path,
+        "dialer.csv",
+        "phone,outcome,called_at,notes\n217.555.0104,ordered,2026-12-01 11:00,paid $30.00\n",
+    )
+    result = plan(db, dialer, "2026-12-01")
+    assert "1 order or reply recorded from the calls" in said(result)
+    with open_ledger(db) as ledger:
+        (response,) = ledger.responses()
+    assert (response.contact_id, response.matched_by) == ("C004", "phone")
+    assert (response.card_code, response.amount_cents) == (codes["C004"], 3000)

@@ -273,4 +273,11 @@ def call_response(record: CallRecord) -> Response | None:
         amount_cents=amount,
         codes=tuple(codes),
         contact_id=record.contact_id,
+        phone=record.phone,
+        email=record.email,
+        first_name=record.first_name,
+        last_name=record.last_name,
+        street=f"{record.address.line1} {record.address.line2}".strip(),
+        postal_code=record.address.postal_code,
+        country=record.address.country or "US",
     )

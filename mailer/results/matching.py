@@ -18,7 +18,11 @@ from mailer.domain.models import Address, CallRecord
 from mailer.domain.responses import Credit, MatchedBy, Response, SentCard, credit
 
 _MIN_PHONE_DIGITS = 7
-_BY_PERSON = (MatchedBy.PHONE, MatchedBy.EMAIL, MatchedBy.CONTACT, MatchedBy.NAME_ADDRESS)
+BY_PERSON = (MatchedBy.PHONE, MatchedBy.EMAIL, MatchedBy.CONTACT, MatchedBy.NAME_ADDRESS)
+"""The order a response from a file is matched to a person in, after the card's code."""
+CALL_BY_PERSON = (MatchedBy.CONTACT, MatchedBy.PHONE, MatchedBy.EMAIL, MatchedBy.NAME_ADDRESS)
+"""A call's own contact id names the person the cards went to: it comes first; the phone
+and email still find them when a later log identifies them differently."""
 
 
 @dataclass
@@ -51,10 +55,16 @@ def build_index(cards: Iterable[tuple[SentCard, CallRecord]], given: set[str]) -
     return index
 
 
-def match(response: Response, index: CardIndex, window_days: int) -> Credit:
-    """The card `response` is credited to, or why none is: the first key that credits a
-    card wins; a key that finds the person but no card inside the window is remembered as
-    the reason, should no later key do better."""
+def match(
+    response: Response,
+    index: CardIndex,
+    window_days: int,
+    by_person: tuple[MatchedBy, ...] = BY_PERSON,
+) -> Credit:
+    """The card `response` is credited to, or why none is: its code first, then each key of
+    `by_person` in turn; the first key that credits a card wins, and a key that finds the
+    person but no card inside the window is remembered as the reason, should no later key
+    do better."""
     on = response.at.date()
     reasons: list[str] = []
     person = ""
@@ -81,8 +91,8 @@ def match(response: Response, index: CardIndex, window_days: int) -> Credit:
         Address(line1=response.street, postal_code=response.postal_code),
         response.country,
     )
-    for by in _BY_PERSON:
-        cards = index.by_person[by].get(keys.get(by, ""), []) if by in keys else []
+    for by in by_person:
+        cards = index.by_person[by].get(keys[by], []) if by in keys else []
         if not cards:
             continue
         found = credit(cards, on, window_days, by)
@@ -91,7 +101,7 @@ def match(response: Response, index: CardIndex, window_days: int) -> Credit:
         reasons.append(f"found by {by}: {found.detail}")
         person = person or found.contact_id
     if not reasons:
-        said = [str(by) for by in _BY_PERSON if by in keys]
+        said = [str(by) for by in by_person if by in keys]
         reasons.append(
             f"no card went to anyone with this {' or '.join(said)}"
             if said

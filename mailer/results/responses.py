@@ -20,7 +20,7 @@ from mailer.domain.card_codes import display
 from mailer.domain.models import CallRecord
 from mailer.domain.responses import Credit, Response, ResponseKind, call_response
 from mailer.ledger import Ledger
-from mailer.results.matching import CardIndex, build_index, match
+from mailer.results.matching import CALL_BY_PERSON, CardIndex, build_index, match
 from mailer.results.responses_read import read_response_file
 
 
@@ -77,10 +77,11 @@ def import_responses(
     zone: tzinfo | None = None,
     on_row: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Read, match and record the responses of `paths` (CSV or .xlsx). Each file is read
-    whole before anything is recorded, then recorded in one transaction: a file that can't
-    be read (`InputError`) records nothing, and importing it again records nothing twice.
-    `on_row(total)` is called once a row is matched, for a progress bar."""
+    """Read, match and record the responses of `paths` (CSV or .xlsx). Every file is read
+    before anything is recorded, so one that can't be read (`InputError`) stops the import
+    with nothing recorded; then each file is recorded in one transaction. Importing a file
+    again records nothing twice. `on_row(total)` is called as each row is matched, for a
+    progress bar."""
     report = ImportReport()
     read = [
         read_response_file(p, kind=kind, source=source, date_order=date_order, zone=zone)
@@ -126,7 +127,8 @@ def record_call_responses(ledger: Ledger, records: Iterable[CallRecord], window_
     if not found:
         return 0
     index = build_index(ledger.sent_cards(), ledger.given_codes())
-    return sum(ledger.record_responses([(r, match(r, index, window_days)) for r in found]))
+    credited = [(r, match(r, index, window_days, CALL_BY_PERSON)) for r in found]
+    return sum(ledger.record_responses(credited))
 
 
 def _seen(responses: list[Response], ledger: Ledger) -> list[str | None]:
