@@ -387,3 +387,39 @@ def test_list_says_when_there_is_nothing_and_refuses_a_bad_day(
     bad = invoke("responses", "list", "--since", "someday", "--db", db)
     assert bad.exit_code == 2
     assert "--since 'someday' is not a day" in said(bad)
+
+
+def test_a_card_that_came_back_earns_nothing_and_the_providers_day_counts(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    db, _ = season
+    with open_ledger(db) as ledger:
+        steps = {s.contact_id: s for s in ledger.steps(Action.MAIL)}
+        returned = ledger.piece_for_step(steps["C001"].step_key)
+        assert returned is not None
+        ledger.record_undelivered(returned.id, "Returned to Sender")
+        # C002's card went through a provider instead, which expects it on 2 December.
+        sent = ledger.piece_for_step(steps["C002"].step_key)
+        assert sent is not None
+        ledger.clear_printed([sent.id])
+        ledger.begin_submit(sent.id, "lob")
+        ledger.record_submitted(sent.id, "psc_1", "processed", date(2026, 12, 2), None)
+    orders = write_file(
+        tmp_path,
+        "o.csv",
+        "order id,date,total,phone\n"
+        "1,2026-11-30,5,(217) 555-0101\n"
+        "2,2026-11-30,5,(217) 555-0102\n"
+        "3,2026-12-02,5,(217) 555-0102\n",
+    )
+    result = responses(db, "import", orders)
+    assert result.exit_code == 0, result.stderr
+    text = said(result)
+    assert "not credited o.csv:2: no card went to anyone with this phone" in text
+    assert "not credited o.csv:3: found by phone: before their card arrived (2026-12-02)" in text
+    assert "1 credited (1 by phone), 2 not credited" in text
+    assert [r[:3] for r in recorded(db)] == [
+        ("o.csv:2", None, None),
+        ("o.csv:3", "C002", None),
+        ("o.csv:4", "C002", "phone"),
+    ]

@@ -21,15 +21,18 @@ from mailer.ledger.rows import record_from_json
 
 SENT_STATUSES = ("printed", "submitted")
 """A card counts as sent once printed (self-mail) or accepted by the provider; a card never
-printed, refused, failed or cancelled earned nothing."""
+printed, refused, failed or cancelled earned nothing, and neither did one that came back
+(its address flagged, `CardBook.record_undelivered`)."""
 
-# Every sales card (it has a code) whose card went out, with the call record it was planned
-# from: who the person is, for matching by phone, email, id, or name and address.
+# Every sales card (it has a code) that went out, with the call record it was planned from:
+# who the person is, for matching by phone, email, id, or name and address. The provider's
+# delivery date, when it gave one, is truer than the plan's estimate.
 _SENT_CARDS = """
-    SELECT s.step_key, s.contact_id, s.card_code, s.send_date, s.expected_delivery,
-           s.record_json
+    SELECT s.step_key, s.contact_id, s.card_code, s.send_date,
+           coalesce(p.expected_delivery, s.expected_delivery) AS arrives, s.record_json
     FROM steps s JOIN pieces p ON p.step_key = s.step_key
     WHERE s.card_code IS NOT NULL AND p.status IN (?, ?)
+      AND coalesce(p.error, '') NOT LIKE 'address flagged:%'
     ORDER BY s.step_key
 """
 
@@ -61,7 +64,7 @@ class ResponseRows(LedgerFile):
         for row in self._query(_SENT_CARDS, SENT_STATUSES):
             with reading_row("steps", row):
                 sent = date.fromisoformat(row["send_date"])
-                arrives = row["expected_delivery"]
+                arrives = row["arrives"]
                 card = SentCard(
                     step_key=row["step_key"],
                     contact_id=row["contact_id"],
