@@ -423,3 +423,25 @@ def test_a_card_that_came_back_earns_nothing_and_the_providers_day_counts(
         ("o.csv:3", "C002", None),
         ("o.csv:4", "C002", "phone"),
     ]
+
+
+def test_a_workbooks_sheet_is_chosen_and_a_shops_name_column_is_its_order_number(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    db, _ = season
+    book = openpyxl.Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "Notes"
+    notes.append(["nothing here"])
+    orders = book.create_sheet("Orders")
+    orders.append(["Name", "Created at", "Total", "Billing Name", "Billing Phone"])
+    orders.append(["#1001", "2026-12-01 10:00:00 -0500", "25.00", "Linda Marsh", "2175550103"])
+    path = tmp_path / "shop.xlsx"
+    book.save(path)
+    result = responses(db, "import", path, "--sheet", "Orders")
+    assert result.exit_code == 0, result.stderr
+    assert "1 credited (1 by phone)" in said(result)
+    with open_ledger(db) as ledger:
+        (order,) = ledger.responses()
+    assert (order.contact_id, order.amount_cents) == ("C003", 2500)

@@ -29,7 +29,7 @@ from mailer.cli.common import (
     warn,
 )
 from mailer.cli.helptext import Command, Group
-from mailer.cli.planning_cmds import DateOrderOption, date_order_value
+from mailer.cli.planning_cmds import DateOrderOption, SheetOption, date_order_value
 
 if TYPE_CHECKING:
     from mailer.domain.responses import ResponseKind
@@ -80,6 +80,7 @@ def import_(
         ),
     ] = None,
     date_order: DateOrderOption = "mdy",
+    sheet: SheetOption = None,
     today: TodayOption = None,
     config: ConfigOption = None,
     db: DbOption = None,
@@ -105,6 +106,7 @@ def import_(
             source=word,
             date_order=order,
             zone=call_zone(settings.calls),
+            sheet=sheet,
             on_row=_progress(stack),
         )
     _show(report, window)

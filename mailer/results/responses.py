@@ -75,6 +75,7 @@ def import_responses(
     source: str | None = None,
     date_order: Literal["mdy", "dmy"] = "mdy",
     zone: tzinfo | None = None,
+    sheet: str | None = None,
     on_row: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Read, match and record the responses of `paths` (CSV or .xlsx). Every file is read
@@ -84,7 +85,9 @@ def import_responses(
     progress bar."""
     report = ImportReport()
     read = [
-        read_response_file(p, kind=kind, source=source, date_order=date_order, zone=zone)
+        read_response_file(
+            p, kind=kind, source=source, date_order=date_order, zone=zone, sheet=sheet
+        )
         for p in paths
     ]
     index: CardIndex | None = None

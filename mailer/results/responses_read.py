@@ -10,6 +10,7 @@ is line 1); blank rows are not data rows.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -106,6 +107,7 @@ def read_response_file(
     source: str | None,
     date_order: Literal["mdy", "dmy"] = "mdy",
     zone: tzinfo | None = None,
+    sheet: str | None = None,
 ) -> ResponseFile:
     """Read one response file. `kind` is the file's kind when it doesn't say (orders have an
     amount or an order id, clicks a link or a click id); `source` the word it is recorded
@@ -114,7 +116,7 @@ def read_response_file(
     told."""
     file = str(path)
     notices: list[Notice] = []
-    lines = read_lines(path, file, None, notices)
+    lines = read_lines(path, file, None, notices, sheet)
     header = next((line for line in lines if not line.is_blank), None)
     if header is None:
         raise InputError(f"{file} is empty: no header and no rows", _HEADER_HINT)
@@ -128,7 +130,7 @@ def read_response_file(
     if found_kind is None:
         raise InputError(f"{file}: can't tell whether it holds orders or clicks", KIND_HINT)
     result = ResponseFile(file, found_kind, source or _SOURCE_OF[found_kind], notices=notices)
-    result.columns = {f: as_text(header.cells[i]) for f, i in columns.items()}
+    result.columns = {f: as_text(header.cells[i[0]]) for f, i in columns.items()}
     for line in lines:
         if line.number <= header.number or line.is_blank:
             continue
@@ -155,14 +157,15 @@ def _key(header: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", header.casefold()).split())
 
 
-def _columns(cells: list[Cell]) -> dict[str, int]:
-    """Each known field and the first column holding it."""
-    found: dict[str, int] = {}
+def _columns(cells: list[Cell]) -> dict[str, list[int]]:
+    """Each known field and the columns holding it, in order (a shop writes a billing and a
+    shipping phone: the first one filled in is used)."""
+    found: dict[str, list[int]] = {}
     for i, cell in enumerate(cells):
         text = as_text(cell).casefold().replace("#", " number")
         name = _FIELD_OF.get(_key(text))
-        if name is not None and name not in found:
-            found[name] = i
+        if name is not None:
+            found.setdefault(name, []).append(i)
     return found
 
 
@@ -178,7 +181,7 @@ def _kind_of(names: set[str]) -> ResponseKind | None:
 
 def _row(
     line: Line,
-    columns: dict[str, int],
+    columns: dict[str, list[int]],
     result: ResponseFile,
     date_order: Literal["mdy", "dmy"],
     zone: tzinfo | None,
@@ -187,11 +190,14 @@ def _row(
     if line.problem:
         return line.problem
 
-    def cell(name: str) -> str:
-        i = columns.get(name)
-        return as_text(line.cells[i]) if i is not None and i < len(line.cells) else ""
+    def cell(name: str, wanted: Callable[[str], bool] = bool) -> str:
+        """The first of the field's cells that is `wanted` (filled in, by default)."""
+        for i in columns.get(name, ()):
+            if i < len(line.cells) and wanted(text := as_text(line.cells[i])):
+                return text
+        return ""
 
-    at = _moment(line, columns.get("at"), date_order, zone)
+    at = _moment(line, columns.get("at", [None])[0], date_order, zone)
     if isinstance(at, str):
         return at
     try:
@@ -203,8 +209,9 @@ def _row(
         return codes
     own_id = cell("click_id" if result.kind is ResponseKind.CLICK else "order_id")
     first, last = cell("first_name"), cell("last_name")
-    if not (first or last) and cell("name"):
-        first, last = split_name(cell("name"))
+    # A shop's `Name` column may hold the order's number ("#1001"): a name has a letter.
+    if not (first or last) and (name := cell("name", _has_letter)):
+        first, last = split_name(name)
     street = " ".join(p for p in (cell("street"), cell("street2")) if p)
     country = (normalize_country(cell("country")) if cell("country") else "") or "US"
     content = {
@@ -238,6 +245,10 @@ def _row(
         postal_code=cell("postal_code"),
         country=country,
     )
+
+
+def _has_letter(text: str) -> bool:
+    return any(ch.isalpha() for ch in text)
 
 
 def _moment(
