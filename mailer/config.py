@@ -176,7 +176,7 @@ class Calls:
 
 @dataclass(frozen=True)
 class Results:
-    attribution_days: int = DEFAULT_ATTRIBUTION_DAYS  # a response counts this long after
+    attribution_days: int = DEFAULT_ATTRIBUTION_DAYS  # days a response counts after a card
 
 
 @dataclass(frozen=True)
