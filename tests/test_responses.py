@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from typer.testing import Result
 
-from mailer.domain.card_codes import ALPHABET, display
+from mailer.domain.card_codes import ALPHABET, candidate, display
 from mailer.domain.models import Action
 from tests.builders import EXAMPLE_CONFIG, invoke, open_ledger, write_file
 
@@ -445,3 +445,23 @@ def test_a_workbooks_sheet_is_chosen_and_a_shops_name_column_is_its_order_number
     with open_ledger(db) as ledger:
         (order,) = ledger.responses()
     assert (order.contact_id, order.amount_cents) == ("C003", 2500)
+
+
+def test_a_valid_code_this_ledger_never_gave_credits_nothing_by_itself(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    db, codes = season
+    stranger = candidate("another seller's card")
+    assert stranger not in codes.values()
+    orders = write_file(
+        tmp_path,
+        "o.csv",
+        "order id,date,total,code,email\n"
+        f"1,2026-11-30,5,{stranger},\n"
+        f"2,2026-11-30,5,{stranger},DENISE@example.com\n",
+    )
+    result = responses(db, "import", orders)
+    assert result.exit_code == 0, result.stderr
+    text = said(result)
+    assert f"o.csv:2: code {display(stranger)} was not given to any card in this ledger" in text
+    assert "1 credited (1 by email), 1 not credited" in text
