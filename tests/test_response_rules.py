@@ -57,6 +57,8 @@ def test_amounts_as_shops_write_them(text: str, cents: int | None) -> None:
         ("12.345.6", "not a sum of money"),
         ("4O.00", "not a sum of money"),
         ("12345678901234567890", "more than one order could be"),
+        ("9" * 5000, "more than one order could be"),
+        ("1000000.01", "more than one order could be"),
     ],
 )
 def test_what_is_no_amount_says_why(text: str, why: str) -> None:
@@ -113,14 +115,20 @@ def test_why_not_credited_names_the_days() -> None:
     assert credit([], date(2027, 2, 5), 60, MatchedBy.PHONE).detail == ("no card was sent to them")
 
 
-def test_a_response_key_is_the_sources_own_id_else_what_the_row_says() -> None:
+def test_a_response_key_is_the_sources_own_id_and_day_else_what_the_row_says() -> None:
     row = {"at": "2026-11-28T09:00", "amount": "4000", "phone": ""}
-    assert response_key(ResponseKind.ORDER, "shop", " #1001 ", row) == "order|shop|id|#1001"
-    assert response_key(ResponseKind.ORDER, "shop", "#1001", {}) == "order|shop|id|#1001"
-    by_row = response_key(ResponseKind.CLICK, "clicks", "", row)
-    assert by_row == response_key(ResponseKind.CLICK, "clicks", "", {**row, "phone": ""})
-    assert by_row != response_key(ResponseKind.CLICK, "clicks", "", {**row, "amount": "1"})
-    assert by_row != response_key(ResponseKind.ORDER, "clicks", "", row)
+    day = date(2026, 11, 28)
+    order = ResponseKind.ORDER
+    assert response_key(order, "shop", " #1001 ", day, row) == "order|shop|id|#1001|2026-11-28"
+    assert response_key(order, "shop", "#1001", day, {}) == "order|shop|id|#1001|2026-11-28"
+    next_party = date(2026, 12, 5)
+    assert response_key(order, "shop", "1", day, {}) != response_key(
+        order, "shop", "1", next_party, {}
+    )
+    by_row = response_key(ResponseKind.CLICK, "clicks", "", day, row)
+    assert by_row == response_key(ResponseKind.CLICK, "clicks", "", day, {**row, "phone": ""})
+    assert by_row != response_key(ResponseKind.CLICK, "clicks", "", day, {**row, "amount": "1"})
+    assert by_row != response_key(ResponseKind.ORDER, "clicks", "", day, row)
 
 
 def test_what_a_call_records() -> None:

@@ -158,10 +158,12 @@ def read_amount(text: str) -> int | None:
         raise AmountError(f"amount {text.strip()!r} is not a sum of money (write it as 40.00)")
     if negative:
         raise AmountError(f"amount {text.strip()!r} is negative: a refund is not a response")
-    cents_total = int(re.sub(r"[,. ']", "", whole)) * 100 + int(cents)
-    if cents_total > MAX_AMOUNT_CENTS:
-        raise AmountError(f"amount {text.strip()!r} is more than one order could be: check it")
-    return cents_total
+    digits = re.sub(r"[,. ']", "", whole).lstrip("0")[:12]  # no int() of 4,300 digits
+    total = int(digits or 0) * 100 + int(cents)
+    if total > MAX_AMOUNT_CENTS:
+        shown = text.strip() if len(text.strip()) <= 20 else text.strip()[:20] + "…"
+        raise AmountError(f"amount {shown!r} is more than one order could be: check it")
+    return total
 
 
 # "$45", "45.00", "45 USD", "€40": money in a note needs a currency or cents, so "2 jars"
@@ -214,12 +216,17 @@ class Response:
     country: str = "US"
 
 
-def response_key(kind: ResponseKind, source: str, own_id: str, content: Mapping[str, str]) -> str:
+def response_key(
+    kind: ResponseKind, source: str, own_id: str, on: date, content: Mapping[str, str]
+) -> str:
     """The name a response keeps in its source, so the same one read again records nothing
-    new: the source's own id when it has one (an order number), else a digest of what the
-    row says, normalised (so a later export that spells a cell differently is the same)."""
+    new: the source's own id (an order number) with the day of the response, when it has
+    one, else a digest of what the row says, normalised (so a later export that spells a
+    cell differently is the same). The day keeps apart two sheets that both number their
+    orders from 1 (a party-plan sheet per party) while a shop's later export, repeating an
+    order on its day, still finds it."""
     if own_id.strip():
-        return f"{kind}|{source}|id|{' '.join(own_id.split()).casefold()}"
+        return f"{kind}|{source}|id|{' '.join(own_id.split()).casefold()}|{on.isoformat()}"
     said = "\x1f".join(f"{k}={content[k]}" for k in sorted(content) if content[k])
     digest = hashlib.sha256(said.encode()).hexdigest()[:24]
     return f"{kind}|{source}|row|{digest}"

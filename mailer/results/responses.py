@@ -172,4 +172,4 @@ def _already(response: Response) -> str:
 
 def _own_id(response: Response) -> str:
     """The source's own id in a response's key, as the key keeps it ("" when none)."""
-    return response.key.partition("|id|")[2]
+    return response.key.partition("|id|")[2].rpartition("|")[0]

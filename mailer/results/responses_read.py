@@ -25,7 +25,7 @@ from mailer.domain.models import Notice
 from mailer.domain.responses import AmountError, Response, ResponseKind, read_amount, response_key
 from mailer.errors import InputError
 from mailer.reading.fields import normalize_country, split_name
-from mailer.reading.source_files import Cell, Line, as_text, read_lines
+from mailer.reading.source_files import EMPTY_FILE_HINT, Cell, Line, as_text, read_lines
 
 # What each column a response file may have is called, after folding case and punctuation.
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -116,7 +116,12 @@ def read_response_file(
     told."""
     file = str(path)
     notices: list[Notice] = []
-    lines = read_lines(path, file, None, notices, sheet)
+    try:
+        lines = read_lines(path, file, None, notices, sheet)
+    except InputError as exc:  # the openers' advice is about call logs: say a response file's
+        if exc.hint != EMPTY_FILE_HINT:
+            raise
+        raise InputError(exc.message, _HEADER_HINT) from None
     header = next((line for line in lines if not line.is_blank), None)
     if header is None:
         raise InputError(f"{file} is empty: no header and no rows", _HEADER_HINT)
@@ -228,7 +233,7 @@ def _row(
         "notes": " ".join(cell("notes").split()),
     }
     return Response(
-        key=response_key(result.kind, result.source, own_id, content),
+        key=response_key(result.kind, result.source, own_id, at.date(), content),
         kind=result.kind,
         at=at,
         source=result.source,
