@@ -465,3 +465,19 @@ def test_a_valid_code_this_ledger_never_gave_credits_nothing_by_itself(
     text = said(result)
     assert f"o.csv:2: code {display(stranger)} was not given to any card in this ledger" in text
     assert "1 credited (1 by email), 1 not credited" in text
+
+
+def test_two_party_sheets_numbering_from_one_are_both_recorded(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    db, _ = season
+    header = "Order No,Order Date,Total,Guest,Phone\n"
+    first = write_file(tmp_path, "party1.csv", header + "1,2026-11-28,20,Mary,2175550101\n")
+    second = write_file(tmp_path, "party2.csv", header + "1,2026-12-05,30,Denise,2175550102\n")
+    result = responses(db, "import", first, second, "--source", "party")
+    assert result.exit_code == 0, result.stderr
+    assert "2 credited (2 by phone), 0 not credited, 0 already recorded" in said(result)
+    empty = responses(db, "import", write_file(tmp_path, "empty.csv", "\n\n"))
+    assert empty.exit_code == 1
+    assert "empty.csv is empty" in said(empty)
+    assert "order id,date,total" in said(empty)
