@@ -116,6 +116,11 @@ def test_each_key_finds_its_card_and_the_window_and_wrong_codes_are_said(
         "5 credited (1 by code, 1 by phone, 1 by email, 1 by contact, 1 by name-address), "
         "3 not credited, 0 already recorded, 3 rejected"
     ) in text
+    assert (
+        "columns read: order id 'Order #', date 'Created at', amount 'Total', code "
+        "'Discount Code', phone 'Phone', email 'Email', customer id 'Customer ID', name "
+        "'Billing Name', address 'Billing Address1', postal code 'Billing Zip'"
+    ) in text
     assert "rejected orders.csv:10: code" in text
     assert "a character is wrong" in text
     assert "rejected orders.csv:11: date 'Nov 31, 2026' can't be read" in text

@@ -167,6 +167,8 @@ def _show(report: ImportReport, window: int) -> None:
     for file, kind, source in report.files:
         n = sum(r.file == file for r in report.rows)
         err.print(f"{escape(file)}: {counted(n, 'row')} of {kind}s, recorded as {source}")
+        read = ", ".join(f"{f} {h!r}" for f, h in report.columns.get(file, {}).items())
+        err.print(f"[dim]columns read: {escape(read)}[/dim]")
     for fate, style in ((Fate.NOT_CREDITED, "yellow"), (Fate.REJECTED, "red")):
         rows = [r for r in report.rows if r.fate is fate]
         for row in rows[:MAX_LISTED]:

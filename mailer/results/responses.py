@@ -51,6 +51,8 @@ class ImportReport:
 
     files: list[tuple[str, str, str]] = field(default_factory=list)
     """(file, kind, source) of each file read."""
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    """For each file, the header each field was read from."""
     rows: list[RowFate] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
@@ -93,6 +95,7 @@ def import_responses(
     index: CardIndex | None = None
     for found in read:
         report.files.append((found.file, str(found.kind), found.source))
+        report.columns[found.file] = found.columns
         report.notices += [str(n) for n in found.notices]
         report.rows += [RowFate(found.file, n, Fate.REJECTED, why) for n, why in found.rejected]
         seen = _seen(found.responses, ledger)

@@ -53,9 +53,11 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "phone", "phone number", "mobile", "cell", "telephone", "customer phone",
         "billing phone", "shipping phone",
     ),
-    "email": ("email", "e mail", "email address", "customer email", "billing email"),
+    "email": (
+        "email", "e mail", "email address", "e mail address", "customer email", "billing email",
+    ),
     "contact_id": (
-        "customer id", "contact id", "client id", "customer number", "contact", "customer no",
+        "customer id", "contact id", "client id", "customer number", "customer no",
     ),
     "name": (
         "name", "customer", "customer name", "full name", "billing name", "shipping name",
@@ -79,6 +81,12 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "notes": ("notes", "note", "comment", "comments", "message", "customer note", "memo"),
 }  # fmt: skip
 _FIELD_OF = {name: field_ for field_, names in _COLUMNS.items() for name in names}
+_WORDS = {
+    "order_id": "order id", "click_id": "click id", "at": "date", "contact_id": "customer id",
+    "first_name": "first name", "last_name": "last name", "street": "address",
+    "street2": "address2", "postal_code": "postal code", "url": "link",
+}  # fmt: skip
+"""A field as the seller calls it, where the name in `_COLUMNS` differs."""
 _ORDER_SIGNS = frozenset({"amount", "order_id"})
 _CLICK_SIGNS = frozenset({"url", "click_id"})
 _CODE_SHAPE = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
@@ -97,7 +105,7 @@ class ResponseFile:
     rejected: list[tuple[int, str]] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
-    """Which header each field was read from."""
+    """The header each field was read from (the first, when several hold it)."""
 
 
 def read_response_file(
@@ -135,7 +143,7 @@ def read_response_file(
     if found_kind is None:
         raise InputError(f"{file}: can't tell whether it holds orders or clicks", KIND_HINT)
     result = ResponseFile(file, found_kind, source or _SOURCE_OF[found_kind], notices=notices)
-    result.columns = {f: as_text(header.cells[i[0]]) for f, i in columns.items()}
+    result.columns = {_WORDS.get(f, f): as_text(header.cells[i[0]]) for f, i in columns.items()}
     for line in lines:
         if line.number <= header.number or line.is_blank:
             continue
