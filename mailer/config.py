@@ -24,6 +24,7 @@ from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, configured_windo
 from mailer.domain.models import CALL_FIELDS, Address, Outcome
 from mailer.domain.postal_days import TransitDays
 from mailer.domain.postcards import CardMode, Duplex, sizes_for
+from mailer.domain.responses import DEFAULT_ATTRIBUTION_DAYS
 from mailer.errors import ConfigError
 
 MAIL_CLASSES = ("first_class", "marketing")
@@ -174,6 +175,11 @@ class Calls:
 
 
 @dataclass(frozen=True)
+class Results:
+    attribution_days: int = DEFAULT_ATTRIBUTION_DAYS  # days a response counts after a card
+
+
+@dataclass(frozen=True)
 class Config:
     sender: Sender = field(default_factory=Sender)
     offer: Offer = field(default_factory=Offer)
@@ -184,6 +190,7 @@ class Config:
     provider: Provider = field(default_factory=Provider)
     followups: Followups = field(default_factory=Followups)
     calls: Calls = field(default_factory=Calls)
+    results: Results = field(default_factory=Results)
     columns: Mapping[str, Any] = field(default_factory=dict)
     """`[columns]`: field = "Header as exported", and `ignore = [...]` headers."""
     outcomes: Mapping[str, Any] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from mailer.cli import (
     init_cmd,
     planning_cmds,
     preview_cmd,
+    responses_cmd,
     run_cmd,
     send_cmds,
 )
@@ -79,6 +80,7 @@ app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.ca
 app.command(cls=Command, rich_help_panel="Setup and housekeeping")(init_cmd.init)
 app.command(cls=Command, rich_help_panel="Setup and housekeeping")(planning_cmds.unsuppress)
 app.add_typer(contacts_cmds.app, rich_help_panel="Setup and housekeeping")
+app.add_typer(responses_cmd.app, rich_help_panel="Did it work?")
 
 
 def main() -> None:

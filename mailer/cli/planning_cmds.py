@@ -281,6 +281,9 @@ def plan(
         plan_table(result.plan, every_row=every_row)
     mark_missing(settings, "`mailer run` would refuse to draw these cards")
     err.print(summary_line(result.plan))
+    if result.responses:
+        said = counted(result.responses, "order or reply", "orders and replies")
+        err.print(f"{said} recorded from the calls (`mailer responses list`)", markup=False)
     if dry_run:
         next_step("this was a dry run; run it without --dry-run to record the plan")
     elif result.recorded is not None and result.recorded.new_calls == 0:

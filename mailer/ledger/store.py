@@ -52,6 +52,7 @@ from mailer.ledger.queries import (
     MAILING_HISTORY,
     SUPPRESSED_HISTORY,
 )
+from mailer.ledger.responses import ResponseRows
 from mailer.ledger.rows import (
     ALIAS_REASON,
     Piece,
@@ -88,7 +89,7 @@ class DueCard:
     piece: Piece | None
 
 
-class Ledger(CardBook, ContactRows):
+class Ledger(CardBook, ContactRows, ResponseRows):
     """The ledger: open with `Ledger.open(path)`; use as a context manager or `close()`."""
 
     # -- plans -------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ class PlanOutcome:
     plan: Plan
     recorded: RecordResult | None
     """None for a dry run."""
+    responses: int = 0
+    """Orders and replies the calls carried, recorded for the first time."""
 
 
 def make_plan(
@@ -47,6 +49,7 @@ def make_plan(
     from mailer.planning.callbacks import unread_callback_notices
     from mailer.reading.records import read_call_logs
     from mailer.reading.sources import mapping_for
+    from mailer.results.responses import record_call_responses
 
     with _collector_paused():
         check_feasible(config)
@@ -85,9 +88,12 @@ def make_plan(
             skipped=log.skipped,
         )
         recorded = ledger.record_plan(plan, calls=log.records) if record else None
+        responses = 0
+        if recorded is not None:  # orders and replies the calls carry (README, "Did it work?")
+            responses = record_call_responses(ledger, log.records, config.results.attribution_days)
         if recorded is not None and recorded.held_steps:
             plan = replace(plan, steps=tuple(_kept(ledger, s, recorded.held_steps) for s in steps))
-        return PlanOutcome(plan, recorded)
+        return PlanOutcome(plan, recorded, responses)
 
 
 @contextmanager

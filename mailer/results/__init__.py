@@ -1,0 +1,1 @@
+"""Results: what happened after the cards (README, "Did it work?")."""
