@@ -174,6 +174,12 @@ class Calls:
 
 
 @dataclass(frozen=True)
+class Results:  # how `mailer report` counts (README, "Did it work?")
+    attribution_days: int = 60  # a second call or response counts this long after delivery
+    print_cost: float = 0.0  # dollars of stock and ink for a self-printed card (no stamp)
+
+
+@dataclass(frozen=True)
 class Config:
     sender: Sender = field(default_factory=Sender)
     offer: Offer = field(default_factory=Offer)
@@ -184,6 +190,7 @@ class Config:
     provider: Provider = field(default_factory=Provider)
     followups: Followups = field(default_factory=Followups)
     calls: Calls = field(default_factory=Calls)
+    results: Results = field(default_factory=Results)
     columns: Mapping[str, Any] = field(default_factory=dict)
     """`[columns]`: field = "Header as exported", and `ignore = [...]` headers."""
     outcomes: Mapping[str, Any] = field(default_factory=dict)

@@ -38,6 +38,7 @@ ALLOWED: dict[str, set[str]] = {
         "followups",
     },
     "scaffold": {"drawing"},
+    "results": {"config", "ledger", "planning"},
 }
 LEAVES = {"errors", "files", "domain", "__init__", "__version__"}
 MAX_LINES = 450
