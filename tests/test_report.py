@@ -349,3 +349,79 @@ def test_the_ledger_is_only_read(shop: tuple[Path, Path]) -> None:
     with Ledger.open(db):
         pass
     assert db.read_bytes() == before
+
+
+def bars(image: Any, colour: tuple[int, int, int], *, across: bool) -> list[int]:
+    """The bars of one colour in a picture, each as its longest run of that exact colour:
+    a horizontal bar's length (`across`, top to bottom) or a vertical bar's height (left to
+    right). Anti-aliased edges are another colour, so each run is the bar's inside."""
+    width, height = image.size
+    pixels = image.load()
+    outer, inner = (height, width) if across else (width, height)
+    runs = []
+    for a in range(outer):
+        runs.append(sum(1 for b in range(inner) if pixels[(b, a) if across else (a, b)] == colour))
+    found: list[int] = []
+    inside = False
+    for run in runs:
+        if run and not inside:
+            found.append(run)
+        elif run:
+            found[-1] = max(found[-1], run)
+        inside = bool(run)
+    return found
+
+
+def test_the_chart_is_a_png_of_the_expected_size_with_bars_in_proportion(
+    shop: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from mailer.results.chart import FUNNEL_INK, WEEK_INK, ink
+
+    db, settings = shop
+    out = tmp_path / "charts" / "report.png"
+    result = invoke("report", "--db", db, "--config", settings, "--chart", out)
+    assert result.exit_code == 0, result.output
+    assert f"chart: {out}" in result.stderr
+    image = Image.open(out).convert("RGB")
+    assert image.size == (1440, 800)  # 720 x 400 points at two pixels a point
+    # calls 10, sent 5, delivered 1 (C003, through Lob), 2nd calls 1, responses 2, orders 1
+    funnel = bars(image, ink(FUNNEL_INK), across=True)
+    # The longest bar: 210 points wide, the axis to 10 * 1.1, two pixels a point.
+    assert abs(funnel[0] - 210 * 2 / 1.1) <= 2
+    assert len(funnel) == 6
+    for length, value in zip(funnel, [10, 5, 1, 1, 2, 1], strict=True):
+        assert abs(length - funnel[0] * value / 10) <= 2, funnel
+    # Responses per week: 1 in the week of 11-23 (the order credited to no card), 2 in the
+    # week of 11-30 (C001's order, C003's reply).
+    weeks = bars(image, ink(WEEK_INK), across=False)
+    assert len(weeks) == 2
+    assert abs(weeks[1] - 2 * weeks[0]) <= 2, weeks
+
+
+def test_the_chart_as_pdf_is_one_page_and_the_same_bytes_each_time(
+    shop: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    db, settings = shop
+    first, second = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    for out in (first, second):
+        result = invoke("report", "--db", db, "--config", settings, "--chart", out)
+        assert result.exit_code == 0, result.output
+    pages = PdfReader(first).pages
+    assert len(pages) == 1
+    assert (float(pages[0].mediabox.width), float(pages[0].mediabox.height)) == (720, 400)
+    assert "Results by template, all cards" in pages[0].extract_text()
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_a_chart_that_cant_be_written_names_the_file(
+    shop: tuple[Path, Path], tmp_path: Path
+) -> None:
+    db, settings = shop
+    blocker = write_file(tmp_path, "taken", "a file, not a folder")
+    result = invoke("report", "--db", db, "--config", settings, "--chart", blocker / "r.png")
+    assert result.exit_code == 1, result.output
+    assert "taken is a file, not a folder" in result.stderr
