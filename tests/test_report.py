@@ -425,3 +425,17 @@ def test_a_chart_that_cant_be_written_names_the_file(
     result = invoke("report", "--db", db, "--config", settings, "--chart", blocker / "r.png")
     assert result.exit_code == 1, result.output
     assert "taken is a file, not a folder" in result.stderr
+
+
+def test_a_response_date_changed_by_hand_is_named_not_a_traceback(
+    shop: tuple[Path, Path],
+) -> None:
+    db, settings = shop
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE responses SET at = 'next week' WHERE response_key = 'r3'")
+    conn.close()
+    result = invoke("report", "--db", db, "--config", settings)
+    assert result.exit_code == 1, result.output
+    assert "the ledger's responses row" in result.stderr
+    assert "'next week'" in result.stderr
+    assert "YYYY-MM-DD" in result.stderr

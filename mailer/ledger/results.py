@@ -7,19 +7,25 @@ cost is worked out by the pure functions of `mailer.results.report`.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
+from mailer.errors import LedgerError
+from mailer.files import clean_text
 from mailer.ledger.connection import LedgerFile
 from mailer.ledger.failures import reading_row
 
 # A provider's tracking event that says the card arrived: Lob names it "Delivered", PostGrid's
 # mail-piece scan status "delivered" (stored as the event's name, then its place).
 _DELIVERED_EVENT = "delivered%"
+T = TypeVar("T")
 
 _CALLS = """
-SELECT lower(trim(c.contact_id)) AS contact, c.called_at, c.outcome, c.file,
+SELECT lower(trim(c.contact_id)) AS contact, substr(c.called_at, 1, 10), c.outcome, c.file,
        s.action, s.template, s.variant, s.offer_expires
 FROM calls c LEFT JOIN steps s ON s.call_key = c.call_key
 """
@@ -42,7 +48,8 @@ WHERE s.action = 'mail' OR s.variant IS NOT NULL
 """
 
 _RESPONSES = """
-SELECT step_key, lower(trim(coalesce(contact_id, ''))) AS contact, kind, at, amount_cents
+SELECT step_key, lower(trim(coalesce(contact_id, ''))) AS contact, kind, substr(at, 1, 10),
+       amount_cents
 FROM responses
 """
 
@@ -107,59 +114,66 @@ class ResultRows:
 def read_results(ledger: LedgerFile) -> ResultRows:
     """Every call, card, holdout contact and response of the ledger, from one snapshot."""
     with ledger._read() as db:
-        calls = tuple(_call(row) for row in db.execute(_CALLS))
-        units = tuple(_unit(row) for row in db.execute(_UNITS, {"delivered": _DELIVERED_EVENT}))
-        responses = tuple(_response(row) for row in db.execute(_RESPONSES))
+        calls = _rows(db, "calls", _CALLS, {}, _call)
+        units = _rows(db, "steps", _UNITS, {"delivered": _DELIVERED_EVENT}, _unit)
+        responses = _rows(db, "responses", _RESPONSES, {}, _response)
     return ResultRows(calls, units, responses)
 
 
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text[:10]) if text else None
+class _Days(dict[str | None, date | None]):
+    """Days read from ISO text, each text once (a season has thousands of rows and a few
+    hundred days); no text is no day."""
+
+    def __missing__(self, text: str | None) -> date | None:
+        found = self[text] = date.fromisoformat(text[:10]) if text else None
+        return found
 
 
-def _call(row: sqlite3.Row) -> CallRow:
-    with reading_row("calls", row):
-        return CallRow(
-            contact=row["contact"],
-            day=date.fromisoformat(row["called_at"][:10]),
-            outcome=row["outcome"],
-            file=row["file"],
-            action=row["action"],
-            template=row["template"],
-            variant=row["variant"],
-            offer_expires=_day(row["offer_expires"]),
-        )
+def _rows(
+    db: sqlite3.Connection,
+    table: str,
+    sql: str,
+    args: dict[str, str],
+    make: Callable[[tuple[Any, ...], _Days], T],
+) -> tuple[T, ...]:
+    """`make` of each row of `sql`, which come as plain tuples; a value that can't be read
+    is reported by `reading_row` (naming its table, row and column) where the ledger
+    checks that column, else as the whole row."""
+    days = _Days()
+    cursor = db.cursor()
+    cursor.row_factory = None
+    made: list[T] = []
+    try:
+        for values in cursor.execute(sql, args):
+            made.append(make(values, days))
+    except (ValueError, TypeError, KeyError) as exc:
+        row = db.execute(sql, args).fetchall()[len(made)]  # the same snapshot
+        with contextlib.suppress(ValueError, TypeError, KeyError), reading_row(table, row):
+            make(tuple(row), days)  # a column the ledger checks names itself and its fix
+        raise LedgerError(
+            f"the ledger's {table} row {clean_text(repr(tuple(row)))[:200]} can't be read ({exc})",
+            hint="a row changed by hand? put its dates back as YYYY-MM-DD",
+        ) from exc
+    return tuple(made)
 
 
-def _unit(row: sqlite3.Row) -> UnitRow:
-    with reading_row("steps", row):
-        return UnitRow(
-            step_key=row["step_key"],
-            contact=row["contact"],
-            action=row["action"],
-            template=row["template"],
-            variant=row["variant"],
-            send_date=_day(row["send_date"]),
-            offer_expires=_day(row["offer_expires"]),
-            planned_on=date.fromisoformat(row["planned_on"][:10]),
-            expected_delivery=_day(row["expected_delivery"]),
-            country=str(row["country"] or ""),
-            file=row["file"],
-            status=row["status"],
-            mode=row["mode"],
-            size=row["size"],
-            printed_on=_day(row["printed_at"]),
-            delivered_on=_day(row["delivered_on"]),
-        )
+def _call(v: tuple[Any, ...], day: _Days) -> CallRow:
+    return CallRow(v[0], _must(day[v[1]]), v[2], v[3], v[4], v[5], v[6], day[v[7]])
 
 
-def _response(row: sqlite3.Row) -> ResponseRow:
-    with reading_row("responses", row):
-        amount = row["amount_cents"]
-        return ResponseRow(
-            step_key=row["step_key"],
-            contact=row["contact"],
-            kind=row["kind"],
-            day=date.fromisoformat(row["at"][:10]),
-            amount_cents=int(amount) if amount is not None else None,
-        )
+def _unit(v: tuple[Any, ...], day: _Days) -> UnitRow:
+    return UnitRow(
+        v[0], v[1], v[2], v[3], v[4], day[v[5]], day[v[6]], _must(day[v[7]]), day[v[8]],
+        str(v[9] or ""), v[10], v[11], v[12], v[13], day[v[14]], day[v[15]],
+    )  # fmt: skip
+
+
+def _response(v: tuple[Any, ...], day: _Days) -> ResponseRow:
+    amount = v[4]
+    return ResponseRow(v[0], v[1], v[2], _must(day[v[3]]), None if amount is None else int(amount))
+
+
+def _must(found: date | None) -> date:
+    if found is None:
+        raise ValueError("a date is missing")
+    return found

@@ -157,12 +157,60 @@ class Report:
     """The experiment: every variant against the holdout, and each pair of variants."""
 
 
+# A group's figures while they are counted, in `Funnel`'s order (after its name).
+_CALLS, _SENT, _TRACKED, _DELIVERED, _SECOND, _RESPONSES, _ORDERS, _REVENUE, _COST = range(9)
+_UNITS, _RESPONDERS = 9, 10
+_FIGURES = 11
+
+
 def build_report(
     rows: ResultRows, by: GroupBy, period: Period, costs: Costs, window_days: int
 ) -> Report:
+    """The report of the cards counted in `period` (see the module doc)."""
+    tallies: dict[str, list[int]] = defaultdict(lambda: [0] * _FIGURES)
+    weekly: dict[date, int] = defaultdict(int)
+    variants: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    claimed = _count_units(rows, by, period, costs, window_days, tallies, weekly, variants)
+    call_group = _CALL_GROUPS[by]
+    for call in rows.calls:
+        if period.holds(call.day):
+            tallies[call_group(call)][_CALLS] += 1
+    other = [0] * _FIGURES
+    for response in rows.responses:
+        if response.step_key is None and id(response) not in claimed and period.holds(response.day):
+            weekly[_monday(response.day)] += 1
+            other[_RESPONSES] += 1
+            other[_ORDERS] += response.kind == "order"
+            other[_REVENUE] += response.amount_cents or 0
+    groups = tuple(Funnel(name, *tallies[name]) for name in _order(tallies, by))
+    return Report(
+        by,
+        period,
+        window_days,
+        groups,
+        sum(groups, Funnel(TOTAL)),
+        Funnel("not credited to a card", *other),
+        _every_week(weekly),
+        _comparisons({name: (k, n) for name, (k, n) in variants.items()}),
+    )
+
+
+def _count_units(
+    rows: ResultRows,
+    by: GroupBy,
+    period: Period,
+    costs: Costs,
+    window_days: int,
+    tallies: dict[str, list[int]],
+    weekly: dict[date, int],
+    variants: dict[str, list[int]],
+) -> set[int]:
+    """Add each card and holdout contact counted in `period` to its group's tally, its
+    responses to their weeks, and the experiment's counts; returns the uncredited responses
+    a holdout contact claimed (by `id`)."""
     window = timedelta(days=window_days)
     group_of = _UNIT_GROUPS[by]
-    calls_by_contact = _reaching_calls(rows.calls)
+    reaching = _reaching_calls(rows.calls)
     credited: dict[str, list[ResponseRow]] = defaultdict(list)
     loose: dict[str, list[ResponseRow]] = defaultdict(list)
     for response in rows.responses:
@@ -170,69 +218,36 @@ def build_report(
             credited[response.step_key].append(response)
         elif response.contact:
             loose[response.contact].append(response)
-    funnels: dict[str, Funnel] = {}
     claimed: set[int] = set()
-    variants: dict[str, tuple[int, int]] = {}
-    weekly: dict[date, int] = defaultdict(int)
     for unit in rows.units:
         counted = _counted(unit, period)
         if counted is None:
             continue
         arrival = unit.delivered_on or unit.expected_delivery or counted
-        responses = list(credited.get(unit.step_key, ()))
+        responses = credited.get(unit.step_key, [])
         if unit.status is None:  # a holdout: no card to credit, so its own responses
-            own = loose.get(unit.contact, ())
-            found = [r for r in own if counted <= r.day <= arrival + window]
-            claimed.update(id(r) for r in found)
-            responses.extend(found)
-        for response in responses:
-            weekly[_monday(response.day)] += 1
-        reached = _reached(calls_by_contact.get(unit.contact, ()), arrival, arrival + window)
-        sent = unit.status in SENT
-        funnel = Funnel(
-            group_of(unit),
-            sent=int(sent),
-            tracked=int(sent and unit.mode == "provider"),
-            delivered=int(sent and unit.delivered_on is not None),
-            second_calls=int(reached),
-            responses=len(responses),
-            orders=sum(1 for r in responses if r.kind == "order"),
-            revenue_cents=sum(r.amount_cents or 0 for r in responses),
-            cost_cents=costs.card(unit) if sent else 0,
-            units=1,
-            responders=int(bool(responses)),
-        )
-        funnels[funnel.group] = funnels.get(funnel.group, Funnel(funnel.group)) + funnel
+            own = [r for r in loose.get(unit.contact, ()) if counted <= r.day <= arrival + window]
+            claimed.update(id(r) for r in own)
+            responses = responses + own
+        tally = tallies[group_of(unit)]
+        if unit.status in SENT:
+            tally[_SENT] += 1
+            tally[_TRACKED] += unit.mode == "provider"
+            tally[_DELIVERED] += unit.delivered_on is not None
+            tally[_COST] += costs.card(unit)
+        tally[_SECOND] += _reached(reaching.get(unit.contact, ()), arrival, arrival + window)
+        tally[_UNITS] += 1
+        if responses:
+            tally[_RESPONDERS] += 1
+            tally[_RESPONSES] += len(responses)
+            for response in responses:
+                tally[_ORDERS] += response.kind == "order"
+                tally[_REVENUE] += response.amount_cents or 0
+                weekly[_monday(response.day)] += 1
         if unit.variant is not None:
-            k, n = variants.get(unit.variant, (0, 0))
-            variants[unit.variant] = (k + bool(responses), n + 1)
-    call_group = _CALL_GROUPS[by]
-    for call in rows.calls:
-        if period.holds(call.day):
-            name = call_group(call)
-            funnels[name] = funnels.get(name, Funnel(name)) + Funnel(name, calls=1)
-    not_credited = Funnel("not credited to a card")
-    for response in rows.responses:
-        if response.step_key is None and id(response) not in claimed and period.holds(response.day):
-            weekly[_monday(response.day)] += 1
-            not_credited += Funnel(
-                not_credited.group,
-                responses=1,
-                orders=int(response.kind == "order"),
-                revenue_cents=response.amount_cents or 0,
-            )
-    groups = tuple(funnels[name] for name in _order(funnels, by))
-    total = sum(groups, Funnel(TOTAL))
-    return Report(
-        by,
-        period,
-        window_days,
-        groups,
-        total,
-        not_credited,
-        _every_week(weekly),
-        _comparisons(variants),
-    )
+            variants[unit.variant][0] += bool(responses)
+            variants[unit.variant][1] += 1
+    return claimed
 
 
 def _counted(unit: UnitRow, period: Period) -> date | None:
@@ -314,7 +329,7 @@ _CALL_GROUPS: dict[GroupBy, Callable[[CallRow], str]] = {
 _LAST = (NO_CARD, NO_OFFER, NO_EXPERIMENT, HOLDOUT)
 
 
-def _order(funnels: Mapping[str, Funnel], by: GroupBy) -> list[str]:
+def _order(funnels: Iterable[str], by: GroupBy) -> list[str]:
     """Weeks in time order; other groups by name, the catch-all groups last."""
     if by is GroupBy.WEEK:
         return sorted(funnels)
