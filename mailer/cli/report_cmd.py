@@ -39,12 +39,17 @@ def report(
     since: Annotated[
         str | None,
         typer.Option(
-            "--since", help="From this day (YYYY-MM-DD or a day word).", show_default=False
+            "--since",
+            help="From this day (YYYY-MM-DD, today, a weekday name).",
+            metavar="DATE",
+            show_default=False,
         ),
     ] = None,
     until: Annotated[
         str | None,
-        typer.Option("--until", help="Up to this day, included.", show_default=False),
+        typer.Option(
+            "--until", help="Up to this day, included.", metavar="DATE", show_default=False
+        ),
     ] = None,
     by: Annotated[
         str,
