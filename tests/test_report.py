@@ -439,3 +439,29 @@ def test_a_response_date_changed_by_hand_is_named_not_a_traceback(
     assert "the ledger's responses row" in result.stderr
     assert "'next week'" in result.stderr
     assert "YYYY-MM-DD" in result.stderr
+
+
+def test_by_offer_names_each_deadline(shop: tuple[Path, Path]) -> None:
+    groups = report_json(*shop, "--by", "offer")["groups"]
+    assert [(g["group"], g["sent"]) for g in groups] == [
+        ("ends 2026-12-07", 4),  # the four offer cards sent (C004's was never printed)
+        ("no offer", 1),  # the thank-you card
+        ("no card", 0),
+    ]
+
+
+def test_a_group_named_like_a_formula_or_with_escapes_is_written_safely(tmp_path: Path) -> None:
+    db = tmp_path / "mailer.db"
+    record = call_record("C001", file="=HYPERLINK(x)\x1b[31m.csv")
+    step = mail_step(record)
+    with open_ledger(db) as ledger:
+        ledger.record_plan(plan_of(step))
+        ledger.mark_printed([ledger.ensure_piece(step, "self", "4x6").id], date(2026, 11, 23))
+    result = invoke("report", "--db", db, "--by", "source", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[1][0] == "'=HYPERLINK(x).csv"
+    document = report_json(db, write_file(tmp_path, "mailer.toml", ""), "--by", "source")
+    assert document["groups"][0]["group"] == "=HYPERLINK(x).csv"
+    table = invoke("report", "--db", db, "--by", "source")
+    assert "\x1b" not in table.stdout

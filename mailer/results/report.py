@@ -326,7 +326,7 @@ _CALL_GROUPS: dict[GroupBy, Callable[[CallRow], str]] = {
     GroupBy.SOURCE: lambda c: _source(c.file),
     GroupBy.VARIANT: lambda c: c.variant or NO_EXPERIMENT,
 }
-_LAST = (NO_CARD, NO_OFFER, NO_EXPERIMENT, HOLDOUT)
+_LAST = (HOLDOUT, NO_OFFER, NO_EXPERIMENT, NO_CARD)
 
 
 def _order(funnels: Iterable[str], by: GroupBy) -> list[str]:
