@@ -465,3 +465,20 @@ def test_a_group_named_like_a_formula_or_with_escapes_is_written_safely(tmp_path
     assert document["groups"][0]["group"] == "=HYPERLINK(x).csv"
     table = invoke("report", "--db", db, "--by", "source")
     assert "\x1b" not in table.stdout
+
+
+def test_the_experiment_lines_fit_80_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "mailer.db"
+    contacts = [(f"A{n:03d}", "first-variant-with-a-long-name", n < 3) for n in range(30)]
+    contacts += [(f"B{n:03d}", "second-variant-with-a-long-name", n < 2) for n in range(30)]
+    ledger_with_cards(db, contacts)
+    monkeypatch.setenv("COLUMNS", "80")
+    result = invoke("report", "--db", db, "--by", "variant")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), "\n".join(lines)
+    verdict = lines[lines.index("Experiment (response rates, 95% intervals)") + 1 :]
+    assert verdict[0].startswith("- no real difference yet between first-variant")
+    assert all(line.startswith("  ") for line in verdict[1:])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -176,7 +177,11 @@ def _table(result: Report) -> None:
     if result.comparisons:
         out.print(Text("Experiment (response rates, 95% intervals)", style="bold"))
         for comparison in result.comparisons:
-            out.print(f"- {comparison.verdict}", markup=False)
+            lines = textwrap.wrap(
+                comparison.verdict, out.width, initial_indent="- ", subsequent_indent="  "
+            )
+            for line in lines:
+                out.print(line, markup=False, soft_wrap=True)
 
 
 def _notes(f: Funnel) -> list[Text]:
