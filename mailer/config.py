@@ -175,8 +175,9 @@ class Calls:
 
 
 @dataclass(frozen=True)
-class Results:
-    attribution_days: int = DEFAULT_ATTRIBUTION_DAYS  # days a response counts after a card
+class Results:  # responses and `mailer report` (README, "Did it work?")
+    attribution_days: int = DEFAULT_ATTRIBUTION_DAYS  # days a response, a second call, counts
+    print_cost: float = 0.0  # dollars of stock and ink for a self-printed card (no stamp)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from mailer.cli import (
     init_cmd,
     planning_cmds,
     preview_cmd,
+    report_cmd,
     responses_cmd,
     run_cmd,
     send_cmds,
@@ -74,6 +75,7 @@ app.command(cls=Command, rich_help_panel="Step by step")(card_cmds.render)
 app.command(cls=Command, rich_help_panel="Step by step")(preview_cmd.preview)
 app.command("print", cls=Command, rich_help_panel="Step by step")(card_cmds.print_)
 app.command(cls=Command, rich_help_panel="Step by step")(followups_cmd.followups)
+app.command(cls=Command, rich_help_panel="Did it work?")(report_cmd.report)
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.send)
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.status)
 app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.cancel)

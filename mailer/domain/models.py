@@ -61,6 +61,8 @@ PERSON_FIELDS = CALL_FIELDS[: CALL_FIELDS.index("country") + 1]
 
 UNANSWERED = frozenset({Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.BUSY})
 """Calls that did not reach the contact: each is an attempt, and its time of day missed."""
+NEUTRAL = frozenset({Outcome.TEXTED, Outcome.WRONG_NUMBER, Outcome.OPT_OUT})
+"""Neither an attempt nor an answer: every other call reached them."""
 
 
 class Action(StrEnum):

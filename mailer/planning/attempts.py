@@ -27,11 +27,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from mailer.domain.models import UNANSWERED as UNANSWERED  # the cadence's word for it too
+from mailer.domain.models import NEUTRAL as NEUTRAL  # the cadence's words for them too
+from mailer.domain.models import UNANSWERED as UNANSWERED
 from mailer.domain.models import CallRecord, Outcome, PastCall
-
-NEUTRAL = frozenset({Outcome.TEXTED, Outcome.WRONG_NUMBER, Outcome.OPT_OUT})
-"""Neither an attempt nor an answer."""
 
 
 @dataclass(frozen=True, slots=True)

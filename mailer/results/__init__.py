@@ -1,1 +1,3 @@
-"""Results: what happened after the cards (README, "Did it work?")."""
+"""Results: what the cards did. Responses recorded and matched to the cards they answer,
+and `mailer report`, the funnel per group with its costs, the experiment's comparison and
+its chart (README, "Did it work?")."""
