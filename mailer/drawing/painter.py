@@ -234,6 +234,9 @@ def _draw_lines(canvas: Canvas, lines: tuple[PlacedLine, ...]) -> None:
             if (run.font, run.size) != font:
                 font = (run.font, run.size)
                 text.setFont(run.font, run.size)
-            text.setTextOrigin(run.x, line.y)
+            if run.rise or run.slant:  # a handwritten word: off the level, leaning
+                text.setTextTransform(1, 0, run.slant, 1, run.x, line.y + run.rise)
+            else:
+                text.setTextOrigin(run.x, line.y)
             text.textLine(run.text)
     canvas.drawText(text)
