@@ -109,8 +109,8 @@ class BackSide:
         return lines
 
     def _pen(self) -> Pen | None:
-        """The handwriting's forms, made the first time a varied note needs them; None
-        when `templates.variation` is off."""
+        """The handwriting's forms (its own and those derived from it), made the first
+        time a varied note needs them; None when `templates.variation` is off."""
         if not self.config.templates.variation:
             return None
         if self._forms is None:

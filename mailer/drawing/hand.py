@@ -12,6 +12,8 @@ stays inside the box it was given: every limit below is counted there.
 from __future__ import annotations
 
 import random
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailer.drawing.fonts import FontStack
@@ -20,14 +22,15 @@ from mailer.drawing.layout import RGB, PlacedLine, Run, Wrapped, place
 
 # Limits, as fractions of the size (or of a space, for the gaps).
 SIZE = 0.035
-"""A word's size: up to 3.5% larger or smaller."""
+"""A piece of a line (the words between two gaps of their own): up to 3.5% larger or
+smaller."""
 SPACE = 0.3
 """A gap between words: up to 30% of a space wider or narrower (a line's gaps add up to the
 same, so a line is never wider than its words allow)."""
 DRIFT = 0.10
 """A line's baseline rises or falls by up to this much from its start to its end."""
 JITTER = 0.02
-"""And each word sits up to this much above or below that slope."""
+"""And each piece of it sits up to this much above or below that slope."""
 SLANT = (-0.02, 0.06)
 """Each line leans by a shear of this range (a positive one leans right)."""
 MARGIN = 0.35
@@ -36,7 +39,8 @@ MARGIN = 0.35
 
 @dataclass(frozen=True)
 class Pen:
-    """The fonts a varied note is written with: the plain face's name and its forms."""
+    """The fonts a varied note is written with: the plain face's name and the forms (the
+    plain face first)."""
 
     plain: str
     forms: tuple[str, ...]
@@ -57,29 +61,76 @@ def room(box: Rect, size: float, ascent: float, descent: float) -> Rect:
 
 
 class _Forms:
-    """Which form each letter is written in: never the form the same letter had last, and
-    never the form a repeated word's first letter had the last time."""
+    """Which form each word and letter is written in. A word is written in the font's own
+    form unless it was written that way the last time it came up; the second letter of a
+    doubled one ("ll") switches form. The other forms are taken in turn, so a card shows all
+    of them as soon as it needs two, and the few letters they draw keep the card small."""
 
-    def __init__(self, rng: random.Random, count: int) -> None:
-        self.rng = rng
-        self.all = range(count)
-        self.last: dict[str, int] = {}
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.turn = 0
         self.words: dict[str, int] = {}
-        self.current = 0
 
-    def start_word(self, word: str) -> int | None:
-        """A fresh form to start the word with; what its first letter must not be."""
-        self.current = self.rng.randrange(len(self.all))
-        return self.words.get(word)
+    def other(self, form: int) -> int:
+        """The next of the other forms in turn, never `form`."""
+        self.turn += 1
+        choice = 1 + self.turn % (self.count - 1)
+        return choice if choice != form else 1 + (self.turn + 1) % (self.count - 1)
 
-    def pick(self, char: str, avoid: int | None = None) -> int:
-        last = self.last.get(char)
-        form = self.current
-        if form in (last, avoid):
-            choices = [f for f in self.all if f != last and f != avoid]
-            form = choices[self.rng.randrange(len(choices))]
-        self.last[char] = self.current = form
+    def of_word(self, word: str) -> int:
+        key = word.strip(_PUNCTUATION)
+        form = self.other(0) if self.words.get(key) == 0 else 0
+        self.words[key] = form
         return form
+
+
+_PUNCTUATION = ".,;:!?\"'()[]-–—…“”‘’"
+
+
+class _Line:
+    """Runs of one line as they are written: words of the same form and place join."""
+
+    def __init__(self, stack: FontStack, pen: Pen, slant: float) -> None:
+        self.stack = stack
+        self.pen = pen
+        self.slant = slant
+        self.runs: list[Run] = []
+        self.words: list[str] = []
+        self.form = 0
+        self.x = self.end = 0.0
+        self.size = self.rise = 0.0
+
+    def move(self, x: float, size: float, rise: float) -> None:
+        """Start a new piece of the line at `x`, in its own size and height."""
+        self.flush()
+        self.x = x
+        self.size, self.rise = size, rise
+
+    def write(self, text: str, form: int) -> None:
+        """Add `text` (a word with its trailing space, or part of a word) in `form`."""
+        if form != self.form:
+            self.flush()
+            self.form = form
+        self.words.append(text)
+
+    def flush(self) -> None:
+        """The words written since the last run, as runs; `end` is where they end."""
+        if not self.words:
+            self.end = self.x
+            return
+        stack, size, x = self.stack, self.size, self.x
+        text = "".join(self.words)
+        self.words = []
+        font = self.pen.forms[self.form]
+        width = sum(map(stack.width, text.split(" "))) + stack.width(" ") * text.count(" ")
+        if stack.is_plain(text):
+            self.runs.append(Run(x, font, size, text, self.rise, self.slant))
+        else:  # characters the handwriting lacks are drawn by the fallback face, plain
+            for face, piece in stack.runs(text):
+                name = font if face.name == self.pen.plain else face.name
+                self.runs.append(Run(x, name, size, piece, self.rise, self.slant))
+                x += stack.width(piece) * size
+        self.x = self.end = self.x + width * size
 
 
 def write(
@@ -93,68 +144,62 @@ def write(
     seed: str,
     floor: float,
 ) -> list[PlacedLine]:
-    """`wrapped` placed in `box` (from `room`) as `layout.place` would, then varied; no
-    word smaller than `floor`, the block's smallest size."""
-    rng = random.Random(seed)  # noqa: S311  a repeatable sequence, not a secret
-    forms = _Forms(rng, len(pen.forms))
+    """`wrapped` placed in `box` (from `room`) as `layout.place` would, then varied; nothing
+    smaller than `floor`, the block's smallest size."""
+    rand = random.Random(seed).random  # noqa: S311  a repeatable sequence, not a secret
+    forms = _Forms(len(pen.forms))
     size = wrapped.size
-    space = stack.width(" ") * size
+    smallest = min(floor, size)
+    space = stack.width(" ")
+    low, high = SLANT
+    texts = [text for text in wrapped.lines if text is not None]
     varied = []
-    for line in place(wrapped, stack, box, top, color, align):
-        text = "".join(run.text for run in line.runs)
+    for line, text in zip(place(wrapped, stack, box, top, color, align), texts, strict=True):
+        drift = (rand() * 2 - 1) * DRIFT * size
+        written = _Line(stack, pen, low + rand() * (high - low))
         words = text.split(" ")
-        gaps = [rng.uniform(-SPACE, SPACE) for _ in words[1:]]
-        mean = sum(gaps) / len(gaps) if gaps else 0.0
-        slant = rng.uniform(*SLANT)
-        drift = rng.uniform(-DRIFT, DRIFT) * size
-        x = line.x + (rng.uniform(0, MARGIN * size) if align == "left" else 0.0)
-        runs: list[Run] = []
+        last = len(words) - 1
+        gaps = _gaps([i for i in range(1, len(words)) if rand() < BREAK], rand)
+        x = line.x + (rand() * MARGIN * size if align == "left" else 0.0)
+        doubled = _DOUBLED.search(text) is not None
         for index, word in enumerate(words):
-            scale = max(size * (1 + rng.uniform(-SIZE, SIZE)), min(floor, size))
-            along = (x - line.x) / box.w if box.w else 0.0
-            rise = drift * (along - 0.5) + rng.uniform(-JITTER, JITTER) * size
-            last = index == len(words) - 1
-            _word_runs(runs, stack, pen, forms, word if last else word + " ", x, scale, rise, slant)
-            x += stack.width(word) * scale
-            if not last:
-                x += space * (1 + gaps[index] - mean)
-        varied.append(PlacedLine(line.x, line.y, x - line.x, size, color, tuple(runs)))
+            if index == 0 or index in gaps:
+                if index:
+                    written.flush()
+                    x = written.end + space * written.size * (gaps[index] - 1)
+                piece_size = max(size * (1 + (rand() * 2 - 1) * SIZE), smallest)
+                along = (x - line.x) / box.w if box.w else 0.0
+                rise = drift * (along - 0.5) + (rand() * 2 - 1) * JITTER * size
+                written.move(x, piece_size, rise)
+            form = forms.of_word(word)
+            start = 0
+            if doubled:
+                for match in _DOUBLED.finditer(word):
+                    second = match.start() + 1
+                    written.write(word[start:second], form)
+                    written.write(word[second], forms.other(form))
+                    start = second + 1
+            written.write(word[start:] if index == last else word[start:] + " ", form)
+        written.flush()
+        width = written.end - line.x
+        varied.append(PlacedLine(line.x, line.y, width, size, color, tuple(written.runs)))
     return varied
 
 
-def _word_runs(
-    runs: list[Run],
-    stack: FontStack,
-    pen: Pen,
-    forms: _Forms,
-    word: str,
-    x: float,
-    size: float,
-    rise: float,
-    slant: float,
-) -> None:
-    """The runs of one word (with its trailing space, so the text extracts with its gaps)."""
-    key = "".join(c for c in word if c.isalnum())
-    avoid = forms.start_word(key)
-    used: list[int] = []
-    for face, piece in stack.runs(word):
-        if face.name != pen.plain:  # a character the handwriting lacks: drawn plain
-            runs.append(Run(x, face.name, size, piece, rise, slant))
-            x += stack.width(piece) * size
-            continue
-        start = 0
-        form = forms.current
-        for i, char in enumerate(piece):
-            if not char.isalnum():
-                continue
-            chosen = forms.pick(char, avoid if not used else None)
-            used.append(chosen)
-            if chosen != form and i > start:
-                runs.append(Run(x, pen.forms[form], size, piece[start:i], rise, slant))
-                x += stack.width(piece[start:i]) * size
-                start = i
-            form = chosen
-        runs.append(Run(x, pen.forms[form], size, piece[start:], rise, slant))
-        x += stack.width(piece[start:]) * size
-    if key and used:
-        forms.words[key] = used[0]
+BREAK = 0.35
+"""The chance that a gap between words is written at its own width (the words after it
+placed anew, in their own size and height); the others are the font's own space."""
+
+
+def _gaps(breaks: list[int], rand: Callable[[], float]) -> dict[int, float]:
+    """Each break's width as a multiple of a space: they vary by up to `SPACE` either way
+    and add up to no more than the spaces they replace, so a line never grows."""
+    spread = [(rand() * 2 - 1) * SPACE for _ in breaks]
+    if len(spread) == 1:
+        spread = [-abs(spread[0])]
+    mean = sum(spread) / len(spread) if spread else 0.0
+    return {index: 1 + gap - mean for index, gap in zip(breaks, spread, strict=True)}
+
+
+_DOUBLED = re.compile(r"(\w)(?=\1)")
+"""A letter followed by the same letter: "ll" in "will" (the first of the two)."""

@@ -1,7 +1,8 @@
 """Other forms of the handwriting font's letters, so that a note is not written with one
 stamp per letter.
 
-`variant_fonts` derives `FORMS` fonts from a TrueType file with fontTools, once per process:
+`variant_fonts` derives `FORMS - 1` fonts from a TrueType file with fontTools, once per
+process (the font itself is the other form):
 each glyph's outline is moved by its own small, seeded change (a little scaling and shear
 about the baseline, a shift, and a slow wobble) that keeps the letter legible. The wobble's
 wavelength is many stroke widths long, so both edges of a stroke move together and the pen
@@ -24,8 +25,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 FORMS = 3
-"""Forms of each letter: with three, a letter can always differ from both its last form and
-the form its word had the last time it was written."""
+"""Forms of each letter, the font's own among them: with three, a word can always differ
+from both the word before it and the form it had the last time it was written."""
 
 # Limits of a glyph's change, as fractions of the em (1000 units in Caveat): about a twelfth
 # of a stroke's width at most for the wobble, a few percent for the scale.
@@ -91,24 +92,38 @@ def _forms(path: Path) -> list[bytes]:
             # Composites follow their parts; empty glyphs have nothing to move.
             outlines.append((name, glyph, list(glyph.coordinates)))
     forms = []
-    for index in range(FORMS):
+    for index in range(FORMS - 1):
         for name, glyph, points in outlines:
             rng = random.Random(f"{index}:{name}")  # noqa: S311  repeatable on purpose
             glyph.coordinates = _changed(points, hmtx[name][0], upm, rng)
             glyph.recalcBounds(glyf)
+        _rename(font, index + 1)
         out = io.BytesIO()
         font.save(out)
         forms.append(out.getvalue())
     return forms
 
 
+def _rename(font: FontFile, form: int) -> None:
+    """Give the form a PostScript name of its own: ReportLab draws every font registered
+    under one PostScript name with the first of them."""
+    table = font["name"]
+    plain = table.getDebugName(6) or "Handwriting"
+    for record in table.names:
+        if record.nameID == 6:
+            record.string = f"{plain.split('-Form')[0]}-Form{form}"
+
+
 @cache
 def variant_fonts(path: str, name: str) -> tuple[str, ...]:
-    """The ReportLab names of the `FORMS` forms of the font at `path` (registered under
-    `name` as its plain face), registering them the first time they are asked for."""
-    names = []
+    """The ReportLab names of the forms of the font at `path` (registered under `name` as
+    its plain face, the first form), registering them the first time they are asked for."""
+    names = [name]
     for index, data in enumerate(_forms(Path(path))):
         form = f"{name}-f{index + 1}"
-        pdfmetrics.registerFont(TTFont(form, io.BytesIO(data)))
+        # Not "ASCII readable": a subset then holds only the letters drawn in that form,
+        # not every ASCII glyph (a form draws a few letters of a card; its text still
+        # extracts through the subset's ToUnicode map).
+        pdfmetrics.registerFont(TTFont(form, io.BytesIO(data), asciiReadable=False))
         names.append(form)
     return tuple(names)
