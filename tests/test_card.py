@@ -93,7 +93,9 @@ def drawn_objects(page: Any) -> list[dict[str, Any]]:
 
 @cache
 def cmap_of(font_name: str) -> set[int]:
-    """Characters the embedded font file really has, found by its PostScript name."""
+    """Characters the embedded font file really has, found by its PostScript name (a
+    handwriting form, "Caveat-Regular-Form1", has its font's characters)."""
+    font_name = font_name.split("-Form")[0]
     for path in [caveat_path(), *fallback_sans_paths(), *fallback_sans_paths(bold=True)]:
         face = TTFontFace(str(path))
         if face.name.decode() == font_name:

@@ -58,6 +58,8 @@ class BackSide:
         self._return: tuple[tuple[PlacedLine, ...], float] | None = None
         self._stamp: tuple[PlacedLine, ...] | None = None
         self._forms: Pen | None = None
+        self.note_size = 0.0
+        """The size the last note laid out was fitted at."""
 
     def lay_out(
         self, step: MailStep, name: str, style: CardStyle, message: str
@@ -90,6 +92,7 @@ class BackSide:
                     "abbreviations: BOULEVARD -> BLVD), or shorten message.j2",
                 )
             raise does_not_fit(step.contact_id, name, "message", area, block.floor)
+        self.note_size = wrapped.size
         ink = self.config.templates.ink
         color = parse_color(ink) if ink and block.color == "pen" else style.color(block.color)
         if pen is None:

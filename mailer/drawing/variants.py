@@ -75,7 +75,7 @@ def _forms(path: Path) -> list[bytes]:
     """The font file of each form: the font is read once and each form written from it.
     Only letters and digits get other forms (punctuation and marks are small, and other
     glyphs stay packed as they are, which keeps this quick)."""
-    font = FontFile(str(path))
+    font = FontFile(str(path), recalcTimestamp=False)  # the same bytes every run
     for tag in _UNUSED:
         if tag in font:
             del font[tag]
