@@ -186,7 +186,7 @@ def write(
     return varied
 
 
-BREAK = 0.35
+BREAK = 0.2
 """The chance that a gap between words is written at its own width (the words after it
 placed anew, in their own size and height); the others are the font's own space."""
 
