@@ -17,6 +17,7 @@ import os
 import statistics
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -59,7 +60,8 @@ def main() -> int:
             pair = []
             for variation in (False, True):
                 out = Path(tmp) / f"{r}-{variation}"
-                pair.append(timed(lambda v=variation, o=out: render(config(v), steps, o)))
+                settings = config(variation)
+                pair.append(timed(partial(render, settings, steps, out)))
                 sizes[variation] = render_bytes(out)
             rounds.append((pair[0], pair[1]))
     load = os.getloadavg()
