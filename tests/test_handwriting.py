@@ -336,3 +336,29 @@ def test_the_varied_note_reads_back_as_well_as_the_plain_one(compared: tuple[Pat
         accuracy[name] = matcher.ratio()
     assert accuracy["plain"] > 0.5, accuracy  # the engine reads this font at all
     assert accuracy["varied"] >= 0.95 * accuracy["plain"], accuracy
+
+
+def test_a_font_whose_forms_cant_be_made_stops_the_run_once_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fontTools.ttLib import TTLibError
+
+    import mailer.drawing.variants as variants
+
+    def broken(path: Path) -> list[bytes]:
+        raise TTLibError("bad 'glyf' table")
+
+    monkeypatch.setattr(variants, "_forms", broken)
+    variants.variant_fonts.cache_clear()
+    try:
+        db, out = tmp_path / "m.db", tmp_path / "out"
+        common = ("--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG)
+        assert invoke("plan", EXAMPLE_CALLS, *common).exit_code == 0
+        result = invoke("render", *common, "--out", out)
+        said = " ".join(result.stderr.split())
+        assert result.exit_code == 1, said  # once, up front, not once a card
+        assert said.count("can't make the letter forms") == 1
+        assert "variation = false" in said
+        assert "Traceback" not in said
+    finally:
+        variants.variant_fonts.cache_clear()

@@ -77,7 +77,7 @@ class BackSide:
         block = style.blocks["message"]
         stack = self.stacks[block.font]
         size = block.size * g.text_scale
-        pen = self._pen() if block.font == HAND else None
+        pen = self.pen() if block.font == HAND else None
         fitted = room(area, size, *stack.metrics(message)) if pen else area
         wrapped = self._sizes.fit(
             name, "message", message, stack, size, block.floor, fitted, block.leading
@@ -111,7 +111,7 @@ class BackSide:
             )
         return lines
 
-    def _pen(self) -> Pen | None:
+    def pen(self) -> Pen | None:
         """The handwriting's forms (its own and those derived from it), made the first
         time a varied note needs them; None when `templates.variation` is off."""
         if not self.config.templates.variation:
@@ -119,7 +119,16 @@ class BackSide:
         if self._forms is None:
             plain = self.stacks[HAND].primary.name
             path = self.config.font_path or caveat_path()
-            self._forms = Pen(plain, variant_fonts(str(path), plain))
+            try:
+                self._forms = Pen(plain, variant_fonts(str(path), plain))
+            # fontTools meets a font it can't rewrite with whatever its reading hits first.
+            except Exception as exc:
+                key = "templates.font: " if self.config.font_path else ""
+                raise RenderError(
+                    f"{key}can't make the letter forms of {path}: {exc or type(exc).__name__}",
+                    hint="use another TrueType (.ttf) font, or set variation = false in the "
+                    "[templates] section of mailer.toml to write the note plain",
+                ) from None
         return self._forms
 
     def _return_block(self, step: MailStep, name: str) -> tuple[list[PlacedLine], float]:

@@ -88,7 +88,9 @@ def saved_pdf(canvas: Canvas, buffer: io.BytesIO) -> bytes:
 class CardPainter:
     """Lays out and draws cards of one size and mode for one configuration."""
 
-    def __init__(self, config: Config, mode: str, size: str | None = None) -> None:
+    def __init__(
+        self, config: Config, mode: str, size: str | None = None, *, forms_now: bool = True
+    ) -> None:
         self.config = config
         self.mode = mode
         self.size = size or config.mail.size
@@ -101,6 +103,8 @@ class CardPainter:
         self._templates: dict[str, CardTemplate] = {}
         self._front = FrontSide(self.geometry, self.stacks, config.offer.url)
         self._back = BackSide(config, mode, self.geometry, self.stacks)
+        if forms_now:  # and a handwriting whose letter forms can't be made
+            self._back.pen()
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -259,7 +263,7 @@ def long_notes(steps: Iterable[MailStep], config: Config) -> list[str]:
     be drawn are left to the drawing to report."""
     limit = config.templates.long_note
     try:
-        painter = CardPainter(config, config.mail.mode)
+        painter = CardPainter(config, config.mail.mode, forms_now=False)
         longest: dict[str, tuple[int, MailStep]] = {}
         for step in steps:
             if step.action is not Action.MAIL or not step.template:
