@@ -362,3 +362,22 @@ def test_a_font_whose_forms_cant_be_made_stops_the_run_once_naming_it(
         assert "Traceback" not in said
     finally:
         variants.variant_fonts.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("size", "mode"), [("4x6", "provider"), ("6x9", "provider"), ("a6", "self")]
+)
+def test_characters_the_handwriting_lacks_are_drawn_plain_in_a_varied_note(
+    tmp_path: Path, size: str, mode: str
+) -> None:
+    note = "Ça coûte 20 € “tout compris”, Zoë: see you soon, see you soon. Łódź, Ωmega Ωmega"
+    step = card_step(template="note", notes=note)
+    config = dataclasses.replace(note_config(tmp_path), mail=config_for(size, mode).mail)
+    page = back_of(render_card_bytes(step, config, mode))
+    chars = [c for c in page.chars if "Caveat" in c["fontname"] or "Noto" in c["fontname"]]
+    words = [text_of(w) for w in written_words(chars)]
+    assert words == note.split()
+    assert any("Noto" in c["fontname"] for c in chars)  # the fallback face drew some
+    area = card_geometry(size, mode).message_area
+    for c in chars:
+        assert area.contains(Rect.from_edges(c["x0"], c["y0"], c["x1"], c["y1"])), c["text"]
