@@ -122,14 +122,9 @@ class Templates:
     """A folder of your own templates; they override or add to the built-ins."""
     font: str = ""
     """A TrueType (.ttf) font for the handwritten message; empty means Caveat."""
-    variation: bool = True
-    """Vary the handwritten note (letter forms, sizes, baselines, gaps); false draws it plain."""
-    ink: str = ""
-    """The handwritten note's colour, a hex colour; empty means each template's pen colour
-    (blue unless its card.toml says otherwise)."""
-    long_note: int = 480
-    """Notes longer than this many characters get a warning in the plan: a handwritten note
-    reads as real at three or four sentences (about 480 characters on a 4x6 back)."""
+    variation: bool = True  # the note written as a hand writes (drawing.hand); false: plain
+    ink: str = ""  # the note's hex colour; "" is each template's pen colour (blue-black)
+    long_note: int = 480  # longer notes (characters) are warned about in the plan
 
 
 @dataclass(frozen=True)
@@ -219,9 +214,6 @@ class Config:
 
 
 DEFAULT = Config()
-
-_HEX_COLOUR = re.compile(r"#?(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
-"""A colour as card.toml writes one (`drawing.style.parse_color` reads it)."""
 
 # The TOML key for a field where it differs from the Python name.
 _RENAMED = {"mail_class": "class"}
@@ -405,12 +397,9 @@ def validate(config: Config, path: Path) -> None:
     _validate_mapping(config, fail)
     if problem := windows_problem(config.followups.windows, config.followups.call_window):
         fail(*problem)
-    if config.templates.ink and not _HEX_COLOUR.fullmatch(config.templates.ink.strip()):
-        fail(
-            "templates.ink",
-            f"is {config.templates.ink!r}, not a colour",
-            'use a hex colour such as "#1D3A6E" (blue ink), or "" for the templates\' own',
-        )
+    ink = config.templates.ink  # a hex colour, as card.toml writes one
+    if ink and not re.fullmatch(r"#?(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})", ink.strip()):
+        fail("templates.ink", f"is {ink!r}, not a colour", 'use a hex colour such as "#1D3A6E"')
     calls = config.calls
     if calls.timezone and named_zone(calls.timezone) is None:
         fail(

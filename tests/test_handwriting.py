@@ -224,9 +224,7 @@ def test_the_plan_warns_about_a_long_note_with_its_fitted_size(tmp_path: Path) -
     assert "long_note" not in quiet.stderr
     config = tmp_path / "mailer.toml"
     config.write_text(
-        EXAMPLE_CONFIG.read_text(encoding="utf-8").replace(
-            "[templates]\n", "[templates]\nlong_note = 200\n"
-        ),
+        re.sub(r"(?m)^long_note = \d+", "long_note = 200", EXAMPLE_CONFIG.read_text("utf-8")),
         encoding="utf-8",
     )
     warned = invoke("plan", EXAMPLE_CALLS, *common, "--config", config)
