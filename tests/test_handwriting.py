@@ -238,6 +238,11 @@ def test_the_plan_warns_about_a_long_note_with_its_fitted_size(tmp_path: Path) -
     assert found, said
     assert int(found.group(2)) > 200
     assert 10 <= float(found.group(3)) <= 15
+    # `mailer run` plans too, and says the same before it draws.
+    run = invoke("run", EXAMPLE_CALLS, "--today", TODAY, "--config", config,
+                 "--db", tmp_path / "m.db", "--out", tmp_path / "out")  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert found.group(0) in " ".join(run.stderr.split())
 
 
 # ---- your own hand ---------------------------------------------------------------------------
