@@ -8,6 +8,7 @@ offer) default to nothing, never to someone else's.
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 import types
 import typing
@@ -122,6 +123,9 @@ class Templates:
     """A folder of your own templates; they override or add to the built-ins."""
     font: str = ""
     """A TrueType (.ttf) font for the handwritten message; empty means Caveat."""
+    variation: bool = True  # the note written as a hand writes (drawing.hand); false: plain
+    ink: str = ""  # the note's hex colour; "" is each template's pen colour (blue-black)
+    long_note: int = 480  # longer notes (characters) are warned about in the plan
 
 
 @dataclass(frozen=True)
@@ -401,6 +405,9 @@ def validate(config: Config, path: Path) -> None:
     _validate_mapping(config, fail)
     if problem := windows_problem(config.followups.windows, config.followups.call_window):
         fail(*problem)
+    ink = config.templates.ink  # a hex colour, as card.toml writes one
+    if ink and not re.fullmatch(r"#?(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})", ink.strip()):
+        fail("templates.ink", f"is {ink!r}, not a colour", 'use a hex colour such as "#1D3A6E"')
     calls = config.calls
     if calls.timezone and named_zone(calls.timezone) is None:
         fail(

@@ -93,7 +93,9 @@ def drawn_objects(page: Any) -> list[dict[str, Any]]:
 
 @cache
 def cmap_of(font_name: str) -> set[int]:
-    """Characters the embedded font file really has, found by its PostScript name."""
+    """Characters the embedded font file really has, found by its PostScript name (a
+    handwriting form, "Caveat-Regular-Form1", has its font's characters)."""
+    font_name = font_name.split("-Form")[0]
     for path in [caveat_path(), *fallback_sans_paths(), *fallback_sans_paths(bold=True)]:
         face = TTFontFace(str(path))
         if face.name.decode() == font_name:
@@ -433,7 +435,7 @@ def test_six_hundred_character_note_fits(tmp_path):
     hand = [c for c in back.chars if "Caveat" in c["fontname"]]
     drawn = "".join(c["text"] for c in hand).replace(" ", "")
     assert drawn.endswith(note.replace(" ", "")[-40:])
-    assert min(c["size"] for c in hand) >= 10  # the built-in floor
+    assert min(c["size"] for c in hand) >= 10 - 1e-6  # the built-in floor (float noise)
     for c in hand:
         assert geometry.message_area.contains(char_box(c))
 

@@ -269,6 +269,10 @@ def plan(
             source=source,
         )
     show_notices(result.plan.notices)
+    from mailer.drawing.painter import long_notes
+
+    for warning in long_notes(result.plan.steps, settings):
+        warn(warning)
     if format == "json":
         sys.stdout.write(plan_json(result.plan))
     elif format == "csv":

@@ -24,7 +24,7 @@ from mailer.cli.common import (
     open_ledger,
     resolve_today,
 )
-from mailer.errors import MailerError
+from mailer.errors import MailerError, UsageError
 from mailer.files import ensure_folder
 
 if TYPE_CHECKING:
@@ -64,6 +64,13 @@ def preview(
             "--proof", min=1, help="A contact sheet of the first N cards.", show_default=False
         ),
     ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="The card's back twice: the handwritten note plain and varied.",
+        ),
+    ] = False,
     no_open: Annotated[
         bool, typer.Option("--no-open", help="Don't open the picture when done.")
     ] = False,
@@ -76,7 +83,20 @@ def preview(
     """Show a card, front and back side by side, before printing or sending anything."""
     import dataclasses
 
-    from mailer.drawing.preview import ProofFailure, open_file, preview_image, proof_sheet
+    from mailer.drawing.preview import (
+        ProofFailure,
+        compare_image,
+        open_file,
+        preview_image,
+        proof_sheet,
+    )
+
+    if compare and (proof or guides):
+        raise UsageError(
+            f"--compare shows one card's note; it can't be combined with "
+            f"{'--proof' if proof else '--guides'}",
+            hint="leave that option out, or run the two previews one after the other",
+        )
 
     resolve_today(today)  # accepted like everywhere; the card shows the planned dates
     settings = load_config(config, demo=demo)
@@ -102,7 +122,9 @@ def preview(
     banner = preview_banner(settings, demo)
     ensure_folder(target.parent)
     failures: list[ProofFailure] = []
-    if proof:
+    if compare:
+        compare_image(steps[0], settings, chosen, target, banner=banner)
+    elif proof:
         proof_sheet(
             steps[:proof], settings, chosen, target, guides=guides, banner=banner, failures=failures
         )

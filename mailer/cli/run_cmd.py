@@ -26,6 +26,7 @@ from mailer.cli.common import (
     progress_bar,
     require_details,
     resolve_today,
+    warn,
 )
 from mailer.cli.planning_cmds import (
     AllOption,
@@ -108,7 +109,11 @@ def run(
     )
 
     def on_plan(plan: Plan) -> None:
+        from mailer.drawing.painter import long_notes
+
         show_notices(plan.notices)
+        for warning in long_notes(plan.steps, settings):
+            warn(warning)
         plan_table(plan, every_row=every_row)
 
     def confirm(provider: Provider, count: int, cost: float) -> None:

@@ -17,8 +17,9 @@ from mailer.config import Config
 from mailer.domain import addresses
 from mailer.domain.models import CallRecord, MailStep
 from mailer.domain.names import shortened_name
-from mailer.drawing.fonts import SANS, SANS_BOLD, FontStack, clean_text
+from mailer.drawing.fonts import HAND, SANS, SANS_BOLD, FontStack, caveat_path, clean_text
 from mailer.drawing.geometry import MESSAGE_GAP, CardGeometry, Rect, inches
+from mailer.drawing.hand import Pen, room, write
 from mailer.drawing.layout import (
     RGB,
     PlacedLine,
@@ -30,7 +31,8 @@ from mailer.drawing.layout import (
     place,
     two_lines,
 )
-from mailer.drawing.style import CardStyle
+from mailer.drawing.style import CardStyle, parse_color
+from mailer.drawing.variants import variant_fonts
 from mailer.errors import RenderError
 
 ADDRESS_SIZE, ADDRESS_FLOOR = 10.0, 8.0
@@ -55,6 +57,9 @@ class BackSide:
         self._sizes = SizeMemory()
         self._return: tuple[tuple[PlacedLine, ...], float] | None = None
         self._stamp: tuple[PlacedLine, ...] | None = None
+        self._forms: Pen | None = None
+        self.note_size = 0.0
+        """The size the last note laid out was fitted at."""
 
     def lay_out(
         self, step: MailStep, name: str, style: CardStyle, message: str
@@ -72,8 +77,10 @@ class BackSide:
         block = style.blocks["message"]
         stack = self.stacks[block.font]
         size = block.size * g.text_scale
+        pen = self.pen() if block.font == HAND else None
+        fitted = room(area, size, *stack.metrics(message)) if pen else area
         wrapped = self._sizes.fit(
-            name, "message", message, stack, size, block.floor, area, block.leading
+            name, "message", message, stack, size, block.floor, fitted, block.leading
         )
         if wrapped is None:
             if area.right < g.message_area.right:
@@ -85,8 +92,44 @@ class BackSide:
                     "abbreviations: BOULEVARD -> BLVD), or shorten message.j2",
                 )
             raise does_not_fit(step.contact_id, name, "message", area, block.floor)
-        lines += place(wrapped, stack, area, area.top, style.color(block.color), block.align)
+        self.note_size = wrapped.size
+        ink = self.config.templates.ink
+        color = parse_color(ink) if ink and block.color == "pen" else style.color(block.color)
+        if pen is None:
+            lines += place(wrapped, stack, area, area.top, color, block.align)
+        else:
+            lines += write(
+                wrapped,
+                stack,
+                fitted,
+                fitted.top,
+                color,
+                block.align,
+                pen,
+                step.step_key,
+                block.floor,
+            )
         return lines
+
+    def pen(self) -> Pen | None:
+        """The handwriting's forms (its own and those derived from it), made the first
+        time a varied note needs them; None when `templates.variation` is off."""
+        if not self.config.templates.variation:
+            return None
+        if self._forms is None:
+            plain = self.stacks[HAND].primary.name
+            path = self.config.font_path or caveat_path()
+            try:
+                self._forms = Pen(plain, variant_fonts(str(path), plain))
+            # fontTools meets a font it can't rewrite with whatever its reading hits first.
+            except Exception as exc:
+                key = "templates.font: " if self.config.font_path else ""
+                raise RenderError(
+                    f"{key}can't make the letter forms of {path}: {exc or type(exc).__name__}",
+                    hint="use another TrueType (.ttf) font, or set variation = false in the "
+                    "[templates] section of mailer.toml to write the note plain",
+                ) from None
+        return self._forms
 
     def _return_block(self, step: MailStep, name: str) -> tuple[list[PlacedLine], float]:
         """The sender's address at the top left, and where it ends."""

@@ -212,7 +212,9 @@ def _register_ttf(path: Path, prefix: str) -> FontFace:
     name = f"{prefix}-{re.sub(r'[^A-Za-z0-9]', '', path.stem)[:24]}-{digest}"
     try:
         _check_complete(path)
-        font = TTFont(name, str(path))
+        # Not "ASCII readable": a subset holds only the glyphs a card draws, not every ASCII
+        # glyph (a third of the bytes of a card, and of the time to write them).
+        font = TTFont(name, str(path), asciiReadable=False)
     # ReportLab's parser meets a damaged file with whatever its reading hits first.
     except (TTFError, OSError, ValueError, struct.error, IndexError, KeyError) as exc:
         raise RenderError(

@@ -23,12 +23,16 @@ RGB = tuple[float, float, float]
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """A piece of a line drawn by one font, starting at `x` on the line's baseline."""
+    """A piece of a line drawn by one font, starting at `x` on the line's baseline: `rise`
+    above it, and leaning by `slant` (a shear: x moves by slant * y), as a handwritten
+    note's words do (`hand`); both are 0 for everything else."""
 
     x: float
     font: str
     size: float
     text: str
+    rise: float = 0.0
+    slant: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ size the card is refused with a `RenderError` naming the contact and the templat
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from reportlab import rl_config
@@ -34,7 +34,7 @@ from mailer.drawing.templates import (
     check_template_folders,
     load_template,
 )
-from mailer.errors import RenderError
+from mailer.errors import MailerError, RenderError
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 
@@ -53,6 +53,8 @@ class PreparedCard:
     rule: Rect | None = None
     qr_value: str | None = None
     qr_box: Rect | None = None
+    note_size: float = 0.0
+    """The size the handwritten note was fitted at (points)."""
 
 
 @contextmanager
@@ -86,7 +88,9 @@ def saved_pdf(canvas: Canvas, buffer: io.BytesIO) -> bytes:
 class CardPainter:
     """Lays out and draws cards of one size and mode for one configuration."""
 
-    def __init__(self, config: Config, mode: str, size: str | None = None) -> None:
+    def __init__(
+        self, config: Config, mode: str, size: str | None = None, *, forms_now: bool = True
+    ) -> None:
         self.config = config
         self.mode = mode
         self.size = size or config.mail.size
@@ -99,6 +103,8 @@ class CardPainter:
         self._templates: dict[str, CardTemplate] = {}
         self._front = FrontSide(self.geometry, self.stacks, config.offer.url)
         self._back = BackSide(config, mode, self.geometry, self.stacks)
+        if forms_now:  # and a handwriting whose letter forms can't be made
+            self._back.pen()
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -115,14 +121,7 @@ class CardPainter:
                 f"contact {step.contact_id}: step is '{step.action}', not a card to mail",
                 hint="render only steps whose action is 'mail'",
             )
-        template = self._template(name)
-        style = template.style
-        context = card_context(step, self.config, sales=style.sales)
-        text = template.render(context, step.contact_id)
-        text = CardText(
-            front={k: clean_text(v) for k, v in text.front.items()},
-            message=clean_text(text.message),
-        )
+        style, text = self._text(step, name)
         try:
             return self._layout(step, name, style, text)
         except MissingGlyphError as exc:
@@ -133,6 +132,21 @@ class CardPainter:
                 "set templates.font to a TrueType font that has it, or install DejaVu Sans "
                 "(fonts-dejavu-core) or fontpkg-noto-sans",
             ) from None
+
+    def _text(self, step: MailStep, name: str) -> tuple[CardStyle, CardText]:
+        template = self._template(name)
+        style = template.style
+        context = card_context(step, self.config, sales=style.sales)
+        text = template.render(context, step.contact_id)
+        return style, CardText(
+            front={k: clean_text(v) for k, v in text.front.items()},
+            message=clean_text(text.message),
+        )
+
+    def note_length(self, step: MailStep) -> int:
+        """How many characters the step's handwritten note has (the template rendered,
+        nothing laid out); raises TemplateError like `prepare`."""
+        return len(self._text(step, step.template or "")[1].message)
 
     def _template(self, name: str) -> CardTemplate:
         template = self._templates.get(name)
@@ -158,6 +172,7 @@ class CardPainter:
             rule=front.rule,
             qr_value=front.qr_value,
             qr_box=front.qr_box,
+            note_size=self._back.note_size,
         )
 
     # ---- drawing -----------------------------------------------------------------------
@@ -234,6 +249,38 @@ def _draw_lines(canvas: Canvas, lines: tuple[PlacedLine, ...]) -> None:
             if (run.font, run.size) != font:
                 font = (run.font, run.size)
                 text.setFont(run.font, run.size)
-            text.setTextOrigin(run.x, line.y)
+            if run.rise or run.slant:  # a handwritten word: off the level, leaning
+                text.setTextTransform(1, 0, run.slant, 1, run.x, line.y + run.rise)
+            else:
+                text.setTextOrigin(run.x, line.y)
             text.textLine(run.text)
     canvas.drawText(text)
+
+
+def long_notes(steps: Iterable[MailStep], config: Config) -> list[str]:
+    """A warning for each template whose note runs past `templates.long_note` characters,
+    naming its longest note's contact and the size that note is fitted at. Cards that can't
+    be drawn are left to the drawing to report."""
+    limit = config.templates.long_note
+    try:
+        painter = CardPainter(config, config.mail.mode, forms_now=False)
+        longest: dict[str, tuple[int, MailStep]] = {}
+        for step in steps:
+            if step.action is not Action.MAIL or not step.template:
+                continue
+            with suppress(MailerError):
+                length = painter.note_length(step)
+                if length > limit and length > longest.get(step.template, (0, step))[0]:
+                    longest[step.template] = (length, step)
+        warnings = []
+        for name, (length, step) in sorted(longest.items()):
+            with suppress(MailerError):
+                size = painter.prepare(step).note_size
+                warnings.append(
+                    f"template '{name}': the note for {step.contact_id} runs to {length:,} "
+                    f"characters, past templates.long_note ({limit:,}); a handwritten note "
+                    f"reads as real at three or four sentences: it is fitted at {size:g} pt"
+                )
+    except MailerError:
+        return []
+    return warnings

@@ -1,5 +1,6 @@
-"""Looking at cards before they go out: one card's front and back side by side, or a proof
-sheet of several, as a PNG (rasterised with pypdfium2) or a PDF, optionally with guides.
+"""Looking at cards before they go out: one card's front and back side by side, its note
+plain and varied side by side (`compare_image`), or a proof sheet of several, as a PNG
+(rasterised with pypdfium2) or a PDF, optionally with guides.
 
 Everything is drawn once, as PDF, with the same `CardPainter` that renders the real cards;
 the PNG is that page rasterised, so a preview can't disagree with the card. Guides (trim,
@@ -17,7 +18,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reportlab.pdfgen.canvas import Canvas
@@ -126,6 +127,38 @@ def preview_image(
         _label(canvas, painter, slot.side, slot.x, slot.y + painter.geometry.page.h + 4, 9)
     if guides:
         _legend(canvas, painter)
+    canvas.showPage()
+    return _finish(canvas, buffer, out, kind, scale)
+
+
+def compare_image(
+    step: MailStep,
+    config: Config,
+    mode: str,
+    out: Path,
+    *,
+    scale: float = 2.0,
+    banner: str = "",
+) -> Path:
+    """Write the back of the card twice, side by side: the handwritten note plain (left)
+    and varied as the cards draw it (right), whatever `templates.variation` says. A PNG or
+    a PDF by the suffix of `out`. Returns `out`."""
+    kind = _kind(out)
+    _check_scale(scale)
+    sides = []
+    for variation, label in ((False, "plain"), (True, "varied")):
+        settings = replace(config, templates=replace(config.templates, variation=variation))
+        painter = CardPainter(settings, mode)
+        sides.append((painter, painter.prepare(step), label))
+    layout = preview_layout(sides[0][0].geometry)
+    buffer = io.BytesIO()
+    canvas = reproducible_canvas(
+        buffer, (layout.width, layout.height), f"Note of {step.contact_id}, plain and varied"
+    )
+    _backdrop(canvas, layout.width, layout.height)
+    for slot, (painter, card, label) in zip((layout.front, layout.back), sides, strict=True):
+        _side(canvas, painter, card, Slot("back", slot.x, slot.y), guides=False, banner=banner)
+        _label(canvas, painter, label, slot.x, slot.y + painter.geometry.page.h + 4, 9)
     canvas.showPage()
     return _finish(canvas, buffer, out, kind, scale)
 
