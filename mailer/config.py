@@ -21,6 +21,7 @@ from mailer.config_ranges import MAX_OFFER_DAYS as MAX_OFFER_DAYS
 from mailer.config_ranges import in_range
 from mailer.domain.datetext import iso_date, named_zone
 from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, configured_windows, windows_problem
+from mailer.domain.experiments import Experiment, experiment_problem
 from mailer.domain.models import CALL_FIELDS, Address, Outcome
 from mailer.domain.postal_days import TransitDays
 from mailer.domain.postcards import CardMode, Duplex, sizes_for
@@ -184,6 +185,8 @@ class Config:
     provider: Provider = field(default_factory=Provider)
     followups: Followups = field(default_factory=Followups)
     calls: Calls = field(default_factory=Calls)
+    experiment: Experiment | None = None
+    """`[experiment]`: variants of the sales card tried side by side (`domain.experiments`)."""
     columns: Mapping[str, Any] = field(default_factory=dict)
     """`[columns]`: field = "Header as exported", and `ignore = [...]` headers."""
     outcomes: Mapping[str, Any] = field(default_factory=dict)
@@ -392,6 +395,8 @@ def validate(config: Config, path: Path) -> None:
         fail("provider.use_type", f"is {prov.use_type!r}", "use marketing or operational")
     _validate_mapping(config, fail)
     if problem := windows_problem(config.followups.windows, config.followups.call_window):
+        fail(*problem)
+    if config.experiment and (problem := experiment_problem(config.experiment, MAX_URL_LENGTH)):
         fail(*problem)
     calls = config.calls
     if calls.timezone and named_zone(calls.timezone) is None:

@@ -31,6 +31,7 @@ _RANGES: dict[str, tuple[float, float, str, str]] = {
     "provider.timeout_seconds": (0.1, 600, "seconds", "30 seconds is a good default"),
     "provider.prices.*": (0, 100, "dollars a card", "for the cost estimate"),
     "calls.max_age_days": (1, 3650, "days", "60 flags an export two months old"),
+    "experiment.holdout": (0, 0.9, "of the contacts", "0.1 keeps a tenth of them without a card"),
     "followups.slot_minutes": (5, 120, "minutes", "15 spreads calls a quarter hour apart"),
 }
 
