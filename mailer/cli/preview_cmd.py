@@ -76,6 +76,7 @@ def preview(
     """Show a card, front and back side by side, before printing or sending anything."""
     import dataclasses
 
+    from mailer.domain.step_codes import step_code
     from mailer.drawing.preview import ProofFailure, open_file, preview_image, proof_sheet
 
     resolve_today(today)  # accepted like everywhere; the card shows the planned dates
@@ -100,6 +101,9 @@ def preview(
     if template:
         steps = [dataclasses.replace(s, template=template) for s in steps]
     banner = preview_banner(settings, demo)
+    if not proof and (code := step_code(steps[0])) is not None and code.provisional:
+        # A card the ledger has not given its code (planned before cards had codes).
+        banner = " · ".join(filter(None, (banner, f"PROVISIONAL CODE {code.display}")))
     ensure_folder(target.parent)
     failures: list[ProofFailure] = []
     if proof:
