@@ -207,8 +207,10 @@ def plan_summary_table(plan: Plan, title: str) -> None:
 
     groups: dict[tuple[str, str], list[MailStep]] = {}
     for step in plan.steps:
-        variant = f" · {step.variant}" if step.variant else ""  # an experiment's groups
-        groups.setdefault((step.action.value, f"{step.template or ''}{variant}"), []).append(step)
+        name = step.template or ""
+        if step.variant:  # an experiment's groups
+            name = f"{name} · {step.variant}".lstrip()
+        groups.setdefault((step.action.value, name), []).append(step)
     order = list(ACTION_STYLES)
     rows = [
         Row(
