@@ -211,3 +211,25 @@ def test_a_card_without_a_sales_message_gets_no_code_variable(tmp_path: Path) ->
     )
     assert "undefined variable" in result.stderr
     assert "'card' is undefined" in " ".join(result.stderr.split())
+
+
+def test_a_preview_of_a_card_without_its_code_yet_says_so(tmp_path: Path) -> None:
+    """A card planned before cards had codes (its step recorded without one) is previewed
+    with the code it would most likely get, marked across the card."""
+    db = tmp_path / "m.db"
+    planned = invoke(
+        "plan", EXAMPLE_CALLS, "--today", TODAY, "--config", EXAMPLE_CONFIG, "--db", db
+    )
+    assert planned.exit_code in (0, 3), planned.stderr
+    code = ledger_codes(db)["C001"]
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE steps SET card_code = NULL WHERE contact_id = 'C001'")
+    out = tmp_path / "mary.pdf"
+    common = ("--no-open", "--config", EXAMPLE_CONFIG, "--db", db)
+    shown = invoke("preview", "--contact", "C001", "--out", out, *common)
+    assert shown.exit_code == 0, shown.stderr
+    text = front_text(out)
+    assert f"PROVISIONAL CODE {display(code)}" in text  # the first candidate: not taken
+    recorded = invoke("preview", "--contact", "C002", "--out", tmp_path / "denise.pdf", *common)
+    assert recorded.exit_code == 0, recorded.stderr
+    assert "PROVISIONAL" not in front_text(tmp_path / "denise.pdf")

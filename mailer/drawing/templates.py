@@ -299,8 +299,8 @@ class CardTemplate:
         where = f"{self.folder / file}" + (f", line {line}" if line else "")
         return TemplateError(
             f"template '{self.name}' ({where}) for contact {contact_id}: {detail}",
-            hint="variables: contact, sender, offer, step (offer only on sales cards); "
-            "filters: friendly, short, greeting; see templates/README.md",
+            hint="variables: contact, sender, offer, card, step (offer and card only on sales "
+            "cards); filters: friendly, short, greeting; see templates/README.md",
         )
 
 
