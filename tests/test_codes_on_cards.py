@@ -9,8 +9,11 @@ import json
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from mailer.domain.card_codes import display, is_valid
@@ -233,3 +236,26 @@ def test_a_preview_of_a_card_without_its_code_yet_says_so(tmp_path: Path) -> Non
     recorded = invoke("preview", "--contact", "C002", "--out", tmp_path / "denise.pdf", *common)
     assert recorded.exit_code == 0, recorded.stderr
     assert "PROVISIONAL" not in front_text(tmp_path / "denise.pdf")
+
+
+_PART = st.text(alphabet="abcxyz019-_.~%+", min_size=0, max_size=6)
+
+
+@given(
+    pairs=st.lists(st.tuples(st.sampled_from(["a", "code", "utm_source", "x"]), _PART)),
+    fragment=_PART,
+)
+def test_the_code_parameter_is_added_once_and_nothing_else_moves(
+    pairs: list[tuple[str, str]], fragment: str
+) -> None:
+    query = "&".join(f"{k}={v}" for k, v in pairs)
+    url = (
+        "https://example.com/o"
+        + (f"?{query}" if query else "")
+        + (f"#{fragment}" if fragment else "")
+    )
+    parts = urlsplit(code_url(url, "R2T3DEH"))
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "example.com", "/o")
+    assert parts.fragment == fragment
+    kept = [f"{k}={v}" for k, v in pairs if k != "code"]
+    assert parts.query.split("&") == [*kept, "code=R2T3DEH"]
