@@ -33,6 +33,7 @@ _RANGES: dict[str, tuple[float, float, str, str]] = {
     "calls.max_age_days": (1, 3650, "days", "60 flags an export two months old"),
     "results.attribution_days": (1, 730, "days", "60 gives an order two months to come in"),
     "templates.long_note": (50, 5000, "characters", "480 is three or four sentences on 4x6"),
+    "experiment.holdout": (0, 0.9, "of the contacts", "0.1 keeps a tenth of them without a card"),
     "followups.slot_minutes": (5, 120, "minutes", "15 spreads calls a quarter hour apart"),
     "results.print_cost": (0, 100, "dollars a card", "the stock and ink of one card"),
 }

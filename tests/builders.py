@@ -258,3 +258,34 @@ def invoke(*args: str | Path, catch_exceptions: bool = False) -> Result:
     from mailer.cli import app
 
     return _runner.invoke(app, [str(a) for a in args], catch_exceptions=catch_exceptions)
+
+
+# -- QR codes on drawn cards -----------------------------------------------------------------
+
+
+def qr_texts(pdf: bytes | Path, page: int = 0, scale: float = 5.0) -> list[str]:
+    """What every QR code on a page of a drawn PDF says, read the way a phone reads the
+    printed card: the page rasterised (PDFium) and the codes decoded from the pixels."""
+    import pypdfium2
+    import zxingcpp
+
+    data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
+    document = pypdfium2.PdfDocument(data)
+    try:
+        image = document[page].render(scale=scale).to_pil()
+    finally:
+        document.close()
+    return [found.text for found in zxingcpp.read_barcodes(image)]
+
+
+def page_text(pdf: Path, index: int) -> str:
+    """A PDF page's text as PDFium reads it (the engine behind Chrome's viewer), spaces
+    folded: a handwritten word drawn in pieces reads as one word, as it does for a person
+    searching or copying it."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return " ".join(document[index].get_textpage().get_text_range().split())
+    finally:
+        document.close()

@@ -23,6 +23,7 @@ from reportlab.pdfbase.ttfonts import TTFontFace
 from reportlab.pdfgen.canvas import Canvas
 
 from mailer.config import Config, Templates
+from mailer.domain.card_codes import candidate
 from mailer.domain.models import Action, Address, MailStep
 from mailer.drawing.batch import (
     CHUNK,
@@ -227,15 +228,18 @@ def qr_matrix_from(page: Any, box: Rect, modules: int) -> list[list[int]]:
     return grid
 
 
-def test_qr_code_encodes_the_offer_url():
+def test_qr_code_encodes_the_offer_url_with_the_cards_code():
     config = config_for()
     painter = CardPainter(config, "self")
     card = painter.prepare(card_step())
-    assert card.qr_value == config.offer.url
+    code = candidate(card_step().step_key, 0)  # not recorded: the provisional code
+    assert card.qr_value == f"{config.offer.url}?code={code}"
     assert card.qr_box is not None
     assert card_geometry("4x6", "self").safe.contains(card.qr_box)
     front = pdf_pages(render_card_bytes(card_step(), config, "self"))[0]
-    expected = segno.make(config.offer.url, error="m", micro=False).matrix
+    expected = segno.make(card.qr_value, error="m", micro=False).matrix
+    bare = segno.make(config.offer.url, error="m", micro=False).matrix
+    assert [list(row) for row in expected] != [list(row) for row in bare]
     assert qr_matrix_from(front, card.qr_box, len(expected)) == [list(row) for row in expected]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mailer.domain.card_codes import is_valid
 from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, read_csv_dicts
 
 TODAY = "2026-11-22"
@@ -52,7 +53,11 @@ def test_plan_json_is_exactly_the_document(tmp_path: Path) -> None:
         "follow_up_call": "2026-11-30",
         "attempt": 1,
         "purpose": "follow-up",
+        "code": mary["code"],  # the card's own code, as the ledger gave it
+        "code_provisional": False,
+        "variant": None,
     }
+    assert is_valid(mary["code"])
     # Denise called twice: the later voicemail (line 18) decides.
     denise = next(s for s in doc["steps"] if s["contact_id"] == "C002")
     assert (denise["row"], denise["outcome"], denise["action"]) == (18, "voicemail", "mail")

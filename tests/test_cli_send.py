@@ -23,6 +23,7 @@ from typer.testing import Result
 
 from mailer.config import load
 from mailer.domain.addresses import normalize
+from mailer.domain.card_codes import display
 from mailer.domain.models import Action
 from mailer.domain.postal_days import next_business_day_after
 from mailer.errors import UsageError
@@ -479,7 +480,11 @@ def test_status_fits_80_columns_with_the_latest_word_under_its_card(
     row = next(i for i, line in enumerate(lines) if line.startswith("C001"))
     assert mary.provider_id in lines[row].split()  # whole, to copy into `mailer cancel`
     said = " ".join(listed.stdout.split())
-    assert "offer · Processed for Delivery at the regional sorting facility 62704" in said
+    mary = shop.piece_of("C001")
+    with Ledger.open(shop.db) as ledger:
+        code = display(ledger.step(mary.step_key).card_code or "")
+    # The card, its code (what a customer reads out) and the latest word.
+    assert f"offer · code {code} · Processed for Delivery at the regional sorting facility" in said
 
 
 def test_cancel_one_then_the_rest_and_too_late(shop: Shop) -> None:

@@ -5,6 +5,7 @@ unsuppress agreeing with the plan's hint, and an offer card without a phone."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pdfplumber
 import pytest
 from typer.testing import Result
 
+from mailer.domain.card_codes import is_valid
 from mailer.domain.datetext import day_in_words
 from mailer.domain.postal_days import when_to_post
 from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke, provider_config, write_file
@@ -367,5 +369,7 @@ def test_an_offer_card_without_a_phone_reads_naturally(tmp_path: Path) -> None:
     )  # fmt: skip
     assert planned_again.exit_code == 0, planned_again.output
     words = handwriting(with_phone)
-    assert "Or call me by Monday, December 7 and mention NOTE20." in words
+    said = re.search(r"Or call me by Monday, December 7 and mention NOTE20-(\w+)\.", words)
+    assert said is not None
+    assert is_valid(said.group(1))  # the offer code, then the card's
     assert words.endswith("Jamie, (217) 555-0100")

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from mailer.domain.card_codes import candidate
 from mailer.domain.models import Outcome, Plan, Rejection
 from mailer.planning.documents import (
     STEP_COLUMNS,
@@ -84,10 +85,16 @@ MARY_DOC: dict[str, Any] = {
     "follow_up_call": "2026-11-30",
     "attempt": 1,
     "purpose": None,
+    "code": candidate(MARY.step_key, 0),  # not recorded: the code it will most likely get
+    "code_provisional": True,
+    "variant": None,
 }
-NOTHING_DATED = dict.fromkeys(
-    ("send_date", "expected_delivery", "offer_expires", "follow_up_call"), None
-) | {"attempt": 1, "purpose": None}
+NO_CODE = {"code": None, "code_provisional": None, "variant": None}
+NOTHING_DATED = (
+    dict.fromkeys(("send_date", "expected_delivery", "offer_expires", "follow_up_call"), None)
+    | {"attempt": 1, "purpose": None}
+    | NO_CODE
+)
 
 
 # --- the JSON document ----------------------------------------------------------------------
@@ -225,9 +232,13 @@ def test_step_rows_are_text_in_the_header_order_with_blanks_for_none() -> None:
         "2026-11-30",
         "1",
         "",
+        candidate(MARY.step_key, 0),
+        "yes",  # provisional: the plan is not recorded
+        "",
     ]
     no_card = ["", "", ""]  # no send date, delivery or offer deadline
-    no_call = [*no_card, "", "1", ""]  # nor a call: the first attempt, no purpose
+    no_code = ["", "", ""]  # no code, so nothing provisional, and no experiment
+    no_call = [*no_card, "", "1", "", *no_code]  # nor a call: the first attempt, no purpose
     assert rows[1:] == [
         [
             "C002",
@@ -241,6 +252,7 @@ def test_step_rows_are_text_in_the_header_order_with_blanks_for_none() -> None:
             "2026-11-24",
             "1",
             "",
+            *no_code,
         ],
         ["C003", "Ann Lee", "4", "connected", "skip", "", "talked: nothing to send", *no_call],
         ["C004", "", "5", "opt_out", "suppress", "", "asked not to be contacted", *no_call],

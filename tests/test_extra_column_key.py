@@ -12,7 +12,8 @@ import pytest
 from mailer.config import Config, Templates
 from mailer.domain.models import Action, CallRecord, MailStep, Outcome
 from mailer.domain.slugs import extra_column_key
-from mailer.drawing.templates import card_context, contact_variables, load_template
+from mailer.drawing.card_context import card_context, contact_variables
+from mailer.drawing.templates import load_template
 from mailer.reading.records import read_call_logs
 
 HEADERS = {

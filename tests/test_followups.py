@@ -30,7 +30,9 @@ from tests.builders import (
 
 CONFIG = DEMO
 
-OFFER = mail_step(call_record())  # sent Nov 23, call Nov 30, offer until Dec 7
+OFFER = dataclasses.replace(
+    mail_step(call_record()), card_code="R2T3DEH"
+)  # sent Nov 23, call Nov 30
 CALLBACK = callback_step(
     call_record("C002", Outcome.CALLBACK, first="Zoë", last="Nguyễn", row=3), date(2026, 11, 24)
 )
@@ -44,8 +46,8 @@ THANKS = mail_step(
 OFFER_SCRIPT = (
     "Hi Mary, it's Jamie from Prairie Lantern Candles. I popped a note in the mail to you last "
     'week: did it reach you? The offer on it, "Your holiday candles, 20% off", is good until '
-    "Monday, December 7, so if you'd like it, just call me by then. No pressure at all, I just "
-    "didn't want you to miss it."
+    "Monday, December 7, so if you'd like it, just call me by then (the code on the card is "
+    "R2T3-DEH). No pressure at all, I just didn't want you to miss it."
 )
 CALLBACK_SCRIPT = (
     "Hi Zoë, it's Jamie from Prairie Lantern Candles. You asked me to give you a call back "

@@ -16,7 +16,8 @@ PACKAGE = REPO / "mailer"
 # leaves `errors`, `files` and `domain`). Anything not listed is refused.
 ALLOWED: dict[str, set[str]] = {
     "domain": set(),
-    "config": {"config_ranges"},
+    "config": {"config_ranges", "config_checks"},
+    "config_checks": {"config"},
     "config_ranges": set(),
     "reading": {"config"},
     "contacts": {"config", "reading", "ledger"},

@@ -322,18 +322,19 @@ def test_the_script_never_says_last_week_for_a_card_sent_days_ago(days: int) -> 
 
 def test_the_follow_up_scripts_word_for_word() -> None:
     step = make_step(F, 1, 3, name="Mary", phone="555-0101")  # mailed Monday, called Thursday
+    step = dataclasses.replace(step, card_code="R2T3DEH")  # as the ledger gave it
     said = call_scripts(step, DEMO)
     assert said.live == (
         "Hi Mary, it's Jamie from Prairie Lantern Candles. I popped a note in the mail to you on "
         'Monday: did it reach you? The offer on it, "Your holiday candles, 20% off", is good '
-        "until Friday, December 4, so if you'd like it, just call me by then. No pressure at "
-        "all, I just didn't want you to miss it."
+        "until Friday, December 4, so if you'd like it, just call me by then (the code on the "
+        "card is R2T3-DEH). No pressure at all, I just didn't want you to miss it."
     )
     assert said.voicemail == (
         "Hi Mary, it's Jamie from Prairie Lantern Candles. I popped a note in the mail to you on "
         'Monday and wanted to make sure it reached you. The offer on it, "Your holiday '
         "candles, 20% off\", is good until Friday, December 4: if you'd like it, call me at "
-        "(217) 555-0100 by then. Have a lovely day!"
+        "(217) 555-0100 by then and mention the code on the card, R2T3-DEH. Have a lovely day!"
     )
     assert said.text_message == (
         "Hi Mary, it's Jamie from Prairie Lantern Candles. I'll give you a quick call shortly "

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from mailer.config import Config, Templates
+from mailer.domain.card_codes import candidate, display
 from mailer.domain.models import MailStep
+from mailer.drawing.card_context import card_context
 from mailer.drawing.style import load_style
 from mailer.drawing.templates import (
     FILES,
     available_templates,
     builtin_templates_dir,
-    card_context,
     find_template,
     friendly,
     greeting,
@@ -102,8 +103,10 @@ def test_offer_without_first_name_tip_or_code():
     assert text.front["greeting"] == "Hello there!"
     assert text.message.startswith("Hello there,")
     assert "tip" not in text.message
-    assert "mention" not in text.message
+    code = display(candidate(card_step().step_key, 0))  # no offer code: the card's own
+    assert f"and mention {code}." in text.message
     assert "code" not in text.front["deadline"]
+    assert text.front["deadline"].endswith(f": mention {code}")
     assert "\n\n\n" not in text.message
 
 

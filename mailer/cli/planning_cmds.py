@@ -173,7 +173,7 @@ def plan_table(plan: Plan, *, every_row: bool = False) -> None:
                         _short(step.follow_up_call),
                         _short(step.offer_expires),
                     ),
-                    (f"{where}{step.contact_id} · {outcome} · {step.reason}",),
+                    (f"{where}{step.contact_id} · {outcome} · {step.reason}{_card_note(step)}",),
                 )
             )
         print_table(out, title, columns, rows)
@@ -190,6 +190,15 @@ def plan_table(plan: Plan, *, every_row: bool = False) -> None:
         )
 
 
+def _card_note(step: MailStep) -> str:
+    """The card's code (marked when the plan is not recorded) and experiment variant."""
+    from mailer.domain.step_codes import step_code
+
+    code = step_code(step)
+    said = f" · code {code.shown}" if code else ""
+    return said + (f" · variant {step.variant}" if step.variant else "")
+
+
 def plan_summary_table(plan: Plan, title: str) -> None:
     """A long plan in a few lines: how many contacts each step has, and its days."""
     from rich.text import Text
@@ -198,7 +207,10 @@ def plan_summary_table(plan: Plan, title: str) -> None:
 
     groups: dict[tuple[str, str], list[MailStep]] = {}
     for step in plan.steps:
-        groups.setdefault((step.action.value, step.template or ""), []).append(step)
+        name = step.template or ""
+        if step.variant:  # an experiment's groups
+            name = f"{name} · {step.variant}".lstrip()
+        groups.setdefault((step.action.value, name), []).append(step)
     order = list(ACTION_STYLES)
     rows = [
         Row(

@@ -83,6 +83,7 @@ def preview(
     """Show a card, front and back side by side, before printing or sending anything."""
     import dataclasses
 
+    from mailer.domain.step_codes import step_code
     from mailer.drawing.preview import (
         ProofFailure,
         compare_image,
@@ -120,6 +121,9 @@ def preview(
     if template:
         steps = [dataclasses.replace(s, template=template) for s in steps]
     banner = preview_banner(settings, demo)
+    if not proof and (code := step_code(steps[0])) is not None and code.provisional:
+        # A card the ledger has not given its code (planned before cards had codes).
+        banner = " · ".join(filter(None, (banner, f"PROVISIONAL CODE {code.display}")))
     ensure_folder(target.parent)
     failures: list[ProofFailure] = []
     if compare:

@@ -319,6 +319,7 @@ def status(
 ) -> None:
     """Where the sent cards are: status, expected delivery, tracking, follow-up call."""
     from mailer.cli.tables import Column, Row, print_table
+    from mailer.domain.card_codes import display
     from mailer.ledger import PieceStatus
     from mailer.sending.aftercare import Refresh, refresh_pieces, sent_through
 
@@ -331,12 +332,7 @@ def status(
             sent = ledger.pieces(PieceStatus.SUBMITTED, mode="provider")
             # Each card is asked about where it was sent, whatever the config names now.
             for name, pieces in sent_through(sent, settings.provider.name, only).items():
-                part = refresh_pieces(ledger, provider_for(settings, name, base_url), pieces)
-                news.checked += part.checked
-                news.events += part.events
-                news.problems += part.problems
-                news.undelivered += part.undelivered
-                news.held += part.held
+                news.add(refresh_pieces(ledger, provider_for(settings, name, base_url), pieces))
             err.print(
                 f"refreshed {counted(news.checked, 'card')}: "
                 f"{counted(news.events, 'new tracking event')}"
@@ -379,7 +375,9 @@ def status(
             )
             # The id stays whole on its line (it is what `mailer cancel` takes); the card and
             # the latest word, free text of any length, go under the row.
-            rows.append(Row(cells, notes=(" · ".join(filter(None, (piece.template, latest))),)))
+            code = f"code {display(step.card_code)}" if step.card_code else ""
+            notes = " · ".join(filter(None, (piece.template, code, latest)))
+            rows.append(Row(cells, notes=(notes,)))
     if not shown:
         err.print("no cards have been sent through a provider yet")
         next_step("`mailer send` shows what would go")

@@ -16,7 +16,18 @@ from mailer.errors import UsageError, WriteError
 from mailer.files import write_csv_rows
 from mailer.ledger import Ledger, Piece, PieceStatus
 
-MANIFEST_COLUMNS = ("contact_id", "template", "file", "size", "mode", "pages", "bytes", "sha256")
+MANIFEST_COLUMNS = (
+    "contact_id",
+    "template",
+    "file",
+    "size",
+    "mode",
+    "pages",
+    "bytes",
+    "sha256",
+    "code",
+    "variant",
+)
 
 
 @dataclass
@@ -148,6 +159,8 @@ def write_manifest(ledger: Ledger, out_dir: Path) -> int:
                 "2",
                 str(path.stat().st_size),
                 piece.sha256 or "",
+                piece.card_code or "",
+                piece.variant or "",
             ]
 
     write_csv_rows(out_dir / "manifest.csv", MANIFEST_COLUMNS, rows())

@@ -133,15 +133,16 @@ def check_front_images(config: Config) -> None:
 class FrontSide:
     """Lays out the fronts of cards of one geometry; remembers each block's last size."""
 
-    def __init__(
-        self, geometry: CardGeometry, stacks: dict[str, FontStack], offer_url: str
-    ) -> None:
+    def __init__(self, geometry: CardGeometry, stacks: dict[str, FontStack]) -> None:
         self.geometry = geometry
         self.stacks = stacks
-        self.offer_url = offer_url
         self._sizes = SizeMemory()
 
-    def lay_out(self, contact_id: str, name: str, style: CardStyle, text: CardText) -> LaidOutFront:
+    def lay_out(
+        self, contact_id: str, name: str, style: CardStyle, text: CardText, url: str = ""
+    ) -> LaidOutFront:
+        """The front's lines, image, rule and QR code; `url` is what the QR code opens (the
+        card's own address, carrying its code), none without one."""
         g = self.geometry
         scale = g.text_scale
         gap = inches(0.12) * scale
@@ -152,7 +153,6 @@ class FrontSide:
         elif image_box is not None and style.image_position == "right":
             area = area.with_edges(right=image_box.x - inches(0.2))
 
-        url = self.offer_url
         qr_value = url if style.sales and style.show_qr and url else None
         qr_size = min(inches(0.95) * scale, area.h * 0.45, area.w * 0.4) if qr_value else 0.0
         qr_box = Rect(area.right - qr_size, area.y, qr_size, qr_size) if qr_value else None

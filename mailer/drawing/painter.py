@@ -21,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.drawing.back_side import BackSide, draw_stamp_box
+from mailer.drawing.card_context import card_context, qr_url
 from mailer.drawing.fonts import MissingGlyphError, clean_text, font_stacks, load_every_face
 from mailer.drawing.front_side import FrontSide, check_front_images, draw_image
 from mailer.drawing.geometry import CardGeometry, Rect, card_geometry
@@ -30,7 +31,6 @@ from mailer.drawing.style import CardStyle
 from mailer.drawing.templates import (
     CardTemplate,
     CardText,
-    card_context,
     check_template_folders,
     load_template,
 )
@@ -101,7 +101,7 @@ class CardPainter:
         check_front_images(config)  # or a front image that can't be drawn
         self._warnings: dict[str, None] = {}
         self._templates: dict[str, CardTemplate] = {}
-        self._front = FrontSide(self.geometry, self.stacks, config.offer.url)
+        self._front = FrontSide(self.geometry, self.stacks)
         self._back = BackSide(config, mode, self.geometry, self.stacks)
         if forms_now:  # and a handwriting whose letter forms can't be made
             self._back.pen()
@@ -159,7 +159,8 @@ class CardPainter:
         return template
 
     def _layout(self, step: MailStep, name: str, style: CardStyle, text: CardText) -> PreparedCard:
-        front = self._front.lay_out(step.contact_id, name, style, text)
+        url = qr_url(step, self.config) if style.sales else ""
+        front = self._front.lay_out(step.contact_id, name, style, text, url)
         back = self._back.lay_out(step, name, style, text.message)
         return PreparedCard(
             step_key=step.step_key,

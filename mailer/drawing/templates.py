@@ -27,8 +27,6 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mailer.config import Config
 from mailer.domain.datetext import iso_date
-from mailer.domain.models import MailStep
-from mailer.domain.slugs import extra_column_key
 from mailer.drawing.style import FRONT_BLOCKS, CardStyle, load_style
 from mailer.errors import ConfigError, TemplateError
 
@@ -219,97 +217,6 @@ def sandbox(*folders: Path) -> SandboxedEnvironment:
     return env
 
 
-# ---- variables -----------------------------------------------------------------------------
-
-
-def contact_variables(step: MailStep) -> Fields:
-    """`contact`: the call log's fields plus every extra column, under its own header and
-    as a snake_case key (`Favorite Scent` -> `favorite_scent`). The key is the one the
-    call-log reader stores (`extra_column_key`), made again here for records made elsewhere."""
-    r = step.record
-    values: dict[str, Any] = {}
-    for column, value in r.extra.items():
-        values.setdefault(column, value)
-        if key := extra_column_key(column):
-            values.setdefault(key, value)
-    values.update(
-        id=r.contact_id,
-        contact_id=r.contact_id,
-        first_name=r.first_name,
-        last_name=r.last_name,
-        name=r.name,
-        phone=r.phone,
-        email=r.email,
-        address_line1=r.address.line1,
-        address_line2=r.address.line2,
-        city=r.address.city,
-        state=r.address.state,
-        postal_code=r.address.postal_code,
-        country=r.address.country,
-        birthday=r.birthday,
-        notes=r.notes,
-        outcome=str(r.outcome),
-        called_at=r.called_at,
-    )
-    return Fields("contact", values)
-
-
-def card_context(step: MailStep, config: Config, *, sales: bool) -> dict[str, Any]:
-    """Everything a template may use. Cards without a sales message get no `offer` and no
-    `step.offer_expires`, so such a template can't mention them even by mistake."""
-    s = config.sender
-    ra = s.return_address
-    step_vars: dict[str, Any] = {
-        "template": step.template,
-        "reason": step.reason,
-        "action": str(step.action),
-        "send_date": step.send_date,
-        "expected_delivery": step.expected_delivery,
-        "follow_up_call": step.follow_up_call,
-    }
-    context: dict[str, Any] = {
-        "contact": contact_variables(step),
-        "sender": Fields(
-            "sender",
-            {
-                "name": s.name,
-                "first_name": s.first_name,
-                "company": s.company,
-                "phone": s.phone,
-                "email": s.email,
-                "return_address": Fields(
-                    "sender.return_address",
-                    {
-                        "line1": ra.line1,
-                        "line2": ra.line2,
-                        "city": ra.city,
-                        "state": ra.state,
-                        "postal_code": ra.postal_code,
-                        "country": ra.country,
-                    },
-                ),
-            },
-        ),
-        "step": step_vars,
-    }
-    if sales:
-        o = config.offer
-        step_vars["offer_expires"] = step.offer_expires
-        context["offer"] = Fields(
-            "offer",
-            {
-                "headline": o.headline,
-                "details": o.details,
-                "code": o.code,
-                "url": o.url,
-                "offer_days": o.offer_days,
-                "tip": o.tip,
-            },
-        )
-    context["step"] = Fields("step", step_vars)
-    return context
-
-
 # ---- rendering -----------------------------------------------------------------------------
 
 
@@ -392,8 +299,8 @@ class CardTemplate:
         where = f"{self.folder / file}" + (f", line {line}" if line else "")
         return TemplateError(
             f"template '{self.name}' ({where}) for contact {contact_id}: {detail}",
-            hint="variables: contact, sender, offer, step (offer only on sales cards); "
-            "filters: friendly, short, greeting; see templates/README.md",
+            hint="variables: contact, sender, offer, card, step (offer and card only on sales "
+            "cards); filters: friendly, short, greeting; see templates/README.md",
         )
 
 

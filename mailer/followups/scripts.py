@@ -20,9 +20,9 @@ import jinja2
 
 from mailer.config import Config
 from mailer.domain.models import Action, CallPurpose, CallRecord, MailStep, Outcome
+from mailer.drawing.card_context import card_context
 from mailer.drawing.templates import (
     Fields,
-    card_context,
     describe_failure,
     sandbox,
     template_dirs,

@@ -6,13 +6,14 @@ from __future__ import annotations
 import sqlite3
 
 from mailer.domain.card_codes import candidate
-from mailer.domain.models import Action, MailStep
+from mailer.domain.models import MailStep
+from mailer.domain.step_codes import is_sales_card
 
 
 def give_card_code(db: sqlite3.Connection, step: MailStep) -> str | None:
     """Give a recorded sales card its code, once: the first candidate no other card holds
     (`domain.card_codes`), so the same card keeps the same code on every later plan."""
-    if step.action is not Action.MAIL or step.offer_expires is None:
+    if not is_sales_card(step):
         return None
     row = db.execute("SELECT card_code FROM steps WHERE step_key = ?", (step.step_key,)).fetchone()
     if row is None or row["card_code"] is not None:

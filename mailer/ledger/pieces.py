@@ -317,14 +317,17 @@ class CardBook(LedgerFile):
         return [piece_from_row(r) for r in rows]
 
     def drawn_pieces(self, *, page: int = PAGE) -> Iterator[Piece]:
-        """Pieces with a card file, by contact and template, read a page at a time."""
-        order = "contact_id, template, id"
+        """Pieces with a card file, by contact and template, read a page at a time, each
+        with its step's card code and variant."""
+        order = "p.contact_id, p.template, p.id"
         after: list[str | int] = []
         while True:
             later = f"AND ({order}) > (?, ?, ?)" if after else ""
             sql = (
-                "SELECT * FROM pieces WHERE file IS NOT NULL AND sha256 IS NOT NULL "  # noqa: S608
-                f"{later} ORDER BY {order} LIMIT ?"
+                "SELECT p.*, s.card_code AS card_code, s.variant AS variant "  # noqa: S608
+                "FROM pieces p LEFT JOIN steps s ON s.step_key = p.step_key "
+                f"WHERE p.file IS NOT NULL AND p.sha256 IS NOT NULL {later} "
+                f"ORDER BY {order} LIMIT ?"
             )
             rows = self._query(sql, [*after, page])
             yield from map(piece_from_row, rows)

@@ -80,6 +80,10 @@ class Piece:
     printed_at: date | None
     created_at: datetime
     updated_at: datetime
+    card_code: str | None = None
+    """The card's code and its experiment variant, where the query read them with the
+    piece (`CardBook.drawn_pieces`, for manifest.csv); else None."""
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -405,6 +409,7 @@ def piece_from_row(row: sqlite3.Row) -> Piece:
 
 
 def _piece(row: sqlite3.Row) -> Piece:
+    names = row.keys()  # `in row` would look among the values
     return Piece(
         id=int(row["id"]),
         step_key=row["step_key"],
@@ -425,6 +430,8 @@ def _piece(row: sqlite3.Row) -> Piece:
         printed_at=parse_date(row["printed_at"]),
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        card_code=row["card_code"] if "card_code" in names else None,
+        variant=row["variant"] if "variant" in names else None,
     )
 
 

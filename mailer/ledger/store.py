@@ -223,6 +223,20 @@ class Ledger(CardBook, ContactRows, ResponseRows):
             rows = {row["step_key"]: row for row in self._query(sql, part)}
             yield from (step_from_row(rows[key]) for key in part if key in rows)
 
+    def card_codes(self, step_keys: Iterable[str], *, page: int = PAGE) -> dict[str, str]:
+        """The code of each of these steps' cards that has one (`ledger.card_codes`), read a
+        page of keys at a time."""
+        remaining = iter(step_keys)
+        codes: dict[str, str] = {}
+        while part := list(itertools.islice(remaining, page)):
+            marks = ", ".join("?" * len(part))
+            sql = (
+                "SELECT step_key, card_code FROM steps "  # noqa: S608
+                f"WHERE card_code IS NOT NULL AND step_key IN ({marks})"
+            )
+            codes.update((row[0], row[1]) for row in self._query(sql, part))
+        return codes
+
     def step(self, step_key: str) -> MailStep:
         rows = self._query("SELECT * FROM steps WHERE step_key = ?", (step_key,))
         if not rows:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mailer.domain.models import PERSON_FIELDS, Action, MailStep, Plan, Rejection
+from mailer.domain.step_codes import step_code
 from mailer.files import clean_text, safe_cell, write_bytes_atomic, write_csv_rows
 
 STEP_COLUMNS = (
@@ -27,6 +28,9 @@ STEP_COLUMNS = (
     "follow_up_call",
     "attempt",
     "purpose",
+    "code",
+    "code_provisional",
+    "variant",
 )
 
 
@@ -54,6 +58,12 @@ def step_document(step: MailStep, *, with_file: bool) -> dict[str, Any]:
         "follow_up_call": _iso(step.follow_up_call),
         "attempt": step.attempt,
         "purpose": step.purpose.value if step.purpose is not None else None,
+    }
+    code = step_code(step)
+    doc |= {
+        "code": code.code if code else None,
+        "code_provisional": code.provisional if code else None,
+        "variant": step.variant,
     }
     return doc
 
@@ -120,8 +130,15 @@ def step_rows(plan: Plan) -> list[list[str]]:
     rows = []
     for step in plan.steps:
         doc = step_document(step, with_file=several)
-        rows.append([safe_cell(clean_text("" if v is None else str(v))) for v in doc.values()])
+        rows.append([safe_cell(clean_text(_cell(v))) for v in doc.values()])
     return rows
+
+
+def _cell(value: object) -> str:
+    """A value of the plan document as a CSV cell: "yes"/"no" as the call sheet writes them."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
 
 
 def step_header(plan: Plan) -> list[str]:

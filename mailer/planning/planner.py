@@ -47,6 +47,7 @@ def make_plan(
     from mailer.domain.addresses import with_mail_address
     from mailer.planning.cadence import check_feasible, group_calls, plan_contacts
     from mailer.planning.callbacks import unread_callback_notices
+    from mailer.planning.experiments import apply_experiment, with_card_codes
     from mailer.reading.records import read_call_logs
     from mailer.reading.sources import mapping_for
     from mailer.results.responses import record_call_responses
@@ -73,6 +74,7 @@ def make_plan(
             history = ledger.history(calls, _deciding(calls), today, aliases)
         # Each card's record carries its normalized address (drawing, printing, sending).
         steps = plan_contacts(calls, history, config, today, addressed=with_mail_address)
+        steps = apply_experiment(steps, config)  # README, "Try two things at once"
         steps, flagged = _flagged_addresses(steps, ledger)
         plan = Plan(
             today=today,
@@ -93,6 +95,8 @@ def make_plan(
             responses = record_call_responses(ledger, log.records, config.results.attribution_days)
         if recorded is not None and recorded.held_steps:
             plan = replace(plan, steps=tuple(_kept(ledger, s, recorded.held_steps) for s in steps))
+        if recorded is not None:  # the cards' codes, as the ledger gave them
+            plan = replace(plan, steps=with_card_codes(plan.steps, ledger))
         return PlanOutcome(plan, recorded, responses)
 
 

@@ -26,6 +26,14 @@ class Refresh:
     held: list[MailStep] = field(default_factory=list)
     """The same contacts' cards to the same address not yet sent, cancelled because of it."""
 
+    def add(self, other: Refresh) -> None:
+        """Count in another provider's refresh."""
+        self.checked += other.checked
+        self.events += other.events
+        self.problems += other.problems
+        self.undelivered += other.undelivered
+        self.held += other.held
+
 
 # Lob's word for a card it could not produce, and its tracking event for one that came
 # back: either way it never reached the person, so the follow-up call is off.

@@ -153,6 +153,8 @@ def build_request(
             "contact_id": record.contact_id,
             "step": step.template or "",
             "campaign": config.provider.campaign,
+            # The card's code: a provider's export of its cards can be matched to responses.
+            **({"card_code": step.card_code} if step.card_code else {}),
         },
         description=f"{step.template} card for {record.contact_id}",
         send_date=send_date,

@@ -1,0 +1,144 @@
+"""What a card template sees (templates/README.md, "Variables"): the contact, the sender,
+the step, and on sales cards the offer (a variant's, inside an experiment) and the card's own
+code and the address its QR code opens."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from mailer.config import Config, Offer
+from mailer.domain.experiments import OFFER_FIELDS
+from mailer.domain.models import MailStep
+from mailer.domain.slugs import extra_column_key
+from mailer.domain.step_codes import code_url, step_code
+from mailer.drawing.templates import Fields
+
+
+def step_offer(step: MailStep, config: Config) -> Offer:
+    """The offer a step's card makes: `[offer]`, with what the step's experiment variant
+    changes (its headline, details, code, url or tip)."""
+    experiment = config.experiment
+    variant = experiment.variants.get(step.variant or "") if experiment else None
+    if variant is None:
+        return config.offer
+    changes = {name: getattr(variant, name) for name in OFFER_FIELDS if getattr(variant, name)}
+    return dataclasses.replace(config.offer, **changes)
+
+
+def qr_url(step: MailStep, config: Config) -> str:
+    """The address a sales card's QR code opens: the offer's url carrying the card's code
+    (`domain.step_codes.code_url`); empty without an offer url."""
+    url = step_offer(step, config).url
+    code = step_code(step)
+    return code_url(url, code.code) if code else url
+
+
+def contact_variables(step: MailStep) -> Fields:
+    """`contact`: the call log's fields plus every extra column, under its own header and
+    as a snake_case key (`Favorite Scent` -> `favorite_scent`). The key is the one the
+    call-log reader stores (`extra_column_key`), made again here for records made elsewhere."""
+    r = step.record
+    values: dict[str, Any] = {}
+    for column, value in r.extra.items():
+        values.setdefault(column, value)
+        if key := extra_column_key(column):
+            values.setdefault(key, value)
+    values.update(
+        id=r.contact_id,
+        contact_id=r.contact_id,
+        first_name=r.first_name,
+        last_name=r.last_name,
+        name=r.name,
+        phone=r.phone,
+        email=r.email,
+        address_line1=r.address.line1,
+        address_line2=r.address.line2,
+        city=r.address.city,
+        state=r.address.state,
+        postal_code=r.address.postal_code,
+        country=r.address.country,
+        birthday=r.birthday,
+        notes=r.notes,
+        outcome=str(r.outcome),
+        called_at=r.called_at,
+    )
+    return Fields("contact", values)
+
+
+def card_context(step: MailStep, config: Config, *, sales: bool) -> dict[str, Any]:
+    """Everything a template may use. Cards without a sales message get no `offer`, no
+    `card` (its code) and no `step.offer_expires`, so such a template can't mention them
+    even by mistake."""
+    s = config.sender
+    ra = s.return_address
+    step_vars: dict[str, Any] = {
+        "template": step.template,
+        "reason": step.reason,
+        "action": str(step.action),
+        "send_date": step.send_date,
+        "expected_delivery": step.expected_delivery,
+        "follow_up_call": step.follow_up_call,
+    }
+    context: dict[str, Any] = {
+        "contact": contact_variables(step),
+        "sender": Fields(
+            "sender",
+            {
+                "name": s.name,
+                "first_name": s.first_name,
+                "company": s.company,
+                "phone": s.phone,
+                "email": s.email,
+                "return_address": Fields(
+                    "sender.return_address",
+                    {
+                        "line1": ra.line1,
+                        "line2": ra.line2,
+                        "city": ra.city,
+                        "state": ra.state,
+                        "postal_code": ra.postal_code,
+                        "country": ra.country,
+                    },
+                ),
+            },
+        ),
+        "step": step_vars,
+    }
+    if sales:
+        o = step_offer(step, config)
+        step_vars["offer_expires"] = step.offer_expires
+        context["card"] = card_variables(step, o, config)
+        context["offer"] = Fields(
+            "offer",
+            {
+                "headline": o.headline,
+                "details": o.details,
+                "code": o.code,
+                "url": o.url,
+                "offer_days": o.offer_days,
+                "tip": o.tip,
+            },
+        )
+    context["step"] = Fields("step", step_vars)
+    return context
+
+
+def card_variables(step: MailStep, offer: Offer, config: Config) -> Fields:
+    """`card`: the card's code (`domain.step_codes`) as stored, as printed, and after the
+    offer code ("NOTE20-R2T3DEH"), the address its QR code opens, and its experiment
+    variant. Empty strings on a call without a card (a script's phone-only call)."""
+    code = step_code(step)
+    experiment = config.experiment
+    values: dict[str, Any] = {
+        "code": code.code if code else "",
+        "display": code.display if code else "",
+        "offer_code": "",
+        "provisional": code.provisional if code else False,
+        "url": qr_url(step, config) if code else "",
+        "variant": step.variant or "",
+        "experiment": experiment.name if experiment and step.variant else "",
+    }
+    if code:
+        values["offer_code"] = f"{offer.code}-{code.code}" if offer.code else code.display
+    return Fields("card", values)
