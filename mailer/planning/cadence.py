@@ -50,7 +50,14 @@ from mailer.domain.models import (
     planned_step,
 )
 from mailer.errors import ConfigError
-from mailer.planning.attempts import NEUTRAL, UNANSWERED, count_attempts, ordinal, resting_reason
+from mailer.planning.attempts import (
+    NEUTRAL,
+    UNANSWERED,
+    count_attempts,
+    count_input_attempts,
+    ordinal,
+    resting_reason,
+)
 from mailer.planning.birthdays import BIRTHDAY_TEMPLATE, birthday_card_due
 from mailer.planning.callbacks import requested_callback, unread_callback_note
 from mailer.planning.feasibility import check_feasible
@@ -203,11 +210,14 @@ def _plan_contact(
     today = days.today
     latest = max(calls, key=call_order) if len(calls) > 1 else calls[0]
     record = latest[1]
-    earlier = [*history.calls, *(_past(r) for _, r in calls)]
     cadence = config.cadence
-    tries = count_attempts(
-        record, earlier, exit_after=cadence.exit_after, rest_days=cadence.rest_days
-    )
+    exit_after, rest_days = cadence.exit_after, cadence.rest_days
+    if history.calls:
+        earlier = [*history.calls, *(_past(r) for _, r in calls)]
+        tries = count_attempts(record, earlier, exit_after=exit_after, rest_days=rest_days)
+    else:  # the same count, without the call keys it can do without
+        own = [r for _, r in calls]
+        tries = count_input_attempts(record, own, exit_after=exit_after, rest_days=rest_days)
 
     def step(
         decided_by: tuple[int, CallRecord],
