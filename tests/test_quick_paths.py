@@ -23,6 +23,7 @@ from mailer.config import MAX_OFFER_DAYS
 from mailer.planning import cadence, feasibility
 from mailer.planning.attempts import count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
+from mailer.reading.quick_rows import quick_rows
 from mailer.reading.records import read_call_logs
 from tests.builders import call_record, invoke, write_file
 
@@ -119,7 +120,7 @@ def test_the_quick_way_is_taken_for_a_plain_log(
     """A plain log's rows after each cell's first are made the quick way (else the test
     above compares the full way with itself)."""
     made: list[int] = []
-    real = records_module.quick_rows
+    real = quick_rows
 
     def counting(*args: object, **kwargs: object) -> object:
         quick = real(*args, **kwargs)  # type: ignore[arg-type]

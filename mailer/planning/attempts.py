@@ -86,19 +86,15 @@ def count_input_attempts(
     moment and outcome are, and the keys' order is the outcomes' among calls of one moment."""
     if len(records) == 1:  # the deciding call alone: nothing before it to count
         return _walk([deciding], exit_after, rest_days)
-    if not all(_plain(r) for r in records):
-        return count_attempts(
-            deciding,
-            [PastCall(r.call_key, r.called_at, r.outcome) for r in records],
-            exit_after=exit_after,
-            rest_days=rest_days,
-        )
     moment, outcome = deciding.called_at, deciding.outcome
-    before = {
-        (r.called_at, r.outcome): r
-        for r in records
-        if r.called_at <= moment and (r.called_at != moment or r.outcome != outcome)
-    }
+    before: dict[tuple[datetime, Outcome], CallRecord] = {}
+    for r in (deciding, *records):  # the deciding call first: its moment is compared with
+        at = r.called_at
+        if r.undated or at.tzinfo or at.second or at.microsecond:  # the keys decide
+            keyed = [PastCall(r.call_key, r.called_at, r.outcome) for r in records]
+            return count_attempts(deciding, keyed, exit_after=exit_after, rest_days=rest_days)
+        if at < moment or (at == moment and r.outcome != outcome):
+            before[at, r.outcome] = r
     calls: list[_Call] = [before[k] for k in sorted(before)]
     calls.append(deciding)
     return _walk(calls, exit_after, rest_days)
@@ -106,12 +102,6 @@ def count_input_attempts(
 
 def _in_time(call: PastCall) -> tuple[datetime, str]:
     return _naive(call.called_at), call.call_key
-
-
-def _plain(record: CallRecord) -> bool:
-    """Dated to the whole minute, without a zone: its key's moment is its `called_at`."""
-    moment = record.called_at
-    return not (record.undated or moment.tzinfo or moment.second or moment.microsecond)
 
 
 class _Call(Protocol):
