@@ -190,7 +190,7 @@ def _plan_contact(
         purpose: CallPurpose | None = None,
     ) -> MailStep:
         index, decider = decided_by
-        rows = tuple(r.row for i, r in calls if i != index) if len(calls) > 1 else ()
+        rows = tuple([r.row for i, r in calls if i != index]) if len(calls) > 1 else ()
         if action is Action.MAIL and addressed is not None:
             decider = addressed(decider)
         if tries.attempt > 1 and decider.outcome in UNANSWERED:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
+from operator import attrgetter
 from pathlib import Path
 
 from mailer.domain.datetext import (
@@ -141,7 +142,7 @@ def read_call_logs(
         reader.how = mapping.how_chosen(folder is not None)
         header = reader.read(lines)
         notices.extend(said)
-        days = [r.called_at.date() for r in reader.records]
+        days = list(map(datetime.date, map(_CALLED_AT, reader.records)))
         if max_age_days is not None and (old := old_calls_warning(days, today, max_age_days)):
             notices.append(Notice(file, None, old))
         columns[file] = header
@@ -160,6 +161,7 @@ def read_call_logs(
     )
 
 
+_CALLED_AT = attrgetter("called_at")
 _NO_EXTRAS: dict[str, str] = {}
 """The extras of every record of a file that has none: one read-only mapping, not one a row."""
 
