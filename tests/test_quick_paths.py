@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mailer.reading.records as records_module
-from mailer.domain.models import CallLog, Outcome, PastCall
 from mailer.config import MAX_OFFER_DAYS
+from mailer.domain.models import CallLog, Outcome, PastCall
 from mailer.planning import cadence, feasibility
 from mailer.planning.attempts import count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
@@ -246,3 +246,39 @@ def test_the_counted_spans_are_the_simulated_ones(transit: int) -> None:
     else:
         assert worst is None
     assert set(feasibility.COUNTED_SPANS) == set(range(1, 23))
+
+
+# -- the whole plan ----------------------------------------------------------------------------
+
+EXPORTS = sorted((Path(__file__).parent / "data" / "exports").glob("*.csv"))
+
+
+@pytest.mark.parametrize("log", EXPORTS, ids=[p.stem for p in EXPORTS])
+def test_a_real_export_plans_the_same_the_full_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: Path
+) -> None:
+    """`mailer plan` on each tool's export, with a contact called twice (the log appended
+    to itself, a row changed): the same plan.json, rejections and notices with every quick
+    way turned off."""
+    lines = log.read_text(encoding="utf-8-sig").splitlines()
+    doubled = write_file(tmp_path, log.name, "\n".join([*lines, *lines[1:]]) + "\n")
+
+    def plan() -> tuple[str, str, int]:
+        result = invoke(
+            "plan", doubled, "--dry-run", "--format", "json", "--today", "2026-11-22",
+            "--db", tmp_path / "m.db",
+        )  # fmt: skip
+        return result.stdout, result.stderr, result.exit_code
+
+    quick = plan()
+    with monkeypatch.context() as patched:
+        patched.setattr(records_module, "quick_rows", lambda *_a, **_k: None)
+        patched.setattr(
+            cadence,
+            "count_input_attempts",
+            lambda deciding, records, **k: count_attempts(
+                deciding, [PastCall(r.call_key, r.called_at, r.outcome) for r in records], **k
+            ),
+        )
+        assert plan() == quick
+    assert quick[2] in (0, 3), quick[1]
