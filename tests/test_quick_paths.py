@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import mailer.reading.records as records_module
@@ -163,11 +163,28 @@ MOMENTS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+OUTCOMES = st.sampled_from(
+    [
+        Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.CONNECTED, Outcome.NOT_INTERESTED,
+        Outcome.TEXTED, Outcome.OPT_OUT, Outcome.CALLBACK,
+    ]
+)  # fmt: skip
+"""Unanswered, answered, neutral and resting outcomes: fewer than all, so calls repeat."""
+SECONDS_APART = [
+    (datetime(2026, 11, 21, 10, 5), Outcome.VOICEMAIL, 1),
+    (datetime(2026, 11, 21, 10, 5, 30), Outcome.VOICEMAIL, 1),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@example(calls=SECONDS_APART, exit_after=3, rest_days=90)
+@example(
+    calls=[*SECONDS_APART, (datetime(2026, 11, 25, 9, 0), Outcome.BUSY, 1)],
+    exit_after=1,
+    rest_days=90,
+)
 @given(
-    calls=st.lists(
-        st.tuples(MOMENTS, st.sampled_from(Outcome), st.integers(0, 9)), min_size=1, max_size=7
-    ),
+    calls=st.lists(st.tuples(MOMENTS, OUTCOMES, st.integers(0, 19)), min_size=1, max_size=7),
     exit_after=st.integers(1, 3),
     rest_days=st.sampled_from([1, 30, 90]),
 )
