@@ -88,7 +88,7 @@ def count_input_attempts(
         return _walk([deciding], exit_after, rest_days)
     moment, outcome = deciding.called_at, deciding.outcome
     before: dict[tuple[datetime, Outcome], CallRecord] = {}
-    for r in (deciding, *records):  # the deciding call first: its moment is compared with
+    for r in (deciding, *records):  # the deciding call first: the others meet its moment
         at = r.called_at
         if r.undated or at.tzinfo or at.second or at.microsecond:  # the keys decide
             keyed = [PastCall(r.call_key, r.called_at, r.outcome) for r in records]
