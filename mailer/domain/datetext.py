@@ -367,9 +367,9 @@ def _parse_clock(text: str) -> time | None:
 def old_calls_warning(days: Sequence[date], today: date, max_age_days: int) -> str | None:
     """The one warning for a file of calls older than `max_age_days` (`[calls]
     max_age_days`): an old export picked by mistake would plan cards for calls long past."""
+    if not days or (today - min(days)).days <= max_age_days:
+        return None  # the oldest is recent enough, so all are (asked of every log)
     old = [day for day in days if (today - day).days > max_age_days]
-    if not old:
-        return None
     calls = "1 call is" if len(old) == 1 else f"{len(old)} calls are"
     return (
         f"{calls} older than {max_age_days} days (the oldest {min(old)}): is this the right file?"

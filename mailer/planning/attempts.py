@@ -23,9 +23,10 @@ A call that reaches them during a rest ends it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from mailer.domain.models import NEUTRAL as NEUTRAL  # the cadence's words for them too
 from mailer.domain.models import UNANSWERED as UNANSWERED
@@ -67,9 +68,52 @@ def count_attempts(
     for call in earlier:
         if call.call_key != key and _naive(call.called_at) <= moment:
             seen.setdefault(call.call_key, call)
-    calls = sorted(seen.values(), key=lambda c: (_naive(c.called_at), c.call_key))
+    calls: list[_Call] = [*sorted(seen.values(), key=_in_time)]
     calls.append(PastCall(key, deciding.called_at, deciding.outcome))
+    return _walk(calls, exit_after, rest_days)
 
+
+def count_input_attempts(
+    deciding: CallRecord, records: Sequence[CallRecord], *, exit_after: int, rest_days: int
+) -> Attempts:
+    """`count_attempts(deciding, [PastCall(r.call_key, r.called_at, r.outcome) for r in
+    records])` for a contact the ledger knows no call of: `records` are the contact's calls
+    in the input, `deciding` among them. The same answer, without the call keys when it can
+    do without: a key is a call's contact, minute and outcome, so when every call is dated
+    to the whole minute without a zone (most logs), two calls are one exactly when their
+    moment and outcome are, and the keys' order is the outcomes' among calls of one moment."""
+    if len(records) == 1:  # the deciding call alone: nothing before it to count
+        return _walk([deciding], exit_after, rest_days)
+    moment, outcome = deciding.called_at, deciding.outcome
+    before: dict[tuple[datetime, Outcome], CallRecord] = {}
+    for r in (deciding, *records):  # the deciding call first: the others meet its moment
+        at = r.called_at
+        if r.undated or at.tzinfo or at.second or at.microsecond:  # the keys decide
+            keyed = [PastCall(r.call_key, r.called_at, r.outcome) for r in records]
+            return count_attempts(deciding, keyed, exit_after=exit_after, rest_days=rest_days)
+        if at < moment or (at == moment and r.outcome != outcome):
+            before[at, r.outcome] = r
+    calls: list[_Call] = [before[k] for k in sorted(before)]
+    calls.append(deciding)
+    return _walk(calls, exit_after, rest_days)
+
+
+def _in_time(call: PastCall) -> tuple[datetime, str]:
+    return _naive(call.called_at), call.call_key
+
+
+class _Call(Protocol):
+    """A call as the cycle reads it: a `PastCall`, or a `CallRecord` of the input."""
+
+    @property
+    def called_at(self) -> datetime: ...
+
+    @property
+    def outcome(self) -> Outcome: ...
+
+
+def _walk(calls: Sequence[_Call], exit_after: int, rest_days: int) -> Attempts:
+    """Where the last of `calls` (in time order, each once) leaves its cycle."""
     rest = timedelta(days=rest_days)
     missed: list[datetime] = []
     last_call: date | None = None

@@ -32,11 +32,10 @@ No-sales cards (thank-you, birthday) have no offer and no follow-up call: nobody
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from mailer.config import MAX_OFFER_DAYS, Config
+from mailer.config import Config
 from mailer.domain import postal_days as postal
 from mailer.domain.addresses import mailability_problem
 from mailer.domain.models import (
@@ -49,12 +48,18 @@ from mailer.domain.models import (
     PastCall,
     planned_step,
 )
-from mailer.errors import ConfigError
-from mailer.planning.attempts import NEUTRAL, UNANSWERED, count_attempts, ordinal, resting_reason
+from mailer.planning.attempts import (
+    NEUTRAL,
+    UNANSWERED,
+    count_attempts,
+    count_input_attempts,
+    ordinal,
+    resting_reason,
+)
 from mailer.planning.birthdays import BIRTHDAY_TEMPLATE, birthday_card_due
-from mailer.planning.callbacks import requested_callback, unread_callback_note
 from mailer.planning.feasibility import check_feasible
 from mailer.planning.feasibility import weekday as _weekday
+from mailer.planning.plan_days import PlanDays, callback_day
 
 __all__ = [
     "BIRTHDAY_TEMPLATE",
@@ -144,7 +149,7 @@ def plan_contacts(
 ) -> list[MailStep]:
     """`plan_steps` for calls already grouped by contact (`group_calls`)."""
     check_feasible(config)
-    days = _Days(config, today)
+    days = PlanDays(config, today)
     return [
         _plan_contact(
             calls, history.get(contact_id) or ContactHistory(contact_id), config, days, addressed
@@ -153,61 +158,24 @@ def plan_contacts(
     ]
 
 
-class _Days:
-    """The days every step of one plan shares, each worked out once, when first needed."""
-
-    def __init__(self, config: Config, today: date) -> None:
-        self.config, self.today = config, today
-        self._first_steps: dict[Outcome, str] = {}
-        self._by_place: dict[str, tuple[date, date, date]] = {}
-
-    def first_step(self, outcome: Outcome) -> str:
-        """`config.cadence.first_call_step`, asked once an outcome."""
-        found = self._first_steps.get(outcome)
-        if found is None:
-            found = self._first_steps[outcome] = self.config.cadence.first_call_step(outcome)
-        return found
-
-    @functools.cached_property
-    def send(self) -> date:
-        return postal.next_mailing_day(self.today)
-
-    def to(self, country: str) -> tuple[date, date, date]:
-        """A card to `country` sent on `send`: its delivery, the follow-up call after it and
-        its offer's end, worked out once a destination (`[mail.transit_days]`)."""
-        place = postal.destination(country)
-        found = self._by_place.get(place)
-        if found is None:
-            transit = int(getattr(self.config.mail.transit_days, place))
-            delivery = postal.add_delivery_days(self.send, transit)
-            follow_up = postal.next_business_day_after(delivery)
-            expires = _offer_expires(
-                self.send, follow_up, self.config, domestic=place == "domestic"
-            )
-            found = self._by_place[place] = (delivery, follow_up, expires)
-        return found
-
-    @functools.cached_property
-    def next_call(self) -> date:
-        """The next business day after today, for a call instead of a card."""
-        return postal.next_business_day_after(self.today)
-
-
 def _plan_contact(
     calls: Calls,
     history: ContactHistory,
     config: Config,
-    days: _Days,
+    days: PlanDays,
     addressed: Callable[[CallRecord], CallRecord] | None = None,
 ) -> MailStep:
     today = days.today
     latest = max(calls, key=call_order) if len(calls) > 1 else calls[0]
     record = latest[1]
-    earlier = [*history.calls, *(_past(r) for _, r in calls)]
     cadence = config.cadence
-    tries = count_attempts(
-        record, earlier, exit_after=cadence.exit_after, rest_days=cadence.rest_days
-    )
+    exit_after, rest_days = cadence.exit_after, cadence.rest_days
+    if history.calls:
+        earlier = [*history.calls, *(_past(r) for _, r in calls)]
+        tries = count_attempts(record, earlier, exit_after=exit_after, rest_days=rest_days)
+    else:  # the same count, without the call keys it can do without
+        own = [r for _, r in calls]
+        tries = count_input_attempts(record, own, exit_after=exit_after, rest_days=rest_days)
 
     def step(
         decided_by: tuple[int, CallRecord],
@@ -222,7 +190,7 @@ def _plan_contact(
         purpose: CallPurpose | None = None,
     ) -> MailStep:
         index, decider = decided_by
-        rows = tuple(r.row for i, r in calls if i != index) if len(calls) > 1 else ()
+        rows = tuple([r.row for i, r in calls if i != index]) if len(calls) > 1 else ()
         if action is Action.MAIL and addressed is not None:
             decider = addressed(decider)
         if tries.attempt > 1 and decider.outcome in UNANSWERED:
@@ -258,7 +226,7 @@ def _plan_contact(
         )
     first_step = days.first_step(record.outcome)
     if first_step == "call" and record.outcome is Outcome.CALLBACK:
-        day, reason = _callback_day(record, today)
+        day, reason = callback_day(record, today)
         return step(latest, Action.CALL, reason, follow_up_call=day, purpose=CallPurpose.CALLBACK)
 
     words = _OUTCOME_WORDS[record.outcome]
@@ -373,44 +341,6 @@ def call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
     return moment, index
 
 
-def _offer_expires(send: date, follow_up: date, config: Config, *, domestic: bool = True) -> date:
-    margin = timedelta(days=config.cadence.offer_margin_days)
-    expires = max(send + timedelta(days=config.offer.offer_days), follow_up + margin)
-    longest = send + timedelta(days=MAX_OFFER_DAYS)
-    if expires > longest and follow_up < longest and not domestic:
-        return longest  # a card abroad around holidays: the offer ends at two weeks
-    if expires > longest:
-        # check_feasible rules this out for every calendar there is; kept as a guard.
-        raise ConfigError(
-            f"a card sent {send.isoformat()} is called about on {follow_up.isoformat()}: "
-            f"no offer of {MAX_OFFER_DAYS} days or less stays open "
-            f"{config.cadence.offer_margin_days} days after that",
-            hint="lower mail.transit_days or cadence.offer_margin_days",
-        )
-    return expires
-
-
-def _callback_day(record: CallRecord, today: date) -> tuple[date, str]:
-    """The business day to call back on and why. A day asked for is kept when it is today or
-    later (a run the morning of the callback still lists it as due); a day already past means
-    the call is overdue: today, or the next business day."""
-    request = requested_callback(record)
-    if request is None:
-        day = postal.next_business_day_after(today)
-        unread = unread_callback_note(record)
-        if unread is not None:  # flagged, not guessed silently
-            return day, f"couldn't read {unread!r}; due {_weekday(day)}, please check"
-        return day, f"asked for a call back, no day given: call {_weekday(day)}"
-    source = "from the notes" if request.source == "notes" else request.source
-    reason = f"asked for a call back {request.said} ({source})"
-    day = postal.next_business_day_on_or_after(max(request.day, today))
-    if request.day < today:
-        reason += f": {_weekday(request.day)} has passed, call {_weekday(day)}"
-    elif day != request.day:
-        reason += f": {_weekday(request.day)} is not a business day, call {_weekday(day)}"
-    return day, reason
-
-
 def _cooldown(record: CallRecord, history: ContactHistory, days: int, today: date) -> str | None:
     """Why no card may go out yet, or None."""
     if not history.mailings:
@@ -430,7 +360,7 @@ def _cooldown(record: CallRecord, history: ContactHistory, days: int, today: dat
 
 
 def _mail_reason(
-    outcome: Outcome, template: str, history: ContactHistory, earlier_calls: bool, days: _Days
+    outcome: Outcome, template: str, history: ContactHistory, earlier_calls: bool, days: PlanDays
 ) -> str:
     words, today = _OUTCOME_WORDS[outcome], days.today
     if history.mailings:  # a thank-you for an order goes inside the cooldown too

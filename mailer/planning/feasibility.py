@@ -80,10 +80,54 @@ def _days_to_follow_up(send: date, transit: int) -> int:
     return (postal.next_business_day_after(delivery) - send).days
 
 
-@functools.cache
 def _ordinary_span(transit: int) -> tuple[int, date]:
     """Days from sending to the follow-up call, the longest in a week clear of holidays, and
-    that week's Monday."""
+    that week's Monday: as counted (`COUNTED_SPANS`), else simulated."""
+    counted = COUNTED_SPANS.get(transit)
+    if counted is not None:
+        return counted[0], counted[1]
+    return simulated_ordinary_span(transit)
+
+
+def _follow_up_spans(transit: int) -> tuple[int, int, date]:
+    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
+    longest over every mailing day of a full calendar cycle, and the first send date with it;
+    as counted (`COUNTED_SPANS`), else simulated."""
+    counted = COUNTED_SPANS.get(transit)
+    if counted is not None and counted[2] is not None:
+        return counted[0], counted[2], counted[3]
+    return simulated_follow_up_spans(transit)
+
+
+_JAN_24, _FEB_28 = date(2022, 1, 24), date(2022, 2, 28)
+COUNTED_SPANS: dict[int, tuple[int, date, int | None, date]] = {
+    # transit days: (the ordinary span, its week's Monday, the worst span over the cycle and
+    # the first send date with it); the worst only where it can fit in two weeks at all
+    1: (4, _JAN_24, 5, date(2022, 1, 13)),
+    2: (5, _JAN_24, 6, date(2022, 1, 12)),
+    3: (6, _JAN_24, 7, date(2022, 1, 11)),
+    4: (7, _FEB_28, 11, date(2027, 12, 23)),
+    5: (9, _FEB_28, 12, date(2027, 12, 22)),
+    6: (10, _FEB_28, 13, date(2027, 12, 21)),
+    7: (11, _FEB_28, 14, date(2027, 12, 20)),
+    8: (12, _FEB_28, 16, date(2027, 12, 18)),
+    9: (13, _FEB_28, 18, date(2027, 12, 23)),
+    10: (14, _FEB_28, 19, date(2027, 12, 22)),
+    11: (16, _FEB_28, 20, date(2027, 12, 21)),
+    12: (17, _FEB_28, 21, date(2027, 12, 20)),
+    **{
+        t: (days, _FEB_28, None, _FEB_28)
+        for t, days in zip(range(13, 23), (18, 19, 20, 21, 23, 24, 25, 26, 27, 28), strict=True)
+    },
+}
+"""The spans the simulation below gives for every transit the settings allow (1 to 22 days),
+counted once and kept: simulating a 28-year calendar costs a sixth of a second a plan,
+most of it the holiday tables. A test holds this table to the simulation."""
+
+
+@functools.cache
+def simulated_ordinary_span(transit: int) -> tuple[int, date]:
+    """`_ordinary_span`, worked out on the calendar."""
     horizon = 7 + 2 * transit + 14
     monday = _CYCLE_START + timedelta(days=(7 - _CYCLE_START.weekday()) % 7)
     while monday < _CYCLE_END and any(
@@ -94,10 +138,9 @@ def _ordinary_span(transit: int) -> tuple[int, date]:
 
 
 @functools.cache
-def _follow_up_spans(transit: int) -> tuple[int, int, date]:
-    """Days from sending to the follow-up call: the longest in a week clear of holidays, the
-    longest over every mailing day of a full calendar cycle, and the first send date with it."""
-    ordinary, monday = _ordinary_span(transit)
+def simulated_follow_up_spans(transit: int) -> tuple[int, int, date]:
+    """`_follow_up_spans`, worked out on every mailing day of a full calendar cycle."""
+    ordinary, monday = simulated_ordinary_span(transit)
     worst, worst_send = ordinary, monday
     calendar = _Calendar(_CYCLE_START, (_CYCLE_END - _CYCLE_START).days + 7 * transit + 31)
     for i in range((_CYCLE_END - _CYCLE_START).days + 1):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 from mailer.domain.identity import id_key, normalize_phone
 from mailer.domain.models import CallRecord, Notice, Outcome
@@ -149,6 +150,9 @@ def one_spelling_per_id(records: list[CallRecord], notices: list[Notice]) -> lis
     """One contact id however its case or spacing is written (`identity.id_key`): the first
     spelling read is kept for the others, with a notice, so "C004" and "c004" are one
     contact in the plan (the ledger matches the other spellings through the key)."""
+    ids = dict.fromkeys(map(attrgetter("contact_id"), records))
+    if len(ids) == len({id_key(i) for i in ids}):
+        return records  # each id written one way: nothing to change (most logs)
     first: dict[str, str] = {}
     spellings: dict[str, str] = {}  # each id as written -> the first spelling of its key
     said: set[tuple[str, str]] = set()

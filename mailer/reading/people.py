@@ -84,7 +84,7 @@ def read_person(
         whole, unsplit = address_from_cell(line1, line2, country)
         line1, line2, city, state = whole.line1, whole.line2, whole.city, whole.state
         zip_text, country = whole.postal_code, whole.country
-    said.extend(message for message in (unknown, unsplit) if message)
+    said += [message for message in (unknown, unsplit) if message]
     postal_code, zip_note = read_postal_code(zip_text, state, country)
     if zip_note:
         said.append(zip_note)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
+from operator import attrgetter
 from pathlib import Path
 
 from mailer.domain.datetext import (
@@ -54,6 +55,7 @@ from mailer.reading.header import Header as _Header
 from mailer.reading.header import HeaderReader
 from mailer.reading.misreads import RowOutcome, decide_outcome, one_spelling_per_id
 from mailer.reading.people import People
+from mailer.reading.quick_rows import QuickRow, quick_rows
 from mailer.reading.row_fields import RowFields
 from mailer.reading.source_files import (
     Cell,
@@ -140,7 +142,7 @@ def read_call_logs(
         reader.how = mapping.how_chosen(folder is not None)
         header = reader.read(lines)
         notices.extend(said)
-        days = [r.called_at.date() for r in reader.records]
+        days = list(map(datetime.date, map(_CALLED_AT, reader.records)))
         if max_age_days is not None and (old := old_calls_warning(days, today, max_age_days)):
             notices.append(Notice(file, None, old))
         columns[file] = header
@@ -159,6 +161,7 @@ def read_call_logs(
     )
 
 
+_CALLED_AT = attrgetter("called_at")
 _NO_EXTRAS: dict[str, str] = {}
 """The extras of every record of a file that has none: one read-only mapping, not one a row."""
 
@@ -212,9 +215,17 @@ class _SheetReader:
         self.sheet.use(self.preset, header.map, self.rejections)
         columns = RowFields(header, self.preset)
         strip = str.strip
+        quick = self._quick(header, columns)
+        records = self.records
         for line in pending:
             if line.number <= header.number:
                 continue
+            if quick is not None and not line.problem:
+                record = quick(line.number, line.cells)
+                if record is not None:  # a plain row: what the full reading would give
+                    self.rows += 1
+                    records.append(record)
+                    continue
             # Each cell's text (`as_text`), once per row; text cells without a call.
             try:
                 texts = list(map(strip, line.cells))  # type: ignore[arg-type]
@@ -239,6 +250,24 @@ class _SheetReader:
             self.note(None, f"{self.footers} footer {noun} after the data skipped")
         self.notices += [Notice(self.file, None, m) for m in self.sheet.said(header.names)]
         return header.names
+
+    def _quick(self, header: _Header, columns: RowFields) -> QuickRow | None:
+        """The quick reading of this file's plain rows (`quick_rows`), from this reader's
+        memories of its cells; None when every row must be read in full."""
+        sheet = self.sheet.parts or (self.preset is not None and self.preset.unfilled)
+        blanks = self.preset is not None and self.preset.blanks
+        return quick_rows(
+            self.file,
+            len(header.names),
+            columns,
+            plain=not (header.extras or sheet or blanks),
+            day_first=self.day_first,
+            decided=self._decided,
+            moments=self._moments,
+            known=self._known,
+            read_person=self._people.person,
+            no_extras=_NO_EXTRAS,
+        )
 
     def _reject(self, line: Line, header: _Header, error: str) -> None:
         values = {

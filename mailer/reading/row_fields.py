@@ -72,6 +72,16 @@ class RowFields:
                 pass  # a short row: the fields past its end are empty
         return tuple(self.text(texts, c) for c in self.person)
 
+    def quick_key(self) -> Callable[[Sequence[str]], tuple[str, ...]] | None:
+        """`person_key` for a row as wide as the header, in one C-level call; None when the
+        person fields are not all plain cells (joined, or a preset's blanks)."""
+        if self._person_key is not None:
+            return self._person_key
+        if len(self.person) == 1 and not self.blanks and self.person[0] not in self.joins:
+            i = self.index[self.person[0]]
+            return lambda texts: (texts[i],)
+        return None
+
     def _cell_index(self, column: str) -> int | None:
         return None if column in self.joins else self.index.get(column)
 

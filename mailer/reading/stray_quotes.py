@@ -59,10 +59,17 @@ def iter_rows(text: str, delimiter: str, file: str, notices: list[Notice]) -> It
 def _unquoted_rows(text: str, delimiter: str) -> Iterator[Line]:
     """A text without quotes split as `_TextReader` would (each record one line, a runaway
     cell rejects its row), minus what only quotes need; `iter_rows` lifts the field limit."""
-    for number, cells in enumerate(csv.reader(physical_lines(text), delimiter=delimiter), 1):
-        line = Line(number, cast("list[Cell]", cells))
-        long = bool(cells) and max(map(len, cells)) > MAX_CELL_CHARS
-        yield checked_line(line, 1, ran_out=False) if long else line
+    lines = list(physical_lines(text))
+    rows = cast("Iterator[list[Cell]]", csv.reader(lines, delimiter=delimiter))
+    if max(map(len, lines), default=0) <= MAX_CELL_CHARS:
+        # No line is long enough to hold a runaway cell: each row as it is split.
+        return map(Line, itertools.count(1), rows)
+    return (
+        checked_line(line, 1, ran_out=False)
+        if line.cells and max(map(len, cast("list[str]", line.cells))) > MAX_CELL_CHARS
+        else line
+        for line in map(Line, itertools.count(1), rows)
+    )
 
 
 def _kind(cell: str) -> str:

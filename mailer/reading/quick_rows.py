@@ -1,0 +1,110 @@
+"""The quick way through a call log's rows: a plain row of a plain file made into its record
+with the answers the full reading (`records`) already gave for its cells, and nothing else.
+
+Most rows of a log are plain: as wide as the header, one outcome word, a call date and a
+person already seen on an earlier row, none of them with anything to say. Such a row's
+record is the one the full reading would make (the same fields, the same objects), so it
+is made here from the reader's memories alone: the outcome decided for the word, the moment
+read from the date cell, the person read from the person cells. Anything else (a cell seen
+for the first time, a notice or a problem to give, a short or long row, a file with
+birthday, callback or extra columns, a call sheet, a preset reading some text as blank)
+goes the full way, so the rules stay in `records` and each row gets what it would get
+there. The memories hold only what the full reading put in them (a person read here is
+read as it would be there), so the first row with a new outcome word or date cell always
+goes the full way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from mailer.domain.models import CallRecord, read_call_record
+from mailer.reading.misreads import RowOutcome
+from mailer.reading.people import Person
+from mailer.reading.row_fields import RowFields
+from mailer.reading.source_files import Cell
+
+QuickRow = Callable[[int, list[Cell]], "CallRecord | None"]
+"""A row's number and cells to its record, or None when the row goes the full way."""
+
+Moments = Mapping[str, tuple[datetime | None, str, str]]
+
+
+def quick_rows(
+    file: str,
+    width: int,
+    columns: RowFields,
+    *,
+    plain: bool,
+    day_first: bool,
+    decided: Mapping[tuple[str, ...], RowOutcome],
+    moments: Moments,
+    known: Mapping[tuple[str, ...], Person],
+    read_person: Callable[[tuple[str, ...], tuple[str, ...], list[str]], Person],
+    no_extras: Mapping[str, str],
+) -> QuickRow | None:
+    """The quick reading of one file's rows (`width` cells each, read as `columns` says), or
+    None when the file's rows must all go the full way. `plain`: nothing about the file
+    itself asks more of a row (no extra or dated columns, not a call sheet, no preset
+    blanks). The memories are the full reader's, read here and never written, but for a
+    person seen for the first time: `read_person` (`People.person`) reads and remembers them
+    as the full reading would, so a row that then goes the full way finds them there, notices
+    and all. `no_extras` is the extras every record of a file without extra columns shares."""
+    outcome, called, person_key = columns.outcome, columns.called_cell, columns.quick_key()
+    if not plain or columns.dated or outcome is None or called is None or person_key is None:
+        return None
+    if "notes" in columns.joins:
+        return None
+    if not 0 < outcome < width or called >= width:
+        return None  # an outcome in the first column: a row may be a footer line
+    notes_at = columns.index.get("notes")
+    fields = columns.person
+    strip = str.strip
+    get_decided, get_moment, get_person = decided.get, moments.get, known.get
+
+    def quick(number: int, cells: list[Cell]) -> CallRecord | None:
+        if len(cells) != width:
+            return None
+        try:
+            texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
+        except TypeError:  # a workbook's date cell
+            return None
+        word = texts[outcome]
+        if not word or not texts[called]:
+            return None
+        said = get_decided((word,))
+        if said is None or said.note or said.outcome is None:
+            return None
+        read = get_moment(cells[called])  # type: ignore[arg-type]  # text: strip took it
+        if read is None or read[1] or read[2] or read[0] is None:
+            return None
+        key = person_key(texts)
+        person = get_person(key)
+        if person is None:
+            try:
+                person = read_person(key, fields, [])
+            except (ValueError, OverflowError, UnicodeError):
+                return None  # the full way rejects the row
+        if person.notices or not person.contact_id:
+            return None
+        return read_call_record(
+            file,
+            number,
+            person.contact_id,
+            said.outcome,
+            read[0],
+            person.first_name,
+            person.last_name,
+            person.phone,
+            person.email,
+            person.address,
+            None,
+            None,
+            texts[notes_at] if notes_at is not None else "",
+            no_extras,
+            False,
+            day_first,
+        )
+
+    return quick

@@ -1,0 +1,303 @@
+"""The quick ways through planning give exactly what the full ways give: a plain row read
+from the reader's memories (`reading.quick_rows`) is the record the full reading makes, and
+a contact's attempts counted without call keys (`attempts.count_input_attempts`) are the
+ones `count_attempts` counts from the keys; the feasibility check's kept spans are the ones
+its calendar simulation gives. Each is compared with its full way on messy
+input, through the command line where a seller would meet a difference."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+import mailer.reading.records as records_module
+from mailer.config import MAX_OFFER_DAYS
+from mailer.domain.models import CallLog, Outcome, PastCall
+from mailer.planning import cadence, feasibility
+from mailer.planning.attempts import count_attempts, count_input_attempts
+from mailer.planning.cadence import call_order
+from mailer.reading.quick_rows import quick_rows
+from mailer.reading.records import read_call_logs
+from tests.builders import call_record, invoke, write_file
+
+TODAY = date(2026, 11, 22)
+
+# -- reading -----------------------------------------------------------------------------------
+
+CLEAN = 3  # the plain value is drawn this many times as often: rows the quick way can make
+CHOICES = {
+    "contact_id": st.sampled_from(["C1"] * CLEAN + ["", "C2", " C3 ", "c1"]),
+    "first_name": st.sampled_from(["Mary"] * CLEAN + ["", "MARY", "o'brien"]),
+    "last_name": st.sampled_from(["Albright"] * CLEAN + ["", "MCDONALD"]),
+    "phone": st.sampled_from(["217-555-0142"] * CLEAN + ["", "12"]),
+    "email": st.sampled_from(["", "m@example.com"]),
+    "address_line1": st.sampled_from(
+        ["1418 Oak Ridge Dr"] * CLEAN + ["", "22 Maple Ave, Springfield, IL 62704"]
+    ),
+    "city": st.sampled_from(["Springfield"] * CLEAN + ["", "Boston"]),
+    "state": st.sampled_from(["IL"] * CLEAN + ["", "MA"]),
+    "postal_code": st.sampled_from(["62704"] * CLEAN + ["", "2134", "12"]),
+    "country": st.sampled_from(["US"] * CLEAN + ["", "Atlantis"]),
+    "outcome": st.sampled_from(["voicemail"] * CLEAN + ["VM", "opt-out", "??", "", " busy "]),
+    "called_at": st.sampled_from(
+        ["2026-11-21 10:05"] * CLEAN
+        + ["", " 2026-11-21 10:05", "2026-11-21 10:06", "2026-11-25 09:00", "junk"]
+    ),
+    "notes": st.sampled_from(["", "call back Tuesday", " hi ", " \tnote "]),
+}
+CELLS = st.fixed_dictionaries(CHOICES)
+LAYOUTS = st.sampled_from(
+    [
+        list(CHOICES),
+        ["phone", "outcome", "called_at", "notes"],  # one person field
+        ["outcome", "contact_id", "called_at"],  # the outcome first: a footer could be a row
+        ["contact_id", "outcome", "called_at", "birthday"],  # a dated column: the full way
+        ["contact_id", "outcome", "called_at", "Favorite"],  # an extra column: the full way
+    ]
+)
+
+
+def _log(layout: list[str], rows: list[dict[str, str]], ragged: list[int]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(layout)
+    for i, row in enumerate(rows):
+        cells = [row.get(name, "12/10/62" if name == "birthday" else "red") for name in layout]
+        if i in ragged:
+            cells = cells[:-1] if i % 2 else [*cells, "more"]  # a short row, a long one
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def _full_way(monkeypatch: pytest.MonkeyPatch, path: Path) -> CallLog:
+    with monkeypatch.context() as patched:
+        patched.setattr(records_module, "quick_rows", lambda *_a, **_k: None)
+        return read_call_logs([path], TODAY)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    layout=LAYOUTS,
+    people=st.lists(CELLS, min_size=1, max_size=3),
+    calls=st.lists(st.tuples(st.integers(0, 2), CELLS), min_size=1, max_size=10),
+    ragged=st.lists(st.integers(0, 9), max_size=2),
+)
+def test_a_plain_row_reads_as_the_full_reading_reads_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    layout: list[str],
+    people: list[dict[str, str]],
+    calls: list[tuple[int, dict[str, str]]],
+    ragged: list[int],
+) -> None:
+    """Records, rejections (with their row numbers and cells), notices and their order,
+    all the same; and each record's fields the same objects a full reading shares."""
+    person_fields = {"outcome", "called_at", "notes"}
+    rows = [
+        {k: v for k, v in people[who % len(people)].items() if k not in person_fields}
+        | {k: v for k, v in call.items() if k in person_fields}
+        for who, call in calls
+    ]
+    path = write_file(tmp_path, "log.csv", _log(layout, rows, ragged))
+    quick = read_call_logs([path], TODAY)
+    full = _full_way(monkeypatch, path)
+    assert quick == full
+    assert [n.row for n in quick.notices] == [n.row for n in full.notices]
+    shared = {(r.contact_id, r.address) for r in quick.records}
+    assert len({id(r.address) for r in quick.records}) <= len(shared)
+
+
+def test_the_quick_way_is_taken_for_a_plain_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain log's rows after each cell's first are made the quick way (else the test
+    above compares the full way with itself)."""
+    made: list[int] = []
+    real = quick_rows
+
+    def counting(*args: object, **kwargs: object) -> object:
+        quick = real(*args, **kwargs)  # type: ignore[arg-type]
+        assert quick is not None
+
+        def counted(number: int, cells: list[object]) -> object:
+            record = quick(number, cells)  # type: ignore[arg-type]
+            if record is not None:
+                made.append(number)
+            return record
+
+        return counted
+
+    monkeypatch.setattr(records_module, "quick_rows", counting)
+    text = "contact_id,first_name,outcome,called_at,notes\n" + "".join(
+        f"C{i % 3},Mary,voicemail,2026-11-21 10:0{i % 2},\n" for i in range(8)
+    )
+    log = read_call_logs([write_file(tmp_path, "log.csv", text)], TODAY)
+    assert len(log.records) == 8
+    # Row 2 reads the outcome word and the first minute, row 3 the second minute.
+    assert made == [4, 5, 6, 7, 8, 9]
+
+
+# -- attempts ----------------------------------------------------------------------------------
+
+ZONE = timezone(timedelta(hours=-5))
+MOMENTS = st.sampled_from(
+    [
+        datetime(2026, 11, 21, 10, 5),
+        datetime(2026, 11, 21, 10, 5, 30),  # the same minute as a key sees it
+        datetime(2026, 11, 21, 10, 5, tzinfo=ZONE),
+        datetime(2026, 11, 21, 15, 5),  # the same moment as the zoned one
+        datetime(2026, 11, 20, 9, 0),
+        datetime(2026, 9, 1, 9, 0),
+        datetime(2026, 5, 1, 9, 0),
+        datetime(2026, 11, 25, 9, 0),
+    ]
+)
+
+
+OUTCOMES = st.sampled_from(
+    [
+        Outcome.VOICEMAIL, Outcome.NO_ANSWER, Outcome.CONNECTED, Outcome.NOT_INTERESTED,
+        Outcome.TEXTED, Outcome.OPT_OUT, Outcome.CALLBACK,
+    ]
+)  # fmt: skip
+"""Unanswered, answered, neutral and resting outcomes: fewer than all, so calls repeat."""
+SECONDS_APART = [
+    (datetime(2026, 11, 21, 10, 5), Outcome.VOICEMAIL, 1),
+    (datetime(2026, 11, 21, 10, 5, 30), Outcome.VOICEMAIL, 1),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@example(calls=SECONDS_APART, exit_after=3, rest_days=90)
+@example(
+    calls=[*SECONDS_APART, (datetime(2026, 11, 25, 9, 0), Outcome.BUSY, 1)],
+    exit_after=1,
+    rest_days=90,
+)
+@given(
+    calls=st.lists(st.tuples(MOMENTS, OUTCOMES, st.integers(0, 19)), min_size=1, max_size=7),
+    exit_after=st.integers(1, 3),
+    rest_days=st.sampled_from([1, 30, 90]),
+)
+def test_attempts_without_keys_are_the_attempts_with_them(
+    calls: list[tuple[datetime, Outcome, int]], exit_after: int, rest_days: int
+) -> None:
+    """Duplicates, calls in one minute, zones, undated calls, calls after the deciding one:
+    the same answer as counting from every call's key."""
+    records = [
+        call_record("C1", outcome, moment, row=row, undated=undated == 0, notes=str(undated % 2))
+        for row, (moment, outcome, undated) in enumerate(calls, start=2)
+    ]
+    latest = max(enumerate(records), key=call_order)[1]
+    keyed = [PastCall(r.call_key, r.called_at, r.outcome) for r in records]
+    expected = count_attempts(latest, keyed, exit_after=exit_after, rest_days=rest_days)
+    assert (
+        count_input_attempts(latest, records, exit_after=exit_after, rest_days=rest_days)
+        == expected
+    )
+
+
+def test_a_plan_with_repeated_calls_counts_each_call_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through `mailer plan`: a log repeating a contact's calls (an export run twice into
+    one file) plans as the keyed count plans it, attempt by attempt."""
+    rows = [
+        ("C1", "voicemail", "2026-11-16 10:05"),
+        ("C1", "voicemail", "2026-11-16 10:05"),  # the same call twice
+        ("C1", "busy", "2026-11-16 10:05"),  # another result at the same minute
+        ("C1", "no_answer", "2026-11-20 10:05"),
+        ("C2", "voicemail", "2026-11-20 10:05:30"),  # seconds: the keyed count
+        ("C2", "voicemail", "2026-11-20 10:05:10"),
+        ("C3", "connected", "2026-11-18 09:00"),
+        ("C3", "voicemail", "2026-11-21 09:00"),
+    ]
+    text = "contact_id,first_name,address_line1,city,state,postal_code,outcome,called_at\n"
+    text += "".join(f"{c},Mary,12 Elm St,Springfield,IL,62704,{o},{t}\n" for c, o, t in rows)
+    log = write_file(tmp_path, "calls.csv", text)
+
+    def plan() -> dict[str, tuple[int, str]]:
+        result = invoke(
+            "plan", log, "--dry-run", "--format", "json", "--today", "2026-11-22",
+            "--db", tmp_path / "m.db",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        steps = json.loads(result.stdout)["steps"]
+        return {s["contact_id"]: (s["attempt"], s["reason"]) for s in steps}
+
+    quick = plan()
+    with monkeypatch.context() as patched:
+        keyed = count_attempts
+        patched.setattr(
+            cadence,
+            "count_input_attempts",
+            lambda deciding, records, **k: keyed(
+                deciding, [PastCall(r.call_key, r.called_at, r.outcome) for r in records], **k
+            ),
+        )
+        assert plan() == quick
+    assert quick["C1"][0] == 3  # voicemail and busy at 10:05 (one each), no answer
+    assert quick["C2"][0] == 1  # two rows of one minute: one call
+    assert quick["C3"][0] == 1  # the answer closed the first cycle
+
+
+# -- feasibility -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transit", range(1, 23))
+def test_the_counted_spans_are_the_simulated_ones(transit: int) -> None:
+    """The feasibility check's kept table of follow-up spans is what simulating the whole
+    calendar cycle gives, for every transit the settings allow (a new federal holiday in
+    the holiday tables would fail here: count the table again)."""
+    ordinary, monday, worst, worst_send = feasibility.COUNTED_SPANS[transit]
+    assert (ordinary, monday) == feasibility.simulated_ordinary_span(transit)
+    if transit + 2 <= MAX_OFFER_DAYS:  # else the settings are refused before the worst
+        assert (ordinary, worst, worst_send) == feasibility.simulated_follow_up_spans(transit)
+    else:
+        assert worst is None
+    assert set(feasibility.COUNTED_SPANS) == set(range(1, 23))
+
+
+# -- the whole plan ----------------------------------------------------------------------------
+
+EXPORTS = sorted((Path(__file__).parent / "data" / "exports").glob("*.csv"))
+
+
+@pytest.mark.parametrize("log", EXPORTS, ids=[p.stem for p in EXPORTS])
+def test_a_real_export_plans_the_same_the_full_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log: Path
+) -> None:
+    """`mailer plan` on each tool's export, with a contact called twice (the log appended
+    to itself, a row changed): the same plan.json, rejections and notices with every quick
+    way turned off."""
+    lines = log.read_text(encoding="utf-8-sig").splitlines()
+    doubled = write_file(tmp_path, log.name, "\n".join([*lines, *lines[1:]]) + "\n")
+
+    def plan() -> tuple[str, str, int]:
+        result = invoke(
+            "plan", doubled, "--dry-run", "--format", "json", "--today", "2026-11-22",
+            "--db", tmp_path / "m.db",
+        )  # fmt: skip
+        return result.stdout, result.stderr, result.exit_code
+
+    quick = plan()
+    with monkeypatch.context() as patched:
+        patched.setattr(records_module, "quick_rows", lambda *_a, **_k: None)
+        patched.setattr(
+            cadence,
+            "count_input_attempts",
+            lambda deciding, records, **k: count_attempts(
+                deciding, [PastCall(r.call_key, r.called_at, r.outcome) for r in records], **k
+            ),
+        )
+        assert plan() == quick
+    assert quick[2] in (0, 3), quick[1]
