@@ -3,11 +3,13 @@ needs in stamps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailer.config import Config
 from mailer.domain.addresses import is_domestic, mail_to
@@ -17,6 +19,15 @@ from mailer.errors import MailerError, UsageError
 from mailer.files import written_beside
 from mailer.ledger import Ledger, PieceStatus
 from mailer.printing.stocks import Stock, find_stock, load_stocks
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+Fetch = Callable[[Sequence[str]], Iterable[MailStep]]
+"""Steps by step key, in the order asked (`Ledger.steps_by_key`)."""
+
+FETCH_PAGE = 500
+"""Steps read at a time while the sheets are drawn."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def sort_key(order: str) -> SortKey | None:
 
 
 def print_sheets(
-    steps: Sequence[MailStep],
+    steps: Iterable[MailStep],
     config: Config,
     stock: Stock,
     out: Path,
@@ -124,43 +135,59 @@ def print_sheets(
     offset_front: tuple[float, float] = (0.0, 0.0),
     offset_back: tuple[float, float] = (0.0, 0.0),
     claim: Callable[[list[str]], AbstractContextManager[None]] | None = None,
+    fetch: Fetch | None = None,
+    part_cards: int | None = None,
 ) -> PrintReport:
     """Write `out` (a PDF of sheets) with every card that can be drawn; a card that can't is
     listed in `failures` and left off the sheets. `claim(step_keys)`, when given, holds the
     final renaming of the sheets: the cards on them are recorded printed in the same breath,
-    and nothing is kept when it refuses."""
-    from reportlab.pdfgen.canvas import Canvas
+    and nothing is kept when it refuses.
 
+    Memory stays flat however many cards there are: `steps` is read once for the order of
+    the cards (only each card's sort key and step key are kept), and with `fetch` (the
+    ledger's `steps_by_key`) the steps are read again a page at a time as their sheets
+    are drawn; each card is laid out just before its sheet is drawn."""
     from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
-    from mailer.printing.imposition import impose
+    from mailer.printing.imposition import PART_CARDS, impose
 
     report = PrintReport(warnings=stock.warnings())
     painter = CardPainter(config, "self", stock.card)
-    key = sort_key(sort)
-    ordered = sorted(steps, key=key) if key else list(steps)
-    ready: list[tuple[MailStep, PreparedCard]] = []
-    for step in ordered:
-        try:
-            ready.append((step, painter.prepare(step)))
-        except MailerError as exc:
-            report.failures.append(PrintFailure(step.contact_id, exc.message, exc.hint))
-    if not ready:
-        return report
+    order, kept = _print_order(steps, sort_key(sort), keep=fetch is None)
+    get: Fetch = fetch or (lambda keys: (kept[key] for key in keys))
+    stamps = config.print.stamps
 
-    def front(canvas: Canvas, x: float, y: float, item: tuple[MailStep, PreparedCard]) -> None:
-        painter.draw_front(canvas, item[1], x, y)
+    def laid_out() -> Iterator[PreparedCard]:
+        for start in range(0, len(order), FETCH_PAGE):
+            for step in get(order[start : start + FETCH_PAGE]):
+                try:
+                    card = painter.prepare(step)
+                except MailerError as exc:
+                    report.failures.append(PrintFailure(step.contact_id, exc.message, exc.hint))
+                    continue
+                report.printed.append(step.step_key)
+                if is_domestic(mail_to(step.record)):
+                    report.domestic += 1
+                yield card
 
-    def back(canvas: Canvas, x: float, y: float, item: tuple[MailStep, PreparedCard]) -> None:
-        painter.draw_back(canvas, item[1], x, y)
+    cards = laid_out()
+    first = next(cards, None)
+    if first is None:
+        return report  # no card could be drawn: no sheets
+
+    def front(canvas: Canvas, x: float, y: float, card: PreparedCard) -> None:
+        painter.draw_front(canvas, card, x, y)
+
+    def back(canvas: Canvas, x: float, y: float, card: PreparedCard) -> None:
+        painter.draw_back(canvas, card, x, y)
 
     def keep(partial: Path, final: Path) -> Path:
-        with claim([step.step_key for step, _ in ready]) if claim else nullcontext():
+        with claim(report.printed) if claim else nullcontext():
             report.path = settle(partial, final)
         return report.path
 
     with binary_streams(), written_beside(out, keep) as partial:
         result = impose(
-            ready,
+            chain([first], cards),
             stock,
             partial,
             duplex=duplex,
@@ -168,21 +195,33 @@ def print_sheets(
             draw_back=back,
             offset_front=offset_front,
             offset_back=offset_back,
+            part_cards=part_cards or PART_CARDS,
         )
     report.cards, report.sheets, report.pages = result.cards, result.sheets, result.pages
     report.instructions = result.instructions
-    report.printed = [step.step_key for step, _ in ready]
-    report.domestic = sum(1 for step, _ in ready if is_domestic(mail_to(step.record)))
     report.international = report.cards - report.domestic
-    stamps = config.print.stamps
     report.postage = report.domestic * stamps.domestic + report.international * stamps.international
     return report
+
+
+def _print_order(
+    steps: Iterable[MailStep], key: SortKey | None, *, keep: bool
+) -> tuple[list[str], dict[str, MailStep]]:
+    """The step keys in print order, and (with `keep`) the steps by key."""
+    kept: dict[str, MailStep] = {}
+    ranked: list[tuple[tuple[str, str, str], int, str]] = []
+    for index, step in enumerate(steps):
+        if keep:
+            kept[step.step_key] = step
+        ranked.append((key(step) if key else ("", "", ""), index, step.step_key))
+    ranked.sort()
+    return [step_key for _, _, step_key in ranked], kept
 
 
 def print_batch(
     ledger: Ledger,
     config: Config,
-    steps: Sequence[MailStep],
+    steps: Iterable[MailStep],
     out: Path,
     today: date,
     *,
@@ -196,16 +235,26 @@ def print_batch(
     record the ones on the sheets as printed `today`, holding the ledger's lock (see
     `Ledger.exclusive`). The sheets keep their name only once their cards are recorded:
     a card printed before (by another process, say) keeps the sheets from being written,
-    unless `reprint` asks for the last batch again."""
+    unless `reprint` asks for the last batch again.
+
+    `steps` is read once, and may be a generator over the ledger: the steps are read again
+    from the ledger a page at a time as their sheets are drawn."""
     stock = stock_for(config, stock_name)
+    pieces: dict[str, int] = {}
+
+    def with_pieces() -> Iterator[MailStep]:
+        remaining = iter(steps)
+        while chunk := list(islice(remaining, FETCH_PAGE)):
+            pieces.update(ledger.ensure_pieces(chunk, "self", stock.card))  # one write a page
+            yield from chunk
+
     with ledger.exclusive("printing cards"):
-        pieces = {s.step_key: ledger.ensure_piece(s, "self", stock.card).id for s in steps}
 
         def claim(keys: list[str]) -> AbstractContextManager[None]:
             return ledger.printing([pieces[k] for k in keys], today, reprint=reprint)
 
         report = print_sheets(
-            steps,
+            with_pieces(),
             config,
             stock,
             out,
@@ -214,6 +263,7 @@ def print_batch(
             offset_front=offsets[0],
             offset_back=offsets[1],
             claim=claim,
+            fetch=ledger.steps_by_key,
         )
     report.stock = stock.name
     return report
