@@ -88,15 +88,16 @@ def join_parts(parts: Iterable[Path], out: BinaryIO, *, title: str) -> None:
         b"<<\n/Creator (mailer) /Producer (mailer) /Title %s\n>>\nendobj\n" % _pdf_string(title),
     )
     start = target.written
-    lines = [b"xref\n0 %d\n" % len(target.offsets), b"0000000000 65535 f \n"]
-    lines += [b"%010d 00000 n \n" % offset for offset in target.offsets[1:]]
+    target.write(b"xref\n0 %d\n0000000000 65535 f \n" % len(target.offsets))
+    for first in range(1, len(target.offsets), 1024):  # a block at a time, not a list
+        block = target.offsets[first : first + 1024]
+        target.write(b"".join(b"%010d 00000 n \n" % offset for offset in block))
     file_id = target.digest.hexdigest().encode()
-    lines.append(
+    target.write(
         b"trailer\n<<\n/ID [<%s><%s>]\n/Info %d 0 R\n/Root 1 0 R\n/Size %d\n>>\n"
         % (file_id, file_id, _INFO, len(target.offsets))
     )
-    lines.append(b"startxref\n%d\n%%%%EOF\n" % start)
-    target.write(b"".join(lines))
+    target.write(b"startxref\n%d\n%%%%EOF\n" % start)
 
 
 def _copy_part(data: bytes, target: _Output, part: Path) -> None:
