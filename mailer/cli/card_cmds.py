@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.markup import escape
@@ -103,8 +103,31 @@ def show_cards(batch: CardBatch) -> None:
     """The warnings of a drawing run, and each card it could not draw."""
     for warning in batch.warnings:
         warn(warning)
-    for failure in batch.failures:
-        say_failure("card not drawn", failure.contact_id, failure.message, failure.hint)
+    say_failures("card not drawn", batch.failures)
+
+
+MANY_FAILURES = 30
+"""Past this many refused cards, the rest are counted, not listed (rejects.csv has each)."""
+
+
+class _Refused(Protocol):
+    @property
+    def contact_id(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def hint(self) -> str: ...
+
+
+def say_failures(what: str, failures: Sequence[_Refused]) -> None:
+    """Each refused card with its fix, or the first few dozen and a count of the rest: a
+    template that can't be drawn refuses every card, and a thousand lines help no one."""
+    for failure in failures[:MANY_FAILURES]:
+        say_failure(what, failure.contact_id, failure.message, failure.hint)
+    if len(failures) > MANY_FAILURES:
+        more = len(failures) - MANY_FAILURES
+        err.print(f"[red]... and {counted(more, 'more card')}[/red] refused like these")
+        hint("rejects.csv in the output folder lists every one, each with its fix")
 
 
 def say_failure(what: str, contact_id: str, message: str, fix: str) -> None:
@@ -253,8 +276,7 @@ def show_print(report: PrintReport, out: Path, config: Config) -> None:
     """Warnings, the cards left off, and the summary of a print batch."""
     for warning in report.warnings:
         warn(warning)
-    for failure in report.failures:
-        say_failure("card left off", failure.contact_id, failure.message, failure.hint)
+    say_failures("card left off", report.failures)
     if report.cards:
         print_summary(report, report.stock, report.path or out, config)
 
