@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -54,8 +55,14 @@ def write_log(path: Path, contacts: int) -> None:
             )
 
 
-def mailer_run(log: Path, work: Path, jobs: int) -> float:
-    """Wall seconds of one `mailer run` process into a fresh ledger and folder."""
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def mailer_run(log: Path, work: Path, jobs: int) -> tuple[float, float]:
+    """Wall and CPU seconds (its workers' included) of one `mailer run` process into a
+    fresh ledger and folder."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     command = [
@@ -63,20 +70,20 @@ def mailer_run(log: Path, work: Path, jobs: int) -> float:
         "--db", str(work / "m.db"), "--out", str(work / "out"), "--today", TODAY,
         "--jobs", str(jobs),
     ]  # fmt: skip
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"mailer run failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return seconds
+    return seconds, cpu
 
 
-def bare(cards: int, work: Path) -> float:
+def bare(cards: int, work: Path) -> tuple[float, float]:
     shutil.rmtree(work, ignore_errors=True)
     command = [sys.executable, str(HERE / "bare_reportlab.py"), "--cards", str(cards)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run([*command, "--binary", "--out", str(work)], capture_output=True, check=True)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
 PHASES = """
@@ -187,22 +194,32 @@ def main() -> None:
             return
         log = folder / "calls.csv"
         write_log(log, args.contacts)
-        times: dict[str, list[float]] = {"bare": []}
-        ratios: dict[int, list[float]] = {}
+        times: dict[str, list[float]] = {}
+        cpus: dict[str, list[float]] = {}
+        ratios: dict[str, list[float]] = {}
         for _ in range(args.rounds):
-            reference = bare(args.contacts, folder / "bare")
-            times["bare"].append(reference)
+            reference, reference_cpu = bare(args.contacts, folder / "bare")
+            times.setdefault("bare", []).append(reference)
+            cpus.setdefault("bare", []).append(reference_cpu)
             for jobs in args.jobs:
-                seconds = mailer_run(log, folder / "run", jobs)
+                seconds, cpu = mailer_run(log, folder / "run", jobs)
                 times.setdefault(f"jobs={jobs}", []).append(seconds)
-                ratios.setdefault(jobs, []).append(seconds / reference)
+                cpus.setdefault(f"jobs={jobs}", []).append(cpu)
+                ratios.setdefault(f"jobs={jobs}", []).append(seconds / reference)
         n = args.contacts
-        print(f"\n| {n:,} contacts | seconds, median (low-high) | / bare, median |")
-        print("|---|---:|---:|")
-        print(f"| bare ReportLab script, {n:,} cards | {spread(times['bare'])} | 1.00 |")
+        print(f"\n| {n:,} contacts | wall s, median (low-high) | / bare | CPU s, median |")
+        print("|---|---:|---:|---:|")
+        print(
+            f"| bare ReportLab script, {n:,} cards | {spread(times['bare'])} | 1.00 "
+            f"| {statistics.median(cpus['bare']):.2f} |"
+        )
         for jobs in args.jobs:
-            ratio = statistics.median(ratios[jobs])
-            print(f"| `mailer run --jobs {jobs}` | {spread(times[f'jobs={jobs}'])} | {ratio:.2f} |")
+            key = f"jobs={jobs}"
+            ratio = statistics.median(ratios[key])
+            print(
+                f"| `mailer run --jobs {jobs}` | {spread(times[key])} | {ratio:.2f} "
+                f"| {statistics.median(cpus[key]):.2f} |"
+            )
         split = phases(log, folder / "phases", args.jobs[0])
         session = split.pop("session")
         print(f"\nwhere the time goes, in-process, jobs={args.jobs[0]} ({session:.2f} s):")

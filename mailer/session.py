@@ -189,7 +189,7 @@ def _run(
     # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
     # No call about a card that was not drawn, or that the provider refused.
     lost = ledger.lost_cards({s.step_key for s in mail})
-    kept = [ledger.current(s) for s in plan.steps if s.step_key not in lost]
+    kept = ledger.current_steps(s for s in plan.steps if s.step_key not in lost)
     report.followups = follow_ups(kept, config)
     write_csv(report.followups, folder / "followups.csv")
     write_ics(report.followups, folder / "followups.ics", request.today)
