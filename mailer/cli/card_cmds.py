@@ -243,7 +243,7 @@ def print_summary(report: PrintReport, stock_name: str, out: Path, config: Confi
 def do_print(
     ledger: Ledger,
     config: Config,
-    steps: list[MailStep],
+    steps: Iterable[MailStep],
     *,
     stock_name: str | None,
     duplex: str | None,
@@ -370,16 +370,16 @@ def print_(
             "correct any drift with --offset-front/--offset-back"
         )
         return
-    from mailer.printing.sheets import printable_steps
+    from mailer.printing.sheets import printable_keys
 
     with open_ledger(db, config, create=False, work="mailer print") as ledger:
-        steps, stale = printable_steps(ledger, day, reprint)
+        keys, stale = printable_keys(ledger, day, reprint)
         if stale:
             warn(
                 f"{counted(stale, 'planned card')} {'was' if stale == 1 else 'were'} not "
                 f"printed: {'its' if stale == 1 else 'their'} offer has passed; plan again"
             )
-        if not steps:
+        if not keys:
             err.print("nothing to print: every planned card is printed or sent")
             next_step("add --reprint to print the last batch again")
             return
@@ -387,7 +387,7 @@ def print_(
         report = do_print(
             ledger,
             settings,
-            steps,
+            ledger.steps_by_key(keys),  # read a page at a time as the sheets need them
             stock_name=stock,
             duplex=duplex,
             sort=sort,
@@ -396,16 +396,20 @@ def print_(
             offsets=offsets,
             reprint=reprint,
         )
+        left_off = list(ledger.steps_by_key(f.step_key for f in report.failures))
     if report.failures:
         from mailer.planning.documents import add_rejects, card_rejection
 
-        by_contact = {s.contact_id: s for s in steps}
+        by_key = {f.step_key: f for f in report.failures}
         add_rejects(
             folder / "rejects.csv",
             [
-                card_rejection(by_contact[f.contact_id], f"card not drawn: {f.message}", f.hint)
-                for f in report.failures
-                if f.contact_id in by_contact
+                card_rejection(
+                    step,
+                    f"card not drawn: {by_key[step.step_key].message}",
+                    by_key[step.step_key].hint,
+                )
+                for step in left_off
             ],
         )
         hint(f"the cards left off are in {folder / 'rejects.csv'}, each with its fix")

@@ -36,6 +36,7 @@ class PrintFailure:
     contact_id: str
     message: str
     hint: str = ""
+    step_key: str = ""
 
 
 @dataclass
@@ -58,10 +59,11 @@ class PrintReport:
     """The stock's name, for the summary."""
 
 
-def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[MailStep], int]:
+def printable_keys(ledger: Ledger, today: date, reprint: bool) -> tuple[list[str], int]:
     """Self-mail cards that can go on sheets now (with `reprint`, also the last batch
-    printed), and how many were too late to print. Opted-out contacts are never due (see
-    `Ledger.due_cards`)."""
+    printed), as step keys in planning order (a long-used ledger is read a page at a time;
+    `Ledger.steps_by_key` reads the steps again as the sheets need them), and how many were
+    too late to print. Opted-out contacts are never due (see `Ledger.due_cards`)."""
     statuses: set[PieceStatus | None] = {None, PieceStatus.PLANNED, PieceStatus.RENDERED}
     last_print = None
     if reprint:
@@ -79,7 +81,7 @@ def printable_steps(ledger: Ledger, today: date, reprint: bool) -> tuple[list[Ma
         if card_moment_passed(due.step, today):
             stale += 1
             continue
-        chosen.append(due.step)
+        chosen.append(due.step.step_key)
     return chosen, stale
 
 
@@ -168,7 +170,8 @@ def print_sheets(
                 try:
                     card = painter.prepare(step)
                 except MailerError as exc:
-                    report.failures.append(PrintFailure(step.contact_id, exc.message, exc.hint))
+                    failure = PrintFailure(step.contact_id, exc.message, exc.hint, key)
+                    report.failures.append(failure)
                     continue
                 report.printed.append(key)
                 if is_domestic(mail_to(step.record)):
