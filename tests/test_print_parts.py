@@ -203,3 +203,14 @@ def test_a_print_stopped_in_its_third_part_leaves_nothing_and_prints_all_next_ti
     assert len(PdfReader(folder / "out" / "print.pdf", strict=True).pages) == 12
     with Ledger.open(folder / "m.db") as ledger:
         assert len(ledger.pieces(PieceStatus.PRINTED)) == 12
+
+
+def test_a_part_that_is_not_what_the_joiner_expects_is_a_clear_error(tmp_path: Path) -> None:
+    from mailer.printing.joining import JoinError, join_parts
+
+    odd = tmp_path / "part-00000.pdf"
+    odd.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /XRef >>\nendobj\n")
+    with pytest.raises(JoinError) as caught:
+        join_parts([odd], io.BytesIO(), title="t")
+    assert "part-00000.pdf" in caught.value.message
+    assert "nothing was recorded printed" in caught.value.hint

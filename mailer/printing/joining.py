@@ -38,7 +38,14 @@ _INFO = 3
 
 
 class JoinError(MailerError):
-    """A part that is not the PDF this module wrote (a bug, not the user's doing)."""
+    """A part that is not the PDF this module expects (a bug, not the user's doing: a
+    ReportLab that writes its files another way, say)."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(
+            f"print sheets not joined: {message}",
+            hint or "nothing was recorded printed; please report this with your ReportLab version",
+        )
 
 
 @dataclass
@@ -77,9 +84,12 @@ def join_parts(parts: Iterable[Path], out: BinaryIO, *, title: str) -> None:
             header = data[: data.index(b"\n", data.index(b"\n") + 1) + 1]
             target.write(header)
             target.put(1, b"<<\n/PageMode /UseNone /Pages 2 0 R /Type /Catalog\n>>\nendobj\n")
-        _copy_part(data, target, part)
+        try:
+            _copy_part(data, target, part)
+        except (ValueError, KeyError, IndexError) as exc:  # a table or an entry not found
+            raise JoinError(f"{part.name} is not laid out as expected ({exc})") from None
     if not header:
-        raise JoinError("no print-sheet parts to join", hint="this is a bug in mailer")
+        raise JoinError("no print-sheet parts to join")
     kids = b" ".join(b"%d 0 R" % kid for kid in target.kids)
     count = len(target.kids)
     target.put(_PAGES, b"<<\n/Count %d /Kids [ %s ] /Type /Pages\n>>\nendobj\n" % (count, kids))
