@@ -29,7 +29,7 @@ DrawCard = Callable[[Canvas, float, float, T], None]
 
 PART_CARDS = 400
 """Cards per part document: ReportLab holds a part's pages (about 20 KB a card) until the
-part is saved; each part embeds its own font subsets (a few KB a part in the file)."""
+part is saved; each part embeds its own font subsets (about 30 KB a part in the file)."""
 
 MARK_WIDTH = 0.3
 """Points: a hairline that a laser printer still renders."""
