@@ -189,7 +189,7 @@ def _run(
     # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
     # No call about a card that was not drawn, or that the provider refused.
     lost = ledger.lost_cards({s.step_key for s in mail})
-    kept = [ledger.current(s) for s in plan.steps if s.step_key not in lost]
+    kept = ledger.current_steps(s for s in plan.steps if s.step_key not in lost)
     report.followups = follow_ups(kept, config)
     write_csv(report.followups, folder / "followups.csv")
     write_ics(report.followups, folder / "followups.ics", request.today)
@@ -241,14 +241,17 @@ def _print(
 ) -> None:
     """Lay this plan's self-mail cards out on sheets (cards of earlier plans wait for
     `mailer print`)."""
-    from mailer.printing.sheets import print_batch, printable_steps
+    from mailer.printing.sheets import print_batch, printable_keys
 
     wanted = set(ours)
-    todo = [s for s in printable_steps(ledger, today, False)[0] if s.step_key in wanted]
-    report.printed_before = _done(ledger, wanted - {s.step_key for s in todo}, PieceStatus.PRINTED)
+    todo = [key for key in printable_keys(ledger, today, False)[0] if key in wanted]
+    report.printed_before = _done(ledger, wanted - set(todo), PieceStatus.PRINTED)
     if not todo:
         return
-    report.printed = print_batch(ledger, config, todo, report.folder / "print.pdf", today)
+    # The steps are read from the ledger again as their sheets are drawn: memory holds the
+    # step keys, not the steps.
+    steps = ledger.steps_by_key(todo)
+    report.printed = print_batch(ledger, config, steps, report.folder / "print.pdf", today)
     if report.printed.path is not None:
         report.written.append(report.printed.path.name)
 

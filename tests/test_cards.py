@@ -28,16 +28,18 @@ def five_cards(ledger: Ledger) -> list[MailStep]:
     return steps
 
 
-def test_cards_are_drawn_from_a_stream_and_each_is_recorded_as_it_is_written(
-    ledger: Ledger, tmp_path: Path
+def test_cards_are_drawn_from_a_stream_and_recorded_a_chunk_at_a_time(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("mailer.drawing.draw.RECORD_CHUNK", 2)
     steps = five_cards(ledger)
     read: list[str] = []
     seen: list[RenderedCard | RenderFailure | None] = []
 
     def from_the_ledger() -> Iterator[MailStep]:
         for step in ledger.iter_steps(Action.MAIL, page=2):
-            # Each card read after the first is recorded before the next one is read.
+            # Steps are read a chunk ahead, and each chunk drawn is recorded before the
+            # next one is read: nothing piles up in memory or unrecorded.
             read.append(step.step_key)
             drawn = [p for p in ledger.pieces() if p.status is PieceStatus.RENDERED]
             assert len(drawn) >= len(read) - 2
@@ -63,6 +65,31 @@ def test_cards_are_drawn_from_a_stream_and_each_is_recorded_as_it_is_written(
     )  # fmt: skip
     assert (batch.drawn, batch.already) == (0, 5)
     assert again == [None] * 5  # the progress bar still reaches its total
+
+
+def test_a_chunk_of_cards_takes_two_writes_to_the_ledger_not_two_a_card(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mailer.drawing.draw.RECORD_CHUNK", 4)
+    ledger.record_plan(
+        plan_of(
+            *(
+                mail_step(call_record(f"C{i:03d}", row=i + 2, phone=f"555-02{i:02d}"))
+                for i in range(10)
+            )
+        )
+    )
+    statements: list[str] = []
+    ledger._db.set_trace_callback(statements.append)
+    batch = draw_cards(
+        ledger, CONFIG, ledger.iter_steps(Action.MAIL), mode="self", out_dir=tmp_path / "out"
+    )
+    ledger._db.set_trace_callback(None)
+    assert batch.drawn == 10
+    writes = sum(1 for s in statements if s.startswith("BEGIN IMMEDIATE"))
+    # three chunks: each one write for its new cards and one for their drawing
+    assert writes == 6
+    assert {p.status for p in ledger.pieces()} == {PieceStatus.RENDERED}
 
 
 def test_undrawn_keys_leave_out_drawn_suppressed_and_passed_offers(

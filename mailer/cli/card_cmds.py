@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.markup import escape
@@ -103,8 +103,31 @@ def show_cards(batch: CardBatch) -> None:
     """The warnings of a drawing run, and each card it could not draw."""
     for warning in batch.warnings:
         warn(warning)
-    for failure in batch.failures:
-        say_failure("card not drawn", failure.contact_id, failure.message, failure.hint)
+    say_failures("card not drawn", batch.failures)
+
+
+MANY_FAILURES = 30
+"""Past this many refused cards, the rest are counted, not listed (rejects.csv has each)."""
+
+
+class _Refused(Protocol):
+    @property
+    def contact_id(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def hint(self) -> str: ...
+
+
+def say_failures(what: str, failures: Sequence[_Refused]) -> None:
+    """Each refused card with its fix, or the first few dozen and a count of the rest: a
+    template that can't be drawn refuses every card, and a thousand lines help no one."""
+    for failure in failures[:MANY_FAILURES]:
+        say_failure(what, failure.contact_id, failure.message, failure.hint)
+    if len(failures) > MANY_FAILURES:
+        more = len(failures) - MANY_FAILURES
+        err.print(f"[red]... and {counted(more, 'more card')}[/red] refused like these")
+        hint("rejects.csv in the output folder lists every one, each with its fix")
 
 
 def say_failure(what: str, contact_id: str, message: str, fix: str) -> None:
@@ -220,7 +243,7 @@ def print_summary(report: PrintReport, stock_name: str, out: Path, config: Confi
 def do_print(
     ledger: Ledger,
     config: Config,
-    steps: list[MailStep],
+    steps: Iterable[MailStep],
     *,
     stock_name: str | None,
     duplex: str | None,
@@ -253,8 +276,7 @@ def show_print(report: PrintReport, out: Path, config: Config) -> None:
     """Warnings, the cards left off, and the summary of a print batch."""
     for warning in report.warnings:
         warn(warning)
-    for failure in report.failures:
-        say_failure("card left off", failure.contact_id, failure.message, failure.hint)
+    say_failures("card left off", report.failures)
     if report.cards:
         print_summary(report, report.stock, report.path or out, config)
 
@@ -348,16 +370,16 @@ def print_(
             "correct any drift with --offset-front/--offset-back"
         )
         return
-    from mailer.printing.sheets import printable_steps
+    from mailer.printing.sheets import printable_keys
 
     with open_ledger(db, config, create=False, work="mailer print") as ledger:
-        steps, stale = printable_steps(ledger, day, reprint)
+        keys, stale = printable_keys(ledger, day, reprint)
         if stale:
             warn(
                 f"{counted(stale, 'planned card')} {'was' if stale == 1 else 'were'} not "
                 f"printed: {'its' if stale == 1 else 'their'} offer has passed; plan again"
             )
-        if not steps:
+        if not keys:
             err.print("nothing to print: every planned card is printed or sent")
             next_step("add --reprint to print the last batch again")
             return
@@ -365,7 +387,7 @@ def print_(
         report = do_print(
             ledger,
             settings,
-            steps,
+            ledger.steps_by_key(keys),  # read a page at a time as the sheets need them
             stock_name=stock,
             duplex=duplex,
             sort=sort,
@@ -374,16 +396,20 @@ def print_(
             offsets=offsets,
             reprint=reprint,
         )
+        left_off = list(ledger.steps_by_key(f.step_key for f in report.failures))
     if report.failures:
         from mailer.planning.documents import add_rejects, card_rejection
 
-        by_contact = {s.contact_id: s for s in steps}
+        by_key = {f.step_key: f for f in report.failures}
         add_rejects(
             folder / "rejects.csv",
             [
-                card_rejection(by_contact[f.contact_id], f"card not drawn: {f.message}", f.hint)
-                for f in report.failures
-                if f.contact_id in by_contact
+                card_rejection(
+                    step,
+                    f"card not drawn: {by_key[step.step_key].message}",
+                    by_key[step.step_key].hint,
+                )
+                for step in left_off
             ],
         )
         hint(f"the cards left off are in {folder / 'rejects.csv'}, each with its fix")

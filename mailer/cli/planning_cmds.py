@@ -179,15 +179,20 @@ def plan_table(plan: Plan, *, every_row: bool = False) -> None:
         print_table(out, title, columns, rows)
     if plan.rejections:
         several = len(plan.files) > 1
+        # A file in the wrong shape rejects every row: past a few dozen, the rest are counted.
+        shown = plan.rejections if every_row else plan.rejections[:LONG_LIST]
         print_table(
             out,
             "Rejected rows",
             (Column("row", justify="right"), Column("error", flex=True)),
             [
                 Row((f"{Path(r.file).name}:{r.row}" if several else str(r.row), r.error))
-                for r in plan.rejections
+                for r in shown
             ],
         )
+        if len(shown) < len(plan.rejections):
+            more = len(plan.rejections) - len(shown)
+            hint(f"... and {counted(more, 'more row')} rejected: --all lists every one")
 
 
 def _card_note(step: MailStep) -> str:

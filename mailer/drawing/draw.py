@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from mailer.config import Config
@@ -15,6 +16,9 @@ from mailer.drawing.batch import CardRenderer, Outcome, RenderedCard, RenderFail
 from mailer.errors import UsageError, WriteError
 from mailer.files import write_csv_rows
 from mailer.ledger import Ledger, Piece, PieceStatus
+
+RECORD_CHUNK = 64
+"""Cards recorded in the ledger per write transaction while drawing."""
 
 MANIFEST_COLUMNS = (
     "contact_id",
@@ -63,11 +67,6 @@ def undrawn_keys(ledger: Ledger, mode: str, size: str, today: date) -> tuple[lis
     return keys, stale
 
 
-def _needs_drawing(ledger: Ledger, step: MailStep, mode: str, size: str) -> bool:
-    piece = ledger.piece_for_step(step.step_key)
-    return piece is None or (piece.status in DRAWABLE and not _drawn(piece, mode, size))
-
-
 def _drawn(piece: Piece, mode: str, size: str) -> bool:
     return (
         piece.status is PieceStatus.RENDERED
@@ -88,8 +87,9 @@ def draw_cards(
     count: int | None = None,
     on_progress: Callable[[Outcome | None], None] | None = None,
 ) -> CardBatch:
-    """Draw the cards of `steps` that need it into `out_dir/cards/`, record each in the
-    ledger as soon as its file is written, and rewrite `out_dir/manifest.csv`.
+    """Draw the cards of `steps` that need it into `out_dir/cards/`, record them in the
+    ledger a chunk at a time as their files are written, and rewrite
+    `out_dir/manifest.csv`.
     `count` (how many steps, when known) helps share the work among `jobs` processes;
     `on_progress` hears of every step: its outcome, or None when it was drawn before.
 
@@ -99,32 +99,56 @@ def draw_cards(
     size = config.mail.size
     batch = CardBatch()
     pieces: dict[str, int] = {}
+    drawn: list[tuple[int, str, str]] = []
+    not_drawn: list[tuple[int, str]] = []
 
     def todo() -> Iterator[MailStep]:
-        for step in steps:
-            if not _needs_drawing(ledger, step, mode, size):
-                batch.already += 1
-                if on_progress is not None:
-                    on_progress(None)
-                continue
-            pieces[step.step_key] = ledger.ensure_piece(step, mode, size).id
-            yield step
+        # A chunk of steps at a time: one read for their cards, one write for the new ones.
+        remaining = iter(steps)
+        while chunk := list(islice(remaining, RECORD_CHUNK)):
+            known = ledger.pieces_for_steps([s.step_key for s in chunk])
+            fresh = []
+            for step in chunk:
+                piece = known.get(step.step_key)
+                done = piece is not None and (
+                    piece.status not in DRAWABLE or _drawn(piece, mode, size)
+                )
+                if done:
+                    batch.already += 1
+                    if on_progress is not None:
+                        on_progress(None)
+                else:
+                    fresh.append(step)
+            pieces.update(ledger.ensure_pieces(fresh, mode, size))
+            yield from fresh
+
+    def record() -> None:
+        ledger.record_drawing(drawn, not_drawn)
+        drawn.clear()
+        not_drawn.clear()
 
     renderer = CardRenderer(config, mode=mode, out_dir=out_dir / "cards", jobs=jobs)
     # Another process drawing from this ledger would choose the same cards: wait for it.
     with ledger.exclusive("drawing cards"):
         try:
-            for outcome in renderer.render(todo(), count=count):
-                piece_id = pieces.pop(outcome.step_key)
-                if isinstance(outcome, RenderedCard):
-                    # Absolute: the next command may run from another folder with this ledger.
-                    ledger.record_render(piece_id, str(outcome.path.resolve()), outcome.sha256)
-                    batch.drawn += 1
-                else:
-                    batch.failures.append(outcome)
-                    ledger.record_not_drawn(piece_id, outcome.message)
-                if on_progress is not None:
-                    on_progress(outcome)
+            try:
+                for outcome in renderer.render(todo(), count=count):
+                    piece_id = pieces.pop(outcome.step_key)
+                    if isinstance(outcome, RenderedCard):
+                        # Absolute: the next command may run from another folder.
+                        drawn.append((piece_id, str(outcome.path.resolve()), outcome.sha256))
+                        batch.drawn += 1
+                    else:
+                        batch.failures.append(outcome)
+                        not_drawn.append((piece_id, outcome.message))
+                    if len(drawn) + len(not_drawn) >= RECORD_CHUNK:
+                        record()
+                    if on_progress is not None:
+                        on_progress(outcome)
+            finally:
+                # Whatever stops the run, the cards whose files are written are recorded
+                # (in one write per chunk, not one per card).
+                record()
         except WriteError as exc:  # a full or read-only disk: say what is safe
             kept = (
                 "1 card drawn before it is"

@@ -51,6 +51,16 @@ class CardBook(LedgerFile):
         A piece not rendered or only rendered follows a changed mode or size (nothing has left
         the machine yet); any later piece is returned as it is.
         """
+        with self._write() as db:
+            return piece_from_row(fetch_piece(db, self._ensure(db, step, mode, size), self.path))
+
+    def ensure_pieces(self, steps: Iterable[MailStep], mode: str, size: str) -> dict[str, int]:
+        """`ensure_piece` for many steps in one transaction (a chunk of a batch: one write
+        instead of one per card); returns each step key's piece id."""
+        with self._write() as db:
+            return {step.step_key: self._ensure(db, step, mode, size) for step in steps}
+
+    def _ensure(self, db: sqlite3.Connection, step: MailStep, mode: str, size: str) -> int:
         if step.action is not Action.MAIL or step.template is None:
             raise LedgerError(
                 f"{step.contact_id}: step {step.step_key!r} is not a mail step",
@@ -58,32 +68,44 @@ class CardBook(LedgerFile):
             )
         if mode not in CARD_MODES:
             raise LedgerError(f"unknown card mode {mode!r}", hint="use 'self' or 'provider'")
-        with self._write() as db:
-            row = db.execute("SELECT * FROM pieces WHERE step_key = ?", (step.step_key,)).fetchone()
-            now = self._now()
-            if row is None:
-                piece_id = new_piece(db, step, mode, size, now, self.path)
-            else:
-                piece_id = int(row["id"])
-                if (row["mode"], row["size"]) != (mode, size) and row["status"] in UNSENT:
-                    db.execute(
-                        "UPDATE pieces SET mode = ?, size = ?, idempotency_key = ?, status = ?,"
-                        " file = NULL, sha256 = NULL, updated_at = ? WHERE id = ?",
-                        (
-                            mode,
-                            size,
-                            idempotency_key(step.step_key, mode, size),
-                            _S.PLANNED,
-                            now,
-                            piece_id,
-                        ),
-                    )
-                    add_event(db, piece_id, now, "status", f"{_S.PLANNED}: now {mode} {size}")
-            return piece_from_row(fetch_piece(db, piece_id, self.path))
+        row = db.execute(
+            "SELECT id, mode, size, status FROM pieces WHERE step_key = ?", (step.step_key,)
+        ).fetchone()
+        now = self._now()
+        if row is None:
+            return new_piece(db, step, mode, size, now, self.path)
+        piece_id = int(row["id"])
+        if (row["mode"], row["size"]) != (mode, size) and row["status"] in UNSENT:
+            db.execute(
+                "UPDATE pieces SET mode = ?, size = ?, idempotency_key = ?, status = ?,"
+                " file = NULL, sha256 = NULL, updated_at = ? WHERE id = ?",
+                (
+                    mode,
+                    size,
+                    idempotency_key(step.step_key, mode, size),
+                    _S.PLANNED,
+                    now,
+                    piece_id,
+                ),
+            )
+            add_event(db, piece_id, now, "status", f"{_S.PLANNED}: now {mode} {size}")
+        return piece_id
 
     def record_render(self, piece_id: int, file: str, sha256: str) -> None:
+        self.record_drawing([(piece_id, file, sha256)], [])
+
+    def record_drawing(
+        self, drawn: Iterable[tuple[int, str, str]], not_drawn: Iterable[tuple[int, str]]
+    ) -> None:
+        """Record a chunk of a drawing run in one transaction: the cards drawn (piece id,
+        file, SHA-256) become `rendered`, the cards that could not be drawn keep their
+        status and record why (`record_not_drawn`). All or none: an interrupted run draws
+        the chunk again, into the same files."""
         with self._write() as db:
-            self._move(db, piece_id, _S.RENDERED, file=file, sha256=sha256, error=None)
+            for piece_id, file, sha256 in drawn:
+                self._move(db, piece_id, _S.RENDERED, file=file, sha256=sha256, error=None)
+            for piece_id, error in not_drawn:
+                self._not_drawn(db, piece_id, error)
 
     def mark_printed(self, piece_ids: Iterable[int], when: date, *, reprint: bool = False) -> None:
         """Record the cards as printed `when`, all or none. A card printed before is refused
@@ -152,10 +174,13 @@ class CardBook(LedgerFile):
         allowed) and records why, so no one calls to ask whether it arrived; a later
         drawing clears the error (`record_render`)."""
         with self._write() as db:
-            db.execute(
-                "UPDATE pieces SET error = ?, updated_at = ? WHERE id = ? AND status = ?",
-                (f"not drawn: {error}", self._now(), piece_id, str(_S.PLANNED)),
-            )
+            self._not_drawn(db, piece_id, error)
+
+    def _not_drawn(self, db: sqlite3.Connection, piece_id: int, error: str) -> None:
+        db.execute(
+            "UPDATE pieces SET error = ?, updated_at = ? WHERE id = ? AND status = ?",
+            (f"not drawn: {error}", self._now(), piece_id, str(_S.PLANNED)),
+        )
 
     def record_failed(self, piece_id: int, error: str) -> None:
         with self._write() as db:
@@ -286,6 +311,15 @@ class CardBook(LedgerFile):
     def piece_for_step(self, step_key: str) -> Piece | None:
         rows = self._query("SELECT * FROM pieces WHERE step_key = ?", (step_key,))
         return piece_from_row(rows[0]) if rows else None
+
+    def pieces_for_steps(self, step_keys: Sequence[str]) -> dict[str, Piece]:
+        """The cards of these steps (a chunk: one read), by step key; steps without one are
+        left out."""
+        if not step_keys:
+            return {}
+        marks = ", ".join("?" * len(step_keys))
+        sql = f"SELECT * FROM pieces WHERE step_key IN ({marks})"  # noqa: S608
+        return {row["step_key"]: piece_from_row(row) for row in self._query(sql, step_keys)}
 
     def piece_by_provider_id(self, provider_id: str, provider: str | None = None) -> Piece | None:
         sql = "SELECT * FROM pieces WHERE provider_id = ? AND coalesce(?, provider) = provider"

@@ -1,25 +1,35 @@
 """Cards imposed on sheets: each card drawn straight into its slot, fronts and backs.
 
 The caller sorts the cards and supplies two callbacks that draw a trim-size card with its
-bottom-left corner at (x, y) on a ReportLab canvas. Pages are drawn one after the other;
-ReportLab keeps them until the document is saved (a few KB a card, see bench/RESULTS.md).
+bottom-left corner at (x, y) on a ReportLab canvas. The cards are taken a sheet at a time,
+just before the sheet is drawn, so a lazy iterable lays each card out only then. ReportLab
+keeps every page of a document until it is saved, so the sheets go into part documents of
+`PART_CARDS` cards, saved as they fill and joined at the end (`joining`): memory holds one
+part, whatever the size of the batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from reportlab.pdfgen.canvas import Canvas
 
 from mailer.drawing.geometry import Rect
+from mailer.printing.joining import join_parts
 from mailer.printing.marks import crop_marks as trim_marks
 from mailer.printing.stocks import Stock, mirrors_columns
 
 T = TypeVar("T")
 DrawCard = Callable[[Canvas, float, float, T], None]
+
+PART_CARDS = 400
+"""Cards per part document: ReportLab holds a part's pages (about 20 KB a card) until the
+part is saved; each part embeds its own font subsets (about 30 KB a part in the file)."""
 
 MARK_WIDTH = 0.3
 """Points: a hairline that a laser printer still renders."""
@@ -36,7 +46,7 @@ class ImpositionResult:
 
 
 def impose(
-    items: Sequence[T],
+    items: Iterable[T],
     stock: Stock,
     out: Path | BinaryIO,
     *,
@@ -46,6 +56,7 @@ def impose(
     offset_front: tuple[float, float] = (0.0, 0.0),
     offset_back: tuple[float, float] = (0.0, 0.0),
     crop_marks: bool | None = None,
+    part_cards: int = PART_CARDS,
 ) -> ImpositionResult:
     """Write `items` onto sheets of `stock` as a PDF, in the order given.
 
@@ -58,41 +69,83 @@ def impose(
     """
     mirrors_columns(duplex, stock.landscape)  # rejects an unknown mode before writing anything
     per_sheet = stock.per_sheet
-    sheets = [items[i : i + per_sheet] for i in range(0, len(items), per_sheet)]
     with_marks = (not stock.perforated) if crop_marks is None else crop_marks
     front_shift = _add(stock.front_offset, offset_front)
     back_shift = _add(stock.back_offset, offset_back)
     fronts, backs = stock.slots(), stock.back_slots(duplex)
     sheet_rect = Rect(0.0, 0.0, stock.sheet_width, stock.sheet_height)
     marks = _marks(fronts, sheet_rect) if with_marks else []
-
-    out_file = str(out) if isinstance(out, Path) else out
-    canvas = Canvas(out_file, pagesize=stock.pagesize, invariant=True, pageCompression=1)
-    canvas.setTitle(f"mailer: {len(items)} cards on {stock.name}")
-    canvas.setCreator("mailer")
-
-    def front_page(cards: Sequence[T]) -> None:
-        _page(canvas, cards, fronts, front_shift, draw_front, marks)
-
-    def back_page(cards: Sequence[T]) -> None:
-        _page(canvas, cards, backs, back_shift, draw_back, [])
-
-    if duplex == "none":
-        for cards in sheets:
-            front_page(cards)
-        for cards in sheets:
-            back_page(cards)
-    else:
-        for cards in sheets:
-            front_page(cards)
-            back_page(cards)
-    canvas.save()
+    part_sheets = max(1, part_cards // per_sheet)
+    sheets = cards = 0
+    # Parts beside the output, so a full disk is the output's own error.
+    where = out.parent if isinstance(out, Path) else None
+    with tempfile.TemporaryDirectory(prefix=".print-parts-", dir=where) as folder:
+        parts = _Parts(Path(folder), stock, separate_backs=duplex == "none")
+        for sheet in _sheets(items, per_sheet):
+            if sheets % part_sheets == 0:
+                parts.start()
+            _page(parts.fronts, sheet, fronts, front_shift, draw_front, marks)
+            _page(parts.backs, sheet, backs, back_shift, draw_back, [])
+            sheets += 1
+            cards += len(sheet)
+        if not sheets:
+            parts.start()  # a file with no cards is still a PDF
+        parts.finish()
+        title = f"mailer: {cards} cards on {stock.name}"
+        if isinstance(out, Path):
+            with out.open("wb") as target:
+                join_parts(parts.in_order(), target, title=title)
+        else:
+            join_parts(parts.in_order(), out, title=title)
     return ImpositionResult(
-        sheets=len(sheets),
-        pages=2 * len(sheets),
-        cards=len(items),
-        instructions=print_instructions(stock, duplex, len(sheets)),
+        sheets=sheets,
+        pages=2 * sheets,
+        cards=cards,
+        instructions=print_instructions(stock, duplex, sheets),
     )
+
+
+def _sheets(items: Iterable[T], per_sheet: int) -> Iterator[list[T]]:
+    """The items a sheet at a time, taken from `items` only as each sheet is drawn."""
+    remaining = iter(items)
+    while sheet := list(islice(remaining, per_sheet)):
+        yield sheet
+
+
+class _Parts:
+    """The small documents a batch is drawn into, a few hundred cards each: fronts and backs
+    in one document each sheet after the other, or (duplex `none`) in two, all fronts
+    first."""
+
+    def __init__(self, folder: Path, stock: Stock, *, separate_backs: bool) -> None:
+        self.folder = folder
+        self.stock = stock
+        self.separate_backs = separate_backs
+        self.front_files: list[Path] = []
+        self.back_files: list[Path] = []
+        self._open: list[Canvas] = []
+
+    def start(self) -> None:
+        self.finish()
+        self.fronts = self._new(self.front_files)
+        self.backs = self._new(self.back_files) if self.separate_backs else self.fronts
+
+    def _new(self, files: list[Path]) -> Canvas:
+        path = self.folder / f"part-{len(self.front_files) + len(self.back_files):05d}.pdf"
+        files.append(path)
+        canvas = Canvas(str(path), pagesize=self.stock.pagesize, invariant=True, pageCompression=1)
+        canvas.setCreator("mailer")
+        self._open.append(canvas)
+        return canvas
+
+    def finish(self) -> None:
+        """Save the open documents: their pages leave memory."""
+        for canvas in self._open:
+            canvas.save()
+        self._open = []
+
+    def in_order(self) -> list[Path]:
+        return [*self.front_files, *self.back_files] if self.separate_backs else self.front_files
 
 
 def _add(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:

@@ -1,0 +1,234 @@
+"""`mailer run` bench: the main job end to end on a generated call log, as a user runs it.
+
+    .venv/bin/python bench/run_bench.py                       # 1,000 contacts, 3 rounds
+    .venv/bin/python bench/run_bench.py --contacts 10000 --rounds 1 --jobs 2
+    .venv/bin/python bench/run_bench.py --memory 2000 20000   # peak memory only
+
+Each round, interleaved: the bare ReportLab script drawing the same number of cards (the
+machine's speed in that moment: the reference), then `mailer run` as a fresh process at each
+`--jobs`, into a fresh ledger and folder. A log of N contacts, one voicemail each, so every
+contact gets an offer card (4x6 self-mail, printed on avery-5389 sheets) and a follow-up
+call. Reported: the median wall time of the rounds (lowest and highest beside it), the
+ratio to the reference in the same round, and, from one more run in-process, where the time
+goes (drawing the cards, the print sheets, the follow-up files, the rest). `--memory` runs
+`mailer run` in a fresh process per size and reports its peak memory (VmHWM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+CONFIG = REPO / "examples" / "mailer.toml"
+TODAY = "2026-11-22"
+STREETS = ("Oak Ridge Dr", "Maple Ave", "Elm St", "Fairview Ct", "Washington St", "Grand Ave")
+CITIES = (("Springfield", "IL", "627"), ("Chatham", "IL", "626"), ("Peoria", "IL", "616"))
+HEADER = (
+    "contact_id,first_name,last_name,phone,email,address_line1,address_line2,city,state,"
+    "postal_code,country,outcome,called_at,notes\n"
+)
+
+
+def write_log(path: Path, contacts: int) -> None:
+    """One voicemail each for `contacts` fictitious people (example.com)."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write(HEADER)
+        for c in range(contacts):
+            city, state, zip3 = CITIES[c % len(CITIES)]
+            minute = c % 600
+            f.write(
+                f"C{c:07d},Mary{c % 97},Albright{c % 89},217-555-{c % 10000:04d},"
+                f"m{c}@example.com,{100 + c % 9000} {STREETS[c % len(STREETS)]},,"
+                f"{city},{state},{zip3}{c % 100:02d},US,voicemail,"
+                f"2026-11-21 {9 + minute // 60:02d}:{minute % 60:02d},\n"
+            )
+
+
+def children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def mailer_run(log: Path, work: Path, jobs: int) -> tuple[float, float]:
+    """Wall and CPU seconds (its workers' included) of one `mailer run` process into a
+    fresh ledger and folder."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    command = [
+        str(Path(sys.executable).with_name("mailer")), "run", str(log), "--config", str(CONFIG),
+        "--db", str(work / "m.db"), "--out", str(work / "out"), "--today", TODAY,
+        "--jobs", str(jobs),
+    ]  # fmt: skip
+    start, cpu = time.perf_counter(), children_cpu()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
+    if done.returncode != 0:
+        raise SystemExit(f"mailer run failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return seconds, cpu
+
+
+def bare(cards: int, work: Path) -> tuple[float, float]:
+    shutil.rmtree(work, ignore_errors=True)
+    command = [sys.executable, str(HERE / "bare_reportlab.py"), "--cards", str(cards)]
+    start, cpu = time.perf_counter(), children_cpu()
+    subprocess.run([*command, "--binary", "--out", str(work)], capture_output=True, check=True)
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+PHASES = """
+import functools, json, sys, time, datetime, pathlib
+sys.path.insert(0, {bench!r})
+from measure import peak_rss_kib
+from mailer.config import load
+from mailer.ledger import Ledger
+from mailer.session import SessionRequest, run_session
+import mailer.drawing.draw, mailer.printing.sheets, mailer.planning.planner
+import mailer.followups.sheet_pdf, mailer.followups.calendar, mailer.followups.sheet
+import mailer.followups.calls
+spent = {{}}
+def timed(module, name, label):
+    real = getattr(module, name)
+    @functools.wraps(real)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+    setattr(module, name, wrapper)
+timed(mailer.planning.planner, "make_plan", "planning")
+timed(mailer.drawing.draw, "draw_cards", "drawing the cards")
+timed(mailer.printing.sheets, "print_batch", "print sheets")
+for module, name in ((mailer.followups.calls, "follow_ups"), (mailer.followups.sheet, "write_csv"),
+                     (mailer.followups.calendar, "write_ics"),
+                     (mailer.followups.sheet_pdf, "write_pdf")):
+    timed(module, name, "follow-up files")
+work = pathlib.Path(sys.argv[2])
+config = load(pathlib.Path({config!r}))
+with Ledger.open(work / "m.db") as ledger:
+    start = time.perf_counter()
+    run_session(SessionRequest(calls=[pathlib.Path(sys.argv[1])], out_dir=work / "out",
+                today=datetime.date.fromisoformat({today!r}), jobs=int(sys.argv[3])),
+                config, ledger)
+    spent["session"] = time.perf_counter() - start
+print(json.dumps(spent))
+"""
+
+
+def phases(log: Path, work: Path, jobs: int) -> dict[str, float]:
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    code = PHASES.format(bench=str(HERE), config=str(CONFIG), today=TODAY)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(log), str(work), str(jobs)],
+        capture_output=True, text=True, check=True, cwd=REPO,
+    )  # fmt: skip
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+MEMORY = """
+import runpy, sys
+sys.path.insert(0, {bench!r})
+from measure import peak_rss_kib
+sys.argv = ["mailer", *sys.argv[1:]]
+try:
+    runpy.run_module("mailer", run_name="__main__")
+except SystemExit as stop:
+    if stop.code not in (0, None):
+        raise
+print("peak_kib", peak_rss_kib(), file=sys.stderr)
+"""
+
+
+def peak_memory_mib(log: Path, work: Path, jobs: int) -> float:
+    """Peak memory (VmHWM) of a fresh `mailer run` process, in MiB."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    code = MEMORY.format(bench=str(HERE))
+    args = [
+        "run", str(log), "--config", str(CONFIG), "--db", str(work / "m.db"),
+        "--out", str(work / "out"), "--today", TODAY, "--jobs", str(jobs),
+    ]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+    )
+    line = [ln for ln in done.stderr.splitlines() if ln.startswith("peak_kib")][-1]
+    return int(line.split()[1]) / 1024
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--memory", type=int, nargs="*", help="sizes for peak memory only")
+    args = parser.parse_args()
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if args.memory:
+            print("| contacts | peak MiB (VmHWM), jobs=1 |\n|---:|---:|")
+            peaks = []
+            for n in args.memory:
+                write_log(folder / f"calls-{n}.csv", n)
+                peaks.append(peak_memory_mib(folder / f"calls-{n}.csv", folder / "mem", 1))
+                print(f"| {n:,} | {peaks[-1]:.0f} |")
+            print(f"\nratio largest / smallest: {peaks[-1] / peaks[0]:.2f} (target <= 1.3)")
+            print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+            return
+        log = folder / "calls.csv"
+        write_log(log, args.contacts)
+        times: dict[str, list[float]] = {}
+        cpus: dict[str, list[float]] = {}
+        ratios: dict[str, list[float]] = {}
+        for _ in range(args.rounds):
+            reference, reference_cpu = bare(args.contacts, folder / "bare")
+            times.setdefault("bare", []).append(reference)
+            cpus.setdefault("bare", []).append(reference_cpu)
+            for jobs in args.jobs:
+                seconds, cpu = mailer_run(log, folder / "run", jobs)
+                times.setdefault(f"jobs={jobs}", []).append(seconds)
+                cpus.setdefault(f"jobs={jobs}", []).append(cpu)
+                ratios.setdefault(f"jobs={jobs}", []).append(seconds / reference)
+        n = args.contacts
+        print(f"\n| {n:,} contacts | wall s, median (low-high) | / bare | CPU s, median |")
+        print("|---|---:|---:|---:|")
+        print(
+            f"| bare ReportLab script, {n:,} cards | {spread(times['bare'])} | 1.00 "
+            f"| {statistics.median(cpus['bare']):.2f} |"
+        )
+        for jobs in args.jobs:
+            key = f"jobs={jobs}"
+            ratio = statistics.median(ratios[key])
+            print(
+                f"| `mailer run --jobs {jobs}` | {spread(times[key])} | {ratio:.2f} "
+                f"| {statistics.median(cpus[key]):.2f} |"
+            )
+        split = phases(log, folder / "phases", args.jobs[0])
+        session = split.pop("session")
+        print(f"\nwhere the time goes, in-process, jobs={args.jobs[0]} ({session:.2f} s):")
+        for label, seconds in split.items():
+            print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%})")
+        rest = session - sum(split.values())
+        print(f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

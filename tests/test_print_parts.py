@@ -1,0 +1,216 @@
+"""Print sheets written as part documents and joined: the file a user prints is one valid
+PDF whatever the number of parts, the same bytes every time, the same pixels as one part,
+and memory holds a part, never the batch."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pypdfium2 as pdfium
+import pytest
+from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
+
+import mailer.printing.imposition as imposition
+from mailer.printing.imposition import impose
+from mailer.printing.stocks import load_stocks
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
+
+TODAY = "2026-11-22"
+STOCKS = load_stocks()
+
+
+def print_cards(folder: Path, *options: str) -> Path:
+    """Plan the example session into a ledger of its own and print its cards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "m.db"
+    common = ("--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG)
+    assert invoke("plan", EXAMPLE_CALLS, *common).exit_code == 0
+    result = invoke("print", *options, *common, "--out", folder / "out")
+    assert result.exit_code == 0, result.stderr
+    return folder / "out" / "print.pdf"
+
+
+def first_names() -> dict[str, str]:
+    with EXAMPLE_CALLS.open(encoding="utf-8", newline="") as f:
+        return {r["contact_id"]: r["first_name"] for r in csv.DictReader(f)}
+
+
+def pictures(path: Path) -> list[bytes]:
+    document = pdfium.PdfDocument(str(path))
+    return [page.render(scale=0.5).to_pil().tobytes() for page in document]
+
+
+def test_a_batch_in_many_parts_is_one_valid_file_like_a_batch_in_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = print_cards(tmp_path / "whole")
+    monkeypatch.setattr(imposition, "PART_CARDS", 3)  # a sheet of two cards a part
+    parted = print_cards(tmp_path / "parted")
+
+    reader = PdfReader(parted, strict=True)
+    assert len(reader.pages) == len(PdfReader(whole).pages) == 12
+    assert len(pdfium.PdfDocument(str(parted))) == 12
+    assert reader.metadata is not None
+    assert reader.metadata.title == "mailer: 12 cards on avery-5389"
+    # The same pixels on every page, the same text in the same order.
+    assert pictures(parted) == pictures(whole)
+    texts = [page.extract_text() for page in reader.pages]
+    assert texts == [page.extract_text() for page in PdfReader(whole).pages]
+    people = first_names()
+    fronts = " ".join(texts[::2])
+    assert all(name in fronts for name in ("Mary", "Patricia"))
+    assert sum(f"Hi {people[c]}" in fronts for c in people) >= 10
+
+    # Every part embeds its own subset of the handwriting font: each under a name of
+    # its own, as printers that cache fonts by name need.
+    data = parted.read_bytes()
+    subsets = re.findall(rb"/FontName /([A-Z]{6})\+([\w-]+)", data)
+    assert len(subsets) >= 6
+    assert len(set(subsets)) == len(subsets)
+
+
+def test_parts_give_the_same_bytes_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imposition, "PART_CARDS", 4)
+    first = print_cards(tmp_path / "a", "--duplex", "none").read_bytes()
+    second = print_cards(tmp_path / "b", "--duplex", "none").read_bytes()
+    assert first == second
+    file_id = re.search(rb"/ID \[<([0-9a-f]{32})>", first)
+    assert file_id is not None
+
+
+def test_duplex_none_in_parts_still_prints_all_fronts_then_all_backs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imposition, "PART_CARDS", 4)  # two sheets a part: three parts a side
+    sheets = print_cards(tmp_path, "--duplex", "none")
+    texts = [page.extract_text() for page in PdfReader(sheets, strict=True).pages]
+    assert len(texts) == 12
+    assert all("Hi " in text for text in texts[:6])
+    assert all("Hi " not in text and "STAMP" in text.upper() for text in texts[6:])
+
+
+def labeller(pulled: list[int], drawn: list[int]) -> Any:
+    def draw(canvas: Canvas, x: float, y: float, n: int) -> None:
+        canvas.setFont("Helvetica", 12)
+        canvas.drawString(x + 10, y + 10, f"card-{n}")
+        drawn.append(n)
+
+    return draw
+
+
+def test_cards_are_taken_a_sheet_at_a_time_and_parts_are_saved_as_they_fill(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stock = STOCKS["avery-8387"]  # four cards a sheet
+    pulled: list[int] = []
+    fronts: list[int] = []
+    saved: list[int] = []
+
+    def cards() -> Any:
+        for n in range(1, 19):
+            # Only the sheet being drawn is ever laid out ahead of the drawing.
+            assert n - len(fronts) <= stock.per_sheet
+            pulled.append(n)
+            yield n
+
+    real_save = Canvas.save
+
+    def save(canvas: Canvas) -> None:
+        saved.append(len(fronts))
+        real_save(canvas)
+
+    monkeypatch.setattr(Canvas, "save", save)
+    out = io.BytesIO()
+    result = impose(
+        cards(),
+        stock,
+        out,
+        duplex="long-edge",
+        draw_front=labeller(pulled, fronts),
+        draw_back=labeller(pulled, []),
+        part_cards=8,
+    )
+    assert (result.cards, result.sheets, result.pages) == (18, 5, 10)
+    # Two sheets a part: each part saved (its pages leave memory) once it is full.
+    assert saved == [8, 16, 18]
+    reader = PdfReader(out, strict=True)
+    assert len(reader.pages) == 10
+    assert "card-17" in reader.pages[8].extract_text()
+
+
+def test_text_that_looks_like_pdf_syntax_survives_the_join() -> None:
+    tricky = "https://example.com/offer?code=7 0 R&x=(1 0 R)\\"
+    stock = STOCKS["letter-2up"]
+
+    def front(canvas: Canvas, x: float, y: float, n: int) -> None:
+        canvas.setFont("Helvetica", 12)
+        canvas.drawString(x + 10, y + 10, f"(front {n} 3 0 R)")
+        canvas.linkURL(tricky, (x, y, x + 50, y + 50), relative=0)
+
+    def back(canvas: Canvas, x: float, y: float, n: int) -> None:
+        canvas.drawString(x + 10, y + 10, f"back {n}")
+
+    out = io.BytesIO()
+    impose(range(5), stock, out, duplex="long-edge", draw_front=front, draw_back=back, part_cards=2)
+    reader = PdfReader(out, strict=True)
+    assert len(reader.pages) == 6
+    links = [
+        annotation.get_object()["/A"]["/URI"]
+        for page in reader.pages[::2]
+        for annotation in page.get("/Annots", [])
+    ]
+    assert links == [tricky] * 5
+    assert "(front 4 3 0 R)" in reader.pages[4].extract_text()
+
+
+def test_a_print_stopped_in_its_third_part_leaves_nothing_and_prints_all_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailer.drawing.painter import CardPainter
+    from mailer.ledger import Ledger, PieceStatus
+
+    monkeypatch.setattr(imposition, "PART_CARDS", 2)
+    real_front = CardPainter.draw_front
+    drawn: list[str] = []
+
+    def draw_front(self: CardPainter, canvas: Canvas, card: Any, *args: Any) -> None:
+        if len(drawn) == 5:  # the first card of the third part: Ctrl-C
+            raise KeyboardInterrupt
+        drawn.append(card.contact_id)
+        real_front(self, canvas, card, *args)
+
+    monkeypatch.setattr(CardPainter, "draw_front", draw_front)
+    folder = tmp_path / "session"
+    folder.mkdir()
+    common = ("--today", TODAY, "--db", folder / "m.db", "--config", EXAMPLE_CONFIG)
+    assert invoke("plan", EXAMPLE_CALLS, *common).exit_code == 0
+    stopped = invoke("print", *common, "--out", folder / "out")
+    assert stopped.exit_code == 130, stopped.stderr
+    assert sorted(p.name for p in (folder / "out").iterdir()) == []  # no parts, no sheets
+    with Ledger.open(folder / "m.db") as ledger:
+        assert not ledger.pieces(PieceStatus.PRINTED)
+
+    monkeypatch.setattr(CardPainter, "draw_front", real_front)
+    again = invoke("print", *common, "--out", folder / "out")
+    assert again.exit_code == 0, again.stderr
+    assert len(PdfReader(folder / "out" / "print.pdf", strict=True).pages) == 12
+    with Ledger.open(folder / "m.db") as ledger:
+        assert len(ledger.pieces(PieceStatus.PRINTED)) == 12
+
+
+def test_a_part_that_is_not_what_the_joiner_expects_is_a_clear_error(tmp_path: Path) -> None:
+    from mailer.printing.joining import JoinError, join_parts
+
+    odd = tmp_path / "part-00000.pdf"
+    odd.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /XRef >>\nendobj\n")
+    with pytest.raises(JoinError) as caught:
+        join_parts([odd], io.BytesIO(), title="t")
+    assert "part-00000.pdf" in caught.value.message
+    assert "nothing was recorded printed" in caught.value.hint
