@@ -68,7 +68,7 @@ class TrueTypeFont:
         found = self._sets.get(extra)
         if found is None:
             found = self._sets[extra] = SubsetSet(self, extra)
-            if len(self._sets) > SUBSET_CACHE:
+            while len(self._sets) > SUBSET_CACHE:
                 self._sets.popitem(last=False)
         else:
             self._sets.move_to_end(extra)
