@@ -22,7 +22,7 @@ from weakref import WeakKeyDictionary
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.drawing import orphans
-from mailer.drawing.card_writer import CardWriter
+from mailer.drawing.card_writer import CardWriter, Unsupported
 from mailer.drawing.fonts import HAND
 from mailer.drawing.geometry import size_warning
 from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
@@ -77,13 +77,14 @@ def card_filename(contact_id: str, template: str) -> str:
 def card_pdf(painter: CardPainter, card: PreparedCard, sides: str = "both") -> bytes:
     """One card as PDF bytes: `both` (page 1 front, page 2 back), `front` or `back`. The
     card writer makes them, ReportLab where the card needs what the writer doesn't cover
-    (`CardWriter.unsupported`)."""
+    (see `card_writer`)."""
     writer = _WRITERS.get(painter)
     if writer is None:
         writer = _WRITERS[painter] = CardWriter(painter.geometry, painter.config.sender.name)
-    if writer.unsupported(card) is None:
+    try:
         return writer.write(card, sides)
-    return reportlab_card_pdf(painter, card, sides)
+    except Unsupported:
+        return reportlab_card_pdf(painter, card, sides)
 
 
 _WRITERS: WeakKeyDictionary[CardPainter, CardWriter] = WeakKeyDictionary()

@@ -164,9 +164,9 @@ def _subset(font: TrueTypeFont, layout: tuple[int, ...]) -> Subset:
     cmap = makeToUnicodeCMap(base, list(layout)).encode("latin-1")
     return Subset(
         font=font_dict,
-        to_unicode=stream(b"", cmap, level=9),
+        to_unicode=stream(b"", cmap, big=True),
         descriptor=descriptor,
-        font_file=stream(b"/Length1 %d " % len(program), program, level=9),
+        font_file=stream(b"/Length1 %d " % len(program), program, big=True),
     )
 
 

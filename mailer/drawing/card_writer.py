@@ -37,93 +37,107 @@ from mailer.errors import RenderError
 SIDES = {"both": ("front", "back"), "front": ("front",), "back": ("back",)}
 
 
+class Unsupported(Exception):
+    """The card needs something only ReportLab draws; the message says what."""
+
+
 class CardWriter:
     """Writes the cards of one painter's size and mode (its geometry and sender)."""
 
     def __init__(self, geometry: CardGeometry, author: str) -> None:
         self.geometry = geometry
-        self.author = author
+        self.author = text_string(author)
         width, height = geometry.page_size
         self._media = b"[ 0 0 %s ]" % fp_str(width, height).encode()
         stamp = geometry.stamp_box
-        self._stamp = b"" if stamp is None else _stamp_box(stamp)
+        self._back = () if stamp is None else (stream(b"", _stamp_box(stamp), big=True),)
 
     def unsupported(self, card: PreparedCard) -> str | None:
         """Why this card needs ReportLab, or None when the writer draws it."""
-        for line in (*card.front, *card.back):
-            for run in line.runs:
-                font = font_for(run.font)
-                if font is None:
-                    return f"font {run.font} is neither a WinAnsi base-14 font nor TrueType"
-                if isinstance(font, StandardFont) and not font.encodable(run.text):
-                    return f"text outside WinAnsi in the base-14 font {run.font}"
+        try:
+            self.write(card)
+        except Unsupported as exc:
+            return str(exc)
         return None
 
     def write(self, card: PreparedCard, sides: str = "both") -> bytes:
-        """The card as PDF bytes: `both` (page 1 front, page 2 back), `front` or `back`."""
+        """The card as PDF bytes: `both` (page 1 front, page 2 back), `front` or `back`.
+        Raises `Unsupported` for a card only ReportLab draws."""
         wanted = SIDES[sides]
         fonts = _CardFonts(
             line for side in wanted for line in (card.front if side == "front" else card.back)
         )
-        images: list[bytes] = []
-        contents = []
-        for side in wanted:
-            if side == "front":
-                contents.append(self._front(card, fonts, images))
-            else:
-                contents.append(self._back(card, fonts))
-        # Objects: 1 catalog, 2 page tree, 3 information, 4 resources, then pages and their
-        # contents, images, fonts.
+        # Objects: 1 catalog, 2 page tree, 3 information, 4 resources, then each page with
+        # its content streams (the side's ready one, then the card's own), images, fonts.
         objects: list[bytes] = [b"", b"", b"", b""]
         pages = []
-        for content in contents:
-            pages.append(len(objects) + 1)
+        image: Path | None = None
+        for side in wanted:
+            if side == "front":
+                ready, image = _front_base(card, self.geometry.bleed)
+                own = fonts.stamp(card.front, _rule(card))
+            else:
+                ready, own = self._back, fonts.stamp(card.back)
+            page = len(objects) + 1
+            pages.append(b"%d 0 R" % page)
+            contents = b" ".join(b"%d 0 R" % (page + 1 + n) for n in range(len(ready) + 1))
             objects.append(
-                b"<< /Contents %d 0 R /MediaBox %s /Parent 2 0 R /Resources 4 0 R "
-                b"/Type /Page >>" % (len(objects) + 2, self._media)
+                b"<< /Contents [ %s ] /MediaBox %s /Parent 2 0 R /Resources 4 0 R "
+                b"/Type /Page >>" % (contents, self._media)
             )
-            objects.append(stream(b"", content))
-        xobjects = b""
-        for number, image in enumerate(images):
-            xobjects += b"/Im%d %d 0 R " % (number, len(objects) + 1)
-            objects.append(image)
-        font_refs = fonts.objects(objects)
+            objects.extend(ready)
+            objects.append(stream(b"", own))
+        resources = b"<< /Font << %s>> /ProcSet [ /PDF /Text /ImageC ] " % fonts.objects(objects)
+        if image is not None:
+            resources += b"/XObject << /Im0 %d 0 R >> " % (len(objects) + 1)
+            objects.append(image_object(image))
         objects[0] = b"<< /Pages 2 0 R /Type /Catalog >>"
-        objects[1] = b"<< /Count %d /Kids [ %s ] /Type /Pages >>" % (
-            len(pages),
-            b" ".join(b"%d 0 R" % page for page in pages),
-        )
+        objects[1] = b"<< /Count %d /Kids [ %s ] /Type /Pages >>" % (len(pages), b" ".join(pages))
         objects[2] = b"<< /Author %s /Creator (mailer) /Producer (mailer) /Title %s >>" % (
-            text_string(self.author),
+            self.author,
             text_string(f"{card.template} card for {card.contact_id}"),
         )
-        resources = b"<< /Font << %s>> /ProcSet [ /PDF /Text /ImageC ] " % font_refs
-        if xobjects:
-            resources += b"/XObject << %s>> " % xobjects
         objects[3] = resources + b">>"
         return pdf_file(objects, root=1, info=3)
 
-    # ---- the sides -----------------------------------------------------------------------
 
-    def _front(self, card: PreparedCard, fonts: _CardFonts, images: list[bytes]) -> bytes:
-        style = card.style
-        parts = [_fill(style.color("background"), self.geometry.bleed)]
-        if card.image_box is not None and style.image is not None:
-            parts.append(_image_placement(style.image, card.image_box, len(images)))
-            images.append(image_object(style.image))
-        if card.rule is not None:
-            parts.append(_fill(style.color("accent"), card.rule))
-        if card.qr_value is not None and card.qr_box is not None:
-            q = card.qr_box
-            parts.append(_qr(card.qr_value, q.x, q.y, q.w))
-        parts.append(fonts.stamp(card.front))
-        return b"\n".join(parts)
+def _front_base(card: PreparedCard, bleed: Rect) -> tuple[tuple[bytes, ...], Path | None]:
+    """The front's ready content stream (background, image, QR code) and its image."""
+    style = card.style
+    image = style.image if card.image_box is not None else None
+    qr = card.qr_box if card.qr_value is not None else None
+    box = card.image_box if image else None
+    base = _front_stream(style.color("background"), bleed, box, image, card.qr_value, qr)
+    return (base,), image
 
-    def _back(self, card: PreparedCard, fonts: _CardFonts) -> bytes:
-        return self._stamp + fonts.stamp(card.back)
+
+def _rule(card: PreparedCard) -> bytes:
+    """The accent rule under the headline (it never meets the QR code drawn before it)."""
+    if card.rule is None:
+        return b""
+    return _fill(card.style.color("accent"), card.rule) + b"\n"
 
 
 # ---- what repeats: ready once ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _front_stream(
+    background: RGB,
+    bleed: Rect,
+    box: Rect | None,
+    image: Path | None,
+    qr_value: str | None,
+    qr: Rect | None,
+) -> bytes:
+    """What the fronts of a template share, compressed once: the background to the bleed,
+    the image, the QR code on its plate."""
+    parts = [_fill(background, bleed)]
+    if image is not None and box is not None:
+        parts.append(_image_placement(image, box))
+    if qr_value is not None and qr is not None:
+        parts.append(_qr(qr_value, qr.x, qr.y, qr.w))
+    return stream(b"", b"\n".join(parts), big=True)
 
 
 def _fill(color: RGB, box: Rect) -> bytes:
@@ -169,14 +183,14 @@ def image_object(path: Path) -> bytes:
         rl_config.useA85 = previous
 
 
-def _image_placement(path: Path, box: Rect, number: int) -> bytes:
+def _image_placement(path: Path, box: Rect) -> bytes:
     """The image scaled to cover `box`, centred and clipped to it (as `draw_image`)."""
     width_px, height_px = _image_size(path)
     scale = max(box.w / width_px, box.h / height_px)
     w, h = width_px * scale, height_px * scale
     clip = fp_str(box.x, box.y, box.w, box.h)
     place = fp_str(w, 0, 0, h, box.x + (box.w - w) / 2, box.y + (box.h - h) / 2)
-    return f"q {clip} re W n\n{place} cm /Im{number} Do Q".encode("ascii")
+    return f"q {clip} re W n\n{place} cm /Im0 Do Q".encode("ascii")
 
 
 @lru_cache(maxsize=16)
@@ -191,8 +205,9 @@ def _image_size(path: Path) -> tuple[int, int]:
 
 @dataclass(slots=True)
 class _Used:
-    resource: bytes
-    font: StandardFont | TrueTypeFont
+    font: bytes
+    """The resource name, `/F1`: a TrueType face's subsets add `+0`, `+1`, ..."""
+    standard: bool
     subsets: SubsetSet | None = None
 
 
@@ -208,60 +223,76 @@ class _CardFonts:
                 used = self._used.get(run.font)
                 if used is None:
                     font = font_for(run.font)
-                    assert font is not None  # `CardWriter.unsupported` said so
-                    resource = b"F%d" % (len(self._used) + 1)
-                    used = self._used[run.font] = _Used(resource, font)
-                if isinstance(used.font, TrueTypeFont):
-                    chars.setdefault(run.font, set()).update(run.text)
+                    if font is None:
+                        raise Unsupported(
+                            f"font {run.font} is neither a WinAnsi base-14 font nor TrueType"
+                        )
+                    resource = b"/F%d" % (len(self._used) + 1)
+                    used = self._used[run.font] = _Used(resource, isinstance(font, StandardFont))
+                    if not used.standard:
+                        chars[run.font] = set()
+                if not used.standard:
+                    chars[run.font].update(run.text)
         for name, found in chars.items():
-            font = self._used[name].font
+            font = font_for(name)
             assert isinstance(font, TrueTypeFont)
             self._used[name].subsets = font.subsets(found)
 
-    def stamp(self, lines: tuple[PlacedLine, ...]) -> bytes:
-        """The side's text as one text object: colour set when it changes, each run at its
-        own place (the layout measured it; nothing is measured again here)."""
+    def stamp(self, lines: tuple[PlacedLine, ...], before: bytes = b"") -> bytes:
+        """`before`, then the side's text as one text object: the colour set when it
+        changes, each run at its own place (the layout measured it: nothing is measured
+        again here)."""
         if not lines:
-            return b""
-        out = ["BT"]
+            return before
+        out = [before + b"BT"]
         color: RGB | None = None
-        state: list[object] = [None]
+        state: list[bytes] = [b""]
         for line in lines:
             if line.color != color:
                 color = line.color
-                out.append(f"{fp_str(*color)} rg")
+                out.append(b"%s rg" % fp_str(*color).encode())
             for run in line.runs:
                 self._stamp_run(out, run, line.y, state)
-        out.append("ET")
-        return "\n".join(out).encode("latin-1")
+        out.append(b"ET")
+        return b"\n".join(out)
 
-    def _stamp_run(self, out: list[str], run: Run, y: float, state: list[object]) -> None:
-        """One run: its font and size when they change, its origin, its text."""
+    def _stamp_run(self, out: list[bytes], run: Run, y: float, state: list[bytes]) -> None:
+        """One run: its font and size when they change, its origin, its text. (A run's
+        text matrix is where a rise or a slant would go.)"""
         used = self._used[run.font]
-        out.append(f"1 0 0 1 {fp_str(run.x, y)} Tm")
+        out.append(b"1 0 0 1 %s Tm" % fp_str(run.x, y).encode())
         if used.subsets is None:
-            if state[0] != (used.resource, 0, run.size):
-                state[0] = (used.resource, 0, run.size)
-                out.append(f"/{used.resource.decode()} {fp_str(run.size)} Tf")
-            out.append(literal(run.text.encode("cp1252")).decode("latin-1") + " Tj")
-            return
-        for subset, data in used.subsets.encode(run.text):
-            if state[0] != (used.resource, subset, run.size):
-                state[0] = (used.resource, subset, run.size)
-                out.append(f"/{used.resource.decode()}+{subset} {fp_str(run.size)} Tf")
-            out.append(literal(data).decode("latin-1") + " Tj")
+            try:
+                pieces = [(-1, run.text.encode("cp1252"))]
+            except UnicodeEncodeError:
+                raise Unsupported(f"text outside WinAnsi in the base-14 font {run.font}") from None
+        else:
+            pieces = used.subsets.encode(run.text)
+        for subset, data in pieces:
+            size = _font_size(used.font, subset, run.size)
+            if state[0] != size:
+                state[0] = size
+                out.append(size)
+            out.append(literal(data) + b" Tj")
 
     def objects(self, objects: list[bytes]) -> bytes:
         """Append every font's objects to `objects`; the resource entries naming them."""
         refs = b""
-        for used in self._used.values():
-            font = used.font
-            if isinstance(font, StandardFont):
-                refs += b"/%s %d 0 R " % (used.resource, len(objects) + 1)
+        for name, used in self._used.items():
+            if used.subsets is None:
+                font = font_for(name)
+                assert isinstance(font, StandardFont)
+                refs += b"%s %d 0 R " % (used.font, len(objects) + 1)
                 objects.append(font.body)
                 continue
-            assert used.subsets is not None
             for number, subset in enumerate(used.subsets.subsets):
-                refs += b"/%s+%d %d 0 R " % (used.resource, number, len(objects) + 1)
+                refs += b"%s+%d %d 0 R " % (used.font, number, len(objects) + 1)
                 objects.extend(subset.bodies(len(objects) + 1))
         return refs
+
+
+@lru_cache(maxsize=1024)
+def _font_size(resource: bytes, subset: int, size: float) -> bytes:
+    """`/F1+0 12 Tf`: a card sets a few fonts at a few sizes, the same on every card."""
+    font = resource if subset < 0 else b"%s+%d" % (resource, subset)
+    return b"%s %s Tf" % (font, fp_str(size).encode())
