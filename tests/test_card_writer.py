@@ -83,6 +83,22 @@ def embedded_fonts(data: bytes) -> dict[str, bool]:
     return found
 
 
+def assert_cross_references(data: bytes) -> None:
+    """Every entry of the file's one cross-reference table points at its object, and the
+    trailer at the table: readers that don't repair files find every object."""
+    start = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+    assert data[start:].startswith(b"xref\n0 ")
+    head, rest = data[start + 5 :].split(b"\n", 1)
+    count = int(head.split()[1])
+    entries = rest[: 20 * count]
+    assert entries[:20] == b"0000000000 65535 f \n"
+    for number in range(1, count):
+        entry = entries[20 * number : 20 * number + 20]
+        assert entry.endswith(b" 00000 n \n"), entry
+        offset = int(entry[:10])
+        assert data[offset:].startswith(b"%d 0 obj\n" % number), (number, offset)
+
+
 # ---- the command line ---------------------------------------------------------------------
 
 
@@ -98,7 +114,8 @@ def test_mailer_render_writes_cards_that_pypdf_and_pdfium_read_with_their_text(
     assert len(cards) >= 3
     for path in cards:
         data = path.read_bytes()
-        reader = PdfReader(io.BytesIO(data))
+        assert_cross_references(data)
+        reader = PdfReader(io.BytesIO(data), strict=True)
         assert len(reader.pages) == 2
         assert reader.metadata is not None  # the title names the card as its file does
         template, contact = str(reader.metadata.title).split(" card for ")
