@@ -17,6 +17,8 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 
 from mailer.config import Config, Templates
 from mailer.domain.models import MailStep
@@ -30,6 +32,7 @@ from mailer.drawing.batch import (
     reportlab_card_pdf,
 )
 from mailer.drawing.card_writer import CardWriter
+from mailer.drawing.fonts import fallback_sans_paths
 from mailer.drawing.layout import PlacedLine, Run
 from mailer.drawing.painter import PreparedCard
 from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, card_step, config_for, invoke
@@ -245,8 +248,14 @@ def test_a_damaged_front_image_refuses_the_card_and_the_batch_goes_on(tmp_path: 
 # ---- the same bytes ----------------------------------------------------------------------
 
 
-def test_a_cards_bytes_dont_depend_on_the_batch_or_the_process(tmp_path: Path) -> None:
+def test_a_cards_bytes_dont_depend_on_the_batch_or_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = note_config(tmp_path)
+    # The call sheet registers the fallback font's file under a name of its own: ReportLab
+    # may then answer the card's font name with that font object.
+    monkeypatch.setattr(card_fonts, "_FONTS", {})
+    pdfmetrics.registerFont(TTFont("SheetSansForTheTest", str(fallback_sans_paths()[0])))
     others = [card_step(f"O{i}", first=f"Ådne{chr(0x100 + i)}", template="note", notes=WORLD[i:])
               for i in range(30)]  # fmt: skip
     for step in others:

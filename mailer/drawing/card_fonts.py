@@ -57,8 +57,10 @@ class StandardFont:
 class TrueTypeFont:
     """A registered TrueType face; `subsets` gives its embedding for a set of characters."""
 
-    def __init__(self, font: TTFont) -> None:
-        self.name = font.fontName
+    def __init__(self, name: str, font: TTFont) -> None:
+        # The name it was asked for: ReportLab may hand back one font object for two
+        # registrations of the same file, with the other one's name (the call sheet's).
+        self.name = name
         self.face = font.face
         self._sets: OrderedDict[tuple[str, ...], SubsetSet] = OrderedDict()
 
@@ -194,6 +196,6 @@ def font_for(name: str) -> StandardFont | TrueTypeFont | None:
         except KeyError:
             return None  # not registered (yet): asked again next time
         if isinstance(font, TTFont) and not getattr(font.face, "_full_font", False):
-            found = TrueTypeFont(font)
+            found = TrueTypeFont(name, font)
     _FONTS[name] = found
     return found
