@@ -17,10 +17,12 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.drawing import orphans
+from mailer.drawing.card_writer import CardWriter, Unsupported
 from mailer.drawing.fonts import HAND
 from mailer.drawing.geometry import size_warning
 from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
@@ -73,7 +75,24 @@ def card_filename(contact_id: str, template: str) -> str:
 
 
 def card_pdf(painter: CardPainter, card: PreparedCard, sides: str = "both") -> bytes:
-    """One card as PDF bytes: `both` (page 1 front, page 2 back), `front` or `back`."""
+    """One card as PDF bytes: `both` (page 1 front, page 2 back), `front` or `back`. The
+    card writer makes them, ReportLab where the card needs what the writer doesn't cover
+    (see `card_writer`)."""
+    writer = _WRITERS.get(painter)
+    if writer is None:
+        writer = _WRITERS[painter] = CardWriter(painter.geometry, painter.config.sender.name)
+    try:
+        return writer.write(card, sides)
+    except Unsupported:
+        return reportlab_card_pdf(painter, card, sides)
+
+
+_WRITERS: WeakKeyDictionary[CardPainter, CardWriter] = WeakKeyDictionary()
+
+
+def reportlab_card_pdf(painter: CardPainter, card: PreparedCard, sides: str = "both") -> bytes:
+    """One card drawn by ReportLab on a reproducible canvas: what the card writer falls
+    back to, and what its output is compared with."""
     buffer = io.BytesIO()
     title = f"{card.template} card for {card.contact_id}"
     canvas = reproducible_canvas(buffer, painter.geometry.page_size, title)

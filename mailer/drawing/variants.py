@@ -114,6 +114,11 @@ def _rename(font: FontFile, form: int) -> None:
             record.string = f"{plain.split('-Form')[0]}-Form{form}"
 
 
+FORM_FONTS: set[str] = set()
+"""The ReportLab names of the derived forms registered so far: the card writer embeds each
+with only the letters a card draws in it (a few), not every ASCII glyph."""
+
+
 @cache
 def variant_fonts(path: str, name: str) -> tuple[str, ...]:
     """The ReportLab names of the forms of the font at `path` (registered under `name` as
@@ -125,5 +130,6 @@ def variant_fonts(path: str, name: str) -> tuple[str, ...]:
         # not every ASCII glyph (a form draws a few letters of a card; its text still
         # extracts through the subset's ToUnicode map).
         pdfmetrics.registerFont(TTFont(form, io.BytesIO(data), asciiReadable=False))
+        FORM_FONTS.add(form)
         names.append(form)
     return tuple(names)

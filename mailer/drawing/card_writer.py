@@ -1,0 +1,302 @@
+"""The card writer: a card's PDF written directly from its `PreparedCard`, with everything
+that repeats from card to card prepared once per process and reused.
+
+Ready once: each font's embedding per character set (`card_fonts`), each front image as a
+finished image object, the static parts of each side (the background, the stamp box), the
+QR code and its plate for each value and place. Stamped per card: the text runs, the rule,
+and the object numbers. The same card gives the same bytes in any process and any batch:
+nothing stamped depends on what was written before.
+
+What the writer doesn't cover, ReportLab still draws (`unsupported` says why; `batch.card_pdf`
+chooses): a run in a font that is neither a WinAnsi base-14 font nor a TrueType face (Symbol,
+ZapfDingbats, a Type 1 font registered by hand), or base-14 text outside WinAnsi.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from reportlab import rl_config
+from reportlab.lib.rl_accel import fp_str
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfdoc import PDFDocument, PDFImageXObject
+
+from mailer.drawing.back_side import STAMP_GREY
+from mailer.drawing.card_fonts import StandardFont, SubsetSet, TrueTypeFont, font_for
+from mailer.drawing.geometry import CardGeometry, Rect
+from mailer.drawing.layout import RGB, PlacedLine, Run
+from mailer.drawing.painter import WHITE, PreparedCard
+from mailer.drawing.pdf_objects import literal, pdf_file, stream, text_string
+from mailer.drawing.qr import QUIET_ZONE, plate_path, qr_blocks, qr_path
+from mailer.errors import RenderError
+
+SIDES = {"both": ("front", "back"), "front": ("front",), "back": ("back",)}
+
+
+class Unsupported(Exception):
+    """The card needs something only ReportLab draws; the message says what."""
+
+
+class CardWriter:
+    """Writes the cards of one painter's size and mode (its geometry and sender)."""
+
+    def __init__(self, geometry: CardGeometry, author: str) -> None:
+        self.geometry = geometry
+        self.author = text_string(author)
+        width, height = geometry.page_size
+        self._media = b"[ 0 0 %s ]" % fp_str(width, height).encode()
+        stamp = geometry.stamp_box
+        self._back = () if stamp is None else (stream(b"", _stamp_box(stamp), big=True),)
+
+    def unsupported(self, card: PreparedCard) -> str | None:
+        """Why this card needs ReportLab, or None when the writer draws it."""
+        try:
+            self.write(card)
+        except Unsupported as exc:
+            return str(exc)
+        return None
+
+    def write(self, card: PreparedCard, sides: str = "both") -> bytes:
+        """The card as PDF bytes: `both` (page 1 front, page 2 back), `front` or `back`.
+        Raises `Unsupported` for a card only ReportLab draws."""
+        wanted = SIDES[sides]
+        fonts = _CardFonts(
+            line for side in wanted for line in (card.front if side == "front" else card.back)
+        )
+        # Objects: 1 catalog, 2 page tree, 3 information, 4 resources, then each page with
+        # its content streams (the side's ready one, then the card's own), images, fonts.
+        objects: list[bytes] = [b"", b"", b"", b""]
+        pages = []
+        image: Path | None = None
+        for side in wanted:
+            if side == "front":
+                ready, image = _front_base(card, self.geometry.bleed)
+                own = fonts.stamp(card.front, _rule(card))
+            else:
+                ready, own = self._back, fonts.stamp(card.back)
+            page = len(objects) + 1
+            pages.append(b"%d 0 R" % page)
+            contents = b" ".join(b"%d 0 R" % (page + 1 + n) for n in range(len(ready) + 1))
+            objects.append(
+                b"<< /Contents [ %s ] /MediaBox %s /Parent 2 0 R /Resources 4 0 R "
+                b"/Type /Page >>" % (contents, self._media)
+            )
+            objects.extend(ready)
+            objects.append(stream(b"", own))
+        resources = b"<< /Font << %s>> /ProcSet [ /PDF /Text /ImageC ] " % fonts.objects(objects)
+        if image is not None:
+            resources += b"/XObject << /Im0 %d 0 R >> " % (len(objects) + 1)
+            objects.append(image_object(image))
+        objects[0] = b"<< /Pages 2 0 R /Type /Catalog >>"
+        objects[1] = b"<< /Count %d /Kids [ %s ] /Type /Pages >>" % (len(pages), b" ".join(pages))
+        objects[2] = b"<< /Author %s /Creator (mailer) /Producer (mailer) /Title %s >>" % (
+            self.author,
+            text_string(f"{card.template} card for {card.contact_id}"),
+        )
+        objects[3] = resources + b">>"
+        return pdf_file(objects, root=1, info=3)
+
+
+def _front_base(card: PreparedCard, bleed: Rect) -> tuple[tuple[bytes, ...], Path | None]:
+    """The front's ready content stream (background, image, QR code) and its image."""
+    style = card.style
+    image = style.image if card.image_box is not None else None
+    qr = card.qr_box if card.qr_value is not None else None
+    box = card.image_box if image else None
+    base = _front_stream(style.color("background"), bleed, box, image, card.qr_value, qr)
+    return (base,), image
+
+
+def _rule(card: PreparedCard) -> bytes:
+    """The accent rule under the headline (it never meets the QR code drawn before it)."""
+    if card.rule is None:
+        return b""
+    return _fill(card.style.color("accent"), card.rule) + b"\n"
+
+
+# ---- what repeats: ready once ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _front_stream(
+    background: RGB,
+    bleed: Rect,
+    box: Rect | None,
+    image: Path | None,
+    qr_value: str | None,
+    qr: Rect | None,
+) -> bytes:
+    """What the fronts of a template share, compressed once: the background to the bleed,
+    the image, the QR code on its plate."""
+    parts = [_fill(background, bleed)]
+    if image is not None and box is not None:
+        parts.append(_image_placement(image, box))
+    if qr_value is not None and qr is not None:
+        parts.append(_qr(qr_value, qr.x, qr.y, qr.w))
+    return stream(b"", b"\n".join(parts), big=True)
+
+
+def _fill(color: RGB, box: Rect) -> bytes:
+    return b"%s rg %s re f" % (fp_str(*color).encode(), fp_str(box.x, box.y, box.w, box.h).encode())
+
+
+def _stamp_box(box: Rect) -> bytes:
+    """The dashed outline where the stamp goes, as `back_side.draw_stamp_box` draws it."""
+    inner = box.inset(2)
+    return b"q %s RG .6 w [3 2] 0 d %s re S Q\n" % (
+        fp_str(*STAMP_GREY).encode(),
+        fp_str(inner.x, inner.y, inner.w, inner.h).encode(),
+    )
+
+
+@lru_cache(maxsize=64)
+def _qr(value: str, x: float, y: float, size: float) -> bytes:
+    """The light plate and the code on it, as `qr.draw_qr` draws them: every card of a batch
+    usually carries the same code at the same place."""
+    modules = qr_blocks(value)[0]
+    cell = size / (modules + 2 * QUIET_ZONE)
+    plate = plate_path(x, y, size).getCode().removeprefix("n ")
+    code = qr_path(value).getCode().removeprefix("n ")
+    matrix = fp_str(cell, 0, 0, -cell, x + QUIET_ZONE * cell, y + size - QUIET_ZONE * cell)
+    return f"{fp_str(*WHITE)} rg {plate} f*\nq 0 0 0 rg {matrix} cm\n{code} f* Q".encode("ascii")
+
+
+@lru_cache(maxsize=16)
+def image_object(path: Path) -> bytes:
+    """A front image as a finished image object, made by ReportLab (JPEG data as it is,
+    other formats as compressed RGB) once per process, not once per card."""
+    previous = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        reader = ImageReader(str(path))
+        return bytes(PDFImageXObject("image", reader).format(PDFDocument(invariant=1)))
+    except (OSError, ValueError, SyntaxError) as exc:  # the pixels, read only now, are bad
+        raise RenderError(
+            f"front image {path} can't be drawn: {exc}",
+            hint="the file may be cut short or damaged: export or copy it again",
+        ) from None
+    finally:
+        rl_config.useA85 = previous
+
+
+def _image_placement(path: Path, box: Rect) -> bytes:
+    """The image scaled to cover `box`, centred and clipped to it (as `draw_image`)."""
+    width_px, height_px = _image_size(path)
+    scale = max(box.w / width_px, box.h / height_px)
+    w, h = width_px * scale, height_px * scale
+    clip = fp_str(box.x, box.y, box.w, box.h)
+    place = fp_str(w, 0, 0, h, box.x + (box.w - w) / 2, box.y + (box.h - h) / 2)
+    return f"q {clip} re W n\n{place} cm /Im0 Do Q".encode("ascii")
+
+
+@lru_cache(maxsize=16)
+def _image_size(path: Path) -> tuple[int, int]:
+    with path.open("rb") as f:
+        size: tuple[int, int] = ImageReader(io.BytesIO(f.read())).getSize()
+    return size
+
+
+# ---- what changes: stamped per card ---------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Used:
+    font: bytes
+    """The resource name, `/F1`: a TrueType face's subsets add `+0`, `+1`, ..."""
+    standard: bool
+    subsets: SubsetSet | None = None
+
+
+class _CardFonts:
+    """The fonts one card uses, named F1, F2, ... in order of first use, with the character
+    set each TrueType face draws on this card (which picks its subsets)."""
+
+    def __init__(self, lines: Iterable[PlacedLine]) -> None:
+        self._used: dict[str, _Used] = {}
+        chars: dict[str, set[str]] = {}
+        for line in lines:
+            for run in line.runs:
+                used = self._used.get(run.font)
+                if used is None:
+                    font = font_for(run.font)
+                    if font is None:
+                        raise Unsupported(
+                            f"font {run.font} is neither a WinAnsi base-14 font nor TrueType"
+                        )
+                    resource = b"/F%d" % (len(self._used) + 1)
+                    used = self._used[run.font] = _Used(resource, isinstance(font, StandardFont))
+                    if not used.standard:
+                        chars[run.font] = set()
+                if not used.standard:
+                    chars[run.font].update(run.text)
+        for name, found in chars.items():
+            font = font_for(name)
+            assert isinstance(font, TrueTypeFont)
+            self._used[name].subsets = font.subsets(found)
+
+    def stamp(self, lines: tuple[PlacedLine, ...], before: bytes = b"") -> bytes:
+        """`before`, then the side's text as one text object: the colour set when it
+        changes, each run at its own place (the layout measured it: nothing is measured
+        again here)."""
+        if not lines:
+            return before
+        out = [before + b"BT"]
+        color: RGB | None = None
+        state: list[bytes] = [b""]
+        for line in lines:
+            if line.color != color:
+                color = line.color
+                out.append(b"%s rg" % fp_str(*color).encode())
+            for run in line.runs:
+                self._stamp_run(out, run, line.y, state)
+        out.append(b"ET")
+        return b"\n".join(out)
+
+    def _stamp_run(self, out: list[bytes], run: Run, y: float, state: list[bytes]) -> None:
+        """One run: its font and size when they change, its origin (a handwritten word
+        off the level and leaning: `Run.rise` and `Run.slant`, as painter draws it), its
+        text."""
+        used = self._used[run.font]
+        if run.rise or run.slant:
+            out.append(b"%s Tm" % fp_str(1, 0, run.slant, 1, run.x, y + run.rise).encode())
+        else:
+            out.append(b"1 0 0 1 %s Tm" % fp_str(run.x, y).encode())
+        if used.subsets is None:
+            try:
+                pieces = [(-1, run.text.encode("cp1252"))]
+            except UnicodeEncodeError:
+                raise Unsupported(f"text outside WinAnsi in the base-14 font {run.font}") from None
+        else:
+            pieces = used.subsets.encode(run.text)
+        for subset, data in pieces:
+            size = _font_size(used.font, subset, run.size)
+            if state[0] != size:
+                state[0] = size
+                out.append(size)
+            out.append(literal(data) + b" Tj")
+
+    def objects(self, objects: list[bytes]) -> bytes:
+        """Append every font's objects to `objects`; the resource entries naming them."""
+        refs = b""
+        for name, used in self._used.items():
+            if used.subsets is None:
+                font = font_for(name)
+                assert isinstance(font, StandardFont)
+                refs += b"%s %d 0 R " % (used.font, len(objects) + 1)
+                objects.append(font.body)
+                continue
+            for number, subset in enumerate(used.subsets.subsets):
+                refs += b"%s+%d %d 0 R " % (used.font, number, len(objects) + 1)
+                objects.extend(subset.bodies(len(objects) + 1))
+        return refs
+
+
+@lru_cache(maxsize=1024)
+def _font_size(resource: bytes, subset: int, size: float) -> bytes:
+    """`/F1+0 12 Tf`: a card sets a few fonts at a few sizes, the same on every card."""
+    font = resource if subset < 0 else b"%s+%d" % (resource, subset)
+    return b"%s %s Tf" % (font, fp_str(size).encode())

@@ -1,0 +1,77 @@
+"""The few PDF syntax pieces the card writer needs: strings, streams and a whole file from
+ready object bodies. Everything is bytes, built by concatenation: no object model, since a
+card's objects are known in advance and most of them come ready from a cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+
+HEADER = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
+
+
+def literal(data: bytes) -> bytes:
+    """`data` as a PDF literal string, `(...)`, with the bytes PDF gives a meaning escaped
+    (a bare carriage return would be read back as a line feed)."""
+    if b"\\" in data:
+        data = data.replace(b"\\", b"\\\\")
+    if b"(" in data or b")" in data:
+        data = data.replace(b"(", b"\\(").replace(b")", b"\\)")
+    if b"\r" in data or b"\n" in data:
+        data = data.replace(b"\r", b"\\r").replace(b"\n", b"\\n")
+    return b"(" + data + b")"
+
+
+def text_string(text: str) -> bytes:
+    """A document-information string: printable ASCII as it is, anything else as UTF-16
+    with its byte-order mark (what every reader takes for Unicode text)."""
+    if text.isascii() and text.isprintable():
+        return literal(text.encode("ascii"))
+    return b"<feff" + text.encode("utf-16-be").hex().encode("ascii") + b">"
+
+
+def stream(entries: bytes, data: bytes, *, big: bool = False) -> bytes:
+    """A stream object's body, compressed: `entries` are extra dictionary entries (`/Key
+    value ...`). A card's own streams are a few kilobytes: a 4 KB window and a small state
+    compress them as well as zlib's defaults do, ten times faster (setting up the default
+    state costs more than compressing them). `big` streams, made once and reused (a font
+    program), get the best compression."""
+    if big:
+        data = zlib.compress(data, 9)
+    else:
+        packer = zlib.compressobj(6, zlib.DEFLATED, 12, 4)
+        data = packer.compress(data) + packer.flush()
+    entries = b"/Filter /FlateDecode " + entries
+    return b"<< %s/Length %d >>\nstream\n%s\nendstream" % (entries, len(data), data)
+
+
+def pdf_file(objects: list[bytes], root: int, info: int) -> bytes:
+    """A whole file from object bodies, numbered from 1 in list order, with its cross-
+    reference table. The file identifier is a digest of the objects, so the same objects
+    give the same bytes, run after run. Of an object longer than 4 KB (a font program,
+    an image) only its length and its end go into the digest: those are compressed streams,
+    which end with the checksum of all their data."""
+    out = bytearray(HEADER)
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number
+        out += body
+        out += b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    digest = hashlib.md5(usedforsecurity=False)
+    for body in objects:
+        digest.update(body if len(body) <= 4096 else b"%d%s" % (len(body), body[-32:]))
+    ident = digest.hexdigest().encode("ascii")
+    out += b"trailer\n<< /ID [<%s> <%s>] /Info %d 0 R /Root %d 0 R /Size %d >>\n" % (
+        ident,
+        ident,
+        info,
+        root,
+        len(objects) + 1,
+    )
+    out += b"startxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
