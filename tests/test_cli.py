@@ -278,7 +278,7 @@ def test_module_entry_point_and_light_startup() -> None:
     probe = (
         "import sys, mailer.cli; "
         "print(sorted(m for m in ('reportlab', 'openpyxl', 'requests', 'holidays', 'jinja2', "
-        "'pypdfium2', 'icalendar', 'segno', 'scourgify') if m in sys.modules))"
+        "'pypdfium2', 'icalendar', 'zxingcpp', 'scourgify') if m in sys.modules))"
     )
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
