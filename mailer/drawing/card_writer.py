@@ -31,7 +31,7 @@ from mailer.drawing.geometry import CardGeometry, Rect
 from mailer.drawing.layout import RGB, PlacedLine, Run
 from mailer.drawing.painter import WHITE, PreparedCard
 from mailer.drawing.pdf_objects import literal, pdf_file, stream, text_string
-from mailer.drawing.qr import QUIET_ZONE, plate_path, qr_blocks, qr_path
+from mailer.drawing.qr import QUIET_ZONE, plate_path, qr_blocks, qr_operators
 from mailer.errors import RenderError
 
 SIDES = {"both": ("front", "back"), "front": ("front",), "back": ("back",)}
@@ -160,7 +160,7 @@ def _qr(value: str, x: float, y: float, size: float) -> bytes:
     modules = qr_blocks(value)[0]
     cell = size / (modules + 2 * QUIET_ZONE)
     plate = plate_path(x, y, size).getCode().removeprefix("n ")
-    code = qr_path(value).getCode().removeprefix("n ")
+    code = qr_operators(value)
     matrix = fp_str(cell, 0, 0, -cell, x + QUIET_ZONE * cell, y + size - QUIET_ZONE * cell)
     return f"{fp_str(*WHITE)} rg {plate} f*\nq 0 0 0 rg {matrix} cm\n{code} f* Q".encode("ascii")
 

@@ -7,6 +7,7 @@ mask took 3-4 ms; ReportLab's QrCodeWidget costs about 30 ms a card."""
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 
 import zxingcpp
@@ -38,23 +39,19 @@ def qr_matrix(value: str) -> list[bytes]:
     return [data[row * side : (row + 1) * side] for row in range(side)]
 
 
+_DARK_RUN = re.compile(rb"\x00+")
+
+
 @lru_cache(maxsize=256)
 def qr_runs(value: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
     """(modules per side, runs): each run is (row from the top, first column, length)."""
-    matrix = [[cell == 0 for cell in row] for row in qr_matrix(value)]
-    runs: list[tuple[int, int, int]] = []
-    for row, cells in enumerate(matrix):
-        col = 0
-        n = len(cells)
-        while col < n:
-            if cells[col]:
-                start = col
-                while col < n and cells[col]:
-                    col += 1
-                runs.append((row, start, col - start))
-            else:
-                col += 1
-    return len(matrix), tuple(runs)
+    matrix = qr_matrix(value)
+    runs = tuple(
+        (row, found.start(), found.end() - found.start())
+        for row, cells in enumerate(matrix)
+        for found in _DARK_RUN.finditer(cells)
+    )
+    return len(matrix), runs
 
 
 @lru_cache(maxsize=256)
@@ -77,6 +74,12 @@ def qr_blocks(value: str) -> tuple[int, tuple[tuple[int, int, int, int], ...]]:
             open_since.setdefault(run, row)
     blocks.sort(key=lambda block: (block[1], block[0]))
     return modules, tuple(blocks)
+
+
+def qr_operators(value: str) -> str:
+    """The code's rectangles as PDF path operators in module units (`qr_path`'s, written
+    straight out: the card writer stamps a new code on every card)."""
+    return " ".join(f"{c} {r} {w} {h} re" for c, r, w, h in qr_blocks(value)[1])
 
 
 @lru_cache(maxsize=64)
