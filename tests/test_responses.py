@@ -486,3 +486,55 @@ def test_two_party_sheets_numbering_from_one_are_both_recorded(
     assert empty.exit_code == 1
     assert "empty.csv is empty" in said(empty)
     assert "order id,date,total" in said(empty)
+
+
+def test_an_order_is_recorded_whole_whichever_row_carries_its_total_and_code(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    db, codes = season
+    header = "Order ID,Date,Total,Discount Code,Phone,Item\n"
+    # The total and the code on the last item row: the order is still one, with both.
+    last = write_file(
+        tmp_path,
+        "last.csv",
+        header + "7001,2026-11-28,,,217-555-0199,Candle\n"
+        f"7001,2026-11-28,85.00,{codes['C003']},217-555-0199,Wax melt\n",
+    )
+    result = responses(db, "import", last)
+    assert result.exit_code == 0, result.stderr
+    assert "1 credited (1 by code), 0 not credited, 1 already recorded" in said(result)
+    # A refused row refuses its whole order: fixed and imported again, it is recorded whole.
+    rows = "7002,2026-11-28,40.00,{code},217-555-0199,Candle\n7002,2026-11-28,,,217-555-0199,Jar\n"
+    bad = write_file(tmp_path, "bad.csv", header + rows.format(code=wrong_check(codes["C004"])))
+    refused = responses(db, "import", bad)
+    assert refused.exit_code == 3
+    assert "line 2 of the same order 7002 was refused" in said(refused)
+    fixed = write_file(tmp_path, "bad.csv", header + rows.format(code=codes["C004"]))
+    again = responses(db, "import", fixed)
+    assert again.exit_code == 0, again.stderr
+    assert "1 credited (1 by code)" in said(again)
+    amounts = {r[0]: (r[1], r[3]) for r in recorded(db)}
+    assert amounts["last.csv:2"] == ("C003", 8500)
+    assert amounts["bad.csv:2"] == ("C004", 4000)
+
+
+def test_a_shops_own_coupon_and_other_link_parameters_are_not_refused(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    db, codes = season
+    clicks = write_file(
+        tmp_path,
+        "clicks.csv",
+        "Click ID,timestamp,url\n"
+        f"k1,2026-11-28 18:00,https://example.com/n?utm_campaign=weekend&code={codes['C002']}\n",
+    )
+    result = responses(db, "import", clicks)
+    assert result.exit_code == 0, result.stderr
+    assert "1 credited (1 by code)" in said(result)
+    # A misread card code in the code parameter is still refused, never guessed.
+    wrong = write_file(
+        tmp_path,
+        "wrong.csv",
+        f"Click ID,timestamp,url\nk2,2026-11-28 19:00,https://example.com/n?code={wrong_check(codes['C002'])}\n",
+    )
+    assert responses(db, "import", wrong).exit_code == 3

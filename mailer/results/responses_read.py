@@ -10,8 +10,8 @@ is line 1); blank rows are not data rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Literal
@@ -103,6 +103,8 @@ class ResponseFile:
     source: str
     responses: list[Response] = field(default_factory=list)
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    own_ids: list[str] = field(default_factory=list)
+    """Each response's own order or click id ("" for none), in step with `responses`."""
     notices: list[Notice] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)
     """The header each field was read from (the first, when several hold it)."""
@@ -144,15 +146,48 @@ def read_response_file(
         raise InputError(f"{file}: can't tell whether it holds orders or clicks", KIND_HINT)
     result = ResponseFile(file, found_kind, source or _SOURCE_OF[found_kind], notices=notices)
     result.columns = {_WORDS.get(f, f): as_text(header.cells[i[0]]) for f, i in columns.items()}
+    refused: dict[str, int] = {}  # an order or click id -> the line of its refused row
     for line in lines:
         if line.number <= header.number or line.is_blank:
             continue
-        found = _row(line, columns, result, date_order, zone)
+        own_id, found = _row(line, columns, result, date_order, zone)
         if isinstance(found, str):
             result.rejected.append((line.number, found))
+            if own_id:
+                refused.setdefault(own_id, line.number)
         else:
             result.responses.append(found)
+    _whole_orders(result, refused)
     return result
+
+
+def _whole_orders(result: ResponseFile, refused: Mapping[str, int]) -> None:
+    """One order (or click) written on several rows is one response: its amount and codes
+    are taken from whichever row carries them (a shop puts the total on the first item row,
+    another on the last). A row refused refuses its whole order, so a corrected file
+    imported again records the order whole, never a part of it first."""
+    kept: list[Response] = []
+    first: dict[str, int] = {}
+    for response, own_id in zip(result.responses, result.own_ids, strict=True):
+        if own_id in refused:
+            why = f"line {refused[own_id]} of the same {result.kind} {own_id} was refused"
+            result.rejected.append((response.line, f"{why}: correct it and import again"))
+            continue
+        at = first.get(response.key)
+        if at is None:
+            first[response.key] = len(kept)
+        else:
+            lead = kept[at]
+            kept[at] = replace(
+                lead,
+                amount_cents=lead.amount_cents
+                if lead.amount_cents is not None
+                else response.amount_cents,
+                codes=tuple(dict.fromkeys(lead.codes + response.codes)),
+            )
+        kept.append(response)
+    result.responses = kept
+    result.rejected.sort()
 
 
 _SOURCE_OF = {
@@ -198,10 +233,11 @@ def _row(
     result: ResponseFile,
     date_order: Literal["mdy", "dmy"],
     zone: tzinfo | None,
-) -> Response | str:
-    """The response one row records, or why it can't be used."""
+) -> tuple[str, Response | str]:
+    """The row's own order or click id, and the response it records or why it can't be
+    used."""
     if line.problem:
-        return line.problem
+        return "", line.problem
 
     def cell(name: str, wanted: Callable[[str], bool] = bool) -> str:
         """The first of the field's cells that is `wanted` (filled in, by default)."""
@@ -210,17 +246,17 @@ def _row(
                 return text
         return ""
 
+    own_id = cell("click_id" if result.kind is ResponseKind.CLICK else "order_id")
     at = _moment(line, columns.get("at", [None])[0], date_order, zone)
     if isinstance(at, str):
-        return at
+        return own_id, at
     try:
         amount = read_amount(cell("amount"))
     except AmountError as exc:
-        return str(exc)
+        return own_id, str(exc)
     codes = _codes(cell("code"), cell("url"), cell("notes"))
     if isinstance(codes, str):
-        return codes
-    own_id = cell("click_id" if result.kind is ResponseKind.CLICK else "order_id")
+        return own_id, codes
     first, last = cell("first_name"), cell("last_name")
     # A shop's `Name` column may hold the order's number ("#1001"): a name has a letter.
     if not (first or last) and (name := cell("name", _has_letter)):
@@ -240,7 +276,8 @@ def _row(
         "url": cell("url"),
         "notes": " ".join(cell("notes").split()),
     }
-    return Response(
+    result.own_ids.append(own_id)
+    return own_id, Response(
         key=response_key(result.kind, result.source, own_id, at.date(), content),
         kind=result.kind,
         at=at,
@@ -290,7 +327,12 @@ def _codes(code_cell: str, url: str, notes: str) -> tuple[str, ...] | str:
     except ValueError:  # not a link at all ("http://[oops"): read as text
         link = urlsplit("")
         notes = f"{notes} {url}"
-    explicit += [value for _, value in parse_qsl(link.query)]
+    query = parse_qsl(link.query)
+    # Only the code column and the link's `code` parameter (where mailer puts it) must hold
+    # a card code: any other value (a shop's own coupon, `utm_campaign=weekend`) is only
+    # searched for one.
+    explicit += [value for name, value in query if name.casefold() == "code"]
+    notes = " ".join([notes, *(value for name, value in query if name.casefold() != "code")])
     for text in explicit:
         if not text:
             continue
