@@ -238,3 +238,24 @@ def test_an_experiment_needs_nothing_else_to_change() -> None:
     assert config.experiment.holdout == 0.0
     step = mail_step()
     assert apply_experiment([step], config)[0].action is Action.MAIL
+
+
+def test_a_held_out_contacts_order_counts_for_the_holdout(tmp_path: Path) -> None:
+    config = experiment_config(tmp_path)
+    doc = plan_doc(tmp_path, call_log(tmp_path), config)
+    held = next(s for s in doc["steps"] if s["variant"] == "holdout")
+    number = 1000 + int(held["contact_id"][1:]) - 100
+    # The shop's export knows them only by their phone: no card went to them.
+    orders = write_file(
+        tmp_path,
+        "orders.csv",
+        f"Order ID,Date,Total,Phone\n9001,2026-12-01,30.00,217-555-{number}\n",
+    )
+    common = ("--db", tmp_path / "m.db", "--config", config)
+    imported = invoke("responses", "import", orders, *common)
+    assert imported.exit_code == 0, imported.stderr
+    assert "held out of the experiment" in " ".join(imported.stderr.split())
+    report = invoke("report", "--by", "variant", "--format", "json", *common)
+    assert report.exit_code == 0, report.stderr
+    groups = {g["group"]: g for g in json.loads(report.stdout)["groups"]}
+    assert groups["holdout"]["responses"] == 1

@@ -59,6 +59,14 @@ class StoredResponse:
 class ResponseRows(LedgerFile):
     """The responses side of the ledger, mixed into `Ledger`."""
 
+    def held_out(self) -> Iterator[CallRecord]:
+        """The call records of the contacts an experiment held out (no card, the follow-up
+        call only): a response of theirs is their group's, for the report's baseline."""
+        sql = "SELECT record_json FROM steps WHERE variant = 'holdout' ORDER BY step_key"
+        for row in self._query(sql, ()):
+            with reading_row("steps", row):
+                yield record_from_json(row["record_json"])
+
     def sent_cards(self) -> Iterator[tuple[SentCard, CallRecord]]:
         """Every sales card that went out, with the record of the call it was planned from."""
         for row in self._query(_SENT_CARDS, SENT_STATUSES):

@@ -35,11 +35,29 @@ class CardIndex:
     by_person: dict[MatchedBy, dict[str, list[SentCard]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list))
     )
+    held: dict[MatchedBy, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    """The contacts an experiment held out (no card), by each key: their contact id."""
 
 
-def build_index(cards: Iterable[tuple[SentCard, CallRecord]], given: set[str]) -> CardIndex:
-    """The index of `cards` (each with the call record it was planned from)."""
+def build_index(
+    cards: Iterable[tuple[SentCard, CallRecord]],
+    given: set[str],
+    held: Iterable[CallRecord] = (),
+) -> CardIndex:
+    """The index of `cards` (each with the call record it was planned from) and of the
+    people `held` out of an experiment."""
     index = CardIndex(given=set(given))
+    for record in held:
+        keys = _person_keys(
+            record.contact_id,
+            record.phone,
+            record.email,
+            record.first_name,
+            record.last_name,
+            record.address,
+        )
+        for by, key in keys.items():
+            index.held[by].setdefault(key, record.contact_id)
     for card, record in cards:
         index.by_code[card.code] = card
         keys = _person_keys(
@@ -100,6 +118,12 @@ def match(
             return found
         reasons.append(f"found by {by}: {found.detail}")
         person = person or found.contact_id
+    if not person:  # no card found them: one held out of the experiment is still them
+        for by in by_person:
+            if by in keys and (held := index.held[by].get(keys[by])):
+                reasons.append("held out of the experiment: no card was sent")
+                person = held
+                break
     if not reasons:
         said = [str(by) for by in by_person if by in keys]
         reasons.append(

@@ -100,7 +100,9 @@ def import_responses(
         report.rows += [RowFate(found.file, n, Fate.REJECTED, why) for n, why in found.rejected]
         seen = _seen(found.responses, ledger)
         if any(why is None for why in seen):
-            index = index or build_index(ledger.sent_cards(), ledger.given_codes())
+            index = index or build_index(
+                ledger.sent_cards(), ledger.given_codes(), ledger.held_out()
+            )
         credited: list[tuple[Response, Credit]] = []
         for response, why in zip(found.responses, seen, strict=True):
             if why is None:
@@ -132,7 +134,7 @@ def record_call_responses(ledger: Ledger, records: Iterable[CallRecord], window_
     found = list({r.key: r for r in found if r.key not in known}.values())
     if not found:
         return 0
-    index = build_index(ledger.sent_cards(), ledger.given_codes())
+    index = build_index(ledger.sent_cards(), ledger.given_codes(), ledger.held_out())
     credited = [(r, match(r, index, window_days, CALL_BY_PERSON)) for r in found]
     return sum(ledger.record_responses(credited))
 
