@@ -257,5 +257,9 @@ def test_a_held_out_contacts_order_counts_for_the_holdout(tmp_path: Path) -> Non
     assert "held out of the experiment" in " ".join(imported.stderr.split())
     report = invoke("report", "--by", "variant", "--format", "json", *common)
     assert report.exit_code == 0, report.stderr
-    groups = {g["group"]: g for g in json.loads(report.stdout)["groups"]}
+    doc = json.loads(report.stdout)
+    groups = {g["group"]: g for g in doc["groups"]}
     assert groups["holdout"]["responses"] == 1
+    # The total is the cards': the holdout got none, so its order is not in their rate.
+    assert doc["total"]["responses"] == 0
+    assert doc["total"]["sent"] == sum(g["sent"] for g in doc["groups"])

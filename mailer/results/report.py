@@ -187,7 +187,8 @@ def build_report(
         period,
         window_days,
         groups,
-        sum(groups, Funnel(TOTAL)),
+        # The cards' total: the holdout got none, so it is not in the rate or the cost.
+        sum((g for g in groups if g.group != HOLDOUT), Funnel(TOTAL)),
         Funnel("not credited to a card", *other),
         _every_week(weekly),
         _comparisons({name: (k, n) for name, (k, n) in variants.items()}),
