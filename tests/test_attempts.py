@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from mailer.config import Config
+from mailer.domain.card_codes import candidate
 from mailer.domain.models import (
     Action,
     Address,
@@ -301,6 +302,8 @@ def test_a_version_3_ledger_gains_attempts_and_its_calls_count(tmp_path: Path) -
     with open_ledger(path) as ledger:
         (old,) = ledger.followups()
         assert (old.attempt, old.purpose, old.missed_at) == (1, None, ())
+        # Its sales card gets the code a card drawn from it shows (`candidate`).
+        assert old.card_code == candidate(old.step_key)
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
     assert version == len(MIGRATIONS) == 7
     # The old ledger's voicemail is the first attempt of the cycle the next session goes on.

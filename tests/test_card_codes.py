@@ -49,6 +49,10 @@ def test_codes_are_read_as_people_write_them() -> None:
     assert read_code("R2T3DEHX") is None
     assert codes_in(f"she said code {code.lower()[:4]} {code.lower()[4:]}, paid $40") == [code]
     assert codes_in(f"ref {display(code)} and again {code}") == [code]
+    # A short word before it is not taken for the code's first half.
+    assert codes_in(f"the {display(code)}") == [code]
+    assert codes_in(f"ordered, card {display(code)}") == [code]
+    assert codes_in(f"WK25-{display(code)}") == [code]  # an offer code in front
     # Not inside a longer word or number.
     assert codes_in(f"X{code} {code}9 PAYMENTS") == []
 

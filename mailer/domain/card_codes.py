@@ -79,10 +79,15 @@ def codes_in(text: str) -> list[str]:
     each once. A word that merely looks like a code passes the check only one time in 31,
     so callers still match what is found against the codes the ledger gave out."""
     found: list[str] = []
-    for match in _IN_TEXT.finditer(text):
+    at = 0
+    while (match := _IN_TEXT.search(text, at)) is not None:
         code = (match.group(1) + match.group(2)).upper()
-        if is_valid(code) and code not in found:
-            found.append(code)
+        if is_valid(code):
+            if code not in found:
+                found.append(code)
+            at = match.end()
+        else:  # "the R2T3-DEH" first reads "theR2T3": look again from the next word on
+            at = match.start() + 1
     return found
 
 

@@ -40,6 +40,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from mailer.domain.card_codes import candidate
 from mailer.errors import LedgerError
 from mailer.files import write_failure
 from mailer.ledger.failures import BUSY_TIMEOUT_S, ledger_failure
@@ -175,6 +176,10 @@ _V5 = (
     "ALTER TABLE steps ADD COLUMN card_code TEXT",
     "ALTER TABLE steps ADD COLUMN variant TEXT",
     "CREATE UNIQUE INDEX steps_by_card_code ON steps (card_code) WHERE card_code IS NOT NULL",
+    # The sales cards recorded before: each its first candidate, the code a card drawn from
+    # it would show (a code another card took first is left to the next plan).
+    "UPDATE OR IGNORE steps SET card_code = mailer_card_code(step_key)"
+    " WHERE action = 'mail' AND offer_expires IS NOT NULL AND card_code IS NULL",
 )
 
 # Version 6: responses (README, "Did it work?"): an order, a reply or a click, from a call log
@@ -345,6 +350,7 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             conn.create_function(
                 "mailer_name_address_key", 1, _name_address_key, deterministic=True
             )
+            conn.create_function("mailer_card_code", 1, candidate, deterministic=True)
             conn.create_function("mailer_phone_id", 2, _phone_id, deterministic=True)
             conn.create_function("mailer_phone_key", 2, _phone_key, deterministic=True)
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
