@@ -263,3 +263,16 @@ def test_a_held_out_contacts_order_counts_for_the_holdout(tmp_path: Path) -> Non
     # The total is the cards': the holdout got none, so its order is not in their rate.
     assert doc["total"]["responses"] == 0
     assert doc["total"]["sent"] == sum(g["sent"] for g in doc["groups"])
+
+
+def test_a_card_of_a_variant_since_removed_is_not_drawn_as_another(tmp_path: Path) -> None:
+    config = experiment_config(tmp_path)
+    plan_doc(tmp_path, call_log(tmp_path, contacts=6), config)
+    config.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    common = ("--today", TODAY, "--db", tmp_path / "m.db", "--config", config)
+    result = invoke("render", *common, "--out", tmp_path / "out")
+    assert result.exit_code == 3  # those cards refused, each with the reason and the fix
+    assert not list((tmp_path / "out" / "cards").glob("*offer.pdf"))
+    said = " ".join(result.stderr.split())
+    assert "was planned in experiment variant" in said
+    assert "which mailer.toml no longer has" in said

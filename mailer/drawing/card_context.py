@@ -8,20 +8,28 @@ import dataclasses
 from typing import Any
 
 from mailer.config import Config, Offer
-from mailer.domain.experiments import OFFER_FIELDS
+from mailer.domain.experiments import HOLDOUT, OFFER_FIELDS
 from mailer.domain.models import MailStep
 from mailer.domain.slugs import extra_column_key
 from mailer.domain.step_codes import code_url, step_code
 from mailer.drawing.templates import Fields
+from mailer.errors import ConfigError
 
 
 def step_offer(step: MailStep, config: Config) -> Offer:
     """The offer a step's card makes: `[offer]`, with what the step's experiment variant
     changes (its headline, details, code, url or tip)."""
     experiment = config.experiment
-    variant = experiment.variants.get(step.variant or "") if experiment else None
-    if variant is None:
+    if not step.variant or step.variant == HOLDOUT:
         return config.offer
+    variant = experiment.variants.get(step.variant) if experiment else None
+    if variant is None:  # never a card other than the one the ledger says was planned
+        raise ConfigError(
+            f"{step.contact_id}'s card was planned in experiment variant '{step.variant}', "
+            "which mailer.toml no longer has",
+            hint="put the variant back in [experiment] to draw these cards, or plan the calls "
+            "again with the experiment as it is now",
+        )
     changes = {name: getattr(variant, name) for name in OFFER_FIELDS if getattr(variant, name)}
     return dataclasses.replace(config.offer, **changes)
 
