@@ -224,6 +224,23 @@ def _limit_ledger_growth(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(schema, "migrate", then_full)
 
 
+def test_a_disk_filled_by_the_cards_under_the_ledger_too_names_the_card(
+    tmp_path: Path, mounted: Mount
+) -> None:
+    # The default layout: the ledger and the cards on one disk. The card that did not fit
+    # is the error to tell, even though the ledger can't take the last cards either.
+    disk = mounted(tmp_path / "disk", "size=600k")
+    db = disk / "mailer.db"
+    assert plan(db).exit_code == 0
+    result = invoke(
+        "render", "--config", EXAMPLE_CONFIG, "--db", db, "--out", disk / "out", "--today", TODAY
+    )
+    clean_failure(result, 1, str(disk / "out" / "cards"), "the disk is full")
+    assert "drawn before it" in " ".join(result.stderr.split())
+    never_a_new_ledger(result)
+    assert half_written(disk) == []
+
+
 def test_a_full_disk_under_the_ledger_keeps_it_and_never_advises_a_new_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

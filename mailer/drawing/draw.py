@@ -3,6 +3,7 @@ every card of an output folder in `manifest.csv`."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,7 +14,7 @@ from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.domain.moments import card_moment_passed
 from mailer.drawing.batch import CardRenderer, Outcome, RenderedCard, RenderFailure
-from mailer.errors import UsageError, WriteError
+from mailer.errors import MailerError, UsageError, WriteError
 from mailer.files import write_csv_rows
 from mailer.ledger import Ledger, Piece, PieceStatus
 
@@ -122,10 +123,16 @@ def draw_cards(
             pieces.update(ledger.ensure_pieces(fresh, mode, size))
             yield from fresh
 
+    recorded = 0
+
     def record() -> None:
-        ledger.record_drawing(drawn, not_drawn)
+        nonlocal recorded
+        # Taken off the lists first: a write that fails is not tried again for them.
+        cards, failed = drawn[:], not_drawn[:]
         drawn.clear()
         not_drawn.clear()
+        ledger.record_drawing(cards, failed)
+        recorded += len(cards)
 
     renderer = CardRenderer(config, mode=mode, out_dir=out_dir / "cards", jobs=jobs)
     # Another process drawing from this ledger would choose the same cards: wait for it.
@@ -145,15 +152,19 @@ def draw_cards(
                         record()
                     if on_progress is not None:
                         on_progress(outcome)
-            finally:
-                # Whatever stops the run, the cards whose files are written are recorded
-                # (in one write per chunk, not one per card).
-                record()
+            except BaseException:
+                # Stopped: the cards whose files are written are recorded if the ledger
+                # can take them; if it can't (the same full disk), the first error is the
+                # one to tell, and those cards are simply drawn again next run.
+                with contextlib.suppress(MailerError):
+                    record()
+                raise
+            record()  # the last chunk (a write per chunk, not per card)
         except WriteError as exc:  # a full or read-only disk: say what is safe
             kept = (
                 "1 card drawn before it is"
-                if batch.drawn == 1
-                else f"{batch.drawn} cards drawn before it are"
+                if recorded == 1
+                else f"{recorded} cards drawn before it are"
             )
             raise WriteError(exc.message, hint=f"{exc.hint} (the {kept} in the ledger)") from None
         batch.warnings = renderer.warnings
