@@ -214,3 +214,13 @@ def test_a_part_that_is_not_what_the_joiner_expects_is_a_clear_error(tmp_path: P
         join_parts([odd], io.BytesIO(), title="t")
     assert "part-00000.pdf" in caught.value.message
     assert "nothing was recorded printed" in caught.value.hint
+
+
+def test_parts_a_killed_print_left_behind_are_cleared_by_the_next(tmp_path: Path) -> None:
+    # `kill -9` runs no clean-up: its parts stay beside the output until the next print.
+    left = tmp_path / "out" / ".print-parts-killed"
+    left.mkdir(parents=True)
+    (left / "part-0000-fronts.pdf").write_bytes(b"%PDF-1.4 cut short")
+    path = print_cards(tmp_path)
+    assert path.is_file()
+    assert not list((tmp_path / "out").glob(".print-parts-*"))

@@ -216,7 +216,15 @@ def _register_ttf(path: Path, prefix: str) -> FontFace:
         # glyph (a third of the bytes of a card, and of the time to write them).
         font = TTFont(name, str(path), asciiReadable=False)
     # ReportLab's parser meets a damaged file with whatever its reading hits first.
-    except (TTFError, OSError, ValueError, struct.error, IndexError, KeyError) as exc:
+    except (
+        TTFError,
+        OSError,
+        ValueError,
+        struct.error,
+        IndexError,
+        KeyError,
+        AttributeError,
+    ) as exc:
         raise RenderError(
             f"can't use font {path}: {exc or type(exc).__name__}",
             hint="use a TrueType (.ttf) font file; CFF .otf fonts are not supported",

@@ -10,6 +10,7 @@ part, whatever the size of the batch.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -208,3 +209,11 @@ def print_instructions(stock: Stock, duplex: str, sheets: int) -> str:
             f"{last + 1}) and hold it up to the light: each back must sit behind its front.",
         )
     )
+
+
+def clear_old_parts(folder: Path) -> None:
+    """Parts a killed print left beside its output (no clean-up runs after `kill -9`). Call
+    it holding the ledger's printing lock: then no other print is using them."""
+    for old in folder.glob(".print-parts-*"):
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)

@@ -270,6 +270,9 @@ def print_batch(
         return ledger.printing(ids, today, reprint=reprint)
 
     with ledger.exclusive("printing cards"):
+        from mailer.printing.imposition import clear_old_parts
+
+        clear_old_parts(out.parent)
         report = print_sheets(
             with_pieces(),
             config,
