@@ -6,6 +6,7 @@ settings refused with the key and the fix."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
@@ -20,6 +21,7 @@ from mailer.domain.models import Action, Outcome
 from mailer.planning.experiments import apply_experiment
 from tests.builders import (
     EXAMPLE_CONFIG,
+    REPO,
     call_record,
     config_for,
     invoke,
@@ -276,3 +278,19 @@ def test_a_card_of_a_variant_since_removed_is_not_drawn_as_another(tmp_path: Pat
     said = " ".join(result.stderr.split())
     assert "was planned in experiment variant" in said
     assert "which mailer.toml no longer has" in said
+
+
+def test_a_variant_template_without_a_sales_message_is_refused(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(REPO / "templates" / "thank-you", templates / "warm")
+    extra = EXPERIMENT.replace('code = "GIFT"', 'code = "GIFT"\ntemplate = "warm"')
+    toml = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    toml = toml.replace('dir = ""', f'dir = "{templates}"', 1) + extra
+    config = write_file(tmp_path, "mailer.toml", toml)
+    plan_doc(tmp_path, call_log(tmp_path, contacts=12), config)
+    common = ("--today", TODAY, "--db", tmp_path / "m.db", "--config", config)
+    result = invoke("render", *common, "--out", tmp_path / "out")
+    said = " ".join(result.stderr.split())
+    assert result.exit_code == 3, said
+    assert "template 'warm' has no sales message" in said
+    assert not list((tmp_path / "out" / "cards").glob("*-warm.pdf"))

@@ -78,6 +78,13 @@ def card_context(step: MailStep, config: Config, *, sales: bool) -> dict[str, An
     """Everything a template may use. Cards without a sales message get no `offer`, no
     `card` (its code) and no `step.offer_expires`, so such a template can't mention them
     even by mistake."""
+    if not sales and step.variant and step.variant != HOLDOUT:
+        raise ConfigError(
+            f"{step.contact_id}'s card is experiment variant '{step.variant}', but its "
+            f"template '{step.template}' has no sales message (sales = false in card.toml)",
+            hint="an experiment compares sales cards: give the variant a template with "
+            "sales = true, then plan again",
+        )
     s = config.sender
     ra = s.return_address
     step_vars: dict[str, Any] = {
