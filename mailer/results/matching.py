@@ -48,27 +48,11 @@ def build_index(
     people `held` out of an experiment."""
     index = CardIndex(given=set(given))
     for record in held:
-        keys = _person_keys(
-            record.contact_id,
-            record.phone,
-            record.email,
-            record.first_name,
-            record.last_name,
-            record.address,
-        )
-        for by, key in keys.items():
+        for by, key in _record_keys(record).items():
             index.held[by].setdefault(key, record.contact_id)
     for card, record in cards:
         index.by_code[card.code] = card
-        keys = _person_keys(
-            record.contact_id,
-            record.phone,
-            record.email,
-            record.first_name,
-            record.last_name,
-            record.address,
-        )
-        for by, key in keys.items():
+        for by, key in _record_keys(record).items():
             index.by_person[by][key].append(card)
     return index
 
@@ -133,6 +117,18 @@ def match(
             " with a street and postal code"
         )
     return Credit(None, None, "; ".join(reasons), person)
+
+
+def _record_keys(record: CallRecord) -> dict[MatchedBy, str]:
+    """The keys of the person a card or a held-out step was planned for."""
+    return _person_keys(
+        record.contact_id,
+        record.phone,
+        record.email,
+        record.first_name,
+        record.last_name,
+        record.address,
+    )
 
 
 def _person_keys(
