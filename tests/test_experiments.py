@@ -294,3 +294,16 @@ def test_a_variant_template_without_a_sales_message_is_refused(tmp_path: Path) -
     assert result.exit_code == 3, said
     assert "template 'warm' has no sales message" in said
     assert not list((tmp_path / "out" / "cards").glob("*-warm.pdf"))
+
+
+def test_an_experiment_added_after_the_cards_were_made_leaves_their_plan_as_made(
+    tmp_path: Path,
+) -> None:
+    calls = call_log(tmp_path, contacts=6)
+    plain = write_file(tmp_path, "plain.toml", EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    common = ("--today", TODAY, "--db", tmp_path / "m.db")
+    made = invoke("run", calls, *common, "--config", plain, "--out", tmp_path / "out")
+    assert made.exit_code == 0, made.stderr
+    doc = plan_doc(tmp_path, calls, experiment_config(tmp_path))
+    # The cards exist without a variant: the plan says so rather than a variant never drawn.
+    assert all(s["variant"] is None for s in doc["steps"])

@@ -172,8 +172,10 @@ def put_step(db: sqlite3.Connection, step: MailStep, today: str) -> str:
     if not has_card:
         # A step recorded before card codes existed gets one while its card is undrawn.
         give_card_code(db, step)
-    if has_card or tuple(old[c] for c in _STEP_COLUMNS[:-1]) == values[:-1]:
+    if tuple(old[c] for c in _STEP_COLUMNS[:-1]) == values[:-1]:
         return "same"
+    if has_card:  # its card was made as stored: the plan shows that, not what it would be now
+        return "held"
     db.execute(_UPDATE_STEP, (*values[1:], step.step_key))
     return "updated"
 
