@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from mailer.contacts.vcard import Card, Property, parse_cards
-from mailer.domain.address_text import address_from_cell, looks_whole
+from mailer.domain.address_text import address_parts
 from mailer.domain.contact_book import Contact
 from mailer.domain.datetext import parse_past_date
 from mailer.domain.identity import contact_identity
@@ -250,16 +250,14 @@ def _entry(
     number: int,
     result: ContactFile,
 ) -> Contact | str:
-    country = normalize_country(address.country)
-    if looks_whole(address.line1) and not (address.city or address.state or address.postal_code):
-        # "1418 Oak Ridge Dr, Springfield, IL 62704" in one cell, read as a call log's is.
-        whole, unsplit = address_from_cell(address.line1, address.line2, country)
-        if unsplit:
-            result.notices.append(Notice(file, number, unsplit))
-        address = Address(
-            whole.line1, whole.line2, whole.city, whole.state, whole.postal_code, whole.country
-        )
-        country = whole.country
+    a = address  # a whole address in the street column is split as a call log's is
+    parts, unsplit = address_parts(
+        a.line1, a.line2, a.city, a.state, a.postal_code, normalize_country(a.country)
+    )
+    if unsplit:
+        result.notices.append(Notice(file, number, unsplit))
+    country = parts.country
+    address = Address(parts.line1, parts.line2, parts.city, parts.state, parts.postal_code)
     postal = address.postal_code
     if country == "US" and postal:
         postal = pad_zip(postal, address.state) or postal

@@ -126,3 +126,14 @@ def address_from_cell(line1: str, line2: str, country: str) -> tuple[AddressPart
         line2=line2 or parts.line2,
         country=(country_code(written) or written) if written else country,
     ), None
+
+
+def address_parts(
+    line1: str, line2: str, city: str, state: str, postal_code: str, country: str
+) -> tuple[AddressParts, str | None]:
+    """A row's address columns as parts: as given, unless the street column holds the whole
+    address and no city, state or ZIP column is filled (`address_from_cell`, with its
+    notice when it can't be split). Call logs and contact books read addresses by this."""
+    if looks_whole(line1) and not (city or state or postal_code):
+        return address_from_cell(line1, line2, country)
+    return AddressParts(line1, line2, city, state, postal_code, country), None

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from mailer.domain.address_text import address_from_cell, looks_whole
+from mailer.domain.address_text import address_parts
 from mailer.domain.countries import read_country
 from mailer.domain.identity import contact_identity
 from mailer.domain.models import Address
@@ -79,11 +79,10 @@ def read_person(
     country, unknown = read_country(text("country", ""))
     line1, line2 = text("address_line1", ""), text("address_line2", "")
     city, state, zip_text = text("city", ""), text("state", ""), text("postal_code", "")
-    unsplit = None
-    if looks_whole(line1) and not (city or state or zip_text):  # "1418 Oak Ridge Dr, ..."
-        whole, unsplit = address_from_cell(line1, line2, country)
-        line1, line2, city, state = whole.line1, whole.line2, whole.city, whole.state
-        zip_text, country = whole.postal_code, whole.country
+    # "1418 Oak Ridge Dr, Springfield, IL 62704" in the street column alone is split.
+    parts, unsplit = address_parts(line1, line2, city, state, zip_text, country)
+    line1, line2, city, state = parts.line1, parts.line2, parts.city, parts.state
+    zip_text, country = parts.postal_code, parts.country
     said += [message for message in (unknown, unsplit) if message]
     postal_code, zip_note = read_postal_code(zip_text, state, country)
     if zip_note:
