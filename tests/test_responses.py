@@ -538,3 +538,22 @@ def test_a_shops_own_coupon_and_other_link_parameters_are_not_refused(
         f"Click ID,timestamp,url\nk2,2026-11-28 19:00,https://example.com/n?code={wrong_check(codes['C002'])}\n",
     )
     assert responses(db, "import", wrong).exit_code == 3
+
+
+def test_a_mistyped_code_after_the_offer_code_is_refused_like_a_bare_one(
+    season: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    db, codes = season
+    wrong = wrong_check(codes["C001"])
+    orders = write_file(
+        tmp_path,
+        "orders.csv",
+        "Order ID,Date,Total,Discount Code,Phone\n"
+        f"8001,2026-11-28,20.00,NOTE20-{wrong[:4]}-{wrong[4:]},217-555-0199\n"
+        f"8002,2026-11-28,20.00,NOTE20-{codes['C002']},217-555-0199\n",
+    )
+    result = responses(db, "import", orders)
+    assert result.exit_code == 3
+    said = " ".join(result.stderr.split())
+    assert f"code '{wrong[:4]}-{wrong[4:]}' is not a card's code" in said
+    assert "1 credited (1 by code)" in said

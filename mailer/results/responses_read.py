@@ -339,8 +339,17 @@ def _codes(code_cell: str, url: str, notes: str) -> tuple[str, ...] | str:
         if code := read_code(text):
             found.append(code)
             continue
-        shape = re.sub(r"[\s\-_.]", "", text).upper()
-        if _CODE_SHAPE.fullmatch(shape) and not codes_in(text):
+        # The card's code alone, or after the offer code ("NOTE20-7K3P-QX9"): its last part.
+        after_offer = text.split("-", 1)[1] if "-" in text else ""
+        shape = next(
+            (
+                cleaned
+                for part in (text, after_offer)
+                if _CODE_SHAPE.fullmatch(cleaned := re.sub(r"[\s\-_.]", "", part).upper())
+            ),
+            "",
+        )
+        if shape and not codes_in(text):
             return (
                 f"code {display(shape)!r} is not a card's code: a character is wrong (its "
                 "check character does not match); check it against the card and import again"
