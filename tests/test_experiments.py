@@ -6,6 +6,7 @@ settings refused with the key and the fix."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from collections import Counter
@@ -307,3 +308,15 @@ def test_an_experiment_added_after_the_cards_were_made_leaves_their_plan_as_made
     doc = plan_doc(tmp_path, calls, experiment_config(tmp_path))
     # The cards exist without a variant: the plan says so rather than a variant never drawn.
     assert all(s["variant"] is None for s in doc["steps"])
+
+
+def test_a_plan_again_with_an_experiment_added_says_what_changed(tmp_path: Path) -> None:
+    calls = call_log(tmp_path, contacts=6)
+    plain = write_file(tmp_path, "plain.toml", EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    common = ("--today", TODAY, "--db", tmp_path / "m.db")
+    assert invoke("plan", calls, *common, "--config", plain).exit_code == 0
+    again = invoke("plan", calls, *common, "--config", experiment_config(tmp_path))
+    assert again.exit_code == 0, again.stderr
+    said = " ".join(again.stderr.split())
+    assert "nothing new" not in said
+    assert re.search(r"no new calls; \d+ steps? changed with the settings", said), said

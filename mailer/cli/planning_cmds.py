@@ -308,7 +308,12 @@ def plan(
     if dry_run:
         next_step("this was a dry run; run it without --dry-run to record the plan")
     elif result.recorded is not None and result.recorded.new_calls == 0:
-        err.print("[dim]nothing new: these calls were already in the ledger[/dim]")
+        changed = result.recorded.updated_steps
+        err.print(
+            f"[dim]no new calls; {counted(changed, 'step')} changed with the settings[/dim]"
+            if changed
+            else "[dim]nothing new: these calls were already in the ledger[/dim]"
+        )
     if result.plan.rejections:
         hint("fix the rejected rows and run the file again; the others won't be repeated")
         raise typer.Exit(ExitCode.PARTIAL)
