@@ -309,10 +309,10 @@ def plan(
         next_step("this was a dry run; run it without --dry-run to record the plan")
     elif result.recorded is not None and result.recorded.new_calls == 0:
         changed = result.recorded.updated_steps
+        again = f"; {counted(changed, 'step')} planned again (another day or other settings)"
         err.print(
-            f"[dim]no new calls; {counted(changed, 'step')} changed with the settings[/dim]"
-            if changed
-            else "[dim]nothing new: these calls were already in the ledger[/dim]"
+            "[dim]nothing new: these calls were already in the ledger"
+            f"{again if changed else ''}[/dim]"
         )
     if result.plan.rejections:
         hint("fix the rejected rows and run the file again; the others won't be repeated")
