@@ -161,6 +161,7 @@ def test_the_readers_record_is_the_record(record: CallRecord) -> None:
     field set, the same record (a field added later and left out would fail here)."""
     names = [f.name for f in dataclasses.fields(CallRecord)]
     made = read_call_record(*(getattr(record, name) for name in names[:-2]))
+    assert type(made) is CallRecord
     assert made == record
     assert [getattr(made, name) for name in names] == [getattr(record, name) for name in names]
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -206,5 +207,6 @@ def test_a_cards_record_is_the_record_with_its_mailing_address(
 def test_the_cadences_step_is_the_step(step: MailStep) -> None:
     names = [f.name for f in dataclasses.fields(MailStep)]
     made = planned_step(*(getattr(step, name) for name in names))
+    assert type(made) is MailStep
     assert made == step
     assert [getattr(made, name) for name in names] == [getattr(step, name) for name in names]

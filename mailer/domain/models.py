@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 
 class Outcome(StrEnum):
@@ -161,86 +162,101 @@ class CallRecord:
         return f"{self.contact_id}|{when}|{self.outcome}"
 
 
-# A log makes a record a row. A frozen dataclass's __init__ sets each field through
-# `object.__setattr__`; setting the slots directly gives the same record in half the time.
-_SET = {name: getattr(CallRecord, name).__set__ for name in CallRecord.__slots__}
-_set_file, _set_row, _set_contact_id = _SET["file"], _SET["row"], _SET["contact_id"]
-_set_outcome, _set_called_at = _SET["outcome"], _SET["called_at"]
-_set_first_name, _set_last_name = _SET["first_name"], _SET["last_name"]
-_set_phone, _set_email, _set_address = _SET["phone"], _SET["email"], _SET["address"]
-_set_birthday, _set_callback_on = _SET["birthday"], _SET["callback_on"]
-_set_notes, _set_extra = _SET["notes"], _SET["extra"]
-_set_undated, _set_day_first = _SET["undated"], _SET["day_first"]
-_set_mail_lines, _set_mail_address = _SET["mail_lines"], _SET["mail_address"]
-_new = object.__new__
+# A log makes a record a row, and a frozen dataclass's __init__ sets each field through
+# `object.__setattr__`. The same record is made in half the time by an object of a
+# plain class with the record's very slots, each set as an attribute, that then becomes a
+# `CallRecord` (its class changed: the layouts are the same, so Python allows it).
 
 
-def read_call_record(
-    file: str,
-    row: int,
-    contact_id: str,
-    outcome: Outcome,
-    called_at: datetime,
-    first_name: str,
-    last_name: str,
-    phone: str,
-    email: str,
-    address: Address,
-    birthday: date | None,
-    callback_on: date | None,
-    notes: str,
-    extra: Mapping[str, str],
-    undated: bool,
-    day_first: bool,
-) -> CallRecord:
-    """`CallRecord(...)` with these fields, as the call-log reader makes one a row (not yet
-    carrying a mailing address)."""
-    record: CallRecord = _new(CallRecord)
-    _set_file(record, file)
-    _set_row(record, row)
-    _set_contact_id(record, contact_id)
-    _set_outcome(record, outcome)
-    _set_called_at(record, called_at)
-    _set_first_name(record, first_name)
-    _set_last_name(record, last_name)
-    _set_phone(record, phone)
-    _set_email(record, email)
-    _set_address(record, address)
-    _set_birthday(record, birthday)
-    _set_callback_on(record, callback_on)
-    _set_notes(record, notes)
-    _set_extra(record, extra)
-    _set_undated(record, undated)
-    _set_day_first(record, day_first)
-    _set_mail_lines(record, ())
-    _set_mail_address(record, None)
-    return record
+class _CallRecordSlots:
+    """A `CallRecord` in the making (see above)."""
+
+    __slots__ = CallRecord.__slots__
+
+    def __init__(
+        self,
+        file: str,
+        row: int,
+        contact_id: str,
+        outcome: Outcome,
+        called_at: datetime,
+        first_name: str,
+        last_name: str,
+        phone: str,
+        email: str,
+        address: Address,
+        birthday: date | None,
+        callback_on: date | None,
+        notes: str,
+        extra: Mapping[str, str],
+        undated: bool,
+        day_first: bool,
+        mail_lines: tuple[str, ...] = (),
+        mail_address: Address | None = None,
+    ) -> None:
+        self.file, self.row, self.contact_id = file, row, contact_id
+        self.outcome, self.called_at = outcome, called_at
+        self.first_name, self.last_name = first_name, last_name
+        self.phone, self.email = phone, email
+        self.address, self.birthday, self.callback_on = address, birthday, callback_on
+        self.notes, self.extra, self.undated, self.day_first = notes, extra, undated, day_first
+        self.mail_lines, self.mail_address = mail_lines, mail_address
+        self.__class__ = CallRecord  # type: ignore[assignment]
+
+
+if TYPE_CHECKING:
+
+    def read_call_record(
+        file: str,
+        row: int,
+        contact_id: str,
+        outcome: Outcome,
+        called_at: datetime,
+        first_name: str,
+        last_name: str,
+        phone: str,
+        email: str,
+        address: Address,
+        birthday: date | None,
+        callback_on: date | None,
+        notes: str,
+        extra: Mapping[str, str],
+        undated: bool,
+        day_first: bool,
+    ) -> CallRecord:
+        """`CallRecord(...)` with these fields, as the call-log reader makes one a row (not
+        yet carrying a mailing address)."""
+
+else:
+    read_call_record = _CallRecordSlots
 
 
 def addressed_record(
     record: CallRecord, mail_lines: tuple[str, ...], mail_address: Address
 ) -> CallRecord:
     """`record` carrying the address cards and providers use (`replace(record, mail_lines=...,
-    mail_address=...)`, as fast as `read_call_record`): a plan gives each card's record one."""
-    made: CallRecord = _new(CallRecord)
-    _set_file(made, record.file)
-    _set_row(made, record.row)
-    _set_contact_id(made, record.contact_id)
-    _set_outcome(made, record.outcome)
-    _set_called_at(made, record.called_at)
-    _set_first_name(made, record.first_name)
-    _set_last_name(made, record.last_name)
-    _set_phone(made, record.phone)
-    _set_email(made, record.email)
-    _set_address(made, record.address)
-    _set_birthday(made, record.birthday)
-    _set_callback_on(made, record.callback_on)
-    _set_notes(made, record.notes)
-    _set_extra(made, record.extra)
-    _set_undated(made, record.undated)
-    _set_day_first(made, record.day_first)
-    _set_mail_lines(made, mail_lines)
-    _set_mail_address(made, mail_address)
+    mail_address=...)`, made as `read_call_record` makes one): a plan gives each card's
+    record one."""
+    made: CallRecord = _CallRecordSlots(  # type: ignore[assignment]  # it is one now
+        record.file,
+        record.row,
+        record.contact_id,
+        record.outcome,
+        record.called_at,
+        record.first_name,
+        record.last_name,
+        record.phone,
+        record.email,
+        record.address,
+        record.birthday,
+        record.callback_on,
+        record.notes,
+        record.extra,
+        record.undated,
+        record.day_first,
+        mail_lines,
+        mail_address,
+    )
     return made
 
 
@@ -377,46 +393,56 @@ class Plan:
         return sum(1 for s in self.steps if s.action is action)
 
 
-_STEP = {name: getattr(MailStep, name).__set__ for name in MailStep.__slots__}
-_set_record, _set_action, _set_reason = _STEP["record"], _STEP["action"], _STEP["reason"]
-_set_template, _set_send_date = _STEP["template"], _STEP["send_date"]
-_set_expected_delivery, _set_offer_expires = _STEP["expected_delivery"], _STEP["offer_expires"]
-_set_follow_up_call, _set_history_rows = _STEP["follow_up_call"], _STEP["history_rows"]
-_set_attempt, _set_purpose, _set_missed_at = _STEP["attempt"], _STEP["purpose"], _STEP["missed_at"]
-_set_card_code, _set_variant = _STEP["card_code"], _STEP["variant"]
+class _MailStepSlots:
+    """A `MailStep` in the making, as `_CallRecordSlots` makes a record."""
+
+    __slots__ = MailStep.__slots__
+
+    def __init__(
+        self,
+        record: CallRecord,
+        action: Action,
+        reason: str,
+        template: str | None,
+        send_date: date | None,
+        expected_delivery: date | None,
+        offer_expires: date | None,
+        follow_up_call: date | None,
+        history_rows: tuple[int, ...],
+        attempt: int = 1,
+        purpose: CallPurpose | None = None,
+        missed_at: tuple[datetime, ...] = (),
+        card_code: str | None = None,
+        variant: str | None = None,
+    ) -> None:
+        self.record, self.action, self.reason, self.template = record, action, reason, template
+        self.send_date, self.expected_delivery = send_date, expected_delivery
+        self.offer_expires, self.follow_up_call = offer_expires, follow_up_call
+        self.history_rows, self.attempt, self.purpose = history_rows, attempt, purpose
+        self.missed_at, self.card_code, self.variant = missed_at, card_code, variant
+        self.__class__ = MailStep  # type: ignore[assignment]
 
 
-def planned_step(
-    record: CallRecord,
-    action: Action,
-    reason: str,
-    template: str | None,
-    send_date: date | None,
-    expected_delivery: date | None,
-    offer_expires: date | None,
-    follow_up_call: date | None,
-    history_rows: tuple[int, ...],
-    attempt: int = 1,
-    purpose: CallPurpose | None = None,
-    missed_at: tuple[datetime, ...] = (),
-    card_code: str | None = None,
-    variant: str | None = None,
-) -> MailStep:
-    """`MailStep(...)` with these fields, as the cadence makes one a contact (see
-    `read_call_record`: the slots set directly, the same frozen step)."""
-    step: MailStep = _new(MailStep)
-    _set_record(step, record)
-    _set_action(step, action)
-    _set_reason(step, reason)
-    _set_template(step, template)
-    _set_send_date(step, send_date)
-    _set_expected_delivery(step, expected_delivery)
-    _set_offer_expires(step, offer_expires)
-    _set_follow_up_call(step, follow_up_call)
-    _set_history_rows(step, history_rows)
-    _set_attempt(step, attempt)
-    _set_purpose(step, purpose)
-    _set_missed_at(step, missed_at)
-    _set_card_code(step, card_code)
-    _set_variant(step, variant)
-    return step
+if TYPE_CHECKING:
+
+    def planned_step(
+        record: CallRecord,
+        action: Action,
+        reason: str,
+        template: str | None,
+        send_date: date | None,
+        expected_delivery: date | None,
+        offer_expires: date | None,
+        follow_up_call: date | None,
+        history_rows: tuple[int, ...],
+        attempt: int = 1,
+        purpose: CallPurpose | None = None,
+        missed_at: tuple[datetime, ...] = (),
+        card_code: str | None = None,
+        variant: str | None = None,
+    ) -> MailStep:
+        """`MailStep(...)` with these fields, as the cadence makes one a contact (made as
+        `read_call_record` makes a record: the same frozen step)."""
+
+else:
+    planned_step = _MailStepSlots

@@ -51,6 +51,7 @@ from mailer.domain.models import (
 from mailer.planning.attempts import (
     NEUTRAL,
     UNANSWERED,
+    Attempts,
     count_attempts,
     count_input_attempts,
     ordinal,
@@ -147,62 +148,189 @@ def plan_contacts(
     *,
     addressed: Callable[[CallRecord], CallRecord] | None = None,
 ) -> list[MailStep]:
-    """`plan_steps` for calls already grouped by contact (`group_calls`)."""
+    """`plan_steps` for calls already grouped by contact (`group_calls`: each contact's
+    calls in the order of their index)."""
     check_feasible(config)
-    days = PlanDays(config, today)
+    plan = _Contacts(config, PlanDays(config, today), addressed).plan
+    if not history:  # a ledger with nothing recorded: one empty history for every contact
+        return [plan(calls, _NO_HISTORY) for calls in calls_by_contact.values()]
+    found = history.get
     return [
-        _plan_contact(
-            calls, history.get(contact_id) or ContactHistory(contact_id), config, days, addressed
-        )
+        plan(calls, found(contact_id) or ContactHistory(contact_id))
         for contact_id, calls in calls_by_contact.items()
     ]
 
 
-def _plan_contact(
-    calls: Calls,
-    history: ContactHistory,
-    config: Config,
-    days: PlanDays,
-    addressed: Callable[[CallRecord], CallRecord] | None = None,
-) -> MailStep:
-    today = days.today
-    latest = max(calls, key=call_order) if len(calls) > 1 else calls[0]
-    record = latest[1]
-    cadence = config.cadence
-    exit_after, rest_days = cadence.exit_after, cadence.rest_days
-    if history.calls:
-        earlier = [*history.calls, *(_past(r) for _, r in calls)]
-        tries = count_attempts(record, earlier, exit_after=exit_after, rest_days=rest_days)
-    else:  # the same count, without the call keys it can do without
-        own = [r for _, r in calls]
-        tries = count_input_attempts(record, own, exit_after=exit_after, rest_days=rest_days)
+_NO_HISTORY = ContactHistory("")
+"""The history of a contact the ledger knows nothing of (the rules never read its id)."""
 
-    def step(
+
+class _Contacts:
+    """The rules above, applied to one contact at a time, with what every contact of one
+    plan shares (settings, days) looked up once a plan rather than once a contact."""
+
+    def __init__(
+        self,
+        config: Config,
+        days: PlanDays,
+        addressed: Callable[[CallRecord], CallRecord] | None,
+    ) -> None:
+        self.config, self.days, self.addressed = config, days, addressed
+        self.today = days.today
+        cadence = config.cadence
+        self.exit_after, self.rest_days = cadence.exit_after, cadence.rest_days
+        self.cooldown_days = cadence.cooldown_days
+        self.birthdays = cadence.birthday
+
+    def plan(self, calls: Calls, history: ContactHistory) -> MailStep:
+        """The contact's step, from their calls (see the module doc for the rules)."""
+        latest = calls[0] if len(calls) == 1 else _latest(calls)
+        record = latest[1]
+        exit_after, rest_days = self.exit_after, self.rest_days
+        if history.calls:
+            earlier = [*history.calls, *(_past(r) for _, r in calls)]
+            tries = count_attempts(record, earlier, exit_after=exit_after, rest_days=rest_days)
+        else:  # the same count, without the call keys it can do without
+            own = [r for _, r in calls] if len(calls) > 1 else [record]
+            tries = count_input_attempts(record, own, exit_after=exit_after, rest_days=rest_days)
+        outcome = record.outcome
+        days, today, step = self.days, self.today, self._step
+
+        opt_out = latest if outcome is _OPT_OUT else None
+        if len(calls) > 1:
+            for call in calls:  # the latest opt-out decides (a later row winning a tie)
+                if call[1].outcome is _OPT_OUT and (
+                    opt_out is None or call_order(call) >= call_order(opt_out)
+                ):
+                    opt_out = call
+        if opt_out is not None:
+            reason = "asked not to be contacted: added to the suppression list"
+            return step(calls, tries, opt_out, Action.SUPPRESS, reason)
+        if history.suppressed:
+            reason = (
+                "on the suppression list since an earlier opt-out; "
+                f"`mailer unsuppress {record.contact_id}` to undo"
+            )
+            return step(calls, tries, latest, Action.SKIP, reason)
+        first_step = days.first_steps[outcome]
+        if first_step == "call" and outcome is Outcome.CALLBACK:
+            day, reason = callback_day(record, today)
+            return step(calls, tries, latest, Action.CALL, reason, None, day, CallPurpose.CALLBACK)
+
+        words = _OUTCOME_WORDS[outcome]
+        cooldown = (
+            _cooldown(record, history, self.cooldown_days, today) if history.mailings else None
+        )
+        unanswered = outcome in UNANSWERED
+        if unanswered and tries.rest_until is not None:
+            reason = f"{words}: {resting_reason(tries, today)}"
+            return step(calls, tries, latest, Action.SKIP, reason)
+        if tries.last_try_next:
+            day = days.next_call
+            if cooldown is not None:
+                end = _cooldown_end(history, self.config)
+                day = max(day, postal.next_business_day_on_or_after(end))
+            reason = (
+                f"{words}, {tries.unanswered} unanswered calls: last try {_weekday(day)} (the "
+                f"message with an easy way out), then they rest {rest_days} days"
+            )
+            return step(calls, tries, latest, Action.CALL, reason, None, day, CallPurpose.LAST_TRY)
+        if outcome is Outcome.ORDERED and not carries_offer(first_step):
+            cooldown = None  # a thank-you for an order goes even inside the cooldown
+        template: str | None = None
+        if cooldown is not None:
+            reason = cooldown
+        elif first_step == "call" and tries.rest_until is None:
+            day = days.next_call
+            # A call that reached them closes the cycle: the next one is the first call of a
+            # new cycle (attempt 1, the message promising the note); after a miss it follows
+            # up.
+            fresh = not unanswered and outcome not in NEUTRAL
+            reason = f"{words}: call again {_weekday(day)}" + (", a first call" if fresh else "")
+            purpose = CallPurpose.FIRST_CALL if fresh else CallPurpose.FOLLOW_UP
+            return step(calls, tries, latest, Action.CALL, reason, None, day, purpose)
+        elif first_step in ("skip", "call"):  # a call set for a resting contact: they rest
+            reason = _SKIP_REASONS.get(
+                outcome,
+                f'{words}: nothing to send (cadence.outcomes.{outcome.value} is "skip")',
+            )
+        else:
+            template = first_step
+            first = len(calls) == 1 and tries.attempt == 1  # not "on the first call" otherwise
+            reason = _mail_reason(outcome, template, history, not first, days)
+        if tries.rest_until is not None:  # not interested (or a text while resting): no offer
+            cause = outcome is not Outcome.NOT_INTERESTED
+            reason = f"{words}: {resting_reason(tries, today, why=cause)}"
+            if template is not None and carries_offer(template):
+                template = None
+
+        send = days.send
+        delivery, follow_up, expires = days.to(record.address.country)
+        if (template is None or template in NO_SALES_TEMPLATES) and self.birthdays:
+            birthday = birthday_card_due(record, history, self.config, send, delivery)
+            if birthday is not None:
+                template = BIRTHDAY_TEMPLATE
+                reason = (
+                    f"{words}; birthday on {_day(birthday, today)}: mail a birthday card, no offer"
+                )
+        if template is None:
+            return step(calls, tries, latest, Action.SKIP, reason)
+        problem = mailability_problem(record.address)
+        sales = template not in NO_SALES_TEMPLATES
+        if problem is not None:
+            if sales and unanswered and tries.unanswered == 1:
+                # A phone-only cycle: the second call still comes, when it would after a card.
+                day = days.to("")[1]
+                reason = (
+                    f"{words}: no card could be mailed ({problem}); "
+                    f"call again {_weekday(day)}, a phone-only cycle"
+                )
+                purpose = CallPurpose.FOLLOW_UP
+                return step(calls, tries, latest, Action.CALL, reason, None, day, purpose)
+            reason = f"no mailable address: {problem}; the call still counts"
+            return step(calls, tries, latest, Action.SKIP, reason)
+        if not sales:
+            return step(calls, tries, latest, Action.MAIL, reason, (template, send, delivery, None))
+        card = (template, send, delivery, expires)
+        purpose = CallPurpose.FOLLOW_UP
+        return step(calls, tries, latest, Action.MAIL, reason, card, follow_up, purpose)
+
+    def _step(
+        self,
+        calls: Calls,
+        tries: Attempts,
         decided_by: tuple[int, CallRecord],
         action: Action,
         reason: str,
-        *,
-        template: str | None = None,
-        send_date: date | None = None,
-        expected_delivery: date | None = None,
-        offer_expires: date | None = None,
+        card: tuple[str, date, date, date | None] | None = None,
         follow_up_call: date | None = None,
         purpose: CallPurpose | None = None,
     ) -> MailStep:
+        """The step `decided_by` the contact's call: `card` is a card's template, send date,
+        delivery and offer's end; a follow-up call has its `purpose`."""
         index, decider = decided_by
-        rows = tuple([r.row for i, r in calls if i != index]) if len(calls) > 1 else ()
-        if action is Action.MAIL and addressed is not None:
-            decider = addressed(decider)
+        if len(calls) == 1:
+            rows: tuple[int, ...] = ()
+        else:
+            rows = tuple([r.row for i, r in calls if i != index])
+        if action is Action.MAIL and self.addressed is not None:
+            decider = self.addressed(decider)
         if tries.attempt > 1 and decider.outcome in UNANSWERED:
             reason = f"{reason} ({ordinal(tries.attempt)} attempt)"
+        template: str | None = None
+        send: date | None = None
+        delivery: date | None = None
+        expires: date | None = None
+        if card is not None:
+            template, send, delivery, expires = card
         return planned_step(
             decider,
             action,
             reason,
             template,
-            send_date,
-            expected_delivery,
-            offer_expires,
+            send,
+            delivery,
+            expires,
             follow_up_call,
             rows,
             tries.attempt,
@@ -210,117 +338,23 @@ def _plan_contact(
             tries.missed_at,
         )
 
-    opt_outs = [call for call in calls if call[1].outcome is Outcome.OPT_OUT]
-    if opt_outs:
-        return step(
-            max(opt_outs, key=call_order),
-            Action.SUPPRESS,
-            "asked not to be contacted: added to the suppression list",
-        )
-    if history.suppressed:
-        return step(
-            latest,
-            Action.SKIP,
-            "on the suppression list since an earlier opt-out; "
-            f"`mailer unsuppress {record.contact_id}` to undo",
-        )
-    first_step = days.first_step(record.outcome)
-    if first_step == "call" and record.outcome is Outcome.CALLBACK:
-        day, reason = callback_day(record, today)
-        return step(latest, Action.CALL, reason, follow_up_call=day, purpose=CallPurpose.CALLBACK)
 
-    words = _OUTCOME_WORDS[record.outcome]
-    cooldown = _cooldown(record, history, cadence.cooldown_days, today)
-    if record.outcome in UNANSWERED and tries.rest_until is not None:
-        return step(latest, Action.SKIP, f"{words}: {resting_reason(tries, today)}")
-    if tries.last_try_next:
-        day = days.next_call
-        if cooldown is not None:
-            day = max(day, postal.next_business_day_on_or_after(_cooldown_end(history, config)))
-        return step(
-            latest,
-            Action.CALL,
-            f"{words}, {tries.unanswered} unanswered calls: last try {_weekday(day)} (the "
-            f"message with an easy way out), then they rest {cadence.rest_days} days",
-            follow_up_call=day,
-            purpose=CallPurpose.LAST_TRY,
-        )
-    if record.outcome is Outcome.ORDERED and not carries_offer(first_step):
-        cooldown = None  # a thank-you for an order goes even inside the cooldown
-    template: str | None = None
-    if cooldown is not None:
-        reason = cooldown
-    elif first_step == "call" and tries.rest_until is None:
-        day = days.next_call
-        # A call that reached them closes the cycle: the next one is the first call of a new
-        # cycle (attempt 1, the message promising the note); after a miss it follows up.
-        fresh = record.outcome not in UNANSWERED and record.outcome not in NEUTRAL
-        return step(
-            latest,
-            Action.CALL,
-            f"{words}: call again {_weekday(day)}" + (", a first call" if fresh else ""),
-            follow_up_call=day,
-            purpose=CallPurpose.FIRST_CALL if fresh else CallPurpose.FOLLOW_UP,
-        )
-    elif first_step in ("skip", "call"):  # a call set for a resting contact: they rest
-        reason = _SKIP_REASONS.get(
-            record.outcome,
-            f'{words}: nothing to send (cadence.outcomes.{record.outcome.value} is "skip")',
-        )
-    else:
-        template = first_step
-        first = len(calls) == 1 and tries.attempt == 1  # not "on the first call" otherwise
-        reason = _mail_reason(record.outcome, template, history, not first, days)
-    if tries.rest_until is not None:  # not interested (or a text while resting): no offer
-        cause = record.outcome is not Outcome.NOT_INTERESTED
-        reason = f"{words}: {resting_reason(tries, today, why=cause)}"
-        if template is not None and carries_offer(template):
-            template = None
+_OPT_OUT = Outcome.OPT_OUT
 
-    send = days.send
-    delivery, follow_up, expires = days.to(record.address.country)
-    if template is None or not carries_offer(template):
-        birthday = birthday_card_due(record, history, config, send, delivery)
-        if birthday is not None:
-            template = BIRTHDAY_TEMPLATE
-            reason = f"{words}; birthday on {_day(birthday, today)}: mail a birthday card, no offer"
-    if template is None:
-        return step(latest, Action.SKIP, reason)
-    problem = mailability_problem(record.address)
-    if problem is not None:
-        if carries_offer(template) and record.outcome in UNANSWERED and tries.unanswered == 1:
-            # A phone-only cycle: the second call still comes, when it would after a card.
-            day = days.to("")[1]
-            return step(
-                latest,
-                Action.CALL,
-                f"{words}: no card could be mailed ({problem}); "
-                f"call again {_weekday(day)}, a phone-only cycle",
-                follow_up_call=day,
-                purpose=CallPurpose.FOLLOW_UP,
-            )
-        return step(latest, Action.SKIP, f"no mailable address: {problem}; the call still counts")
 
-    if not carries_offer(template):
-        return step(
-            latest,
-            Action.MAIL,
-            reason,
-            template=template,
-            send_date=send,
-            expected_delivery=delivery,
-        )
-    return step(
-        latest,
-        Action.MAIL,
-        reason,
-        template=template,
-        send_date=send,
-        expected_delivery=delivery,
-        offer_expires=expires,
-        follow_up_call=follow_up,
-        purpose=CallPurpose.FOLLOW_UP,
-    )
+def _latest(calls: Calls) -> tuple[int, CallRecord]:
+    """`max(calls, key=call_order)`: the contact's latest call, a later row winning a tie;
+    compared as they are, unless a log mixes times with and without a zone."""
+    latest = calls[0]
+    at = latest[1].called_at
+    try:
+        for call in calls:
+            moment = call[1].called_at
+            if moment > at or (moment == at and call[0] > latest[0]):
+                latest, at = call, moment
+    except TypeError:  # a time with a zone and one without: compared as `call_order` does
+        return max(calls, key=call_order)
+    return latest
 
 
 def _past(record: CallRecord) -> PastCall:

@@ -21,15 +21,10 @@ class PlanDays:
 
     def __init__(self, config: Config, today: date) -> None:
         self.config, self.today = config, today
-        self._first_steps: dict[Outcome, str] = {}
+        self.first_steps = {o: config.cadence.first_call_step(o) for o in Outcome}
+        """`config.cadence.first_call_step` of each outcome, asked once a plan."""
         self._by_place: dict[str, tuple[date, date, date]] = {}
-
-    def first_step(self, outcome: Outcome) -> str:
-        """`config.cadence.first_call_step`, asked once an outcome."""
-        found = self._first_steps.get(outcome)
-        if found is None:
-            found = self._first_steps[outcome] = self.config.cadence.first_call_step(outcome)
-        return found
+        self._by_country: dict[str, tuple[date, date, date]] = {}
 
     @functools.cached_property
     def send(self) -> date:
@@ -38,6 +33,9 @@ class PlanDays:
     def to(self, country: str) -> tuple[date, date, date]:
         """A card to `country` sent on `send`: its delivery, the follow-up call after it and
         its offer's end, worked out once a destination (`[mail.transit_days]`)."""
+        known = self._by_country.get(country)
+        if known is not None:
+            return known
         place = postal.destination(country)
         found = self._by_place.get(place)
         if found is None:
@@ -46,6 +44,7 @@ class PlanDays:
             follow_up = postal.next_business_day_after(delivery)
             expires = offer_expires(self.send, follow_up, self.config, domestic=place == "domestic")
             found = self._by_place[place] = (delivery, follow_up, expires)
+        self._by_country[country] = found
         return found
 
     @functools.cached_property
