@@ -24,18 +24,17 @@ A call that reaches them during a rest ends it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from mailer.domain.models import NEUTRAL as NEUTRAL  # the cadence's words for them too
 from mailer.domain.models import UNANSWERED as UNANSWERED
 from mailer.domain.models import CallRecord, Outcome, PastCall
 
 
-@dataclass(frozen=True, slots=True)
-class Attempts:
-    """Where the deciding call leaves the contact's current cycle."""
+class Attempts(NamedTuple):
+    """Where the deciding call leaves the contact's current cycle (a tuple: made once a
+    contact, in one call)."""
 
     attempt: int
     """Which attempt the deciding call was in its cycle (1 = first)."""
@@ -141,16 +140,10 @@ def _walk(calls: Sequence[_Call], exit_after: int, rest_days: int) -> Attempts:
         if rest_until is None and len(missed) > exit_after:
             rest_until = day + rest
             rest_why = f"{_unanswered(exit_after)} and the last-try message"
-    last = calls[-1]
-    answered = last.outcome not in UNANSWERED
-    return Attempts(
-        attempt=attempt,
-        unanswered=len(missed),
-        missed_at=() if answered else tuple(missed),
-        rest_until=rest_until,
-        rest_why=rest_why,
-        last_try_next=rest_until is None and not answered and len(missed) == exit_after,
-    )
+    if calls[-1].outcome not in UNANSWERED:  # answered
+        return Attempts(attempt, len(missed), (), rest_until, rest_why, False)
+    last_try_next = rest_until is None and len(missed) == exit_after
+    return Attempts(attempt, len(missed), tuple(missed), rest_until, rest_why, last_try_next)
 
 
 def resting_reason(attempts: Attempts, today: date, *, why: bool = True) -> str:
