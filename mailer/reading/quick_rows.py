@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import cast
 
 from mailer.domain.models import CallRecord, read_call_record
 from mailer.reading.misreads import RowOutcome
@@ -61,11 +62,59 @@ def quick_rows(
     notes_at = columns.index.get("notes")
     fields = columns.person
     strip = str.strip
-    get_decided, get_moment, get_person = decided.get, moments.get, known.get
+    # Looked up with a row's cells as they are too (a datetime among them is not found).
+    get_decided = cast("Callable[[tuple[Cell, ...]], RowOutcome | None]", decided.get)
+    get_moment = cast("Callable[[Cell], tuple[datetime | None, str, str] | None]", moments.get)
+    get_person = cast("Callable[[tuple[Cell, ...]], Person | None]", known.get)
+    cells_key = cast("Callable[[list[Cell]], tuple[Cell, ...]]", person_key)
 
     def quick(number: int, cells: list[Cell]) -> CallRecord | None:
+        # Cells read before as they are here, each with nothing to say: the memories are
+        # keyed by stripped texts, so a cell found as it is needs no stripping (a datetime
+        # or a padded cell is simply not found, and goes the careful way below).
         if len(cells) != width:
             return None
+        word = cells[outcome]
+        said = get_decided((word,)) if word else None  # a blank word: a footer, or the full way
+        read = get_moment(cells[called])
+        person = get_person(cells_key(cells))
+        if (
+            said is None
+            or read is None
+            or person is None
+            or said.note
+            or said.outcome is None
+            or read[1]  # a blank date cell is read with a notice, so it stops here too
+            or read[2]
+            or read[0] is None
+            or person.notices
+            or not person.contact_id
+        ):
+            return careful(number, cells)
+        try:
+            notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
+        except TypeError:  # a workbook's date cell
+            return None
+        return read_call_record(
+            file,
+            number,
+            person.contact_id,
+            said.outcome,
+            read[0],
+            person.first_name,
+            person.last_name,
+            person.phone,
+            person.email,
+            person.address,
+            None,
+            None,
+            notes,
+            no_extras,
+            False,
+            day_first,
+        )
+
+    def careful(number: int, cells: list[Cell]) -> CallRecord | None:
         try:
             texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
         except TypeError:  # a workbook's date cell
@@ -76,7 +125,7 @@ def quick_rows(
         said = get_decided((word,))
         if said is None or said.note or said.outcome is None:
             return None
-        read = get_moment(cells[called])  # type: ignore[arg-type]  # text: strip took it
+        read = get_moment(cells[called])
         if read is None or read[1] or read[2] or read[0] is None:
             return None
         key = person_key(texts)
