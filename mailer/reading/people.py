@@ -12,12 +12,14 @@ one each row would have got.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple
 
 from mailer.domain.address_text import address_parts
 from mailer.domain.countries import read_country
 from mailer.domain.identity import contact_identity
-from mailer.domain.models import Address
+from mailer.domain.models import PERSON_FIELDS, Address
 from mailer.domain.names import tidy_names
 from mailer.reading.fields import pad_zip, split_name
 
@@ -44,6 +46,8 @@ class People:
         """Each set of person cells read so far, and its person."""
         # One `Address` for the rows of a file that write the same one (a household).
         self._addresses: dict[tuple[str, ...], Address] = {}
+        # For each way a file orders its person fields, their texts in `PERSON_FIELDS` order.
+        self._orders: dict[tuple[str, ...], Callable[[tuple[str, ...]], tuple[str, ...]]] = {}
 
     def person(self, key: tuple[str, ...], fields: tuple[str, ...], said: list[str]) -> Person:
         """The person of the cells `key` (the texts of `fields`, a subset of
@@ -51,7 +55,10 @@ class People:
         to `said`, also those said before a cell raised `ValueError` (the row is rejected)."""
         found = self.known.get(key)
         if found is None:
-            found = read_person(dict(zip(fields, key, strict=True)), said, self._address)
+            order = self._orders.get(fields)
+            if order is None:
+                order = self._orders[fields] = _in_order(fields)
+            found = _read(order((*key, "")), said, self._address)
             self.known[key] = found
         else:
             said.extend(found.notices)
@@ -64,32 +71,47 @@ class People:
         return found
 
 
+def _in_order(fields: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """From the texts of `fields` with an empty text after them, the texts of every person
+    field in `PERSON_FIELDS` order (the empty one for a field not among `fields`), in one
+    call."""
+    missing = len(fields)
+    at = [fields.index(f) if f in fields else missing for f in PERSON_FIELDS]
+    return itemgetter(*at)
+
+
 def read_person(
     values: Mapping[str, str], said: list[str], address: Callable[..., Address] = Address
 ) -> Person:
     """The person of a row's field texts (`values`: a field missing is empty); each notice is
     appended to `said` as it is found, so a cell that raises later still leaves them."""
+    return _read(tuple([values.get(f, "") for f in PERSON_FIELDS]), said, address)
+
+
+def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Address]) -> Person:
+    """`read_person` of the texts of every person field, in `PERSON_FIELDS` order."""
     start = len(said)
-    text = values.get
-    first, last = text("first_name", ""), text("last_name", "")
-    if not (first or last) and text("name"):
-        first, last = split_name(text("name", ""))
+    contact_id, first, last, name, phone, email, line1, line2, city, state, zip_text, country = (
+        texts
+    )
+    if not (first or last) and name:
+        first, last = split_name(name)
     else:
         first, last = tidy_names(first, last)  # "MARY" is greeted as "Mary"
-    country, unknown = read_country(text("country", ""))
-    line1, line2 = text("address_line1", ""), text("address_line2", "")
-    city, state, zip_text = text("city", ""), text("state", ""), text("postal_code", "")
+    country, unknown = read_country(country)
     # "1418 Oak Ridge Dr, Springfield, IL 62704" in the street column alone is split.
     parts, unsplit = address_parts(line1, line2, city, state, zip_text, country)
     line1, line2, city, state = parts.line1, parts.line2, parts.city, parts.state
     zip_text, country = parts.postal_code, parts.country
-    said += [message for message in (unknown, unsplit) if message]
+    if unknown:
+        said.append(unknown)
+    if unsplit:
+        said.append(unsplit)
     postal_code, zip_note = read_postal_code(zip_text, state, country)
     if zip_note:
         said.append(zip_note)
-    phone, email = text("phone", ""), text("email", "")
     # A contact id given is the id (`contact_identity`), without asking for the others.
-    contact_id = text("contact_id", "").strip() or contact_identity(
+    contact_id = contact_id.strip() or contact_identity(
         phone=phone,
         email=email,
         first_name=first,
@@ -98,9 +120,11 @@ def read_person(
         phone_region=country,
     )
     home = address(line1, line2, city, state, postal_code, country)
-    return Person(first, last, phone, email, home, contact_id, tuple(said[start:]))
+    notices = tuple(said[start:]) if len(said) > start else ()
+    return Person(first, last, phone, email, home, contact_id, notices)
 
 
+@lru_cache(maxsize=4096)  # a log's contacts share their few ZIP codes; pure over text
 def read_postal_code(value: str, state: str, country: str) -> tuple[str, str]:
     """A row's postal code as read (a US ZIP padded where a spreadsheet dropped its zeros),
     and the notice that says what was read differently ("" when nothing was)."""
