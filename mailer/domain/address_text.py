@@ -11,8 +11,8 @@ happens later, in `addresses`, as for an address given in columns. Pure function
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from mailer.domain.addresses import US_STATES
 from mailer.domain.countries import country_code
@@ -50,8 +50,7 @@ _PARTS = (
 _ORDER = {label: (index, part) for index, (part, labels) in enumerate(_PARTS) for label in labels}
 
 
-@dataclass(frozen=True)
-class AddressParts:
+class AddressParts(NamedTuple):
     """One address cell, split."""
 
     line1: str
@@ -121,8 +120,7 @@ def address_from_cell(line1: str, line2: str, country: str) -> tuple[AddressPart
             "give city, state and ZIP in columns of their own"
         )
     written = parts.country
-    return replace(
-        parts,
+    return parts._replace(
         line2=line2 or parts.line2,
         country=(country_code(written) or written) if written else country,
     ), None

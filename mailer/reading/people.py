@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from mailer.domain.address_text import address_parts
 from mailer.domain.countries import read_country
@@ -67,8 +67,26 @@ class People:
     def _address(self, *parts: str) -> Address:
         found = self._addresses.get(parts)
         if found is None:
-            found = self._addresses[parts] = Address(*parts)
+            found = self._addresses[parts] = _made_address(*parts)
         return found
+
+
+class _AddressSlots:
+    """An `Address` made as `models.read_call_record` makes a record: its slots set as
+    plain attributes, then its class changed (a frozen dataclass's __init__ sets each field
+    through `object.__setattr__`, three times slower; a log has an address a contact)."""
+
+    __slots__ = Address.__slots__
+
+    def __init__(
+        self, line1: str, line2: str, city: str, state: str, postal_code: str, country: str
+    ) -> None:
+        self.line1, self.line2, self.city, self.state = line1, line2, city, state
+        self.postal_code, self.country = postal_code, country
+        self.__class__ = Address  # type: ignore[assignment]
+
+
+_made_address = cast("Callable[..., Address]", _AddressSlots)
 
 
 def _in_order(fields: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
@@ -101,8 +119,7 @@ def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Addres
     country, unknown = read_country(country)
     # "1418 Oak Ridge Dr, Springfield, IL 62704" in the street column alone is split.
     parts, unsplit = address_parts(line1, line2, city, state, zip_text, country)
-    line1, line2, city, state = parts.line1, parts.line2, parts.city, parts.state
-    zip_text, country = parts.postal_code, parts.country
+    line1, line2, city, state, zip_text, country = parts
     if unknown:
         said.append(unknown)
     if unsplit:
