@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 
 import mailer.reading.records as records_module
 from mailer.config import MAX_OFFER_DAYS
+from mailer.domain.identity import id_key
 from mailer.domain.models import CallLog, Outcome, PastCall
 from mailer.planning import cadence, feasibility
 from mailer.planning.attempts import count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
+from mailer.reading.misreads import each_written_one_way
 from mailer.reading.quick_rows import quick_rows
 from mailer.reading.records import read_call_logs
 from tests.builders import call_record, invoke, write_file
@@ -144,6 +146,23 @@ def test_the_quick_way_is_taken_for_a_plain_log(
     assert len(log.records) == 8
     # Row 2 reads the outcome word and the first minute, row 3 the second minute.
     assert made == [4, 5, 6, 7, 8, 9]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("Cc0/ \t\u00a0\u212aK\u00df"), max_size=5),
+        unique=True,
+    )
+)
+@example(["C1", "c1"])
+@example(["C 1", "C  1"])
+@example(["C1", " C1"])
+@example(["\u212a1", "k1"])  # the Kelvin sign folds to "k"
+def test_ids_counted_by_their_keys_without_asking_each(ids: list[str]) -> None:
+    """Whether two distinct ids share a key is what working out every id's key says, with
+    spacing, case and folding of every kind (`misreads.each_written_one_way`)."""
+    assert each_written_one_way(ids) == (len({id_key(i) for i in ids}) == len(ids))
 
 
 # -- attempts ----------------------------------------------------------------------------------

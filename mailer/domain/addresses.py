@@ -152,6 +152,9 @@ class NormalizedAddress:
     note: str = ""
 
 
+_US_ZIP = re.compile(r"\d{5}(-\d{4})?")
+
+
 @lru_cache(maxsize=_DISTINCT_ADDRESSES)  # asked by the cadence, then by `normalize`
 def mailability_problem(address: Address) -> str | None:
     """Why a card can't go to this address, or None when it can."""
@@ -169,7 +172,7 @@ def mailability_problem(address: Address) -> str | None:
             return "no state"
         if _us_state(address.state) not in US_STATES:
             return f"state {address.state.strip()!r} is not a US state or territory"
-        if not re.fullmatch(r"\d{5}(-\d{4})?", _us_zip(address.postal_code, address.state)):
+        if not _US_ZIP.fullmatch(_us_zip(address.postal_code, address.state)):
             return f"ZIP code {address.postal_code.strip()!r} is not 5 or 9 digits"
     return None
 

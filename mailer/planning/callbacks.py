@@ -111,6 +111,8 @@ def unread_callback_notices(steps: Iterable[MailStep]) -> tuple[Notice, ...]:
     """A plan notice for each callback note that could not be read (see `unread_callback_note`)."""
     notices = []
     for step in steps:
+        if step.record.outcome is not Outcome.CALLBACK:
+            continue  # (as `unread_callback_note` says, asked of every contact's step)
         notes = unread_callback_note(step.record)
         if notes is not None and step.follow_up_call is not None:
             due = f"{step.follow_up_call:%a %b} {step.follow_up_call.day}"

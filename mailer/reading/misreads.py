@@ -6,7 +6,8 @@ the notices that say how a header was read. Pure functions over text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
@@ -146,13 +147,27 @@ def drop_call_id(mapped: HeaderMap, names: Sequence[str], rows: Iterable[Sequenc
     )
 
 
+def each_written_one_way(ids: Collection[str]) -> bool:
+    """Whether no two of the distinct `ids` share an `id_key`. Asked of every log: when no
+    id has spacing to tidy (none at its ends, no whitespace but single spaces), an id's key
+    is its case-folded self, so the keys are counted without asking `id_key` of each id."""
+    if not _UNTIDY.search("/".join(ids)):
+        return len(set(map(str.casefold, ids))) == len(ids)
+    return len({id_key(i) for i in ids}) == len(ids)
+
+
+_UNTIDY = re.compile(r"(?:^|/)\s|\s(?:/|$)|[^\S ]| {2}")
+"""Spacing `id_key` would tidy in ids joined by "/" (a "/" in an id may be taken for a
+joint: then the keys are merely worked out one by one)."""
+
+
 def one_spelling_per_id(records: list[CallRecord], notices: list[Notice]) -> list[CallRecord]:
     """One contact id however its case or spacing is written (`identity.id_key`): the first
     spelling read is kept for the others, with a notice, so "C004" and "c004" are one
     contact in the plan (the ledger matches the other spellings through the key)."""
     ids = dict.fromkeys(map(attrgetter("contact_id"), records))
-    if len(ids) == len({id_key(i) for i in ids}):
-        return records  # each id written one way: nothing to change (most logs)
+    if each_written_one_way(ids):
+        return records  # nothing to change (most logs)
     first: dict[str, str] = {}
     spellings: dict[str, str] = {}  # each id as written -> the first spelling of its key
     said: set[tuple[str, str]] = set()
