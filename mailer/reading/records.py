@@ -216,15 +216,16 @@ class _SheetReader:
         columns = RowFields(header, self.preset)
         strip = str.strip
         quick = self._quick(header, columns)
-        records = self.records
+        keep = self.records.append
+        after, quick_rows_read = header.number, 0
         for line in pending:
-            if line.number <= header.number:
+            if line.number <= after:
                 continue
             if quick is not None and not line.problem:
                 record = quick(line.number, line.cells)
                 if record is not None:  # a plain row: what the full reading would give
-                    self.rows += 1
-                    records.append(record)
+                    quick_rows_read += 1
+                    keep(record)
                     continue
             # Each cell's text (`as_text`), once per row; text cells without a call.
             try:
@@ -245,6 +246,7 @@ class _SheetReader:
                 self._reject(line, header, str(exc))
             except (ValueError, OverflowError, UnicodeError) as exc:
                 self._reject(line, header, f"this row can't be read: {exc}")
+        self.rows += quick_rows_read
         if self.footers:
             noun = "line" if self.footers == 1 else "lines"
             self.note(None, f"{self.footers} footer {noun} after the data skipped")
