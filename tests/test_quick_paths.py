@@ -24,6 +24,8 @@ from mailer.domain.models import CallLog, Outcome, PastCall
 from mailer.planning import cadence, feasibility
 from mailer.planning.attempts import count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
+from mailer.reading import plain_text
+from mailer.reading.lines import MAX_CELL_CHARS
 from mailer.reading.misreads import each_written_one_way
 from mailer.reading.quick_rows import quick_rows
 from mailer.reading.records import read_call_logs
@@ -163,6 +165,46 @@ def test_ids_counted_by_their_keys_without_asking_each(ids: list[str]) -> None:
     """Whether two distinct ids share a key is what working out every id's key says, with
     spacing, case and folding of every kind (`misreads.each_written_one_way`)."""
     assert each_written_one_way(ids) == (len({id_key(i) for i in ids}) == len(ids))
+
+
+LINES = st.sampled_from(
+    [
+        "C1,Mary,voicemail,2026-11-21 10:05",
+        "C2,Ann,busy,2026-11-21 10:06",
+        "",
+        "C3,Bo,no_answer,2026-11-21 10:07,extra",
+        "C4," + "x" * (MAX_CELL_CHARS + 1) + ",voicemail,2026-11-21 10:08",
+        "C5,Jo,??,junk",
+    ]
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    lines=st.lists(LINES, min_size=1, max_size=12),
+    breaks=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=3),
+    part=st.integers(1, 80),
+)
+def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lines: list[str],
+    breaks: list[str],
+    part: int,
+) -> None:
+    """A quote-free log split into lines a part of its text at a time (`plain_text`), the
+    parts cut anywhere after a line break: every record, rejection with its row number and
+    notice as when the whole text is split at once."""
+    text = "contact_id,first_name,outcome,called_at\n" + "".join(
+        line + breaks[i % len(breaks)] for i, line in enumerate(lines)
+    )
+    path = write_file(tmp_path, "log.csv", text)
+    whole = read_call_logs([path], TODAY)
+    with monkeypatch.context() as patched:
+        patched.setattr(plain_text, "_PART_CHARS", part)
+        assert read_call_logs([path], TODAY) == whole
 
 
 # -- attempts ----------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ huge cell shift the row numbers after it (README, "Files mailer refuses, and why
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import re
 from collections import Counter
@@ -28,6 +27,7 @@ from typing import cast
 
 from mailer.domain.models import Notice
 from mailer.reading.lines import MAX_CELL_CHARS, Cell, Line, checked_line
+from mailer.reading.plain_text import physical_lines, unquoted_rows
 
 _SHAPE_SAMPLE_LINES = 2000  # the lines read to learn what a whole row looks like
 _MARK = "\ue000"  # stands in for a stray quote while a line is re-read (private use)
@@ -47,29 +47,13 @@ def iter_rows(text: str, delimiter: str, file: str, notices: list[Notice]) -> It
     try:
         if '"' not in text:
             # No quote at all, so none is stray: each line is a row, as the csv module reads it.
-            yield from _unquoted_rows(text, delimiter)
+            yield from unquoted_rows(text, delimiter)
             return
         # The repair marks stray quotes with a private-use character: not in a file using it.
         shape = None if _MARK in text else _row_shape(text, delimiter)
         yield from _TextReader(text, delimiter, shape, file, notices).lines()
     finally:
         csv.field_size_limit(old_limit)
-
-
-def _unquoted_rows(text: str, delimiter: str) -> Iterator[Line]:
-    """A text without quotes split as `_TextReader` would (each record one line, a runaway
-    cell rejects its row), minus what only quotes need; `iter_rows` lifts the field limit."""
-    lines = list(physical_lines(text))
-    rows = cast("Iterator[list[Cell]]", csv.reader(lines, delimiter=delimiter))
-    if max(map(len, lines), default=0) <= MAX_CELL_CHARS:
-        # No line is long enough to hold a runaway cell: each row as it is split.
-        return map(Line, itertools.count(1), rows)
-    return (
-        checked_line(line, 1, ran_out=False)
-        if line.cells and max(map(len, cast("list[str]", line.cells))) > MAX_CELL_CHARS
-        else line
-        for line in map(Line, itertools.count(1), rows)
-    )
 
 
 def _kind(cell: str) -> str:
@@ -187,19 +171,6 @@ def _literal_quote(line: str, delimiter: str, width: int) -> int | None:
         if len(_parse_alone(body[:i] + _MARK + body[i + 1 :], delimiter)) == width:
             return i
     return None
-
-
-# Line breaks str.splitlines knows but a CSV reader does not (it breaks on \r and \n only).
-_OTHER_BREAKS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-
-
-def physical_lines(text: str) -> Iterator[str]:
-    """The lines of `text` with their endings, broken where a CSV reader breaks them (`\r\n`,
-    `\n`, `\r`). Without the rarer breaks `str.splitlines` also knows, it is used: it costs
-    a fraction of the memory of a `StringIO`, which holds four bytes a character."""
-    if any(mark in text for mark in _OTHER_BREAKS):
-        return iter(io.StringIO(text, newline=""))
-    return iter(text.splitlines(keepends=True))
 
 
 class _PhysicalLines:
