@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 import mailer.reading.records as records_module
 from mailer.config import MAX_OFFER_DAYS
+from mailer.domain.addresses import with_mail_address
 from mailer.domain.identity import id_key
 from mailer.domain.models import CallLog, Outcome, PastCall
-from mailer.planning import cadence, feasibility
+from mailer.planning import cadence, feasibility, planner
 from mailer.planning.attempts import count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
 from mailer.reading import plain_text
@@ -309,6 +310,22 @@ def test_a_plan_with_repeated_calls_counts_each_call_once(
     assert quick["C1"][0] == 3  # voicemail and busy at 10:05 (one each), no answer
     assert quick["C2"][0] == 1  # two rows of one minute: one call
     assert quick["C3"][0] == 1  # the answer closed the first cycle
+
+
+def test_one_plans_addresses_are_the_records_mail_addresses(tmp_path: Path) -> None:
+    """The plan's cards take their normalized address by the address object's identity
+    (`planner._mail_addresses`): for every record of a log with households, the record
+    `with_mail_address` gives."""
+    text = "contact_id,first_name,address_line1,city,state,postal_code,outcome,called_at\n"
+    text += "".join(
+        f"C{i},Mary,{12 + i % 3} Elm St,Springfield,IL,6270{i % 2},voicemail,2026-11-21 10:0{i}\n"
+        for i in range(9)
+    )
+    log = read_call_logs([write_file(tmp_path, "log.csv", text)], TODAY)
+    addressed = planner._mail_addresses()
+    for record in [*log.records, *log.records]:
+        assert addressed(record) == with_mail_address(record)
+        assert addressed(record).mail_lines == with_mail_address(record).mail_lines
 
 
 # -- feasibility -------------------------------------------------------------------------------

@@ -111,34 +111,43 @@ class _Call(Protocol):
     def outcome(self) -> Outcome: ...
 
 
+_NOT_INTERESTED = Outcome.NOT_INTERESTED  # a global: an enum class's attribute is slower
+
+
 def _walk(calls: Sequence[_Call], exit_after: int, rest_days: int) -> Attempts:
-    """Where the last of `calls` (in time order, each once) leaves its cycle."""
-    rest = timedelta(days=rest_days)
+    """Where the last of `calls` (in time order, each once) leaves its cycle. Days are
+    counted as ordinals (`date.toordinal`): whole days apart, without a timedelta a call."""
     missed: list[datetime] = []
-    last_call: date | None = None
+    last_call: int | None = None
     rest_until: date | None = None
+    until = 0  # `rest_until` as an ordinal
     rest_why = ""
     attempt = 1
     for call in calls:
-        day = call.called_at.date()
-        if rest_until is not None and day >= rest_until:
+        at = call.called_at
+        day = at.toordinal()
+        if rest_until is not None and day >= until:
             missed, rest_until, rest_why = [], None, ""
-        if last_call is not None and day - last_call >= rest and rest_until is None:
+        if last_call is not None and day - last_call >= rest_days and rest_until is None:
             missed = []
         last_call = day
-        if call.outcome in NEUTRAL:
+        outcome = call.outcome
+        if outcome in NEUTRAL:
             attempt = len(missed) + 1
             continue
-        if call.outcome not in UNANSWERED:
+        if outcome not in UNANSWERED:
             attempt = len(missed) + 1
             missed, rest_until, rest_why = [], None, ""
-            if call.outcome is Outcome.NOT_INTERESTED:
-                rest_until, rest_why = day + rest, f"not interested on {day:%b} {day.day}"
+            if outcome is _NOT_INTERESTED:
+                until = day + rest_days
+                rest_until, said = date.fromordinal(until), at.date()
+                rest_why = f"not interested on {said:%b} {said.day}"
             continue
-        missed.append(call.called_at)
+        missed.append(at)
         attempt = len(missed)
         if rest_until is None and len(missed) > exit_after:
-            rest_until = day + rest
+            until = day + rest_days
+            rest_until = date.fromordinal(until)
             rest_why = f"{_unanswered(exit_after)} and the last-try message"
     if calls[-1].outcome not in UNANSWERED:  # answered
         return Attempts(attempt, len(missed), (), rest_until, rest_why, False)

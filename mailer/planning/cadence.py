@@ -40,6 +40,7 @@ from mailer.domain import postal_days as postal
 from mailer.domain.addresses import mailability_problem
 from mailer.domain.models import (
     Action,
+    Address,
     CallPurpose,
     CallRecord,
     ContactHistory,
@@ -161,6 +162,14 @@ def plan_contacts(
     ]
 
 
+# The members the rules ask for on every contact, each looked up once: in Python 3.11 an
+# enum class's attribute goes through its metaclass's `__getattr__`, slower than a global.
+_MAIL, _CALL, _SKIP, _SUPPRESS = Action.MAIL, Action.CALL, Action.SKIP, Action.SUPPRESS
+_CALLBACK, _ORDERED, _OPT_OUT = Outcome.CALLBACK, Outcome.ORDERED, Outcome.OPT_OUT
+_NOT_INTERESTED, _VOICEMAIL = Outcome.NOT_INTERESTED, Outcome.VOICEMAIL
+_FOLLOW_UP, _CALLED_BACK = CallPurpose.FOLLOW_UP, CallPurpose.CALLBACK
+_LAST_TRY, _FIRST_CALL = CallPurpose.LAST_TRY, CallPurpose.FIRST_CALL
+
 _NO_HISTORY = ContactHistory("")
 """The history of a contact the ledger knows nothing of (the rules never read its id)."""
 
@@ -181,6 +190,7 @@ class _Contacts:
         self.exit_after, self.rest_days = cadence.exit_after, cadence.rest_days
         self.cooldown_days = cadence.cooldown_days
         self.birthdays = cadence.birthday
+        self._mailable: dict[int, tuple[Address, str | None]] = {}
 
     def plan(self, calls: Calls, history: ContactHistory) -> MailStep:
         """The contact's step, from their calls (see the module doc for the rules)."""
@@ -205,17 +215,17 @@ class _Contacts:
                     opt_out = call
         if opt_out is not None:
             reason = "asked not to be contacted: added to the suppression list"
-            return step(calls, tries, opt_out, Action.SUPPRESS, reason)
+            return step(calls, tries, opt_out, _SUPPRESS, reason)
         if history.suppressed:
             reason = (
                 "on the suppression list since an earlier opt-out; "
                 f"`mailer unsuppress {record.contact_id}` to undo"
             )
-            return step(calls, tries, latest, Action.SKIP, reason)
+            return step(calls, tries, latest, _SKIP, reason)
         first_step = days.first_steps[outcome]
-        if first_step == "call" and outcome is Outcome.CALLBACK:
+        if first_step == "call" and outcome is _CALLBACK:
             day, reason = callback_day(record, today)
-            return step(calls, tries, latest, Action.CALL, reason, None, day, CallPurpose.CALLBACK)
+            return step(calls, tries, latest, _CALL, reason, None, day, _CALLED_BACK)
 
         words = _OUTCOME_WORDS[outcome]
         cooldown = (
@@ -224,7 +234,7 @@ class _Contacts:
         unanswered = outcome in UNANSWERED
         if unanswered and tries.rest_until is not None:
             reason = f"{words}: {resting_reason(tries, today)}"
-            return step(calls, tries, latest, Action.SKIP, reason)
+            return step(calls, tries, latest, _SKIP, reason)
         if tries.last_try_next:
             day = days.next_call
             if cooldown is not None:
@@ -234,8 +244,8 @@ class _Contacts:
                 f"{words}, {tries.unanswered} unanswered calls: last try {_weekday(day)} (the "
                 f"message with an easy way out), then they rest {rest_days} days"
             )
-            return step(calls, tries, latest, Action.CALL, reason, None, day, CallPurpose.LAST_TRY)
-        if outcome is Outcome.ORDERED and not carries_offer(first_step):
+            return step(calls, tries, latest, _CALL, reason, None, day, _LAST_TRY)
+        if outcome is _ORDERED and not carries_offer(first_step):
             cooldown = None  # a thank-you for an order goes even inside the cooldown
         template: str | None = None
         if cooldown is not None:
@@ -247,8 +257,8 @@ class _Contacts:
             # up.
             fresh = not unanswered and outcome not in NEUTRAL
             reason = f"{words}: call again {_weekday(day)}" + (", a first call" if fresh else "")
-            purpose = CallPurpose.FIRST_CALL if fresh else CallPurpose.FOLLOW_UP
-            return step(calls, tries, latest, Action.CALL, reason, None, day, purpose)
+            purpose = _FIRST_CALL if fresh else _FOLLOW_UP
+            return step(calls, tries, latest, _CALL, reason, None, day, purpose)
         elif first_step in ("skip", "call"):  # a call set for a resting contact: they rest
             reason = _SKIP_REASONS.get(
                 outcome,
@@ -259,7 +269,7 @@ class _Contacts:
             first = len(calls) == 1 and tries.attempt == 1  # not "on the first call" otherwise
             reason = _mail_reason(outcome, template, history, not first, days)
         if tries.rest_until is not None:  # not interested (or a text while resting): no offer
-            cause = outcome is not Outcome.NOT_INTERESTED
+            cause = outcome is not _NOT_INTERESTED
             reason = f"{words}: {resting_reason(tries, today, why=cause)}"
             if template is not None and carries_offer(template):
                 template = None
@@ -274,8 +284,12 @@ class _Contacts:
                     f"{words}; birthday on {_day(birthday, today)}: mail a birthday card, no offer"
                 )
         if template is None:
-            return step(calls, tries, latest, Action.SKIP, reason)
-        problem = mailability_problem(record.address)
+            return step(calls, tries, latest, _SKIP, reason)
+        address = record.address  # a household's rows share one: each asked once a plan
+        known = self._mailable.get(id(address))
+        if known is None:  # kept with its address: the id stays that address's meanwhile
+            known = self._mailable[id(address)] = (address, mailability_problem(address))
+        problem = known[1]
         sales = template not in NO_SALES_TEMPLATES
         if problem is not None:
             if sales and unanswered and tries.unanswered == 1:
@@ -285,15 +299,15 @@ class _Contacts:
                     f"{words}: no card could be mailed ({problem}); "
                     f"call again {_weekday(day)}, a phone-only cycle"
                 )
-                purpose = CallPurpose.FOLLOW_UP
-                return step(calls, tries, latest, Action.CALL, reason, None, day, purpose)
+                purpose = _FOLLOW_UP
+                return step(calls, tries, latest, _CALL, reason, None, day, purpose)
             reason = f"no mailable address: {problem}; the call still counts"
-            return step(calls, tries, latest, Action.SKIP, reason)
+            return step(calls, tries, latest, _SKIP, reason)
         if not sales:
-            return step(calls, tries, latest, Action.MAIL, reason, (template, send, delivery, None))
+            return step(calls, tries, latest, _MAIL, reason, (template, send, delivery, None))
         card = (template, send, delivery, expires)
-        purpose = CallPurpose.FOLLOW_UP
-        return step(calls, tries, latest, Action.MAIL, reason, card, follow_up, purpose)
+        purpose = _FOLLOW_UP
+        return step(calls, tries, latest, _MAIL, reason, card, follow_up, purpose)
 
     def _step(
         self,
@@ -313,7 +327,7 @@ class _Contacts:
             rows: tuple[int, ...] = ()
         else:
             rows = tuple([r.row for i, r in calls if i != index])
-        if action is Action.MAIL and self.addressed is not None:
+        if action is _MAIL and self.addressed is not None:
             decider = self.addressed(decider)
         if tries.attempt > 1 and decider.outcome in UNANSWERED:
             reason = f"{reason} ({ordinal(tries.attempt)} attempt)"
@@ -337,9 +351,6 @@ class _Contacts:
             purpose if follow_up_call is not None else None,
             tries.missed_at,
         )
-
-
-_OPT_OUT = Outcome.OPT_OUT
 
 
 def _latest(calls: Calls) -> tuple[int, CallRecord]:
@@ -401,7 +412,7 @@ def _mail_reason(
         end = _cooldown_end(history, days.config)
         sent = _day(end - timedelta(days=days.config.cadence.cooldown_days), today)
         words += f" (last card {sent}{', cooldown over' if end <= today else ''})"
-    elif outcome is Outcome.VOICEMAIL and not earlier_calls:
+    elif outcome is _VOICEMAIL and not earlier_calls:
         words = "voicemail on the first call"
     if template == "offer":
         return f"{words}: mail a time-sensitive note"

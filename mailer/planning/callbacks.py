@@ -110,8 +110,9 @@ def unread_callback_note(record: CallRecord) -> str | None:
 def unread_callback_notices(steps: Iterable[MailStep]) -> tuple[Notice, ...]:
     """A plan notice for each callback note that could not be read (see `unread_callback_note`)."""
     notices = []
+    callback = Outcome.CALLBACK
     for step in steps:
-        if step.record.outcome is not Outcome.CALLBACK:
+        if step.record.outcome is not callback:
             continue  # (as `unread_callback_note` says, asked of every contact's step)
         notes = unread_callback_note(step.record)
         if notes is not None and step.follow_up_call is not None:

@@ -183,6 +183,7 @@ def _days(n: int) -> str:
     return f"{n} day" if n == 1 else f"{n} days"
 
 
+@functools.lru_cache(maxsize=1024)  # a plan's calls fall on a few days; formatting is slow
 def weekday(d: date) -> str:
     """A day as the plan's reasons write it: `Mon Nov 30`."""
     return f"{d:%a %b} {d.day}"

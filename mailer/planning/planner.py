@@ -7,7 +7,7 @@ leaves out the calls being planned, so planning the same input twice gives the s
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mailer.config import Config, call_zone
-from mailer.domain.models import Action, CallRecord, ContactHistory, MailStep, Notice, Plan
+from mailer.domain.models import (
+    Action,
+    Address,
+    CallRecord,
+    ContactHistory,
+    MailStep,
+    Notice,
+    Plan,
+)
 from mailer.ledger import Ledger, RecordResult
 
 if TYPE_CHECKING:
@@ -44,7 +52,6 @@ def make_plan(
     source: str | None = None,
 ) -> PlanOutcome:
     from mailer.contacts.enrichment import use_contact_book
-    from mailer.domain.addresses import with_mail_address
     from mailer.planning.cadence import check_feasible, group_calls, plan_contacts
     from mailer.planning.callbacks import unread_callback_notices
     from mailer.planning.experiments import apply_experiment, with_card_codes
@@ -73,7 +80,7 @@ def make_plan(
             aliases = _also_known_as(calls, by_address=ledger.suppresses_by_address())
             history = ledger.history(calls, _deciding(calls), today, aliases)
         # Each card's record carries its normalized address (drawing, printing, sending).
-        steps = plan_contacts(calls, history, config, today, addressed=with_mail_address)
+        steps = plan_contacts(calls, history, config, today, addressed=_mail_addresses())
         steps = apply_experiment(steps, config)  # README, "Try two things at once"
         steps, flagged = _flagged_addresses(steps, ledger)
         plan = Plan(
@@ -98,6 +105,28 @@ def make_plan(
         if recorded is not None:  # the cards' codes, as the ledger gave them
             plan = replace(plan, steps=with_card_codes(plan.steps, ledger))
         return PlanOutcome(plan, recorded, responses)
+
+
+def _mail_addresses() -> Callable[[CallRecord], CallRecord]:
+    """`with_mail_address` for the records of one plan, each address object normalized
+    once: a log's rows share one `Address` a household (`reading.people`), so it is found by
+    identity, without hashing and comparing its six fields for `normalize`'s cache."""
+    from mailer.domain.addresses import NormalizedAddress, normalize
+    from mailer.domain.models import addressed_record
+
+    known: dict[int, tuple[Address, NormalizedAddress]] = {}
+
+    def addressed(record: CallRecord) -> CallRecord:
+        if record.mail_address is not None:
+            return record
+        address = record.address
+        found = known.get(id(address))
+        if found is None:  # kept with its address: the id stays that address's meanwhile
+            found = known[id(address)] = (address, normalize(address))
+        normalized = found[1]
+        return addressed_record(record, normalized.lines, normalized.address)
+
+    return addressed
 
 
 @contextmanager
