@@ -92,7 +92,7 @@ def count_input_attempts(
             return count_attempts(deciding, keyed, exit_after=exit_after, rest_days=rest_days)
         if at < moment or (at == moment and r.outcome != outcome):
             before[at, r.outcome] = r
-    calls: list[_Call] = [before[k] for k in sorted(before)]
+    calls: list[_Call] = list(map(before.__getitem__, sorted(before)))
     calls.append(deciding)
     return _walk(calls, exit_after, rest_days)
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 
 from mailer.config import Config
 from mailer.domain import postal_days as postal
@@ -170,6 +171,8 @@ _NOT_INTERESTED, _VOICEMAIL = Outcome.NOT_INTERESTED, Outcome.VOICEMAIL
 _FOLLOW_UP, _CALLED_BACK = CallPurpose.FOLLOW_UP, CallPurpose.CALLBACK
 _LAST_TRY, _FIRST_CALL = CallPurpose.LAST_TRY, CallPurpose.FIRST_CALL
 
+_RECORD = itemgetter(1)
+"""A call's record (`Calls` pairs each with its index)."""
 _NO_HISTORY = ContactHistory("")
 """The history of a contact the ledger knows nothing of (the rules never read its id)."""
 
@@ -201,7 +204,7 @@ class _Contacts:
             earlier = [*history.calls, *(_past(r) for _, r in calls)]
             tries = count_attempts(record, earlier, exit_after=exit_after, rest_days=rest_days)
         else:  # the same count, without the call keys it can do without
-            own = [r for _, r in calls] if len(calls) > 1 else [record]
+            own = list(map(_RECORD, calls)) if len(calls) > 1 else [record]
             tries = count_input_attempts(record, own, exit_after=exit_after, rest_days=rest_days)
         outcome = record.outcome
         days, today, step = self.days, self.today, self._step
@@ -323,10 +326,13 @@ class _Contacts:
         """The step `decided_by` the contact's call: `card` is a card's template, send date,
         delivery and offer's end; a follow-up call has its `purpose`."""
         index, decider = decided_by
-        if len(calls) == 1:
-            rows: tuple[int, ...] = ()
-        else:
-            rows = tuple([r.row for i, r in calls if i != index])
+        rows: tuple[int, ...] = ()
+        if len(calls) > 1:
+            others = []  # (a loop: a comprehension makes a function each time, in 3.11)
+            for i, r in calls:
+                if i != index:
+                    others.append(r.row)
+            rows = tuple(others)
         if action is _MAIL and self.addressed is not None:
             decider = self.addressed(decider)
         if tries.attempt > 1 and decider.outcome in UNANSWERED:
