@@ -7,7 +7,9 @@ code, plus the card's other characters in sorted order, so the subset depends on
 characters the card uses: cards with the same characters share it, whatever else is in
 the batch. Each distinct (face, character set) is built once per process (ReportLab's own
 subsetter, so the glyphs are exactly those ReportLab draws) and kept ready as compressed
-bytes; a card only stamps object numbers into it.
+bytes; a card only stamps object numbers into it. The pen font (`variants`: the handwriting
+with its letters' other forms at private-use characters) is one of them; its text extracts
+as the characters written.
 
 `font_for` answers None for a font neither kind covers (Symbol, ZapfDingbats, a Type 1
 font registered by hand): such a card is drawn by ReportLab instead.
@@ -25,15 +27,16 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
 
 from mailer.drawing.pdf_objects import stream
-from mailer.drawing.variants import FORM_FONTS
+from mailer.drawing.variants import PEN_FONTS, PenFont, plain_text
 
 _WINANSI = frozenset(f for f in pdfmetrics.standardFonts if f not in ("Symbol", "ZapfDingbats"))
 ASCII = tuple(range(32, 128))
 """Codes every TrueType subset keeps for themselves: text stays readable in the file, and a
 card whose words are all ASCII needs no subset of its own."""
 EXTRA_CODES = (*range(1, 32), *range(128, 256))
-"""Codes for the other characters of a card, in this order, in the first subset; further
-subsets (a card with more than 160 of them) use codes 1-255."""
+"""Codes for the other characters of a card, in this order, in the first subset (those the
+pen font's forms leave free); further subsets (a card with more than 160 of them) use codes
+1-255."""
 SUBSET_CACHE = 256
 """Character sets kept per process: a batch's cards mostly share a handful (the ASCII-only
 one above all); a name with a rare letter adds one."""
@@ -58,24 +61,22 @@ class StandardFont:
 class TrueTypeFont:
     """A registered TrueType face; `subsets` gives its embedding for a set of characters."""
 
-    def __init__(self, name: str, font: TTFont, *, compact: bool = False) -> None:
+    def __init__(self, name: str, font: TTFont, pen: PenFont | None = None) -> None:
         # The name it was asked for: ReportLab may hand back one font object for two
         # registrations of the same file, with the other one's name (the call sheet's).
         self.name = name
         self.face = font.face
-        self.compact = compact
-        """Subsets of only the characters drawn (a handwriting form draws a few letters of a
-        card): no ASCII block of their own, so a set is shared only by cards drawing the
-        same letters in it (the same template's repeated words mostly do)."""
+        self.pen = pen is not None
+        """The pen font: its forms extract as the characters they are forms of."""
+        self.base = pen.codes if pen is not None else _ASCII_CODES
+        """Characters every subset set holds at these codes of its first subset: printable
+        ASCII (and in the pen font, the other forms of its letters and digits)."""
         self._sets: OrderedDict[tuple[str, ...], SubsetSet] = OrderedDict()
 
     def subsets(self, chars: Iterable[str]) -> SubsetSet:
         """The subsets for a card that draws `chars` in this face (built on first use)."""
         drawn = {" " if c == "\xa0" else c for c in chars}
-        if self.compact:
-            extra = tuple(sorted(drawn))
-        else:
-            extra = tuple(sorted(c for c in drawn if not 32 <= ord(c) < 128))
+        extra = tuple(sorted(drawn.difference(self.base)))
         found = self._sets.get(extra)
         if found is None:
             found = self._sets[extra] = SubsetSet(self, extra)
@@ -111,11 +112,12 @@ class SubsetSet:
     """A face's subsets for one character set, and how its text is encoded in them."""
 
     def __init__(self, font: TrueTypeFont, extra: tuple[str, ...]) -> None:
-        base = () if font.compact else ASCII
-        first = [0] * 32 + list(base)
+        first = [0] * (max(font.base.values()) + 1)
+        for char, code in font.base.items():
+            first[code] = ord(char)
         layouts = [first]
-        codes: dict[str, tuple[int, int]] = {chr(c): (0, c) for c in base}
-        free = list(range(32, 256)) if font.compact else list(EXTRA_CODES)
+        codes: dict[str, tuple[int, int]] = {c: (0, code) for c, code in font.base.items()}
+        free = [code for code in EXTRA_CODES if code >= len(first) or not first[code]]
         for char in extra:
             if not free:
                 layouts.append([0])
@@ -173,7 +175,8 @@ def _subset(font: TrueTypeFont, layout: tuple[int, ...]) -> Subset:
         fp_str(face.stemV).encode(),
     )
     program = face.makeSubset(list(layout))
-    cmap = makeToUnicodeCMap(base, list(layout)).encode("latin-1")
+    text = [ord(plain_text(chr(c))) for c in layout] if font.pen else list(layout)
+    cmap = makeToUnicodeCMap(base, text).encode("latin-1")
     return Subset(
         font=font_dict,
         to_unicode=stream(b"", cmap, big=True),
@@ -187,6 +190,8 @@ def _tag(name: str, layout: tuple[int, ...]) -> bytes:
     digest = hashlib.sha256(name.encode() + repr(layout).encode()).digest()
     return bytes(65 + b % 26 for b in digest[:6])
 
+
+_ASCII_CODES = {chr(c): c for c in ASCII}
 
 _FONTS: dict[str, StandardFont | TrueTypeFont | None] = {}
 
@@ -206,6 +211,6 @@ def font_for(name: str) -> StandardFont | TrueTypeFont | None:
         except KeyError:
             return None  # not registered (yet): asked again next time
         if isinstance(font, TTFont) and not getattr(font.face, "_full_font", False):
-            found = TrueTypeFont(name, font, compact=name in FORM_FONTS)
+            found = TrueTypeFont(name, font, PEN_FONTS.get(name))
     _FONTS[name] = found
     return found

@@ -2,8 +2,9 @@
 same form twice in a row, words a little larger or smaller, lines that drift off the level,
 lean a little and start a little in or out, and uneven gaps between words.
 
-Everything is decided here, as data: the runs of a `PlacedLine` name the form's font and
-carry their size, rise and slant, so any writer that replays runs draws the variation.
+Everything is decided here, as data: the runs of a `PlacedLine` name the pen font (every
+form of the handwriting, `variants`), hold each letter's form in their text and carry their
+size, rise and slant, so any writer that replays runs draws the variation.
 The choices come from a generator seeded by the card, so the same card always gives the same
 note, and the same bytes. `room` is the box the note is fitted in so that, varied, it still
 stays inside the box it was given: every limit below is counted there.
@@ -11,14 +12,14 @@ stays inside the box it was given: every limit below is counted there.
 
 from __future__ import annotations
 
+import itertools
 import random
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from mailer.drawing.fonts import FontStack
 from mailer.drawing.geometry import Rect
 from mailer.drawing.layout import RGB, PlacedLine, Run, Wrapped, place
+from mailer.drawing.variants import FORMS, PenFont, form_char, plain_text
 
 # Limits, as fractions of the size (or of a space, for the gaps).
 SIZE = 0.035
@@ -37,15 +38,6 @@ MARGIN = 0.35
 """Each line starts up to this much in from the left edge."""
 
 
-@dataclass(frozen=True)
-class Pen:
-    """The fonts a varied note is written with: the plain face's name and the forms (the
-    plain face first)."""
-
-    plain: str
-    forms: tuple[str, ...]
-
-
 def room(box: Rect, size: float, ascent: float, descent: float) -> Rect:
     """The part of `box` a note of `size` (at most) is fitted in, so that with every
     variation at its limit its letters stay inside `box`."""
@@ -60,77 +52,48 @@ def room(box: Rect, size: float, ascent: float, descent: float) -> Rect:
     return Rect(box.x + left, box.y + bottom, max(width, 0.0), max(box.h - top - bottom, 0.0))
 
 
-class _Forms:
-    """Which form each word and letter is written in. A word is written in the font's own
-    form unless it was written that way the last time it came up; the second letter of a
-    doubled one ("ll") switches form. The other forms are taken in turn, so a card shows all
-    of them as soon as it needs two, and the few letters they draw keep the card small."""
+class _Line:
+    """A line's words as a note writes them: each word's key (without punctuation, for
+    knowing it again) and its text in each form; where each word starts, at 1 pt, when
+    they are set one space apart; and which words the pen font lacks a character of."""
 
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self.turn = 0
-        self.words: dict[str, int] = {}
+    __slots__ = ("count", "mixed", "starts", "words")
 
-    def other(self, form: int) -> int:
-        """The next of the other forms in turn, never `form`."""
-        self.turn += 1
-        choice = 1 + self.turn % (self.count - 1)
-        return choice if choice != form else 1 + (self.turn + 1) % (self.count - 1)
+    def __init__(self, text: str, stack: FontStack, pen: PenFont) -> None:
+        words = text.split(" ")
+        self.count = len(words)
+        self.words = [(w.strip(_PUNCTUATION), _forms(w, pen.varied)) for w in words]
+        space = stack.width(" ")
+        self.starts = [0.0]
+        for word in words:
+            self.starts.append(self.starts[-1] + stack.width(word) + space)
+        self.mixed = [not pen.chars.issuperset(word) for word in words]
+        if not any(self.mixed):
+            self.mixed = []
 
-    def of_word(self, word: str) -> int:
-        key = word.strip(_PUNCTUATION)
-        form = self.other(0) if self.words.get(key) == 0 else 0
-        self.words[key] = form
-        return form
+
+def _forms(word: str, varied: frozenset[str]) -> tuple[str, ...]:
+    """`word` written in each form; the second of a doubled letter ("ll") in another."""
+    written = []
+    for form in range(FORMS):
+        other = form % (FORMS - 1) + 1
+        out = []
+        before, before_form = "", -1
+        for char in word:
+            if char not in varied:
+                out.append(char)
+                before = char
+                continue
+            now = other if char == before and before_form == form else form
+            out.append(form_char(char, now))
+            before, before_form = char, now
+        written.append("".join(out))
+    return tuple(written)
 
 
 _PUNCTUATION = ".,;:!?\"'()[]-–—…“”‘’"
-
-
-class _Line:
-    """Runs of one line as they are written: words of the same form and place join."""
-
-    def __init__(self, stack: FontStack, pen: Pen, slant: float) -> None:
-        self.stack = stack
-        self.pen = pen
-        self.slant = slant
-        self.runs: list[Run] = []
-        self.words: list[str] = []
-        self.form = 0
-        self.x = self.end = 0.0
-        self.size = self.rise = 0.0
-
-    def move(self, x: float, size: float, rise: float) -> None:
-        """Start a new piece of the line at `x`, in its own size and height."""
-        self.flush()
-        self.x = x
-        self.size, self.rise = size, rise
-
-    def write(self, text: str, form: int) -> None:
-        """Add `text` (a word with its trailing space, or part of a word) in `form`."""
-        if form != self.form:
-            self.flush()
-            self.form = form
-        self.words.append(text)
-
-    def flush(self) -> None:
-        """The words written since the last run, as runs; `end` is where they end."""
-        if not self.words:
-            self.end = self.x
-            return
-        stack, size, x = self.stack, self.size, self.x
-        text = "".join(self.words)
-        self.words = []
-        font = self.pen.forms[self.form]
-        width = sum(map(stack.width, text.split(" "))) + stack.width(" ") * text.count(" ")
-        if stack.is_plain(text):
-            self.runs.append(Run(x, font, size, text, self.rise, self.slant))
-        else:  # characters the handwriting lacks are drawn by the fallback face, plain
-            for face, piece in stack.runs(text):
-                name = font if face.name == self.pen.plain else face.name
-                self.runs.append(Run(x, name, size, piece, self.rise, self.slant))
-                x += stack.width(piece) * size
-        self.x = self.end = self.x + width * size
+_LINES: dict[str, dict[str, _Line]] = {}
+"""Lines as written, per pen font: a batch's notes repeat their lines card after card."""
 
 
 def write(
@@ -140,50 +103,96 @@ def write(
     top: float,
     color: RGB,
     align: str,
-    pen: Pen,
+    pen: PenFont,
     seed: str,
     floor: float,
 ) -> list[PlacedLine]:
     """`wrapped` placed in `box` (from `room`) as `layout.place` would, then varied; nothing
-    smaller than `floor`, the block's smallest size."""
+    smaller than `floor`, the block's smallest size.
+
+    A word is written in the font's own form unless it was written that way the last time
+    it came up; then in one of the other forms, taken in turn, so a card shows all of them
+    as soon as it repeats two words. Each piece of a line (the words between two breaks) is
+    one run of the pen font, whatever forms its letters take."""
     rand = random.Random(seed).random  # noqa: S311  a repeatable sequence, not a secret
-    forms = _Forms(len(pen.forms))
+    known = _LINES.setdefault(pen.name, {})
+    if len(known) > 20_000:
+        known.clear()
+    plain: set[str] = set()  # the words last written in the font's own form
+    turn = 0
+    others = FORMS - 1
     size = wrapped.size
     smallest = min(floor, size)
     space = stack.width(" ")
     low, high = SLANT
+    ragged = align == "left"
+    name = pen.name
     texts = [text for text in wrapped.lines if text is not None]
     varied = []
     for line, text in zip(place(wrapped, stack, box, top, color, align), texts, strict=True):
+        words = known.get(text)
+        if words is None:
+            words = known[text] = _Line(text, stack, pen)
+        written = []
+        for key, forms in words.words:
+            if key in plain:
+                plain.discard(key)
+                turn += 1
+                written.append(forms[1 + turn % others])
+            else:
+                plain.add(key)
+                written.append(forms[0])
         drift = (rand() * 2 - 1) * DRIFT * size
-        written = _Line(stack, pen, low + rand() * (high - low))
-        words = text.split(" ")
-        last = len(words) - 1
-        gaps = _gaps([i for i in range(1, len(words)) if rand() < BREAK], rand)
-        x = line.x + (rand() * MARGIN * size if align == "left" else 0.0)
-        doubled = _DOUBLED.search(text) is not None
-        for index, word in enumerate(words):
-            if index == 0 or index in gaps:
-                if index:
-                    written.flush()
-                    x = written.end + space * written.size * (gaps[index] - 1)
-                piece_size = max(size * (1 + (rand() * 2 - 1) * SIZE), smallest)
-                along = (x - line.x) / box.w if box.w else 0.0
-                rise = drift * (along - 0.5) + (rand() * 2 - 1) * JITTER * size
-                written.move(x, piece_size, rise)
-            form = forms.of_word(word)
-            start = 0
-            if doubled:
-                for match in _DOUBLED.finditer(word):
-                    second = match.start() + 1
-                    written.write(word[start:second], form)
-                    written.write(word[second], forms.other(form))
-                    start = second + 1
-            written.write(word[start:] if index == last else word[start:] + " ", form)
-        written.flush()
-        width = written.end - line.x
-        varied.append(PlacedLine(line.x, line.y, width, size, color, tuple(written.runs)))
+        slant = low + rand() * (high - low)
+        count = words.count
+        breaks = [i for i in range(1, count) if rand() < BREAK]
+        gaps = _gaps(breaks, rand) if breaks else {}
+        x = line.x + (rand() * MARGIN * size if ragged else 0.0)
+        starts = words.starts
+        runs: list[Run] = []
+        start = 0
+        for stop in (*breaks, count):
+            piece_size = max(size * (1 + (rand() * 2 - 1) * SIZE), smallest)
+            along = (x - line.x) / box.w if box.w else 0.0
+            rise = drift * (along - 0.5) + (rand() * 2 - 1) * JITTER * size
+            piece = " ".join(written[start:stop])
+            width = starts[stop] - starts[start]
+            if stop < count:
+                piece += " "
+            else:
+                width -= space
+            if words.mixed and any(words.mixed[start:stop]):
+                runs += _mixed(x, piece, piece_size, rise, slant, stack, pen)
+            else:
+                runs.append(Run(x, name, piece_size, piece, rise, slant))
+            x += width * piece_size
+            end = x
+            if stop < count:
+                x += space * piece_size * (gaps[stop] - 1)
+            start = stop
+        varied.append(PlacedLine(line.x, line.y, end - line.x, size, color, tuple(runs)))
     return varied
+
+
+def _mixed(
+    x: float, piece: str, size: float, rise: float, slant: float, stack: FontStack, pen: PenFont
+) -> list[Run]:
+    """A piece with characters the pen font lacks: those are drawn plain by the face that
+    has them (the handwriting itself for accented letters, else the fallback face)."""
+    runs = []
+    plain = plain_text(piece)  # one character for one: `piece` is cut where `plain` is
+    start = 0
+    for inside, group in itertools.groupby(piece, pen.chars.__contains__):
+        stop = start + sum(1 for _ in group)
+        if inside:
+            runs.append(Run(x, pen.name, size, piece[start:stop], rise, slant))
+            x += stack.width(plain[start:stop]) * size
+        else:
+            for face, part in stack.runs(plain[start:stop]):
+                runs.append(Run(x, face.name, size, part, rise, slant))
+                x += stack.width(part) * size
+        start = stop
+    return runs
 
 
 BREAK = 0.2
@@ -199,7 +208,3 @@ def _gaps(breaks: list[int], rand: Callable[[], float]) -> dict[int, float]:
         spread = [-abs(spread[0])]
     mean = sum(spread) / len(spread) if spread else 0.0
     return {index: 1 + gap - mean for index, gap in zip(breaks, spread, strict=True)}
-
-
-_DOUBLED = re.compile(r"(\w)(?=\1)")
-"""A letter followed by the same letter: "ll" in "will" (the first of the two)."""
