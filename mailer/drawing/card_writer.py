@@ -26,7 +26,14 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfdoc import PDFDocument, PDFImageXObject
 
 from mailer.drawing.back_side import STAMP_GREY
-from mailer.drawing.card_fonts import StandardFont, SubsetSet, TrueTypeFont, font_for
+from mailer.drawing.card_fonts import (
+    PenEmbedding,
+    PenSet,
+    StandardFont,
+    SubsetSet,
+    TrueTypeFont,
+    font_for,
+)
 from mailer.drawing.geometry import CardGeometry, Rect
 from mailer.drawing.layout import RGB, PlacedLine, Run
 from mailer.drawing.painter import WHITE, PreparedCard
@@ -209,7 +216,7 @@ class _Used:
     font: bytes
     """The resource name, `/F1`: a TrueType face's subsets add `+0`, `+1`, ..."""
     standard: bool
-    subsets: SubsetSet | None = None
+    subsets: SubsetSet | PenSet | None = None
 
 
 class _CardFonts:
@@ -243,7 +250,7 @@ class _CardFonts:
                     chars[name].update(run.text)
         for name, found in chars.items():
             font = font_for(name)
-            assert isinstance(font, TrueTypeFont)
+            assert isinstance(font, (TrueTypeFont, PenEmbedding))
             self._used[name].subsets = font.subsets(found)
 
     def _font(self, run: Run) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 
 from fontTools.ttLib import TTFont as FontFile
 from fontTools.ttLib.tables import ttProgram
+from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphCoordinates
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -132,6 +133,43 @@ def pen_font(path: str, plain: str) -> PenFont:
         name, plain, program, frozenset(codes), frozenset(varied), codes
     )
     return found
+
+
+@cache
+def coded_program(pen: PenFont) -> bytes:
+    """The pen font as the card writer embeds it: glyph n draws code n (`PenFont.codes`),
+    256 glyphs (those of unused codes empty), a symbolic character map sending each code to
+    its glyph, no glyph built of others, and hinting kept."""
+    font = FontFile(io.BytesIO(pen.program), recalcTimestamp=False)
+    glyf, hmtx = font["glyf"], font["hmtx"]
+    cmap = font.getBestCmap()
+    for tag in ("post", "hmtx", "maxp", "OS/2", "hhea"):
+        font[tag]  # read now: they are read by glyph order, which changes below
+    names = {code: cmap[ord(char)] for char, code in pen.codes.items()}
+    names[0] = ".notdef"
+    order = [f"c{code}" for code in range(256)]
+    glyphs, metrics = {}, {}
+    for code, new in enumerate(order):
+        name = names.get(code)
+        if name is None:
+            glyphs[new], metrics[new] = Glyph(), (0, 0)
+        else:
+            glyphs[new], metrics[new] = _simple(glyf[name], glyf), hmtx[name]
+    font.setGlyphOrder(order)
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    hmtx.metrics = metrics
+    font["post"].formatType = 3.0
+    mac = CmapSubtable.newSubtable(0)
+    mac.platformID, mac.platEncID, mac.language = 1, 0, 0
+    mac.cmap = {code: order[code] for code in names}
+    windows = CmapSubtable.newSubtable(4)
+    windows.platformID, windows.platEncID, windows.language = 3, 0, 0
+    windows.cmap = {0xF000 + code: order[code] for code in names}
+    font["cmap"].tables = [mac, windows]
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
 
 
 def _changed(
