@@ -23,7 +23,7 @@ import pytest
 from fontTools.ttLib import TTFont as FontFile
 from PIL import Image
 from pypdf import PdfReader
-from pypdf.generic import ContentStream
+from pypdf.generic import ContentStream, TextStringObject
 
 from mailer.config import Templates
 from mailer.drawing.batch import render_card_bytes
@@ -88,8 +88,8 @@ def drawn(data: bytes, page: int = 1, face: str = "Caveat") -> list[dict[str, An
         elif operator in (b"Tj", b"TJ") and current is not None:
             strings = operands[0] if operator == b"TJ" else [operands[0]]
             for string in strings:
-                if isinstance(string, (bytes, str)):
-                    raw = getattr(string, "original_bytes", string)
+                if isinstance(string, (bytes, TextStringObject)):
+                    raw = string.original_bytes if isinstance(string, TextStringObject) else string
                     for code in raw:
                         chars.append({"text": current[0][code], "glyph": current[1][code]})
     return chars
@@ -220,6 +220,33 @@ def test_lines_vary_but_the_same_card_gives_the_same_bytes_in_another_process(
         for _ in range(2)
     ]
     assert runs[0] == runs[1] == card(tmp_path)
+
+
+def test_a_card_carries_the_other_forms_it_draws_and_no_others(tmp_path: Path) -> None:
+    varied, plain = card(tmp_path), card(tmp_path, variation=False)
+    reader = PdfReader(io.BytesIO(varied))
+    resources: Any = reader.pages[1]["/Resources"]
+    pens = [
+        k for k, f in resources["/Font"].items() if "-Forms" in str(f.get_object()["/BaseFont"])
+    ]
+    assert len(pens) == 1  # every form in one font: the handwriting is embedded once
+    font = resources["/Font"][pens[0]].get_object()
+    program = FontFile(io.BytesIO(font["/FontDescriptor"]["/FontFile2"].get_object().get_data()))
+    glyf, order = program["glyf"], program.getGlyphOrder()
+    carried = {code for code in range(128, 256) if glyf[order[code]].numberOfContours}
+    used: set[int] = set()
+    current = None
+    contents = reader.pages[1].get_contents()
+    assert contents is not None
+    for operands, operator in ContentStream(contents, reader).operations:
+        if operator == b"Tf":
+            current = operands[0]
+        elif operator == b"Tj" and current == pens[0]:
+            used.update(c for c in getattr(operands[0], "original_bytes", operands[0]) if c > 127)
+    assert used
+    assert carried == used
+    # So a varied card is not much bigger than a plain one.
+    assert len(varied) < len(plain) + 12_000, (len(varied), len(plain))
 
 
 def test_variation_off_draws_the_plain_font_level_and_even(tmp_path: Path) -> None:

@@ -13,12 +13,13 @@ stays inside the box it was given: every limit below is counted there.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Callable
 
 from mailer.drawing.fonts import FontStack
 from mailer.drawing.geometry import Rect
-from mailer.drawing.layout import RGB, PlacedLine, Run, Wrapped, place
+from mailer.drawing.layout import RGB, PlacedLine, Run, Wrapped, origins
 from mailer.drawing.variants import FORMS, PenFont, form_char, plain_text
 
 # Limits, as fractions of the size (or of a space, for the gaps).
@@ -57,12 +58,20 @@ class _Line:
     knowing it again) and its text in each form; where each word starts, at 1 pt, when
     they are set one space apart; and which words the pen font lacks a character of."""
 
-    __slots__ = ("count", "mixed", "starts", "words")
+    __slots__ = ("count", "forms", "index", "keys", "mixed", "own", "starts", "words")
 
     def __init__(self, text: str, stack: FontStack, pen: PenFont) -> None:
         words = text.split(" ")
         self.count = len(words)
         self.words = [(w.strip(_PUNCTUATION), _forms(w, pen.varied)) for w in words]
+        self.forms = [forms for _, forms in self.words]
+        self.own = [forms[0] for forms in self.forms]
+        """Every word in the font's own form."""
+        self.keys = frozenset(key for key, _ in self.words)
+        self.index = {key: i for i, (key, _) in enumerate(self.words)}
+        """Where each word is, when no word comes twice in the line (else empty)."""
+        if len(self.index) < self.count:
+            self.index = {}
         space = stack.width(" ")
         self.starts = [0.0]
         for word in words:
@@ -127,33 +136,47 @@ def write(
     low, high = SLANT
     ragged = align == "left"
     name = pen.name
-    texts = [text for text in wrapped.lines if text is not None]
     varied = []
-    for line, text in zip(place(wrapped, stack, box, top, color, align), texts, strict=True):
+    for text, line_x, line_y, _ in origins(wrapped, box, top, align):
         words = known.get(text)
         if words is None:
             words = known[text] = _Line(text, stack, pen)
-        written = []
-        for key, forms in words.words:
-            if key in plain:
-                plain.discard(key)
-                turn += 1
-                written.append(forms[1 + turn % others])
-            else:
-                plain.add(key)
-                written.append(forms[0])
+        if words.index:  # each word once: those last written plain change form, in order
+            again = plain.intersection(words.keys)
+            written = words.own
+            if again:
+                written = list(written)
+                for i in sorted(map(words.index.__getitem__, again)):
+                    turn += 1
+                    written[i] = words.forms[i][1 + turn % others]
+            plain |= words.keys
+            plain -= again
+        else:
+            written = []
+            for key, forms in words.words:
+                if key in plain:
+                    plain.discard(key)
+                    turn += 1
+                    written.append(forms[1 + turn % others])
+                else:
+                    plain.add(key)
+                    written.append(forms[0])
         drift = (rand() * 2 - 1) * DRIFT * size
         slant = low + rand() * (high - low)
         count = words.count
-        breaks = [i for i in range(1, count) if rand() < BREAK]
+        breaks = []
+        gap = _skip(rand)
+        while gap < count:
+            breaks.append(gap)
+            gap += _skip(rand)
         gaps = _gaps(breaks, rand) if breaks else {}
-        x = line.x + (rand() * MARGIN * size if ragged else 0.0)
+        x = line_x + (rand() * MARGIN * size if ragged else 0.0)
         starts = words.starts
         runs: list[Run] = []
         start = 0
         for stop in (*breaks, count):
             piece_size = max(size * (1 + (rand() * 2 - 1) * SIZE), smallest)
-            along = (x - line.x) / box.w if box.w else 0.0
+            along = (x - line_x) / box.w if box.w else 0.0
             rise = drift * (along - 0.5) + (rand() * 2 - 1) * JITTER * size
             piece = " ".join(written[start:stop])
             width = starts[stop] - starts[start]
@@ -170,7 +193,7 @@ def write(
             if stop < count:
                 x += space * piece_size * (gaps[stop] - 1)
             start = stop
-        varied.append(PlacedLine(line.x, line.y, end - line.x, size, color, tuple(runs)))
+        varied.append(PlacedLine(line_x, line_y, end - line_x, size, color, tuple(runs)))
     return varied
 
 
@@ -198,6 +221,13 @@ def _mixed(
 BREAK = 0.2
 """The chance that a gap between words is written at its own width (the words after it
 placed anew, in their own size and height); the others are the font's own space."""
+_LOG_KEEP = math.log(1 - BREAK)
+
+
+def _skip(rand: Callable[[], float]) -> int:
+    """How many gaps on to the next break: each gap is one with the chance `BREAK`, drawn
+    once for the whole run of gaps up to it (a geometric draw)."""
+    return 1 + int(math.log(1.0 - rand()) / _LOG_KEEP)
 
 
 def _gaps(breaks: list[int], rand: Callable[[], float]) -> dict[int, float]:
