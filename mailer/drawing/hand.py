@@ -15,7 +15,9 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import re
 from collections.abc import Callable
+from functools import cache
 
 from mailer.drawing.fonts import FontStack
 from mailer.drawing.geometry import Rect
@@ -63,7 +65,10 @@ class _Line:
     def __init__(self, text: str, stack: FontStack, pen: PenFont) -> None:
         words = text.split(" ")
         self.count = len(words)
-        self.words = [(w.strip(_PUNCTUATION), _forms(w, pen.varied)) for w in words]
+        known = _WORDS.setdefault(pen.name, {})
+        if len(known) > 50_000:
+            known.clear()
+        self.words = [known.get(w) or _word(w, pen, known) for w in words]
         self.forms = [forms for _, forms in self.words]
         self.own = [forms[0] for forms in self.forms]
         """Every word in the font's own form."""
@@ -79,6 +84,28 @@ class _Line:
         self.mixed = [not pen.chars.issuperset(word) for word in words]
         if not any(self.mixed):
             self.mixed = []
+
+
+def _word(
+    word: str, pen: PenFont, known: dict[str, tuple[str, tuple[str, ...]]]
+) -> tuple[str, tuple[str, ...]]:
+    """A word's key (without punctuation, for knowing it again) and its text in each form,
+    kept in `known`: a batch's notes repeat their words."""
+    if _DOUBLED.search(word) is None:  # most words: each form is one translation
+        forms = (word, *(word.translate(_tables(pen)[form]) for form in range(1, FORMS)))
+    else:
+        forms = _forms(word, pen.varied)
+    found = known[word] = (word.strip(_PUNCTUATION), forms)
+    return found
+
+
+@cache
+def _tables(pen: PenFont) -> tuple[dict[int, str], ...]:
+    """For `str.translate`: every letter and digit the pen font varies, in each form."""
+    return tuple({ord(c): form_char(c, form) for c in pen.varied} for form in range(FORMS))
+
+
+_DOUBLED = re.compile(r"([0-9A-Za-z])\1")
 
 
 def _forms(word: str, varied: frozenset[str]) -> tuple[str, ...]:
@@ -101,6 +128,7 @@ def _forms(word: str, varied: frozenset[str]) -> tuple[str, ...]:
 
 
 _PUNCTUATION = ".,;:!?\"'()[]-–—…“”‘’"
+_WORDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
 _LINES: dict[str, dict[str, _Line]] = {}
 """Lines as written, per pen font: a batch's notes repeat their lines card after card."""
 
