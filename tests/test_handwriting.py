@@ -472,10 +472,18 @@ def test_characters_the_handwriting_lacks_are_drawn_plain_in_a_varied_note(
     note = "Ça coûte 20 € “tout compris”, Zoë: see you soon, see you soon. Łódź, Ωmega Ωmega"
     step = card_step(template="note", notes=note)
     config = dataclasses.replace(note_config(tmp_path), mail=config_for(size, mode).mail)
-    page = back_of(render_card_bytes(step, config, mode))
+    data = render_card_bytes(step, config, mode)
+    page = back_of(data)
     chars = [c for c in page.chars if "Caveat" in c["fontname"] or "Noto" in c["fontname"]]
     words = [text_of(w) for w in written_words(chars)]
     assert words == note.split()
+    # Accented letters come from the handwriting in a subset of their own, in the same
+    # string as the letters around them: no space appears inside a word in any reading.
+    read = PdfReader(io.BytesIO(data)).pages[1].extract_text().split()
+    assert {"coûte", "Zoë:", "Łódź,"} <= set(read), read
+    document = pypdfium2.PdfDocument(data)
+    assert {"coûte", "Zoë:", "Łódź,"} <= set(document[1].get_textpage().get_text_range().split())
+    document.close()
     assert any("Noto" in c["fontname"] for c in chars)  # the fallback face drew some
     area = card_geometry(size, mode).message_area
     for c in chars:

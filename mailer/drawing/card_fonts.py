@@ -217,47 +217,81 @@ class PenEmbedding:
             fp_str(face.stemV).encode(),
         )
         self._program = _SplitProgram(coded_program(pen))
-        self._sets: OrderedDict[tuple[int, ...], PenSet] = OrderedDict()
+        self._codes = pen.codes
+        self._plain = pen.plain
+        self._sets: OrderedDict[tuple[tuple[int, ...], tuple[str, ...]], PenSet] = OrderedDict()
+        self._pens: dict[tuple[int, ...], Subset] = {}
+        self._extras: dict[tuple[str, ...], tuple[Subset, ...]] = {}
 
     def subsets(self, chars: Iterable[str]) -> PenSet:
         """The embedding for a card drawing `chars` (its runs' text) in the pen font."""
-        others = tuple(sorted({ord(c) for c in "".join(chars).translate(self.table)} - _OWN))
-        found = self._sets.get(others)
+        codes = self._codes
+        drawn = {" " if c == "\xa0" else c for c in chars}
+        others = tuple(sorted(codes[c] for c in drawn if codes.get(c, 0) >= 128))
+        extra = tuple(sorted(c for c in drawn if c not in codes))
+        key = (others, extra)
+        found = self._sets.get(key)
         if found is None:
-            found = self._sets[others] = self._set(others)
+            found = self._sets[key] = self._set(others, extra)
             while len(self._sets) > SUBSET_CACHE:
                 self._sets.popitem(last=False)
         else:
-            self._sets.move_to_end(others)
+            self._sets.move_to_end(key)
         return found
 
-    def _set(self, others: tuple[int, ...]) -> PenSet:
-        tag = _tag(self.name, others)
-        name = b"%s+%s" % (tag, self._program.name)
-        program, length = self._program.keeping(others)
-        subset = Subset(
-            font=self._font % name,
-            to_unicode=self._to_unicode,
-            descriptor=self._descriptor % name,
-            font_file=b"<< /Filter /FlateDecode /Length1 %d /Length %d >>\nstream\n%s\nendstream"
-            % (length, len(program), program),
-        )
-        return PenSet((subset,), self.table)
-
-
-_OWN = frozenset(range(128))
-"""Codes whose glyphs every card's pen font holds: the letters' own forms (ASCII)."""
+    def _set(self, others: tuple[int, ...], extra: tuple[str, ...]) -> PenSet:
+        """The pen font keeping `others`; then, for the characters it lacks (accented
+        letters), subsets of the handwriting holding those alone."""
+        subset = self._pens.get(others)
+        if subset is None:
+            if len(self._pens) > SUBSET_CACHE:
+                self._pens.clear()
+            name = b"%s+%s" % (_tag(self.name, others), self._program.name)
+            program, length = self._program.keeping(others)
+            subset = self._pens[others] = Subset(
+                font=self._font % name,
+                to_unicode=self._to_unicode,
+                descriptor=self._descriptor % name,
+                font_file=b"<< /Filter /FlateDecode /Length1 %d /Length %d >>\nstream\n%s\n"
+                b"endstream" % (length, len(program), program),
+            )
+        if not extra:
+            return PenSet((subset,), self.table, {})
+        more = self._extras.get(extra)
+        if more is None:
+            if len(self._extras) > SUBSET_CACHE:
+                self._extras.clear()
+            plain = font_for(self._plain)
+            assert isinstance(plain, TrueTypeFont)
+            layouts = [(0, *map(ord, extra[i : i + 255])) for i in range(0, len(extra), 255)]
+            more = self._extras[extra] = tuple(_subset(plain, layout) for layout in layouts)
+        codes = {c: (0, code) for c, code in self._codes.items()}
+        codes |= {c: (1 + i // 255, 1 + i % 255) for i, c in enumerate(extra)}
+        codes["\xa0"] = codes[" "]
+        return PenSet((subset, *more), self.table, codes)
 
 
 @dataclass(frozen=True, slots=True)
 class PenSet:
-    """A card's pen font: one subset; a run's text is encoded by one translation."""
+    """A card's pen font, and its handwriting's characters the pen font lacks. A run's
+    text is encoded by one translation, or where it has such characters in pieces, one a
+    subset: written one after the other, each starts where the last ended."""
 
     subsets: tuple[Subset, ...]
     table: dict[int, str]
+    codes: dict[str, tuple[int, int]]
+    """Each character's subset and code, when there are more subsets than the pen font."""
 
     def encode(self, text: str) -> list[tuple[int, bytes]]:
-        return [(0, text.translate(self.table).encode("latin-1", "replace"))]
+        if not self.codes:
+            return [(0, text.translate(self.table).encode("latin-1", "replace"))]
+        pieces: list[tuple[int, bytearray]] = []
+        for char in text:
+            subset, code = self.codes.get(char, (0, 0))
+            if not pieces or pieces[-1][0] != subset:
+                pieces.append((subset, bytearray()))
+            pieces[-1][1].append(code)
+        return [(subset, bytes(data)) for subset, data in pieces]
 
 
 class _SplitProgram:

@@ -254,9 +254,9 @@ class _CardFonts:
             self._used[name].subsets = font.subsets(found)
 
     def _font(self, run: Run) -> str:
-        """The font `run` is written in: its own, or the pen font it is a form of."""
+        """The font `run` is written in: its own, or the pen font of its handwriting."""
         pen = self._pens.get(run.font) if self._pens else None
-        return pen.name if pen is not None and pen.chars.issuperset(run.text) else run.font
+        return pen.name if pen is not None else run.font
 
     def stamp(self, lines: tuple[PlacedLine, ...], before: bytes = b"") -> bytes:
         """`before`, then the side's text as one text object: the colour set when it

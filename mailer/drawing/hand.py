@@ -12,7 +12,6 @@ stays inside the box it was given: every limit below is counted there.
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import re
@@ -81,7 +80,7 @@ class _Line:
         self.starts = [0.0]
         for word in words:
             self.starts.append(self.starts[-1] + stack.width(word) + space)
-        self.mixed = [not pen.chars.issuperset(word) for word in words]
+        self.mixed = [not stack.is_plain(word) for word in words]
         if not any(self.mixed):
             self.mixed = []
 
@@ -228,20 +227,18 @@ def write(
 def _mixed(
     x: float, piece: str, size: float, rise: float, slant: float, stack: FontStack, pen: PenFont
 ) -> list[Run]:
-    """A piece with characters the pen font lacks: those are drawn plain by the face that
-    has them (the handwriting itself for accented letters, else the fallback face)."""
+    """A piece with characters the handwriting lacks: those are drawn by the face that has
+    them (the fallback face), plain."""
     runs = []
     plain = plain_text(piece)  # one character for one: `piece` is cut where `plain` is
     start = 0
-    for inside, group in itertools.groupby(piece, pen.chars.__contains__):
-        stop = start + sum(1 for _ in group)
-        if inside:
+    for face, part in stack.runs(plain):
+        stop = start + len(part)
+        if face is stack.primary:
             runs.append(Run(x, pen.name, size, piece[start:stop], rise, slant))
-            x += stack.width(plain[start:stop]) * size
         else:
-            for face, part in stack.runs(plain[start:stop]):
-                runs.append(Run(x, face.name, size, part, rise, slant))
-                x += stack.width(part) * size
+            runs.append(Run(x, face.name, size, part, rise, slant))
+        x += stack.width(part) * size
         start = stop
     return runs
 

@@ -98,14 +98,11 @@ class PenFont:
     plain: str
     """The ReportLab name of the handwriting itself (form 0)."""
     program: bytes
-    chars: frozenset[str]
-    """The characters its runs hold: the printable ASCII the font has, and the other
-    forms of its letters and digits (the rest of a note is drawn plain)."""
     varied: frozenset[str]
     """The characters it has other forms of (the letters and digits the font has)."""
     codes: dict[str, int]
-    """Where a card writer puts `chars`: ASCII at its own codes, the other forms at
-    128-251, the same on every card."""
+    """Where a card writer puts each character: printable ASCII the font has at its own
+    code, the other forms at 128-251, the same on every card (others: in another subset)."""
 
     def forms(self) -> tuple[str, ...]:
         """ReportLab fonts of each form (form 0 the handwriting itself), registered the
@@ -129,9 +126,7 @@ def pen_font(path: str, plain: str) -> PenFont:
         for index, char in enumerate(VARIED):
             if char in varied:
                 codes[form_char(char, form)] = 128 + (form - 1) * len(VARIED) + index
-    found = PEN_FONTS[name] = PenFont(
-        name, plain, program, frozenset(codes), frozenset(varied), codes
-    )
+    found = PEN_FONTS[name] = PenFont(name, plain, program, frozenset(varied), codes)
     return found
 
 
