@@ -189,7 +189,7 @@ def write(
                     plain.add(key)
                     written.append(forms[0])
         drift = (rand() * 2 - 1) * DRIFT * size
-        slant = low + rand() * (high - low)
+        slant = round(low + rand() * (high - low), 3)  # a few hundred leans: written once
         count = words.count
         breaks = []
         gap = _skip(rand)
@@ -202,7 +202,7 @@ def write(
         runs: list[Run] = []
         start = 0
         for stop in (*breaks, count):
-            piece_size = max(size * (1 + (rand() * 2 - 1) * SIZE), smallest)
+            piece_size = max(round(size * (1 + (rand() * 2 - 1) * SIZE), 2), smallest)
             along = (x - line_x) / box.w if box.w else 0.0
             rise = drift * (along - 0.5) + (rand() * 2 - 1) * JITTER * size
             piece = " ".join(written[start:stop])
