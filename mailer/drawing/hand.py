@@ -17,6 +17,7 @@ import random
 import re
 from collections.abc import Callable
 from functools import cache
+from weakref import WeakKeyDictionary
 
 from mailer.drawing.fonts import FontStack
 from mailer.drawing.geometry import Rect
@@ -128,8 +129,9 @@ def _forms(word: str, varied: frozenset[str]) -> tuple[str, ...]:
 
 _PUNCTUATION = ".,;:!?\"'()[]-–—…“”‘’"
 _WORDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
-_LINES: dict[str, dict[str, _Line]] = {}
-"""Lines as written, per pen font: a batch's notes repeat their lines card after card."""
+_LINES: WeakKeyDictionary[FontStack, dict[str, dict[str, _Line]]] = WeakKeyDictionary()
+"""Lines as written, per font stack (their widths) and pen font: a batch's notes repeat
+their lines card after card."""
 
 
 def write(
@@ -151,7 +153,7 @@ def write(
     as soon as it repeats two words. Each piece of a line (the words between two breaks) is
     one run of the pen font, whatever forms its letters take."""
     rand = random.Random(seed).random  # noqa: S311  a repeatable sequence, not a secret
-    known = _LINES.setdefault(pen.name, {})
+    known = _LINES.setdefault(stack, {}).setdefault(pen.name, {})
     if len(known) > 20_000:
         known.clear()
     plain: set[str] = set()  # the words last written in the font's own form
