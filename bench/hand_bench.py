@@ -7,6 +7,11 @@ other programs on the machine). The forms of the letters are made before the fir
 
     .venv/bin/python bench/hand_bench.py                  # 500 cards, 5 rounds
     .venv/bin/python bench/hand_bench.py --cards 200 --repeat 3
+    .venv/bin/python bench/hand_bench.py --instructions   # callgrind, on and off
+
+`--instructions` counts the instructions a card costs with valgrind's callgrind (100 cards
+drawn after 20, the forms ready, as a real run draws them): unlike time, the count doesn't
+depend on other programs on the machine.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import argparse
 import dataclasses
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 from functools import partial
@@ -45,11 +51,56 @@ def render(settings: Config, steps: list[MailStep], out: Path) -> None:
         raise SystemExit(f"{len(failures)} cards failed, first: {failures[0].message}")
 
 
+def count_child(variation: bool, warm: int, n: int) -> None:
+    """`--count on|off WARM N`: draw `warm` cards, then `n` more between two markers
+    (`os.getppid`, `os.getpgrp`: calls nothing else makes) that callgrind counts between."""
+    steps = list(offer_steps(warm + n))
+    with tempfile.TemporaryDirectory(prefix="mailer-hand-bench-") as tmp:
+        render(config(variation), steps[:warm], Path(tmp) / "warm")
+        os.getppid()
+        render(config(variation), steps[warm:], Path(tmp) / "counted")
+        os.getpgrp()
+
+
+def instructions(variation: bool, warm: int = 20, n: int = 100) -> float:
+    """Instructions per card: callgrind's count of drawing `n` cards after `warm` (fonts,
+    forms and templates ready), divided by `n`."""
+    with tempfile.TemporaryDirectory(prefix="mailer-hand-bench-") as tmp:
+        out = Path(tmp) / "callgrind.out"
+        command = [sys.executable, str(Path(__file__).resolve()), "--count",
+                   "on" if variation else "off", str(warm), str(n)]  # fmt: skip
+        valgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                    "--zero-before=os_getppid", "--dump-before=os_getpgrp"]  # fmt: skip
+        subprocess.run(
+            [*valgrind, *command],
+            capture_output=True,
+            check=True,
+        )
+        dumped = Path(f"{out}.1").read_text()
+    totals = [line for line in dumped.splitlines() if line.startswith("totals:")]
+    return int(totals[-1].split()[1]) / n
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=500, help="cards per timed run")
     parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds")
+    parser.add_argument("--instructions", action="store_true", help="callgrind counts only")
+    parser.add_argument("--count", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count:
+        count_child(args.count[0] == "on", int(args.count[1]), int(args.count[2]))
+        return 0
+    if args.instructions:
+        off, on = instructions(False), instructions(True)
+        print("| instructions per card (callgrind) | millions |")
+        print("|---|---:|")
+        print(f"| variation off | {off / 1e6:.2f} |")
+        print(f"| on | {on / 1e6:.2f} |")
+        print()
+        verdict = "met" if on / off <= TARGET else "**missed**"
+        print(f"on / off: {on / off:.3f}x (target <= {TARGET}x: {verdict})")
+        return 0
     steps = list(offer_steps(args.cards))
     rounds: list[tuple[Timing, Timing]] = []
     sizes = {False: 0, True: 0}

@@ -52,11 +52,16 @@ def pictures(data: bytes) -> list[Image.Image]:
 
 
 def assert_same_pictures(written: bytes, drawn: bytes) -> None:
+    """The same pictures, but for the edges of a varied note's letters, which may be a
+    level of grey apart: the writer draws a line's piece as one string in the pen font,
+    ReportLab as a string per form of its letters (each form a font of its own there), and
+    the positions add up a little differently in floating point."""
     mine, reportlab = pictures(written), pictures(drawn)
     assert len(mine) == len(reportlab)
     for page, (a, b) in enumerate(zip(mine, reportlab, strict=True), 1):
         assert a.size == b.size
-        box = ImageChops.difference(a, b).getbbox()
+        difference = ImageChops.difference(a, b)
+        box = difference.point(lambda v: 255 if v > 2 else 0).getbbox()
         assert box is None, f"page {page} differs from ReportLab's inside {box}"
 
 
@@ -131,8 +136,8 @@ def test_mailer_render_writes_cards_that_pypdf_and_pdfium_read_with_their_text(
         front, back = pdfium_text(data)
         assert front.strip()
         assert back.strip()
-        # The same letters both ways (pypdf puts a space where a varied word changes form).
-        assert "".join(reader.pages[1].extract_text().split()) == "".join(back.split())
+        # The same text both ways.
+        assert " ".join(reader.pages[1].extract_text().split()) == " ".join(back.split())
         assert pictures(data)[0].getbbox() is not None
 
 

@@ -229,7 +229,7 @@ def test_a_disk_filled_by_the_cards_under_the_ledger_too_names_the_card(
 ) -> None:
     # The default layout: the ledger and the cards on one disk. The card that did not fit
     # is the error to tell, even though the ledger can't take the last cards either.
-    disk = mounted(tmp_path / "disk", "size=600k")
+    disk = mounted(tmp_path / "disk", "size=520k")
     db = disk / "mailer.db"
     assert plan(db).exit_code == 0
     result = invoke(

@@ -20,8 +20,10 @@ from typing import Any
 import pdfplumber
 import pypdfium2
 import pytest
+from fontTools.ttLib import TTFont as FontFile
 from PIL import Image
 from pypdf import PdfReader
+from pypdf.generic import ContentStream, TextStringObject
 
 from mailer.config import Templates
 from mailer.drawing.batch import render_card_bytes
@@ -55,6 +57,52 @@ def hand_chars(page: Any) -> list[dict[str, Any]]:
     return [c for c in page.chars if "Caveat" in c["fontname"]]
 
 
+def drawn(data: bytes, page: int = 1, face: str = "Caveat") -> list[dict[str, Any]]:
+    """The characters `face` draws on the page, in the order they are drawn, each with the
+    glyph that draws it: `glyph` is its outline (so two forms of a letter differ, whatever
+    font holds them), read from the embedded font program."""
+    reader = PdfReader(io.BytesIO(data))
+    resources: Any = reader.pages[page]["/Resources"]
+    fonts: dict[str, tuple[dict[int, str], dict[int, Any]]] = {}
+    for key, ref in resources["/Font"].items():
+        font = ref.get_object()
+        if face not in str(font["/BaseFont"]):
+            continue
+        program = font["/FontDescriptor"]["/FontFile2"].get_object().get_data()
+        tt = FontFile(io.BytesIO(program))
+        glyf = tt["glyf"]
+        by_code = tt["cmap"].getcmap(1, 0).cmap
+        cmap = font["/ToUnicode"].get_object().get_data().decode("latin-1")
+        text = {int(a, 16): chr(int(b, 16)) for a, b in re.findall(r"<(\w\w)> <(\w{4})>", cmap)}
+        outline = {
+            code: tuple(glyf[name].getCoordinates(glyf)[0]) for code, name in by_code.items()
+        }
+        fonts[key] = (text, outline)
+    chars = []
+    current: tuple[dict[int, str], dict[int, Any]] | None = None
+    contents = reader.pages[page].get_contents()
+    assert contents is not None
+    for operands, operator in ContentStream(contents, reader).operations:
+        if operator == b"Tf":
+            current = fonts.get(operands[0])
+        elif operator in (b"Tj", b"TJ") and current is not None:
+            strings = operands[0] if operator == b"TJ" else [operands[0]]
+            for string in strings:
+                if isinstance(string, (bytes, TextStringObject)):
+                    raw = string.original_bytes if isinstance(string, TextStringObject) else string
+                    for code in raw:
+                        chars.append({"text": current[0][code], "glyph": current[1][code]})
+    return chars
+
+
+def with_glyphs(data: bytes, page: int = 1) -> list[dict[str, Any]]:
+    """`hand_chars` of the page, each with the glyph that draws it (`drawn`)."""
+    chars = hand_chars(pdfplumber.open(io.BytesIO(data)).pages[page])
+    glyphs = drawn(data, page)
+    assert [c["text"] for c in chars] == [g["text"] for g in glyphs]
+    return [c | {"glyph": g["glyph"]} for c, g in zip(chars, glyphs, strict=True)]
+
+
 def written_words(chars: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """The drawn words, as lists of their characters (spaces and line breaks split them)."""
     words: list[list[dict[str, Any]]] = [[]]
@@ -82,20 +130,20 @@ def card(tmp_path: Path, note: str = NOTE, contact: str = "C001", **templates: A
 
 
 def test_every_doubled_letter_and_repeated_word_is_drawn_in_another_form(tmp_path: Path) -> None:
-    chars = hand_chars(back_of(card(tmp_path)))
+    chars = with_glyphs(card(tmp_path))
     words = written_words(chars)
     doubled = 0
     for word in words:
         for a, b in itertools.pairwise(word):
             if a["text"] == b["text"] and a["text"].isalnum():
                 doubled += 1
-                assert a["fontname"] != b["fontname"], f"{text_of(word)}: {a['text']}{b['text']}"
+                assert a["glyph"] != b["glyph"], f"{text_of(word)}: {a['text']}{b['text']}"
     assert doubled >= 6  # will, will, call, soon, ...
-    last: dict[str, tuple[str, ...]] = {}
+    last: dict[str, tuple[Any, ...]] = {}
     repeated = 0
     for word in words:
         key = text_of(word).strip(PUNCTUATION)
-        fonts = tuple(c["fontname"] for c in word if c["text"].isalnum())
+        fonts = tuple(c["glyph"] for c in word if c["text"].isalnum())
         if key in last:
             repeated += 1
             assert fonts != last[key], f"{key!r} drawn in the same forms as the last time"
@@ -114,13 +162,22 @@ def test_three_forms_on_every_card_of_a_session_and_the_text_reads_as_written(
     cards = sorted((out / "cards").glob("*.pdf"))
     assert len(cards) >= 5
     for path in cards:
-        page = back_of(path.read_bytes())
-        chars = hand_chars(page)
-        forms = Counter(c["fontname"].split("+", 1)[1] for c in chars if c["text"].isalnum())
-        assert len(forms) >= 3, f"{path.name}: {forms}"
-        # The forms keep the character map: the words extract as written.
+        data = path.read_bytes()
+        chars = with_glyphs(data)
+        forms: dict[str, set[Any]] = {}
+        for c in chars:
+            if c["text"].isalnum():
+                forms.setdefault(c["text"], set()).add(c["glyph"])
+        assert max(map(len, forms.values())) >= 3, path.name  # a letter in three forms
+        # The forms keep the character map: the words extract as written, in PDFium's
+        # reading, pdfplumber's and pypdf's (no space where a form changes).
         text = " ".join(text_of(w) for w in written_words(chars))
         assert re.search(r"\bthe phone! I put\b|\bbirthday\b|\bThank you\b", text), text
+        read = " ".join(PdfReader(io.BytesIO(data)).pages[1].extract_text().split())
+        assert text in read
+        document = pypdfium2.PdfDocument(data)
+        assert text in " ".join(document[1].get_textpage().get_text_range().split())
+        document.close()
 
 
 def test_the_text_extracts_unchanged_and_stays_in_its_area(tmp_path: Path) -> None:
@@ -163,6 +220,33 @@ def test_lines_vary_but_the_same_card_gives_the_same_bytes_in_another_process(
         for _ in range(2)
     ]
     assert runs[0] == runs[1] == card(tmp_path)
+
+
+def test_a_card_carries_the_other_forms_it_draws_and_no_others(tmp_path: Path) -> None:
+    varied, plain = card(tmp_path), card(tmp_path, variation=False)
+    reader = PdfReader(io.BytesIO(varied))
+    resources: Any = reader.pages[1]["/Resources"]
+    pens = [
+        k for k, f in resources["/Font"].items() if "-Forms" in str(f.get_object()["/BaseFont"])
+    ]
+    assert len(pens) == 1  # every form in one font: the handwriting is embedded once
+    font = resources["/Font"][pens[0]].get_object()
+    program = FontFile(io.BytesIO(font["/FontDescriptor"]["/FontFile2"].get_object().get_data()))
+    glyf, order = program["glyf"], program.getGlyphOrder()
+    carried = {code for code in range(128, 256) if glyf[order[code]].numberOfContours}
+    used: set[int] = set()
+    current = None
+    contents = reader.pages[1].get_contents()
+    assert contents is not None
+    for operands, operator in ContentStream(contents, reader).operations:
+        if operator == b"Tf":
+            current = operands[0]
+        elif operator == b"Tj" and current == pens[0]:
+            used.update(c for c in getattr(operands[0], "original_bytes", operands[0]) if c > 127)
+    assert used
+    assert carried == used
+    # So a varied card is not much bigger than a plain one.
+    assert len(varied) < len(plain) + 12_000, (len(varied), len(plain))
 
 
 def test_variation_off_draws_the_plain_font_level_and_even(tmp_path: Path) -> None:
@@ -258,9 +342,12 @@ def test_the_sellers_own_font_is_varied_too(tmp_path: Path) -> None:
     config = dataclasses.replace(
         config, templates=dataclasses.replace(config.templates, font=str(own))
     )
-    page = back_of(render_card_bytes(step, config, "self"))
-    fonts = {c["fontname"].split("+", 1)[1] for c in page.chars if "Vera" in c["fontname"]}
-    assert {"BitstreamVeraSans-Roman-Form1", "BitstreamVeraSans-Roman-Form2"} <= fonts
+    data = render_card_bytes(step, config, "self")
+    page = back_of(data)
+    forms: dict[str, set[Any]] = {}
+    for c in drawn(data, face="Vera"):
+        forms.setdefault(c["text"], set()).add(c["glyph"])
+    assert max(map(len, forms.values())) >= 3  # a letter in three forms of the seller's hand
     assert NOTE.split()[:6] == [text_of(w) for w in written_words(
         [c for c in page.chars if "Vera" in c["fontname"]])][:6]  # fmt: skip
 
@@ -357,11 +444,11 @@ def test_a_font_whose_forms_cant_be_made_stops_the_run_once_naming_it(
 
     import mailer.drawing.variants as variants
 
-    def broken(path: Path) -> list[bytes]:
+    def broken(*args: object) -> tuple[bytes, str]:
         raise TTLibError("bad 'glyf' table")
 
-    monkeypatch.setattr(variants, "_forms", broken)
-    variants.variant_fonts.cache_clear()
+    monkeypatch.setattr(variants, "_program", broken)
+    variants.pen_font.cache_clear()
     try:
         db, out = tmp_path / "m.db", tmp_path / "out"
         common = ("--today", TODAY, "--db", db, "--config", EXAMPLE_CONFIG)
@@ -373,7 +460,7 @@ def test_a_font_whose_forms_cant_be_made_stops_the_run_once_naming_it(
         assert "variation = false" in said
         assert "Traceback" not in said
     finally:
-        variants.variant_fonts.cache_clear()
+        variants.pen_font.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -385,10 +472,18 @@ def test_characters_the_handwriting_lacks_are_drawn_plain_in_a_varied_note(
     note = "Ça coûte 20 € “tout compris”, Zoë: see you soon, see you soon. Łódź, Ωmega Ωmega"
     step = card_step(template="note", notes=note)
     config = dataclasses.replace(note_config(tmp_path), mail=config_for(size, mode).mail)
-    page = back_of(render_card_bytes(step, config, mode))
+    data = render_card_bytes(step, config, mode)
+    page = back_of(data)
     chars = [c for c in page.chars if "Caveat" in c["fontname"] or "Noto" in c["fontname"]]
     words = [text_of(w) for w in written_words(chars)]
     assert words == note.split()
+    # Accented letters come from the handwriting in a subset of their own, in the same
+    # string as the letters around them: no space appears inside a word in any reading.
+    read = PdfReader(io.BytesIO(data)).pages[1].extract_text().split()
+    assert {"coûte", "Zoë:", "Łódź,"} <= set(read), read
+    document = pypdfium2.PdfDocument(data)
+    assert {"coûte", "Zoë:", "Łódź,"} <= set(document[1].get_textpage().get_text_range().split())
+    document.close()
     assert any("Noto" in c["fontname"] for c in chars)  # the fallback face drew some
     area = card_geometry(size, mode).message_area
     for c in chars:

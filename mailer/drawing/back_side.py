@@ -19,7 +19,7 @@ from mailer.domain.models import CallRecord, MailStep
 from mailer.domain.names import shortened_name
 from mailer.drawing.fonts import HAND, SANS, SANS_BOLD, FontStack, caveat_path, clean_text
 from mailer.drawing.geometry import MESSAGE_GAP, CardGeometry, Rect, inches
-from mailer.drawing.hand import Pen, room, write
+from mailer.drawing.hand import room, write
 from mailer.drawing.layout import (
     RGB,
     PlacedLine,
@@ -32,7 +32,7 @@ from mailer.drawing.layout import (
     two_lines,
 )
 from mailer.drawing.style import CardStyle, parse_color
-from mailer.drawing.variants import variant_fonts
+from mailer.drawing.variants import PenFont, pen_font
 from mailer.errors import RenderError
 
 ADDRESS_SIZE, ADDRESS_FLOOR = 10.0, 8.0
@@ -57,7 +57,7 @@ class BackSide:
         self._sizes = SizeMemory()
         self._return: tuple[tuple[PlacedLine, ...], float] | None = None
         self._stamp: tuple[PlacedLine, ...] | None = None
-        self._forms: Pen | None = None
+        self._forms: PenFont | None = None
         self.note_size = 0.0
         """The size the last note laid out was fitted at."""
 
@@ -111,7 +111,7 @@ class BackSide:
             )
         return lines
 
-    def pen(self) -> Pen | None:
+    def pen(self) -> PenFont | None:
         """The handwriting's forms (its own and those derived from it), made the first
         time a varied note needs them; None when `templates.variation` is off."""
         if not self.config.templates.variation:
@@ -120,7 +120,7 @@ class BackSide:
             plain = self.stacks[HAND].primary.name
             path = self.config.font_path or caveat_path()
             try:
-                self._forms = Pen(plain, variant_fonts(str(path), plain))
+                self._forms = pen_font(str(path), plain)
             # fontTools meets a font it can't rewrite with whatever its reading hits first.
             except Exception as exc:
                 key = "templates.font: " if self.config.font_path else ""

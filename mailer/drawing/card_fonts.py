@@ -7,7 +7,8 @@ code, plus the card's other characters in sorted order, so the subset depends on
 characters the card uses: cards with the same characters share it, whatever else is in
 the batch. Each distinct (face, character set) is built once per process (ReportLab's own
 subsetter, so the glyphs are exactly those ReportLab draws) and kept ready as compressed
-bytes; a card only stamps object numbers into it.
+bytes; a card only stamps object numbers into it. The pen font (`variants`: the handwriting
+with its letters' other forms) is embedded by `PenEmbedding`, below.
 
 `font_for` answers None for a font neither kind covers (Symbol, ZapfDingbats, a Type 1
 font registered by hand): such a card is drawn by ReportLab instead.
@@ -16,6 +17,9 @@ font registered by hand): such a card is drawn by ReportLab instead.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import struct
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +29,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
 
 from mailer.drawing.pdf_objects import stream
-from mailer.drawing.variants import FORM_FONTS
+from mailer.drawing.variants import PEN_FONTS, PenFont, coded_program, plain_text
 
 _WINANSI = frozenset(f for f in pdfmetrics.standardFonts if f not in ("Symbol", "ZapfDingbats"))
 ASCII = tuple(range(32, 128))
@@ -58,24 +62,17 @@ class StandardFont:
 class TrueTypeFont:
     """A registered TrueType face; `subsets` gives its embedding for a set of characters."""
 
-    def __init__(self, name: str, font: TTFont, *, compact: bool = False) -> None:
+    def __init__(self, name: str, font: TTFont) -> None:
         # The name it was asked for: ReportLab may hand back one font object for two
         # registrations of the same file, with the other one's name (the call sheet's).
         self.name = name
         self.face = font.face
-        self.compact = compact
-        """Subsets of only the characters drawn (a handwriting form draws a few letters of a
-        card): no ASCII block of their own, so a set is shared only by cards drawing the
-        same letters in it (the same template's repeated words mostly do)."""
         self._sets: OrderedDict[tuple[str, ...], SubsetSet] = OrderedDict()
 
     def subsets(self, chars: Iterable[str]) -> SubsetSet:
         """The subsets for a card that draws `chars` in this face (built on first use)."""
         drawn = {" " if c == "\xa0" else c for c in chars}
-        if self.compact:
-            extra = tuple(sorted(drawn))
-        else:
-            extra = tuple(sorted(c for c in drawn if not 32 <= ord(c) < 128))
+        extra = tuple(sorted(c for c in drawn if not 32 <= ord(c) < 128))
         found = self._sets.get(extra)
         if found is None:
             found = self._sets[extra] = SubsetSet(self, extra)
@@ -111,11 +108,10 @@ class SubsetSet:
     """A face's subsets for one character set, and how its text is encoded in them."""
 
     def __init__(self, font: TrueTypeFont, extra: tuple[str, ...]) -> None:
-        base = () if font.compact else ASCII
-        first = [0] * 32 + list(base)
+        first = [0] * 32 + list(ASCII)
         layouts = [first]
-        codes: dict[str, tuple[int, int]] = {chr(c): (0, c) for c in base}
-        free = list(range(32, 256)) if font.compact else list(EXTRA_CODES)
+        codes: dict[str, tuple[int, int]] = {chr(c): (0, c) for c in ASCII}
+        free = list(EXTRA_CODES)
         for char in extra:
             if not free:
                 layouts.append([0])
@@ -182,30 +178,245 @@ def _subset(font: TrueTypeFont, layout: tuple[int, ...]) -> Subset:
     )
 
 
+class PenEmbedding:
+    """The pen font as cards embed it: glyph n draws code n (`variants.coded_program`), the
+    same codes on every card, so the font's dictionaries and its ToUnicode map are ready
+    once. Its program holds the letters' own forms (ASCII) on every card, and of the other
+    forms only those the card draws; the others' glyphs are left empty. Most of the program
+    is the same on every card, and is compressed once: a card's program is that, after the
+    table directory and before the forms it draws and their locations, each compressed on
+    its own (a deflate stream may be made of pieces that each end on a full flush)."""
+
+    def __init__(self, pen: PenFont) -> None:
+        self.name = pen.name
+        self.table = str.maketrans({c: chr(code) for c, code in pen.codes.items()})
+        plain = pdfmetrics.getFont(pen.plain)
+        assert isinstance(plain, TTFont)  # the handwriting: always a TrueType face
+        face = plain.face
+        text = [0] * 256
+        for char, code in pen.codes.items():
+            text[code] = ord(plain_text(char))
+        self._to_unicode = stream(b"", makeToUnicodeCMap("PenForms", text).encode(), big=True)
+        widths = [face.charWidths.get(c, face.defaultWidth) if c else 0 for c in text]
+        self._font = (
+            b"<< /BaseFont /%%s /FirstChar 0 /FontDescriptor %%%%d 0 R /LastChar 255 "
+            b"/Subtype /TrueType /ToUnicode %%%%d 0 R /Type /Font /Widths [ %s ] >>"
+            % fp_str(*widths).encode()
+        )
+        self._descriptor = (
+            b"<< /Ascent %s /CapHeight %s /Descent %s /Flags %d /FontBBox [ %s ] "
+            b"/FontFile2 %%%%d 0 R /FontName /%%s /ItalicAngle %s /MissingWidth 0 /StemV %s "
+            b"/Type /FontDescriptor >>"
+        ) % (
+            fp_str(face.ascent).encode(),
+            fp_str(face.capHeight).encode(),
+            fp_str(face.descent).encode(),
+            (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+            fp_str(*face.bbox).encode(),
+            fp_str(face.italicAngle).encode(),
+            fp_str(face.stemV).encode(),
+        )
+        self._program = _SplitProgram(coded_program(pen))
+        self._codes = pen.codes
+        self._plain = pen.plain
+        self._sets: OrderedDict[tuple[tuple[int, ...], tuple[str, ...]], PenSet] = OrderedDict()
+        self._pens: dict[tuple[int, ...], Subset] = {}
+        self._extras: dict[tuple[str, ...], tuple[Subset, ...]] = {}
+
+    def subsets(self, chars: Iterable[str]) -> PenSet:
+        """The embedding for a card drawing `chars` (its runs' text) in the pen font."""
+        codes = self._codes
+        drawn = {" " if c == "\xa0" else c for c in chars}
+        others = tuple(sorted(codes[c] for c in drawn if codes.get(c, 0) >= 128))
+        extra = tuple(sorted(c for c in drawn if c not in codes))
+        key = (others, extra)
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = self._set(others, extra)
+            while len(self._sets) > SUBSET_CACHE:
+                self._sets.popitem(last=False)
+        else:
+            self._sets.move_to_end(key)
+        return found
+
+    def _set(self, others: tuple[int, ...], extra: tuple[str, ...]) -> PenSet:
+        """The pen font keeping `others`; then, for the characters it lacks (accented
+        letters), subsets of the handwriting holding those alone."""
+        subset = self._pens.get(others)
+        if subset is None:
+            if len(self._pens) > SUBSET_CACHE:
+                self._pens.clear()
+            name = b"%s+%s" % (_tag(self.name, others), self._program.name)
+            program, length = self._program.keeping(others)
+            subset = self._pens[others] = Subset(
+                font=self._font % name,
+                to_unicode=self._to_unicode,
+                descriptor=self._descriptor % name,
+                font_file=b"<< /Filter /FlateDecode /Length1 %d /Length %d >>\nstream\n%s\n"
+                b"endstream" % (length, len(program), program),
+            )
+        if not extra:
+            return PenSet((subset,), self.table, {})
+        more = self._extras.get(extra)
+        if more is None:
+            if len(self._extras) > SUBSET_CACHE:
+                self._extras.clear()
+            plain = font_for(self._plain)
+            assert isinstance(plain, TrueTypeFont)
+            layouts = [(0, *map(ord, extra[i : i + 255])) for i in range(0, len(extra), 255)]
+            more = self._extras[extra] = tuple(_subset(plain, layout) for layout in layouts)
+        codes = {c: (0, code) for c, code in self._codes.items()}
+        codes |= {c: (1 + i // 255, 1 + i % 255) for i, c in enumerate(extra)}
+        codes["\xa0"] = codes[" "]
+        return PenSet((subset, *more), self.table, codes)
+
+
+@dataclass(frozen=True, slots=True)
+class PenSet:
+    """A card's pen font, and its handwriting's characters the pen font lacks. A run's
+    text is encoded by one translation, or where it has such characters in pieces, one a
+    subset: written one after the other, each starts where the last ended."""
+
+    subsets: tuple[Subset, ...]
+    table: dict[int, str]
+    codes: dict[str, tuple[int, int]]
+    """Each character's subset and code, when there are more subsets than the pen font."""
+
+    def encode(self, text: str) -> list[tuple[int, bytes]]:
+        if not self.codes:
+            return [(0, text.translate(self.table).encode("latin-1", "replace"))]
+        pieces: list[tuple[int, bytearray]] = []
+        for char in text:
+            subset, code = self.codes.get(char, (0, 0))
+            if not pieces or pieces[-1][0] != subset:
+                pieces.append((subset, bytearray()))
+            pieces[-1][1].append(code)
+        return [(subset, bytes(data)) for subset, data in pieces]
+
+
+class _SplitProgram:
+    """A TrueType program whose glyph n draws code n, cut for keeping some of its glyphs:
+    the tables but `glyf` and `loca` come first in the file, then `glyf` (glyphs 0-127,
+    then those kept), then `loca`."""
+
+    def __init__(self, program: bytes) -> None:
+        count = struct.unpack(">H", program[4:6])[0]
+        tables = {}
+        for n in range(count):
+            tag, _, offset, length = struct.unpack(">4sIII", program[12 + 16 * n : 28 + 16 * n])
+            tables[tag] = program[offset : offset + length]
+        head = bytearray(tables[b"head"])
+        head[8:12] = bytes(4)  # no whole-file checksum: it would differ from card to card
+        long_loca = struct.unpack(">h", head[50:52])[0] == 1
+        head[50:52] = struct.pack(">h", 1)  # written long
+        tables[b"head"] = bytes(head)
+        loca = tables.pop(b"loca")
+        glyf = tables.pop(b"glyf")
+        size = 4 if long_loca else 2
+        ends = struct.unpack(f">{len(loca) // size}{'I' if long_loca else 'H'}", loca)
+        step = 1 if long_loca else 2
+        self.glyphs = [_padded(glyf[a * step : b * step]) for a, b in itertools.pairwise(ends)]
+        self.name = _ps_name(tables[b"name"])
+        self.tags = sorted([*tables, b"glyf", b"loca"])
+        fixed = b"".join(_padded(tables[tag]) for tag in sorted(tables))
+        self.own = b"".join(self.glyphs[:128])
+        self.own_sum = _checksum(self.own)
+        self.head_size = 12 + 16 * len(self.tags)
+        self.records = {}
+        offset = self.head_size
+        for tag in sorted(tables):
+            self.records[tag] = (_checksum(tables[tag]), offset, len(tables[tag]))
+            offset += len(_padded(tables[tag]))
+        self.glyf_at = offset
+        self.fixed = fixed + self.own
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        self.fixed_deflated = packer.compress(self.fixed) + packer.flush(zlib.Z_FULL_FLUSH)
+
+    def keeping(self, others: tuple[int, ...]) -> tuple[bytes, int]:
+        """The program with glyphs 0-127 and `others`, compressed (zlib), and its length."""
+        kept = b"".join(self.glyphs[code] for code in others)
+        offsets = [0]
+        total = 0
+        wanted = set(others)
+        for code, glyph in enumerate(self.glyphs):
+            if code < 128 or code in wanted:
+                total += len(glyph)
+            offsets.append(total)
+        loca = struct.pack(f">{len(offsets)}I", *offsets)
+        glyf_size = len(self.own) + len(kept)
+        records = dict(self.records)
+        records[b"glyf"] = ((self.own_sum + _checksum(kept)) & 0xFFFFFFFF, self.glyf_at, glyf_size)
+        records[b"loca"] = (_checksum(loca), self.glyf_at + glyf_size, len(loca))
+        count = len(self.tags)
+        power = 1 << (count.bit_length() - 1)
+        directory = struct.pack(
+            ">IHHHH", 0x00010000, count, 16 * power, power.bit_length() - 1, 16 * (count - power)
+        ) + b"".join(struct.pack(">4sIII", tag, *records[tag]) for tag in self.tags)
+        rest = kept + loca
+        first = zlib.compressobj(9, zlib.DEFLATED, -15)
+        last = zlib.compressobj(9, zlib.DEFLATED, -15)
+        check = zlib.adler32(rest, zlib.adler32(self.fixed, zlib.adler32(directory)))
+        data = b"".join(
+            (
+                b"\x78\xda",
+                first.compress(directory) + first.flush(zlib.Z_FULL_FLUSH),
+                self.fixed_deflated,
+                last.compress(rest) + last.flush(),
+                struct.pack(">I", check),
+            )
+        )
+        return data, len(directory) + len(self.fixed) + len(rest)
+
+
+def _padded(data: bytes) -> bytes:
+    return data + bytes(-len(data) % 4)
+
+
+def _checksum(data: bytes) -> int:
+    padded = _padded(data)
+    return int(sum(struct.unpack(f">{len(padded) // 4}I", padded))) & 0xFFFFFFFF
+
+
+def _ps_name(table: bytes) -> bytes:
+    """The PostScript name (name ID 6) from a `name` table."""
+    count, strings = struct.unpack(">HH", table[2:6])
+    for n in range(count):
+        platform, _, _, name_id, length, offset = struct.unpack(
+            ">6H", table[6 + 12 * n : 18 + 12 * n]
+        )
+        if name_id == 6:
+            raw = table[strings + offset : strings + offset + length]
+            text = raw.decode("utf-16-be") if platform in (0, 3) else raw.decode("latin-1")
+            return "".join(c for c in text if c.isalnum() or c in "-_").encode("ascii")
+    return b"Handwriting-Forms"
+
+
 def _tag(name: str, layout: tuple[int, ...]) -> bytes:
     """Six capital letters naming the subset, the same for the same face and characters."""
     digest = hashlib.sha256(name.encode() + repr(layout).encode()).digest()
     return bytes(65 + b % 26 for b in digest[:6])
 
 
-_FONTS: dict[str, StandardFont | TrueTypeFont | None] = {}
+_FONTS: dict[str, StandardFont | TrueTypeFont | PenEmbedding | None] = {}
 
 
-def font_for(name: str) -> StandardFont | TrueTypeFont | None:
+def font_for(name: str) -> StandardFont | TrueTypeFont | PenEmbedding | None:
     """How the writer embeds the registered font `name`; None where it can't."""
     try:
         return _FONTS[name]
     except KeyError:
         pass
-    found: StandardFont | TrueTypeFont | None = None
+    found: StandardFont | TrueTypeFont | PenEmbedding | None = None
     if name in _WINANSI:
         found = StandardFont(name)
+    elif name in PEN_FONTS:
+        found = PenEmbedding(PEN_FONTS[name])
     else:
         try:
             font = pdfmetrics.getFont(name)
         except KeyError:
             return None  # not registered (yet): asked again next time
         if isinstance(font, TTFont) and not getattr(font.face, "_full_font", False):
-            found = TrueTypeFont(name, font, compact=name in FORM_FONTS)
+            found = TrueTypeFont(name, font)
     _FONTS[name] = found
     return found

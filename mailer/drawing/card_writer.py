@@ -26,12 +26,20 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfdoc import PDFDocument, PDFImageXObject
 
 from mailer.drawing.back_side import STAMP_GREY
-from mailer.drawing.card_fonts import StandardFont, SubsetSet, TrueTypeFont, font_for
+from mailer.drawing.card_fonts import (
+    PenEmbedding,
+    PenSet,
+    StandardFont,
+    SubsetSet,
+    TrueTypeFont,
+    font_for,
+)
 from mailer.drawing.geometry import CardGeometry, Rect
 from mailer.drawing.layout import RGB, PlacedLine, Run
 from mailer.drawing.painter import WHITE, PreparedCard
 from mailer.drawing.pdf_objects import literal, pdf_file, stream, text_string
 from mailer.drawing.qr import QUIET_ZONE, plate_path, qr_blocks, qr_operators
+from mailer.drawing.variants import PEN_FONTS, PenFont
 from mailer.errors import RenderError
 
 SIDES = {"both": ("front", "back"), "front": ("front",), "back": ("back",)}
@@ -208,35 +216,47 @@ class _Used:
     font: bytes
     """The resource name, `/F1`: a TrueType face's subsets add `+0`, `+1`, ..."""
     standard: bool
-    subsets: SubsetSet | None = None
+    subsets: SubsetSet | PenSet | None = None
 
 
 class _CardFonts:
     """The fonts one card uses, named F1, F2, ... in order of first use, with the character
-    set each TrueType face draws on this card (which picks its subsets)."""
+    set each TrueType face draws on this card (which picks its subsets).
+
+    On a card with a varied note, the handwriting's other text (a greeting on the front) is
+    written in the pen font too: it draws everything the handwriting does, the same way, and
+    the card then embeds the handwriting once."""
 
     def __init__(self, lines: Iterable[PlacedLine]) -> None:
         self._used: dict[str, _Used] = {}
         chars: dict[str, set[str]] = {}
+        lines = tuple(lines)
+        self._pens = _pens(lines)
         for line in lines:
             for run in line.runs:
-                used = self._used.get(run.font)
+                name = self._font(run)
+                used = self._used.get(name)
                 if used is None:
-                    font = font_for(run.font)
+                    font = font_for(name)
                     if font is None:
                         raise Unsupported(
                             f"font {run.font} is neither a WinAnsi base-14 font nor TrueType"
                         )
                     resource = b"/F%d" % (len(self._used) + 1)
-                    used = self._used[run.font] = _Used(resource, isinstance(font, StandardFont))
+                    used = self._used[name] = _Used(resource, isinstance(font, StandardFont))
                     if not used.standard:
-                        chars[run.font] = set()
+                        chars[name] = set()
                 if not used.standard:
-                    chars[run.font].update(run.text)
+                    chars[name].update(run.text)
         for name, found in chars.items():
             font = font_for(name)
-            assert isinstance(font, TrueTypeFont)
+            assert isinstance(font, (TrueTypeFont, PenEmbedding))
             self._used[name].subsets = font.subsets(found)
+
+    def _font(self, run: Run) -> str:
+        """The font `run` is written in: its own, or the pen font of its handwriting."""
+        pen = self._pens.get(run.font) if self._pens else None
+        return pen.name if pen is not None else run.font
 
     def stamp(self, lines: tuple[PlacedLine, ...], before: bytes = b"") -> bytes:
         """`before`, then the side's text as one text object: the colour set when it
@@ -260,9 +280,10 @@ class _CardFonts:
         """One run: its font and size when they change, its origin (a handwritten word
         off the level and leaning: `Run.rise` and `Run.slant`, as painter draws it), its
         text."""
-        used = self._used[run.font]
+        used = self._used[self._font(run)]
         if run.rise or run.slant:
-            out.append(b"%s Tm" % fp_str(1, 0, run.slant, 1, run.x, y + run.rise).encode())
+            origin = fp_str(run.x, y + run.rise).encode()
+            out.append(b"%s%s Tm" % (_leaning(run.slant), origin))
         else:
             out.append(b"1 0 0 1 %s Tm" % fp_str(run.x, y).encode())
         if used.subsets is None:
@@ -293,6 +314,21 @@ class _CardFonts:
                 refs += b"%s+%d %d 0 R " % (used.font, number, len(objects) + 1)
                 objects.extend(subset.bodies(len(objects) + 1))
         return refs
+
+
+def _pens(lines: tuple[PlacedLine, ...]) -> dict[str, PenFont]:
+    """The pen fonts the card's runs use, by the name of the handwriting each is made from."""
+    if not PEN_FONTS:
+        return {}
+    fonts = {run.font for line in lines for run in line.runs}
+    return {PEN_FONTS[name].plain: PEN_FONTS[name] for name in fonts & PEN_FONTS.keys()}
+
+
+@lru_cache(maxsize=1024)
+def _leaning(slant: float) -> bytes:
+    """`1 0 .02 1 `: the start of a leaning line's text matrix (lines lean by a few
+    hundred slants, the same on many cards)."""
+    return b"%s " % fp_str(1, 0, slant, 1).encode()
 
 
 @lru_cache(maxsize=1024)

@@ -2,8 +2,9 @@
 same form twice in a row, words a little larger or smaller, lines that drift off the level,
 lean a little and start a little in or out, and uneven gaps between words.
 
-Everything is decided here, as data: the runs of a `PlacedLine` name the form's font and
-carry their size, rise and slant, so any writer that replays runs draws the variation.
+Everything is decided here, as data: the runs of a `PlacedLine` name the pen font (every
+form of the handwriting, `variants`), hold each letter's form in their text and carry their
+size, rise and slant, so any writer that replays runs draws the variation.
 The choices come from a generator seeded by the card, so the same card always gives the same
 note, and the same bytes. `room` is the box the note is fitted in so that, varied, it still
 stays inside the box it was given: every limit below is counted there.
@@ -11,14 +12,17 @@ stays inside the box it was given: every limit below is counted there.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cache
+from weakref import WeakKeyDictionary
 
 from mailer.drawing.fonts import FontStack
 from mailer.drawing.geometry import Rect
-from mailer.drawing.layout import RGB, PlacedLine, Run, Wrapped, place
+from mailer.drawing.layout import RGB, PlacedLine, Run, Wrapped, origins
+from mailer.drawing.variants import FORMS, PenFont, form_char, plain_text
 
 # Limits, as fractions of the size (or of a space, for the gaps).
 SIZE = 0.035
@@ -37,15 +41,6 @@ MARGIN = 0.35
 """Each line starts up to this much in from the left edge."""
 
 
-@dataclass(frozen=True)
-class Pen:
-    """The fonts a varied note is written with: the plain face's name and the forms (the
-    plain face first)."""
-
-    plain: str
-    forms: tuple[str, ...]
-
-
 def room(box: Rect, size: float, ascent: float, descent: float) -> Rect:
     """The part of `box` a note of `size` (at most) is fitted in, so that with every
     variation at its limit its letters stay inside `box`."""
@@ -60,77 +55,83 @@ def room(box: Rect, size: float, ascent: float, descent: float) -> Rect:
     return Rect(box.x + left, box.y + bottom, max(width, 0.0), max(box.h - top - bottom, 0.0))
 
 
-class _Forms:
-    """Which form each word and letter is written in. A word is written in the font's own
-    form unless it was written that way the last time it came up; the second letter of a
-    doubled one ("ll") switches form. The other forms are taken in turn, so a card shows all
-    of them as soon as it needs two, and the few letters they draw keep the card small."""
+class _Line:
+    """A line's words as a note writes them: each word's key (without punctuation, for
+    knowing it again) and its text in each form; where each word starts, at 1 pt, when
+    they are set one space apart; and which words the pen font lacks a character of."""
 
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self.turn = 0
-        self.words: dict[str, int] = {}
+    __slots__ = ("count", "forms", "index", "keys", "mixed", "own", "starts", "words")
 
-    def other(self, form: int) -> int:
-        """The next of the other forms in turn, never `form`."""
-        self.turn += 1
-        choice = 1 + self.turn % (self.count - 1)
-        return choice if choice != form else 1 + (self.turn + 1) % (self.count - 1)
+    def __init__(self, text: str, stack: FontStack, pen: PenFont) -> None:
+        words = text.split(" ")
+        self.count = len(words)
+        known = _WORDS.setdefault(pen.name, {})
+        if len(known) > 50_000:
+            known.clear()
+        self.words = [known.get(w) or _word(w, pen, known) for w in words]
+        self.forms = [forms for _, forms in self.words]
+        self.own = [forms[0] for forms in self.forms]
+        """Every word in the font's own form."""
+        self.keys = frozenset(key for key, _ in self.words)
+        self.index = {key: i for i, (key, _) in enumerate(self.words)}
+        """Where each word is, when no word comes twice in the line (else empty)."""
+        if len(self.index) < self.count:
+            self.index = {}
+        space = stack.width(" ")
+        self.starts = [0.0]
+        for word in words:
+            self.starts.append(self.starts[-1] + stack.width(word) + space)
+        self.mixed = [not stack.is_plain(word) for word in words]
+        if not any(self.mixed):
+            self.mixed = []
 
-    def of_word(self, word: str) -> int:
-        key = word.strip(_PUNCTUATION)
-        form = self.other(0) if self.words.get(key) == 0 else 0
-        self.words[key] = form
-        return form
+
+def _word(
+    word: str, pen: PenFont, known: dict[str, tuple[str, tuple[str, ...]]]
+) -> tuple[str, tuple[str, ...]]:
+    """A word's key (without punctuation, for knowing it again) and its text in each form,
+    kept in `known`: a batch's notes repeat their words."""
+    if _DOUBLED.search(word) is None:  # most words: each form is one translation
+        forms = (word, *(word.translate(_tables(pen)[form]) for form in range(1, FORMS)))
+    else:
+        forms = _forms(word, pen.varied)
+    found = known[word] = (word.strip(_PUNCTUATION), forms)
+    return found
+
+
+@cache
+def _tables(pen: PenFont) -> tuple[dict[int, str], ...]:
+    """For `str.translate`: every letter and digit the pen font varies, in each form."""
+    return tuple({ord(c): form_char(c, form) for c in pen.varied} for form in range(FORMS))
+
+
+_DOUBLED = re.compile(r"([0-9A-Za-z])\1")
+
+
+def _forms(word: str, varied: frozenset[str]) -> tuple[str, ...]:
+    """`word` written in each form; the second of a doubled letter ("ll") in another."""
+    written = []
+    for form in range(FORMS):
+        other = form % (FORMS - 1) + 1
+        out = []
+        before, before_form = "", -1
+        for char in word:
+            if char not in varied:
+                out.append(char)
+                before = char
+                continue
+            now = other if char == before and before_form == form else form
+            out.append(form_char(char, now))
+            before, before_form = char, now
+        written.append("".join(out))
+    return tuple(written)
 
 
 _PUNCTUATION = ".,;:!?\"'()[]-–—…“”‘’"
-
-
-class _Line:
-    """Runs of one line as they are written: words of the same form and place join."""
-
-    def __init__(self, stack: FontStack, pen: Pen, slant: float) -> None:
-        self.stack = stack
-        self.pen = pen
-        self.slant = slant
-        self.runs: list[Run] = []
-        self.words: list[str] = []
-        self.form = 0
-        self.x = self.end = 0.0
-        self.size = self.rise = 0.0
-
-    def move(self, x: float, size: float, rise: float) -> None:
-        """Start a new piece of the line at `x`, in its own size and height."""
-        self.flush()
-        self.x = x
-        self.size, self.rise = size, rise
-
-    def write(self, text: str, form: int) -> None:
-        """Add `text` (a word with its trailing space, or part of a word) in `form`."""
-        if form != self.form:
-            self.flush()
-            self.form = form
-        self.words.append(text)
-
-    def flush(self) -> None:
-        """The words written since the last run, as runs; `end` is where they end."""
-        if not self.words:
-            self.end = self.x
-            return
-        stack, size, x = self.stack, self.size, self.x
-        text = "".join(self.words)
-        self.words = []
-        font = self.pen.forms[self.form]
-        width = sum(map(stack.width, text.split(" "))) + stack.width(" ") * text.count(" ")
-        if stack.is_plain(text):
-            self.runs.append(Run(x, font, size, text, self.rise, self.slant))
-        else:  # characters the handwriting lacks are drawn by the fallback face, plain
-            for face, piece in stack.runs(text):
-                name = font if face.name == self.pen.plain else face.name
-                self.runs.append(Run(x, name, size, piece, self.rise, self.slant))
-                x += stack.width(piece) * size
-        self.x = self.end = self.x + width * size
+_WORDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
+_LINES: WeakKeyDictionary[FontStack, dict[str, dict[str, _Line]]] = WeakKeyDictionary()
+"""Lines as written, per font stack (their widths) and pen font: a batch's notes repeat
+their lines card after card."""
 
 
 def write(
@@ -140,55 +141,120 @@ def write(
     top: float,
     color: RGB,
     align: str,
-    pen: Pen,
+    pen: PenFont,
     seed: str,
     floor: float,
 ) -> list[PlacedLine]:
     """`wrapped` placed in `box` (from `room`) as `layout.place` would, then varied; nothing
-    smaller than `floor`, the block's smallest size."""
+    smaller than `floor`, the block's smallest size.
+
+    A word is written in the font's own form unless it was written that way the last time
+    it came up; then in one of the other forms, taken in turn, so a card shows all of them
+    as soon as it repeats two words. Each piece of a line (the words between two breaks) is
+    one run of the pen font, whatever forms its letters take."""
     rand = random.Random(seed).random  # noqa: S311  a repeatable sequence, not a secret
-    forms = _Forms(len(pen.forms))
+    known = _LINES.setdefault(stack, {}).setdefault(pen.name, {})
+    if len(known) > 20_000:
+        known.clear()
+    plain: set[str] = set()  # the words last written in the font's own form
+    turn = 0
+    others = FORMS - 1
     size = wrapped.size
     smallest = min(floor, size)
     space = stack.width(" ")
     low, high = SLANT
-    texts = [text for text in wrapped.lines if text is not None]
+    ragged = align == "left"
+    name = pen.name
     varied = []
-    for line, text in zip(place(wrapped, stack, box, top, color, align), texts, strict=True):
+    for text, line_x, line_y, _ in origins(wrapped, box, top, align):
+        words = known.get(text)
+        if words is None:
+            words = known[text] = _Line(text, stack, pen)
+        if words.index:  # each word once: those last written plain change form, in order
+            again = plain.intersection(words.keys)
+            written = words.own
+            if again:
+                written = list(written)
+                for i in sorted(map(words.index.__getitem__, again)):
+                    turn += 1
+                    written[i] = words.forms[i][1 + turn % others]
+            plain |= words.keys
+            plain -= again
+        else:
+            written = []
+            for key, forms in words.words:
+                if key in plain:
+                    plain.discard(key)
+                    turn += 1
+                    written.append(forms[1 + turn % others])
+                else:
+                    plain.add(key)
+                    written.append(forms[0])
         drift = (rand() * 2 - 1) * DRIFT * size
-        written = _Line(stack, pen, low + rand() * (high - low))
-        words = text.split(" ")
-        last = len(words) - 1
-        gaps = _gaps([i for i in range(1, len(words)) if rand() < BREAK], rand)
-        x = line.x + (rand() * MARGIN * size if align == "left" else 0.0)
-        doubled = _DOUBLED.search(text) is not None
-        for index, word in enumerate(words):
-            if index == 0 or index in gaps:
-                if index:
-                    written.flush()
-                    x = written.end + space * written.size * (gaps[index] - 1)
-                piece_size = max(size * (1 + (rand() * 2 - 1) * SIZE), smallest)
-                along = (x - line.x) / box.w if box.w else 0.0
-                rise = drift * (along - 0.5) + (rand() * 2 - 1) * JITTER * size
-                written.move(x, piece_size, rise)
-            form = forms.of_word(word)
-            start = 0
-            if doubled:
-                for match in _DOUBLED.finditer(word):
-                    second = match.start() + 1
-                    written.write(word[start:second], form)
-                    written.write(word[second], forms.other(form))
-                    start = second + 1
-            written.write(word[start:] if index == last else word[start:] + " ", form)
-        written.flush()
-        width = written.end - line.x
-        varied.append(PlacedLine(line.x, line.y, width, size, color, tuple(written.runs)))
+        slant = round(low + rand() * (high - low), 3)  # a few hundred leans: written once
+        count = words.count
+        breaks = []
+        gap = _skip(rand)
+        while gap < count:
+            breaks.append(gap)
+            gap += _skip(rand)
+        gaps = _gaps(breaks, rand) if breaks else {}
+        x = line_x + (rand() * MARGIN * size if ragged else 0.0)
+        starts = words.starts
+        runs: list[Run] = []
+        start = 0
+        for stop in (*breaks, count):
+            piece_size = max(round(size * (1 + (rand() * 2 - 1) * SIZE), 2), smallest)
+            along = (x - line_x) / box.w if box.w else 0.0
+            rise = drift * (along - 0.5) + (rand() * 2 - 1) * JITTER * size
+            piece = " ".join(written[start:stop])
+            width = starts[stop] - starts[start]
+            if stop < count:
+                piece += " "
+            else:
+                width -= space
+            if words.mixed and any(words.mixed[start:stop]):
+                runs += _mixed(x, piece, piece_size, rise, slant, stack, pen)
+            else:
+                runs.append(Run(x, name, piece_size, piece, rise, slant))
+            x += width * piece_size
+            end = x
+            if stop < count:
+                x += space * piece_size * (gaps[stop] - 1)
+            start = stop
+        varied.append(PlacedLine(line_x, line_y, end - line_x, size, color, tuple(runs)))
     return varied
+
+
+def _mixed(
+    x: float, piece: str, size: float, rise: float, slant: float, stack: FontStack, pen: PenFont
+) -> list[Run]:
+    """A piece with characters the handwriting lacks: those are drawn by the face that has
+    them (the fallback face), plain."""
+    runs = []
+    plain = plain_text(piece)  # one character for one: `piece` is cut where `plain` is
+    start = 0
+    for face, part in stack.runs(plain):
+        stop = start + len(part)
+        if face is stack.primary:
+            runs.append(Run(x, pen.name, size, piece[start:stop], rise, slant))
+        else:
+            runs.append(Run(x, face.name, size, part, rise, slant))
+        x += stack.width(part) * size
+        start = stop
+    return runs
 
 
 BREAK = 0.2
 """The chance that a gap between words is written at its own width (the words after it
 placed anew, in their own size and height); the others are the font's own space."""
+_LOG_KEEP = math.log(1 - BREAK)
+
+
+def _skip(rand: Callable[[], float]) -> int:
+    """How many gaps on to the next break: each gap is one with the chance `BREAK`, drawn
+    once for the whole run of gaps up to it (a geometric draw)."""
+    return 1 + int(math.log(1.0 - rand()) / _LOG_KEEP)
 
 
 def _gaps(breaks: list[int], rand: Callable[[], float]) -> dict[int, float]:
@@ -199,7 +265,3 @@ def _gaps(breaks: list[int], rand: Callable[[], float]) -> dict[int, float]:
         spread = [-abs(spread[0])]
     mean = sum(spread) / len(spread) if spread else 0.0
     return {index: 1 + gap - mean for index, gap in zip(breaks, spread, strict=True)}
-
-
-_DOUBLED = re.compile(r"(\w)(?=\1)")
-"""A letter followed by the same letter: "ll" in "will" (the first of the two)."""

@@ -238,9 +238,20 @@ def place(
 ) -> list[PlacedLine]:
     """Lines positioned from `top` down inside `box` (horizontally aligned in it)."""
     size = wrapped.size
+    return [
+        PlacedLine(x, y, width, size, color, _runs(stack, line, x, size))
+        for line, x, y, width in origins(wrapped, box, top, align)
+    ]
+
+
+def origins(
+    wrapped: Wrapped, box: Rect, top: float, align: str = "left"
+) -> list[tuple[str, float, float, float]]:
+    """Each line of `wrapped` with where `place` starts it (x, baseline) and its width."""
+    size = wrapped.size
     advance = size * wrapped.leading
     baseline = top - wrapped.ascent * size
-    placed: list[PlacedLine] = []
+    placed = []
     widths = iter(wrapped.widths)
     first = True
     for line in wrapped.lines:
@@ -256,7 +267,7 @@ def place(
             x = box.x + (box.w - width) / 2
         elif align == "right":
             x = box.right - width
-        placed.append(PlacedLine(x, baseline, width, size, color, _runs(stack, line, x, size)))
+        placed.append((line, x, baseline, width))
     return placed
 
 

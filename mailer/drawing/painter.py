@@ -34,6 +34,7 @@ from mailer.drawing.templates import (
     check_template_folders,
     load_template,
 )
+from mailer.drawing.variants import PEN_FONTS, split_forms
 from mailer.errors import MailerError, RenderError
 
 WHITE: RGB = (1.0, 1.0, 1.0)
@@ -247,14 +248,25 @@ def _draw_lines(canvas: Canvas, lines: tuple[PlacedLine, ...]) -> None:
             color = line.color
             text.setFillColorRGB(*color)
         for run in line.runs:
-            if (run.font, run.size) != font:
-                font = (run.font, run.size)
-                text.setFont(run.font, run.size)
             if run.rise or run.slant:  # a handwritten word: off the level, leaning
                 text.setTextTransform(1, 0, run.slant, 1, run.x, line.y + run.rise)
             else:
                 text.setTextOrigin(run.x, line.y)
-            text.textLine(run.text)
+            pen = PEN_FONTS.get(run.font)
+            if pen is None:
+                if (run.font, run.size) != font:
+                    font = (run.font, run.size)
+                    text.setFont(run.font, run.size)
+                text.textLine(run.text)
+                continue
+            # The pen font's letters in their forms: each form a font of its own here, the
+            # pieces one after the other (each advances by its widths, the pen font's).
+            forms = pen.forms()
+            for form, piece in split_forms(run.text):
+                if (forms[form], run.size) != font:
+                    font = (forms[form], run.size)
+                    text.setFont(*font)
+                text.textOut(piece)
     canvas.drawText(text)
 
 
