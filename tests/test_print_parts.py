@@ -170,34 +170,33 @@ def test_text_that_looks_like_pdf_syntax_survives_the_join() -> None:
     assert "(front 4 3 0 R)" in reader.pages[4].extract_text()
 
 
-def test_a_print_stopped_in_its_third_part_leaves_nothing_and_prints_all_next_time(
+def test_a_print_stopped_on_its_sixth_card_leaves_nothing_and_prints_all_next_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mailer.drawing.painter import CardPainter
     from mailer.ledger import Ledger, PieceStatus
+    from mailer.printing.placing import Forms
 
-    monkeypatch.setattr(imposition, "PART_CARDS", 2)
-    real_front = CardPainter.draw_front
-    drawn: list[str] = []
+    real_card = Forms.card
+    placed: list[int] = []
 
-    def draw_front(self: CardPainter, canvas: Canvas, card: Any, *args: Any) -> None:
-        if len(drawn) == 5:  # the first card of the third part: Ctrl-C
+    def card(self: Forms, data: bytes) -> Any:
+        if len(placed) == 5:  # the third sheet's first card: Ctrl-C
             raise KeyboardInterrupt
-        drawn.append(card.contact_id)
-        real_front(self, canvas, card, *args)
+        placed.append(len(data))
+        return real_card(self, data)
 
-    monkeypatch.setattr(CardPainter, "draw_front", draw_front)
+    monkeypatch.setattr(Forms, "card", card)
     folder = tmp_path / "session"
     folder.mkdir()
     common = ("--today", TODAY, "--db", folder / "m.db", "--config", EXAMPLE_CONFIG)
     assert invoke("plan", EXAMPLE_CALLS, *common).exit_code == 0
     stopped = invoke("print", *common, "--out", folder / "out")
     assert stopped.exit_code == 130, stopped.stderr
-    assert sorted(p.name for p in (folder / "out").iterdir()) == []  # no parts, no sheets
+    assert sorted(p.name for p in (folder / "out").iterdir()) == []  # no part, no sheets
     with Ledger.open(folder / "m.db") as ledger:
         assert not ledger.pieces(PieceStatus.PRINTED)
 
-    monkeypatch.setattr(CardPainter, "draw_front", real_front)
+    monkeypatch.setattr(Forms, "card", real_card)
     again = invoke("print", *common, "--out", folder / "out")
     assert again.exit_code == 0, again.stderr
     assert len(PdfReader(folder / "out" / "print.pdf", strict=True).pages) == 12
