@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 from collections import OrderedDict
 from itertools import pairwise
 from pathlib import Path
 
-from mailer.drawing.pdf_objects import stream
 from mailer.drawing.pdf_stream import PdfStream
 from mailer.printing.joining import _OBJ, _REF, _TAG, JoinError, _cross_references, _value
 
@@ -42,11 +40,12 @@ class Forms:
         self.pdf = pdf
         self._known: OrderedDict[bytes, int] = OrderedDict()
 
-    def card(self, data: bytes) -> list[tuple[int, tuple[float, float, float, float]]]:
-        """Each page of the card PDF `data` as a form: its object number and its box."""
+    def card(self, data: bytes) -> list[tuple[list[int], tuple[float, float, float, float]]]:
+        """Each page of the card PDF `data` as forms (their object numbers, to paint in
+        order) and its box."""
         try:
             return _Card(self, data).forms()
-        except (ValueError, KeyError, IndexError, zlib.error, JoinError) as exc:
+        except (ValueError, KeyError, IndexError, JoinError) as exc:
             raise PlaceError(f"card PDF not understood: {exc}") from None
 
     def put(self, body: bytes, *, share: bool) -> int:
@@ -88,7 +87,7 @@ class _Card:
             raise ValueError(f"object {number} is not where the table says")
         return chunk, head.end()
 
-    def forms(self) -> list[tuple[int, tuple[float, float, float, float]]]:
+    def forms(self) -> list[tuple[list[int], tuple[float, float, float, float]]]:
         trailer = self.data[self.data.rindex(b"trailer") :]
         root = _number(trailer, rb"/Root")
         pages = _number(self.chunk(root)[0], rb"/Pages")
@@ -96,7 +95,9 @@ class _Card:
         kids = [int(n) for n in _REF.findall(tree[tree.index(b"/Kids", at) :].split(b"]")[0])]
         return [self._form(kid) for kid in kids]
 
-    def _form(self, page: int) -> tuple[int, tuple[float, float, float, float]]:
+    def _form(self, page: int) -> tuple[list[int], tuple[float, float, float, float]]:
+        """A page's content streams as forms, in order (each as it is, still compressed:
+        the card writer's streams each set the state they draw with), and its box."""
         chunk, at = self.chunk(page)
         body, _end = _value(chunk, at, lambda segment: segment)
         media = re.search(rb"/MediaBox\s*\[([^\]]*)\]", body)
@@ -106,14 +107,15 @@ class _Card:
         box = tuple(float(n) for n in media.group(1).split())
         if len(box) != 4:
             raise ValueError(f"page {page}: a box of {len(box)} numbers")
-        parts = [self._stream_data(int(n)) for n in _REF.findall(contents.group(1))]
-        resources = self._resources(body)
-        entries = b"/BBox [ %s ] /Resources %s /Subtype /Form /Type /XObject " % (
+        entries = b"/BBox [ %s ] /Resources %s /Subtype /Form /Type /XObject" % (
             media.group(1).strip(),
-            resources,
+            self._resources(body),
         )
-        number = self.forms_.put(stream(entries, b"\n".join(parts)), share=False)
-        return number, (box[0], box[1], box[2], box[3])
+        forms = [
+            self.forms_.put(self._as_form(int(n), entries), share=False)
+            for n in _REF.findall(contents.group(1))
+        ]
+        return forms, (box[0], box[1], box[2], box[3])
 
     def _resources(self, page: bytes) -> bytes:
         found = re.search(rb"/Resources\s*(\d+) 0 R", page)
@@ -126,22 +128,17 @@ class _Card:
         value, _end = _value(page + b"\nendobj", start, self._renumber)
         return value
 
-    def _stream_data(self, number: int) -> bytes:
-        """A content stream's operators, uncompressed."""
+    def _as_form(self, number: int, entries: bytes) -> bytes:
+        """Content stream `number` as a form's object, its data copied as it is."""
         chunk, at = self.chunk(number)
-        entries, end = _value(chunk, at, lambda segment: segment)
-        length = re.search(rb"/Length\s+(\d+)(?!\s+0 R)", entries)
-        if length is None:
+        own, end = _value(chunk, at, lambda segment: segment)
+        length = re.search(rb"/Length\s+(\d+)(?!\s+\d+ R)", own)
+        if length is None or not own.startswith(b"<<"):
             raise ValueError(f"stream {number} without a length written out")
         start = chunk.index(b"stream", end) + 6
         start += 2 if chunk[start : start + 2] == b"\r\n" else 1
-        raw = chunk[start : start + int(length.group(1))]
-        filters = re.search(rb"/Filter\s*(/\w+|\[[^\]]*\])", entries)
-        if filters is None:
-            return raw
-        if filters.group(1).strip(b"[] ") != b"/FlateDecode":
-            raise ValueError(f"stream {number} is not compressed the usual way")
-        return zlib.decompress(raw)
+        data = chunk[start : start + int(length.group(1))]
+        return b"<< %s %s\nstream\n%s\nendstream" % (entries, own[2:].strip(), data)
 
     def _renumber(self, segment: bytes) -> bytes:
         segment = _REF.sub(lambda m: b"%d 0 R" % self._copy(int(m.group(1))), segment)

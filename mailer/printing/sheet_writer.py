@@ -31,6 +31,8 @@ from mailer.printing.placing import Forms
 from mailer.printing.stocks import Stock, mirrors_columns
 
 Box = tuple[float, float, float, float]
+Placed = tuple[list[int], Box]
+"""A card's side as forms to paint in order, and its page's box."""
 
 
 def write_sheets(
@@ -106,16 +108,17 @@ class _Side:
                               for a, b, c, d in marks)  # fmt: skip
             self.marks = b"%s w 0 0 0 RG %s S" % (fp_str(MARK_WIDTH).encode(), lines)
 
-    def page(self, pdf: PdfStream, media: bytes, cards: list[tuple[int, Box]]) -> int:
+    def page(self, pdf: PdfStream, media: bytes, cards: list[Placed]) -> int:
         """The page of this side with `cards` (forms) in its slots; its object number."""
         ops = [self.start]
         names = []
-        for n, ((form, _box), slot) in enumerate(zip(cards, self.slots, strict=False)):
+        for n, ((forms, _box), slot) in enumerate(zip(cards, self.slots, strict=False)):
             # A card never paints over its neighbour, whatever its own page holds.
             clip = fp_str(slot.x, slot.y, slot.w, slot.h).encode()
             move = fp_str(slot.x - self.trim.x, slot.y - self.trim.y).encode()
-            ops.append(b"q %s re W n 1 0 0 1 %s cm /C%d Do Q" % (clip, move, n))
-            names.append(b"/C%d %d 0 R" % (n, form))
+            paint = b" ".join(b"/C%d.%d Do" % (n, k) for k in range(len(forms)))
+            ops.append(b"q %s re W n 1 0 0 1 %s cm %s Q" % (clip, move, paint))
+            names += [b"/C%d.%d %d 0 R" % (n, k, form) for k, form in enumerate(forms)]
         ops += [self.marks, b"Q"]
         content = pdf.add(stream(b"", b"\n".join(op for op in ops if op)))
         resources = b"<< /ProcSet [ /PDF /Text /ImageB /ImageC /ImageI ] /XObject << %s >> >>" % (
