@@ -48,14 +48,16 @@ class PdfStream:
 
     def finish(self, root: int, info: int) -> None:
         """The cross-reference table and the trailer: the file is complete."""
-        missing = [n + 1 for n, offset in enumerate(self._offsets) if not offset]
-        if missing:
-            raise ValueError(f"PDF objects reserved and never written: {missing[:5]}")
+        if 0 in self._offsets:
+            missing = self._offsets.index(0) + 1
+            raise ValueError(f"PDF object {missing} reserved and never written")
         start = self._written
         ident = self._digest.hexdigest().encode("ascii")
-        rows = b"".join(b"%010d 00000 n \n" % offset for offset in self._offsets)
         size = len(self._offsets) + 1
-        self._write(b"xref\n0 %d\n0000000000 65535 f \n%s" % (size, rows))
+        self._write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+        for first in range(0, len(self._offsets), 1024):  # a block at a time, not a list
+            block = self._offsets[first : first + 1024]
+            self._write(b"".join(b"%010d 00000 n \n" % offset for offset in block))
         self._write(
             b"trailer\n<< /ID [<%s> <%s>] /Info %d 0 R /Root %d 0 R /Size %d >>\n"
             b"startxref\n%d\n%%%%EOF\n" % (ident, ident, info, root, size, start)
