@@ -10,7 +10,8 @@ machine's speed in that moment: the reference), then `mailer run` as a fresh pro
 contact gets an offer card (4x6 self-mail, printed on avery-5389 sheets) and a follow-up
 call. Reported: the median wall time of the rounds (lowest and highest beside it), the
 ratio to the reference in the same round, and, from one more run in-process, where the time
-goes (drawing the cards, the print sheets, the follow-up files, the rest). `--memory` runs
+goes (drawing the cards, the print sheets, the follow-up files, the rest), wall and CPU
+seconds (this process's: with --jobs 2 the workers' CPU is not in them). `--memory` runs
 `mailer run` in a fresh process per size and reports its peak memory (VmHWM).
 """
 
@@ -89,44 +90,40 @@ def bare(cards: int, work: Path) -> tuple[float, float]:
 PHASES = """
 import functools, json, sys, time, datetime, pathlib
 sys.path.insert(0, {bench!r})
-from measure import peak_rss_kib
 from mailer.config import load
 from mailer.ledger import Ledger
+import mailer.session
 from mailer.session import SessionRequest, run_session
 import mailer.drawing.draw, mailer.printing.sheets, mailer.planning.planner
-import mailer.followups.sheet_pdf, mailer.followups.calendar, mailer.followups.sheet
-import mailer.followups.calls
 spent = {{}}
 def timed(module, name, label):
     real = getattr(module, name)
     @functools.wraps(real)
     def wrapper(*args, **kwargs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             return real(*args, **kwargs)
         finally:
-            spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+            wall, used = spent.get(label, (0.0, 0.0))
+            spent[label] = (wall + time.perf_counter() - start, used + time.process_time() - cpu)
     setattr(module, name, wrapper)
 timed(mailer.planning.planner, "make_plan", "planning")
 timed(mailer.drawing.draw, "draw_cards", "drawing the cards")
 timed(mailer.printing.sheets, "print_batch", "print sheets")
-for module, name in ((mailer.followups.calls, "follow_ups"), (mailer.followups.sheet, "write_csv"),
-                     (mailer.followups.calendar, "write_ics"),
-                     (mailer.followups.sheet_pdf, "write_pdf")):
-    timed(module, name, "follow-up files")
+timed(mailer.session, "_follow_ups", "follow-up files")
 work = pathlib.Path(sys.argv[2])
 config = load(pathlib.Path({config!r}))
 with Ledger.open(work / "m.db") as ledger:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     run_session(SessionRequest(calls=[pathlib.Path(sys.argv[1])], out_dir=work / "out",
                 today=datetime.date.fromisoformat({today!r}), jobs=int(sys.argv[3])),
                 config, ledger)
-    spent["session"] = time.perf_counter() - start
+    spent["session"] = (time.perf_counter() - start, time.process_time() - cpu)
 print(json.dumps(spent))
 """
 
 
-def phases(log: Path, work: Path, jobs: int) -> dict[str, float]:
+def phases(log: Path, work: Path, jobs: int) -> dict[str, list[float]]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     code = PHASES.format(bench=str(HERE), config=str(CONFIG), today=TODAY)
@@ -134,7 +131,7 @@ def phases(log: Path, work: Path, jobs: int) -> dict[str, float]:
         [sys.executable, "-c", code, str(log), str(work), str(jobs)],
         capture_output=True, text=True, check=True, cwd=REPO,
     )  # fmt: skip
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -221,12 +218,19 @@ def main() -> None:
                 f"| {statistics.median(cpus[key]):.2f} |"
             )
         split = phases(log, folder / "phases", args.jobs[0])
-        session = split.pop("session")
-        print(f"\nwhere the time goes, in-process, jobs={args.jobs[0]} ({session:.2f} s):")
-        for label, seconds in split.items():
-            print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%})")
-        rest = session - sum(split.values())
-        print(f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s")
+        session, session_cpu = split.pop("session")
+        print(
+            f"\nwhere the time goes, in-process, jobs={args.jobs[0]} ({session:.2f} s wall, "
+            f"{session_cpu:.2f} s CPU of this process):"
+        )
+        for label, (seconds, cpu) in split.items():
+            print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%}), CPU {cpu:.2f} s")
+        rest = session - sum(wall for wall, _ in split.values())
+        rest_cpu = session_cpu - sum(cpu for _, cpu in split.values())
+        print(
+            f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s, "
+            f"CPU {rest_cpu:.2f} s"
+        )
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 

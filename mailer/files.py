@@ -44,6 +44,8 @@ def clean_text(value: str, *, one_line: bool = False) -> str:
     or note from a call log can't move the cursor, recolour or retitle a terminal, or hide
     text in a file: sequences go whole, a carriage return becomes a newline, any other
     control character goes. `one_line` turns tabs and newlines into spaces too."""
+    if value.isprintable() and not one_line:
+        return value  # nothing to remove (every character removed below is unprintable)
     text = _ESCAPES.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROLS.sub("", text)
     if one_line:

@@ -12,10 +12,11 @@ docs/ARCHITECTURE.md, "Never twice").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from shlex import quote
 from typing import TYPE_CHECKING
@@ -29,13 +30,14 @@ from mailer.ledger import Ledger, Piece, PieceStatus
 
 if TYPE_CHECKING:
     from mailer.drawing.draw import CardBatch
-    from mailer.followups.calls import FollowUp
     from mailer.printing.sheets import PrintReport
     from mailer.sending.loop import SendReport
     from mailer.sending.providers.base import Provider
 
 Advance = Callable[[object], None]
 Progress = Callable[[str, int], AbstractContextManager[Advance]]
+FETCH_PAGE = 500
+"""Steps read from the ledger at a time while the follow-up files are written."""
 """`progress(label, total)` opens a step of `total` units; the callback it yields counts one."""
 
 
@@ -91,7 +93,8 @@ class SessionReport:
     """Cards of this plan sent before this session (`--send`): not sent again."""
     stranded: list[Piece] = field(default_factory=list)
     """Cards left half-sent through another provider: only that provider can finish them."""
-    followups: list[FollowUp] = field(default_factory=list)
+    followups: int = 0
+    """How many follow-up calls the session's files hold."""
 
     @property
     def sheets(self) -> Path | None:
@@ -138,10 +141,7 @@ def _run(
     request: SessionRequest, config: Config, ledger: Ledger, hooks: SessionHooks
 ) -> SessionReport:
     from mailer.drawing.draw import draw_cards
-    from mailer.followups.calendar import write_ics
-    from mailer.followups.calls import follow_ups
-    from mailer.followups.sheet import write_csv
-    from mailer.followups.sheet_pdf import write_pdf
+    from mailer.followups.export import FILES
     from mailer.planning.documents import write_plan_json, write_rejects
     from mailer.planning.planner import make_plan
 
@@ -186,16 +186,33 @@ def _run(
         sent = refused_sends(report.sent, ledger, mail) if report.sent is not None else []
         if sent:
             write_rejects(plan, folder / "rejects.csv", [*refused, *sent])
+    report.followups = _follow_ups(plan, mail, ledger, config, folder, request.today)
+    report.written += list(FILES)
+    return report
+
+
+def _follow_ups(
+    plan: Plan, mail: list[MailStep], ledger: Ledger, config: Config, folder: Path, today: date
+) -> int:
+    """Write the follow-up files; how many calls they hold. The calls are placed first
+    (a few fields a call), then their words rendered and written a page of calls at a
+    time, so the files never sit in memory whole."""
+    from mailer.followups.calls import call_order, calls_in_order
+    from mailer.followups.export import day_counts, write_followups
+
     # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
     # No call about a card that was not drawn, or that the provider refused.
     lost = ledger.lost_cards({s.step_key for s in mail})
-    kept = ledger.current_steps(s for s in plan.steps if s.step_key not in lost)
-    report.followups = follow_ups(kept, config)
-    write_csv(report.followups, folder / "followups.csv")
-    write_ics(report.followups, folder / "followups.ics", request.today)
-    write_pdf(report.followups, folder / "followups.pdf")
-    report.written += ["followups.csv", "followups.ics", "followups.pdf"]
-    return report
+    kept = {s.step_key: s for s in plan.steps if s.step_key not in lost}
+
+    def current(keys: Iterable[str]) -> Iterator[MailStep]:
+        remaining = iter(keys)
+        while part := list(islice(remaining, FETCH_PAGE)):
+            yield from ledger.current_steps(kept[key] for key in part)
+
+    order = call_order(current(kept), config)
+    calls = calls_in_order(order, current, config, page=FETCH_PAGE)
+    return write_followups(calls, folder, today, day_counts(order))
 
 
 def refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]:

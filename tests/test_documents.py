@@ -3,6 +3,7 @@ steps, and rejects.csv, with one input file and with several."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -313,3 +314,22 @@ def test_no_rejects_is_a_header_only_file(tmp_path: Path) -> None:
     path = tmp_path / "rejects.csv"
     write_rejects(plan, path)
     assert path.read_bytes() == b"\xef\xbb\xbfid,outcome,row,error\r\n"
+
+
+def test_plan_json_is_written_a_step_at_a_time_as_the_same_bytes(tmp_path: Path) -> None:
+    """`mailer run` writes plan.json a step at a time: the bytes `mailer plan --format
+    json` prints, for no step, one, several, several files, and text to clean."""
+    from mailer.planning.documents import plan_json, write_plan_json
+
+    odd = call_record("C\u009b9", first="Zo\u00eb \u202eevil", last='"Quoted" \\ Lee', row=4)
+    plans = [
+        plan_of(),
+        plan_of(mail_step()),
+        plan_of(mail_step(), mail_step(odd), skip_step(call_record("C003", row=5))),
+        dataclasses.replace(plan_of(mail_step(), mail_step(odd)), files=("a.csv", "b.csv")),
+    ]
+    for n, plan in enumerate(plans):
+        path = tmp_path / f"plan-{n}.json"
+        write_plan_json(plan, path)
+        assert path.read_bytes() == plan_json(plan).encode("utf-8"), n
+        json.loads(path.read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ at the layer that meets them (`OSError(ENOSPC)` at a write, SQLite's own limit o
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import sqlite3
@@ -573,19 +574,20 @@ def test_a_print_sheet_that_does_not_fit_marks_no_card_printed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The disk fills while print.pdf is written: half a sheet file, then ENOSPC.
-    from mailer.printing import imposition
+    from mailer.printing import sheet_writer
 
-    real = imposition.impose
+    real = sheet_writer.write_sheets
 
     def filling(*args: object, **kwargs: object) -> object:
         real(*args, **kwargs)  # type: ignore[arg-type]
-        partial = Path(str(args[2]))
-        partial.write_bytes(partial.read_bytes()[:1000])
+        partial = args[2]
+        assert isinstance(partial, io.BufferedWriter)
+        partial.truncate(1000)
         raise OSError(errno.ENOSPC, "No space left on device")
 
     db, out = tmp_path / "mailer.db", tmp_path / "out"
     assert plan(db).exit_code == 0
-    monkeypatch.setattr(imposition, "impose", filling)
+    monkeypatch.setattr(sheet_writer, "write_sheets", filling)
     result = invoke("print", "--config", EXAMPLE_CONFIG, "--db", db, "--out", out)
     clean_failure(result, 1, str(out / "print.pdf"), "the disk is full")
     assert half_written(tmp_path) == []

@@ -156,3 +156,64 @@ def test_mailer_followups_exports_the_same_events_twice(tmp_path: Path) -> None:
     mary = next(e for e in first if "Mary Albright" in str(e["SUMMARY"]))
     assert '"Your holiday candles, 20% off"' in str(mary["DESCRIPTION"])
     assert "Monday, December 7" in str(mary["DESCRIPTION"])
+
+
+def _reference(calls: list[FollowUp], stamp: date) -> bytes:
+    """The same calendar built the slow way, an object a property with the icalendar
+    package: the streamed file must be these bytes."""
+    from icalendar import Alarm, Event
+
+    from mailer.files import clean_text
+    from mailer.followups.calendar import description_of, summary_of
+
+    cal = Calendar()
+    cal.add("prodid", "-//mailer//Call-Mail-Call follow-ups//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    moment = datetime.combine(stamp, datetime.min.time(), tzinfo=UTC)
+    for f in calls:
+        event = Event()
+        event.add("uid", f.uid)
+        event.add("dtstamp", moment)
+        event.add("last-modified", moment)
+        event.add("sequence", (stamp - date(2020, 1, 1)).days)
+        event.add("dtstart", datetime.combine(f.on, f.window[0]))
+        event.add("dtend", datetime.combine(f.on, f.window[1]))
+        summary = clean_text(summary_of(f), one_line=True)
+        event.add("summary", summary)
+        event.add("description", clean_text(description_of(f)))
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", summary)
+        alarm.add("trigger", timedelta(minutes=-REMINDER_MINUTES))
+        event.add_component(alarm)
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def test_the_streamed_calendar_is_the_bytes_icalendar_writes(tmp_path: Path) -> None:
+    """Escapes (backslash, comma, semicolon, line breaks) and folding at 75 octets, with
+    accents, symbols and emoji falling on every place of a fold, and a backslash or a
+    caret just before one."""
+    base = the_call(OFFER)
+    calls = [
+        dataclasses.replace(
+            base,
+            name=f"Zoë Nguyễn; {'a,b' * (k % 5)}\\c ^x",
+            why="," * k + "€" * (k % 30) + "\\" * (k % 3),
+            script=("ab\\" * k) + "é^" * (k % 7) + "x" * k + "😀" * (k % 4),
+            voicemail="line one\nline two\r\nthree; " + "ü" * k,
+            text_message="" if k % 2 else "Text\x1b[31m me",
+            uid=f"u{k}@mailer",
+        )
+        for k in range(120)
+    ]
+    calls.append(dataclasses.replace(base, permission_ask="", voicemail="", offer_deadline=None))
+    path = tmp_path / "followups.ics"
+    write_ics(iter(calls), path, STAMP)  # any iterable: written as it comes
+    assert path.read_bytes() == _reference(calls, STAMP)
+    assert calendar_bytes([], STAMP) == _reference([], STAMP)
+    (event,) = events(calendar_bytes(calls[7:8], STAMP))
+    assert str(event["SUMMARY"]) == "Call Zoë Nguyễn; a,ba,b\\c ^x 555-0101 (follow-up, attempt 2)"
+    assert "line one\nline two\nthree; " in str(event["DESCRIPTION"])

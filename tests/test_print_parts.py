@@ -1,6 +1,7 @@
-"""Print sheets written as part documents and joined: the file a user prints is one valid
-PDF whatever the number of parts, the same bytes every time, the same pixels as one part,
-and memory holds a part, never the batch."""
+"""Print sheets drawn by ReportLab as part documents and joined (the reference the placed
+sheets of `mailer print` are held to): one valid PDF whatever the number of parts, the
+same bytes every time, the same pixels as one part and as the placed sheets, and memory
+holds a part, never the batch. And `mailer print` stopped on the way leaves nothing."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import pytest
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
-import mailer.printing.imposition as imposition
 from mailer.printing.imposition import impose
 from mailer.printing.stocks import load_stocks
 from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
@@ -45,12 +45,37 @@ def pictures(path: Path) -> list[bytes]:
     return [page.render(scale=0.5).to_pil().tobytes() for page in document]
 
 
-def test_a_batch_in_many_parts_is_one_valid_file_like_a_batch_in_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    whole = print_cards(tmp_path / "whole")
-    monkeypatch.setattr(imposition, "PART_CARDS", 3)  # a sheet of two cards a part
-    parted = print_cards(tmp_path / "parted")
+def drawn_by_reportlab(folder: Path, part_cards: int, duplex: str = "long-edge") -> Path:
+    """The example session's cards on sheets drawn by ReportLab (`impose`, the reference
+    the placed sheets are held to), in parts of `part_cards` cards."""
+    from datetime import date
+
+    from mailer.config import load
+    from mailer.domain.models import Action
+    from mailer.drawing.painter import CardPainter, binary_streams
+    from mailer.ledger import Ledger
+    from mailer.planning.planner import make_plan
+
+    config = load(EXAMPLE_CONFIG)
+    folder.mkdir(parents=True, exist_ok=True)
+    with Ledger.open(folder / "m.db") as ledger:
+        plan = make_plan([EXAMPLE_CALLS], config, ledger, date.fromisoformat(TODAY)).plan
+    stock = STOCKS["avery-5389"]
+    painter = CardPainter(config, "self", stock.card)
+    cards = [painter.prepare(s) for s in plan.steps if s.action is Action.MAIL]
+    out = folder / "print.pdf"
+    with binary_streams():
+        impose(
+            cards, stock, out, duplex=duplex, part_cards=part_cards,
+            draw_front=lambda c, x, y, card: painter.draw_front(c, card, x, y),
+            draw_back=lambda c, x, y, card: painter.draw_back(c, card, x, y),
+        )  # fmt: skip
+    return out
+
+
+def test_a_batch_in_many_parts_is_one_valid_file_like_a_batch_in_one(tmp_path: Path) -> None:
+    whole = drawn_by_reportlab(tmp_path / "whole", 400)
+    parted = drawn_by_reportlab(tmp_path / "parted", 3)  # a sheet of two cards a part
 
     reader = PdfReader(parted, strict=True)
     assert len(reader.pages) == len(PdfReader(whole).pages) == 12
@@ -74,26 +99,24 @@ def test_a_batch_in_many_parts_is_one_valid_file_like_a_batch_in_one(
     assert len(set(subsets)) == len(subsets)
 
 
-def test_parts_give_the_same_bytes_every_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(imposition, "PART_CARDS", 4)
+def test_the_same_cards_give_the_same_bytes_every_time(tmp_path: Path) -> None:
     first = print_cards(tmp_path / "a", "--duplex", "none").read_bytes()
     second = print_cards(tmp_path / "b", "--duplex", "none").read_bytes()
     assert first == second
     file_id = re.search(rb"/ID \[<([0-9a-f]{32})>", first)
     assert file_id is not None
+    parts = drawn_by_reportlab(tmp_path / "c", 4).read_bytes()
+    assert parts == drawn_by_reportlab(tmp_path / "d", 4).read_bytes()
 
 
-def test_duplex_none_in_parts_still_prints_all_fronts_then_all_backs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(imposition, "PART_CARDS", 4)  # two sheets a part: three parts a side
-    sheets = print_cards(tmp_path, "--duplex", "none")
-    texts = [page.extract_text() for page in PdfReader(sheets, strict=True).pages]
-    assert len(texts) == 12
-    assert all("Hi " in text for text in texts[:6])
-    assert all("Hi " not in text and "STAMP" in text.upper() for text in texts[6:])
+def test_duplex_none_still_prints_all_fronts_then_all_backs(tmp_path: Path) -> None:
+    placed = print_cards(tmp_path / "placed", "--duplex", "none")
+    parts = drawn_by_reportlab(tmp_path / "parts", 4, "none")  # three parts a side
+    for sheets in (placed, parts):
+        texts = [page.extract_text() for page in PdfReader(sheets, strict=True).pages]
+        assert len(texts) == 12
+        assert all("Hi " in text for text in texts[:6])
+        assert all("Hi " not in text and "STAMP" in text.upper() for text in texts[6:])
 
 
 def labeller(pulled: list[int], drawn: list[int]) -> Any:
@@ -170,34 +193,33 @@ def test_text_that_looks_like_pdf_syntax_survives_the_join() -> None:
     assert "(front 4 3 0 R)" in reader.pages[4].extract_text()
 
 
-def test_a_print_stopped_in_its_third_part_leaves_nothing_and_prints_all_next_time(
+def test_a_print_stopped_on_its_sixth_card_leaves_nothing_and_prints_all_next_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mailer.drawing.painter import CardPainter
     from mailer.ledger import Ledger, PieceStatus
+    from mailer.printing.placing import Forms
 
-    monkeypatch.setattr(imposition, "PART_CARDS", 2)
-    real_front = CardPainter.draw_front
-    drawn: list[str] = []
+    real_card = Forms.card
+    placed: list[int] = []
 
-    def draw_front(self: CardPainter, canvas: Canvas, card: Any, *args: Any) -> None:
-        if len(drawn) == 5:  # the first card of the third part: Ctrl-C
+    def card(self: Forms, data: bytes) -> Any:
+        if len(placed) == 5:  # the third sheet's first card: Ctrl-C
             raise KeyboardInterrupt
-        drawn.append(card.contact_id)
-        real_front(self, canvas, card, *args)
+        placed.append(len(data))
+        return real_card(self, data)
 
-    monkeypatch.setattr(CardPainter, "draw_front", draw_front)
+    monkeypatch.setattr(Forms, "card", card)
     folder = tmp_path / "session"
     folder.mkdir()
     common = ("--today", TODAY, "--db", folder / "m.db", "--config", EXAMPLE_CONFIG)
     assert invoke("plan", EXAMPLE_CALLS, *common).exit_code == 0
     stopped = invoke("print", *common, "--out", folder / "out")
     assert stopped.exit_code == 130, stopped.stderr
-    assert sorted(p.name for p in (folder / "out").iterdir()) == []  # no parts, no sheets
+    assert sorted(p.name for p in (folder / "out").iterdir()) == []  # no part, no sheets
     with Ledger.open(folder / "m.db") as ledger:
         assert not ledger.pieces(PieceStatus.PRINTED)
 
-    monkeypatch.setattr(CardPainter, "draw_front", real_front)
+    monkeypatch.setattr(Forms, "card", real_card)
     again = invoke("print", *common, "--out", folder / "out")
     assert again.exit_code == 0, again.stderr
     assert len(PdfReader(folder / "out" / "print.pdf", strict=True).pages) == 12

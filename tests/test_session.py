@@ -56,7 +56,7 @@ def test_a_session_writes_the_folder_and_reports_without_printing(
     assert report.sheets == out / "print.pdf"
     assert not report.partial
     # Ten second calls after a card, one by phone only (no address), and one callback.
-    assert len(report.followups) == 12
+    assert report.followups == 12
     doc = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert doc["summary"]["mail"] == 12
 

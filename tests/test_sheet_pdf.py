@@ -206,3 +206,20 @@ def test_a_call_s_name_and_labels_stay_with_what_follows(tmp_path: Path) -> None
             assert not line.startswith("10:00-12:00"), line
             assert not line.startswith("follow-up, attempt"), line
             assert not line.startswith(labels), line
+
+
+def test_only_headings_are_drawn_bold(tmp_path: Path) -> None:
+    """Bold is a stroked outline (render mode 2): it is set for a heading's line and
+    restored after it, so scripts and grey labels are never stroked."""
+    import pypdf
+
+    path = tmp_path / "followups.pdf"
+    write_pdf(calls(3), path)
+    content = pypdf.PdfReader(path).pages[0].get_contents()
+    assert content is not None
+    ops = content.get_data().decode("latin-1").splitlines()
+    bold = [n for n, op in enumerate(ops) if " 2 Tr " in op]
+    assert len(bold) == 4  # the day's title and three calls' names
+    for n in bold:
+        assert ops[n].startswith("q 0 G 2 Tr")
+        assert ops[n + 2] == "Q", ops[n : n + 3]

@@ -7,9 +7,8 @@ What to say comes from the call scripts (`mailer.followups.scripts`); the calend
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -18,6 +17,7 @@ from mailer.domain.models import Action, Address, MailStep, Outcome
 from mailer.domain.moments import call_moment_passed
 from mailer.followups.scripts import call_scripts
 from mailer.followups.windows import Placement, place, spread, their_time
+from mailer.followups.wording import purpose_of
 
 
 @dataclass(frozen=True)
@@ -122,28 +122,62 @@ def call_uid(step_key: str, purpose: str) -> str:
 def follow_ups(steps: Iterable[MailStep], config: Config) -> list[FollowUp]:
     """The calls to make, soonest first, then by time and name; the calls of a day spread
     over their windows in slots of `[followups] slot_minutes` (`windows.spread`)."""
+    kept: dict[str, MailStep] = {}
+
+    def keep(step: MailStep) -> MailStep:
+        kept[step.step_key] = step
+        return step
+
+    order = call_order((keep(s) for s in steps), config)
+    return list(calls_in_order(order, lambda keys: (kept[k] for k in keys), config))
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCall:
+    """A call's place in the list, without its words: what a long list keeps of each call
+    until its turn comes (`calls_in_order` renders the scripts then)."""
+
+    step_key: str
+    at: Placement
+
+
+def call_order(steps: Iterable[MailStep], config: Config) -> list[PlannedCall]:
+    """Where each call the steps ask for goes, in the order `follow_ups` lists them. `steps`
+    is read once and not kept: no script is rendered here."""
     placer = _Placer(config)
-    wanted: list[tuple[MailStep, FollowUp, Placement]] = []
+    wanted: list[tuple[tuple[str, str, str], str, Placement]] = []
     for step in steps:
         if step.follow_up_call is None or step.action not in (Action.MAIL, Action.CALL):
             continue
-        at = placer(step)
-        call = follow_up_for(step, config, at)
-        assert call is not None
-        wanted.append((step, call, at))
-    wanted.sort(key=lambda w: (w[1].name.casefold(), w[1].contact_id, w[1].uid))
-    placed = spread([(f.uid, at) for _, f, at in wanted], placer.slot)
-    calls = [
-        dataclasses.replace(
-            f,
-            on=placed[f.uid].on,
-            window=(placed[f.uid].start, placed[f.uid].end),
-            their_time=their_time(placed[f.uid]),
-            why=_with_time(_why(s), placed[f.uid]),
-        )
-        for s, f, _ in wanted
-    ]
-    return sorted(calls, key=lambda f: (f.on, f.window, f.name.casefold(), f.contact_id))
+        record = step.record
+        uid = call_uid(step.step_key, purpose_of(step).value)
+        name = record.name or record.contact_id
+        wanted.append(((name.casefold(), record.contact_id, uid), step.step_key, placer(step)))
+    wanted.sort(key=lambda w: w[0])
+    placed = spread([(key, at) for _, key, at in wanted], placer.slot)
+    order = sorted(
+        wanted,
+        key=lambda w: (placed[w[1]].on, placed[w[1]].start, placed[w[1]].end, w[0][:2]),
+    )
+    return [PlannedCall(key, placed[key]) for _, key, _ in order]
+
+
+Fetch = Callable[[list[str]], Iterable[MailStep]]
+"""Steps by step key, in the order asked (`Ledger.steps_by_key`)."""
+
+
+def calls_in_order(
+    order: Sequence[PlannedCall], fetch: Fetch, config: Config, *, page: int = 500
+) -> Iterator[FollowUp]:
+    """The calls of `order`, each with its words, the steps read (`fetch`) a page at a
+    time: a long list is never held whole."""
+    for start in range(0, len(order), page):
+        part = order[start : start + page]
+        steps = {step.step_key: step for step in fetch([c.step_key for c in part])}
+        for planned in part:
+            call = follow_up_for(steps[planned.step_key], config, planned.at)
+            assert call is not None
+            yield call
 
 
 class _Placer:

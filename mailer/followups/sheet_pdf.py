@@ -8,38 +8,73 @@ that does not fit goes on at the top of the next page, under the day's heading m
 "continued". The tick-box words are the ones the `mailer-sheet` preset reads back from the
 `outcome` column of followups.csv (`sheet.OUTCOME_WORDS`).
 
-Letter paper, portrait. Text is set in Noto Sans (embedded, a subset), which covers the Latin,
-Greek, Cyrillic and Vietnamese names call logs hold. The same calls give the same bytes.
+Letter paper, portrait. Text is set in Noto Sans (embedded, as subsets: `sheet_font`). The
+sheet is written a page at a time as the calls come (`CallSheet`): a season's calls never
+sit in memory, and the page operators are written here directly (a sheet draws text, boxes
+and rules only), which takes a fraction of the time a general drawing library does. The
+same calls give the same bytes.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from itertools import groupby
 from pathlib import Path
+from typing import BinaryIO
 
 from reportlab.lib.pagesizes import letter
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.lib.rl_accel import fp_str
 
+from mailer.drawing.pdf_objects import literal, stream, text_string
+from mailer.drawing.pdf_stream import PdfStream
 from mailer.files import clean_text, written_beside
 from mailer.followups.calls import FollowUp, friendly
 from mailer.followups.sheet import OUTCOME_WORDS, sheet_name, window_text
+from mailer.followups.sheet_font import SheetFont, text_width, units
 
 PAGE_WIDTH, PAGE_HEIGHT = letter
 MARGIN = 40.0
 """Points from each edge of the page that stay blank (a home printer's unprintable rim)."""
 WIDTH = PAGE_WIDTH - 2 * MARGIN
 INDENT = 14.0
-FONT = "MailerSheetSans"
 BOX = 8.0
 """The side of a tick box, in points."""
 
-Draw = Callable[[Canvas, float], None]
+
+class Page:
+    """One page's operators, as they are drawn."""
+
+    def __init__(self, font: SheetFont) -> None:
+        self.font = font
+        self.ops: list[bytes] = []
+
+    def text(self, x: float, y: float, line: str, size: float, gray: float = 0.0) -> None:
+        parts = [b"%s g BT 1 0 0 1 %s Tm" % (fp_str(gray).encode(), fp_str(x, y).encode())]
+        for subset, data in self.font.encode(line):
+            parts.append(b"/F%d %s Tf %s Tj" % (subset, fp_str(size).encode(), literal(data)))
+        parts.append(b"ET")
+        self.ops.append(b" ".join(parts))
+
+    def bold(self, x: float, y: float, line: str, size: float) -> None:
+        """Noto Sans here has one weight: an outline stroked in black makes it bold. (The
+        render mode is saved and restored around it: it would stroke every later text.)"""
+        self.ops.append(b"q 0 G 2 Tr %s w" % fp_str(size / 30).encode())
+        self.text(x, y, line, size)
+        self.ops.append(b"Q")
+
+    def box(self, x: float, y: float, side: float) -> None:
+        self.ops.append(b"0 G %s re S" % fp_str(x, y, side, side).encode())
+
+    def rule(self, x0: float, y: float, x1: float, gray: float) -> None:
+        self.ops.append(b"%s G %s m %s l S" % (fp_str(gray).encode(), fp_str(x0, y).encode(),
+                                               fp_str(x1, y).encode()))  # fmt: skip
+
+
+Draw = Callable[[Page, float], None]
 """Draws an item with its top at the given y."""
 
 
@@ -53,40 +88,36 @@ class Item:
     keep_with_next: bool = False
 
 
-@functools.cache
-def _font() -> str:
-    """Noto Sans, registered once a process."""
-    import fontpkg_noto_sans
-
-    files = Path(fontpkg_noto_sans.ROOT) / "files"
-    face = next(p for p in sorted(files.glob("NotoSans*.ttf")) if "Italic" not in p.name)
-    pdfmetrics.registerFont(TTFont(FONT, str(face)))
-    return FONT
-
-
-def text_width(text: str, size: float) -> float:
-    return float(pdfmetrics.stringWidth(text, _font(), size))
+@functools.lru_cache(maxsize=65536)
+def _word_units(word: str) -> float:
+    """A word's width, measured once: scripts repeat most of their words call after call."""
+    return units(word)
 
 
 def wrap(text: str, size: float, width: float) -> list[str]:
     """`text` in lines no wider than `width` at `size`: broken at spaces, and inside a word
     only when the word alone is wider than the line. Line breaks in the text are kept."""
     lines: list[str] = []
+    space = units(" ")
     for paragraph in text.splitlines() or [""]:
-        line = ""
+        line, used = "", 0.0
         for word in paragraph.split():
-            trial = f"{line} {word}" if line else word
-            if text_width(trial, size) <= width:
-                line = trial
+            wide = _word_units(word)
+            trial = used + space + wide if line else wide
+            if trial * size / 1000 <= width:
+                line = f"{line} {word}" if line else word
+                used = trial
                 continue
             if line:
                 lines.append(line)
             line = ""
-            while (cut := _fits(word, size, width)) < len(word):  # wider than the line
+            # A word wider than the line alone is cut where the line ends.
+            while wide * size / 1000 > width and (cut := _fits(word, size, width)) < len(word):
                 cut = max(1, cut)
                 lines.append(word[:cut])
                 word = word[cut:]
-            line = word
+                wide = units(word)
+            line, used = word, wide
         lines.append(line)
     return lines
 
@@ -118,16 +149,11 @@ def _text_items(
     # Names, notes and scripts come from call logs: no control character reaches the page.
     for line in wrap(clean_text(text), size, WIDTH - indent):
 
-        def draw(c: Canvas, top: float, line: str = line) -> None:
-            t = c.beginText(MARGIN + indent, top - size)
-            t.setFont(_font(), size)
-            t.setFillGray(0.35 if grey else 0)
-            if bold:  # Noto Sans here has one weight: a stroked outline makes it bold
-                t.setTextRenderMode(2)
-                c.setLineWidth(size / 30)
-            t.textLine(line)
-            c.drawText(t)
-            c.setLineWidth(1)
+        def draw(page: Page, top: float, line: str = line) -> None:
+            if bold:
+                page.bold(MARGIN + indent, top - size, line, size)
+            else:
+                page.text(MARGIN + indent, top - size, line, size, 0.35 if grey else 0.0)
 
         items.append(Item(leading, draw, keep_with_next=keep))
     return items
@@ -153,13 +179,11 @@ def _boxes() -> list[Item]:
     items = []
     for words in rows:
 
-        def draw(c: Canvas, top: float, words: list[str] = words) -> None:
+        def draw(page: Page, top: float, words: list[str] = words) -> None:
             x = MARGIN + INDENT
-            c.setFillGray(0)
             for word in words:
-                c.rect(x, top - BOX - 3, BOX, BOX)
-                c.setFont(_font(), size)
-                c.drawString(x + BOX + 4, top - BOX - 2, word)
+                page.box(x, top - BOX - 3, BOX)
+                page.text(x + BOX + 4, top - BOX - 2, word, size)
                 x += BOX + 4 + text_width(word, size) + gap
 
         items.append(Item(BOX + 8, draw))
@@ -167,24 +191,25 @@ def _boxes() -> list[Item]:
 
 
 def _ruled(label: str) -> Item:
-    def draw(c: Canvas, top: float) -> None:
-        c.setFont(_font(), 8)
-        c.setFillGray(0.35)
-        c.drawString(MARGIN + INDENT, top - 12, label)
-        c.setStrokeGray(0.6)
-        c.line(MARGIN + INDENT + text_width(label, 8) + 4, top - 13, MARGIN + WIDTH, top - 13)
-        c.setStrokeGray(0)
+    def draw(page: Page, top: float) -> None:
+        page.text(MARGIN + INDENT, top - 12, label, 8, 0.35)
+        page.rule(MARGIN + INDENT + text_width(label, 8) + 4, top - 13, MARGIN + WIDTH, 0.6)
 
     return Item(18, draw)
 
 
 def _rule() -> Item:
-    def draw(c: Canvas, top: float) -> None:
-        c.setStrokeGray(0.75)
-        c.line(MARGIN, top - 6, MARGIN + WIDTH, top - 6)
-        c.setStrokeGray(0)
+    def draw(page: Page, top: float) -> None:
+        page.rule(MARGIN, top - 6, MARGIN + WIDTH, 0.75)
 
     return Item(12, draw)
+
+
+@functools.cache
+def _foot() -> tuple[Item, ...]:
+    """What closes every call's block, the same on every call: the tick boxes, lines to
+    write on, a rule."""
+    return (*_boxes(), _ruled("called at:"), _ruled("notes:"), _ruled(""), _rule())
 
 
 def call_items(call: FollowUp) -> list[Item]:
@@ -212,57 +237,117 @@ def call_items(call: FollowUp) -> list[Item]:
         advice = call.voicemail_advice + ("" if call.leave_message else " (the message, for later)")
         items += _label(f"Voicemail: {advice}")
         items += _text_items(call.voicemail, 9.5, indent=2 * INDENT)
-    return [*items, *_boxes(), _ruled("called at:"), _ruled("notes:"), _ruled(""), _rule()]
+    return [*items, *_foot()]
 
 
-def write_pdf(calls: Sequence[FollowUp], path: Path) -> None:
-    """followups.pdf: a page (or more) a day; a sheet saying there are no calls when none."""
-    with written_beside(path) as tmp:
-        canvas = Canvas(str(tmp), pagesize=letter, invariant=True)
-        canvas.setTitle("Follow-up calls")
-        canvas.setAuthor("mailer")
-        if not calls:
-            _heading(canvas, "No follow-up calls", "")
-            canvas.showPage()
-        for day, group in groupby(calls, key=lambda f: f.on):
-            _day(canvas, day, list(group))
-        canvas.save()
+class CallSheet:
+    """followups.pdf written into `out` as the calls come, soonest first: `add` each call,
+    then `close`. Each day starts a page; `counts` says how many calls each day has (its
+    heading says so before its calls are drawn). Memory holds the page being drawn."""
+
+    def __init__(self, out: BinaryIO, counts: Mapping[date, int]) -> None:
+        self._pdf = PdfStream(out)
+        self._catalog, self._tree, self._info, self._resources = (
+            self._pdf.reserve() for _ in range(4)
+        )
+        self._counts = counts
+        self._kids = array("Q")
+        self._font = SheetFont()
+        self._page: Page | None = None
+        self._day: date | None = None
+        self._title = ""
+        self._top = 0.0
+        self._fresh = True
+        """Nothing drawn under this page's heading yet."""
+
+    def add(self, call: FollowUp) -> None:
+        if call.on != self._day:
+            self._start_day(call.on)
+        items = call_items(call)
+        for i, item in enumerate(items):
+            # Keep a call's name with its first lines: move them to a new page together.
+            need, j = item.height, i
+            while items[j].keep_with_next and j + 1 < len(items):
+                j += 1
+                need += items[j].height
+            if self._top - item.height < MARGIN or (self._top - need < MARGIN and not self._fresh):
+                # A block cut by the page break says whose call goes on.
+                who = f"{sheet_name(call) or call.contact_id}'s call, on from the page before"
+                self._new_page(f"{self._title} (continued)", who if i > 0 else "")
+            assert self._page is not None
+            item.draw(self._page, self._top)
+            self._top -= item.height
+            self._fresh = False
+
+    def _start_day(self, day: date) -> None:
+        self._day = day
+        self._title = f"Calls for {friendly(day)}"
+        calls = self._counts.get(day, 0)
+        count = f"{calls} call" + ("" if calls == 1 else "s")
+        self._new_page(
+            self._title,
+            f"{count}. Tick one box a call and note what was said; then type each outcome into "
+            "the outcome column of followups.csv (and called_at if not on the planned day) and "
+            "run `mailer run followups.csv`.",
+        )
+
+    def _new_page(self, title: str, subtitle: str) -> None:
+        """The page so far to the file; a new one with its heading."""
+        self._end_page()
+        page = self._page = Page(self._font)
+        top = PAGE_HEIGHT - MARGIN
+        lines = _text_items(title, 14, bold=True)
+        for item in lines + (_text_items(subtitle, 8.5, grey=True) if subtitle else []):
+            item.draw(page, top)
+            top -= item.height
+        self._top = top - 6
+        self._fresh = True
+
+    def _end_page(self) -> None:
+        if self._page is None:
+            return
+        content = self._pdf.add(stream(b"", b"\n".join(self._page.ops)))
+        self._kids.append(
+            self._pdf.add(
+                b"<< /Contents %d 0 R /MediaBox [ 0 0 %s ] /Parent %d 0 R /Resources %d 0 R "
+                b"/Type /Page >>"
+                % (content, fp_str(PAGE_WIDTH, PAGE_HEIGHT).encode(), self._tree, self._resources)
+            )
+        )
+        self._page = None
+
+    def close(self) -> None:
+        """The last page, the fonts, the page tree: the file is complete."""
+        if self._day is None and self._page is None:
+            self._new_page("No follow-up calls", "")
+        self._end_page()
+        fonts = b""
+        for subset in range(self._font.subsets):
+            first = self._pdf.reserve()
+            numbers = [first, *(self._pdf.reserve() for _ in range(3))]
+            for number, body in zip(numbers, self._font.objects(subset, first), strict=True):
+                self._pdf.put(number, body)
+            fonts += b"/F%d %d 0 R " % (subset, first)
+        self._pdf.put(self._resources, b"<< /Font << %s>> /ProcSet [ /PDF /Text ] >>" % fonts)
+        kids = b" ".join(b"%d 0 R" % kid for kid in self._kids)
+        self._pdf.put(
+            self._tree, b"<< /Count %d /Kids [ %s ] /Type /Pages >>" % (len(self._kids), kids)
+        )
+        self._pdf.put(self._catalog, b"<< /Pages %d 0 R /Type /Catalog >>" % self._tree)
+        self._pdf.put(
+            self._info,
+            b"<< /Author (mailer) /Creator (mailer) /Producer (mailer) /Title %s >>"
+            % text_string("Follow-up calls"),
+        )
+        self._pdf.finish(self._catalog, self._info)
 
 
-def _heading(c: Canvas, title: str, subtitle: str) -> float:
-    """The page's heading; returns the y below it."""
-    top = PAGE_HEIGHT - MARGIN
-    lines = _text_items(title, 14, bold=True)
-    for item in lines + (_text_items(subtitle, 8.5, grey=True) if subtitle else []):
-        item.draw(c, top)
-        top -= item.height
-    return top - 6
-
-
-def _day(c: Canvas, day: date, calls: list[FollowUp]) -> None:
-    """One day's calls, from the top of a new page, running on to more pages as needed."""
-    title = f"Calls for {friendly(day)}"
-    count = f"{len(calls)} call" + ("" if len(calls) == 1 else "s")
-    subtitle = (
-        f"{count}. Tick one box a call and note what was said; then type each outcome into the "
-        "outcome column of followups.csv (and called_at if not on the planned day) and run "
-        "`mailer run followups.csv`."
-    )
-    top = _heading(c, title, subtitle)
-    items = [(call, item) for call in calls for item in call_items(call)]
-    fresh = True  # nothing drawn under this page's heading yet
-    for i, (call, item) in enumerate(items):
-        # Keep a call's name with its first lines: move them to a new page together.
-        need, j = item.height, i
-        while items[j][1].keep_with_next and j + 1 < len(items):
-            j += 1
-            need += items[j][1].height
-        if top - item.height < MARGIN or (top - need < MARGIN and not fresh):
-            c.showPage()
-            going_on = i > 0 and items[i - 1][0] is call  # a block cut by the page break
-            who = f"{sheet_name(call) or call.contact_id}'s call, on from the page before"
-            top = _heading(c, f"{title} (continued)", who if going_on else "")
-        item.draw(c, top)
-        top -= item.height
-        fresh = False
-    c.showPage()
+def write_pdf(calls: Iterable[FollowUp], path: Path) -> None:
+    """followups.pdf: a page (or more) a day; a sheet saying there are no calls when none.
+    `calls` come soonest first (as `calls.follow_ups` gives them)."""
+    listed = list(calls)
+    with written_beside(path) as tmp, tmp.open("wb") as f:
+        sheet = CallSheet(f, Counter(call.on for call in listed))
+        for call in listed:
+            sheet.add(call)
+        sheet.close()

@@ -12,7 +12,7 @@ from typing import Any
 
 from mailer.domain.models import PERSON_FIELDS, Action, MailStep, Plan, Rejection
 from mailer.domain.step_codes import step_code
-from mailer.files import clean_text, safe_cell, write_bytes_atomic, write_csv_rows
+from mailer.files import clean_text, safe_cell, write_csv_rows, written_beside
 
 STEP_COLUMNS = (
     "contact_id",
@@ -80,8 +80,9 @@ def summary(plan: Plan) -> dict[str, int]:
     }
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """Exactly the document the README specifies; `file` appears with several inputs."""
+def plan_document(plan: Plan, *, steps: bool = True) -> dict[str, Any]:
+    """Exactly the document the README specifies; `file` appears with several inputs.
+    Without `steps`, its list of steps is left empty (the summary still counts them)."""
     several = len(plan.files) > 1
     rejected: list[dict[str, Any]] = []
     for r in plan.rejections:
@@ -92,7 +93,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         rejected.append(item)
     doc = {
         "today": plan.today.isoformat(),
-        "steps": [step_document(s, with_file=several) for s in plan.steps],
+        "steps": [step_document(s, with_file=several) for s in plan.steps] if steps else [],
         "rejected": rejected,
     }
     if plan.skipped:  # a call sheet's rows not called yet: only when there are some
@@ -108,7 +109,11 @@ def plan_json(plan: Plan) -> str:
     string (`clean_text`): JSON escapes only C0 codes, so a C1 code or a right-to-left
     override in a name would otherwise reach a terminal (`plan --format json`) or an editor
     raw. Accents and other scripts stay as written."""
-    return json.dumps(_cleaned(plan_document(plan)), indent=2, ensure_ascii=False) + "\n"
+    return _json(plan_document(plan)) + "\n"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(_cleaned(value), indent=2, ensure_ascii=False)
 
 
 def _cleaned(value: Any) -> Any:
@@ -122,7 +127,18 @@ def _cleaned(value: Any) -> Any:
 
 
 def write_plan_json(plan: Plan, path: Path) -> None:
-    write_bytes_atomic(path, plan_json(plan).encode("utf-8"))
+    """plan.json: the bytes `plan_json` gives, written a step at a time (a season's plan as
+    one string would take several times its own memory)."""
+    several = len(plan.files) > 1
+    empty = '  "steps": [],\n'
+    head, _, tail = (_json(plan_document(plan, steps=False)) + "\n").partition(empty)
+    with written_beside(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as f:
+        f.write(head)
+        for n, step in enumerate(plan.steps):
+            text = _json(step_document(step, with_file=several)).replace("\n", "\n    ")
+            f.write(('  "steps": [\n    ' if n == 0 else ",\n    ") + text)
+        f.write("\n  ],\n" if plan.steps else empty)
+        f.write(tail)
 
 
 def step_rows(plan: Plan) -> list[list[str]]:

@@ -4,13 +4,12 @@ needs in stamps."""
 from __future__ import annotations
 
 import filecmp
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from mailer.config import Config
 from mailer.domain.addresses import is_domestic, mail_to
@@ -21,11 +20,11 @@ from mailer.files import written_beside
 from mailer.ledger import Ledger, PieceStatus
 from mailer.printing.stocks import Stock, find_stock, load_stocks
 
-if TYPE_CHECKING:
-    from reportlab.pdfgen.canvas import Canvas
-
 Fetch = Callable[[Sequence[str]], Iterable[MailStep]]
 """Steps by step key, in the order asked (`Ledger.steps_by_key`)."""
+Drawn = Callable[[Sequence[str]], Mapping[str, tuple[str, str]]]
+"""The drawn card of each of these steps that can go on the sheets as it is: its file and
+the SHA-256 the ledger recorded for it."""
 
 FETCH_PAGE = 500
 """Steps read at a time while the sheets are drawn."""
@@ -139,7 +138,7 @@ def print_sheets(
     offset_back: tuple[float, float] = (0.0, 0.0),
     claim: Callable[[list[str]], AbstractContextManager[None]] | None = None,
     fetch: Fetch | None = None,
-    part_cards: int | None = None,
+    drawn: Drawn | None = None,
 ) -> PrintReport:
     """Write `out` (a PDF of sheets) with every card that can be drawn; a card that can't is
     listed in `failures` and left off the sheets. `claim(step_keys)`, when given, holds the
@@ -150,67 +149,82 @@ def print_sheets(
     the cards (only each card's sort key and step key are kept), and with `fetch` (the
     ledger's `steps_by_key`) the steps are read again a page at a time as their sheets
     are drawn; each card is laid out just before its sheet is drawn."""
-    from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
-    from mailer.printing.imposition import PART_CARDS, impose
+    from mailer.drawing.batch import card_pdf
+    from mailer.drawing.geometry import card_geometry
+    from mailer.drawing.painter import CardPainter
+    from mailer.printing.sheet_writer import write_sheets
 
     report = PrintReport(warnings=stock.warnings())
-    painter = CardPainter(config, "self", stock.card)
+    painter: CardPainter | None = None  # made only for a card not drawn yet: it takes a while
     order, kept = _print_order(steps, sort_key(sort), keep=fetch is None)
     get: Fetch = fetch or (lambda keys: (kept[key] for key in keys))
     stamps = config.print.stamps
 
-    def laid_out() -> Iterator[PreparedCard]:
+    def card_pdfs() -> Iterator[bytes]:
+        nonlocal painter
         for start in range(0, len(order), FETCH_PAGE):
             page = order[start : start + FETCH_PAGE]
             fetched = {step.step_key: step for step in get(page)}
+            files = drawn(page) if drawn else {}
             for key in page:  # `order`'s own strings are kept, not each step's new copy
                 step = fetched.pop(key, None)
                 if step is None:
                     continue
-                try:
-                    card = painter.prepare(step)
-                except MailerError as exc:
-                    failure = PrintFailure(step.contact_id, exc.message, exc.hint, key)
-                    report.failures.append(failure)
-                    continue
+                data = _drawn_pdf(*files[key]) if key in files else None
+                if data is None:
+                    # A bad font or template folder stops the batch here, as one error.
+                    painter = painter or CardPainter(config, "self", stock.card)
+                    try:
+                        data = card_pdf(painter, painter.prepare(step))
+                    except MailerError as exc:
+                        failure = PrintFailure(step.contact_id, exc.message, exc.hint, key)
+                        report.failures.append(failure)
+                        continue
                 report.printed.append(key)
                 if is_domestic(mail_to(step.record)):
                     report.domestic += 1
-                yield card
+                yield data
 
-    cards = laid_out()
+    cards = card_pdfs()
     first = next(cards, None)
     if first is None:
         return report  # no card could be drawn: no sheets
-
-    def front(canvas: Canvas, x: float, y: float, card: PreparedCard) -> None:
-        painter.draw_front(canvas, card, x, y)
-
-    def back(canvas: Canvas, x: float, y: float, card: PreparedCard) -> None:
-        painter.draw_back(canvas, card, x, y)
 
     def keep(partial: Path, final: Path) -> Path:
         with claim(report.printed) if claim else nullcontext():
             report.path = settle(partial, final)
         return report.path
 
-    with binary_streams(), written_beside(out, keep) as partial:
-        result = impose(
+    with written_beside(out, keep) as partial, partial.open("wb") as target:
+        result = write_sheets(
             chain([first], cards),
             stock,
-            partial,
+            target,
             duplex=duplex,
-            draw_front=front,
-            draw_back=back,
+            trim=card_geometry(stock.card, "self").trim,
             offset_front=offset_front,
             offset_back=offset_back,
-            part_cards=part_cards or PART_CARDS,
         )
     report.cards, report.sheets, report.pages = result.cards, result.sheets, result.pages
     report.instructions = result.instructions
     report.international = report.cards - report.domestic
     report.postage = report.domestic * stamps.domestic + report.international * stamps.international
     return report
+
+
+def _drawn_pdf(file: str, sha256: str) -> bytes | None:
+    """A drawn card's PDF, when it is still the file drawn (the same SHA-256) and the card
+    writer's (the sheets place its pages as they are); else None: the card is drawn again
+    in memory."""
+    import hashlib
+
+    try:
+        data = Path(file).read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(data).hexdigest() != sha256 or b"/Producer (mailer)" not in data:
+        return None
+    return data
 
 
 def _print_order(
@@ -269,6 +283,16 @@ def print_batch(
             ids.extend(cards[key].id for key in page)
         return ledger.printing(ids, today, reprint=reprint)
 
+    def drawn(keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        return {
+            key: (piece.file, piece.sha256)
+            for key, piece in ledger.pieces_for_steps(keys).items()
+            if piece.status is PieceStatus.RENDERED
+            and (piece.mode, piece.size) == ("self", stock.card)
+            and piece.file is not None
+            and piece.sha256 is not None
+        }
+
     with ledger.exclusive("printing cards"):
         from mailer.printing.imposition import clear_old_parts
 
@@ -284,6 +308,7 @@ def print_batch(
             offset_back=offsets[1],
             claim=claim,
             fetch=ledger.steps_by_key,
+            drawn=drawn,
         )
     report.stock = stock.name
     return report

@@ -1,0 +1,145 @@
+"""The call sheet's font (Noto Sans, which covers the Latin, Greek, Cyrillic and Vietnamese
+names call logs hold): its widths for measuring, and its embedding as the sheet is written.
+
+A long sheet is written a page at a time, before all its characters are known, so each
+character gets its code when it is first drawn: printable ASCII keeps its own code in the
+first subset (the text stays readable in the file), other characters take the free codes
+of the first subset, then of further subsets of 255 codes. The subsets' font programs are
+made at the end from the codes handed out (ReportLab's subsetter, as ReportLab draws).
+The same text drawn in the same order gives the same codes and the same bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import (
+    FF_NONSYMBOLIC,
+    FF_SYMBOLIC,
+    TTFont,
+    TTFontFace,
+    makeToUnicodeCMap,
+)
+
+from mailer.drawing.pdf_objects import stream
+
+FONT = "MailerSheetSans"
+_ASCII = range(32, 127)
+_FREE = (*range(1, 32), *range(127, 256))
+"""The codes of the first subset that ASCII leaves free."""
+
+
+@functools.cache
+def font_name() -> str:
+    """Noto Sans, registered with ReportLab once a process (its metrics and subsetter)."""
+    import fontpkg_noto_sans
+
+    files = Path(fontpkg_noto_sans.ROOT) / "files"
+    face = next(p for p in sorted(files.glob("NotoSans*.ttf")) if "Italic" not in p.name)
+    pdfmetrics.registerFont(TTFont(FONT, str(face)))
+    return FONT
+
+
+def _face() -> TTFontFace:
+    font = pdfmetrics.getFont(font_name())
+    assert isinstance(font, TTFont)
+    return font.face
+
+
+@functools.cache
+def _widths() -> tuple[dict[str, float], float]:
+    face = _face()
+    return {chr(code): width for code, width in face.charWidths.items()}, face.defaultWidth
+
+
+def units(text: str) -> float:
+    """The width of `text` in thousandths of the font size (no kerning: as ReportLab)."""
+    widths, default = _widths()
+    return sum(widths.get(char, default) for char in text)
+
+
+def text_width(text: str, size: float) -> float:
+    return units(text) * size / 1000
+
+
+class SheetFont:
+    """The codes handed out in one document, and its subsets' objects at the end."""
+
+    def __init__(self) -> None:
+        self._layouts: list[list[int]] = [[0] * 32 + list(_ASCII)]
+        self._codes: dict[str, tuple[int, int]] = {}
+        self._free = list(reversed(_FREE))
+
+    @property
+    def subsets(self) -> int:
+        return len(self._layouts)
+
+    def encode(self, text: str) -> list[tuple[int, bytes]]:
+        """`text` as (subset, bytes) pieces."""
+        if text.isascii():  # the wrapped lines hold no control characters
+            return [(0, text.encode("ascii"))]
+        pieces: list[tuple[int, bytearray]] = []
+        for char in text:
+            if " " <= char <= "~":
+                subset, code = 0, ord(char)
+            else:
+                found = self._codes.get(char)
+                subset, code = found if found is not None else self._new_code(char)
+            if not pieces or pieces[-1][0] != subset:
+                pieces.append((subset, bytearray()))
+            pieces[-1][1].append(code)
+        return [(subset, bytes(data)) for subset, data in pieces]
+
+    def _new_code(self, char: str) -> tuple[int, int]:
+        if not self._free:
+            self._layouts.append([0])
+            self._free = list(range(255, 0, -1))
+        code = self._free.pop()
+        layout = self._layouts[-1]
+        layout.extend([0] * (code + 1 - len(layout)))
+        layout[code] = ord(char)
+        found = self._codes[char] = (len(self._layouts) - 1, code)
+        return found
+
+    def objects(self, subset: int, first: int) -> list[bytes]:
+        """Subset `subset`'s four objects, numbered from `first` (the font dictionary),
+        then its ToUnicode map, its descriptor and its font program."""
+        face = _face()
+        layout = self._layouts[subset]
+        digest = hashlib.sha256(repr(layout).encode()).digest()
+        tag = bytes(65 + b % 26 for b in digest[:6])
+        base = tag + b"+" + face.name + face.subfontNameX
+        widths = fp_str(*(face.charWidths.get(c, face.defaultWidth) for c in layout))
+        font = (
+            b"<< /BaseFont /%s /FirstChar 0 /FontDescriptor %d 0 R /LastChar %d /Subtype "
+            b"/TrueType /ToUnicode %d 0 R /Type /Font /Widths [ %s ] >>"
+            % (base, first + 2, len(layout) - 1, first + 1, widths.encode("ascii"))
+        )
+        descriptor = (
+            b"<< /Ascent %s /CapHeight %s /Descent %s /Flags %d /FontBBox [ %s ] "
+            b"/FontFile2 %d 0 R /FontName /%s /ItalicAngle %s /MissingWidth %s /StemV %s "
+            b"/Type /FontDescriptor >>"
+        ) % (
+            fp_str(face.ascent).encode(),
+            fp_str(face.capHeight).encode(),
+            fp_str(face.descent).encode(),
+            (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
+            fp_str(*face.bbox).encode(),
+            first + 3,
+            base,
+            fp_str(face.italicAngle).encode(),
+            fp_str(face.defaultWidth).encode(),
+            fp_str(face.stemV).encode(),
+        )
+        program = face.makeSubset(list(layout))
+        cmap = makeToUnicodeCMap(base.decode("latin-1"), list(layout)).encode("latin-1")
+        return [
+            font,
+            stream(b"", cmap, big=True),
+            descriptor,
+            stream(b"/Length1 %d " % len(program), program, big=True),
+        ]
