@@ -78,8 +78,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         try:
             try:
                 fd = os.open(tmp, _NEW_FILE, 0o666)
-            except FileNotFoundError:
-                ensure_folder(path.parent)
+            except (FileNotFoundError, NotADirectoryError):  # a folder missing or a file
+                ensure_folder(path.parent)  # made, or a `WriteError` saying what is in the way
                 fd = os.open(tmp, _NEW_FILE, 0o666)
             except FileExistsError:  # someone else's file under that name: leave it be
                 tmp = _temporary(path, 16)
@@ -101,7 +101,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         except OSError as exc:
             raise write_failure(path, exc) from None
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not made, or the folder is the trouble
+            tmp.unlink()
         raise
 
 

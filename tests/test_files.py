@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mailer.errors import WriteError
 from mailer.files import safe_cell, write_bytes_atomic, write_csv_rows, written_beside
 from tests.builders import read_csv
 
@@ -175,6 +176,14 @@ def test_a_write_interrupted_at_any_call_keeps_the_previous_bytes_and_no_tempora
         else:
             assert path.read_bytes() == b"previous"
         assert names(tmp_path) == ["card.pdf"], name
+
+
+def test_a_file_where_the_folder_should_be_is_named_and_nothing_is_left(tmp_path: Path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(WriteError, match="taken is a file, not a folder"):
+        write_bytes_atomic(blocker / "r.png", b"x")
+    assert names(tmp_path) == ["taken"]
 
 
 def test_finished_files_get_the_usual_permissions_not_the_temporary_ones(tmp_path: Path) -> None:
