@@ -189,18 +189,19 @@ def test_a_full_disk_at_a_write_leaves_no_half_written_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A disk that fills during the third card: half of it is written, then ENOSPC.
-    real = Path.write_bytes
+    real = os.write
     calls = {"n": 0}
 
-    def filling(self: Path, data: bytes) -> int:
-        if self.name.endswith(".part") and self.parent.name == "cards":
+    def filling(fd: int, data: bytes) -> int:
+        written = Path(f"/proc/self/fd/{fd}").readlink()  # the file this write goes to
+        if written.name.endswith(".part") and written.parent.name == "cards":
             calls["n"] += 1
             if calls["n"] == 3:
-                real(self, data[: len(data) // 2])
+                real(fd, data[: len(data) // 2])
                 raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, data)
+        return real(fd, data)
 
-    monkeypatch.setattr(Path, "write_bytes", filling)
+    monkeypatch.setattr(os, "write", filling)
     result = run(tmp_path)
     clean_failure(result, 1, "cards", "the disk is full", "2 cards drawn before it are")
     assert half_written(tmp_path) == []

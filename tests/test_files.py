@@ -7,9 +7,11 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mailer.errors import WriteError
 from mailer.files import safe_cell, write_bytes_atomic, write_csv_rows, written_beside
 from tests.builders import read_csv
 
@@ -138,18 +140,50 @@ def test_a_failed_write_keeps_the_previous_bytes_and_no_temporary(
 ) -> None:
     path = tmp_path / "plan.json"
     write_bytes_atomic(path, b"previous")
-    real_write = Path.write_bytes
+    real_write = os.write
 
-    def half_then_fail(self: Path, data: bytes) -> int:
-        real_write(self, data[: len(data) // 2])
+    def half_then_fail(fd: int, data: bytes) -> int:
+        real_write(fd, data[: len(data) // 2])
         raise OSError("disk full")
 
-    monkeypatch.setattr(Path, "write_bytes", half_then_fail)
+    monkeypatch.setattr(os, "write", half_then_fail)
     with pytest.raises(OSError, match="disk full"):
         write_bytes_atomic(path, b"the new plan, twice as long as before")
     monkeypatch.undo()
     assert path.read_bytes() == b"previous"
     assert names(tmp_path) == ["plan.json"]
+
+
+def test_a_write_interrupted_at_any_call_keeps_the_previous_bytes_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "card.pdf"
+    write_bytes_atomic(path, b"previous")
+    for name in ("open", "write", "close", "replace"):
+        real = getattr(os, name)
+
+        def stop(*args: object, real: Any = real) -> object:
+            real(*args)  # the call itself happens, then Ctrl-C arrives
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(os, name, stop)
+        with pytest.raises(KeyboardInterrupt):
+            write_bytes_atomic(path, b"the new card")
+        monkeypatch.undo()
+        if name == "replace":  # the rename was done: the new file is complete
+            assert path.read_bytes() == b"the new card"
+            write_bytes_atomic(path, b"previous")
+        else:
+            assert path.read_bytes() == b"previous"
+        assert names(tmp_path) == ["card.pdf"], name
+
+
+def test_a_file_where_the_folder_should_be_is_named_and_nothing_is_left(tmp_path: Path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file, not a folder")
+    with pytest.raises(WriteError, match="taken is a file, not a folder"):
+        write_bytes_atomic(blocker / "r.png", b"x")
+    assert names(tmp_path) == ["taken"]
 
 
 def test_finished_files_get_the_usual_permissions_not_the_temporary_ones(tmp_path: Path) -> None:

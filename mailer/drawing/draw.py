@@ -4,6 +4,8 @@ every card of an output folder in `manifest.csv`."""
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -135,6 +137,8 @@ def draw_cards(
         recorded += len(cards)
 
     renderer = CardRenderer(config, mode=mode, out_dir=out_dir / "cards", jobs=jobs)
+    # Absolute, resolved once: the next command may run from another folder.
+    cards_dir = str((out_dir / "cards").resolve())
     # Another process drawing from this ledger would choose the same cards: wait for it.
     with ledger.exclusive("drawing cards"):
         try:
@@ -142,8 +146,8 @@ def draw_cards(
                 for outcome in renderer.render(todo(), count=count):
                     piece_id = pieces.pop(outcome.step_key)
                     if isinstance(outcome, RenderedCard):
-                        # Absolute: the next command may run from another folder.
-                        drawn.append((piece_id, str(outcome.path.resolve()), outcome.sha256))
+                        file = f"{cards_dir}{os.sep}{outcome.path.name}"
+                        drawn.append((piece_id, file, outcome.sha256))
                         batch.drawn += 1
                     else:
                         batch.failures.append(outcome)
@@ -182,7 +186,14 @@ def write_manifest(ledger: Ledger, out_dir: Path) -> int:
         nonlocal listed
         for piece in ledger.drawn_pieces():
             path = Path(piece.file or "")
-            if path.resolve().parent != cards_dir or not path.is_file():
+            # Drawing records resolved paths: a folder named as this one's is this one.
+            if str(path.parent) != str(cards_dir) and path.resolve().parent != cards_dir:
+                continue
+            try:
+                found = path.stat()
+            except OSError:  # deleted since, or never written here
+                continue
+            if not stat.S_ISREG(found.st_mode):
                 continue
             listed += 1
             yield [
@@ -192,7 +203,7 @@ def write_manifest(ledger: Ledger, out_dir: Path) -> int:
                 piece.size,
                 piece.mode,
                 "2",
-                str(path.stat().st_size),
+                str(found.st_size),
                 piece.sha256 or "",
                 piece.card_code or "",
                 piece.variant or "",
