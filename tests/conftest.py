@@ -15,12 +15,19 @@ from tests.builders import open_ledger
 pytest_plugins = ["tests.fake_provider"]
 
 
+@pytest.fixture(scope="session")
+def _font_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache of made fonts for the whole run, never the developer's own."""
+    return tmp_path_factory.mktemp("font-cache")
+
+
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's keys, ledger or date settings."""
+def _clean_env(monkeypatch: pytest.MonkeyPatch, _font_cache: Path) -> None:
+    """No test sees the developer's keys, ledger, date settings or font cache."""
     for name in list(os.environ):
         if name.startswith(("MAILER_", "LOB_", "POSTGRID_")):
             monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MAILER_CACHE_DIR", str(_font_cache))
     monkeypatch.setenv("COLUMNS", "220")
     monkeypatch.setenv("NO_COLOR", "1")
 

@@ -1,16 +1,16 @@
 """Other forms of the handwriting font's letters, so that a note is not written with one
 stamp per letter.
 
-`pen_font` makes, once per process with fontTools, the pen font: the handwriting font with
-each letter and digit in `FORMS - 1` other forms more, each at a private-use character of
-its own (`form_char`). A line of a note is then one string in one font, whatever forms its
-letters take, and the card writer embeds it as any TrueType font, its text extracting as
-the characters written. The other forms' outlines are moved by their own small, seeded
-change (a little scaling and shear about the baseline, a shift, and a slow wobble) that
-keeps the letter legible. The wobble's wavelength is many stroke widths long, so both edges
-of a stroke move together and the pen stays the same width: one pen, never a bolder one.
-Advance widths and vertical metrics are the font's own, so every form lays out exactly like
-it. The same file always gives the same font (the seeds are the glyph names).
+`pen_font` makes, once with fontTools (then kept on disk by `font_cache`), the pen font: the
+handwriting font with each letter and digit in `FORMS - 1` other forms more, each at a
+private-use character of its own (`form_char`). A line of a note is then one string in one
+font, whatever forms its letters take, and the card writer embeds it as any TrueType font,
+its text extracting as the characters written. The other forms' outlines are moved by their
+own small, seeded change (a little scaling and shear about the baseline, a shift, and a slow
+wobble) that keeps the letter legible. The wobble's wavelength is many stroke widths long,
+so both edges of a stroke move together and the pen stays the same width: one pen, never a
+bolder one. Advance widths and vertical metrics are the font's own, so every form lays out
+exactly like it. The same file always gives the same font (the seeds are the glyph names).
 
 ReportLab, which draws previews and print sheets and would extract the private-use
 characters as they are, gets each form as a font of its own (`PenFont.forms`), made from
@@ -36,6 +36,8 @@ from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphCoordinates
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+
+from mailer.drawing.font_cache import kept
 
 FORMS = 3
 """Forms of each letter, the font's own among them: with three, a word can always differ
@@ -117,10 +119,13 @@ PEN_FONTS: dict[str, PenFont] = {}
 @cache
 def pen_font(path: str, plain: str) -> PenFont:
     """The pen font of the TrueType file at `path`, registered with ReportLab as `plain`."""
-    program, varied = _program(Path(path), "Forms", {})
+    source = Path(path).read_bytes()
+    program = kept("pen", source, lambda: _program(source, "Forms", {})[0])
     name = f"{plain}-forms"
     font = TTFont(name, io.BytesIO(program))
     pdfmetrics.registerFont(font)
+    drawn = font.face.charToGlyph
+    varied = "".join(c for c in VARIED if ord(form_char(c, 1)) in drawn)
     codes = {chr(c): c for c in range(32, 127) if c in font.face.charToGlyph}
     for form in range(1, FORMS):
         for index, char in enumerate(VARIED):
@@ -135,6 +140,10 @@ def coded_program(pen: PenFont) -> bytes:
     """The pen font as the card writer embeds it: glyph n draws code n (`PenFont.codes`),
     256 glyphs (those of unused codes empty), a symbolic character map sending each code to
     its glyph, no glyph built of others, and hinting kept."""
+    return kept("coded", pen.program, lambda: _coded_program(pen))
+
+
+def _coded_program(pen: PenFont) -> bytes:
     font = FontFile(io.BytesIO(pen.program), recalcTimestamp=False)
     glyf, hmtx = font["glyf"], font["hmtx"]
     cmap = font.getBestCmap()

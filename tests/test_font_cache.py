@@ -1,0 +1,111 @@
+"""The made pen font kept on disk between runs: read back when whole, made again when not,
+and never a reason for a run to fail."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mailer.drawing import font_cache
+
+PEN_BYTES = """
+import hashlib
+from mailer.drawing.fonts import caveat_path
+from mailer.drawing.variants import coded_program, pen_font
+pen = pen_font(str(caveat_path()), "Caveat")
+print(hashlib.sha256(pen.program + coded_program(pen)).hexdigest(), sorted(pen.varied) == \
+sorted(set(pen.varied)), len(pen.codes))
+"""
+
+
+def _pen_in_a_process(cache: Path | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != font_cache.CACHE_ENV}
+    if cache is not None:
+        env[font_cache.CACHE_ENV] = str(cache)
+    done = subprocess.run(
+        [sys.executable, "-c", PEN_BYTES], capture_output=True, text=True, env=env, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_the_pen_font_read_back_is_the_one_made(tmp_path: Path) -> None:
+    made = _pen_in_a_process(tmp_path)
+    kept = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
+    assert kept == ["coded", "pen"]
+    assert _pen_in_a_process(tmp_path) == made
+    # And the same as a run that can keep nothing.
+    (tmp_path / "a file").write_text("in the way")
+    assert _pen_in_a_process(tmp_path / "a file" / "fonts") == made
+
+
+def _counting(data: bytes) -> tuple[list[int], Callable[[], bytes]]:
+    calls: list[int] = []
+
+    def make() -> bytes:
+        calls.append(1)
+        return data
+
+    return calls, make
+
+
+def test_a_kept_font_is_not_made_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path))
+    calls, make = _counting(b"font bytes")
+    assert font_cache.kept("pen", b"source", make) == b"font bytes"
+    assert font_cache.kept("pen", b"source", make) == b"font bytes"
+    assert len(calls) == 1
+    # Another source, or another kind, is another font.
+    font_cache.kept("pen", b"other source", make)
+    font_cache.kept("coded", b"source", make)
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("damage", ["cut", "changed", "empty"])
+def test_a_damaged_kept_font_is_made_again_and_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path))
+    calls, make = _counting(b"the real font " * 100)
+    font_cache.kept("pen", b"source", make)
+    (path,) = tmp_path.iterdir()
+    whole = path.read_bytes()
+    if damage == "cut":
+        path.write_bytes(whole[: len(whole) // 2])
+    elif damage == "changed":
+        path.write_bytes(whole[:10] + b"X" + whole[11:])
+    else:
+        path.write_bytes(b"")
+    assert font_cache.kept("pen", b"source", make) == b"the real font " * 100
+    assert len(calls) == 2
+    assert path.read_bytes() == whole
+    assert hashlib.sha256(whole[:-32]).digest() == whole[-32:]
+
+
+def test_a_cache_folder_that_cant_be_written_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv(font_cache.CACHE_ENV, str(blocked / "fonts"))
+    calls, make = _counting(b"font")
+    assert font_cache.kept("pen", b"source", make) == b"font"
+    assert font_cache.kept("pen", b"source", make) == b"font"
+    assert len(calls) == 2
+    assert blocked.read_text() == "not a folder"
+
+
+def test_the_cache_lives_in_the_users_cache_folder_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(font_cache.CACHE_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    if sys.platform != "win32":
+        assert font_cache.cache_dir() == tmp_path / "mailer" / "fonts"
+    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path / "mine"))
+    assert font_cache.cache_dir() == tmp_path / "mine"
