@@ -97,6 +97,7 @@ class Faults:
         self.status = 500
         self.retry_after = "1"
         self.slow_seconds = 0.0
+        self.queue_seconds = 0.0
         self.not_cancellable = False
         self.latency = 0.0
         """Seconds every create waits after creating, before answering."""
@@ -127,6 +128,13 @@ class Faults:
         with self._lock:
             self._counts["slow"] += n
             self.slow_seconds = seconds
+
+    def queue_next(self, n: int, seconds: float) -> None:
+        """The next `n` creates wait `seconds` before making the postcard (a busy
+        provider's queue: the card appears only then), then answer."""
+        with self._lock:
+            self._counts["queue"] += n
+            self.queue_seconds = seconds
 
     def echo_headers_next(self, n: int, status: int = 401, form: str = "whole") -> None:
         """The next `n` requests answer `status` with an error message that echoes every
@@ -357,6 +365,8 @@ class _Handler(BaseHTTPRequestHandler):
                 extra["Retry-After"] = fake.faults.retry_after
                 raise _error(postgrid, 429, "rate_limit_exceeded", "Rate limit exceeded.")
             query = dict(urllib.parse.parse_qsl(url.query))
+            if method == "POST" and fake.faults.take("queue"):
+                fake._stopping.wait(fake.faults.queue_seconds)
             status, body, created = self._route(method, path, api_key, record, files, query)
             if created and method == "POST":
                 if fake.faults.take("no_id"):

@@ -197,6 +197,19 @@ def test_postgrid_looks_a_card_up_before_it_sends_it_again(desk: Desk, fault: st
     assert ids == set(desk.fake.postcards)
 
 
+def test_a_postgrid_create_still_queued_when_it_timed_out_is_found_not_made_twice(
+    desk: Desk,
+) -> None:
+    # Made 1.5 s after it was sent, after the 1 s timeout: the card is looked up only once
+    # the request could have gone through, so it is found rather than made a second time.
+    desk.fake.faults.queue_next(1, 1.5)
+    result = desk.send("--submit", "--provider", "postgrid", "--jobs", "1")
+    assert result.exit_code == 0, result.stderr
+    assert desk.fake.duplicates() == []
+    assert desk.fake.created == desk.mail_steps()
+    assert desk.creates(PG_CREATE) == desk.mail_steps()
+
+
 def test_a_postgrid_card_left_submitting_is_looked_up_not_sent_again(desk: Desk) -> None:
     assert desk.send("--submit", "--provider", "postgrid", "--limit", "1").exit_code == 0
     (made,) = desk.fake.postcards

@@ -292,9 +292,10 @@ class HttpClient:
                 self._sleep(delay)
         raise self._unavailable(what, last, self.retry.attempts)
 
-    def pause(self, attempt: int) -> None:
-        """The backoff wait after `attempt` failed tries (see `RetryPolicy`)."""
-        delay = self.retry.backoff(attempt, self._rng)
+    def pause(self, attempt: int, at_least: float = 0.0) -> None:
+        """The backoff wait after `attempt` failed tries (see `RetryPolicy`), and never
+        less than `at_least` seconds."""
+        delay = max(self.retry.backoff(attempt, self._rng), at_least)
         if delay > 0:
             self._sleep(delay)
 

@@ -25,6 +25,10 @@ from mailer.sending.providers.http import USER_AGENT, FileField, HttpClient, Red
 # (missing, empty, null, spaces) can't be followed, cancelled or looked up later.
 USABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
 
+SETTLE_MAX = 10.0
+"""Seconds at most to wait, after a create whose outcome is unknown, before asking the
+provider whether it made the card (the request's own timeout, up to this)."""
+
 
 class NoUsableId(ProviderUnavailable):
     """The provider said yes (2xx) without a usable id: the card may or may not exist, so
@@ -110,11 +114,14 @@ class PostcardService:
             return self._post(req, fields, files)
         # No idempotency promised: never send the same create blindly twice. When the
         # outcome is unknown (timeout, dropped connection, 5xx, an answer without an id),
-        # look the card up by its key first, after a pause that lets it show in the list.
+        # look the card up by its key first, after a pause that lets it show in the list:
+        # at least as long as the request was given, since a create that timed out here
+        # may still be on its way through the provider's queue.
+        settle = min(self.client.timeout, SETTLE_MAX)
         unknown: ProviderUnavailable | None = None
         for attempt in range(1, self.client.retry.attempts + 1):
             if unknown is not None:
-                self.client.pause(attempt - 1)
+                self.client.pause(attempt - 1, at_least=settle)
                 found = self.find_postcard(req.idempotency_key)
                 if found is not None:
                     return found
