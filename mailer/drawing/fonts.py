@@ -208,7 +208,14 @@ def clean_text(text: str) -> str:
 
 
 def _register_ttf(path: Path, prefix: str) -> FontFace:
-    digest = hashlib.sha256(str(path).encode()).hexdigest()[:6]
+    # The name covers the file's bytes too: a font changed at the same path between
+    # `mailer render` and `mailer print` must not share a name with the old one on a sheet
+    # (printers cache fonts by name).
+    try:
+        content = path.read_bytes()
+    except OSError:
+        content = b""  # the error is reported below, where the font is read
+    digest = hashlib.sha256(str(path).encode() + b"\0" + content).hexdigest()[:6]
     name = f"{prefix}-{re.sub(r'[^A-Za-z0-9]', '', path.stem)[:24]}-{digest}"
     try:
         _check_complete(path)
