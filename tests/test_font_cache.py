@@ -109,3 +109,22 @@ def test_the_cache_lives_in_the_users_cache_folder_unless_told(
         assert font_cache.cache_dir() == tmp_path / "mailer" / "fonts"
     monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path / "mine"))
     assert font_cache.cache_dir() == tmp_path / "mine"
+    monkeypatch.setenv(font_cache.CACHE_ENV, "~/fonts here")
+    assert font_cache.cache_dir() == Path.home() / "fonts here"
+
+
+def test_a_font_changed_at_its_path_is_registered_under_another_name(tmp_path: Path) -> None:
+    # A print sheet holds cards drawn before and after the change: one name, one program.
+    from fontTools.ttLib import TTFont as FontFile
+
+    from mailer.drawing.fonts import _register_ttf, caveat_path
+
+    hand = tmp_path / "hand.ttf"
+    hand.write_bytes(caveat_path().read_bytes())
+    before = _register_ttf(hand, "hand").name
+    font = FontFile(str(hand))
+    font["head"].fontRevision += 1
+    font.save(str(hand))
+    after = _register_ttf(hand, "hand").name
+    assert before != after
+    assert _register_ttf(hand, "hand").name == after

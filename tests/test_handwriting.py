@@ -448,6 +448,7 @@ def test_a_font_whose_forms_cant_be_made_stops_the_run_once_naming_it(
         raise TTLibError("bad 'glyf' table")
 
     monkeypatch.setattr(variants, "_program", broken)
+    monkeypatch.setenv("MAILER_CACHE_DIR", str(tmp_path / "empty cache"))  # made, not read
     variants.pen_font.cache_clear()
     try:
         db, out = tmp_path / "m.db", tmp_path / "out"

@@ -37,7 +37,7 @@ def cache_dir() -> Path | None:
     """Where kept fonts go, or None when there is no home for them."""
     chosen = os.environ.get(CACHE_ENV)
     if chosen:
-        return Path(chosen)
+        return Path(chosen).expanduser().absolute()
     if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
         return Path(os.environ["LOCALAPPDATA"]) / "mailer" / "cache" / "fonts"
     base = os.environ.get("XDG_CACHE_HOME")
