@@ -123,7 +123,7 @@ class SubsetSet:
             codes[char] = (len(layouts) - 1, code)
         codes["\xa0"] = codes.get(" ", (0, 0))  # as ReportLab draws it: a space
         self.codes = codes
-        self.subsets = tuple(_subset(font, tuple(layout)) for layout in layouts)
+        self.subsets = tuple(subset_of(font, tuple(layout)) for layout in layouts)
         # One subset (nearly every card): encoding is a single translation of the string.
         self._table = str.maketrans({c: chr(code) for c, (_, code) in codes.items()})
 
@@ -140,7 +140,8 @@ class SubsetSet:
         return [(subset, bytes(data)) for subset, data in pieces]
 
 
-def _subset(font: TrueTypeFont, layout: tuple[int, ...]) -> Subset:
+def subset_of(font: TrueTypeFont, layout: tuple[int, ...]) -> Subset:
+    """The subset of `font` drawing `layout[code]` at each code (0: nothing)."""
     face = font.face
     tag = _tag(font.name, layout)
     base = (tag + b"+" + face.name + face.subfontNameX).decode("latin-1")
@@ -264,7 +265,7 @@ class PenEmbedding:
             plain = font_for(self._plain)
             assert isinstance(plain, TrueTypeFont)
             layouts = [(0, *map(ord, extra[i : i + 255])) for i in range(0, len(extra), 255)]
-            more = self._extras[extra] = tuple(_subset(plain, layout) for layout in layouts)
+            more = self._extras[extra] = tuple(subset_of(plain, layout) for layout in layouts)
         codes = {c: (0, code) for c, code in self._codes.items()}
         codes |= {c: (1 + i // 255, 1 + i % 255) for i, c in enumerate(extra)}
         codes["\xa0"] = codes[" "]

@@ -5,27 +5,20 @@ A long sheet is written a page at a time, before all its characters are known, s
 character gets its code when it is first drawn: printable ASCII keeps its own code in the
 first subset (the text stays readable in the file), other characters take the free codes
 of the first subset, then of further subsets of 255 codes. The subsets' font programs are
-made at the end from the codes handed out (ReportLab's subsetter, as ReportLab draws).
+made at the end from the codes handed out, as the card writer makes its subsets
+(`card_fonts.subset_of`).
 The same text drawn in the same order gives the same codes and the same bytes.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 
-from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import (
-    FF_NONSYMBOLIC,
-    FF_SYMBOLIC,
-    TTFont,
-    TTFontFace,
-    makeToUnicodeCMap,
-)
+from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 
-from mailer.drawing.pdf_objects import stream
+from mailer.drawing.card_fonts import TrueTypeFont, subset_of
 
 FONT = "MailerSheetSans"
 _ASCII = range(32, 127)
@@ -45,9 +38,15 @@ def font_name() -> str:
 
 
 def _face() -> TTFontFace:
+    return _embedding().face
+
+
+@functools.cache
+def _embedding() -> TrueTypeFont:
+    """The font as the card writer embeds a TrueType face, subsets and all."""
     font = pdfmetrics.getFont(font_name())
     assert isinstance(font, TTFont)
-    return font.face
+    return TrueTypeFont(FONT, font)
 
 
 @functools.cache
@@ -108,38 +107,4 @@ class SheetFont:
     def objects(self, subset: int, first: int) -> list[bytes]:
         """Subset `subset`'s four objects, numbered from `first` (the font dictionary),
         then its ToUnicode map, its descriptor and its font program."""
-        face = _face()
-        layout = self._layouts[subset]
-        digest = hashlib.sha256(repr(layout).encode()).digest()
-        tag = bytes(65 + b % 26 for b in digest[:6])
-        base = tag + b"+" + face.name + face.subfontNameX
-        widths = fp_str(*(face.charWidths.get(c, face.defaultWidth) for c in layout))
-        font = (
-            b"<< /BaseFont /%s /FirstChar 0 /FontDescriptor %d 0 R /LastChar %d /Subtype "
-            b"/TrueType /ToUnicode %d 0 R /Type /Font /Widths [ %s ] >>"
-            % (base, first + 2, len(layout) - 1, first + 1, widths.encode("ascii"))
-        )
-        descriptor = (
-            b"<< /Ascent %s /CapHeight %s /Descent %s /Flags %d /FontBBox [ %s ] "
-            b"/FontFile2 %d 0 R /FontName /%s /ItalicAngle %s /MissingWidth %s /StemV %s "
-            b"/Type /FontDescriptor >>"
-        ) % (
-            fp_str(face.ascent).encode(),
-            fp_str(face.capHeight).encode(),
-            fp_str(face.descent).encode(),
-            (face.flags & ~FF_NONSYMBOLIC) | FF_SYMBOLIC,
-            fp_str(*face.bbox).encode(),
-            first + 3,
-            base,
-            fp_str(face.italicAngle).encode(),
-            fp_str(face.defaultWidth).encode(),
-            fp_str(face.stemV).encode(),
-        )
-        program = face.makeSubset(list(layout))
-        cmap = makeToUnicodeCMap(base.decode("latin-1"), list(layout)).encode("latin-1")
-        return [
-            font,
-            stream(b"", cmap, big=True),
-            descriptor,
-            stream(b"/Length1 %d " % len(program), program, big=True),
-        ]
+        return subset_of(_embedding(), tuple(self._layouts[subset])).bodies(first)
