@@ -131,13 +131,19 @@ class SubsetSet:
         """`text` as (subset, bytes) pieces; a character the set lacks is the blank glyph."""
         if len(self.subsets) == 1:
             return [(0, text.translate(self._table).encode("latin-1", "replace"))]
-        pieces: list[tuple[int, bytearray]] = []
-        for char in text:
-            subset, code = self.codes.get(char, (0, 0))
-            if not pieces or pieces[-1][0] != subset:
-                pieces.append((subset, bytearray()))
-            pieces[-1][1].append(code)
-        return [(subset, bytes(data)) for subset, data in pieces]
+        return _pieces(text, self.codes)
+
+
+def _pieces(text: str, codes: dict[str, tuple[int, int]]) -> list[tuple[int, bytes]]:
+    """`text` as (subset, bytes) pieces, each character at its `codes` entry; one the
+    subsets lack is the blank glyph (code 0 of the first)."""
+    pieces: list[tuple[int, bytearray]] = []
+    for char in text:
+        subset, code = codes.get(char, (0, 0))
+        if not pieces or pieces[-1][0] != subset:
+            pieces.append((subset, bytearray()))
+        pieces[-1][1].append(code)
+    return [(subset, bytes(data)) for subset, data in pieces]
 
 
 def subset_of(font: TrueTypeFont, layout: tuple[int, ...]) -> Subset:
@@ -286,13 +292,7 @@ class PenSet:
     def encode(self, text: str) -> list[tuple[int, bytes]]:
         if not self.codes:
             return [(0, text.translate(self.table).encode("latin-1", "replace"))]
-        pieces: list[tuple[int, bytearray]] = []
-        for char in text:
-            subset, code = self.codes.get(char, (0, 0))
-            if not pieces or pieces[-1][0] != subset:
-                pieces.append((subset, bytearray()))
-            pieces[-1][1].append(code)
-        return [(subset, bytes(data)) for subset, data in pieces]
+        return _pieces(text, self.codes)
 
 
 class _SplitProgram:
