@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import cast
 
-from mailer.domain.models import CallRecord, read_call_record
+from mailer.domain.models import CallRecord, Outcome, read_call_record
 from mailer.reading.misreads import RowOutcome
 from mailer.reading.people import Person
 from mailer.reading.row_fields import RowFields
@@ -95,12 +95,18 @@ def quick_rows(
             notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
         except TypeError:  # a workbook's date cell
             return None
+        return record(number, person, said.outcome, read[0], notes)
+
+    def record(
+        number: int, person: Person, outcome: Outcome, at: datetime, notes: str
+    ) -> CallRecord:
+        """The record of a plain row: its person's cells, no birthday, callback or extras."""
         return read_call_record(
             file,
             number,
             person.contact_id,
-            said.outcome,
-            read[0],
+            outcome,
+            at,
             person.first_name,
             person.last_name,
             person.phone,
@@ -137,23 +143,7 @@ def quick_rows(
                 return None  # the full way rejects the row
         if person.notices or not person.contact_id:
             return None
-        return read_call_record(
-            file,
-            number,
-            person.contact_id,
-            said.outcome,
-            read[0],
-            person.first_name,
-            person.last_name,
-            person.phone,
-            person.email,
-            person.address,
-            None,
-            None,
-            texts[notes_at] if notes_at is not None else "",
-            no_extras,
-            False,
-            day_first,
-        )
+        notes = texts[notes_at] if notes_at is not None else ""
+        return record(number, person, said.outcome, read[0], notes)
 
     return quick
