@@ -71,18 +71,18 @@ def impose(
     mirrors_columns(duplex, stock.landscape)  # rejects an unknown mode before writing anything
     per_sheet = stock.per_sheet
     with_marks = (not stock.perforated) if crop_marks is None else crop_marks
-    front_shift = _add(stock.front_offset, offset_front)
-    back_shift = _add(stock.back_offset, offset_back)
+    front_shift = add_points(stock.front_offset, offset_front)
+    back_shift = add_points(stock.back_offset, offset_back)
     fronts, backs = stock.slots(), stock.back_slots(duplex)
     sheet_rect = Rect(0.0, 0.0, stock.sheet_width, stock.sheet_height)
-    marks = _marks(fronts, sheet_rect) if with_marks else []
+    marks = mark_lines(fronts, sheet_rect) if with_marks else []
     part_sheets = max(1, part_cards // per_sheet)
     sheets = cards = 0
     # Parts beside the output, so a full disk is the output's own error.
     where = out.parent if isinstance(out, Path) else None
     with tempfile.TemporaryDirectory(prefix=".print-parts-", dir=where) as folder:
         parts = _Parts(Path(folder), stock, separate_backs=duplex == "none")
-        for sheet in _sheets(items, per_sheet):
+        for sheet in by_sheet(items, per_sheet):
             if sheets % part_sheets == 0:
                 parts.start()
             _page(parts.fronts, sheet, fronts, front_shift, draw_front, marks)
@@ -106,7 +106,7 @@ def impose(
     )
 
 
-def _sheets(items: Iterable[T], per_sheet: int) -> Iterator[list[T]]:
+def by_sheet(items: Iterable[T], per_sheet: int) -> Iterator[list[T]]:
     """The items a sheet at a time, taken from `items` only as each sheet is drawn."""
     remaining = iter(items)
     while sheet := list(islice(remaining, per_sheet)):
@@ -149,11 +149,11 @@ class _Parts:
         return [*self.front_files, *self.back_files] if self.separate_backs else self.front_files
 
 
-def _add(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+def add_points(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
     return (a[0] + b[0], a[1] + b[1])
 
 
-def _marks(fronts: Sequence[Rect], sheet: Rect) -> list[tuple[float, float, float, float]]:
+def mark_lines(fronts: Sequence[Rect], sheet: Rect) -> list[tuple[float, float, float, float]]:
     return [(m.x0, m.y0, m.x1, m.y1) for m in trim_marks(fronts, sheet)]
 
 

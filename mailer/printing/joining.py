@@ -27,11 +27,11 @@ from typing import BinaryIO
 
 from mailer.errors import MailerError
 
-_REF = re.compile(rb"(?<![0-9.])(\d+) 0 R(?![A-Za-z0-9_])")
-_TAG = re.compile(rb"/([A-Z]{6})\+")
+REFERENCE = re.compile(rb"(?<![0-9.])(\d+) 0 R(?![A-Za-z0-9_])")
+NAME_TAG = re.compile(rb"/([A-Z]{6})\+")
 _TOKEN = re.compile(rb"\(|<<|>>|<|\[|\]|%|endobj")
 _STRING_TOKEN = re.compile(rb"[\\()]")
-_OBJ = re.compile(rb"(\d+) 0 obj\s*")
+OBJECT_HEADER = re.compile(rb"(\d+) 0 obj\s*")
 _PAGES = 2
 """The joined file's page tree: object 1 is the catalog, 2 the pages, 3 the document info."""
 _INFO = 3
@@ -111,20 +111,20 @@ def join_parts(parts: Iterable[Path], out: BinaryIO, *, title: str) -> None:
 
 
 def _copy_part(data: bytes, target: _Output, part: Path) -> None:
-    offsets = _cross_references(data, part)
+    offsets = cross_references(data, part)
     trailer = data[data.rindex(b"trailer") :]
     root = _ref(trailer, rb"/Root", part)
     info = _ref(trailer, rb"/Info", part)
     pages = _ref(_body(data, offsets, root), rb"/Pages", part)
-    kids = [int(n) for n in _REF.findall(_between(_body(data, offsets, pages), b"[", b"]"))]
+    kids = [int(n) for n in REFERENCE.findall(_between(_body(data, offsets, pages), b"[", b"]"))]
     skipped = {root, info, pages}
     numbers = {old: target.new_number() for old in sorted(offsets) if old not in skipped}
     numbers[pages] = _PAGES
     tags: dict[bytes, bytes] = {}
 
     def renumber(segment: bytes) -> bytes:
-        segment = _REF.sub(lambda m: b"%d 0 R" % numbers[int(m.group(1))], segment)
-        return _TAG.sub(lambda m: b"/%s+" % _tag_for(m.group(1), tags, target), segment)
+        segment = REFERENCE.sub(lambda m: b"%d 0 R" % numbers[int(m.group(1))], segment)
+        return NAME_TAG.sub(lambda m: b"/%s+" % _tag_for(m.group(1), tags, target), segment)
 
     following = dict(pairwise([*sorted(offsets.values()), data.rindex(b"xref")]))
     for old, new in numbers.items():
@@ -132,15 +132,15 @@ def _copy_part(data: bytes, target: _Output, part: Path) -> None:
             continue
         start = offsets[old]
         chunk = data[start : following[start]]
-        head = _OBJ.match(chunk)
+        head = OBJECT_HEADER.match(chunk)
         if head is None or int(head.group(1)) != old:
             raise JoinError(f"{part.name}: object {old} is not where its table says")
-        value, end = _value(chunk, head.end(), renumber)
+        value, end = pdf_value(chunk, head.end(), renumber)
         target.put(new, value + chunk[end:].rstrip(b"\r\n") + b"\n")
     target.kids.extend(numbers[kid] for kid in kids)
 
 
-def _cross_references(data: bytes, part: Path) -> dict[int, int]:
+def cross_references(data: bytes, part: Path) -> dict[int, int]:
     """Object number -> byte offset, from the part's cross-reference table."""
     start = int(data[data.rindex(b"startxref") + 9 :].split()[0])
     lines = data[start:].split(b"\n")
@@ -172,7 +172,7 @@ def _ref(data: bytes, key: bytes, part: Path) -> int:
     return int(found.group(1))
 
 
-def _value(chunk: bytes, pos: int, renumber: Callable[[bytes], bytes]) -> tuple[bytes, int]:
+def pdf_value(chunk: bytes, pos: int, renumber: Callable[[bytes], bytes]) -> tuple[bytes, int]:
     """An object's value from `pos` (a dictionary, array, string or plain token) with its
     references renumbered, and where the value ends (a stream, if any, follows)."""
     pieces: list[bytes] = []

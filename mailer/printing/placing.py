@@ -21,7 +21,14 @@ from itertools import pairwise
 from pathlib import Path
 
 from mailer.drawing.pdf_stream import PdfStream
-from mailer.printing.joining import _OBJ, _REF, _TAG, JoinError, _cross_references, _value
+from mailer.printing.joining import (
+    NAME_TAG,
+    OBJECT_HEADER,
+    REFERENCE,
+    JoinError,
+    cross_references,
+    pdf_value,
+)
 
 KEPT = 4096
 """Objects remembered by their bytes, to be referred to again: a batch's cards share a
@@ -67,7 +74,7 @@ class _Card:
     def __init__(self, forms: Forms, data: bytes) -> None:
         self.forms_ = forms
         self.data = data
-        self.offsets = _cross_references(data, Path("card.pdf"))
+        self.offsets = cross_references(data, Path("card.pdf"))
         ends = sorted(self.offsets.values())
         table = int(data[data.rindex(b"startxref") + 9 :].split()[0])
         self.following = dict(pairwise([*ends, table]))
@@ -82,7 +89,7 @@ class _Card:
         """Object `number`'s text (to the next object) and where its value starts."""
         start = self.offsets[number]
         chunk = self.data[start : self.following[start]]
-        head = _OBJ.match(chunk)
+        head = OBJECT_HEADER.match(chunk)
         if head is None or int(head.group(1)) != number:
             raise ValueError(f"object {number} is not where the table says")
         return chunk, head.end()
@@ -92,14 +99,14 @@ class _Card:
         root = _number(trailer, rb"/Root")
         pages = _number(self.chunk(root)[0], rb"/Pages")
         tree, at = self.chunk(pages)
-        kids = [int(n) for n in _REF.findall(tree[tree.index(b"/Kids", at) :].split(b"]")[0])]
+        kids = [int(n) for n in REFERENCE.findall(tree[tree.index(b"/Kids", at) :].split(b"]")[0])]
         return [self._form(kid) for kid in kids]
 
     def _form(self, page: int) -> tuple[list[int], tuple[float, float, float, float]]:
         """A page's content streams as forms, in order (each as it is, still compressed:
         the card writer's streams each set the state they draw with), and its box."""
         chunk, at = self.chunk(page)
-        body, _end = _value(chunk, at, lambda segment: segment)
+        body, _end = pdf_value(chunk, at, lambda segment: segment)
         media = re.search(rb"/MediaBox\s*\[([^\]]*)\]", body)
         contents = re.search(rb"/Contents\s*(\[[^\]]*\]|\d+ 0 R)", body)
         if media is None or contents is None:
@@ -113,7 +120,7 @@ class _Card:
         )
         forms = [
             self.forms_.put(self._as_form(int(n), entries), share=False)
-            for n in _REF.findall(contents.group(1))
+            for n in REFERENCE.findall(contents.group(1))
         ]
         return forms, (box[0], box[1], box[2], box[3])
 
@@ -125,13 +132,13 @@ class _Card:
         if at < 0:
             return b"<< >>"
         start = page.index(b"<<", at)
-        value, _end = _value(page + b"\nendobj", start, self._renumber)
+        value, _end = pdf_value(page + b"\nendobj", start, self._renumber)
         return value
 
     def _as_form(self, number: int, entries: bytes) -> bytes:
         """Content stream `number` as a form's object, its data copied as it is."""
         chunk, at = self.chunk(number)
-        own, end = _value(chunk, at, lambda segment: segment)
+        own, end = pdf_value(chunk, at, lambda segment: segment)
         length = re.search(rb"/Length\s+(\d+)(?!\s+\d+ R)", own)
         if length is None or not own.startswith(b"<<"):
             raise ValueError(f"stream {number} without a length written out")
@@ -141,9 +148,9 @@ class _Card:
         return b"<< %s %s\nstream\n%s\nendstream" % (entries, own[2:].strip(), data)
 
     def _renumber(self, segment: bytes) -> bytes:
-        segment = _REF.sub(lambda m: b"%d 0 R" % self._copy(int(m.group(1))), segment)
+        segment = REFERENCE.sub(lambda m: b"%d 0 R" % self._copy(int(m.group(1))), segment)
         if self.tags is not None:
-            segment = _TAG.sub(lambda m: b"/%s+" % self._tag(m.group(1)), segment)
+            segment = NAME_TAG.sub(lambda m: b"/%s+" % self._tag(m.group(1)), segment)
         return segment
 
     def _copy(self, number: int) -> int:
@@ -152,7 +159,7 @@ class _Card:
             return self.copied[number]
         self.copied[number] = -1  # being copied: a reference back to it is a loop
         chunk, at = self.chunk(number)
-        value, end = _value(chunk, at, self._renumber)
+        value, end = pdf_value(chunk, at, self._renumber)
         rest = chunk[end:].rstrip()
         if not rest.endswith(b"endobj"):
             raise ValueError(f"object {number} without its end")

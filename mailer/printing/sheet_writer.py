@@ -22,9 +22,9 @@ from mailer.drawing.pdf_stream import PdfStream
 from mailer.printing.imposition import (
     MARK_WIDTH,
     ImpositionResult,
-    _add,
-    _marks,
-    _sheets,
+    add_points,
+    by_sheet,
+    mark_lines,
     print_instructions,
 )
 from mailer.printing.placing import Forms
@@ -54,10 +54,10 @@ def write_sheets(
     with_marks = (not stock.perforated) if crop_marks is None else crop_marks
     fronts, backs = stock.slots(), stock.back_slots(duplex)
     sheet_rect = Rect(0.0, 0.0, stock.sheet_width, stock.sheet_height)
-    marks = _marks(fronts, sheet_rect) if with_marks else []
+    marks = mark_lines(fronts, sheet_rect) if with_marks else []
     sides = (
-        _Side(fronts, _add(stock.front_offset, offset_front), trim, marks),
-        _Side(backs, _add(stock.back_offset, offset_back), trim, []),
+        _Side(fronts, add_points(stock.front_offset, offset_front), trim, marks),
+        _Side(backs, add_points(stock.back_offset, offset_back), trim, []),
     )
     pdf = PdfStream(out)
     catalog, tree, info = pdf.reserve(), pdf.reserve(), pdf.reserve()
@@ -65,7 +65,7 @@ def write_sheets(
     forms = Forms(pdf)
     kids, backs_after = array("Q"), array("Q")
     sheets = count = 0
-    for sheet in _sheets(cards, stock.per_sheet):
+    for sheet in by_sheet(cards, stock.per_sheet):
         placed = [forms.card(data) for data in sheet]
         front = sides[0].page(pdf, media, [p[0] for p in placed])
         back = sides[1].page(pdf, media, [p[1] for p in placed])
