@@ -168,13 +168,16 @@ def test_ids_counted_by_their_keys_without_asking_each(ids: list[str]) -> None:
     assert each_written_one_way(ids) == (len({id_key(i) for i in ids}) == len(ids))
 
 
+PLAIN_LINE = "C1,Mary,voicemail,2026-11-21 10:05"
+RUNAWAY_LINE = "C4," + "x" * (MAX_CELL_CHARS + 1) + ",voicemail,2026-11-21 10:05"
+"""A row the quick way could make but for its runaway cell, which rejects it."""
 LINES = st.sampled_from(
     [
-        "C1,Mary,voicemail,2026-11-21 10:05",
+        PLAIN_LINE,
         "C2,Ann,busy,2026-11-21 10:06",
         "",
         "C3,Bo,no_answer,2026-11-21 10:07,extra",
-        "C4," + "x" * (MAX_CELL_CHARS + 1) + ",voicemail,2026-11-21 10:08",
+        RUNAWAY_LINE,
         "C5,Jo,??,junk",
     ]
 )
@@ -188,6 +191,7 @@ LINES = st.sampled_from(
     breaks=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=3),
     part=st.integers(1, 80),
 )
+@example(lines=[PLAIN_LINE] * 12 + [RUNAWAY_LINE], breaks=["\n"], part=80)  # past the top lines
 def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -197,7 +201,7 @@ def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
 ) -> None:
     """A quote-free log split into lines a part of its text at a time (`plain_text`), the
     parts cut anywhere after a line break: every record, rejection with its row number and
-    notice as when the whole text is split at once."""
+    notice as when the whole text is split at once, and as when every row is a `Line`."""
     text = "contact_id,first_name,outcome,called_at\n" + "".join(
         line + breaks[i % len(breaks)] for i, line in enumerate(lines)
     )
@@ -205,6 +209,10 @@ def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
     whole = read_call_logs([path], TODAY)
     with monkeypatch.context() as patched:
         patched.setattr(plain_text, "_PART_CHARS", part)
+        assert read_call_logs([path], TODAY) == whole
+    # The rows read as numbers and cells, without a `Line` each, read as the lines do.
+    with monkeypatch.context() as patched:
+        patched.setattr(records_module, "PlainRows", type("NotPlain", (), {}))
         assert read_call_logs([path], TODAY) == whole
 
 
