@@ -25,7 +25,7 @@ from mailer.domain.models import CallLog, Outcome, PastCall
 from mailer.planning import cadence, feasibility, planner
 from mailer.planning.attempts import count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
-from mailer.reading import plain_text
+from mailer.reading import misreads, plain_text
 from mailer.reading.lines import MAX_CELL_CHARS
 from mailer.reading.misreads import each_written_one_way
 from mailer.reading.quick_rows import quick_rows
@@ -171,6 +171,20 @@ def test_ids_counted_by_their_keys_without_asking_each(ids: list[str]) -> None:
 PLAIN_LINE = "C1,Mary,voicemail,2026-11-21 10:05"
 RUNAWAY_LINE = "C4," + "x" * (MAX_CELL_CHARS + 1) + ",voicemail,2026-11-21 10:05"
 """A row the quick way could make but for its runaway cell, which rejects it."""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("a/ \t\n\r\v\f\x1c\x1f\x85\u00a0\u3000"), max_size=8))
+@example(" a")
+@example("a/ b")
+@example("a /b")
+@example("a\n")
+def test_spacing_found_by_substrings_is_spacing_the_pattern_finds(joined: str) -> None:
+    """The ids' spacing asked by substring searches (`misreads.untidy`) is what the pattern
+    finds, in ASCII text and not."""
+    assert misreads.untidy(joined) == (misreads._UNTIDY.search(joined) is not None)
+
+
 LINES = st.sampled_from(
     [
         PLAIN_LINE,
