@@ -154,3 +154,53 @@ def test_counting_agrees_with_a_day_by_day_walk(day: date, n: int) -> None:
     assert call.weekday() < 5
     assert not any(postal.is_business_day(day + timedelta(i)) for i in range(1, (call - day).days))
     assert postal.next_business_day_on_or_after(day) in (day, call)
+
+
+# The United States calendar read from its own module (`postal_days._united_states`) rather
+# than through the library's registry, which first imports every country's module.
+
+
+def test_the_calendar_read_on_its_own_is_the_registry_s() -> None:
+    """Every year's closed days and their names, as `holidays.country_holidays("US")` gives
+    them, from 1990 to 2080."""
+    import holidays
+
+    for year in range(1990, 2081):
+        mine = postal._united_states()(years=year, observed=True)
+        theirs = holidays.country_holidays("US", years=year, observed=True)
+        assert dict(mine) == dict(theirs), year
+
+
+def test_a_library_laid_out_otherwise_falls_back_to_its_registry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def moved() -> None:
+        raise ImportError("holidays.countries.united_states")
+
+    monkeypatch.setattr(postal, "_united_states", moved)
+    postal._holidays_in.cache_clear()
+    try:
+        assert {d.isoformat(): n for d, n in postal.federal_holidays(2026).items()} == (
+            FEDERAL_2026
+        )
+    finally:
+        postal._holidays_in.cache_clear()
+
+
+def test_a_plan_s_calendar_does_not_import_every_country() -> None:
+    """What the speed comes from: a fresh process asking for a mailing day reads the United
+    States calendar alone, and none of the library's country modules through its package
+    (which imports them all, Afghanistan's first)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, datetime\n"
+        "from mailer.domain import postal_days\n"
+        "assert postal_days.next_mailing_day(datetime.date(2026, 12, 25))"
+        " == datetime.date(2026, 12, 26)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -25,7 +25,7 @@ from mailer.domain.models import CallLog, Outcome, PastCall
 from mailer.planning import cadence, feasibility, planner
 from mailer.planning.attempts import count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
-from mailer.reading import plain_text
+from mailer.reading import misreads, plain_text
 from mailer.reading.lines import MAX_CELL_CHARS
 from mailer.reading.misreads import each_written_one_way
 from mailer.reading.quick_rows import quick_rows
@@ -168,13 +168,30 @@ def test_ids_counted_by_their_keys_without_asking_each(ids: list[str]) -> None:
     assert each_written_one_way(ids) == (len({id_key(i) for i in ids}) == len(ids))
 
 
+PLAIN_LINE = "C1,Mary,voicemail,2026-11-21 10:05"
+RUNAWAY_LINE = "C4," + "x" * (MAX_CELL_CHARS + 1) + ",voicemail,2026-11-21 10:05"
+"""A row the quick way could make but for its runaway cell, which rejects it."""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("a/ \t\n\r\v\f\x1c\x1f\x85\u00a0\u3000"), max_size=8))
+@example(" a")
+@example("a/ b")
+@example("a /b")
+@example("a\n")
+def test_spacing_found_by_substrings_is_spacing_the_pattern_finds(joined: str) -> None:
+    """The ids' spacing asked by substring searches (`misreads.untidy`) is what the pattern
+    finds, in ASCII text and not."""
+    assert misreads.untidy(joined) == (misreads._UNTIDY.search(joined) is not None)
+
+
 LINES = st.sampled_from(
     [
-        "C1,Mary,voicemail,2026-11-21 10:05",
+        PLAIN_LINE,
         "C2,Ann,busy,2026-11-21 10:06",
         "",
         "C3,Bo,no_answer,2026-11-21 10:07,extra",
-        "C4," + "x" * (MAX_CELL_CHARS + 1) + ",voicemail,2026-11-21 10:08",
+        RUNAWAY_LINE,
         "C5,Jo,??,junk",
     ]
 )
@@ -188,6 +205,7 @@ LINES = st.sampled_from(
     breaks=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=1, max_size=3),
     part=st.integers(1, 80),
 )
+@example(lines=[PLAIN_LINE] * 12 + [RUNAWAY_LINE], breaks=["\n"], part=80)  # past the top lines
 def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -197,7 +215,7 @@ def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
 ) -> None:
     """A quote-free log split into lines a part of its text at a time (`plain_text`), the
     parts cut anywhere after a line break: every record, rejection with its row number and
-    notice as when the whole text is split at once."""
+    notice as when the whole text is split at once, and as when every row is a `Line`."""
     text = "contact_id,first_name,outcome,called_at\n" + "".join(
         line + breaks[i % len(breaks)] for i, line in enumerate(lines)
     )
@@ -205,6 +223,10 @@ def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
     whole = read_call_logs([path], TODAY)
     with monkeypatch.context() as patched:
         patched.setattr(plain_text, "_PART_CHARS", part)
+        assert read_call_logs([path], TODAY) == whole
+    # The rows read as numbers and cells, without a `Line` each, read as the lines do.
+    with monkeypatch.context() as patched:
+        patched.setattr(records_module, "PlainRows", type("NotPlain", (), {}))
         assert read_call_logs([path], TODAY) == whole
 
 

@@ -12,9 +12,12 @@ Pure functions of their arguments: no clock.
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
@@ -57,8 +60,30 @@ _SUNDAY = 6
 def _holidays_in(year: int) -> Mapping[date, str]:
     # holidays.US(years=Y) already lists a New Year's Day of Y+1 observed on Dec 31 of Y, so one
     # year's table answers every date of that year. Federal holidays only: no state subdivision.
-    table = holidays.country_holidays("US", years=year, observed=True)
+    try:
+        table: Mapping[date, str] = _united_states()(years=year, observed=True)
+    except Exception:  # the library laid out otherwise: its registry, as `country_holidays`
+        table = holidays.country_holidays("US", years=year, observed=True)
     return MappingProxyType({day: name for day, name in table.items() if day.year == year})
+
+
+@functools.cache
+def _united_states() -> type[holidays.HolidayBase]:
+    """The holidays library's United States calendar, the class `country_holidays("US")`
+    makes, from its own module. Asking the library's registry for it imports the module of
+    every country first (about 250 of them: a sixth of a second of CPU, once a process, for
+    one table); the module is read on its own instead, unless it is imported already."""
+    name = "holidays.countries.united_states"
+    module = sys.modules.get(name)
+    if module is None:
+        path = Path(holidays.__file__).parent / "countries" / "united_states.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(name)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    found: type[holidays.HolidayBase] = module.UnitedStates
+    return found
 
 
 def federal_holidays(year: int) -> Mapping[date, str]:

@@ -23,9 +23,10 @@ A call that reaches them during a rest ends it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import NamedTuple, Protocol
+from functools import lru_cache
+from typing import NamedTuple, Protocol, cast
 
 from mailer.domain.models import NEUTRAL as NEUTRAL  # the cadence's words for them too
 from mailer.domain.models import UNANSWERED as UNANSWERED
@@ -150,22 +151,34 @@ def _walk(calls: Sequence[_Call], exit_after: int, rest_days: int) -> Attempts:
             rest_until = date.fromordinal(until)
             rest_why = f"{_unanswered(exit_after)} and the last-try message"
     if calls[-1].outcome not in UNANSWERED:  # answered
-        return Attempts(attempt, len(missed), (), rest_until, rest_why, False)
+        return _attempts(Attempts, (attempt, len(missed), (), rest_until, rest_why, False))
     last_try_next = rest_until is None and len(missed) == exit_after
-    return Attempts(attempt, len(missed), tuple(missed), rest_until, rest_why, last_try_next)
+    fields = (attempt, len(missed), tuple(missed), rest_until, rest_why, last_try_next)
+    return _attempts(Attempts, fields)
+
+
+_attempts = cast("Callable[[type[Attempts], tuple[object, ...]], Attempts]", tuple.__new__)
+"""`Attempts(*fields)` with every field given, made in one C-level call (a named tuple's own
+constructor is a Python function)."""
 
 
 def resting_reason(attempts: Attempts, today: date, *, why: bool = True) -> str:
     """'resting until Mar 1: 3 unanswered calls and the last-try message' (without the
     cause when `why` is False: the deciding call is the cause)."""
     assert attempts.rest_until is not None
-    until = attempts.rest_until
-    day = f"{until:%b} {until.day}"
-    if until.year != today.year:
-        day += f", {until.year}"
+    day = _day_said(attempts.rest_until, today.year)
     return f"resting until {day}: {attempts.rest_why}" if why else f"resting until {day}"
 
 
+@lru_cache(maxsize=1024)
+def _day_said(until: date, year: int) -> str:
+    """'Mar 1' ('Mar 1, 2027' outside `year`): a plan's contacts rest until a few days,
+    each formatted once."""
+    day = f"{until:%b} {until.day}"
+    return day if until.year == year else f"{day}, {until.year}"
+
+
+@lru_cache(maxsize=256)
 def ordinal(n: int) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")

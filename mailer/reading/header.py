@@ -38,6 +38,16 @@ class Header:
     map: HeaderMap = field(default_factory=HeaderMap)
     words: OutcomeWords = field(default_factory=OutcomeWords)
 
+    def date_columns(self) -> str:
+        """Where a row's call date comes from, as a rejection names it: its column, and the
+        columns read when it is empty (a call sheet's planned day and window)."""
+        names = [self.names[i].strip() for i in self.map.fallbacks.get("called_at", ())]
+        said = " and ".join(repr(n) for n in names)
+        if "called_at" not in self.index:
+            return f"columns {said}" if len(names) > 1 else f"column {said}"
+        column = f"column {self.names[self.index['called_at']].strip()!r}"
+        return f"{column} (or {said} when it is empty)" if names else column
+
 
 @dataclass
 class HeaderReader:
@@ -52,6 +62,7 @@ class HeaderReader:
     how: str = ""
     note: Callable[[int | None, str], None] = lambda _row, _message: None
     _rest: Iterator[Line] = field(default_factory=lambda: iter(()), repr=False)
+    _head: list[Line] = field(default_factory=list, repr=False)
 
     def read(self, lines: Iterable[Line]) -> tuple[Header, Iterator[Line]]:
         """The header line (the first of the top lines with an outcome column), mapped; and
@@ -94,7 +105,16 @@ class HeaderReader:
                 f"{'row' if skipped == 1 else 'rows'} above it skipped",
             )
         header = self._map_header(chosen, head)
+        self._head = head
         return header, itertools.chain(head, self._rest)
+
+    def head(self) -> list[Line]:
+        """The top lines `read` read to find the header (the header among them)."""
+        return self._head
+
+    def rest(self) -> Iterator[Line]:
+        """The lines after `head`, not read yet: those `read` gives after the head."""
+        return self._rest
 
     def _mapped(self, row: int, names: list[str], head: Sequence[Line]) -> HeaderMap:
         """The header mapped (`sources.map_header`) and said as notices; a bare `id` column

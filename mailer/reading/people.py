@@ -138,7 +138,12 @@ def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Addres
     )
     home = address(line1, line2, city, state, postal_code, country)
     notices = tuple(said[start:]) if len(said) > start else ()
-    return Person(first, last, phone, email, home, contact_id, notices)
+    return _person(Person, (first, last, phone, email, home, contact_id, notices))
+
+
+# `Person(*fields)` in one C-level call (a named tuple's own constructor is a Python
+# function): a log has a person a contact.
+_person = cast("Callable[[type[Person], tuple[object, ...]], Person]", tuple.__new__)
 
 
 @lru_cache(maxsize=4096)  # a log's contacts share their few ZIP codes; pure over text

@@ -14,43 +14,84 @@ from typing import cast
 from mailer.reading.lines import MAX_CELL_CHARS, Cell, Line, checked_line
 
 
-def unquoted_rows(text: str, delimiter: str) -> Iterator[Line]:
+def unquoted_rows(text: str, delimiter: str) -> PlainRows:
     """A text without quotes split as `stray_quotes` would split it (each record one line,
-    a runaway cell rejects its row), minus what only quotes need (`iter_rows` lifts the
-    field limit). The lines are split a part of the text at a time (`_PART_CHARS`, cut
-    after a line break): a large log is never held as lines, only as its text."""
-    if any(mark in text for mark in _OTHER_BREAKS):
-        return _rows_of(list(physical_lines(text)), delimiter, 1)
-    return itertools.chain.from_iterable(_parts(text, delimiter))
+    a runaway cell rejects its row). The lines are split a part of the text at a time
+    (`_PART_CHARS`, cut after a line break): a large log is never held as lines, only as
+    its text."""
+    return PlainRows(text, delimiter)
+
+
+class PlainRows:
+    """The rows of a quote-free text, as `Line`s, or (`pairs`) as each row's number and
+    cells, without a `Line` a row: a row whose cell is too long for a spreadsheet then has
+    its problem in `problems`, under its number, until it is read."""
+
+    def __init__(self, text: str, delimiter: str) -> None:
+        self.problems: dict[int, str] = {}
+        """The problem of each row split but not read yet that has one (rare: a row with a
+        runaway cell), by row number."""
+        if any(mark in text for mark in _OTHER_BREAKS):
+            parts: Iterator[list[str]] = iter([list(physical_lines(text))])
+        else:
+            parts = _parts(text)
+        self._pairs = itertools.chain.from_iterable(self._numbered(parts, delimiter))
+
+    def __iter__(self) -> PlainRows:
+        return self
+
+    def __next__(self) -> Line:
+        number, cells = next(self._pairs)
+        problem = self.problems.pop(number, "") if self.problems else ""
+        return Line(number, cells, problem)
+
+    def pairs(self) -> Iterator[tuple[int, list[Cell]]]:
+        """The rows not read yet, each as its number and cells (see `problems`)."""
+        return self._pairs
+
+    def _numbered(
+        self, parts: Iterator[list[str]], delimiter: str
+    ) -> Iterator[Iterator[tuple[int, list[Cell]]]]:
+        """Each part's rows, numbered on from 1 (each line is one row, so a cell too long
+        for a spreadsheet is on a line as long)."""
+        number = 1
+        for lines in parts:
+            rows = cast("Iterator[list[Cell]]", csv.reader(lines, delimiter=delimiter))
+            if max(map(len, lines), default=0) <= MAX_CELL_CHARS:
+                # No line is long enough to hold a runaway cell: each row as it is split.
+                yield zip(itertools.count(number), rows)
+            else:
+                yield self._checked(lines, delimiter, number)
+            number += len(lines)
+
+    def _checked(
+        self, lines: list[str], delimiter: str, number: int
+    ) -> Iterator[tuple[int, list[Cell]]]:
+        """The rows of a part with a line too long for one cell, each checked as it comes
+        (`checked_line`); split with the csv module's field limit lifted for the part."""
+        old_limit = csv.field_size_limit(max(max(map(len, lines)) + 1, csv.field_size_limit()))
+        try:
+            rows = list(csv.reader(lines, delimiter=delimiter))
+        finally:
+            csv.field_size_limit(old_limit)
+        for line in map(Line, itertools.count(number), cast("list[list[Cell]]", rows)):
+            if line.cells and max(map(len, cast("list[str]", line.cells))) > MAX_CELL_CHARS:
+                line = checked_line(line, 1, ran_out=False)
+                self.problems[line.number] = line.problem
+            yield line.number, line.cells
 
 
 _PART_CHARS = 1 << 20
 """About how much text is split into lines at a time (a megabyte: some 10,000 rows)."""
 
 
-def _parts(text: str, delimiter: str) -> Iterator[Iterator[Line]]:
-    """The rows of `text`, numbered from 1, each part's as one iterator."""
-    start, number = 0, 1
+def _parts(text: str) -> Iterator[list[str]]:
+    """The lines of `text`, a part at a time."""
+    start = 0
     while start < len(text):
         end = text.find("\n", start + _PART_CHARS) + 1 or len(text)
-        lines = text[start:end].splitlines(keepends=True)  # as `physical_lines` breaks them
-        yield _rows_of(lines, delimiter, number)
-        start, number = end, number + len(lines)
-
-
-def _rows_of(lines: list[str], delimiter: str, number: int) -> Iterator[Line]:
-    """`lines` (whole ones, without quotes) as rows numbered from `number`: each line is one
-    row, so a cell too long for a spreadsheet is on a line as long."""
-    rows = cast("Iterator[list[Cell]]", csv.reader(lines, delimiter=delimiter))
-    if max(map(len, lines), default=0) <= MAX_CELL_CHARS:
-        # No line is long enough to hold a runaway cell: each row as it is split.
-        return map(Line, itertools.count(number), rows)
-    return (
-        checked_line(line, 1, ran_out=False)
-        if line.cells and max(map(len, cast("list[str]", line.cells))) > MAX_CELL_CHARS
-        else line
-        for line in map(Line, itertools.count(number), rows)
-    )
+        yield text[start:end].splitlines(keepends=True)  # as `physical_lines` breaks them
+        start = end
 
 
 # Line breaks str.splitlines knows but a CSV reader does not (it breaks on \r and \n only).

@@ -62,10 +62,16 @@ def quick_rows(
     notes_at = columns.index.get("notes")
     fields = columns.person
     strip = str.strip
-    # Looked up with a row's cells as they are too (a datetime among them is not found).
-    get_decided = cast("Callable[[tuple[Cell, ...]], RowOutcome | None]", decided.get)
+    get_decided = decided.get
     get_moment = cast("Callable[[Cell], tuple[datetime | None, str, str] | None]", moments.get)
-    get_person = cast("Callable[[tuple[Cell, ...]], Person | None]", known.get)
+    get_person = known.get
+    # What a plain row needs of each memory, kept apart once a row has shown it has nothing
+    # to say (no notice, no problem): a row then needs one look-up a memory and no checks.
+    # Filled only from the memories above, so each is never larger than its memory.
+    outcomes: dict[Cell, Outcome] = {}
+    at_moments: dict[Cell, datetime] = {}
+    persons: dict[tuple[Cell, ...], Person] = {}
+    get_outcome, get_at, get_plain_person = outcomes.get, at_moments.get, persons.get
     cells_key = cast("Callable[[list[Cell]], tuple[Cell, ...]]", person_key)
 
     def quick(number: int, cells: list[Cell]) -> CallRecord | None:
@@ -74,33 +80,72 @@ def quick_rows(
         # or a padded cell is simply not found, and goes the careful way below).
         if len(cells) != width:
             return None
-        word = cells[outcome]
-        said = get_decided((word,)) if word else None  # a blank word: a footer, or the full way
-        read = get_moment(cells[called])
-        person = get_person(cells_key(cells))
-        if (
-            said is None
-            or read is None
-            or person is None
-            or said.note
-            or said.outcome is None
-            or read[1]  # a blank date cell is read with a notice, so it stops here too
-            or read[2]
-            or read[0] is None
-            or person.notices
-            or not person.contact_id
-        ):
+        outcome_of = get_outcome(cells[outcome])
+        at = get_at(cells[called])
+        person = get_plain_person(cells_key(cells))
+        if outcome_of is None or at is None or person is None:
             return careful(number, cells)
         try:
             notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
         except TypeError:  # a workbook's date cell
             return None
+        first, last, phone, email, address, contact_id, _ = person  # one step, not six
+        return read_call_record(
+            file,
+            number,
+            contact_id,
+            outcome_of,
+            at,
+            first,
+            last,
+            phone,
+            email,
+            address,
+            None,
+            None,
+            notes,
+            no_extras,
+            False,
+            day_first,
+        )
+
+    def careful(number: int, cells: list[Cell]) -> CallRecord | None:
+        """A row with a cell not in the quick memories above: read from the full memories
+        (and a new person read), each answer with nothing to say then kept above."""
+        try:
+            texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
+        except TypeError:  # a workbook's date cell
+            return None
+        word = texts[outcome]
+        if not word or not texts[called]:
+            return None
+        said = get_decided((word,))
+        if said is None or said.note or said.outcome is None:
+            return None
+        cell = cells[called]
+        read = get_moment(cell)
+        if read is None or read[1] or read[2] or read[0] is None:
+            return None
+        key = person_key(texts)
+        person = get_person(key)
+        if person is None:
+            try:
+                person = read_person(key, fields, [])
+            except (ValueError, OverflowError, UnicodeError):
+                return None  # the full way rejects the row
+        if person.notices or not person.contact_id:
+            return None
+        outcomes[word] = said.outcome
+        at_moments[cell] = read[0]
+        persons[key] = person
+        notes = texts[notes_at] if notes_at is not None else ""
         return record(number, person, said.outcome, read[0], notes)
 
     def record(
         number: int, person: Person, outcome: Outcome, at: datetime, notes: str
     ) -> CallRecord:
-        """The record of a plain row: its person's cells, no birthday, callback or extras."""
+        """The record of a plain row: its person's cells, no birthday, callback or extras
+        (as `quick` makes it, there in line: a call fewer a row)."""
         return read_call_record(
             file,
             number,
@@ -119,31 +164,5 @@ def quick_rows(
             False,
             day_first,
         )
-
-    def careful(number: int, cells: list[Cell]) -> CallRecord | None:
-        try:
-            texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
-        except TypeError:  # a workbook's date cell
-            return None
-        word = texts[outcome]
-        if not word or not texts[called]:
-            return None
-        said = get_decided((word,))
-        if said is None or said.note or said.outcome is None:
-            return None
-        read = get_moment(cells[called])
-        if read is None or read[1] or read[2] or read[0] is None:
-            return None
-        key = person_key(texts)
-        person = get_person(key)
-        if person is None:
-            try:
-                person = read_person(key, fields, [])
-            except (ValueError, OverflowError, UnicodeError):
-                return None  # the full way rejects the row
-        if person.notices or not person.contact_id:
-            return None
-        notes = texts[notes_at] if notes_at is not None else ""
-        return record(number, person, said.outcome, read[0], notes)
 
     return quick

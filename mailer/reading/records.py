@@ -55,22 +55,11 @@ from mailer.reading.header import Header as _Header
 from mailer.reading.header import HeaderReader
 from mailer.reading.misreads import RowOutcome, decide_outcome, one_spelling_per_id
 from mailer.reading.people import People
+from mailer.reading.plain_text import PlainRows
 from mailer.reading.quick_rows import QuickRow, quick_rows
 from mailer.reading.row_fields import RowFields
-from mailer.reading.source_files import (
-    Cell,
-    Line,
-    as_text,
-    parse_delimiter,
-    stream_lines,
-)
-from mailer.reading.sources import (
-    GOOGLE_VOICE,
-    Preset,
-    SourceMapping,
-    is_footer,
-    load_presets,
-)
+from mailer.reading.source_files import Cell, Line, as_text, parse_delimiter, stream_lines
+from mailer.reading.sources import GOOGLE_VOICE, Preset, SourceMapping, is_footer, load_presets
 from mailer.reading.takeout import takeout_folder, takeout_lines
 
 __all__ = [
@@ -214,11 +203,13 @@ class _SheetReader:
         self.preset = reader.preset  # detected from the header line
         self.sheet.use(self.preset, header.map, self.rejections)
         columns = RowFields(header, self.preset)
-        strip = str.strip
         quick = self._quick(header, columns)
+        rest = reader.rest()
+        # A quote-free text's rows after its top lines: numbers and cells, no `Line` a row.
+        plain = rest if isinstance(rest, PlainRows) and quick is not None else None
         keep = self.records.append
         after, quick_rows_read = header.number, 0
-        for line in pending:
+        for line in reader.head() if plain is not None else pending:
             if line.number <= after:
                 continue
             if quick is not None and not line.problem:
@@ -227,31 +218,44 @@ class _SheetReader:
                     quick_rows_read += 1
                     keep(record)
                     continue
-            # Each cell's text (`as_text`), once per row; text cells without a call.
-            try:
-                texts = list(map(strip, line.cells))  # type: ignore[arg-type]
-            except TypeError:  # a workbook's date cell
-                texts = [c.strip() if isinstance(c, str) else as_text(c) for c in line.cells]
-            if not line.problem and not any(texts):
-                continue  # a blank line (`Line.is_blank`)
-            if not line.problem and not any(texts[1:]) and is_footer(texts, self.preset):
-                self.footers += 1  # "Grand Totals (8 records)", "Confidential Information"
-                continue
-            self.rows += 1
-            if self.sheet.skips(line, texts):
-                continue  # a call sheet's call not made yet: skipped, not rejected
-            try:
-                self.records.append(self._record(line, texts, header, columns))
-            except _RowProblem as exc:
-                self._reject(line, header, str(exc))
-            except (ValueError, OverflowError, UnicodeError) as exc:
-                self._reject(line, header, f"this row can't be read: {exc}")
+            self._line(line, header, columns)
+        if plain is not None and quick is not None:
+            problems = plain.problems  # a runaway cell's row: never made the quick way
+            for number, cells in plain.pairs():
+                record = None if problems else quick(number, cells)
+                if record is None:
+                    self._line(Line(number, cells, problems.pop(number, "")), header, columns)
+                else:
+                    quick_rows_read += 1
+                    keep(record)
         self.rows += quick_rows_read
         if self.footers:
             noun = "line" if self.footers == 1 else "lines"
             self.note(None, f"{self.footers} footer {noun} after the data skipped")
         self.notices += [Notice(self.file, None, m) for m in self.sheet.said(header.names)]
         return header.names
+
+    def _line(self, line: Line, header: _Header, columns: RowFields) -> None:
+        """A line not made the quick way: a record, a rejection, or none (blank, footer)."""
+        # Each cell's text (`as_text`), once per row; text cells without a call.
+        try:
+            texts = list(map(str.strip, line.cells))  # type: ignore[arg-type]
+        except TypeError:  # a workbook's date cell
+            texts = [c.strip() if isinstance(c, str) else as_text(c) for c in line.cells]
+        if not line.problem and not any(texts):
+            return  # a blank line (`Line.is_blank`)
+        if not line.problem and not any(texts[1:]) and is_footer(texts, self.preset):
+            self.footers += 1  # "Grand Totals (8 records)", "Confidential Information"
+            return
+        self.rows += 1
+        if self.sheet.skips(line, texts):
+            return  # a call sheet's call not made yet: skipped, not rejected
+        try:
+            self.records.append(self._record(line, texts, header, columns))
+        except _RowProblem as exc:
+            self._reject(line, header, str(exc))
+        except (ValueError, OverflowError, UnicodeError) as exc:
+            self._reject(line, header, f"this row can't be read: {exc}")
 
     def _quick(self, header: _Header, columns: RowFields) -> QuickRow | None:
         """The quick reading of this file's plain rows (`quick_rows`), from this reader's
@@ -408,7 +412,7 @@ class _SheetReader:
         moment = parse_call_moment(value, self.order, self.zone)
         if moment is None:
             why = why_not_a_date(value, self.order)
-            return None, "", f"bad date in {_date_columns(header)}: {why}"
+            return None, "", f"bad date in {header.date_columns()}: {why}"
         if moment.date() > self.today:
             return moment, f"call date {moment:%Y-%m-%d} is after today ({self.today})", ""
         return moment, "", ""
@@ -435,14 +439,3 @@ class _SheetReader:
             self.note(row, f"birthday {day} is in the future, so it is ignored")
             return None
         return day
-
-
-def _date_columns(header: _Header) -> str:
-    """Where a row's call date comes from, as a rejection names it: its column, and the
-    columns read when it is empty (a call sheet's planned day and window)."""
-    names = [header.names[i].strip() for i in header.map.fallbacks.get("called_at", ())]
-    said = " and ".join(repr(n) for n in names)
-    if "called_at" not in header.index:
-        return f"columns {said}" if len(names) > 1 else f"column {said}"
-    column = f"column {header.names[header.index['called_at']].strip()!r}"
-    return f"{column} (or {said} when it is empty)" if names else column

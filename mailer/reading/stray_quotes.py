@@ -40,15 +40,19 @@ def split_rows(text: str, delimiter: str, file: str, notices: list[Notice]) -> l
 
 def iter_rows(text: str, delimiter: str, file: str, notices: list[Notice]) -> Iterator[Line]:
     """The lines `split_rows` gives, one at a time as each is split, so a large log is never
-    held as lines all at once; the stray-quote notices are added once the last line is."""
+    held as lines all at once; the stray-quote notices are added once the last line is. A
+    text without a quote gives its `PlainRows` (none is stray: each line is a row, as the
+    csv module reads it), whose rows can also be read without a `Line` each."""
+    if '"' not in text:
+        return unquoted_rows(text, delimiter)
+    return _quoted_rows(text, delimiter, file, notices)
+
+
+def _quoted_rows(text: str, delimiter: str, file: str, notices: list[Notice]) -> Iterator[Line]:
     # The csv module refuses a field past its limit (128 KiB) mid-cell and then reads the rest
     # of the cell as rows; cells are measured here instead, so the limit is lifted meanwhile.
     old_limit = csv.field_size_limit(max(len(text) + 1, csv.field_size_limit()))
     try:
-        if '"' not in text:
-            # No quote at all, so none is stray: each line is a row, as the csv module reads it.
-            yield from unquoted_rows(text, delimiter)
-            return
         # The repair marks stray quotes with a private-use character: not in a file using it.
         shape = None if _MARK in text else _row_shape(text, delimiter)
         yield from _TextReader(text, delimiter, shape, file, notices).lines()
