@@ -18,8 +18,6 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Literal
 
-import holidays
-
 _ONE_DAY = timedelta(days=1)
 # USPS carries mail to its territories and military post offices as domestic mail.
 _DOMESTIC = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "FM", "MH", "PW"})
@@ -57,6 +55,9 @@ _SUNDAY = 6
 def _holidays_in(year: int) -> Mapping[date, str]:
     # holidays.US(years=Y) already lists a New Year's Day of Y+1 observed on Dec 31 of Y, so one
     # year's table answers every date of that year. Federal holidays only: no state subdivision.
+    # Imported here: most commands (drawing, printing, sending) never ask about a holiday.
+    import holidays
+
     table = holidays.country_holidays("US", years=year, observed=True)
     return MappingProxyType({day: name for day, name in table.items() if day.year == year})
 
