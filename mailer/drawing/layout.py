@@ -98,10 +98,11 @@ class Measured:
     """`fit`'s answers by (size, floor, box, leading)."""
 
 
-KEPT_TEXTS = 4096
-"""Texts kept measured per font stack; past it the store starts again (a batch's distinct
-texts are its few template texts and a text per card that varies, which is seldom met
-again)."""
+KEPT_TEXTS = 256
+"""Texts kept measured per font stack; past it the store starts again. A batch's texts are
+its template's few fixed ones (the offer, the signature) and one or two per card that no
+other card has (a note and a deadline carrying the card's own code): a small store keeps
+the first and lets the second go, so memory stays flat however many cards a batch has."""
 
 _MEASURED: WeakKeyDictionary[FontStack, dict[str, Measured]] = WeakKeyDictionary()
 
