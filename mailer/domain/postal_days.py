@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 _ONE_DAY = timedelta(days=1)
 # USPS carries mail to its territories and military post offices as domestic mail.
@@ -60,6 +61,9 @@ _SUNDAY = 6
 def _holidays_in(year: int) -> Mapping[date, str]:
     # holidays.US(years=Y) already lists a New Year's Day of Y+1 observed on Dec 31 of Y, so one
     # year's table answers every date of that year. Federal holidays only: no state subdivision.
+    # Imported here: most commands (drawing, printing, sending) never ask about a holiday.
+    import holidays
+
     try:
         table: Mapping[date, str] = _united_states()(years=year, observed=True)
     except Exception:  # the library laid out otherwise: its registry, as `country_holidays`
@@ -73,6 +77,8 @@ def _united_states() -> type[holidays.HolidayBase]:
     makes, from its own module. Asking the library's registry for it imports the module of
     every country first (about 250 of them: a sixth of a second of CPU, once a process, for
     one table); the module is read on its own instead, unless it is imported already."""
+    import holidays
+
     name = "holidays.countries.united_states"
     module = sys.modules.get(name)
     if module is None:

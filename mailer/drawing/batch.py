@@ -13,10 +13,10 @@ import re
 import signal
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Sized
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from mailer.config import Config
@@ -28,6 +28,9 @@ from mailer.drawing.geometry import size_warning
 from mailer.drawing.painter import CardPainter, PreparedCard, reproducible_canvas, saved_pdf
 from mailer.errors import MailerError, WriteError
 from mailer.files import ensure_folder, write_bytes_atomic
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 CHUNK = 16
 """Cards per task sent to a worker: big enough to amortise the hand-off (a few percent of a
@@ -240,6 +243,9 @@ class CardRenderer:
     def _in_workers(self, steps: Iterator[MailStep], count: int | None) -> Iterator[Outcome]:
         # Each worker keeps two chunks queued so it never waits, and no more: steps are read
         # from the caller only as fast as the workers draw them.
+        # Imported here: a batch drawn in this process needs no pool.
+        from concurrent.futures import ProcessPoolExecutor
+
         in_flight: deque[Future[tuple[list[Outcome], tuple[str, ...]]]] = deque()
         pool = ProcessPoolExecutor(
             max_workers=self.jobs, initializer=_init_worker, initargs=(self.config, self.mode)

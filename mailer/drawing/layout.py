@@ -9,7 +9,8 @@ size refuses the card: `does_not_fit` says which text, where and how to make it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from mailer.drawing.fonts import FontStack
 from mailer.drawing.geometry import Rect
@@ -78,16 +79,48 @@ class Wrapped:
 
 @dataclass(frozen=True)
 class Measured:
-    """A text's words with their widths at 1 pt, measured once and wrapped at many sizes."""
+    """A text's words with their widths at 1 pt, measured once and wrapped at many sizes.
+    Kept per text (`measure`), with the wraps and fits already worked out for it: most of a
+    card's words (the offer, the signature, the note's sentences) are every card's words."""
 
     lines: tuple[tuple[tuple[str, float], ...], ...]
     """Each hard line's words; an empty tuple is a blank line."""
     space: float
     ascent: float
     descent: float
+    wraps: dict[tuple[float, float, float], Wrapped | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """`wrap_measured`'s answers by (size, width, leading)."""
+    fits: dict[tuple[float, float, Rect, float], Wrapped | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """`fit`'s answers by (size, floor, box, leading)."""
+
+
+KEPT_TEXTS = 256
+"""Texts kept measured per font stack; past it the store starts again. A batch's texts are
+its template's few fixed ones (the offer, the signature) and one or two per card that no
+other card has (a note and a deadline carrying the card's own code): a small store keeps
+the first and lets the second go, so memory stays flat however many cards a batch has."""
+
+_MEASURED: WeakKeyDictionary[FontStack, dict[str, Measured]] = WeakKeyDictionary()
 
 
 def measure(text: str, stack: FontStack) -> Measured:
+    """`text` measured in `stack`, once per text: the answer depends on nothing else."""
+    known = _MEASURED.get(stack)
+    if known is None:
+        known = _MEASURED[stack] = {}
+    found = known.get(text)
+    if found is None:
+        if len(known) >= KEPT_TEXTS:
+            known.clear()
+        found = known[text] = _measure(text, stack)
+    return found
+
+
+def _measure(text: str, stack: FontStack) -> Measured:
     lines = tuple(
         tuple((word, stack.width(word)) for word in hard_line.split())
         for hard_line in text.split("\n")
@@ -102,6 +135,23 @@ def wrap(text: str, stack: FontStack, size: float, width: float, leading: float)
 
 
 def wrap_measured(text: Measured, size: float, width: float, leading: float) -> Wrapped | None:
+    """`text` wrapped at `size` to `width`, worked out once per (size, width, leading)."""
+    key = (size, width, leading)
+    try:
+        return text.wraps[key]
+    except KeyError:
+        pass
+    if len(text.wraps) >= KEPT_WRAPS:
+        text.wraps.clear()
+    wrapped = text.wraps[key] = _wrap(text, size, width, leading)
+    return wrapped
+
+
+KEPT_WRAPS = 64
+"""Wraps kept per measured text: a block is tried at a few sizes in one or two boxes."""
+
+
+def _wrap(text: Measured, size: float, width: float, leading: float) -> Wrapped | None:
     limit = width / size
     space = text.space
     lines: list[str | None] = []
@@ -156,8 +206,23 @@ def fit(
     changes once along the half-point steps and a search finds it. `guess` (the size the
     previous card of the same block needed) is tried first with its neighbour: cards of one
     batch mostly settle on the same size, which two tries confirm. The answer never depends
-    on the guess."""
+    on the guess, so it is worked out once per text and box."""
     measured = measure(text, stack)
+    key = (size, floor, box, leading)
+    try:
+        return measured.fits[key]
+    except KeyError:
+        pass
+    if len(measured.fits) >= KEPT_WRAPS:
+        measured.fits.clear()
+    found = measured.fits[key] = fit_measured(measured, size, floor, box, leading, guess)
+    return found
+
+
+def fit_measured(
+    measured: Measured, size: float, floor: float, box: Rect, leading: float, guess: float | None
+) -> Wrapped | None:
+    """`fit`'s search itself, starting from `guess`, every time."""
     candidates = sizes(size, floor)
 
     def attempt(index: int) -> Wrapped | None:

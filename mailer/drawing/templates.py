@@ -237,6 +237,9 @@ class CardTemplate:
         self.folder = folder
         self.style: CardStyle = load_style(folder / "card.toml")
         self._env = sandbox(folder)
+        self._compiled: dict[str, jinja2.Template] = {}
+        """Each file once compiled, asked of Jinja's own cache no more (a lookup under a
+        lock, on every card)."""
 
     def render(self, context: Mapping[str, Any], contact_id: str) -> CardText:
         front = self._compile("front.j2", contact_id)
@@ -273,6 +276,12 @@ class CardTemplate:
         return CardText(front=texts, message=body.strip("\n"))
 
     def _compile(self, file: str, contact_id: str) -> jinja2.Template:
+        compiled = self._compiled.get(file)
+        if compiled is None:
+            compiled = self._compiled[file] = self._load(file, contact_id)
+        return compiled
+
+    def _load(self, file: str, contact_id: str) -> jinja2.Template:
         try:
             return self._env.get_template(file)
         except jinja2.TemplateSyntaxError as exc:

@@ -396,13 +396,18 @@ def _step(row: sqlite3.Row) -> MailStep:
         expected_delivery=parse_date(row["expected_delivery"]),
         offer_expires=parse_date(row["offer_expires"]),
         follow_up_call=parse_date(row["follow_up_call"]),
-        history_rows=tuple(int(n) for n in json.loads(row["history_rows"])),
+        history_rows=tuple(int(n) for n in _json_list(row["history_rows"])),
         attempt=int(row["attempt"]),
         purpose=CallPurpose(row["purpose"]) if row["purpose"] else None,
-        missed_at=tuple(datetime.fromisoformat(m) for m in json.loads(row["missed_at"])),
+        missed_at=tuple(datetime.fromisoformat(str(m)) for m in _json_list(row["missed_at"])),
         card_code=row["card_code"],
         variant=row["variant"],
     )
+
+
+def _json_list(text: str) -> list[str | int]:
+    """A JSON list column, most often empty: read without the parser then."""
+    return [] if text == "[]" else list(json.loads(text))
 
 
 def piece_from_row(row: sqlite3.Row) -> Piece:

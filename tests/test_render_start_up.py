@@ -1,0 +1,57 @@
+"""What `mailer render` loads to start: only what drawing cards in one process needs. Every
+module costs its import on every run, a large part of a small batch's time."""
+
+from __future__ import annotations
+
+import gc
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.builders import PLAN_DAY, card_step, invoke, open_ledger, plan_of
+
+NOT_NEEDED = ("holidays", "concurrent.futures", "multiprocessing")
+"""The postal calendar's holiday tables (no card asks about a holiday) and the worker
+pool (`--jobs 1` draws in this process)."""
+
+
+def imported(stderr: str) -> set[str]:
+    """The modules `python -X importtime` reports as imported."""
+    return {
+        line.rsplit("|", 1)[-1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+def test_render_at_one_job_loads_no_holiday_tables_and_no_worker_pool(tmp_path: Path) -> None:
+    db = tmp_path / "mailer.db"
+    with open_ledger(db) as ledger:
+        ledger.record_plan(plan_of(card_step(), card_step("C002", "Ngozi", "Okafor")))
+    out = tmp_path / "out"
+    command = [sys.executable, "-X", "importtime", "-m", "mailer", "render", "--demo",
+               "--jobs", "1", "--db", str(db), "--out", str(out),
+               "--today", PLAN_DAY.isoformat()]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert len(list((out / "cards").glob("*.pdf"))) == 2
+    loaded = imported(done.stderr)
+    assert "mailer.drawing.card_writer" in loaded  # the report is the one expected
+    assert not loaded & set(NOT_NEEDED)
+
+
+def test_render_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:
+    """Start-up's objects are set aside from the collector only while the cards are drawn:
+    a program that runs the command in its own process gets its collector back as it was."""
+    db = tmp_path / "mailer.db"
+    with open_ledger(db) as ledger:
+        ledger.record_plan(plan_of(card_step()))
+    assert gc.get_freeze_count() == 0
+    result = invoke("render", "--demo", "--db", db, "--out", tmp_path / "out",
+                    "--today", PLAN_DAY.isoformat())  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "out" / "cards").glob("*.pdf"))) == 1
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
