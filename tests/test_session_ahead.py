@@ -1,0 +1,134 @@
+"""`mailer run --jobs 2` writes the follow-up files in a process of their own while the cards
+are drawn and printed (`session.FollowUpsAhead`): the same files as `--jobs 1`, none about a
+card lost meanwhile, nothing left behind when the run stops or that process fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mailer import config as config_module
+from mailer import session
+from mailer.config import Config
+from mailer.ledger import Ledger
+from mailer.session import Advance, SessionHooks, SessionReport, SessionRequest, run_session
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO
+
+TODAY = date(2026, 11, 22)
+FILES = ("followups.csv", "followups.ics", "followups.pdf")
+
+
+def run(
+    folder: Path, jobs: int, config: Config | None = None, hooks: SessionHooks | None = None
+) -> SessionReport:
+    settings = config or config_module.load(EXAMPLE_CONFIG)
+    folder.mkdir(parents=True, exist_ok=True)
+    with Ledger.open(folder / "m.db") as ledger:
+        return run_session(
+            SessionRequest([EXAMPLE_CALLS], folder / "out", TODAY, jobs=jobs),
+            settings,
+            ledger,
+            hooks,
+        )
+
+
+def leftovers(folder: Path) -> list[str]:
+    """What a run's own files don't explain: temporary files and folders."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_two_jobs_write_the_same_follow_up_files_as_one(tmp_path: Path) -> None:
+    one = run(tmp_path / "one", 1)
+    two = run(tmp_path / "two", 2)
+    assert one.followups == two.followups == 12
+    for name in FILES:
+        before = (tmp_path / "one" / "out" / name).read_bytes()
+        assert (tmp_path / "two" / "out" / name).read_bytes() == before, name
+    assert two.written == one.written
+    assert leftovers(tmp_path / "two" / "out") == []
+
+
+def broken_offer(folder: Path) -> Config:
+    """The example settings with an offer card that can't be drawn (a field no call log
+    has): its follow-up calls ("did my note arrive?") are left off."""
+    templates = folder / "templates"
+    shutil.copytree(REPO / "templates" / "offer", templates / "offer")
+    with (templates / "offer" / "message.j2").open("a", encoding="utf-8") as f:
+        f.write("P.S. {{ contact.favorite_color }}\n")
+    config = folder / "mailer.toml"
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    config.write_text(text.replace('\ndir = ""', '\ndir = "templates"'), "utf-8")
+    return config_module.load(config)
+
+
+def test_calls_about_cards_lost_while_drawing_are_left_off_with_two_jobs(tmp_path: Path) -> None:
+    config = broken_offer(tmp_path)
+    one = run(tmp_path / "one", 1, config)
+    two = run(tmp_path / "two", 2, config)
+    assert one.cards is not None
+    assert two.cards is not None
+    assert len(one.cards.failures) == len(two.cards.failures) == 10
+    # The ten offers' second calls are gone: the thank-you's, the phone-only call and the
+    # callback stay.
+    assert one.followups == two.followups == 2
+    for name in FILES:
+        before = (tmp_path / "one" / "out" / name).read_bytes()
+        assert (tmp_path / "two" / "out" / name).read_bytes() == before, name
+    assert leftovers(tmp_path / "two" / "out") == []
+
+
+def test_a_run_stopped_while_drawing_leaves_no_follow_up_files(tmp_path: Path) -> None:
+    drawn = 0
+
+    @contextmanager
+    def stop_at_the_fifth_card(_label: str, _total: int) -> Iterator[Advance]:
+        def advance(_outcome: object) -> None:
+            nonlocal drawn
+            drawn += 1
+            if drawn == 5:
+                raise KeyboardInterrupt
+
+        yield advance
+
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path, 2, hooks=SessionHooks(progress=stop_at_the_fifth_card))
+    out = tmp_path / "out"
+    assert [name for name in FILES if (out / name).exists()] == []
+    assert leftovers(out) == []
+    # Run again: the cards not drawn are drawn, the follow-up files written.
+    again = run(tmp_path, 2)
+    assert again.followups == 12
+    assert all((out / name).exists() for name in FILES)
+    assert leftovers(out) == []
+
+
+def test_when_the_other_process_fails_the_run_writes_the_files_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    real = session._write_follow_ups
+    children: list[int] = []
+
+    def fails_apart(*args: object, **kwargs: object) -> int:
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        children.append(0)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(session, "_write_follow_ups", fails_apart)
+    report = run(tmp_path / "two", 2)
+    assert children == [0]  # written once here, after the other process failed
+    assert report.followups == 12
+    out = tmp_path / "two" / "out"
+    assert all((out / name).exists() for name in FILES)
+    assert leftovers(out) == []
+    one = run(tmp_path / "one", 1)
+    assert one.followups == 12
+    for name in FILES:
+        assert (out / name).read_bytes() == (tmp_path / "one" / "out" / name).read_bytes()
