@@ -249,23 +249,14 @@ def _write_follow_ups(
 
 class FollowUpsAhead:
     """The follow-up files written by another process while this one draws and prints
-    (`--jobs` above 1): into a hidden folder beside them, moved into place by `finish` only
-    when no card of the plan was lost meanwhile (a card not drawn has no call about it: the
-    files are then written again, by `_follow_ups`)."""
+    (`--jobs` above 1), into a hidden folder beside them. `finish` has them moved into place
+    only when no card of the plan was lost meanwhile (a card not drawn has no call about it:
+    the files are then written again, by `_follow_ups`). That process removes its folder
+    whatever happens: told to keep or drop the files, stopped, or finding this one gone."""
 
-    def __init__(
-        self,
-        process: BaseProcess,
-        result: Connection,
-        staging: Path,
-        folder: Path,
-        mail: set[str],
-        lost: set[str],
-    ) -> None:
+    def __init__(self, process: BaseProcess, talk: Connection, mail: set[str], lost: set[str]):
         self._process = process
-        self._result = result
-        self._staging = staging
-        self._folder = folder
+        self._talk = talk
         self._mail = mail
         self._lost = lost
 
@@ -274,29 +265,23 @@ class FollowUpsAhead:
         cls, plan: Plan, ledger: Ledger, config: Config, folder: Path, today: date
     ) -> FollowUpsAhead:
         import multiprocessing
-        import tempfile
 
         mail = {s.step_key for s in plan.steps if s.action is Action.MAIL}
         lost = ledger.lost_cards(mail)
         keys = list(dict.fromkeys(s.step_key for s in plan.steps if s.step_key not in lost))
-        staging = Path(tempfile.mkdtemp(prefix=".followups.", suffix=".part", dir=folder))
         # Forked where the system can (as the drawing workers are): nothing to import again.
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        result, answer = context.Pipe(duplex=False)
+        talk, theirs = context.Pipe()
         process = context.Process(
             target=followups_apart,
-            args=(ledger.path, config, staging, today, keys, answer),
+            args=(ledger.path, config, folder, today, keys, theirs),
             name="mailer follow-ups",
             daemon=True,
         )
-        try:
-            process.start()
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        answer.close()
-        return cls(process, result, staging, folder, mail, lost)
+        process.start()
+        theirs.close()
+        return cls(process, talk, mail, lost)
 
     def finish(self, ledger: Ledger) -> int | None:
         """How many calls the files hold, once moved into place; None when they can't be
@@ -304,45 +289,61 @@ class FollowUpsAhead:
         writes them itself, and meets the error, if any, itself)."""
         if ledger.lost_cards(self._mail) != self._lost:
             return None
-        self._process.join()
-        if self._process.exitcode != 0 or not self._result.poll():
+        try:
+            count: int = self._talk.recv()
+            self._talk.send("keep")
+            if self._talk.recv() != "kept":
+                return None
+        except (EOFError, OSError):  # it failed (and said nothing)
             return None
-        count: int = self._result.recv()
-        from mailer.followups.export import FILES
-
-        for name in FILES:  # each file whole under its name (a rename on the same disk)
-            (self._staging / name).replace(self._folder / name)
         return count
 
     def drop(self) -> None:
-        """Stop the process if it still runs, and remove what it left."""
+        """Stop the process if it still runs (it removes what it wrote), and wait for it."""
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
-        self._result.close()
-        shutil.rmtree(self._staging, ignore_errors=True)
+        self._talk.close()
 
 
 def followups_apart(
-    db: Path, config: Config, folder: Path, today: date, keys: list[str], result: Connection
+    db: Path, config: Config, out: Path, today: date, keys: list[str], parent: Connection
 ) -> None:
-    """`FollowUpsAhead`'s process: the follow-up files of `keys` into `folder`, the number of
-    calls sent back on `result`. Any failure ends it quietly with exit status 1: the parent
-    writes the files itself then, and tells the error."""
-    from mailer.drawing import orphans
+    """`FollowUpsAhead`'s process: the follow-up files of `keys` into a hidden folder in
+    `out`, the number of calls sent to `parent`, then the files moved into `out` if it
+    answers "keep". Any failure ends it quietly with exit status 1: the parent writes the
+    files itself then, and tells the error."""
+    import tempfile
 
-    # Ctrl-C is the parent's to act on (it drops these files), and a parent killed outright
-    # takes this process with it.
+    from mailer.drawing import orphans
+    from mailer.followups.export import FILES
+
+    # Ctrl-C is the parent's to act on; a parent killed outright takes this process with it
+    # (SIGTERM), and a SIGTERM unwinds it like an error: no file of it is left behind.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     orphans.end_with_parent()
+    signal.signal(signal.SIGTERM, _stopped)
     try:
-        with Ledger.open(db) as ledger:
-            count = _write_follow_ups(
-                keys, lambda part: ledger.steps_by_key(part), config, folder, today
-            )
-        result.send(count)
+        folder = Path(tempfile.mkdtemp(prefix=".followups.", suffix=".part", dir=out))
+        try:
+            with Ledger.open(db) as ledger:
+                count = _write_follow_ups(
+                    keys, lambda part: ledger.steps_by_key(part), config, folder, today
+                )
+            parent.send(count)
+            if parent.recv() == "keep":
+                for name in FILES:  # each file whole under its name (a rename on one disk)
+                    (folder / name).replace(out / name)
+                parent.send("kept")
+        finally:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            shutil.rmtree(folder, ignore_errors=True)
     except BaseException:
         sys.exit(1)
+
+
+def _stopped(_signum: int, _frame: object) -> None:
+    raise SystemExit(1)
 
 
 def refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]:

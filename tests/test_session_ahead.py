@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -132,3 +136,69 @@ def test_when_the_other_process_fails_the_run_writes_the_files_itself(
     assert one.followups == 12
     for name in FILES:
         assert (out / name).read_bytes() == (tmp_path / "one" / "out" / name).read_bytes()
+
+
+def _children(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_killing_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
+    tmp_path: Path,
+) -> None:
+    lines = ["contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome"]
+    lines += [
+        f"C{i:04d},Mary,Lantern{i},{i + 1} Oak Ridge Dr,Springfield,IL,62704,voicemail"
+        for i in range(600)
+    ]
+    calls = tmp_path / "calls.csv"
+    calls.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "mailer", "run", str(calls), "--jobs", "2", "--out", str(out),
+        "--db", str(tmp_path / "m.db"), "--today", "2026-11-22", "--config", str(EXAMPLE_CONFIG),
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    children: list[int] = []
+    try:
+        # The follow-up process and both drawing workers at work, some cards drawn.
+        while len(children) < 3 or len(list((out / "cards").glob("*.pdf"))) < 20:
+            assert run.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "the run never got going"
+            children = _children(run.pid)
+            time.sleep(0.02)
+    finally:
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+    deadline = time.monotonic() + 15
+    while alive := [pid for pid in children if _alive(pid)]:
+        assert time.monotonic() < deadline, f"still running: {alive}"
+        time.sleep(0.05)
+    assert [name for name in FILES if (out / name).exists()] == []
+    assert leftovers(out) == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -102,9 +102,11 @@ class Item:
     keep_with_next: bool = False
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _word_units(word: str) -> float:
-    """A word's width, measured once: scripts repeat most of their words call after call."""
+    """A word's width, measured once: scripts repeat most of their words call after call.
+    (A few thousand: names, phones and addresses are words seen once, and a season of
+    calls would otherwise keep every one of them.)"""
     return units(word)
 
 
