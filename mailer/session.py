@@ -12,6 +12,9 @@ docs/ARCHITECTURE.md, "Never twice").
 
 from __future__ import annotations
 
+import shutil
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +32,9 @@ from mailer.files import ensure_folder
 from mailer.ledger import Ledger, Piece, PieceStatus
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
     from mailer.drawing.draw import CardBatch
     from mailer.printing.sheets import PrintReport
     from mailer.sending.loop import SendReport
@@ -163,30 +169,43 @@ def _run(
     write_plan_json(plan, folder / "plan.json")
     write_rejects(plan, folder / "rejects.csv")
     mail = [s for s in plan.steps if s.action is Action.MAIL]
-    with hooks.progress("drawing cards", len(mail)) as advance:
-        report.cards = draw_cards(
-            ledger,
-            config,
-            mail,
-            mode=mode,
-            out_dir=folder,
-            jobs=request.jobs,
-            count=len(mail),
-            on_progress=advance,
-        )
-    refused = refused_cards(report.cards, mail)
-    if refused:
-        write_rejects(plan, folder / "rejects.csv", refused)
-    report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
     ours = [s.step_key for s in mail]
-    if mode == "self":
-        _print(report, ledger, config, ours, request.today)
-    elif request.send:
-        _send(report, ledger, config, ours, request.today, hooks)
-        sent = refused_sends(report.sent, ledger, mail) if report.sent is not None else []
-        if sent:
-            write_rejects(plan, folder / "rejects.csv", [*refused, *sent])
-    report.followups = _follow_ups(plan, mail, ledger, config, folder, request.today)
+    ahead = None
+    if request.jobs > 1 and not request.send:
+        # Nothing the cards' drawing or printing does moves a call (sending may): with
+        # cores to spare, the follow-up files are written meanwhile, in a process of
+        # their own (`followups_apart`).
+        ahead = FollowUpsAhead.start(plan, ledger, config, folder, request.today)
+    try:
+        with hooks.progress("drawing cards", len(mail)) as advance:
+            report.cards = draw_cards(
+                ledger,
+                config,
+                mail,
+                mode=mode,
+                out_dir=folder,
+                jobs=request.jobs,
+                count=len(mail),
+                on_progress=advance,
+            )
+        refused = refused_cards(report.cards, mail)
+        if refused:
+            write_rejects(plan, folder / "rejects.csv", refused)
+        report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
+        if mode == "self":
+            _print(report, ledger, config, ours, request.today)
+        elif request.send:
+            _send(report, ledger, config, ours, request.today, hooks)
+            sent = refused_sends(report.sent, ledger, mail) if report.sent is not None else []
+            if sent:
+                write_rejects(plan, folder / "rejects.csv", [*refused, *sent])
+        written = ahead.finish(ledger) if ahead is not None else None
+    finally:
+        if ahead is not None:
+            ahead.drop()
+    if written is None:  # not written ahead, or some card was lost meanwhile: written now
+        written = _follow_ups(plan, mail, ledger, config, folder, request.today)
+    report.followups = written
     report.written += list(FILES)
     return report
 
@@ -194,25 +213,137 @@ def _run(
 def _follow_ups(
     plan: Plan, mail: list[MailStep], ledger: Ledger, config: Config, folder: Path, today: date
 ) -> int:
-    """Write the follow-up files; how many calls they hold. The calls are placed first
-    (a few fields a call), then their words rendered and written a page of calls at a
-    time, so the files never sit in memory whole."""
-    from mailer.followups.calls import call_order, calls_in_order
-    from mailer.followups.export import day_counts, write_followups
-
+    """Write the follow-up files; how many calls they hold."""
     # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
     # No call about a card that was not drawn, or that the provider refused.
     lost = ledger.lost_cards({s.step_key for s in mail})
     kept = {s.step_key: s for s in plan.steps if s.step_key not in lost}
+    return _write_follow_ups(
+        list(kept), lambda keys: ledger.current_steps(kept[k] for k in keys), config, folder, today
+    )
 
-    def current(keys: Iterable[str]) -> Iterator[MailStep]:
-        remaining = iter(keys)
+
+def _write_follow_ups(
+    keys: list[str],
+    fetch: Callable[[list[str]], Iterable[MailStep]],
+    config: Config,
+    folder: Path,
+    today: date,
+) -> int:
+    """The follow-up files of the steps `keys` (read with `fetch`, a page of keys at a time)
+    in `folder`; how many calls they hold. The calls are placed first (a few fields a
+    call), then their words rendered and written a page of calls at a time, so the files
+    never sit in memory whole."""
+    from mailer.followups.calls import call_order, calls_in_order
+    from mailer.followups.export import day_counts, write_followups
+
+    def current(wanted: Iterable[str]) -> Iterator[MailStep]:
+        remaining = iter(wanted)
         while part := list(islice(remaining, FETCH_PAGE)):
-            yield from ledger.current_steps(kept[key] for key in part)
+            yield from fetch(part)
 
-    order = call_order(current(kept), config)
+    order = call_order(current(keys), config)
     calls = calls_in_order(order, current, config, page=FETCH_PAGE)
     return write_followups(calls, folder, today, day_counts(order))
+
+
+class FollowUpsAhead:
+    """The follow-up files written by another process while this one draws and prints
+    (`--jobs` above 1), into a hidden folder beside them. `finish` has them moved into place
+    only when no card of the plan was lost meanwhile (a card not drawn has no call about it:
+    the files are then written again, by `_follow_ups`). That process removes its folder
+    whatever happens: told to keep or drop the files, stopped, or finding this one gone."""
+
+    def __init__(self, process: BaseProcess, talk: Connection, mail: set[str], lost: set[str]):
+        self._process = process
+        self._talk = talk
+        self._mail = mail
+        self._lost = lost
+
+    @classmethod
+    def start(
+        cls, plan: Plan, ledger: Ledger, config: Config, folder: Path, today: date
+    ) -> FollowUpsAhead:
+        import multiprocessing
+
+        mail = {s.step_key for s in plan.steps if s.action is Action.MAIL}
+        lost = ledger.lost_cards(mail)
+        keys = list(dict.fromkeys(s.step_key for s in plan.steps if s.step_key not in lost))
+        # Forked where the system can (as the drawing workers are): nothing to import again.
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        talk, theirs = context.Pipe()
+        process = context.Process(
+            target=followups_apart,
+            args=(ledger.path, config, folder, today, keys, theirs),
+            name="mailer follow-ups",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        return cls(process, talk, mail, lost)
+
+    def finish(self, ledger: Ledger) -> int | None:
+        """How many calls the files hold, once moved into place; None when they can't be
+        used (a card lost since they were started, or the process failed: the caller
+        writes them itself, and meets the error, if any, itself)."""
+        if ledger.lost_cards(self._mail) != self._lost:
+            return None
+        try:
+            count: int = self._talk.recv()
+            self._talk.send("keep")
+            if self._talk.recv() != "kept":
+                return None
+        except (EOFError, OSError):  # it failed (and said nothing)
+            return None
+        return count
+
+    def drop(self) -> None:
+        """Stop the process if it still runs (it removes what it wrote), and wait for it."""
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._talk.close()
+
+
+def followups_apart(
+    db: Path, config: Config, out: Path, today: date, keys: list[str], parent: Connection
+) -> None:
+    """`FollowUpsAhead`'s process: the follow-up files of `keys` into a hidden folder in
+    `out`, the number of calls sent to `parent`, then the files moved into `out` if it
+    answers "keep". Any failure ends it quietly with exit status 1: the parent writes the
+    files itself then, and tells the error."""
+    import tempfile
+
+    from mailer.drawing import orphans
+    from mailer.followups.export import FILES
+
+    # Ctrl-C is the parent's to act on; a parent killed outright takes this process with it
+    # (SIGTERM), and a SIGTERM unwinds it like an error: no file of it is left behind.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    orphans.end_with_parent()
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        folder = Path(tempfile.mkdtemp(prefix=".followups.", suffix=".part", dir=out))
+        try:
+            with Ledger.open(db) as ledger:
+                count = _write_follow_ups(
+                    keys, lambda part: ledger.steps_by_key(part), config, folder, today
+                )
+            parent.send(count)
+            if parent.recv() == "keep":
+                for name in FILES:  # each file whole under its name (a rename on one disk)
+                    (folder / name).replace(out / name)
+                parent.send("kept")
+        finally:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            shutil.rmtree(folder, ignore_errors=True)
+    except BaseException:
+        sys.exit(1)
+
+
+def _stopped(_signum: int, _frame: object) -> None:
+    raise SystemExit(1)
 
 
 def refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]:

@@ -16,9 +16,9 @@ from reportlab.pdfgen.canvas import Canvas
 from mailer.drawing.geometry import Rect
 from mailer.errors import UsageError
 from mailer.printing.calibration import write_calibration
-from mailer.printing.imposition import impose
 from mailer.printing.marks import MARK_LENGTH
 from mailer.printing.stocks import Stock, load_stocks, parse_stock
+from tests.reportlab_sheets import impose
 
 STOCKS = load_stocks()
 

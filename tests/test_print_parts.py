@@ -16,9 +16,9 @@ import pytest
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
-from mailer.printing.imposition import impose
 from mailer.printing.stocks import load_stocks
 from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
+from tests.reportlab_sheets import impose
 
 TODAY = "2026-11-22"
 STOCKS = load_stocks()
@@ -228,7 +228,8 @@ def test_a_print_stopped_on_its_sixth_card_leaves_nothing_and_prints_all_next_ti
 
 
 def test_a_part_that_is_not_what_the_joiner_expects_is_a_clear_error(tmp_path: Path) -> None:
-    from mailer.printing.joining import JoinError, join_parts
+    from mailer.printing.joining import JoinError
+    from tests.reportlab_sheets import join_parts
 
     odd = tmp_path / "part-00000.pdf"
     odd.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /XRef >>\nendobj\n")

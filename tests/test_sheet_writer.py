@@ -23,11 +23,11 @@ from mailer.drawing.geometry import card_geometry
 from mailer.drawing.painter import CardPainter, PreparedCard, binary_streams
 from mailer.ledger import Ledger
 from mailer.planning.planner import make_plan
-from mailer.printing.imposition import impose
 from mailer.printing.placing import Forms, PlaceError
 from mailer.printing.sheet_writer import write_sheets
 from mailer.printing.stocks import Stock, load_stocks
 from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
+from tests.reportlab_sheets import impose
 
 STOCKS = load_stocks()
 CONFIG = load(EXAMPLE_CONFIG)

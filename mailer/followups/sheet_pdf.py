@@ -53,9 +53,11 @@ class Page:
         self.ops: list[bytes] = []
 
     def text(self, x: float, y: float, line: str, size: float, gray: float = 0.0) -> None:
-        parts = [b"%s g BT 1 0 0 1 %s Tm" % (fp_str(gray).encode(), fp_str(x, y).encode())]
+        # The grey, the left edge and the size come from a handful of values: only the
+        # baseline and the text itself are formatted for every line.
+        parts = [_text_start(gray, x) + fp_str(y).encode() + b" Tm"]
         for subset, data in self.font.encode(line):
-            parts.append(b"/F%d %s Tf %s Tj" % (subset, fp_str(size).encode(), literal(data)))
+            parts.append(_font_at(subset, size) + literal(data) + b" Tj")
         parts.append(b"ET")
         self.ops.append(b" ".join(parts))
 
@@ -74,6 +76,18 @@ class Page:
                                                fp_str(x1, y).encode()))  # fmt: skip
 
 
+@functools.lru_cache(maxsize=256)
+def _text_start(gray: float, x: float) -> bytes:
+    """A line's operators up to its baseline: `0.35 g BT 1 0 0 1 68 `."""
+    return b"%s g BT 1 0 0 1 %s " % (fp_str(gray).encode(), fp_str(x).encode())
+
+
+@functools.lru_cache(maxsize=256)
+def _font_at(subset: int, size: float) -> bytes:
+    """`/F0 9.5 Tf `: a subset of the sheet's font at a size."""
+    return b"/F%d %s Tf " % (subset, fp_str(size).encode())
+
+
 Draw = Callable[[Page, float], None]
 """Draws an item with its top at the given y."""
 
@@ -88,9 +102,11 @@ class Item:
     keep_with_next: bool = False
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _word_units(word: str) -> float:
-    """A word's width, measured once: scripts repeat most of their words call after call."""
+    """A word's width, measured once: scripts repeat most of their words call after call.
+    (A few thousand: names, phones and addresses are words seen once, and a season of
+    calls would otherwise keep every one of them.)"""
     return units(word)
 
 
@@ -98,27 +114,27 @@ def wrap(text: str, size: float, width: float) -> list[str]:
     """`text` in lines no wider than `width` at `size`: broken at spaces, and inside a word
     only when the word alone is wider than the line. Line breaks in the text are kept."""
     lines: list[str] = []
-    space = units(" ")
+    space = _word_units(" ")
     for paragraph in text.splitlines() or [""]:
-        line, used = "", 0.0
+        line: list[str] = []  # the words, joined once the line is full
+        used = 0.0
         for word in paragraph.split():
             wide = _word_units(word)
             trial = used + space + wide if line else wide
             if trial * size / 1000 <= width:
-                line = f"{line} {word}" if line else word
+                line.append(word)
                 used = trial
                 continue
             if line:
-                lines.append(line)
-            line = ""
+                lines.append(" ".join(line))
             # A word wider than the line alone is cut where the line ends.
             while wide * size / 1000 > width and (cut := _fits(word, size, width)) < len(word):
                 cut = max(1, cut)
                 lines.append(word[:cut])
                 word = word[cut:]
                 wide = units(word)
-            line, used = word, wide
-        lines.append(line)
+            line, used = [word], wide
+        lines.append(" ".join(line))
     return lines
 
 
@@ -178,22 +194,28 @@ def _boxes() -> list[Item]:
         used += need
     items = []
     for words in rows:
+        # Where each box goes, measured once: every call's block draws the same row.
+        placed = []
+        x = MARGIN + INDENT
+        for word in words:
+            placed.append((x, word))
+            x += BOX + 4 + text_width(word, size) + gap
 
-        def draw(page: Page, top: float, words: list[str] = words) -> None:
-            x = MARGIN + INDENT
-            for word in words:
+        def draw(page: Page, top: float, placed: list[tuple[float, str]] = placed) -> None:
+            for x, word in placed:
                 page.box(x, top - BOX - 3, BOX)
                 page.text(x + BOX + 4, top - BOX - 2, word, size)
-                x += BOX + 4 + text_width(word, size) + gap
 
         items.append(Item(BOX + 8, draw))
     return items
 
 
 def _ruled(label: str) -> Item:
+    start = MARGIN + INDENT + text_width(label, 8) + 4
+
     def draw(page: Page, top: float) -> None:
         page.text(MARGIN + INDENT, top - 12, label, 8, 0.35)
-        page.rule(MARGIN + INDENT + text_width(label, 8) + 4, top - 13, MARGIN + WIDTH, 0.6)
+        page.rule(start, top - 13, MARGIN + WIDTH, 0.6)
 
     return Item(18, draw)
 

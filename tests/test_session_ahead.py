@@ -1,0 +1,204 @@
+"""`mailer run --jobs 2` writes the follow-up files in a process of their own while the cards
+are drawn and printed (`session.FollowUpsAhead`): the same files as `--jobs 1`, none about a
+card lost meanwhile, nothing left behind when the run stops or that process fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mailer import config as config_module
+from mailer import session
+from mailer.config import Config
+from mailer.ledger import Ledger
+from mailer.session import Advance, SessionHooks, SessionReport, SessionRequest, run_session
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO
+
+TODAY = date(2026, 11, 22)
+FILES = ("followups.csv", "followups.ics", "followups.pdf")
+
+
+def run(
+    folder: Path, jobs: int, config: Config | None = None, hooks: SessionHooks | None = None
+) -> SessionReport:
+    settings = config or config_module.load(EXAMPLE_CONFIG)
+    folder.mkdir(parents=True, exist_ok=True)
+    with Ledger.open(folder / "m.db") as ledger:
+        return run_session(
+            SessionRequest([EXAMPLE_CALLS], folder / "out", TODAY, jobs=jobs),
+            settings,
+            ledger,
+            hooks,
+        )
+
+
+def leftovers(folder: Path) -> list[str]:
+    """What a run's own files don't explain: temporary files and folders."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_two_jobs_write_the_same_follow_up_files_as_one(tmp_path: Path) -> None:
+    one = run(tmp_path / "one", 1)
+    two = run(tmp_path / "two", 2)
+    assert one.followups == two.followups == 12
+    for name in FILES:
+        before = (tmp_path / "one" / "out" / name).read_bytes()
+        assert (tmp_path / "two" / "out" / name).read_bytes() == before, name
+    assert two.written == one.written
+    assert leftovers(tmp_path / "two" / "out") == []
+
+
+def broken_offer(folder: Path) -> Config:
+    """The example settings with an offer card that can't be drawn (a field no call log
+    has): its follow-up calls ("did my note arrive?") are left off."""
+    templates = folder / "templates"
+    shutil.copytree(REPO / "templates" / "offer", templates / "offer")
+    with (templates / "offer" / "message.j2").open("a", encoding="utf-8") as f:
+        f.write("P.S. {{ contact.favorite_color }}\n")
+    config = folder / "mailer.toml"
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    config.write_text(text.replace('\ndir = ""', '\ndir = "templates"'), "utf-8")
+    return config_module.load(config)
+
+
+def test_calls_about_cards_lost_while_drawing_are_left_off_with_two_jobs(tmp_path: Path) -> None:
+    config = broken_offer(tmp_path)
+    one = run(tmp_path / "one", 1, config)
+    two = run(tmp_path / "two", 2, config)
+    assert one.cards is not None
+    assert two.cards is not None
+    assert len(one.cards.failures) == len(two.cards.failures) == 10
+    # The ten offers' second calls are gone: the thank-you's, the phone-only call and the
+    # callback stay.
+    assert one.followups == two.followups == 2
+    for name in FILES:
+        before = (tmp_path / "one" / "out" / name).read_bytes()
+        assert (tmp_path / "two" / "out" / name).read_bytes() == before, name
+    assert leftovers(tmp_path / "two" / "out") == []
+
+
+def test_a_run_stopped_while_drawing_leaves_no_follow_up_files(tmp_path: Path) -> None:
+    drawn = 0
+
+    @contextmanager
+    def stop_at_the_fifth_card(_label: str, _total: int) -> Iterator[Advance]:
+        def advance(_outcome: object) -> None:
+            nonlocal drawn
+            drawn += 1
+            if drawn == 5:
+                raise KeyboardInterrupt
+
+        yield advance
+
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path, 2, hooks=SessionHooks(progress=stop_at_the_fifth_card))
+    out = tmp_path / "out"
+    assert [name for name in FILES if (out / name).exists()] == []
+    assert leftovers(out) == []
+    # Run again: the cards not drawn are drawn, the follow-up files written.
+    again = run(tmp_path, 2)
+    assert again.followups == 12
+    assert all((out / name).exists() for name in FILES)
+    assert leftovers(out) == []
+
+
+def test_when_the_other_process_fails_the_run_writes_the_files_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parent = os.getpid()
+    real = session._write_follow_ups
+    children: list[int] = []
+
+    def fails_apart(*args: object, **kwargs: object) -> int:
+        if os.getpid() != parent:
+            raise OSError("disk full")
+        children.append(0)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(session, "_write_follow_ups", fails_apart)
+    report = run(tmp_path / "two", 2)
+    assert children == [0]  # written once here, after the other process failed
+    assert report.followups == 12
+    out = tmp_path / "two" / "out"
+    assert all((out / name).exists() for name in FILES)
+    assert leftovers(out) == []
+    one = run(tmp_path / "one", 1)
+    assert one.followups == 12
+    for name in FILES:
+        assert (out / name).read_bytes() == (tmp_path / "one" / "out" / name).read_bytes()
+
+
+def _children(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_killing_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
+    tmp_path: Path,
+) -> None:
+    lines = ["contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome"]
+    lines += [
+        f"C{i:04d},Mary,Lantern{i},{i + 1} Oak Ridge Dr,Springfield,IL,62704,voicemail"
+        for i in range(600)
+    ]
+    calls = tmp_path / "calls.csv"
+    calls.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    command = [
+        sys.executable, "-m", "mailer", "run", str(calls), "--jobs", "2", "--out", str(out),
+        "--db", str(tmp_path / "m.db"), "--today", "2026-11-22", "--config", str(EXAMPLE_CONFIG),
+    ]  # fmt: skip
+    run = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    children: list[int] = []
+    try:
+        # The follow-up process and both drawing workers at work, some cards drawn.
+        while len(children) < 3 or len(list((out / "cards").glob("*.pdf"))) < 20:
+            assert run.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "the run never got going"
+            children = _children(run.pid)
+            time.sleep(0.02)
+    finally:
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+    deadline = time.monotonic() + 15
+    while alive := [pid for pid in children if _alive(pid)]:
+        assert time.monotonic() < deadline, f"still running: {alive}"
+        time.sleep(0.05)
+    assert [name for name in FILES if (out / name).exists()] == []
+    assert leftovers(out) == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
