@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import struct
 import zlib
 from collections import OrderedDict
@@ -196,7 +197,7 @@ class PenEmbedding:
 
     def __init__(self, pen: PenFont) -> None:
         self.name = pen.name
-        self.table = str.maketrans({c: chr(code) for c, code in pen.codes.items()})
+        self.table = _literal_table(pen.codes)
         plain = pdfmetrics.getFont(pen.plain)
         assert isinstance(plain, TTFont)  # the handwriting: always a TrueType face
         face = plain.face
@@ -263,7 +264,7 @@ class PenEmbedding:
                 b"endstream" % (length, len(program), program),
             )
         if not extra:
-            return PenSet((subset,), self.table, {})
+            return PenSet((subset,), self.table, {}, None)
         more = self._extras.get(extra)
         if more is None:
             if len(self._extras) > SUBSET_CACHE:
@@ -275,30 +276,65 @@ class PenEmbedding:
         codes = {c: (0, code) for c, code in self._codes.items()}
         codes |= {c: (1 + i // 255, 1 + i % 255) for i, c in enumerate(extra)}
         codes["\xa0"] = codes[" "]
-        return PenSet((subset, *more), self.table, codes)
+        lacking = re.compile(f"[{re.escape(''.join(extra))}]")
+        return PenSet((subset, *more), self.table, codes, lacking)
 
 
 @dataclass(frozen=True, slots=True)
 class PenSet:
-    """A card's pen font, and its handwriting's characters the pen font lacks. A run's
-    text is encoded by one translation, or where it has such characters in pieces, one a
-    subset: written one after the other, each starts where the last ended."""
+    """A card's pen font, and its handwriting's characters the pen font lacks. A run
+    without such characters (nearly all) is shown by `shown`, one translation; one with
+    them is encoded in pieces by `encode`, one a subset: written one after the other, each
+    starts where the last ended."""
 
     subsets: tuple[Subset, ...]
     table: dict[int, str]
+    """Each character to its code as a PDF literal string holds it (escaped where PDF
+    gives the byte a meaning)."""
     codes: dict[str, tuple[int, int]]
     """Each character's subset and code, when there are more subsets than the pen font."""
+    lacking: re.Pattern[str] | None
+    """Finds the characters the pen font lacks, when there are any."""
+
+    def fits(self, text: str) -> bool:
+        """Whether `shown` shows `text`: every character of it is in the pen font."""
+        return self.lacking is None or self.lacking.search(text) is None
+
+    def shown(self, text: str, gaps: tuple[tuple[int, int], ...]) -> bytes:
+        """`Tj`, or with changed gaps (`Run.gaps`) `TJ`, showing `text` in the pen font."""
+        table = self.table
+        if not gaps:
+            return b"(%s) Tj" % text.translate(table).encode("latin-1", "replace")
+        parts = [b"["]
+        start = 0
+        for at, narrower in gaps:
+            code = text[start:at].translate(table).encode("latin-1", "replace")
+            parts.append(b"(%s) %d " % (code, narrower))
+            start = at
+        parts.append(b"(%s)] TJ" % text[start:].translate(table).encode("latin-1", "replace"))
+        return b"".join(parts)
 
     def encode(self, text: str) -> list[tuple[int, bytes]]:
-        if not self.codes:
-            return [(0, text.translate(self.table).encode("latin-1", "replace"))]
         return _pieces(text, self.codes)
+
+
+_ESCAPED = {ord("("): "\\(", ord(")"): "\\)", ord("\\"): "\\\\", 10: "\\n", 13: "\\r"}
+"""Codes a PDF literal string can't hold as they are."""
+
+
+def _literal_table(codes: dict[str, int]) -> dict[int, str]:
+    """For `str.translate`: each character to its code, as a PDF literal string holds it."""
+    table = {ord(c): _ESCAPED.get(code, chr(code)) for c, code in codes.items()}
+    table[0xA0] = table[32]  # a no-break space as ReportLab draws it: a space
+    return table
 
 
 class _SplitProgram:
     """A TrueType program whose glyph n draws code n, cut for keeping some of its glyphs:
     the tables but `glyf` and `loca` come first in the file, then `glyf` (glyphs 0-127,
-    then those kept), then `loca`."""
+    then those kept), then `loca`. Everything but the table directory and `loca` is
+    compressed once: the tables and glyphs 0-127 together, each other glyph on its own, so
+    a program for a new set of glyphs is mostly pieces put together."""
 
     def __init__(self, program: bytes) -> None:
         count = struct.unpack(">H", program[4:6])[0]
@@ -332,41 +368,54 @@ class _SplitProgram:
         self.fixed = fixed + self.own
         packer = zlib.compressobj(9, zlib.DEFLATED, -15)
         self.fixed_deflated = packer.compress(self.fixed) + packer.flush(zlib.Z_FULL_FLUSH)
+        # A full flush after each: a piece needs nothing before it, so any can follow any.
+        self.packed = [packer.compress(g) + packer.flush(zlib.Z_FULL_FLUSH) for g in self.glyphs]
+        self.sums = [_checksum(g) for g in self.glyphs]
+        self.own_loca = [0]
+        for glyph in self.glyphs[:128]:
+            self.own_loca.append(self.own_loca[-1] + len(glyph))
 
     def keeping(self, others: tuple[int, ...]) -> tuple[bytes, int]:
-        """The program with glyphs 0-127 and `others`, compressed (zlib), and its length."""
-        kept = b"".join(self.glyphs[code] for code in others)
-        offsets = [0]
-        total = 0
-        wanted = set(others)
-        for code, glyph in enumerate(self.glyphs):
-            if code < 128 or code in wanted:
-                total += len(glyph)
+        """The program with glyphs 0-127 and `others` (in order), compressed (zlib), and
+        its length."""
+        glyphs = self.glyphs
+        kept = b"".join(glyphs[code] for code in others)
+        offsets = list(self.own_loca)
+        total = offsets[-1]
+        wanted = iter((*others, 256))
+        next_kept = next(wanted)
+        for code in range(128, 256):
+            if code == next_kept:
+                total += len(glyphs[code])
+                next_kept = next(wanted)
             offsets.append(total)
         loca = struct.pack(f">{len(offsets)}I", *offsets)
         glyf_size = len(self.own) + len(kept)
         records = dict(self.records)
-        records[b"glyf"] = ((self.own_sum + _checksum(kept)) & 0xFFFFFFFF, self.glyf_at, glyf_size)
-        records[b"loca"] = (_checksum(loca), self.glyf_at + glyf_size, len(loca))
+        glyf_sum = self.own_sum + sum(self.sums[code] for code in others)
+        records[b"glyf"] = (glyf_sum & 0xFFFFFFFF, self.glyf_at, glyf_size)
+        records[b"loca"] = (sum(offsets) & 0xFFFFFFFF, self.glyf_at + glyf_size, len(loca))
         count = len(self.tags)
         power = 1 << (count.bit_length() - 1)
         directory = struct.pack(
             ">IHHHH", 0x00010000, count, 16 * power, power.bit_length() - 1, 16 * (count - power)
         ) + b"".join(struct.pack(">4sIII", tag, *records[tag]) for tag in self.tags)
-        rest = kept + loca
-        first = zlib.compressobj(9, zlib.DEFLATED, -15)
-        last = zlib.compressobj(9, zlib.DEFLATED, -15)
-        check = zlib.adler32(rest, zlib.adler32(self.fixed, zlib.adler32(directory)))
+        # Small and new each time: compressed quickly, in a small window.
+        first = zlib.compressobj(6, zlib.DEFLATED, -12, 4)
+        last = zlib.compressobj(6, zlib.DEFLATED, -12, 4)
+        check = zlib.adler32(self.fixed, zlib.adler32(directory))
+        check = zlib.adler32(loca, zlib.adler32(kept, check))
         data = b"".join(
             (
                 b"\x78\xda",
                 first.compress(directory) + first.flush(zlib.Z_FULL_FLUSH),
                 self.fixed_deflated,
-                last.compress(rest) + last.flush(),
+                *(self.packed[code] for code in others),
+                last.compress(loca) + last.flush(),
                 struct.pack(">I", check),
             )
         )
-        return data, len(directory) + len(self.fixed) + len(rest)
+        return data, len(directory) + len(self.fixed) + len(kept) + len(loca)
 
 
 def _padded(data: bytes) -> bytes:

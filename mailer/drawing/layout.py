@@ -24,8 +24,10 @@ RGB = tuple[float, float, float]
 @dataclass(frozen=True, slots=True)
 class Run:
     """A piece of a line drawn by one font, starting at `x` on the line's baseline: `rise`
-    above it, and leaning by `slant` (a shear: x moves by slant * y), as a handwritten
-    note's words do (`hand`); both are 0 for everything else."""
+    above it, leaning by `slant` (a shear: x moves by slant * y), its baseline climbing by
+    `tilt` a point along, and some word gaps changed (`gaps`: the index of the character
+    after the gap, and how much narrower it is in thousandths of the size, as PDF's `TJ`
+    counts), as a handwritten note's lines are (`hand`); all 0 for everything else."""
 
     x: float
     font: str
@@ -33,6 +35,8 @@ class Run:
     text: str
     rise: float = 0.0
     slant: float = 0.0
+    tilt: float = 0.0
+    gaps: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

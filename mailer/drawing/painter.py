@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from reportlab import rl_config
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from mailer.config import Config
@@ -25,7 +26,7 @@ from mailer.drawing.card_context import card_context, qr_url
 from mailer.drawing.fonts import MissingGlyphError, clean_text, font_stacks, load_every_face
 from mailer.drawing.front_side import FrontSide, check_front_images, draw_image
 from mailer.drawing.geometry import CardGeometry, Rect, card_geometry
-from mailer.drawing.layout import RGB, PlacedLine, card_refused
+from mailer.drawing.layout import RGB, PlacedLine, Run, card_refused
 from mailer.drawing.qr import draw_qr, plate_path
 from mailer.drawing.style import CardStyle
 from mailer.drawing.templates import (
@@ -34,7 +35,7 @@ from mailer.drawing.templates import (
     check_template_folders,
     load_template,
 )
-from mailer.drawing.variants import PEN_FONTS, split_forms
+from mailer.drawing.variants import PEN_FONTS, PenFont, plain_text, split_forms
 from mailer.errors import MailerError, RenderError
 
 WHITE: RGB = (1.0, 1.0, 1.0)
@@ -248,26 +249,45 @@ def _draw_lines(canvas: Canvas, lines: tuple[PlacedLine, ...]) -> None:
             color = line.color
             text.setFillColorRGB(*color)
         for run in line.runs:
-            if run.rise or run.slant:  # a handwritten word: off the level, leaning
-                text.setTextTransform(1, 0, run.slant, 1, run.x, line.y + run.rise)
-            else:
-                text.setTextOrigin(run.x, line.y)
             pen = PEN_FONTS.get(run.font)
-            if pen is None:
-                if (run.font, run.size) != font:
-                    font = (run.font, run.size)
-                    text.setFont(run.font, run.size)
-                text.textLine(run.text)
-                continue
-            # The pen font's letters in their forms: each form a font of its own here, the
-            # pieces one after the other (each advances by its widths, the pen font's).
-            forms = pen.forms()
-            for form, piece in split_forms(run.text):
-                if (forms[form], run.size) != font:
-                    font = (forms[form], run.size)
-                    text.setFont(*font)
-                text.textOut(piece)
+            for along, part in _parts(run, pen):
+                x, y = run.x + along, line.y + run.rise + run.tilt * along
+                if run.rise or run.slant or run.tilt:  # a handwritten line: off the level
+                    text.setTextTransform(1, run.tilt, run.slant, 1, x, y)
+                else:
+                    text.setTextOrigin(x, y)
+                if pen is None:
+                    if (run.font, run.size) != font:
+                        font = (run.font, run.size)
+                        text.setFont(run.font, run.size)
+                    text.textLine(part)
+                    continue
+                # The pen font's letters in their forms: each form a font of its own here,
+                # the pieces one after the other (each advances by its widths, the pen
+                # font's).
+                forms = pen.forms()
+                for form, piece in split_forms(part):
+                    if (forms[form], run.size) != font:
+                        font = (forms[form], run.size)
+                        text.setFont(*font)
+                    text.textOut(piece)
     canvas.drawText(text)
+
+
+def _parts(run: Run, pen: PenFont | None) -> list[tuple[float, str]]:
+    """`run`'s text cut at its changed gaps (`Run.gaps`), each part with how far along the
+    run it starts: where the card writer's `TJ` puts it."""
+    if not run.gaps:
+        return [(0.0, run.text)]
+    face = pen.plain if pen is not None else run.font
+    parts = []
+    along, start = 0.0, 0
+    for at, narrower in (*run.gaps, (len(run.text), 0)):
+        part = run.text[start:at]
+        parts.append((along, part))
+        along += stringWidth(plain_text(part), face, run.size) - narrower * run.size / 1000
+        start = at
+    return parts
 
 
 def long_notes(steps: Iterable[MailStep], config: Config) -> list[str]:
