@@ -300,18 +300,19 @@ class PenSet:
         """Whether `shown` shows `text`: every character of it is in the pen font."""
         return self.lacking is None or self.lacking.search(text) is None
 
-    def shown(self, text: str, gaps: tuple[tuple[int, int], ...]) -> bytes:
-        """`Tj`, or with changed gaps (`Run.gaps`) `TJ`, showing `text` in the pen font."""
+    def shown(self, text: str, gaps: tuple[tuple[int, int, float], ...]) -> bytes:
+        """`Tj` showing `text` in the pen font; with changed gaps (`Run.gaps`), a `TJ` to
+        each, moving over by its change, and the text after it raised (`Ts`)."""
         table = self.table
         if not gaps:
             return b"(%s) Tj" % text.translate(table).encode("latin-1", "replace")
-        parts = [b"["]
+        parts = []
         start = 0
-        for at, narrower in gaps:
+        for at, narrower, lift in gaps:
             code = text[start:at].translate(table).encode("latin-1", "replace")
-            parts.append(b"(%s) %d " % (code, narrower))
+            parts.append(b"[(%s) %d] TJ %s Ts\n" % (code, narrower, fp_str(lift).encode()))
             start = at
-        parts.append(b"(%s)] TJ" % text[start:].translate(table).encode("latin-1", "replace"))
+        parts.append(b"(%s) Tj 0 Ts" % text[start:].translate(table).encode("latin-1", "replace"))
         return b"".join(parts)
 
     def encode(self, text: str) -> list[tuple[int, bytes]]:

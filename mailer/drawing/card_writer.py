@@ -280,12 +280,12 @@ class _CardFonts:
 
     def _stamp_run(self, out: list[bytes], run: Run, y: float, state: list[bytes]) -> None:
         """One run: its font and size when they change, its origin (a handwritten line off
-        the level, leaning and sloping: `Run.rise`, `Run.slant`, `Run.tilt`, as painter
-        draws it), its text, with its changed word gaps (`Run.gaps`) as `TJ` adjustments."""
+        the level and leaning: `Run.rise` and `Run.slant`, as painter draws it), its text,
+        with its changed word gaps (`Run.gaps`) as `TJ` adjustments and the text after them
+        raised by `Ts`."""
         used = self._used[self._font(run)]
-        if run.rise or run.slant or run.tilt:
-            place = fp_str(run.tilt, run.slant, 1, run.x, y + run.rise).encode()
-            out.append(b"1 %s Tm" % place)
+        if run.rise or run.slant:
+            out.append(b"%s%s Tm" % (_leaning(run.slant), fp_str(run.x, y + run.rise).encode()))
         else:
             out.append(b"1 0 0 1 %s Tm" % fp_str(run.x, y).encode())
         subsets = used.subsets
@@ -300,11 +300,13 @@ class _CardFonts:
             self._show(out, used, run.text, run, state)
             return
         text = run.text
-        cuts = [0, *(at for at, _ in run.gaps), len(text)]
+        cuts = [0, *(at for at, _, _ in run.gaps), len(text)]
         for n, (start, stop) in enumerate(itertools.pairwise(cuts)):
             if n:
-                out.append(b"[%d] TJ" % run.gaps[n - 1][1])
+                _, narrower, lift = run.gaps[n - 1]
+                out.append(b"[%d] TJ %s Ts" % (narrower, fp_str(lift).encode()))
             self._show(out, used, text[start:stop], run, state)
+        out.append(b"0 Ts")
 
     def _show(self, out: list[bytes], used: _Used, text: str, run: Run, state: list[bytes]) -> None:
         """`text` of `run` shown, each piece in its subset."""

@@ -59,7 +59,9 @@ class _Line:
     they are set one space apart, and in the line's text; and which words the pen font
     lacks a character of."""
 
-    __slots__ = ("count", "forms", "index", "keys", "mixed", "offsets", "own", "starts", "words")
+    __slots__ = (
+        "count", "forms", "gaps", "index", "keys", "mixed", "offsets", "own", "starts", "words"
+    )  # fmt: skip
 
     def __init__(self, text: str, stack: FontStack, pen: PenFont) -> None:
         words = text.split(" ")
@@ -85,6 +87,18 @@ class _Line:
         self.mixed = [not stack.is_plain(word) for word in words]
         if not any(self.mixed):
             self.mixed = []
+        self.gaps: dict[int, tuple[tuple[int, int, float], ...]] = {}
+        """Each of `_patterns` as `changed` gives it, made the first time a card takes it."""
+
+    def changed(self, pattern: tuple[Gaps, int]) -> tuple[tuple[int, int, float], ...]:
+        """A pattern's gaps as (the index in the line's text of the character after the
+        gap, how much narrower, where the text after it starts at 1 pt)."""
+        made = []
+        narrower = 0
+        for word, by in pattern[0]:
+            narrower += by
+            made.append((self.offsets[word], by, self.starts[word] - narrower / 1000))
+        return tuple(made)
 
 
 def _word(
@@ -191,26 +205,29 @@ def write(
                     plain.add(key)
                     written.append(forms[0])
         drift = (rand() * 2 - 1) * DRIFT * size
-        tilt = drift / box.w if box.w else 0.0
+        slope = drift / box.w if box.w else 0.0
         slant = _SLANTS[int(rand() * len(_SLANTS))]
         line_size = sizes[int(rand() * len(sizes))]
         x = line_x + (rand() * MARGIN * size if ragged else 0.0)
-        rise = tilt * (x - line_x) - drift / 2  # the slope through the box's middle
+        rise = slope * (x - line_x) - drift / 2  # the slope through the box's middle
         count = words.count
-        gaps: tuple[tuple[int, int], ...] = ()
-        gap = _skip(rand)
-        if gap < count:
-            breaks = []
-            while gap < count:
-                breaks.append(gap)
-                gap += _skip(rand)
-            gaps = _gaps(breaks, words.offsets, space, rand)
-        width = (words.starts[count] - space - sum(g for _, g in gaps) / 1000) * line_size
+        pattern = int(rand() * PATTERNS)
         line = " ".join(written)
-        if words.mixed:
-            runs = _mixed(x, line, gaps, line_size, rise, slant, tilt, stack, pen)
+        if words.mixed:  # rare: pieces placed one after the other, gaps as they are
+            width = (words.starts[count] - space) * line_size
+            runs = _mixed(x, line, line_size, rise, slant, slope, stack, pen)
         else:
-            runs = (Run(x, name, line_size, line, rise, slant, tilt, gaps),)
+            width = (words.starts[count] - space) * line_size
+            gaps: tuple[tuple[int, int, float], ...] = ()
+            changed = words.gaps.get(pattern)
+            if changed is None:
+                changed = words.gaps[pattern] = words.changed(_patterns(count, space)[pattern])
+            if changed:
+                # The words after a changed gap sit on the slope where they start.
+                climb = slope * line_size
+                gaps = tuple((at, by, round(climb * along, 2)) for at, by, along in changed)
+                width -= sum(by for _, by, _ in changed) * line_size / 1000
+            runs = (Run(x, name, line_size, line, rise, slant, gaps),)
         varied.append(PlacedLine(line_x, line_y, x + width - line_x, size, color, runs))
     return varied
 
@@ -233,31 +250,27 @@ _STEPS = range(-round(SIZE * 1000), round(SIZE * 1000) + 1)
 def _mixed(
     x: float,
     line: str,
-    gaps: tuple[tuple[int, int], ...],
     size: float,
     rise: float,
     slant: float,
-    tilt: float,
+    slope: float,
     stack: FontStack,
     pen: PenFont,
 ) -> tuple[Run, ...]:
     """A line with characters the handwriting lacks: those are drawn by the face that has
     them (the fallback face), plain; each part a run of its own, placed where the one
-    before it ends (its changed gaps counted)."""
+    before it ends, on the line's slope."""
     runs: list[Run] = []
     plain = plain_text(line)  # one character for one: `line` is cut where `plain` is
-    changed = dict(gaps)
     start = 0
     for face, part in stack.runs(plain):
         stop = start + len(part)
-        inside = tuple((i - start, g) for i, g in gaps if start < i < stop)
-        at = rise + tilt * (x - runs[0].x) if runs else rise
+        at = rise + slope * (x - runs[0].x) if runs else rise
         if face is stack.primary:
-            runs.append(Run(x, pen.name, size, line[start:stop], at, slant, tilt, inside))
+            runs.append(Run(x, pen.name, size, line[start:stop], at, slant))
         else:
-            runs.append(Run(x, face.name, size, part, at, slant, tilt, inside))
-        x += stack.width(part) * size - sum(g for _, g in inside) * size / 1000
-        x -= changed.get(stop, 0) * size / 1000
+            runs.append(Run(x, face.name, size, part, at, slant))
+        x += stack.width(part) * size
         start = stop
     return tuple(runs)
 
@@ -266,6 +279,29 @@ BREAK = 0.3
 """The chance that a gap between words is written at its own width; the others are the
 font's own space."""
 _LOG_KEEP = math.log(1 - BREAK)
+PATTERNS = 32
+"""Ways of changing the gaps of a line of so many words: each line takes one, chosen by the
+card's sequence."""
+
+Gaps = tuple[tuple[int, int], ...]
+
+
+@cache
+def _patterns(count: int, space: float) -> tuple[tuple[Gaps, int], ...]:
+    """For a line of `count` words, `PATTERNS` ways of changing its gaps, each as (the word
+    after the gap, how much narrower in thousandths of the size) and their sum; made once,
+    from a sequence seeded by the count, so every process makes the same ones."""
+    rand = random.Random(count).random  # noqa: S311  repeatable on purpose
+    made = []
+    for _ in range(PATTERNS):
+        breaks = []
+        gap = _skip(rand)
+        while gap < count:
+            breaks.append(gap)
+            gap += _skip(rand)
+        changed = _gaps(breaks, space, rand) if breaks else ()
+        made.append((changed, sum(by for _, by in changed)))
+    return tuple(made)
 
 
 def _skip(rand: Callable[[], float]) -> int:
@@ -274,12 +310,10 @@ def _skip(rand: Callable[[], float]) -> int:
     return 1 + int(math.log(1.0 - rand()) / _LOG_KEEP)
 
 
-def _gaps(
-    breaks: list[int], offsets: list[int], space: float, rand: Callable[[], float]
-) -> tuple[tuple[int, int], ...]:
-    """The changed gaps of a line (before the words `breaks` counts), as `Run.gaps`: they
-    vary by up to `SPACE` of a space either way and add up to no more than the spaces they
-    replace, so a line never grows."""
+def _gaps(breaks: list[int], space: float, rand: Callable[[], float]) -> Gaps:
+    """The changed gaps before the words `breaks` counts: they vary by up to `SPACE` of a
+    space either way and add up to no more than the spaces they replace, so a line never
+    grows."""
     spread = [(rand() * 2 - 1) * SPACE for _ in breaks]
     if len(spread) == 1:  # a gap alone is narrower
         narrower = [abs(spread[0])]
@@ -287,6 +321,4 @@ def _gaps(
         mean = sum(spread) / len(spread)
         narrower = [mean - gap for gap in spread]
     unit = space * 1000  # a space, in thousandths of the size
-    return tuple(
-        (offsets[index], round(by * unit)) for index, by in zip(breaks, narrower, strict=True)
-    )
+    return tuple((index, round(by * unit)) for index, by in zip(breaks, narrower, strict=True))

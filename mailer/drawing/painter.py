@@ -11,12 +11,12 @@ size the card is refused with a `RenderError` naming the contact and the templat
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from reportlab import rl_config
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from mailer.config import Config
@@ -35,7 +35,7 @@ from mailer.drawing.templates import (
     check_template_folders,
     load_template,
 )
-from mailer.drawing.variants import PEN_FONTS, PenFont, plain_text, split_forms
+from mailer.drawing.variants import PEN_FONTS, split_forms
 from mailer.errors import MailerError, RenderError
 
 WHITE: RGB = (1.0, 1.0, 1.0)
@@ -249,18 +249,22 @@ def _draw_lines(canvas: Canvas, lines: tuple[PlacedLine, ...]) -> None:
             color = line.color
             text.setFillColorRGB(*color)
         for run in line.runs:
+            if run.rise or run.slant:  # a handwritten line: off the level, leaning
+                text.setTextTransform(1, 0, run.slant, 1, run.x, line.y + run.rise)
+            else:
+                text.setTextOrigin(run.x, line.y)
             pen = PEN_FONTS.get(run.font)
-            for along, part in _parts(run, pen):
-                x, y = run.x + along, line.y + run.rise + run.tilt * along
-                if run.rise or run.slant or run.tilt:  # a handwritten line: off the level
-                    text.setTextTransform(1, run.tilt, run.slant, 1, x, y)
-                else:
-                    text.setTextOrigin(x, y)
+            for n, part in enumerate(_parts(run)):
+                if n:  # a changed gap, moved over as the card writer does, by `TJ` (the
+                    # viewer adds up the same advances: ReportLab has no call for it)
+                    _, narrower, lift = run.gaps[n - 1]
+                    vars(text)["_code"].append(f"[{narrower}] TJ")
+                    text.setRise(lift)
                 if pen is None:
                     if (run.font, run.size) != font:
                         font = (run.font, run.size)
                         text.setFont(run.font, run.size)
-                    text.textLine(part)
+                    text.textOut(part)
                     continue
                 # The pen font's letters in their forms: each form a font of its own here,
                 # the pieces one after the other (each advances by its widths, the pen
@@ -271,23 +275,17 @@ def _draw_lines(canvas: Canvas, lines: tuple[PlacedLine, ...]) -> None:
                         font = (forms[form], run.size)
                         text.setFont(*font)
                     text.textOut(piece)
+            if run.gaps:
+                text.setRise(0)
     canvas.drawText(text)
 
 
-def _parts(run: Run, pen: PenFont | None) -> list[tuple[float, str]]:
-    """`run`'s text cut at its changed gaps (`Run.gaps`), each part with how far along the
-    run it starts: where the card writer's `TJ` puts it."""
+def _parts(run: Run) -> list[str]:
+    """`run`'s text cut at its changed gaps (`Run.gaps`)."""
     if not run.gaps:
-        return [(0.0, run.text)]
-    face = pen.plain if pen is not None else run.font
-    parts = []
-    along, start = 0.0, 0
-    for at, narrower in (*run.gaps, (len(run.text), 0)):
-        part = run.text[start:at]
-        parts.append((along, part))
-        along += stringWidth(plain_text(part), face, run.size) - narrower * run.size / 1000
-        start = at
-    return parts
+        return [run.text]
+    cuts = [0, *(at for at, _, _ in run.gaps), len(run.text)]
+    return [run.text[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 def long_notes(steps: Iterable[MailStep], config: Config) -> list[str]:
