@@ -17,9 +17,7 @@ font registered by hand): such a card is drawn by ReportLab instead.
 from __future__ import annotations
 
 import hashlib
-import itertools
-import struct
-import zlib
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
 
 from mailer.drawing.pdf_objects import stream
+from mailer.drawing.pen_program import SplitProgram
 from mailer.drawing.variants import PEN_FONTS, PenFont, coded_program, plain_text
 
 _WINANSI = frozenset(f for f in pdfmetrics.standardFonts if f not in ("Symbol", "ZapfDingbats"))
@@ -196,7 +195,7 @@ class PenEmbedding:
 
     def __init__(self, pen: PenFont) -> None:
         self.name = pen.name
-        self.table = str.maketrans({c: chr(code) for c, code in pen.codes.items()})
+        self.table = _literal_table(pen.codes)
         plain = pdfmetrics.getFont(pen.plain)
         assert isinstance(plain, TTFont)  # the handwriting: always a TrueType face
         face = plain.face
@@ -223,7 +222,7 @@ class PenEmbedding:
             fp_str(face.italicAngle).encode(),
             fp_str(face.stemV).encode(),
         )
-        self._program = _SplitProgram(coded_program(pen))
+        self._program = SplitProgram(coded_program(pen))
         self._codes = pen.codes
         self._plain = pen.plain
         self._sets: OrderedDict[tuple[tuple[int, ...], tuple[str, ...]], PenSet] = OrderedDict()
@@ -263,7 +262,7 @@ class PenEmbedding:
                 b"endstream" % (length, len(program), program),
             )
         if not extra:
-            return PenSet((subset,), self.table, {})
+            return PenSet((subset,), self.table, {}, None)
         more = self._extras.get(extra)
         if more is None:
             if len(self._extras) > SUBSET_CACHE:
@@ -275,121 +274,58 @@ class PenEmbedding:
         codes = {c: (0, code) for c, code in self._codes.items()}
         codes |= {c: (1 + i // 255, 1 + i % 255) for i, c in enumerate(extra)}
         codes["\xa0"] = codes[" "]
-        return PenSet((subset, *more), self.table, codes)
+        lacking = re.compile(f"[{re.escape(''.join(extra))}]")
+        return PenSet((subset, *more), self.table, codes, lacking)
 
 
 @dataclass(frozen=True, slots=True)
 class PenSet:
-    """A card's pen font, and its handwriting's characters the pen font lacks. A run's
-    text is encoded by one translation, or where it has such characters in pieces, one a
-    subset: written one after the other, each starts where the last ended."""
+    """A card's pen font, and its handwriting's characters the pen font lacks. A run
+    without such characters (nearly all) is shown by `shown`, one translation; one with
+    them is encoded in pieces by `encode`, one a subset: written one after the other, each
+    starts where the last ended."""
 
     subsets: tuple[Subset, ...]
     table: dict[int, str]
+    """Each character to its code as a PDF literal string holds it (escaped where PDF
+    gives the byte a meaning)."""
     codes: dict[str, tuple[int, int]]
     """Each character's subset and code, when there are more subsets than the pen font."""
+    lacking: re.Pattern[str] | None
+    """Finds the characters the pen font lacks, when there are any."""
+
+    def fits(self, text: str) -> bool:
+        """Whether `shown` shows `text`: every character of it is in the pen font."""
+        return self.lacking is None or self.lacking.search(text) is None
+
+    def shown(self, text: str, gaps: tuple[tuple[int, int, float], ...]) -> bytes:
+        """`Tj` showing `text` in the pen font; with changed gaps (`Run.gaps`), a `TJ` to
+        each, moving over by its change, and the text after it raised (`Ts`)."""
+        table = self.table
+        if not gaps:
+            return b"(%s) Tj" % text.translate(table).encode("latin-1", "replace")
+        parts = []
+        start = 0
+        for at, narrower, lift in gaps:
+            code = text[start:at].translate(table).encode("latin-1", "replace")
+            parts.append(b"[(%s) %d] TJ %s Ts\n" % (code, narrower, fp_str(lift).encode()))
+            start = at
+        parts.append(b"(%s) Tj 0 Ts" % text[start:].translate(table).encode("latin-1", "replace"))
+        return b"".join(parts)
 
     def encode(self, text: str) -> list[tuple[int, bytes]]:
-        if not self.codes:
-            return [(0, text.translate(self.table).encode("latin-1", "replace"))]
         return _pieces(text, self.codes)
 
 
-class _SplitProgram:
-    """A TrueType program whose glyph n draws code n, cut for keeping some of its glyphs:
-    the tables but `glyf` and `loca` come first in the file, then `glyf` (glyphs 0-127,
-    then those kept), then `loca`."""
-
-    def __init__(self, program: bytes) -> None:
-        count = struct.unpack(">H", program[4:6])[0]
-        tables = {}
-        for n in range(count):
-            tag, _, offset, length = struct.unpack(">4sIII", program[12 + 16 * n : 28 + 16 * n])
-            tables[tag] = program[offset : offset + length]
-        head = bytearray(tables[b"head"])
-        head[8:12] = bytes(4)  # no whole-file checksum: it would differ from card to card
-        long_loca = struct.unpack(">h", head[50:52])[0] == 1
-        head[50:52] = struct.pack(">h", 1)  # written long
-        tables[b"head"] = bytes(head)
-        loca = tables.pop(b"loca")
-        glyf = tables.pop(b"glyf")
-        size = 4 if long_loca else 2
-        ends = struct.unpack(f">{len(loca) // size}{'I' if long_loca else 'H'}", loca)
-        step = 1 if long_loca else 2
-        self.glyphs = [_padded(glyf[a * step : b * step]) for a, b in itertools.pairwise(ends)]
-        self.name = _ps_name(tables[b"name"])
-        self.tags = sorted([*tables, b"glyf", b"loca"])
-        fixed = b"".join(_padded(tables[tag]) for tag in sorted(tables))
-        self.own = b"".join(self.glyphs[:128])
-        self.own_sum = _checksum(self.own)
-        self.head_size = 12 + 16 * len(self.tags)
-        self.records = {}
-        offset = self.head_size
-        for tag in sorted(tables):
-            self.records[tag] = (_checksum(tables[tag]), offset, len(tables[tag]))
-            offset += len(_padded(tables[tag]))
-        self.glyf_at = offset
-        self.fixed = fixed + self.own
-        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-        self.fixed_deflated = packer.compress(self.fixed) + packer.flush(zlib.Z_FULL_FLUSH)
-
-    def keeping(self, others: tuple[int, ...]) -> tuple[bytes, int]:
-        """The program with glyphs 0-127 and `others`, compressed (zlib), and its length."""
-        kept = b"".join(self.glyphs[code] for code in others)
-        offsets = [0]
-        total = 0
-        wanted = set(others)
-        for code, glyph in enumerate(self.glyphs):
-            if code < 128 or code in wanted:
-                total += len(glyph)
-            offsets.append(total)
-        loca = struct.pack(f">{len(offsets)}I", *offsets)
-        glyf_size = len(self.own) + len(kept)
-        records = dict(self.records)
-        records[b"glyf"] = ((self.own_sum + _checksum(kept)) & 0xFFFFFFFF, self.glyf_at, glyf_size)
-        records[b"loca"] = (_checksum(loca), self.glyf_at + glyf_size, len(loca))
-        count = len(self.tags)
-        power = 1 << (count.bit_length() - 1)
-        directory = struct.pack(
-            ">IHHHH", 0x00010000, count, 16 * power, power.bit_length() - 1, 16 * (count - power)
-        ) + b"".join(struct.pack(">4sIII", tag, *records[tag]) for tag in self.tags)
-        rest = kept + loca
-        first = zlib.compressobj(9, zlib.DEFLATED, -15)
-        last = zlib.compressobj(9, zlib.DEFLATED, -15)
-        check = zlib.adler32(rest, zlib.adler32(self.fixed, zlib.adler32(directory)))
-        data = b"".join(
-            (
-                b"\x78\xda",
-                first.compress(directory) + first.flush(zlib.Z_FULL_FLUSH),
-                self.fixed_deflated,
-                last.compress(rest) + last.flush(),
-                struct.pack(">I", check),
-            )
-        )
-        return data, len(directory) + len(self.fixed) + len(rest)
+_ESCAPED = {ord("("): "\\(", ord(")"): "\\)", ord("\\"): "\\\\", 10: "\\n", 13: "\\r"}
+"""Codes a PDF literal string can't hold as they are."""
 
 
-def _padded(data: bytes) -> bytes:
-    return data + bytes(-len(data) % 4)
-
-
-def _checksum(data: bytes) -> int:
-    padded = _padded(data)
-    return int(sum(struct.unpack(f">{len(padded) // 4}I", padded))) & 0xFFFFFFFF
-
-
-def _ps_name(table: bytes) -> bytes:
-    """The PostScript name (name ID 6) from a `name` table."""
-    count, strings = struct.unpack(">HH", table[2:6])
-    for n in range(count):
-        platform, _, _, name_id, length, offset = struct.unpack(
-            ">6H", table[6 + 12 * n : 18 + 12 * n]
-        )
-        if name_id == 6:
-            raw = table[strings + offset : strings + offset + length]
-            text = raw.decode("utf-16-be") if platform in (0, 3) else raw.decode("latin-1")
-            return "".join(c for c in text if c.isalnum() or c in "-_").encode("ascii")
-    return b"Handwriting-Forms"
+def _literal_table(codes: dict[str, int]) -> dict[int, str]:
+    """For `str.translate`: each character to its code, as a PDF literal string holds it."""
+    table = {ord(c): _ESCAPED.get(code, chr(code)) for c, code in codes.items()}
+    table[0xA0] = table[32]  # a no-break space as ReportLab draws it: a space
+    return table
 
 
 def _tag(name: str, layout: tuple[int, ...]) -> bytes:

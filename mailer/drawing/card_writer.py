@@ -15,6 +15,7 @@ ZapfDingbats, a Type 1 font registered by hand), or base-14 text outside WinAnsi
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -278,22 +279,44 @@ class _CardFonts:
         return b"\n".join(out)
 
     def _stamp_run(self, out: list[bytes], run: Run, y: float, state: list[bytes]) -> None:
-        """One run: its font and size when they change, its origin (a handwritten word
-        off the level and leaning: `Run.rise` and `Run.slant`, as painter draws it), its
-        text."""
+        """One run: its font and size when they change, its origin (a handwritten line off
+        the level and leaning: `Run.rise` and `Run.slant`, as painter draws it), its text,
+        with its changed word gaps (`Run.gaps`) as `TJ` adjustments and the text after them
+        raised by `Ts`."""
         used = self._used[self._font(run)]
         if run.rise or run.slant:
-            origin = fp_str(run.x, y + run.rise).encode()
-            out.append(b"%s%s Tm" % (_leaning(run.slant), origin))
+            out.append(b"%s%s Tm" % (_leaning(run.slant), fp_str(run.x, y + run.rise).encode()))
         else:
             out.append(b"1 0 0 1 %s Tm" % fp_str(run.x, y).encode())
+        subsets = used.subsets
+        if isinstance(subsets, PenSet) and subsets.fits(run.text):  # one font: one string
+            size = _font_size(used.font, 0, run.size)
+            if state[0] != size:
+                state[0] = size
+                out.append(size)
+            out.append(subsets.shown(run.text, run.gaps))
+            return
+        if not run.gaps:
+            self._show(out, used, run.text, run, state)
+            return
+        text = run.text
+        cuts = [0, *(at for at, _, _ in run.gaps), len(text)]
+        for n, (start, stop) in enumerate(itertools.pairwise(cuts)):
+            if n:
+                _, narrower, lift = run.gaps[n - 1]
+                out.append(b"[%d] TJ %s Ts" % (narrower, fp_str(lift).encode()))
+            self._show(out, used, text[start:stop], run, state)
+        out.append(b"0 Ts")
+
+    def _show(self, out: list[bytes], used: _Used, text: str, run: Run, state: list[bytes]) -> None:
+        """`text` of `run` shown, each piece in its subset."""
         if used.subsets is None:
             try:
-                pieces = [(-1, run.text.encode("cp1252"))]
+                pieces = [(-1, text.encode("cp1252"))]
             except UnicodeEncodeError:
                 raise Unsupported(f"text outside WinAnsi in the base-14 font {run.font}") from None
         else:
-            pieces = used.subsets.encode(run.text)
+            pieces = used.subsets.encode(text)
         for subset, data in pieces:
             size = _font_size(used.font, subset, run.size)
             if state[0] != size:

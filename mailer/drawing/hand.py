@@ -1,10 +1,11 @@
 """The handwritten note as a hand writes it: each letter in one of several forms, never the
-same form twice in a row, words a little larger or smaller, lines that drift off the level,
-lean a little and start a little in or out, and uneven gaps between words.
+same form twice in a row, lines a little larger or smaller that drift off the level, lean a
+little and start a little in or out, and uneven gaps between words.
 
 Everything is decided here, as data: the runs of a `PlacedLine` name the pen font (every
 form of the handwriting, `variants`), hold each letter's form in their text and carry their
-size, rise and slant, so any writer that replays runs draws the variation.
+size, rise, slope, slant and changed gaps, so any writer that replays runs draws the
+variation. A line is one run, so a card writer sets it as one string.
 The choices come from a generator seeded by the card, so the same card always gives the same
 note, and the same bytes. `room` is the box the note is fitted in so that, varied, it still
 stays inside the box it was given: every limit below is counted there.
@@ -26,15 +27,12 @@ from mailer.drawing.variants import FORMS, PenFont, form_char, plain_text
 
 # Limits, as fractions of the size (or of a space, for the gaps).
 SIZE = 0.035
-"""A piece of a line (the words between two gaps of their own): up to 3.5% larger or
-smaller."""
+"""A line: up to 3.5% larger or smaller."""
 SPACE = 0.3
 """A gap between words: up to 30% of a space wider or narrower (a line's gaps add up to the
 same, so a line is never wider than its words allow)."""
 DRIFT = 0.10
 """A line's baseline rises or falls by up to this much from its start to its end."""
-JITTER = 0.02
-"""And each piece of it sits up to this much above or below that slope."""
 SLANT = (-0.02, 0.06)
 """Each line leans by a shear of this range (a positive one leans right)."""
 MARGIN = 0.35
@@ -48,7 +46,7 @@ def room(box: Rect, size: float, ascent: float, descent: float) -> Rect:
     low, high = SLANT
     left = max(high * -descent, -low * ascent) * grown
     right = max(high * ascent, -low * -descent) * grown
-    rise = (DRIFT / 2 + JITTER) * size
+    rise = DRIFT / 2 * size
     top = ascent * size * SIZE + rise
     bottom = -descent * size * SIZE + rise
     width = (box.w - left - right - MARGIN * size) / (1 + SIZE)
@@ -58,9 +56,12 @@ def room(box: Rect, size: float, ascent: float, descent: float) -> Rect:
 class _Line:
     """A line's words as a note writes them: each word's key (without punctuation, for
     knowing it again) and its text in each form; where each word starts, at 1 pt, when
-    they are set one space apart; and which words the pen font lacks a character of."""
+    they are set one space apart, and in the line's text; and which words the pen font
+    lacks a character of."""
 
-    __slots__ = ("count", "forms", "index", "keys", "mixed", "own", "starts", "words")
+    __slots__ = (
+        "count", "forms", "gaps", "index", "keys", "mixed", "offsets", "own", "starts", "words"
+    )  # fmt: skip
 
     def __init__(self, text: str, stack: FontStack, pen: PenFont) -> None:
         words = text.split(" ")
@@ -79,11 +80,25 @@ class _Line:
             self.index = {}
         space = stack.width(" ")
         self.starts = [0.0]
+        self.offsets = [0]
         for word in words:
             self.starts.append(self.starts[-1] + stack.width(word) + space)
+            self.offsets.append(self.offsets[-1] + len(word) + 1)
         self.mixed = [not stack.is_plain(word) for word in words]
         if not any(self.mixed):
             self.mixed = []
+        self.gaps: dict[int, tuple[tuple[int, int, float], ...]] = {}
+        """Each of `_patterns` as `changed` gives it, made the first time a card takes it."""
+
+    def changed(self, pattern: tuple[Gaps, int]) -> tuple[tuple[int, int, float], ...]:
+        """A pattern's gaps as (the index in the line's text of the character after the
+        gap, how much narrower, where the text after it starts at 1 pt)."""
+        made = []
+        narrower = 0
+        for word, by in pattern[0]:
+            narrower += by
+            made.append((self.offsets[word], by, self.starts[word] - narrower / 1000))
+        return tuple(made)
 
 
 def _word(
@@ -150,8 +165,8 @@ def write(
 
     A word is written in the font's own form unless it was written that way the last time
     it came up; then in one of the other forms, taken in turn, so a card shows all of them
-    as soon as it repeats two words. Each piece of a line (the words between two breaks) is
-    one run of the pen font, whatever forms its letters take."""
+    as soon as it repeats two words. A line is one run of the pen font, whatever forms its
+    letters take, its own size, lean and slope, its changed gaps inside the run."""
     rand = random.Random(seed).random  # noqa: S311  a repeatable sequence, not a secret
     known = _LINES.setdefault(stack, {}).setdefault(pen.name, {})
     if len(known) > 20_000:
@@ -160,9 +175,8 @@ def write(
     turn = 0
     others = FORMS - 1
     size = wrapped.size
-    smallest = min(floor, size)
+    sizes = _sizes(size, min(floor, size))
     space = stack.width(" ")
-    low, high = SLANT
     ragged = align == "left"
     name = pen.name
     varied = []
@@ -191,77 +205,120 @@ def write(
                     plain.add(key)
                     written.append(forms[0])
         drift = (rand() * 2 - 1) * DRIFT * size
-        slant = round(low + rand() * (high - low), 3)  # a few hundred leans: written once
+        slope = drift / box.w if box.w else 0.0
+        slant = _SLANTS[int(rand() * len(_SLANTS))]
+        line_size = sizes[int(rand() * len(sizes))]
+        x = line_x + (rand() * MARGIN * size if ragged else 0.0)
+        rise = slope * (x - line_x) - drift / 2  # the slope through the box's middle
         count = words.count
+        pattern = int(rand() * PATTERNS)
+        line = " ".join(written)
+        if words.mixed:  # rare: pieces placed one after the other, gaps as they are
+            width = (words.starts[count] - space) * line_size
+            runs = _mixed(x, line, line_size, rise, slant, slope, stack, pen)
+        else:
+            width = (words.starts[count] - space) * line_size
+            gaps: tuple[tuple[int, int, float], ...] = ()
+            changed = words.gaps.get(pattern)
+            if changed is None:
+                changed = words.gaps[pattern] = words.changed(_patterns(count, space)[pattern])
+            if changed:
+                # The words after a changed gap sit on the slope where they start.
+                climb = slope * line_size
+                gaps = tuple((at, by, round(climb * along, 2)) for at, by, along in changed)
+                width -= sum(by for _, by, _ in changed) * line_size / 1000
+            runs = (Run(x, name, line_size, line, rise, slant, gaps),)
+        varied.append(PlacedLine(line_x, line_y, x + width - line_x, size, color, runs))
+    return varied
+
+
+_LEANS = round((SLANT[1] - SLANT[0]) * 1000)
+_SLANTS = tuple(round(SLANT[0] + n / 1000, 3) for n in range(_LEANS + 1))
+"""The leans a line takes, in thousandths: chosen by index, none made (or rounded) per line."""
+
+
+@cache
+def _sizes(size: float, smallest: float) -> tuple[float, ...]:
+    """The sizes a line of a note fitted at `size` takes, `SIZE` either way in steps of a
+    thousandth, to a hundredth of a point; none below `smallest`."""
+    return tuple(max(round(size * (1 + n / 1000), 2), smallest) for n in _STEPS)
+
+
+_STEPS = range(-round(SIZE * 1000), round(SIZE * 1000) + 1)
+
+
+def _mixed(
+    x: float,
+    line: str,
+    size: float,
+    rise: float,
+    slant: float,
+    slope: float,
+    stack: FontStack,
+    pen: PenFont,
+) -> tuple[Run, ...]:
+    """A line with characters the handwriting lacks: those are drawn by the face that has
+    them (the fallback face), plain; each part a run of its own, placed where the one
+    before it ends, on the line's slope."""
+    runs: list[Run] = []
+    plain = plain_text(line)  # one character for one: `line` is cut where `plain` is
+    start = 0
+    for face, part in stack.runs(plain):
+        stop = start + len(part)
+        at = rise + slope * (x - runs[0].x) if runs else rise
+        if face is stack.primary:
+            runs.append(Run(x, pen.name, size, line[start:stop], at, slant))
+        else:
+            runs.append(Run(x, face.name, size, part, at, slant))
+        x += stack.width(part) * size
+        start = stop
+    return tuple(runs)
+
+
+BREAK = 0.3
+"""The chance that a gap between words is written at its own width; the others are the
+font's own space."""
+_LOG_KEEP = math.log(1 - BREAK)
+PATTERNS = 32
+"""Ways of changing the gaps of a line of so many words: each line takes one, chosen by the
+card's sequence."""
+
+Gaps = tuple[tuple[int, int], ...]
+
+
+@cache
+def _patterns(count: int, space: float) -> tuple[tuple[Gaps, int], ...]:
+    """For a line of `count` words, `PATTERNS` ways of changing its gaps, each as (the word
+    after the gap, how much narrower in thousandths of the size) and their sum; made once,
+    from a sequence seeded by the count, so every process makes the same ones."""
+    rand = random.Random(count).random  # noqa: S311  repeatable on purpose
+    made = []
+    for _ in range(PATTERNS):
         breaks = []
         gap = _skip(rand)
         while gap < count:
             breaks.append(gap)
             gap += _skip(rand)
-        gaps = _gaps(breaks, rand) if breaks else {}
-        x = line_x + (rand() * MARGIN * size if ragged else 0.0)
-        starts = words.starts
-        runs: list[Run] = []
-        start = 0
-        for stop in (*breaks, count):
-            piece_size = max(round(size * (1 + (rand() * 2 - 1) * SIZE), 2), smallest)
-            along = (x - line_x) / box.w if box.w else 0.0
-            rise = drift * (along - 0.5) + (rand() * 2 - 1) * JITTER * size
-            piece = " ".join(written[start:stop])
-            width = starts[stop] - starts[start]
-            if stop < count:
-                piece += " "
-            else:
-                width -= space
-            if words.mixed and any(words.mixed[start:stop]):
-                runs += _mixed(x, piece, piece_size, rise, slant, stack, pen)
-            else:
-                runs.append(Run(x, name, piece_size, piece, rise, slant))
-            x += width * piece_size
-            end = x
-            if stop < count:
-                x += space * piece_size * (gaps[stop] - 1)
-            start = stop
-        varied.append(PlacedLine(line_x, line_y, end - line_x, size, color, tuple(runs)))
-    return varied
-
-
-def _mixed(
-    x: float, piece: str, size: float, rise: float, slant: float, stack: FontStack, pen: PenFont
-) -> list[Run]:
-    """A piece with characters the handwriting lacks: those are drawn by the face that has
-    them (the fallback face), plain."""
-    runs = []
-    plain = plain_text(piece)  # one character for one: `piece` is cut where `plain` is
-    start = 0
-    for face, part in stack.runs(plain):
-        stop = start + len(part)
-        if face is stack.primary:
-            runs.append(Run(x, pen.name, size, piece[start:stop], rise, slant))
-        else:
-            runs.append(Run(x, face.name, size, part, rise, slant))
-        x += stack.width(part) * size
-        start = stop
-    return runs
-
-
-BREAK = 0.2
-"""The chance that a gap between words is written at its own width (the words after it
-placed anew, in their own size and height); the others are the font's own space."""
-_LOG_KEEP = math.log(1 - BREAK)
+        changed = _gaps(breaks, space, rand) if breaks else ()
+        made.append((changed, sum(by for _, by in changed)))
+    return tuple(made)
 
 
 def _skip(rand: Callable[[], float]) -> int:
-    """How many gaps on to the next break: each gap is one with the chance `BREAK`, drawn
+    """How many gaps on to the next changed one: each is with the chance `BREAK`, drawn
     once for the whole run of gaps up to it (a geometric draw)."""
     return 1 + int(math.log(1.0 - rand()) / _LOG_KEEP)
 
 
-def _gaps(breaks: list[int], rand: Callable[[], float]) -> dict[int, float]:
-    """Each break's width as a multiple of a space: they vary by up to `SPACE` either way
-    and add up to no more than the spaces they replace, so a line never grows."""
+def _gaps(breaks: list[int], space: float, rand: Callable[[], float]) -> Gaps:
+    """The changed gaps before the words `breaks` counts: they vary by up to `SPACE` of a
+    space either way and add up to no more than the spaces they replace, so a line never
+    grows."""
     spread = [(rand() * 2 - 1) * SPACE for _ in breaks]
-    if len(spread) == 1:
-        spread = [-abs(spread[0])]
-    mean = sum(spread) / len(spread) if spread else 0.0
-    return {index: 1 + gap - mean for index, gap in zip(breaks, spread, strict=True)}
+    if len(spread) == 1:  # a gap alone is narrower
+        narrower = [abs(spread[0])]
+    else:
+        mean = sum(spread) / len(spread)
+        narrower = [mean - gap for gap in spread]
+    unit = space * 1000  # a space, in thousandths of the size
+    return tuple((index, round(by * unit)) for index, by in zip(breaks, narrower, strict=True))

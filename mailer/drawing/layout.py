@@ -25,8 +25,11 @@ RGB = tuple[float, float, float]
 @dataclass(frozen=True, slots=True)
 class Run:
     """A piece of a line drawn by one font, starting at `x` on the line's baseline: `rise`
-    above it, and leaning by `slant` (a shear: x moves by slant * y), as a handwritten
-    note's words do (`hand`); both are 0 for everything else."""
+    above it, leaning by `slant` (a shear: x moves by slant * y), and some word gaps changed
+    (`gaps`: the index of the character after the gap, how much narrower the gap is in
+    thousandths of the size, as PDF's `TJ` counts, and how far the text after it sits
+    above the run's start, as PDF's `Ts`), as a handwritten note's lines are (`hand`); all
+    0 for everything else."""
 
     x: float
     font: str
@@ -34,6 +37,7 @@ class Run:
     text: str
     rise: float = 0.0
     slant: float = 0.0
+    gaps: tuple[tuple[int, int, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ size the card is refused with a `RenderError` naming the contact and the templat
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from mailer.drawing.card_context import card_context, qr_url
 from mailer.drawing.fonts import MissingGlyphError, clean_text, font_stacks, load_every_face
 from mailer.drawing.front_side import FrontSide, check_front_images, draw_image
 from mailer.drawing.geometry import CardGeometry, Rect, card_geometry
-from mailer.drawing.layout import RGB, PlacedLine, card_refused
+from mailer.drawing.layout import RGB, PlacedLine, Run, card_refused
 from mailer.drawing.qr import draw_qr, plate_path
 from mailer.drawing.style import CardStyle
 from mailer.drawing.templates import (
@@ -248,26 +249,43 @@ def _draw_lines(canvas: Canvas, lines: tuple[PlacedLine, ...]) -> None:
             color = line.color
             text.setFillColorRGB(*color)
         for run in line.runs:
-            if run.rise or run.slant:  # a handwritten word: off the level, leaning
+            if run.rise or run.slant:  # a handwritten line: off the level, leaning
                 text.setTextTransform(1, 0, run.slant, 1, run.x, line.y + run.rise)
             else:
                 text.setTextOrigin(run.x, line.y)
             pen = PEN_FONTS.get(run.font)
-            if pen is None:
-                if (run.font, run.size) != font:
-                    font = (run.font, run.size)
-                    text.setFont(run.font, run.size)
-                text.textLine(run.text)
-                continue
-            # The pen font's letters in their forms: each form a font of its own here, the
-            # pieces one after the other (each advances by its widths, the pen font's).
-            forms = pen.forms()
-            for form, piece in split_forms(run.text):
-                if (forms[form], run.size) != font:
-                    font = (forms[form], run.size)
-                    text.setFont(*font)
-                text.textOut(piece)
+            for n, part in enumerate(_parts(run)):
+                if n:  # a changed gap, moved over as the card writer does, by `TJ` (the
+                    # viewer adds up the same advances: ReportLab has no call for it)
+                    _, narrower, lift = run.gaps[n - 1]
+                    vars(text)["_code"].append(f"[{narrower}] TJ")
+                    text.setRise(lift)
+                if pen is None:
+                    if (run.font, run.size) != font:
+                        font = (run.font, run.size)
+                        text.setFont(run.font, run.size)
+                    text.textOut(part)
+                    continue
+                # The pen font's letters in their forms: each form a font of its own here,
+                # the pieces one after the other (each advances by its widths, the pen
+                # font's).
+                forms = pen.forms()
+                for form, piece in split_forms(part):
+                    if (forms[form], run.size) != font:
+                        font = (forms[form], run.size)
+                        text.setFont(*font)
+                    text.textOut(piece)
+            if run.gaps:
+                text.setRise(0)
     canvas.drawText(text)
+
+
+def _parts(run: Run) -> list[str]:
+    """`run`'s text cut at its changed gaps (`Run.gaps`)."""
+    if not run.gaps:
+        return [run.text]
+    cuts = [0, *(at for at, _, _ in run.gaps), len(run.text)]
+    return [run.text[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 def long_notes(steps: Iterable[MailStep], config: Config) -> list[str]:
