@@ -28,16 +28,18 @@ import string
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fontTools.ttLib import TTFont as FontFile
-from fontTools.ttLib.tables import ttProgram
-from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
-from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphCoordinates
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
 from mailer.drawing.font_cache import kept
+
+if TYPE_CHECKING:
+    # fontTools is imported where a font is made: a run that finds the pen font kept on disk
+    # (`font_cache`) never needs it, and importing it costs a tenth of a second at each start.
+    from fontTools.ttLib import TTFont as FontFile
+    from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphCoordinates
 
 FORMS = 3
 """Forms of each letter, the font's own among them: with three, a word can always differ
@@ -144,6 +146,10 @@ def coded_program(pen: PenFont) -> bytes:
 
 
 def _coded_program(pen: PenFont) -> bytes:
+    from fontTools.ttLib import TTFont as FontFile
+    from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+
     font = FontFile(io.BytesIO(pen.program), recalcTimestamp=False)
     glyf, hmtx = font["glyf"], font["hmtx"]
     cmap = font.getBestCmap()
@@ -180,6 +186,8 @@ def _changed(
     points: list[tuple[float, float]], advance: int, upm: int, rng: random.Random
 ) -> GlyphCoordinates:
     """One outline's points, moved."""
+    from fontTools.ttLib.tables._g_l_y_f import GlyphCoordinates
+
     sx = 1 + rng.uniform(-SCALE, SCALE)
     sy = 1 + rng.uniform(-SCALE, SCALE * 0.7)
     shear = rng.uniform(-SHEAR, SHEAR)
@@ -210,6 +218,8 @@ def _program(path: Path | bytes, suffix: str, shown: dict[str, int]) -> tuple[by
     private-use characters (`form_char`); and the characters that have them. `shown` draws
     some characters in another form in place of their own (the painter's fonts of one
     form); `suffix` ends its PostScript name."""
+    from fontTools.ttLib import TTFont as FontFile
+
     source = io.BytesIO(path) if isinstance(path, bytes) else str(path)
     font = FontFile(source, recalcTimestamp=False)  # the same bytes every run
     for tag in _UNUSED:
@@ -264,6 +274,9 @@ def _add_forms(font: FontFile) -> dict[int, str]:
 
 def _simple(glyph: Glyph, glyf: Any) -> Glyph:
     """`glyph` with its own outline: a composite's parts flattened into it."""
+    from fontTools.ttLib.tables import ttProgram
+    from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphCoordinates
+
     if not glyph.isComposite():
         return copy.deepcopy(glyph)
     coordinates, ends, flags = glyph.getCoordinates(glyf)
