@@ -318,9 +318,12 @@ def followups_apart(
     from mailer.drawing import orphans
     from mailer.followups.export import FILES
 
-    # Ctrl-C is the parent's to act on; a parent killed outright takes this process with it
-    # (SIGTERM), and a SIGTERM unwinds it like an error: no file of it is left behind.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C, Ctrl-\ and a hang-up (a closed terminal) reach the whole group: they are the
+    # parent's to act on. A parent that dies of them or is killed outright takes this
+    # process with it (SIGTERM), which unwinds it like an error: no file is left behind.
+    for name in ("SIGINT", "SIGQUIT", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     orphans.end_with_parent()
     signal.signal(signal.SIGTERM, _stopped)
     try:
@@ -332,7 +335,10 @@ def followups_apart(
                 )
             parent.send(count)
             if parent.recv() == "keep":
-                for name in FILES:  # each file whole under its name (a rename on one disk)
+                # Not stopped half-way, and in the order `--jobs 1` puts them in place: if
+                # one can't be moved, the files before it are still the previous ones.
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                for name in reversed(FILES):  # each file whole (a rename on one disk)
                     (folder / name).replace(out / name)
                 parent.send("kept")
         finally:

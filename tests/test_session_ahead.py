@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -20,6 +20,7 @@ import pytest
 from mailer import config as config_module
 from mailer import session
 from mailer.config import Config
+from mailer.errors import WriteError
 from mailer.ledger import Ledger
 from mailer.session import Advance, SessionHooks, SessionReport, SessionRequest, run_session
 from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO
@@ -138,6 +139,25 @@ def test_when_the_other_process_fails_the_run_writes_the_files_itself(
         assert (out / name).read_bytes() == (tmp_path / "one" / "out" / name).read_bytes()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_follow_up_file_that_cannot_be_replaced_leaves_the_previous_ones(
+    tmp_path: Path, jobs: int
+) -> None:
+    """The three files go into place pdf first: when one can't, the run stops at it and the
+    others are still the previous session's, at any --jobs."""
+    run(tmp_path, jobs)
+    out = tmp_path / "out"
+    before = {name: (out / name).read_bytes() for name in FILES[:2]}
+    (out / "followups.pdf").unlink()
+    (out / "followups.pdf" / "in-the-way").mkdir(parents=True)
+    settings = config_module.load(EXAMPLE_CONFIG)
+    later = SessionRequest([EXAMPLE_CALLS], out, date(2026, 11, 24), jobs=jobs)
+    with Ledger.open(tmp_path / "m.db") as ledger, pytest.raises(WriteError, match="followups"):
+        run_session(later, settings, ledger, None)
+    assert {name: (out / name).read_bytes() for name in FILES[:2]} == before
+    assert leftovers(out) == []
+
+
 def _children(pid: int) -> list[int]:
     """Live (not zombie) processes whose parent is `pid`."""
     found = []
@@ -154,8 +174,17 @@ def _children(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
-def test_killing_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    "stop",
+    [
+        pytest.param(lambda pid: os.kill(pid, signal.SIGKILL), id="parent-killed"),
+        # A closed terminal or a dropped SSH session hangs up the whole group; Ctrl-\ quits it.
+        pytest.param(lambda pid: os.killpg(pid, signal.SIGHUP), id="terminal-hung-up"),
+        pytest.param(lambda pid: os.killpg(pid, signal.SIGQUIT), id="quit-key"),
+    ],
+)
+def test_stopping_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
+    tmp_path: Path, stop: Callable[[int], None]
 ) -> None:
     lines = ["contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome"]
     lines += [
@@ -175,6 +204,7 @@ def test_killing_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own group, as a terminal's foreground job
     )
     deadline = time.monotonic() + 120
     children: list[int] = []
@@ -186,7 +216,7 @@ def test_killing_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
             children = _children(run.pid)
             time.sleep(0.02)
     finally:
-        os.kill(run.pid, signal.SIGKILL)
+        stop(run.pid)
         run.wait()
     deadline = time.monotonic() + 15
     while alive := [pid for pid in children if _alive(pid)]:
