@@ -91,3 +91,17 @@ def test_a_bad_today_is_refused_even_where_it_is_not_needed(tmp_path: Path) -> N
     result = invoke("contacts", "list", "--today", "someday", "--db", tmp_path / "m.db")
     assert result.exit_code == 2
     assert "--today 'someday' is not a day" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "files"),
+    [
+        (("plan",), "CALLS..."),
+        (("run",), "CALLS..."),
+        (("contacts", "import"), "FILE..."),
+        (("responses", "import"), "FILE..."),
+    ],
+)
+def test_a_command_that_takes_several_files_says_so(command: tuple[str, ...], files: str) -> None:
+    usage = " ".join(invoke(*command, "-h").output.split())
+    assert f"[OPTIONS] {{{files}}}" in usage

@@ -46,7 +46,7 @@ def import_(
         list[Path],
         typer.Argument(
             help="Contact files: vCard (.vcf), Google or Outlook CSV, or a sheet (.csv, .xlsx).",
-            metavar="FILE",
+            metavar="FILE...",
             show_default=False,
             dir_okay=False,
         ),

@@ -38,7 +38,7 @@ CallsArgument = Annotated[
     typer.Argument(
         help="Call logs: CSV (comma, semicolon or tab) or .xlsx exports, or a Google Voice "
         "Takeout folder.",
-        metavar="CALLS",
+        metavar="CALLS...",
         show_default=False,
     ),
 ]

@@ -56,7 +56,7 @@ def import_(
         typer.Argument(
             help="Orders or clicks as CSV or .xlsx: a shop's or a party-plan sheet's orders, "
             "a link shortener's or a QR service's click export.",
-            metavar="FILE",
+            metavar="FILE...",
             show_default=False,
             dir_okay=False,
         ),
