@@ -39,7 +39,7 @@ app = typer.Typer(
     epilog=(
         "Exit codes: 0 done; 1 failed (the message says what was kept and how to resume); "
         "2 usage error; 3 done, but some rows or cards were rejected; 4 no ledger found; "
-        "5 ledger busy with another mailer command; 130 interrupted."
+        "5 ledger busy with another mailer command; 130 interrupted (Ctrl-C, kill or hang-up)."
     ),
     rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},

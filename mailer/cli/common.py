@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -261,15 +262,42 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def stopped_as_by_ctrl_c() -> Iterator[None]:
+    """A SIGTERM (`kill`, `timeout`, a service manager) or a hang-up (the terminal closed)
+    stops a command as Ctrl-C does: its temporary files removed, what was finished kept,
+    exit 130. A signal already ignored (`nohup`) or handled stays so, and the handlers
+    before the command come back after it."""
+    kept: dict[int, Any] = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None or signal.getsignal(number) is not signal.SIG_DFL:
+            continue
+        try:
+            kept[number] = signal.signal(number, _interrupt)
+        except ValueError:  # not the main thread: signals stay the program's
+            break
+    try:
+        yield
+    finally:
+        for number, handler in kept.items():
+            signal.signal(number, handler)
+
+
 def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """One clear line for a `MailerError` (and its hint), 130 for Ctrl-C; never a traceback
-    on user input."""
+    """One clear line for a `MailerError` (and its hint), 130 for Ctrl-C (or a SIGTERM or
+    hang-up); never a traceback on user input."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         fit_terminal()
         try:
-            return command(*args, **kwargs)
+            with stopped_as_by_ctrl_c():
+                return command(*args, **kwargs)
         except MailerError as exc:
             err.print(f"[red]error:[/red] {escape(exc.message)}")
             if exc.hint:
