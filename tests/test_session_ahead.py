@@ -205,6 +205,8 @@ def test_stopping_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own group, as a terminal's foreground job
+        # and a hang-up as a terminal's job gets it, whatever this test runs under (`nohup`)
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL) and None,
     )
     deadline = time.monotonic() + 120
     children: list[int] = []

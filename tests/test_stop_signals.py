@@ -49,8 +49,13 @@ def started(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own group, as a terminal's foreground job
-        preexec_fn=before,
+        preexec_fn=before or as_a_terminal_starts_it,
     )
+
+
+def as_a_terminal_starts_it() -> None:
+    """A hang-up as a terminal's job gets it, whatever this test runs under (`nohup`)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def some_cards_drawn(run: subprocess.Popen[str], folder: Path) -> None:
