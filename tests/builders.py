@@ -289,3 +289,42 @@ def page_text(pdf: Path, index: int) -> str:
         return " ".join(document[index].get_textpage().get_text_range().split())
     finally:
         document.close()
+
+
+def voicemail_log(folder: Path, rows: int, called_at: str = "") -> Path:
+    """`folder`/calls.csv: `rows` contacts who each got voicemail, every one a sales card;
+    with a `called_at` column when a day is given (else the log is undated)."""
+    dated = ",called_at" if called_at else ""
+    lines = [f"contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome{dated}"]
+    when = f",{called_at}" if called_at else ""
+    lines += [
+        f"C{i:04d},Mary,Lantern{i},{i + 1} Oak Ridge Dr,Springfield,IL,62704,voicemail{when}"
+        for i in range(rows)
+    ]
+    path = folder / "calls.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def child_processes(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is `pid` (Linux: read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def process_alive(pid: int) -> bool:
+    """Whether `pid` still runs: a zombie has ended, only its parent's wait is missing."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -23,7 +23,14 @@ from mailer.config import Config
 from mailer.errors import WriteError
 from mailer.ledger import Ledger
 from mailer.session import Advance, SessionHooks, SessionReport, SessionRequest, run_session
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO
+from tests.builders import (
+    EXAMPLE_CALLS,
+    EXAMPLE_CONFIG,
+    REPO,
+    child_processes,
+    process_alive,
+    voicemail_log,
+)
 
 TODAY = date(2026, 11, 22)
 FILES = ("followups.csv", "followups.ics", "followups.pdf")
@@ -158,21 +165,6 @@ def test_a_follow_up_file_that_cannot_be_replaced_leaves_the_previous_ones(
     assert leftovers(out) == []
 
 
-def _children(pid: int) -> list[int]:
-    """Live (not zombie) processes whose parent is `pid`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
 @pytest.mark.parametrize(
     "stop",
@@ -186,13 +178,7 @@ def _children(pid: int) -> list[int]:
 def test_stopping_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
     tmp_path: Path, stop: Callable[[int], None]
 ) -> None:
-    lines = ["contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome"]
-    lines += [
-        f"C{i:04d},Mary,Lantern{i},{i + 1} Oak Ridge Dr,Springfield,IL,62704,voicemail"
-        for i in range(600)
-    ]
-    calls = tmp_path / "calls.csv"
-    calls.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls = voicemail_log(tmp_path, 600)
     out = tmp_path / "out"
     command = [
         sys.executable, "-m", "mailer", "run", str(calls), "--jobs", "2", "--out", str(out),
@@ -215,22 +201,14 @@ def test_stopping_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
         while len(children) < 3 or len(list((out / "cards").glob("*.pdf"))) < 20:
             assert run.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline, "the run never got going"
-            children = _children(run.pid)
+            children = child_processes(run.pid)
             time.sleep(0.02)
     finally:
         stop(run.pid)
         run.wait()
     deadline = time.monotonic() + 15
-    while alive := [pid for pid in children if _alive(pid)]:
+    while alive := [pid for pid in children if process_alive(pid)]:
         assert time.monotonic() < deadline, f"still running: {alive}"
         time.sleep(0.05)
     assert [name for name in FILES if (out / name).exists()] == []
     assert leftovers(out) == []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

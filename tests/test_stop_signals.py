@@ -14,25 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import EXAMPLE_CONFIG, PLAN_DAY, REPO, invoke
+from tests.builders import EXAMPLE_CONFIG, PLAN_DAY, REPO, invoke, voicemail_log
 
 ROWS = 600
 
 
-def calls_log(folder: Path) -> Path:
-    lines = ["contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome"]
-    lines += [
-        f"C{i:04d},Mary,Lantern{i},{i + 1} Oak Ridge Dr,Springfield,IL,62704,voicemail"
-        for i in range(ROWS)
-    ]
-    path = folder / "calls.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def command(folder: Path, jobs: int) -> list[str]:
     return [
-        sys.executable, "-m", "mailer", "run", str(calls_log(folder)), "--jobs", str(jobs),
+        sys.executable, "-m", "mailer", "run", str(voicemail_log(folder, ROWS)),
+        "--jobs", str(jobs),
         "--out", str(folder / "out"), "--db", str(folder / "m.db"),
         "--today", "2026-11-22", "--config", str(EXAMPLE_CONFIG),
     ]  # fmt: skip
@@ -121,7 +111,7 @@ def test_a_hang_up_ignored_by_nohup_stays_ignored(tmp_path: Path) -> None:
 def test_a_command_gives_the_signals_back_as_it_found_them(tmp_path: Path) -> None:
     """A program calling the CLI in its own process keeps its own SIGTERM handling."""
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)
-    result = invoke("plan", calls_log(tmp_path), "--config", EXAMPLE_CONFIG,
+    result = invoke("plan", voicemail_log(tmp_path, ROWS), "--config", EXAMPLE_CONFIG,
                     "--db", tmp_path / "m.db", "--today", PLAN_DAY.isoformat())  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGHUP)) == before

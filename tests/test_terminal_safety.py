@@ -19,7 +19,17 @@ import pytest
 
 from mailer.files import clean_text
 from mailer.ledger import Ledger
-from tests.builders import EXAMPLE_CONFIG, REPO, invoke, provider_config, read_csv, read_csv_dicts
+from tests.builders import (
+    EXAMPLE_CONFIG,
+    REPO,
+    child_processes,
+    invoke,
+    process_alive,
+    provider_config,
+    read_csv,
+    read_csv_dicts,
+    voicemail_log,
+)
 from tests.fake_provider import LOB_KEY, FakeProvider
 
 TODAY = "2026-11-22"
@@ -182,40 +192,9 @@ def test_a_ledger_others_can_read_is_made_private_with_a_warning(tmp_path: Path)
     assert "could be read" not in again.stderr
 
 
-def _children(pid: int) -> list[int]:
-    """Live (not zombie) processes whose parent is `pid`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; only its parent's wait is missing
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
 def test_killing_only_the_parent_of_render_jobs_2_leaves_no_worker(tmp_path: Path) -> None:
-    lines = [
-        "contact_id,first_name,last_name,address_line1,city,state,postal_code,outcome,called_at"
-    ]
-    lines += [
-        f"C{i:04d},Mary,Lantern{i},{i + 1} Oak Ridge Dr,Springfield,IL,62704,voicemail,2026-11-21"
-        for i in range(1500)
-    ]
-    calls = tmp_path / "calls.csv"
-    calls.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls = voicemail_log(tmp_path, 1500, called_at="2026-11-21")
     db = tmp_path / "mailer.db"
     common = ["--db", str(db), "--today", TODAY, "--config", str(EXAMPLE_CONFIG)]
     assert invoke("plan", calls, *common).exit_code == 0
@@ -234,13 +213,13 @@ def test_killing_only_the_parent_of_render_jobs_2_leaves_no_worker(tmp_path: Pat
         while len(workers) < 2 or len(list(cards.glob("*.pdf"))) < 20:
             assert render.poll() is None, "render ended before it could be killed"
             assert time.monotonic() < deadline, "the workers never got going"
-            workers = _children(render.pid)
+            workers = child_processes(render.pid)
             time.sleep(0.02)
     finally:
         os.kill(render.pid, signal.SIGKILL)
         render.wait()
     deadline = time.monotonic() + 15
-    while any(_alive(w) for w in workers):
+    while any(process_alive(w) for w in workers):
         assert time.monotonic() < deadline, f"workers still running: {workers}"
         time.sleep(0.05)
     # A worker told to stop finished the card in hand: no temporary file is left.
