@@ -318,12 +318,9 @@ def followups_apart(
     from mailer.drawing import orphans
     from mailer.followups.export import FILES
 
-    # Ctrl-C, Ctrl-\ and a hang-up (a closed terminal) reach the whole group: they are the
-    # parent's to act on. A parent that dies of them or is killed outright takes this
-    # process with it (SIGTERM), which unwinds it like an error: no file is left behind.
-    for name in ("SIGINT", "SIGQUIT", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    # Ctrl-C and the like are the parent's to act on (`end_with_parent`). A parent that dies
+    # of them or is killed outright takes this process with it (SIGTERM), which unwinds it
+    # like an error: no file is left behind.
     orphans.end_with_parent()
     signal.signal(signal.SIGTERM, _stopped)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import signal
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
@@ -175,15 +174,8 @@ _worker: CardPainter | None = None
 
 def _init_worker(config: Config, mode: str) -> None:
     global _worker
-    # Ctrl-C reaches every process of the terminal's group: only the parent acts on it (it
-    # stops handing out work and waits for the chunks in hand), so workers print no tracebacks.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A hang-up too; and a SIGTERM (the pool's own stop) ends a worker, not the parent's
-    # handler it was forked with, which would stop it as Ctrl-C stops the parent.
-    if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # Killed outright, the parent can't stop its workers: they stop themselves.
+    # Killed outright, the parent can't stop its workers: they stop themselves. Ctrl-C and
+    # the like are the parent's: it stops handing out work and waits for the chunks in hand.
     orphans.end_with_parent()
     # Where workers are forked, the parent's painter comes along with its fonts registered
     # and its templates compiled; elsewhere this builds one.

@@ -29,10 +29,21 @@ _busy = False
 _stopping = False
 
 
+_TERMINAL_STOPS = ("SIGINT", "SIGQUIT", "SIGHUP")
+"""Ctrl-C, Ctrl-\\ and a hang-up (the terminal closed): they reach the terminal's whole group,
+and are the parent's to act on (it stops handing out work, and cleans up): a worker killed by
+one would print a traceback or leave its temporary files."""
+
+
 def end_with_parent() -> None:
-    """Call once when a worker starts: from now on it ends when its parent does."""
+    """Call once when a worker starts: from now on it ends when its parent does, and leaves
+    the terminal's stops to the parent."""
     global _parent
     _parent = os.getppid()
+    for name in _TERMINAL_STOPS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    # Also replaces the handler a forked worker inherits, which stops as Ctrl-C does.
     signal.signal(signal.SIGTERM, _stop)
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
