@@ -193,6 +193,7 @@ class FakeProvider:
         self._by_key: dict[tuple[str, str], str] = {}
         self._windows: Counter[tuple[str, int]] = Counter()
         self._lock = threading.Lock()
+        self._connections = 0
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -233,6 +234,28 @@ class FakeProvider:
     def created(self) -> int:
         with self._lock:
             return len(self.postcards)
+
+    def wait_until_quiet(self, quiet: float = 0.5, timeout: float = 60.0) -> None:
+        """Return once no client has held a connection open for `quiet` seconds.
+
+        After a client is killed, the requests it had already sent are still read and
+        answered; a test that counts what was created must wait for those, however long a
+        loaded machine takes, rather than sleep a fixed time."""
+        deadline = time.monotonic() + timeout
+        quiet_since: float | None = None
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                idle = self._connections == 0
+            if not idle:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= quiet:
+                return
+            if now > deadline:
+                raise AssertionError("the fake provider never fell quiet")
+            time.sleep(0.02)
 
     def status_count(self, status: int) -> int:
         with self._lock:
@@ -312,6 +335,15 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # Headers and body go out in separate writes: without this, delayed ACKs add ~40 ms.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.owner._lock:  # `finish` runs whenever this line has
+            self.owner._connections += 1
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with self.owner._lock:
+                self.owner._connections -= 1
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

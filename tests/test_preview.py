@@ -258,8 +258,7 @@ def test_open_file_hands_the_path_to_the_viewer(tmp_path, monkeypatch):
     monkeypatch.setenv("DISPLAY", ":0")
     card = tmp_path / "card one.png"
     assert open_file(card) is True
-    for _ in range(200):  # the viewer runs on its own; wait for it to have been started
-        if seen.exists():
-            break
+    deadline = time.monotonic() + 60  # the viewer runs on its own: wait for it to start
+    while not seen.exists() and time.monotonic() < deadline:
         time.sleep(0.025)
     assert seen.read_text() == str(card)

@@ -379,7 +379,7 @@ def test_sigkill_mid_batch_then_rerun_creates_each_piece_exactly_once(tmp_path: 
             if child.stderr:
                 child.stderr.close()
         assert child.returncode == -signal.SIGKILL
-        time.sleep(0.3)  # let the fake finish the answers nobody will read
+        fake.wait_until_quiet()  # the answers nobody will read are finished
         created_before = fake.created
         ids_before = {key: fake._by_key[(LOB_KEY, key)] for key in fake.creates_by_key}
         journal = SqliteJournal(db)
