@@ -8,11 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from mailer.ledger import Ledger
 from tests.builders import open_ledger
 
 pytest_plugins = ["tests.fake_provider"]
+
+# Property tests check what is true, not how fast: a loaded CI machine must not fail them on
+# hypothesis's per-example deadline or its "data generation too slow" check.
+settings.register_profile("mailer", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("mailer")
 
 
 @pytest.fixture(scope="session")

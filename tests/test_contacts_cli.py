@@ -184,7 +184,7 @@ def test_a_pipe_given_as_a_vcard_is_refused_at_once(tmp_path: Path) -> None:
         cwd=tmp_path,
         capture_output=True,
         text=True,
-        timeout=20,  # a reader waiting on the pipe would hang here and fail the test
+        timeout=90,  # a reader waiting on the pipe would hang here and fail the test
         check=False,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
