@@ -230,6 +230,28 @@ def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
         assert read_call_logs([path], TODAY) == whole
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(st.sampled_from([",", ";", "\t", " ", "a", "é", "\x00", "\u2028", "\n", "\r"])),
+    delimiter=st.sampled_from([",", ";", "\t", " "]),
+    part=st.integers(1, 40),
+)
+@example(text="a,b\n\nc,\r\n\r\n,\r", delimiter=",", part=40)  # blank lines
+@example(text="a,b\r\nc\u2028d,e\n", delimiter=",", part=40)  # a break csv keeps in a cell
+def test_a_quote_free_text_splits_into_the_csv_modules_cells(
+    text: str, delimiter: str, part: int
+) -> None:
+    """A quote-free text's rows, split by `str.split` where they can be (`plain_text`), are
+    the cells and row numbers the csv module gives for its lines, blank lines included."""
+    expected = list(enumerate(csv.reader(plain_text.physical_lines(text), delimiter=delimiter), 1))
+    original = plain_text._PART_CHARS
+    try:
+        plain_text._PART_CHARS = part
+        assert list(plain_text.PlainRows(text, delimiter).pairs()) == expected
+    finally:
+        plain_text._PART_CHARS = original
+
+
 # -- attempts ----------------------------------------------------------------------------------
 
 ZONE = timezone(timedelta(hours=-5))
