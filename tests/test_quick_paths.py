@@ -58,6 +58,13 @@ CHOICES = {
     "notes": st.sampled_from(["", "call back Tuesday", " hi ", " \tnote "]),
 }
 CELLS = st.fixed_dictionaries(CHOICES)
+PLAIN = {
+    "contact_id": "C1", "first_name": "Mary", "last_name": "Albright", "phone": "217-555-0142",
+    "email": "", "address_line1": "1418 Oak Ridge Dr", "city": "Springfield", "state": "IL",
+    "postal_code": "62704", "country": "US", "outcome": "voicemail",
+    "called_at": "2026-11-21 10:05", "notes": "",
+}  # fmt: skip
+"""Each field's plain value: a row the quick way can make."""
 LAYOUTS = st.sampled_from(
     [
         list(CHOICES),
@@ -95,6 +102,12 @@ def _full_way(monkeypatch: pytest.MonkeyPatch, path: Path) -> CallLog:
     people=st.lists(CELLS, min_size=1, max_size=3),
     calls=st.lists(st.tuples(st.integers(0, 2), CELLS), min_size=1, max_size=10),
     ragged=st.lists(st.integers(0, 9), max_size=2),
+)
+@example(  # one contact id, two ways of writing the rest: each row keeps its own person
+    layout=list(CHOICES),
+    people=[PLAIN, PLAIN | {"email": "m@example.com"}],
+    calls=[(0, PLAIN), (1, PLAIN), (0, PLAIN), (1, PLAIN), (1, PLAIN), (0, PLAIN)],
+    ragged=[],
 )
 def test_a_plain_row_reads_as_the_full_reading_reads_it(
     tmp_path: Path,
