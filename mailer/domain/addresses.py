@@ -232,7 +232,10 @@ def normalize(address: Address) -> NormalizedAddress:
         result = _american(address)
     else:
         result = _foreign(address)
-    return NormalizedAddress(result.lines, result.address, result.address != address, result.note)
+    changed = result.address != address
+    if changed is result.changed:  # most answers: already as they are returned
+        return result
+    return NormalizedAddress(result.lines, result.address, changed, result.note)
 
 
 def _country_kind(address: Address) -> str:
