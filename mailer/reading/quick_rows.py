@@ -146,24 +146,18 @@ def quick_rows(
         at_moments[cell] = read[0]
         persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
         notes = texts[notes_at] if notes_at is not None else ""
-        return record(number, person, said.outcome, read[0], notes)
-
-    def record(
-        number: int, person: Person, outcome: Outcome, at: datetime, notes: str
-    ) -> CallRecord:
-        """The record of a plain row: its person's cells, no birthday, callback or extras
-        (as `quick` makes it, there in line: a call fewer a row)."""
-        return read_call_record(
+        first, last, phone, email, address, contact_id, _ = person
+        return read_call_record(  # as `quick` makes it: no birthday, callback or extras
             file,
             number,
-            person.contact_id,
-            outcome,
-            at,
-            person.first_name,
-            person.last_name,
-            person.phone,
-            person.email,
-            person.address,
+            contact_id,
+            said.outcome,
+            read[0],
+            first,
+            last,
+            phone,
+            email,
+            address,
             None,
             None,
             notes,
