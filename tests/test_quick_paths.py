@@ -265,6 +265,17 @@ def test_a_quote_free_text_splits_into_the_csv_modules_cells(
         plain_text._PART_CHARS = original
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(".'\"`!?()[]{}*,;: \taZ\u00e91\u00df")))
+def test_an_address_text_without_punctuation_is_cleaned_up_as_with_it(text: str) -> None:
+    """An address text is upper-cased and spaced the same whether its punctuation is looked
+    for first (`addresses._plain` translates only a text that has some) or not."""
+    from mailer.domain import addresses
+
+    expected = " ".join(text.upper().translate(addresses._DROPPED).split())
+    assert addresses._plain.__wrapped__(text) == expected
+
+
 # -- attempts ----------------------------------------------------------------------------------
 
 ZONE = timezone(timedelta(hours=-5))

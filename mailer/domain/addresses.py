@@ -131,6 +131,8 @@ _UNIT_LINE = re.compile(
 )
 # Punctuation Pub 28 drops; hyphens and slashes stay ("123-45 QUEENS BLVD", "12 1/2 MAIN ST").
 _DROPPED = str.maketrans(dict.fromkeys(".'\"`!?()[]{}*", "") | {",": " ", ";": " ", ":": " "})
+_PUNCTUATION = re.compile("[" + re.escape(".'\"`!?()[]{}*,;:") + "]")
+"""A character `_DROPPED` changes."""
 
 
 _DISTINCT_ADDRESSES = 1 << 16
@@ -255,7 +257,10 @@ def _country_kind(address: Address) -> str:
 @lru_cache(maxsize=4096)  # countries, states, cities and ZIPs repeat across a log's contacts
 def _plain(text: str) -> str:
     """Upper case, dropped punctuation, single spaces: the conservative clean-up."""
-    return " ".join(text.upper().translate(_DROPPED).split())
+    text = text.upper()
+    if _PUNCTUATION.search(text) is not None:  # (most texts have none to drop)
+        text = text.translate(_DROPPED)
+    return " ".join(text.split())
 
 
 def _designators(line: str) -> str:
