@@ -58,6 +58,13 @@ CHOICES = {
     "notes": st.sampled_from(["", "call back Tuesday", " hi ", " \tnote "]),
 }
 CELLS = st.fixed_dictionaries(CHOICES)
+PLAIN = {
+    "contact_id": "C1", "first_name": "Mary", "last_name": "Albright", "phone": "217-555-0142",
+    "email": "", "address_line1": "1418 Oak Ridge Dr", "city": "Springfield", "state": "IL",
+    "postal_code": "62704", "country": "US", "outcome": "voicemail",
+    "called_at": "2026-11-21 10:05", "notes": "",
+}  # fmt: skip
+"""Each field's plain value: a row the quick way can make."""
 LAYOUTS = st.sampled_from(
     [
         list(CHOICES),
@@ -95,6 +102,12 @@ def _full_way(monkeypatch: pytest.MonkeyPatch, path: Path) -> CallLog:
     people=st.lists(CELLS, min_size=1, max_size=3),
     calls=st.lists(st.tuples(st.integers(0, 2), CELLS), min_size=1, max_size=10),
     ragged=st.lists(st.integers(0, 9), max_size=2),
+)
+@example(  # one contact id, two ways of writing the rest: each row keeps its own person
+    layout=list(CHOICES),
+    people=[PLAIN, PLAIN | {"email": "m@example.com"}],
+    calls=[(0, PLAIN), (1, PLAIN), (0, PLAIN), (1, PLAIN), (1, PLAIN), (0, PLAIN)],
+    ragged=[],
 )
 def test_a_plain_row_reads_as_the_full_reading_reads_it(
     tmp_path: Path,
@@ -228,6 +241,39 @@ def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
     with monkeypatch.context() as patched:
         patched.setattr(records_module, "PlainRows", type("NotPlain", (), {}))
         assert read_call_logs([path], TODAY) == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(st.sampled_from([",", ";", "\t", " ", "a", "é", "\x00", "\u2028", "\n", "\r"])),
+    delimiter=st.sampled_from([",", ";", "\t", " "]),
+    part=st.integers(1, 40),
+)
+@example(text="a,b\n\nc,\r\n\r\n,\r", delimiter=",", part=40)  # blank lines
+@example(text="a,b\r\nc\u2028d,e\n", delimiter=",", part=40)  # a break csv keeps in a cell
+def test_a_quote_free_text_splits_into_the_csv_modules_cells(
+    text: str, delimiter: str, part: int
+) -> None:
+    """A quote-free text's rows, split by `str.split` where they can be (`plain_text`), are
+    the cells and row numbers the csv module gives for its lines, blank lines included."""
+    expected = list(enumerate(csv.reader(plain_text.physical_lines(text), delimiter=delimiter), 1))
+    original = plain_text._PART_CHARS
+    try:
+        plain_text._PART_CHARS = part
+        assert list(plain_text.PlainRows(text, delimiter).pairs()) == expected
+    finally:
+        plain_text._PART_CHARS = original
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(".'\"`!?()[]{}*,;: \taZ\u00e91\u00df")))
+def test_an_address_text_without_punctuation_is_cleaned_up_as_with_it(text: str) -> None:
+    """An address text is upper-cased and spaced the same whether its punctuation is looked
+    for first (`addresses._plain` translates only a text that has some) or not."""
+    from mailer.domain import addresses
+
+    expected = " ".join(text.upper().translate(addresses._DROPPED).split())
+    assert addresses._plain.__wrapped__(text) == expected
 
 
 # -- attempts ----------------------------------------------------------------------------------

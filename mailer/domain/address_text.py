@@ -133,7 +133,7 @@ def address_parts(
     """A row's address columns as parts: as given, unless the street column holds the whole
     address and no city, state or ZIP column is filled (`address_from_cell`, with its
     notice when it can't be split). Call logs and contact books read addresses by this."""
-    if looks_whole(line1) and not (city or state or postal_code):
+    if not (city or state or postal_code) and looks_whole(line1):  # (most rows: a city)
         return address_from_cell(line1, line2, country)
     return _parts(AddressParts, (line1, line2, city, state, postal_code, country)), None
 

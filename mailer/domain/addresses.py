@@ -131,6 +131,8 @@ _UNIT_LINE = re.compile(
 )
 # Punctuation Pub 28 drops; hyphens and slashes stay ("123-45 QUEENS BLVD", "12 1/2 MAIN ST").
 _DROPPED = str.maketrans(dict.fromkeys(".'\"`!?()[]{}*", "") | {",": " ", ";": " ", ":": " "})
+_PUNCTUATION = re.compile("[" + re.escape(".'\"`!?()[]{}*,;:") + "]")
+"""A character `_DROPPED` changes."""
 
 
 _DISTINCT_ADDRESSES = 1 << 16
@@ -232,7 +234,10 @@ def normalize(address: Address) -> NormalizedAddress:
         result = _american(address)
     else:
         result = _foreign(address)
-    return NormalizedAddress(result.lines, result.address, result.address != address, result.note)
+    changed = result.address != address
+    if changed is result.changed:  # most answers: already as they are returned
+        return result
+    return NormalizedAddress(result.lines, result.address, changed, result.note)
 
 
 def _country_kind(address: Address) -> str:
@@ -252,7 +257,10 @@ def _country_kind(address: Address) -> str:
 @lru_cache(maxsize=4096)  # countries, states, cities and ZIPs repeat across a log's contacts
 def _plain(text: str) -> str:
     """Upper case, dropped punctuation, single spaces: the conservative clean-up."""
-    return " ".join(text.upper().translate(_DROPPED).split())
+    text = text.upper()
+    if _PUNCTUATION.search(text) is not None:  # (most texts have none to drop)
+        text = text.translate(_DROPPED)
+    return " ".join(text.split())
 
 
 def _designators(line: str) -> str:

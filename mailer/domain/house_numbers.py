@@ -92,11 +92,14 @@ def _reusable(answer: Parsed, number: str) -> bool:
 
 def _renumbered(answer: Parsed, old: str, new: str) -> Parsed:
     def swap(text: str) -> str:
-        return " ".join(new if word == old else word for word in text.split(" "))
+        if old not in text:  # (most lines but the street's: nothing to swap)
+            return text
+        words = text.split(" ")
+        return " ".join([new if word == old else word for word in words])
 
-    fields = answer.address
-    address = dataclasses.replace(fields, line1=swap(fields.line1), line2=swap(fields.line2))
-    lines = tuple(swap(line) for line in answer.lines)
+    f = answer.address
+    address = Address(swap(f.line1), swap(f.line2), f.city, f.state, f.postal_code, f.country)
+    lines = tuple(map(swap, answer.lines))
     renumbered: Parsed = dataclasses.replace(answer, lines=lines, address=address)  # type: ignore[type-var]
     return renumbered
 

@@ -12,7 +12,7 @@ a letter in the house number, returns None and goes to the full parser.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 # The street types the quick way handles, as their Publication 28 abbreviation or their
 # full word only: the common ones, on which the parser is consistent. The parser leaves
@@ -44,6 +44,7 @@ def _tables() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
     return types, directions, frozenset(special)
 
 
+@lru_cache(maxsize=4096)  # a log's contacts live in a few cities; pure over text
 def plain_city(city: str) -> bool:
     """A city name the parser keeps as written (plain words, none it would expand)."""
     _, _, special = _tables()
@@ -66,7 +67,9 @@ def plain_street_line(line: str) -> str | None:
     *name, kind = rest
     if not name or kind not in types:
         return None
-    if any(len(word) < 2 or not word.isalpha() or word in special for word in name):
-        return None  # a letter street ("B PLACE") or a word the parser treats specially
-    parts = [words[0], before, *name, types[kind]]
-    return " ".join(p for p in parts if p)
+    for word in name:  # (a loop: a generator is made each time, an address each)
+        if len(word) < 2 or not word.isalpha() or word in special:
+            return None  # a letter street ("B PLACE") or a word the parser treats specially
+    if before:
+        return " ".join((words[0], before, *name, types[kind]))
+    return " ".join((words[0], *name, types[kind]))

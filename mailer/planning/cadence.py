@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from mailer.config import Config
 from mailer.domain import postal_days as postal
@@ -171,8 +171,8 @@ _NOT_INTERESTED, _VOICEMAIL = Outcome.NOT_INTERESTED, Outcome.VOICEMAIL
 _FOLLOW_UP, _CALLED_BACK = CallPurpose.FOLLOW_UP, CallPurpose.CALLBACK
 _LAST_TRY, _FIRST_CALL = CallPurpose.LAST_TRY, CallPurpose.FIRST_CALL
 
-_RECORD = itemgetter(1)
-"""A call's record (`Calls` pairs each with its index)."""
+_RECORD, _OUTCOME = itemgetter(1), attrgetter("outcome")
+"""A call's record (`Calls` pairs each with its index), a record's outcome."""
 _NO_HISTORY = ContactHistory("")
 """The history of a contact the ledger knows nothing of (the rules never read its id)."""
 
@@ -194,10 +194,13 @@ class _Contacts:
         self.cooldown_days = cadence.cooldown_days
         self.birthdays = cadence.birthday
         self._mailable: dict[int, tuple[Address, str | None]] = {}
+        self._reasons: dict[tuple[Outcome, str, bool], str] = {}
+        self._attempts: dict[tuple[str, int], str] = {}
 
     def plan(self, calls: Calls, history: ContactHistory) -> MailStep:
         """The contact's step, from their calls (see the module doc for the rules)."""
-        latest = calls[0] if len(calls) == 1 else _latest(calls)
+        several = len(calls) > 1
+        latest = _latest(calls) if several else calls[0]
         record = latest[1]
         exit_after, rest_days = self.exit_after, self.rest_days
         if history.calls:
@@ -210,7 +213,7 @@ class _Contacts:
         days, today, step = self.days, self.today, self._step
 
         opt_out = latest if outcome is _OPT_OUT else None
-        if len(calls) > 1:
+        if several and opt_out is None and _OPT_OUT in map(_OUTCOME, map(_RECORD, calls)):
             for call in calls:  # the latest opt-out decides (a later row winning a tie)
                 if call[1].outcome is _OPT_OUT and (
                     opt_out is None or call_order(call) >= call_order(opt_out)
@@ -269,8 +272,14 @@ class _Contacts:
             )
         else:
             template = first_step
-            first = len(calls) == 1 and tries.attempt == 1  # not "on the first call" otherwise
-            reason = _mail_reason(outcome, template, history, not first, days)
+            first = not several and tries.attempt == 1  # not "on the first call" otherwise
+            if history.mailings:
+                reason = _mail_reason(outcome, template, history, not first, days)
+            else:  # the same few reasons for most contacts: each made once a plan
+                said = (outcome, template, first)
+                reason = self._reasons.get(said) or self._reasons.setdefault(
+                    said, _mail_reason(outcome, template, history, not first, days)
+                )
         if tries.rest_until is not None:  # not interested (or a text while resting): no offer
             cause = outcome is not _NOT_INTERESTED
             reason = f"{words}: {resting_reason(tries, today, why=cause)}"
@@ -336,7 +345,11 @@ class _Contacts:
         if action is _MAIL and self.addressed is not None:
             decider = self.addressed(decider)
         if tries.attempt > 1 and decider.outcome in UNANSWERED:
-            reason = f"{reason} ({ordinal(tries.attempt)} attempt)"
+            said = (reason, tries.attempt)  # a plan's few reasons and attempts: made once
+            found = self._attempts.get(said)
+            if found is None:
+                found = self._attempts[said] = f"{reason} ({ordinal(tries.attempt)} attempt)"
+            reason = found
         template: str | None = None
         send: date | None = None
         delivery: date | None = None

@@ -56,10 +56,9 @@ class PlainRows:
         for a spreadsheet is on a line as long)."""
         number = 1
         for lines in parts:
-            rows = cast("Iterator[list[Cell]]", csv.reader(lines, delimiter=delimiter))
             if max(map(len, lines), default=0) <= MAX_CELL_CHARS:
                 # No line is long enough to hold a runaway cell: each row as it is split.
-                yield zip(itertools.count(number), rows)
+                yield zip(itertools.count(number), _split(lines, delimiter))
             else:
                 yield self._checked(lines, delimiter, number)
             number += len(lines)
@@ -79,6 +78,17 @@ class PlainRows:
                 line = checked_line(line, 1, ran_out=False)
                 self.problems[line.number] = line.problem
             yield line.number, line.cells
+
+
+def _split(lines: list[str], delimiter: str) -> Iterator[list[Cell]]:
+    """The cells of each line, as the csv module splits a line without a quote: at each
+    delimiter, the line's ending left out. Split by `str.split` (the csv module reads each
+    character through its quoting rules); a part with a blank line (the csv module gives no
+    cell for it, `split` one empty cell) goes through the csv module."""
+    if "\n" in lines or "\r\n" in lines or "\r" in lines:
+        return cast("Iterator[list[Cell]]", csv.reader(lines, delimiter=delimiter))
+    texts = map(str.rstrip, lines, itertools.repeat("\r\n"))  # one ending a line at most
+    return cast("Iterator[list[Cell]]", map(str.split, texts, itertools.repeat(delimiter)))
 
 
 _PART_CHARS = 1 << 20

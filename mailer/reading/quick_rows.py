@@ -61,6 +61,7 @@ def quick_rows(
         return None  # an outcome in the first column: a row may be a footer line
     notes_at = columns.index.get("notes")
     fields = columns.person
+    lead = columns.index[fields[0]]  # the first person cell (a plain cell: `quick_key`)
     strip = str.strip
     get_decided = decided.get
     get_moment = cast("Callable[[Cell], tuple[datetime | None, str, str] | None]", moments.get)
@@ -70,7 +71,10 @@ def quick_rows(
     # Filled only from the memories above, so each is never larger than its memory.
     outcomes: dict[Cell, Outcome] = {}
     at_moments: dict[Cell, datetime] = {}
-    persons: dict[tuple[Cell, ...], Person] = {}
+    # A person by their first cell (most often the contact id), with all their cells: one
+    # cell hashed a row, the others only compared (a row's cells are new strings, each
+    # hashed anew). The person of other cells under the same first cell replaces it.
+    persons: dict[Cell, tuple[tuple[Cell, ...], Person]] = {}
     get_outcome, get_at, get_plain_person = outcomes.get, at_moments.get, persons.get
     cells_key = cast("Callable[[list[Cell]], tuple[Cell, ...]]", person_key)
 
@@ -82,8 +86,11 @@ def quick_rows(
             return None
         outcome_of = get_outcome(cells[outcome])
         at = get_at(cells[called])
-        person = get_plain_person(cells_key(cells))
-        if outcome_of is None or at is None or person is None:
+        known_person = get_plain_person(cells[lead])
+        if outcome_of is None or at is None or known_person is None:
+            return careful(number, cells)
+        key, person = known_person
+        if cells_key(cells) != key:
             return careful(number, cells)
         try:
             notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
@@ -137,26 +144,20 @@ def quick_rows(
             return None
         outcomes[word] = said.outcome
         at_moments[cell] = read[0]
-        persons[key] = person
+        persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
         notes = texts[notes_at] if notes_at is not None else ""
-        return record(number, person, said.outcome, read[0], notes)
-
-    def record(
-        number: int, person: Person, outcome: Outcome, at: datetime, notes: str
-    ) -> CallRecord:
-        """The record of a plain row: its person's cells, no birthday, callback or extras
-        (as `quick` makes it, there in line: a call fewer a row)."""
-        return read_call_record(
+        first, last, phone, email, address, contact_id, _ = person
+        return read_call_record(  # as `quick` makes it: no birthday, callback or extras
             file,
             number,
-            person.contact_id,
-            outcome,
-            at,
-            person.first_name,
-            person.last_name,
-            person.phone,
-            person.email,
-            person.address,
+            contact_id,
+            said.outcome,
+            read[0],
+            first,
+            last,
+            phone,
+            email,
+            address,
             None,
             None,
             notes,
