@@ -47,7 +47,7 @@ def split_full_name(full: str) -> tuple[str, str]:
     return _split(text)
 
 
-@lru_cache(maxsize=1 << 16)  # a log repeats its people; pure over text
+@lru_cache(maxsize=4096)  # a log repeats its people; pure over text (bounded: flat memory)
 def tidy_names(first: str, last: str) -> tuple[str, str]:
     """A first and last name as given in two columns, capitalised when both together were
     written in one case ("MARY", "O'BRIEN" -> "Mary", "O'Brien"), else as written."""
