@@ -10,9 +10,10 @@ machine's speed in that moment: the reference), then `mailer run` as a fresh pro
 `--jobs`, into a fresh ledger and folder. A log of N contacts, one voicemail each, so every
 contact gets an offer card (4x6 self-mail, printed on avery-5389 sheets) and a follow-up
 call. Reported: the median wall time of the rounds (lowest and highest beside it), the
-ratio to the reference in the same round, and, from one more run in-process, where the time
-goes (drawing the cards, the print sheets, the follow-up files, the rest), wall and CPU
-seconds (this process's: with --jobs 2 the workers' CPU is not in them). `--memory` runs
+ratio to the reference in the same round, and, from one more run in-process at each `--jobs`,
+where the time goes (drawing the cards, the print sheets, the follow-up files or, above
+--jobs 1, the wait for those written ahead, the rest), wall and CPU seconds (this
+process's: with --jobs 2 the workers' CPU is not in them). `--memory` runs
 `mailer run` in a fresh process per size and reports its peak memory (VmHWM).
 """
 
@@ -112,6 +113,7 @@ timed(mailer.planning.planner, "make_plan", "planning")
 timed(mailer.drawing.draw, "draw_cards", "drawing the cards")
 timed(mailer.printing.sheets, "print_batch", "print sheets")
 timed(mailer.session, "_follow_ups", "follow-up files")
+timed(mailer.session.FollowUpsAhead, "finish", "waiting for the follow-up files written ahead")
 work = pathlib.Path(sys.argv[2])
 config = load(pathlib.Path({config!r}))
 with Ledger.open(work / "m.db") as ledger:
@@ -285,20 +287,21 @@ def main() -> None:
                 f"| `mailer run --jobs {jobs}` | {spread(times[key])} | {ratio:.2f} "
                 f"| {statistics.median(cpus[key]):.2f} |"
             )
-        split = phases(log, folder / "phases", args.jobs[0])
-        session, session_cpu = split.pop("session")
-        print(
-            f"\nwhere the time goes, in-process, jobs={args.jobs[0]} ({session:.2f} s wall, "
-            f"{session_cpu:.2f} s CPU of this process):"
-        )
-        for label, (seconds, cpu) in split.items():
-            print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%}), CPU {cpu:.2f} s")
-        rest = session - sum(wall for wall, _ in split.values())
-        rest_cpu = session_cpu - sum(cpu for _, cpu in split.values())
-        print(
-            f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s, "
-            f"CPU {rest_cpu:.2f} s"
-        )
+        for jobs in args.jobs:
+            split = phases(log, folder / "phases", jobs)
+            session, session_cpu = split.pop("session")
+            print(
+                f"\nwhere the time goes, in-process, jobs={jobs} ({session:.2f} s wall, "
+                f"{session_cpu:.2f} s CPU of this process):"
+            )
+            for label, (seconds, cpu) in split.items():
+                print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%}), CPU {cpu:.2f} s")
+            rest = session - sum(wall for wall, _ in split.values())
+            rest_cpu = session_cpu - sum(cpu for _, cpu in split.values())
+            print(
+                f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s, "
+                f"CPU {rest_cpu:.2f} s"
+            )
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 
