@@ -3,15 +3,17 @@
     .venv/bin/python bench/run_bench.py                       # 1,000 contacts, 3 rounds
     .venv/bin/python bench/run_bench.py --contacts 10000 --rounds 1 --jobs 2
     .venv/bin/python bench/run_bench.py --memory 2000 20000   # peak memory only
+    .venv/bin/python bench/run_bench.py --memory 2000 20000 --stages  # and by stage
 
 Each round, interleaved: the bare ReportLab script drawing the same number of cards (the
 machine's speed in that moment: the reference), then `mailer run` as a fresh process at each
 `--jobs`, into a fresh ledger and folder. A log of N contacts, one voicemail each, so every
 contact gets an offer card (4x6 self-mail, printed on avery-5389 sheets) and a follow-up
 call. Reported: the median wall time of the rounds (lowest and highest beside it), the
-ratio to the reference in the same round, and, from one more run in-process, where the time
-goes (drawing the cards, the print sheets, the follow-up files, the rest), wall and CPU
-seconds (this process's: with --jobs 2 the workers' CPU is not in them). `--memory` runs
+ratio to the reference in the same round, and, from one more run in-process at each `--jobs`,
+where the time goes (drawing the cards, the print sheets, the follow-up files or, above
+--jobs 1, the wait for those written ahead, the rest), wall and CPU seconds (this
+process's: with --jobs 2 the workers' CPU is not in them). `--memory` runs
 `mailer run` in a fresh process per size and reports its peak memory (VmHWM).
 """
 
@@ -111,6 +113,7 @@ timed(mailer.planning.planner, "make_plan", "planning")
 timed(mailer.drawing.draw, "draw_cards", "drawing the cards")
 timed(mailer.printing.sheets, "print_batch", "print sheets")
 timed(mailer.session, "_follow_ups", "follow-up files")
+timed(mailer.session.FollowUpsAhead, "finish", "waiting for the follow-up files written ahead")
 work = pathlib.Path(sys.argv[2])
 config = load(pathlib.Path({config!r}))
 with Ledger.open(work / "m.db") as ledger:
@@ -165,6 +168,59 @@ def peak_memory_mib(log: Path, work: Path, jobs: int) -> float:
     return int(line.split()[1]) / 1024
 
 
+STAGES = """
+import functools, json, sys, datetime, pathlib
+sys.path.insert(0, {bench!r})
+from measure import current_rss_kib, peak_rss_kib
+from mailer.config import load
+from mailer.ledger import Ledger
+import mailer.session
+from mailer.session import SessionRequest, run_session
+import mailer.drawing.draw, mailer.printing.sheets, mailer.planning.planner
+peaks = []
+def fresh_peak():
+    # Linux: writing 5 to clear_refs starts the high-water mark (VmHWM) afresh.
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+def staged(module, name, label):
+    real = getattr(module, name)
+    @functools.wraps(real)
+    def wrapper(*args, **kwargs):
+        fresh_peak()
+        before = current_rss_kib()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            peaks.append((label, before, peak_rss_kib(), current_rss_kib()))
+    setattr(module, name, wrapper)
+staged(mailer.planning.planner, "make_plan", "planning")
+staged(mailer.drawing.draw, "draw_cards", "drawing the cards")
+staged(mailer.printing.sheets, "print_batch", "print sheets")
+staged(mailer.session, "_follow_ups", "follow-up files")
+work = pathlib.Path(sys.argv[2])
+peaks.append(("imports", 0, peak_rss_kib(), current_rss_kib()))
+with Ledger.open(work / "m.db") as ledger:
+    run_session(SessionRequest(calls=[pathlib.Path(sys.argv[1])], out_dir=work / "out",
+                today=datetime.date.fromisoformat({today!r}), jobs=1),
+                load(pathlib.Path({config!r})), ledger)
+print(json.dumps(peaks))
+"""
+
+
+def stage_memory(log: Path, work: Path) -> list[tuple[str, int, int, int]]:
+    """Each stage of a fresh in-process session (jobs=1): resident KiB before it, its own
+    peak, and after it (Linux only: the peak is started afresh at each stage)."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    code = STAGES.format(bench=str(HERE), config=str(CONFIG), today=TODAY)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(log), str(work)],
+        capture_output=True, text=True, check=True, cwd=REPO,
+    )  # fmt: skip
+    rows: list[tuple[str, int, int, int]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return rows
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
@@ -175,6 +231,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--memory", type=int, nargs="*", help="sizes for peak memory only")
+    parser.add_argument(
+        "--stages", action="store_true", help="with --memory: each stage's memory, in-process"
+    )
     args = parser.parse_args()
     print(f"load average at the start: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -187,6 +246,17 @@ def main() -> None:
                 peaks.append(peak_memory_mib(folder / f"calls-{n}.csv", folder / "mem", 1))
                 print(f"| {n:,} | {peaks[-1]:.0f} |")
             print(f"\nratio largest / smallest: {peaks[-1] / peaks[0]:.2f} (target <= 1.3)")
+            if args.stages:
+                print("\nin-process, jobs=1, MiB: resident before the stage / its peak / after")
+                for n in args.memory:
+                    rows = stage_memory(folder / f"calls-{n}.csv", folder / "stages")
+                    cells = ", ".join(
+                        f"{label} {b / 1024:.0f}/{p / 1024:.0f}/{a / 1024:.0f}"
+                        if label != "imports"
+                        else f"imports {a / 1024:.0f}"
+                        for label, b, p, a in rows
+                    )
+                    print(f"- {n:,}: {cells}")
             print(f"load average at the end: {os.getloadavg()[0]:.2f}")
             return
         log = folder / "calls.csv"
@@ -217,20 +287,21 @@ def main() -> None:
                 f"| `mailer run --jobs {jobs}` | {spread(times[key])} | {ratio:.2f} "
                 f"| {statistics.median(cpus[key]):.2f} |"
             )
-        split = phases(log, folder / "phases", args.jobs[0])
-        session, session_cpu = split.pop("session")
-        print(
-            f"\nwhere the time goes, in-process, jobs={args.jobs[0]} ({session:.2f} s wall, "
-            f"{session_cpu:.2f} s CPU of this process):"
-        )
-        for label, (seconds, cpu) in split.items():
-            print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%}), CPU {cpu:.2f} s")
-        rest = session - sum(wall for wall, _ in split.values())
-        rest_cpu = session_cpu - sum(cpu for _, cpu in split.values())
-        print(
-            f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s, "
-            f"CPU {rest_cpu:.2f} s"
-        )
+        for jobs in args.jobs:
+            split = phases(log, folder / "phases", jobs)
+            session, session_cpu = split.pop("session")
+            print(
+                f"\nwhere the time goes, in-process, jobs={jobs} ({session:.2f} s wall, "
+                f"{session_cpu:.2f} s CPU of this process):"
+            )
+            for label, (seconds, cpu) in split.items():
+                print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%}), CPU {cpu:.2f} s")
+            rest = session - sum(wall for wall, _ in split.values())
+            rest_cpu = session_cpu - sum(cpu for _, cpu in split.values())
+            print(
+                f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s, "
+                f"CPU {rest_cpu:.2f} s"
+            )
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 

@@ -135,8 +135,10 @@ _PUNCTUATION = re.compile("[" + re.escape(".'\"`!?()[]{}*,;:") + "]")
 """A character `_DROPPED` changes."""
 
 
-_DISTINCT_ADDRESSES = 1 << 16
-"""How many addresses the caches below keep: more than a large log's distinct addresses."""
+_DISTINCT_ADDRESSES = 1 << 12
+"""How many addresses the caches below keep: a plan asks for each address twice in a row
+(the cadence, then `normalize`), so a few thousand serve a log of any size, and memory
+stays flat however many contacts it has."""
 
 
 @dataclass(frozen=True)
@@ -221,8 +223,8 @@ def with_mail_address(record: CallRecord) -> CallRecord:
     return addressed_record(record, normalized.lines, normalized.address)
 
 
-# A batch repeats addresses (sorting, cards, requests), and a plan those of a log's
-# households: room for every distinct address of a large log, each normalized once.
+# A plan repeats the addresses of a log's households; later stages take the plan's
+# normalized address from the record (`mail_to`), so the recent addresses are enough.
 @lru_cache(maxsize=_DISTINCT_ADDRESSES)
 def normalize(address: Address) -> NormalizedAddress:
     """Normalize an address for printing and for provider requests (cached: a batch asks for

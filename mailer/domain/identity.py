@@ -25,8 +25,9 @@ _PLAIN_PHONE = re.compile(r"\+?[0-9 ().-]+")
 
 
 # A log gives a contact's phone on each of its calls, and the suppression ids ask for it again
-# (`ledger.contacts.suppression_ids`): each distinct number is read once.
-@lru_cache(maxsize=65536)
+# (`ledger.contacts.suppression_ids`): a number is read once while it is among the last few
+# thousand asked (bounded: memory stays flat however long the log).
+@lru_cache(maxsize=4096)
 def normalize_phone(text: str, region: str = "US") -> str:
     """The digits a phone number is known by: its E.164 form (through phonenumbers, read in
     `region`, the row's ISO-2 country, when it has no `+`) without the `+`, and without the

@@ -47,7 +47,9 @@ def split_full_name(full: str) -> tuple[str, str]:
     return _split(text)
 
 
-@lru_cache(maxsize=1 << 16)  # a log repeats its people; pure over text
+# A log repeats its people, not always close together (an all-caps export's names go through
+# nameparser, slow to ask again); bounded so that a season's log keeps a few MiB at most.
+@lru_cache(maxsize=1 << 14)
 def tidy_names(first: str, last: str) -> tuple[str, str]:
     """A first and last name as given in two columns, capitalised when both together were
     written in one case ("MARY", "O'BRIEN" -> "Mary", "O'Brien"), else as written."""

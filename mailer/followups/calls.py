@@ -150,9 +150,10 @@ def call_order(steps: Iterable[MailStep], config: Config) -> list[PlannedCall]:
         if step.follow_up_call is None or step.action not in (Action.MAIL, Action.CALL):
             continue
         record = step.record
-        uid = call_uid(step.step_key, purpose_of(step).value)
+        key = step.step_key  # made anew each time it is asked: one string a call kept
+        uid = call_uid(key, purpose_of(step).value)
         name = record.name or record.contact_id
-        wanted.append(((name.casefold(), record.contact_id, uid), step.step_key, placer(step)))
+        wanted.append(((name.casefold(), record.contact_id, uid), key, placer(step)))
     wanted.sort(key=lambda w: w[0])
     placed = spread([(key, at) for _, key, at in wanted], placer.slot)
     order = sorted(
@@ -187,10 +188,13 @@ class _Placer:
         self.windows = call_windows(config.followups)
         self.slot = timedelta(minutes=config.followups.slot_minutes)
         self.zone = call_zone(config.calls)
+        self._same: dict[Placement, Placement] = {}
+        """Calls placed alike share one Placement while a long list is ordered."""
 
     def __call__(self, step: MailStep) -> Placement:
         assert step.follow_up_call is not None
-        return place(step, step.follow_up_call, self.windows, self.zone, self.slot)
+        made = place(step, step.follow_up_call, self.windows, self.zone, self.slot)
+        return self._same.setdefault(made, made)
 
 
 def _with_time(why: str, at: Placement) -> str:

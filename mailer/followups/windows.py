@@ -246,6 +246,9 @@ def spread(placements: Sequence[tuple[str, Placement]], slot: timedelta) -> dict
     the same way), each in its earliest slot that overlaps no call already placed; when the
     span is full, the slot shared with the fewest. Keyed by the key given with each."""
     placed: dict[str, Placement] = {}
+    # Calls that share a slot share one Placement: a long list of calls holds a few hundred
+    # of them, not one a call.
+    same: dict[Placement, Placement] = {}
     # The starts booked each day, sorted: every slot is as long, so two overlap exactly when
     # their starts are less than a slot apart (a bisection, not a walk over the day).
     booked: dict[date, list[datetime]] = {}
@@ -269,7 +272,8 @@ def spread(placements: Sequence[tuple[str, Placement]], slot: timedelta) -> dict
         best = min(starts, key=lambda start: (overlaps(start), start))
         bisect.insort(day, best)
         end = min(best + slot, datetime.combine(p.on, _LAST_MINUTE))
-        placed[key] = Placement(p.on, best.time(), end.time(), p.window, p.zone, p.shift, p.note)
+        made = Placement(p.on, best.time(), end.time(), p.window, p.zone, p.shift, p.note)
+        placed[key] = same.setdefault(made, made)
     return placed
 
 
