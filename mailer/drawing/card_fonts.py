@@ -17,6 +17,7 @@ font registered by hand): such a card is drawn by ReportLab instead.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
 
 from mailer.drawing.pdf_objects import stream
-from mailer.drawing.pen_program import SplitProgram
+from mailer.drawing.pen_program import FREE, SplitProgram
 from mailer.drawing.variants import PEN_FONTS, PenFont, coded_program, plain_text
 
 _WINANSI = frozenset(f for f in pdfmetrics.standardFonts if f not in ("Symbol", "ZapfDingbats"))
@@ -203,12 +204,10 @@ class PenEmbedding:
         for char, code in pen.codes.items():
             text[code] = ord(plain_text(char))
         self._to_unicode = stream(b"", makeToUnicodeCMap("PenForms", text).encode(), big=True)
-        widths = [face.charWidths.get(c, face.defaultWidth) if c else 0 for c in text]
-        self._font = (
-            b"<< /BaseFont /%%s /FirstChar 0 /FontDescriptor %%%%d 0 R /LastChar 255 "
-            b"/Subtype /TrueType /ToUnicode %%%%d 0 R /Type /Font /Widths [ %s ] >>"
-            % fp_str(*widths).encode()
-        )
+        self._text = text
+        self._face = face
+        self._widths = [face.charWidths.get(c, face.defaultWidth) if c else 0 for c in text]
+        self._font = _pen_font_dict(self._widths)
         self._descriptor = (
             b"<< /Ascent %s /CapHeight %s /Descent %s /Flags %d /FontBBox [ %s ] "
             b"/FontFile2 %%%%d 0 R /FontName /%%s /ItalicAngle %s /MissingWidth 0 /StemV %s "
@@ -226,7 +225,7 @@ class PenEmbedding:
         self._codes = pen.codes
         self._plain = pen.plain
         self._sets: OrderedDict[tuple[tuple[int, ...], tuple[str, ...]], PenSet] = OrderedDict()
-        self._pens: dict[tuple[int, ...], Subset] = {}
+        self._pens: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], Subset] = {}
         self._extras: dict[tuple[str, ...], tuple[Subset, ...]] = {}
 
     def subsets(self, chars: Iterable[str]) -> PenSet:
@@ -246,23 +245,43 @@ class PenEmbedding:
         return found
 
     def _set(self, others: tuple[int, ...], extra: tuple[str, ...]) -> PenSet:
-        """The pen font keeping `others`; then, for the characters it lacks (accented
-        letters), subsets of the handwriting holding those alone."""
-        subset = self._pens.get(others)
+        """The pen font keeping `others`, and the card's characters it lacks (accented
+        letters) at free codes of its own (`FREE`); when there are more of those than free
+        codes, or the handwriting lacks one too, subsets of the handwriting holding them."""
+        program = self._program
+        own = len(extra) <= len(FREE) and all(c in program.extra for c in extra)
+        glyphs = map(program.extra.__getitem__, extra if own else ())
+        placed = tuple(zip(FREE, glyphs, strict=False))
+        subset = self._pens.get((others, placed))
         if subset is None:
             if len(self._pens) > SUBSET_CACHE:
                 self._pens.clear()
-            name = b"%s+%s" % (_tag(self.name, others), self._program.name)
-            program, length = self._program.keeping(others)
-            subset = self._pens[others] = Subset(
-                font=self._font % name,
-                to_unicode=self._to_unicode,
+            name = b"%s+%s" % (_tag(self.name, (*others, *itertools.chain(*placed))), program.name)
+            data, length = program.keeping(others, placed)
+            font, to_unicode = self._font, self._to_unicode
+            if placed:  # their widths and characters at their codes
+                widths, text = list(self._widths), list(self._text)
+                face = self._face
+                for (code, _), char in zip(placed, extra, strict=True):
+                    text[code] = ord(char)
+                    widths[code] = face.charWidths.get(ord(char), face.defaultWidth)
+                font = _pen_font_dict(widths)
+                cmap = makeToUnicodeCMap("PenForms", text).encode()
+                to_unicode = stream(b"", cmap, big=True)
+            subset = self._pens[others, placed] = Subset(
+                font=font % name,
+                to_unicode=to_unicode,
                 descriptor=self._descriptor % name,
                 font_file=b"<< /Filter /FlateDecode /Length1 %d /Length %d >>\nstream\n%s\n"
-                b"endstream" % (length, len(program), program),
+                b"endstream" % (length, len(data), data),
             )
-        if not extra:
-            return PenSet((subset,), self.table, {}, None)
+        if own:
+            table = self.table
+            if placed:
+                free = [code for code, _ in placed]
+                pairs = zip(free, extra, strict=True)
+                table = table | {ord(c): _ESCAPED.get(n, chr(n)) for n, c in pairs}
+            return PenSet((subset,), table, {}, None)
         more = self._extras.get(extra)
         if more is None:
             if len(self._extras) > SUBSET_CACHE:
@@ -276,6 +295,16 @@ class PenEmbedding:
         codes["\xa0"] = codes[" "]
         lacking = re.compile(f"[{re.escape(''.join(extra))}]")
         return PenSet((subset, *more), self.table, codes, lacking)
+
+
+def _pen_font_dict(widths: list[int]) -> bytes:
+    """The pen font's dictionary with these widths, `%s` for its name and `%d` for its
+    ToUnicode and FontDescriptor objects."""
+    return (
+        b"<< /BaseFont /%%s /FirstChar 0 /FontDescriptor %%%%d 0 R /LastChar 255 "
+        b"/Subtype /TrueType /ToUnicode %%%%d 0 R /Type /Font /Widths [ %s ] >>"
+        % fp_str(*widths).encode()
+    )
 
 
 @dataclass(frozen=True, slots=True)
