@@ -223,17 +223,22 @@ class PenEmbedding:
         )
         self._program = SplitProgram(coded_program(pen))
         self._codes = pen.codes
+        self._coded = frozenset(pen.codes)
+        self._forms = frozenset(c for c, code in pen.codes.items() if code >= 128)
         self._plain = pen.plain
         self._sets: OrderedDict[tuple[tuple[int, ...], tuple[str, ...]], PenSet] = OrderedDict()
         self._pens: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], Subset] = {}
         self._extras: dict[tuple[str, ...], tuple[Subset, ...]] = {}
+        self._placings: dict[tuple[str, ...], tuple[bytes, bytes]] = {}
 
     def subsets(self, chars: Iterable[str]) -> PenSet:
         """The embedding for a card drawing `chars` (its runs' text) in the pen font."""
-        codes = self._codes
-        drawn = {" " if c == "\xa0" else c for c in chars}
-        others = tuple(sorted(codes[c] for c in drawn if codes.get(c, 0) >= 128))
-        extra = tuple(sorted(c for c in drawn if c not in codes))
+        drawn = set(chars)  # set operations: a card draws some eighty characters
+        if "\xa0" in drawn:
+            drawn.discard("\xa0")
+            drawn.add(" ")
+        others = tuple(sorted(map(self._codes.__getitem__, drawn & self._forms)))
+        extra = tuple(sorted(drawn - self._coded))
         key = (others, extra)
         found = self._sets.get(key)
         if found is None:
@@ -258,16 +263,7 @@ class PenEmbedding:
                 self._pens.clear()
             name = b"%s+%s" % (_tag(self.name, (*others, *itertools.chain(*placed))), program.name)
             data, length = program.keeping(others, placed)
-            font, to_unicode = self._font, self._to_unicode
-            if placed:  # their widths and characters at their codes
-                widths, text = list(self._widths), list(self._text)
-                face = self._face
-                for (code, _), char in zip(placed, extra, strict=True):
-                    text[code] = ord(char)
-                    widths[code] = face.charWidths.get(ord(char), face.defaultWidth)
-                font = _pen_font_dict(widths)
-                cmap = makeToUnicodeCMap("PenForms", text).encode()
-                to_unicode = stream(b"", cmap, big=True)
+            font, to_unicode = self._placing(extra) if placed else (self._font, self._to_unicode)
             subset = self._pens[others, placed] = Subset(
                 font=font % name,
                 to_unicode=to_unicode,
@@ -295,6 +291,23 @@ class PenEmbedding:
         codes["\xa0"] = codes[" "]
         lacking = re.compile(f"[{re.escape(''.join(extra))}]")
         return PenSet((subset, *more), self.table, codes, lacking)
+
+    def _placing(self, extra: tuple[str, ...]) -> tuple[bytes, bytes]:
+        """The font dictionary (as `_pen_font_dict`) and ToUnicode stream of a copy with
+        `extra` at the first free codes: their widths and characters at their codes, made
+        once per set of characters (a batch has a few, its names')."""
+        found = self._placings.get(extra)
+        if found is None:
+            if len(self._placings) > SUBSET_CACHE:
+                self._placings.clear()
+            widths, text = list(self._widths), list(self._text)
+            face = self._face
+            for code, char in zip(FREE, extra, strict=False):
+                text[code] = ord(char)
+                widths[code] = face.charWidths.get(ord(char), face.defaultWidth)
+            cmap = makeToUnicodeCMap("PenForms", text).encode()
+            found = self._placings[extra] = (_pen_font_dict(widths), stream(b"", cmap, big=True))
+        return found
 
 
 def _pen_font_dict(widths: list[int]) -> bytes:

@@ -18,10 +18,11 @@ class SplitProgram:
     """A TrueType program whose glyph n draws code n (n < 256), and whose glyphs from 256
     on draw the characters its `Xtra` table lists, cut for a card's copy: 256 glyphs, those
     of codes 32-127 always, of the other forms (codes 128-255) only those kept, and at
-    codes 1-31 the card's other characters. In the file, the tables but `glyf`, `hmtx` and
-    `loca` come first, then `glyf`, `hmtx` and `loca`. The tables and glyph 0 are
-    compressed once together, glyphs 32-127 once together, each other glyph once on its
-    own, so a program for a new set of glyphs is mostly pieces put together."""
+    codes 1-31 the card's other characters. In the file, `hmtx` comes first, then the other
+    tables but `glyf` and `loca`, then `glyf` and `loca`. `hmtx` but its first 32 entries,
+    the tables and glyph 0 are compressed once together, glyphs 32-127 once together, each
+    other glyph once on its own, so a program for a new set of glyphs is mostly pieces put
+    together."""
 
     def __init__(self, program: bytes) -> None:
         count = struct.unpack(">H", program[4:6])[0]
@@ -56,17 +57,22 @@ class SplitProgram:
         self.glyphs = [_padded(glyf[a * step : b * step]) for a, b in itertools.pairwise(ends)]
         self.name = _ps_name(tables[b"name"])
         self.tags = sorted([*tables, b"glyf", b"hmtx", b"loca"])
-        fixed = b"".join(_padded(tables[tag]) for tag in sorted(tables))
         self.head_size = 12 + 16 * len(self.tags)
+        # In the file: `hmtx` first (its codes 1-31 are the card's), the other tables,
+        # `glyf`, then `loca`.
+        self.metrics_rest = b"".join(self.metrics[32:256])
         self.records = {}
-        offset = self.head_size
+        offset = self.head_size + 4 * 256
         for tag in sorted(tables):
             self.records[tag] = (_checksum(tables[tag]), offset, len(tables[tag]))
             offset += len(_padded(tables[tag]))
         self.glyf_at = offset
-        self.first = fixed + self.glyphs[0]
+        self.first = self.metrics_rest + b"".join(_padded(tables[tag]) for tag in sorted(tables))
+        self.first += self.glyphs[0]
         self.own = b"".join(self.glyphs[32:128])  # 1-31 are empty: other characters go there
-        self.own_sum = _checksum(self.glyphs[0]) + _checksum(self.own)
+        self.sums = {n: _checksum(g) for n, g in enumerate(self.glyphs[:256])}
+        self.own_sum = self.sums[0] + _checksum(self.own)
+        self.rest_sum = _checksum(self.metrics_rest)
         packer = zlib.compressobj(9, zlib.DEFLATED, -15)
         self.first_deflated = packer.compress(self.first) + packer.flush(zlib.Z_FULL_FLUSH)
         self.own_deflated = packer.compress(self.own) + packer.flush(zlib.Z_FULL_FLUSH)
@@ -86,6 +92,7 @@ class SplitProgram:
             packer = zlib.compressobj(9, zlib.DEFLATED, -12, 4)
             data = self.glyphs[glyph]
             found = self.packed[glyph] = packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
+            self.sums[glyph] = _checksum(data)
         return found
 
     def keeping(
@@ -95,6 +102,7 @@ class SplitProgram:
         `placed` (a code of `FREE` and the glyph drawn there, in order of code),
         compressed (zlib), and its length."""
         glyphs = self.glyphs
+        pieces = [self._piece(glyph) for _, glyph in placed]
         at = dict(placed)
         offsets = [0]
         total = len(glyphs[0])
@@ -112,19 +120,21 @@ class SplitProgram:
                 next_kept = next(wanted)
             offsets.append(total)
         loca = struct.pack(f">{len(offsets)}I", *offsets)
-        metrics = [self.metrics[code] for code in range(256)]
+        metrics = [self.metrics[code] for code in range(32)]
         for code, glyph in placed:
             metrics[code] = self.metrics[glyph]
         hmtx = b"".join(metrics)
         extra = b"".join(glyphs[glyph] for _, glyph in placed)
         kept = b"".join(glyphs[code] for code in others)
-        glyf_size = len(glyphs[0]) + len(extra) + len(self.own) + len(kept)
+        glyf_size = total
+        sums = self.sums
+        glyf_sum = self.own_sum + sum(sums[glyph] for _, glyph in placed)
+        glyf_sum += sum(sums[code] for code in others)
         records = dict(self.records)
-        glyf_sum = self.own_sum + _checksum(extra) + _checksum(kept)
         records[b"glyf"] = (glyf_sum & 0xFFFFFFFF, self.glyf_at, glyf_size)
-        records[b"hmtx"] = (_checksum(hmtx), self.glyf_at + glyf_size, len(hmtx))
-        loca_at = self.glyf_at + glyf_size + len(hmtx)
-        records[b"loca"] = (_checksum(loca), loca_at, len(loca))
+        hmtx_sum = (_checksum(hmtx) + self.rest_sum) & 0xFFFFFFFF
+        records[b"hmtx"] = (hmtx_sum, self.head_size, 4 * 256)
+        records[b"loca"] = (_checksum(loca), self.glyf_at + glyf_size, len(loca))
         count = len(self.tags)
         power = 1 << (count.bit_length() - 1)
         directory = struct.pack(
@@ -133,23 +143,23 @@ class SplitProgram:
         # Small and new each time: compressed quickly, in a small window.
         first = zlib.compressobj(6, zlib.DEFLATED, -12, 4)
         last = zlib.compressobj(6, zlib.DEFLATED, -12, 4)
-        check = zlib.adler32(self.first, zlib.adler32(directory))
-        for data in (extra, self.own, kept, hmtx, loca):
+        check = zlib.adler32(hmtx, zlib.adler32(directory))
+        for data in (self.first, extra, self.own, kept, loca):
             check = zlib.adler32(data, check)
         data = b"".join(
             (
                 b"\x78\xda",
-                first.compress(directory) + first.flush(zlib.Z_FULL_FLUSH),
+                first.compress(directory + hmtx) + first.flush(zlib.Z_FULL_FLUSH),
                 self.first_deflated,
-                *(self._piece(glyph) for _, glyph in placed),
+                *pieces,
                 self.own_deflated,
                 *(self.packed[code] for code in others),
-                last.compress(hmtx + loca) + last.flush(),
+                last.compress(loca) + last.flush(),
                 struct.pack(">I", check),
             )
         )
-        size = len(directory) + len(self.first) + len(extra) + len(self.own) + len(kept)
-        return data, size + len(hmtx) + len(loca)
+        size = len(directory) + len(hmtx) + len(self.first) + glyf_size - len(glyphs[0])
+        return data, size + len(loca)
 
 
 def _padded(data: bytes) -> bytes:
