@@ -6,9 +6,11 @@ Everything is decided here, as data: the runs of a `PlacedLine` name the pen fon
 form of the handwriting, `variants`), hold each letter's form in their text and carry their
 size, rise, slope, slant and changed gaps, so any writer that replays runs draws the
 variation. A line is one run, so a card writer sets it as one string.
-The choices come from a generator seeded by the card, so the same card always gives the same
-note, and the same bytes. `room` is the box the note is fitted in so that, varied, it still
-stays inside the box it was given: every limit below is counted there.
+Each line is written one of `WAYS` ways, made once from a fixed seed and chosen by a digest
+of the card, so the same card always gives the same note, and the same bytes, whatever was
+drawn before it; a line written again the same way is reused. `room` is the box the note
+is fitted in so that, varied, it still stays inside the box it was given: every limit below
+is counted there.
 """
 
 from __future__ import annotations
