@@ -189,10 +189,12 @@ class PenEmbedding:
     """The pen font as cards embed it: glyph n draws code n (`variants.coded_program`), the
     same codes on every card, so the font's dictionaries and its ToUnicode map are ready
     once. Its program holds the letters' own forms (ASCII) on every card, and of the other
-    forms only those the card draws; the others' glyphs are left empty. Most of the program
-    is the same on every card, and is compressed once: a card's program is that, after the
-    table directory and before the forms it draws and their locations, each compressed on
-    its own (a deflate stream may be made of pieces that each end on a full flush)."""
+    forms only those the card draws; the others' glyphs are left empty. The card's accented
+    letters (up to 31) go at codes 1-31 of its copy, with their widths and ToUnicode
+    entries (made once per set of letters). Most of the program is the same on every card,
+    and is compressed once: a card's program is put together from pieces, each compressed
+    once (`pen_program`: a deflate stream may be made of pieces that each end on a full
+    flush)."""
 
     def __init__(self, pen: PenFont) -> None:
         self.name = pen.name
