@@ -14,6 +14,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from mailer.config import load
@@ -41,12 +42,28 @@ def cards(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
     return [s for s in plan.steps if s.action is Action.MAIL]
 
 
-def pixels(pdf: bytes) -> list[bytes]:
+def pixels(pdf: bytes) -> list[Image.Image]:
     document = pdfium.PdfDocument(pdf)
     try:
-        return [page.render(scale=1).to_pil().convert("RGB").tobytes() for page in document]
+        return [page.render(scale=1).to_pil().convert("RGB") for page in document]
     finally:
         document.close()
+
+
+def assert_same_pixels(placed: list[Image.Image], drawn: list[Image.Image]) -> None:
+    """The same pages, but for the edges of a few accented letters, which may be up to
+    three levels of grey apart: a card draws them from its copy of the pen font, where an
+    accented letter's parts are one outline, ReportLab from the handwriting's own glyph,
+    made of two (the letter and its accent)."""
+    assert len(placed) == len(drawn)
+    for page, (a, b) in enumerate(zip(placed, drawn, strict=True), 1):
+        assert a.size == b.size
+        difference = ImageChops.difference(a, b)
+        box = difference.point(lambda v: 255 if v > 3 else 0).getbbox()
+        assert box is None, f"sheet page {page} differs from ReportLab's inside {box}"
+        red, green, blue = difference.point(lambda v: 255 if v else 0).split()
+        changed = ImageChops.lighter(ImageChops.lighter(red, green), blue).histogram()[255]
+        assert changed <= 12, f"sheet page {page}: {changed} pixels differ from ReportLab's"
 
 
 def drawn_by_reportlab(prepared: list[PreparedCard], painter: CardPainter, stock: Stock,
@@ -81,7 +98,7 @@ def test_placed_cards_are_the_sheets_reportlab_draws(
     prepared = [painter.prepare(step) for step in cards]
     expected = pixels(drawn_by_reportlab(prepared, painter, stock, duplex))
     sheets = placed([card_pdf(painter, card) for card in prepared], stock, duplex)
-    assert pixels(sheets) == expected
+    assert_same_pixels(pixels(sheets), expected)
     reader = PdfReader(io.BytesIO(sheets), strict=True)
     assert len(reader.pages) == len(expected)
     assert reader.metadata is not None
@@ -99,7 +116,9 @@ def test_cards_reportlab_drew_are_placed_too_each_font_under_its_own_name(
     painter = CardPainter(CONFIG, "self", stock.card)
     prepared = [painter.prepare(step) for step in cards]
     sheets = placed([reportlab_card_pdf(painter, card) for card in prepared], stock, "long-edge")
-    assert pixels(sheets) == pixels(drawn_by_reportlab(prepared, painter, stock, "long-edge"))
+    assert_same_pixels(
+        pixels(sheets), pixels(drawn_by_reportlab(prepared, painter, stock, "long-edge"))
+    )
     # ReportLab names the subsets of every file AAAAAA+, AAAAAB+, ...: on one sheet file
     # two different subsets never share a name.
     names = re.findall(rb"/FontName /([A-Z]{6}\+[\w-]+)", sheets)

@@ -17,6 +17,7 @@ font registered by hand): such a card is drawn by ReportLab instead.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -27,7 +28,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import FF_NONSYMBOLIC, FF_SYMBOLIC, TTFont, makeToUnicodeCMap
 
 from mailer.drawing.pdf_objects import stream
-from mailer.drawing.pen_program import SplitProgram
+from mailer.drawing.pen_program import FREE, SplitProgram
 from mailer.drawing.variants import PEN_FONTS, PenFont, coded_program, plain_text
 
 _WINANSI = frozenset(f for f in pdfmetrics.standardFonts if f not in ("Symbol", "ZapfDingbats"))
@@ -188,10 +189,12 @@ class PenEmbedding:
     """The pen font as cards embed it: glyph n draws code n (`variants.coded_program`), the
     same codes on every card, so the font's dictionaries and its ToUnicode map are ready
     once. Its program holds the letters' own forms (ASCII) on every card, and of the other
-    forms only those the card draws; the others' glyphs are left empty. Most of the program
-    is the same on every card, and is compressed once: a card's program is that, after the
-    table directory and before the forms it draws and their locations, each compressed on
-    its own (a deflate stream may be made of pieces that each end on a full flush)."""
+    forms only those the card draws; the others' glyphs are left empty. The card's accented
+    letters (up to 31) go at codes 1-31 of its copy, with their widths and ToUnicode
+    entries (made once per set of letters). Most of the program is the same on every card,
+    and is compressed once: a card's program is put together from pieces, each compressed
+    once (`pen_program`: a deflate stream may be made of pieces that each end on a full
+    flush)."""
 
     def __init__(self, pen: PenFont) -> None:
         self.name = pen.name
@@ -203,12 +206,10 @@ class PenEmbedding:
         for char, code in pen.codes.items():
             text[code] = ord(plain_text(char))
         self._to_unicode = stream(b"", makeToUnicodeCMap("PenForms", text).encode(), big=True)
-        widths = [face.charWidths.get(c, face.defaultWidth) if c else 0 for c in text]
-        self._font = (
-            b"<< /BaseFont /%%s /FirstChar 0 /FontDescriptor %%%%d 0 R /LastChar 255 "
-            b"/Subtype /TrueType /ToUnicode %%%%d 0 R /Type /Font /Widths [ %s ] >>"
-            % fp_str(*widths).encode()
-        )
+        self._text = text
+        self._face = face
+        self._widths = [face.charWidths.get(c, face.defaultWidth) if c else 0 for c in text]
+        self._font = _pen_font_dict(self._widths)
         self._descriptor = (
             b"<< /Ascent %s /CapHeight %s /Descent %s /Flags %d /FontBBox [ %s ] "
             b"/FontFile2 %%%%d 0 R /FontName /%%s /ItalicAngle %s /MissingWidth 0 /StemV %s "
@@ -224,17 +225,22 @@ class PenEmbedding:
         )
         self._program = SplitProgram(coded_program(pen))
         self._codes = pen.codes
+        self._coded = frozenset(pen.codes)
+        self._forms = frozenset(c for c, code in pen.codes.items() if code >= 128)
         self._plain = pen.plain
         self._sets: OrderedDict[tuple[tuple[int, ...], tuple[str, ...]], PenSet] = OrderedDict()
-        self._pens: dict[tuple[int, ...], Subset] = {}
+        self._pens: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], Subset] = {}
         self._extras: dict[tuple[str, ...], tuple[Subset, ...]] = {}
+        self._placings: dict[tuple[str, ...], tuple[bytes, bytes]] = {}
 
     def subsets(self, chars: Iterable[str]) -> PenSet:
         """The embedding for a card drawing `chars` (its runs' text) in the pen font."""
-        codes = self._codes
-        drawn = {" " if c == "\xa0" else c for c in chars}
-        others = tuple(sorted(codes[c] for c in drawn if codes.get(c, 0) >= 128))
-        extra = tuple(sorted(c for c in drawn if c not in codes))
+        drawn = set(chars)  # set operations: a card draws some eighty characters
+        if "\xa0" in drawn:
+            drawn.discard("\xa0")
+            drawn.add(" ")
+        others = tuple(sorted(map(self._codes.__getitem__, drawn & self._forms)))
+        extra = tuple(sorted(drawn - self._coded))
         key = (others, extra)
         found = self._sets.get(key)
         if found is None:
@@ -246,23 +252,34 @@ class PenEmbedding:
         return found
 
     def _set(self, others: tuple[int, ...], extra: tuple[str, ...]) -> PenSet:
-        """The pen font keeping `others`; then, for the characters it lacks (accented
-        letters), subsets of the handwriting holding those alone."""
-        subset = self._pens.get(others)
+        """The pen font keeping `others`, and the card's characters it lacks (accented
+        letters) at free codes of its own (`FREE`); when there are more of those than free
+        codes, or the handwriting lacks one too, subsets of the handwriting holding them."""
+        program = self._program
+        own = len(extra) <= len(FREE) and all(c in program.extra for c in extra)
+        glyphs = map(program.extra.__getitem__, extra if own else ())
+        placed = tuple(zip(FREE, glyphs, strict=False))
+        subset = self._pens.get((others, placed))
         if subset is None:
             if len(self._pens) > SUBSET_CACHE:
                 self._pens.clear()
-            name = b"%s+%s" % (_tag(self.name, others), self._program.name)
-            program, length = self._program.keeping(others)
-            subset = self._pens[others] = Subset(
-                font=self._font % name,
-                to_unicode=self._to_unicode,
+            name = b"%s+%s" % (_tag(self.name, (*others, *itertools.chain(*placed))), program.name)
+            data, length = program.keeping(others, placed)
+            font, to_unicode = self._placing(extra) if placed else (self._font, self._to_unicode)
+            subset = self._pens[others, placed] = Subset(
+                font=font % name,
+                to_unicode=to_unicode,
                 descriptor=self._descriptor % name,
                 font_file=b"<< /Filter /FlateDecode /Length1 %d /Length %d >>\nstream\n%s\n"
-                b"endstream" % (length, len(program), program),
+                b"endstream" % (length, len(data), data),
             )
-        if not extra:
-            return PenSet((subset,), self.table, {}, None)
+        if own:
+            table = self.table
+            if placed:
+                free = [code for code, _ in placed]
+                pairs = zip(free, extra, strict=True)
+                table = table | {ord(c): _ESCAPED.get(n, chr(n)) for n, c in pairs}
+            return PenSet((subset,), table, {}, None)
         more = self._extras.get(extra)
         if more is None:
             if len(self._extras) > SUBSET_CACHE:
@@ -276,6 +293,33 @@ class PenEmbedding:
         codes["\xa0"] = codes[" "]
         lacking = re.compile(f"[{re.escape(''.join(extra))}]")
         return PenSet((subset, *more), self.table, codes, lacking)
+
+    def _placing(self, extra: tuple[str, ...]) -> tuple[bytes, bytes]:
+        """The font dictionary (as `_pen_font_dict`) and ToUnicode stream of a copy with
+        `extra` at the first free codes: their widths and characters at their codes, made
+        once per set of characters (a batch has a few, its names')."""
+        found = self._placings.get(extra)
+        if found is None:
+            if len(self._placings) > SUBSET_CACHE:
+                self._placings.clear()
+            widths, text = list(self._widths), list(self._text)
+            face = self._face
+            for code, char in zip(FREE, extra, strict=False):
+                text[code] = ord(char)
+                widths[code] = face.charWidths.get(ord(char), face.defaultWidth)
+            cmap = makeToUnicodeCMap("PenForms", text).encode()
+            found = self._placings[extra] = (_pen_font_dict(widths), stream(b"", cmap, big=True))
+        return found
+
+
+def _pen_font_dict(widths: list[int]) -> bytes:
+    """The pen font's dictionary with these widths, `%s` for its name and `%d` for its
+    ToUnicode and FontDescriptor objects."""
+    return (
+        b"<< /BaseFont /%%s /FirstChar 0 /FontDescriptor %%%%d 0 R /LastChar 255 "
+        b"/Subtype /TrueType /ToUnicode %%%%d 0 R /Type /Font /Widths [ %s ] >>"
+        % fp_str(*widths).encode()
+    )
 
 
 @dataclass(frozen=True, slots=True)

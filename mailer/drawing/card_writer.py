@@ -40,7 +40,7 @@ from mailer.drawing.layout import RGB, PlacedLine, Run
 from mailer.drawing.painter import WHITE, PreparedCard
 from mailer.drawing.pdf_objects import literal, pdf_file, stream, text_string
 from mailer.drawing.qr import QUIET_ZONE, plate_path, qr_operators
-from mailer.drawing.variants import PEN_FONTS, PenFont
+from mailer.drawing.variants import PEN_FONTS, PenFont, plain_text
 from mailer.errors import RenderError
 
 SIDES = {"both": ("front", "back"), "front": ("front",), "back": ("back",)}
@@ -284,18 +284,23 @@ class _CardFonts:
         with its changed word gaps (`Run.gaps`) as `TJ` adjustments and the text after them
         raised by `Ts`."""
         used = self._used[self._font(run)]
-        if run.rise or run.slant:
-            out.append(b"%s%s Tm" % (_leaning(run.slant), fp_str(run.x, y + run.rise).encode()))
-        else:
-            out.append(b"1 0 0 1 %s Tm" % fp_str(run.x, y).encode())
         subsets = used.subsets
-        if isinstance(subsets, PenSet) and subsets.fits(run.text):  # one font: one string
-            size = _font_size(used.font, 0, run.size)
-            if state[0] != size:
-                state[0] = size
-                out.append(size)
-            out.append(subsets.shown(run.text, run.gaps))
-            return
+        if isinstance(subsets, PenSet):  # a handwritten line: ready from the last card
+            ready = _READY.get(id(run))
+            if ready is None or ready[0] is not run or ready[1] != y or ready[2] != used.font:
+                ready = _ready(run, y, used.font, subsets)
+            out.append(ready[3])
+            shown = ready[5]
+            if not shown and subsets.fits(run.text):  # the card's own accented letters
+                shown = subsets.shown(run.text, run.gaps)
+            if shown:  # one font: one string
+                if state[0] != ready[4]:
+                    state[0] = ready[4]
+                    out.append(ready[4])
+                out.append(shown)
+                return
+        else:
+            out.append(_origin(run, y))
         if not run.gaps:
             self._show(out, used, run.text, run, state)
             return
@@ -338,6 +343,38 @@ class _CardFonts:
                 refs += b"%s+%d %d 0 R " % (used.font, number, len(objects) + 1)
                 objects.extend(subset.bodies(len(objects) + 1))
         return refs
+
+
+def _origin(run: Run, y: float) -> bytes:
+    """A run's text matrix: at its place, off the level and leaning for a handwritten
+    line (`Run.rise`, `Run.slant`, as painter draws it)."""
+    if run.rise or run.slant:
+        return b"%s%s Tm" % (_leaning(run.slant), fp_str(run.x, y + run.rise).encode())
+    return b"1 0 0 1 %s Tm" % fp_str(run.x, y).encode()
+
+
+_READY: dict[int, tuple[Run, float, bytes, bytes, bytes, bytes]] = {}
+"""A pen font run as the last card wrote it, by its identity: `hand` hands the same run
+to every card that writes the line the same way at the same place. With the run, its
+line's baseline and font resource (what it was written for), its text matrix, size and
+text (empty when it has characters outside printable ASCII and the forms: their codes
+are the card's)."""
+
+
+def _ready(
+    run: Run, y: float, font: bytes, subsets: PenSet
+) -> tuple[Run, float, bytes, bytes, bytes, bytes]:
+    """`run` written on the baseline `y` in the pen font `font` (kept in `_READY`). Its
+    text is the same in every card's copy of the pen font when the font has all of its
+    characters at their own codes (the card's other characters move from card to card)."""
+    text = b""
+    if subsets.fits(run.text) and plain_text(run.text).isascii():
+        text = subsets.shown(run.text, run.gaps)
+    found = (run, y, font, _origin(run, y), _font_size(font, 0, run.size), text)
+    if len(_READY) > 4096:
+        _READY.clear()
+    _READY[id(run)] = found
+    return found
 
 
 def _pens(lines: tuple[PlacedLine, ...]) -> dict[str, PenFont]:

@@ -28,7 +28,7 @@ from mailer.errors import WriteError
 from mailer.files import write_bytes_atomic
 
 CACHE_ENV = "MAILER_CACHE_DIR"
-RECIPE = b"pen-forms-2"
+RECIPE = b"pen-forms-3"
 """Change it whenever the way a kept font is made changes: old files are then not found."""
 _DIGEST = 32
 

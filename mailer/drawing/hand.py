@@ -6,13 +6,16 @@ Everything is decided here, as data: the runs of a `PlacedLine` name the pen fon
 form of the handwriting, `variants`), hold each letter's form in their text and carry their
 size, rise, slope, slant and changed gaps, so any writer that replays runs draws the
 variation. A line is one run, so a card writer sets it as one string.
-The choices come from a generator seeded by the card, so the same card always gives the same
-note, and the same bytes. `room` is the box the note is fitted in so that, varied, it still
-stays inside the box it was given: every limit below is counted there.
+Each line is written one of `WAYS` ways, made once from a fixed seed and chosen by a digest
+of the card, so the same card always gives the same note, and the same bytes, whatever was
+drawn before it; a line written again the same way is reused. `room` is the box the note
+is fitted in so that, varied, it still stays inside the box it was given: every limit below
+is counted there.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import re
@@ -60,7 +63,8 @@ class _Line:
     lacks a character of."""
 
     __slots__ = (
-        "count", "forms", "gaps", "index", "keys", "mixed", "offsets", "own", "starts", "words"
+        "count", "forms", "gaps", "index", "keys", "line", "mixed", "offsets", "own", "placed",
+        "starts", "words"
     )  # fmt: skip
 
     def __init__(self, text: str, stack: FontStack, pen: PenFont) -> None:
@@ -73,6 +77,7 @@ class _Line:
         self.forms = [forms for _, forms in self.words]
         self.own = [forms[0] for forms in self.forms]
         """Every word in the font's own form."""
+        self.line = " ".join(self.own)
         self.keys = frozenset(key for key, _ in self.words)
         self.index = {key: i for i, (key, _) in enumerate(self.words)}
         """Where each word is, when no word comes twice in the line (else empty)."""
@@ -89,6 +94,9 @@ class _Line:
             self.mixed = []
         self.gaps: dict[int, tuple[tuple[int, int, float], ...]] = {}
         """Each of `_patterns` as `changed` gives it, made the first time a card takes it."""
+        self.placed: dict[tuple[str, float, float, int], PlacedLine] = {}
+        """The line placed, by its text in its forms, where it starts and the way it is
+        written (`WAYS`): cards of a batch write most of their lines alike."""
 
     def changed(self, pattern: tuple[Gaps, int]) -> tuple[tuple[int, int, float], ...]:
         """A pattern's gaps as (the index in the line's text of the character after the
@@ -144,9 +152,11 @@ def _forms(word: str, varied: frozenset[str]) -> tuple[str, ...]:
 
 _PUNCTUATION = ".,;:!?\"'()[]-–—…“”‘’"
 _WORDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
-_LINES: WeakKeyDictionary[FontStack, dict[str, dict[str, _Line]]] = WeakKeyDictionary()
-"""Lines as written, per font stack (their widths) and pen font: a batch's notes repeat
-their lines card after card."""
+_LINES: WeakKeyDictionary[FontStack, dict[tuple[object, ...], dict[str, _Line]]] = (
+    WeakKeyDictionary()
+)
+"""Lines as written, per font stack (their widths), pen font and the note's size, box,
+colour and alignment: a batch's notes repeat their lines card after card."""
 
 
 def write(
@@ -165,33 +175,38 @@ def write(
 
     A word is written in the font's own form unless it was written that way the last time
     it came up; then in one of the other forms, taken in turn, so a card shows all of them
-    as soon as it repeats two words. A line is one run of the pen font, whatever forms its
-    letters take, its own size, lean and slope, its changed gaps inside the run."""
-    rand = random.Random(seed).random  # noqa: S311  a repeatable sequence, not a secret
-    known = _LINES.setdefault(stack, {}).setdefault(pen.name, {})
+    as soon as it repeats two words. Each line is written in one of `WAYS` ways (its size,
+    lean, slope, start and changed gaps), chosen by a digest of `seed`, never the same way
+    twice in a row; a line of the same words and forms, at the same place, written the same
+    way, is placed once and reused (a batch's notes share most of their lines). A line is
+    one run of the pen font, whatever forms its letters take, its changed gaps inside it."""
+    choice = hashlib.blake2b(seed.encode(), digest_size=64).digest()
+    size = wrapped.size
+    smallest = min(floor, size)
+    contexts = _LINES.setdefault(stack, {})
+    if len(contexts) > 64:
+        contexts.clear()
+    known = contexts.setdefault((pen.name, box, size, smallest, color, align), {})
     if len(known) > 20_000:
         known.clear()
     plain: set[str] = set()  # the words last written in the font's own form
     turn = 0
     others = FORMS - 1
-    size = wrapped.size
-    sizes = _sizes(size, min(floor, size))
-    space = stack.width(" ")
-    ragged = align == "left"
-    name = pen.name
+    last = -1
     varied = []
-    for text, line_x, line_y, _ in origins(wrapped, box, top, align):
+    for n, (text, line_x, line_y, _) in enumerate(origins(wrapped, box, top, align)):
         words = known.get(text)
         if words is None:
             words = known[text] = _Line(text, stack, pen)
+        line = words.line
         if words.index:  # each word once: those last written plain change form, in order
             again = plain.intersection(words.keys)
-            written = words.own
             if again:
-                written = list(written)
+                written = list(words.own)
                 for i in sorted(map(words.index.__getitem__, again)):
                     turn += 1
                     written[i] = words.forms[i][1 + turn % others]
+                line = " ".join(written)
             plain |= words.keys
             plain -= again
         else:
@@ -204,32 +219,60 @@ def write(
                 else:
                     plain.add(key)
                     written.append(forms[0])
-        drift = (rand() * 2 - 1) * DRIFT * size
-        slope = drift / box.w if box.w else 0.0
-        slant = _SLANTS[int(rand() * len(_SLANTS))]
-        line_size = sizes[int(rand() * len(sizes))]
-        x = line_x + (rand() * MARGIN * size if ragged else 0.0)
-        rise = slope * (x - line_x) - drift / 2  # the slope through the box's middle
-        count = words.count
-        pattern = int(rand() * PATTERNS)
-        line = " ".join(written)
-        if words.mixed:  # rare: pieces placed one after the other, gaps as they are
-            width = (words.starts[count] - space) * line_size
-            runs = _mixed(x, line, line_size, rise, slant, slope, stack, pen)
-        else:
-            width = (words.starts[count] - space) * line_size
-            gaps: tuple[tuple[int, int, float], ...] = ()
-            changed = words.gaps.get(pattern)
-            if changed is None:
-                changed = words.gaps[pattern] = words.changed(_patterns(count, space)[pattern])
-            if changed:
-                # The words after a changed gap sit on the slope where they start.
-                climb = slope * line_size
-                gaps = tuple((at, by, round(climb * along, 2)) for at, by, along in changed)
-                width -= sum(by for _, by, _ in changed) * line_size / 1000
-            runs = (Run(x, name, line_size, line, rise, slant, gaps),)
-        varied.append(PlacedLine(line_x, line_y, x + width - line_x, size, color, runs))
+            line = " ".join(written)
+        way = choice[n % len(choice)] % WAYS
+        if way == last:
+            way = (way + 1) % WAYS
+        last = way
+        placed = words.placed.get((line, line_x, line_y, way))
+        if placed is None:
+            if len(words.placed) > 512:
+                words.placed.clear()
+            where = (line_x, line_y, size, smallest, box, align)
+            placed = _placed(words, line, where, _ways()[way], color, pen, stack)
+            words.placed[line, line_x, line_y, way] = placed
+        varied.append(placed)
     return varied
+
+
+WAYS = 32
+"""Ways a line is written: each a size, lean, slope, start and pattern of changed gaps,
+drawn once from a fixed seed (`_ways`), so every process has the same ones."""
+
+
+Way = tuple[float, float, int, float, int]
+Where = tuple[float, float, float, float, Rect, str]
+
+
+def _placed(
+    words: _Line, line: str, where: Where, way: Way, color: RGB, pen: PenFont, stack: FontStack
+) -> PlacedLine:
+    """`line` (the words of `words` in their forms) written `way` (`_ways`); `where`: the
+    line's start (x, baseline), the note's size and smallest size, its box and alignment."""
+    line_x, line_y, size, smallest, box, align = where
+    drift_by, slant, step, margin, pattern = way
+    drift = drift_by * DRIFT * size
+    slope = drift / box.w if box.w else 0.0
+    line_size = _sizes(size, smallest)[step]
+    x = line_x + (margin * MARGIN * size if align == "left" else 0.0)
+    rise = slope * (x - line_x) - drift / 2  # the slope through the box's middle
+    space = stack.width(" ")
+    count = words.count
+    width = (words.starts[count] - space) * line_size
+    if words.mixed:  # rare: pieces placed one after the other, gaps as they are
+        runs = _mixed(x, line, line_size, rise, slant, slope, stack, pen)
+    else:
+        gaps: tuple[tuple[int, int, float], ...] = ()
+        changed = words.gaps.get(pattern)
+        if changed is None:
+            changed = words.gaps[pattern] = words.changed(_patterns(count, space)[pattern])
+        if changed:
+            # The words after a changed gap sit on the slope where they start.
+            climb = slope * line_size
+            gaps = tuple((at, by, round(climb * along, 2)) for at, by, along in changed)
+            width -= sum(by for _, by, _ in changed) * line_size / 1000
+        runs = (Run(x, pen.name, line_size, line, rise, slant, gaps),)
+    return PlacedLine(line_x, line_y, x + width - line_x, size, color, runs)
 
 
 _LEANS = round((SLANT[1] - SLANT[0]) * 1000)
@@ -245,6 +288,24 @@ def _sizes(size: float, smallest: float) -> tuple[float, ...]:
 
 
 _STEPS = range(-round(SIZE * 1000), round(SIZE * 1000) + 1)
+
+
+@cache
+def _ways() -> tuple[Way, ...]:
+    """The `WAYS` ways a line is written, each (its drift from start to end, as a fraction
+    of `DRIFT`, -1 to 1; its lean; its size, as an index into `_sizes`; its start, as a
+    fraction of `MARGIN`; its pattern of changed gaps), from a fixed seed."""
+    rand = random.Random("mailer hand ways").random  # noqa: S311  repeatable on purpose
+    return tuple(
+        (
+            rand() * 2 - 1,
+            _SLANTS[int(rand() * len(_SLANTS))],
+            int(rand() * len(_STEPS)),
+            rand(),
+            int(rand() * PATTERNS),
+        )
+        for _ in range(WAYS)
+    )
 
 
 def _mixed(

@@ -1,6 +1,6 @@
 """The pen font's program as cards embed it, cut so that a card's copy, holding only the
-other forms that card draws, is put together from pieces compressed once (`card_fonts`'
-`PenEmbedding` uses it)."""
+other forms and the accented letters that card draws, is put together from pieces
+compressed once (`card_fonts`' `PenEmbedding` uses it)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,21 @@ import itertools
 import struct
 import zlib
 
+FREE = tuple(range(1, 32))
+"""Codes a card's copy of the pen font gives the handwriting's other characters it draws
+(accented letters): codes nothing else uses, below the space."""
+_EXTRA = b"Xtra"  # `variants.EXTRA`: which characters the glyphs from 256 on draw
+
 
 class SplitProgram:
-    """A TrueType program whose glyph n draws code n, cut for keeping some of its glyphs:
-    the tables but `glyf` and `loca` come first in the file, then `glyf` (glyphs 0-127,
-    then those kept), then `loca`. Everything but the table directory and `loca` is
-    compressed once: the tables and glyphs 0-127 together, each other glyph on its own, so
-    a program for a new set of glyphs is mostly pieces put together."""
+    """A TrueType program whose glyph n draws code n (n < 256), and whose glyphs from 256
+    on draw the characters its `Xtra` table lists, cut for a card's copy: 256 glyphs, those
+    of codes 32-127 always, of the other forms (codes 128-255) only those kept, and at
+    codes 1-31 the card's other characters. In the file, `hmtx` comes first, then the other
+    tables but `glyf` and `loca`, then `glyf` and `loca`. `hmtx` but its first 32 entries,
+    the tables and glyph 0 are compressed once together, glyphs 32-127 once together, each
+    other glyph once on its own, so a program for a new set of glyphs is mostly pieces put
+    together."""
 
     def __init__(self, program: bytes) -> None:
         count = struct.unpack(">H", program[4:6])[0]
@@ -22,11 +30,25 @@ class SplitProgram:
         for n in range(count):
             tag, _, offset, length = struct.unpack(">4sIII", program[12 + 16 * n : 28 + 16 * n])
             tables[tag] = program[offset : offset + length]
+        self.extra = {c: 256 + i for i, c in enumerate(tables.pop(_EXTRA, b"").decode())}
+        """Each other character, by the glyph drawing it."""
         head = bytearray(tables[b"head"])
         head[8:12] = bytes(4)  # no whole-file checksum: it would differ from card to card
         long_loca = struct.unpack(">h", head[50:52])[0] == 1
         head[50:52] = struct.pack(">h", 1)  # written long
         tables[b"head"] = bytes(head)
+        maxp, hhea = bytearray(tables[b"maxp"]), bytearray(tables[b"hhea"])
+        total = struct.unpack(">H", maxp[4:6])[0]
+        metrics = struct.unpack(">H", hhea[34:36])[0]
+        maxp[4:6] = hhea[34:36] = struct.pack(">H", 256)  # a card's copy: 256 glyphs
+        tables[b"maxp"], tables[b"hhea"] = bytes(maxp), bytes(hhea)
+        hmtx = tables.pop(b"hmtx")
+        advances = [hmtx[4 * n : 4 * n + 2] for n in range(metrics)]
+        self.metrics = [hmtx[4 * n : 4 * n + 4] for n in range(metrics)] + [
+            advances[-1] + hmtx[4 * metrics + 2 * n : 4 * metrics + 2 * n + 2]
+            for n in range(total - metrics)
+        ]
+        """Each glyph's advance and left side bearing, as `hmtx` holds them."""
         loca = tables.pop(b"loca")
         glyf = tables.pop(b"glyf")
         size = 4 if long_loca else 2
@@ -34,33 +56,61 @@ class SplitProgram:
         step = 1 if long_loca else 2
         self.glyphs = [_padded(glyf[a * step : b * step]) for a, b in itertools.pairwise(ends)]
         self.name = _ps_name(tables[b"name"])
-        self.tags = sorted([*tables, b"glyf", b"loca"])
-        fixed = b"".join(_padded(tables[tag]) for tag in sorted(tables))
-        self.own = b"".join(self.glyphs[:128])
-        self.own_sum = _checksum(self.own)
+        self.tags = sorted([*tables, b"glyf", b"hmtx", b"loca"])
         self.head_size = 12 + 16 * len(self.tags)
+        # In the file: `hmtx` first (its codes 1-31 are the card's), the other tables,
+        # `glyf`, then `loca`.
+        self.metrics_rest = b"".join(self.metrics[32:256])
         self.records = {}
-        offset = self.head_size
+        offset = self.head_size + 4 * 256
         for tag in sorted(tables):
             self.records[tag] = (_checksum(tables[tag]), offset, len(tables[tag]))
             offset += len(_padded(tables[tag]))
         self.glyf_at = offset
-        self.fixed = fixed + self.own
+        self.first = self.metrics_rest + b"".join(_padded(tables[tag]) for tag in sorted(tables))
+        self.first += self.glyphs[0]
+        self.own = b"".join(self.glyphs[32:128])  # 1-31 are empty: other characters go there
+        self.sums = {n: _checksum(g) for n, g in enumerate(self.glyphs[:256])}
+        self.own_sum = self.sums[0] + _checksum(self.own)
+        self.rest_sum = _checksum(self.metrics_rest)
         packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-        self.fixed_deflated = packer.compress(self.fixed) + packer.flush(zlib.Z_FULL_FLUSH)
+        self.first_deflated = packer.compress(self.first) + packer.flush(zlib.Z_FULL_FLUSH)
+        self.own_deflated = packer.compress(self.own) + packer.flush(zlib.Z_FULL_FLUSH)
         # A full flush after each: a piece needs nothing before it, so any can follow any.
-        self.packed = [packer.compress(g) + packer.flush(zlib.Z_FULL_FLUSH) for g in self.glyphs]
-        self.sums = [_checksum(g) for g in self.glyphs]
-        self.own_loca = [0]
-        for glyph in self.glyphs[:128]:
+        self.packed = {
+            code: packer.compress(g) + packer.flush(zlib.Z_FULL_FLUSH)
+            for code, g in enumerate(self.glyphs[128:256], 128)
+        }
+        self.own_loca = [len(self.glyphs[0])]
+        for glyph in self.glyphs[32:128]:
             self.own_loca.append(self.own_loca[-1] + len(glyph))
 
-    def keeping(self, others: tuple[int, ...]) -> tuple[bytes, int]:
-        """The program with glyphs 0-127 and `others` (in order), compressed (zlib), and
-        its length."""
+    def _piece(self, glyph: int) -> bytes:
+        """Glyph `glyph`, compressed on its own (the other characters: on first use)."""
+        found = self.packed.get(glyph)
+        if found is None:
+            packer = zlib.compressobj(9, zlib.DEFLATED, -12, 4)
+            data = self.glyphs[glyph]
+            found = self.packed[glyph] = packer.compress(data) + packer.flush(zlib.Z_FULL_FLUSH)
+            self.sums[glyph] = _checksum(data)
+        return found
+
+    def keeping(
+        self, others: tuple[int, ...], placed: tuple[tuple[int, int], ...] = ()
+    ) -> tuple[bytes, int]:
+        """The program with glyphs 0 and 32-127, `others` (codes 128-255, in order) and
+        `placed` (a code of `FREE` and the glyph drawn there, in order of code),
+        compressed (zlib), and its length."""
         glyphs = self.glyphs
-        kept = b"".join(glyphs[code] for code in others)
-        offsets = list(self.own_loca)
+        pieces = [self._piece(glyph) for _, glyph in placed]
+        at = dict(placed)
+        offsets = [0]
+        total = len(glyphs[0])
+        for code in range(1, 32):
+            offsets.append(total)
+            if code in at:
+                total += len(glyphs[at[code]])
+        offsets.extend(total - self.own_loca[0] + o for o in self.own_loca)
         total = offsets[-1]
         wanted = iter((*others, 256))
         next_kept = next(wanted)
@@ -70,11 +120,21 @@ class SplitProgram:
                 next_kept = next(wanted)
             offsets.append(total)
         loca = struct.pack(f">{len(offsets)}I", *offsets)
-        glyf_size = len(self.own) + len(kept)
+        metrics = [self.metrics[code] for code in range(32)]
+        for code, glyph in placed:
+            metrics[code] = self.metrics[glyph]
+        hmtx = b"".join(metrics)
+        extra = b"".join(glyphs[glyph] for _, glyph in placed)
+        kept = b"".join(glyphs[code] for code in others)
+        glyf_size = total
+        sums = self.sums
+        glyf_sum = self.own_sum + sum(sums[glyph] for _, glyph in placed)
+        glyf_sum += sum(sums[code] for code in others)
         records = dict(self.records)
-        glyf_sum = self.own_sum + sum(self.sums[code] for code in others)
         records[b"glyf"] = (glyf_sum & 0xFFFFFFFF, self.glyf_at, glyf_size)
-        records[b"loca"] = (sum(offsets) & 0xFFFFFFFF, self.glyf_at + glyf_size, len(loca))
+        hmtx_sum = (_checksum(hmtx) + self.rest_sum) & 0xFFFFFFFF
+        records[b"hmtx"] = (hmtx_sum, self.head_size, 4 * 256)
+        records[b"loca"] = (_checksum(loca), self.glyf_at + glyf_size, len(loca))
         count = len(self.tags)
         power = 1 << (count.bit_length() - 1)
         directory = struct.pack(
@@ -83,19 +143,23 @@ class SplitProgram:
         # Small and new each time: compressed quickly, in a small window.
         first = zlib.compressobj(6, zlib.DEFLATED, -12, 4)
         last = zlib.compressobj(6, zlib.DEFLATED, -12, 4)
-        check = zlib.adler32(self.fixed, zlib.adler32(directory))
-        check = zlib.adler32(loca, zlib.adler32(kept, check))
+        check = zlib.adler32(hmtx, zlib.adler32(directory))
+        for data in (self.first, extra, self.own, kept, loca):
+            check = zlib.adler32(data, check)
         data = b"".join(
             (
                 b"\x78\xda",
-                first.compress(directory) + first.flush(zlib.Z_FULL_FLUSH),
-                self.fixed_deflated,
+                first.compress(directory + hmtx) + first.flush(zlib.Z_FULL_FLUSH),
+                self.first_deflated,
+                *pieces,
+                self.own_deflated,
                 *(self.packed[code] for code in others),
                 last.compress(loca) + last.flush(),
                 struct.pack(">I", check),
             )
         )
-        return data, len(directory) + len(self.fixed) + len(kept) + len(loca)
+        size = len(directory) + len(hmtx) + len(self.first) + glyf_size - len(glyphs[0])
+        return data, size + len(loca)
 
 
 def _padded(data: bytes) -> bytes:

@@ -48,6 +48,9 @@ VARIED = string.digits + string.ascii_uppercase + string.ascii_lowercase
 """The characters written in other forms."""
 PRIVATE = 0xE000
 """Form f of character c, inside a run's text: U+E000 + 128 f + c (private use)."""
+EXTRA = "Xtra"
+"""The coded program's table naming its glyphs from 256 on (UTF-8): the handwriting's
+characters outside printable ASCII, which a card's copy puts at codes of its own."""
 
 # Limits of a glyph's change, as fractions of the em (1000 units in Caveat): about a twelfth
 # of a stroke's width at most for the wobble, a few percent for the scale.
@@ -147,6 +150,7 @@ def coded_program(pen: PenFont) -> bytes:
 
 def _coded_program(pen: PenFont) -> bytes:
     from fontTools.ttLib import TTFont as FontFile
+    from fontTools.ttLib import newTable
     from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
     from fontTools.ttLib.tables._g_l_y_f import Glyph
 
@@ -158,6 +162,16 @@ def _coded_program(pen: PenFont) -> bytes:
     names = {code: cmap[ord(char)] for char, code in pen.codes.items()}
     names[0] = ".notdef"
     order = [f"c{code}" for code in range(256)]
+    # The handwriting's other characters (accented letters, signs) after them, so that a
+    # card can put those it draws at free codes of its own copy: the `EXTRA` table lists
+    # them, in glyph order from 256 on.
+    coded = {ord(char) for char in pen.codes}
+    extra = "".join(
+        chr(c) for c in sorted(cmap) if c > 32 and c not in coded and not PRIVATE <= c < 0xF900
+    )
+    extra = "".join(c for c in extra if c.isprintable())
+    names |= {256 + i: cmap[ord(char)] for i, char in enumerate(extra)}
+    order += [f"x{ord(char):04X}" for char in extra]
     glyphs, metrics = {}, {}
     for code, new in enumerate(order):
         name = names.get(code)
@@ -165,6 +179,9 @@ def _coded_program(pen: PenFont) -> bytes:
             glyphs[new], metrics[new] = Glyph(), (0, 0)
         else:
             glyphs[new], metrics[new] = _simple(glyf[name], glyf), hmtx[name]
+    table = newTable(EXTRA)
+    table.data = extra.encode("utf-8")
+    font[EXTRA] = table
     font.setGlyphOrder(order)
     glyf.glyphOrder = order
     glyf.glyphs = glyphs
@@ -172,10 +189,11 @@ def _coded_program(pen: PenFont) -> bytes:
     font["post"].formatType = 3.0
     mac = CmapSubtable.newSubtable(0)
     mac.platformID, mac.platEncID, mac.language = 1, 0, 0
-    mac.cmap = {code: order[code] for code in names}
+    # Every code to its glyph, those a card fills with its other characters (1-31) too.
+    mac.cmap = {code: order[code] for code in range(256)}
     windows = CmapSubtable.newSubtable(4)
     windows.platformID, windows.platEncID, windows.language = 3, 0, 0
-    windows.cmap = {0xF000 + code: order[code] for code in names}
+    windows.cmap = {0xF000 + code: order[code] for code in range(256)}
     font["cmap"].tables = [mac, windows]
     out = io.BytesIO()
     font.save(out)
