@@ -355,15 +355,16 @@ def test_what_a_card_writes_for_itself_is_left_uncompressed_and_still_reads_back
     data = card_pdf(painter, painter.prepare(card_step()))
     reader = PdfReader(io.BytesIO(data))
     for page in reader.pages:
-        contents = page["/Contents"]
+        contents: Any = page["/Contents"]
         shared, own = contents[0].get_object(), contents[-1].get_object()
         assert shared.get("/Filter") == "/FlateDecode"
         assert "/Filter" not in own
         assert b"BT" in own.get_data()
     assert "Dear Mary" in reader.pages[1].extract_text()
+    fonts: Any = reader.pages[1]["/Resources"]
     programs = [
         font.get_object()["/FontDescriptor"]["/FontFile2"].get_object()
-        for font in reader.pages[1]["/Resources"]["/Font"].values()
+        for font in fonts["/Font"].values()
         if "/FontDescriptor" in font.get_object()
     ]
     assert programs
