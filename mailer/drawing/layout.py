@@ -145,7 +145,7 @@ def _measure(text: str, stack: FontStack) -> Measured:
     return Measured(lines, stack.width(" "), ascent, descent)
 
 
-KEPT_LINES = 1024
+KEPT_LINES = 128
 """Hard lines kept measured per font stack; past it the store starts again (as texts are)."""
 
 _HARD_LINES: WeakKeyDictionary[FontStack, dict[str, HardLine]] = WeakKeyDictionary()
