@@ -344,3 +344,28 @@ def test_a_card_the_writer_doesnt_cover_is_drawn_by_reportlab(run: Run, reason: 
     assert len(pictures(data)) == 2
     plain = painter.prepare(card_step())
     assert b"ReportLab" not in card_pdf(painter, plain)  # the same card without that run
+
+
+def test_what_a_card_writes_for_itself_is_left_uncompressed_and_still_reads_back() -> None:
+    """Compress only what is big: the shared streams (the front's background, the stamp box,
+    the fonts) are compressed once, a card's own text and QR code are a few KB that zlib
+    would take longer to compress than the file takes to hold."""
+    config = config_for()
+    painter = painter_for(config, "self")
+    data = card_pdf(painter, painter.prepare(card_step()))
+    reader = PdfReader(io.BytesIO(data))
+    for page in reader.pages:
+        contents: Any = page["/Contents"]
+        shared, own = contents[0].get_object(), contents[-1].get_object()
+        assert shared.get("/Filter") == "/FlateDecode"
+        assert "/Filter" not in own
+        assert b"BT" in own.get_data()
+    assert "Dear Mary" in reader.pages[1].extract_text()
+    fonts: Any = reader.pages[1]["/Resources"]
+    programs = [
+        font.get_object()["/FontDescriptor"]["/FontFile2"].get_object()
+        for font in fonts["/Font"].values()
+        if "/FontDescriptor" in font.get_object()
+    ]
+    assert programs
+    assert all(program.get("/Filter") == "/FlateDecode" for program in programs)

@@ -64,3 +64,63 @@ def test_the_texts_kept_are_bounded(monkeypatch: pytest.MonkeyPatch):
     again = measure("Hi Mary, thanks for the call", stack)
     assert again is not kept
     assert again.lines == kept.lines
+
+
+def reference_wrap(text: str, role: str, size: float, width: float) -> list[str | None] | None:
+    """Greedy wrapping written out plainly, a hard line at a time: what the kept breaks
+    must give, whichever card measured a line first."""
+    stack = font_stacks(None)[role]
+    limit, space = width / size, stack.width(" ")
+    lines: list[str | None] = []
+    for hard in text.split("\n"):
+        words = hard.split()
+        if not words:
+            if lines and lines[-1] is not None:
+                lines.append(None)
+            continue
+        current: list[str] = []
+        used = 0.0  # summed in the order the layout sums it: the same float at the edge
+        for word in words:
+            w = stack.width(word)
+            if w > limit + 1e-9:
+                return None
+            if current and used + space + w > limit + 1e-9:
+                lines.append(" ".join(current))
+                current, used = [word], w
+            else:
+                used += (space if current else 0.0) + w
+                current.append(word)
+        lines.append(" ".join(current))
+    while lines and lines[-1] is None:
+        lines.pop()
+    return lines
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(words.map(" ".join), min_size=1, max_size=4),
+    st.floats(min_value=60, max_value=260),
+    st.sampled_from([9.0, 12.5, 16.0]),
+)
+def test_notes_sharing_lines_wrap_as_each_alone_would(paragraphs, width, size):
+    stack = font_stacks(None)["hand"]
+    for n in range(3):  # the same sentences with another first line, as on the next card
+        text = clean_text("\n".join([f"Dear card {n}", *paragraphs, ""]))
+        wrapped = wrap(text, stack, size, width, 1.1)
+        expected = reference_wrap(text, "hand", size, width)
+        assert (list(wrapped.lines) if wrapped else None) == expected
+
+
+def test_a_line_two_notes_share_is_measured_once(monkeypatch: pytest.MonkeyPatch):
+    stack = font_stacks(None)["hand"]
+    shared = "Sorry I missed you on the phone! I put something aside for you."
+    first = measure(f"Dear Mary,\n\n{shared}\nmention R2T3DEH", stack)
+    second = measure(f"Dear José,\n\n{shared}\nmention K7PQX9A", stack)
+    assert first.lines[2] is second.lines[2]
+    assert first.lines[0] is not second.lines[0]
+    monkeypatch.setattr(layout, "KEPT_LINES", 3)  # past the bound the store starts again
+    for n in range(4):
+        measure(f"line number {n}", stack)
+    again = measure(f"Dear Mary,\n\n{shared}", stack)
+    assert again.lines[2] is not first.lines[2]
+    assert again.lines[2] == first.lines[2]

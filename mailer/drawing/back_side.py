@@ -208,14 +208,16 @@ class BackSide:
             )
         stack = self.stacks[SANS]
         named = 1 if addresses.name_line(record.name) else 0
-        layouts = [texts]
-        split = two_lines(texts[0], stack) if named else None
-        if split is not None:
-            layouts.append([*split, *texts[1:]])
+        layouts: list[list[str] | None] = [texts, None]  # the name on two lines: if needed
         left = max(ocr.x, g.message_area.x + inches(1.6) + MESSAGE_GAP)
         wide = area.with_edges(left=min(left, area.x))
         for box, size in ((area, ADDRESS_SIZE), (wide, ADDRESS_FLOOR)):
-            for lines in layouts:
+            for n, lines in enumerate(layouts):
+                if lines is None:
+                    split = two_lines(texts[0], stack) if named else None
+                    lines = layouts[n] = [*split, *texts[1:]] if split else []
+                if not lines:
+                    continue
                 wrapped = fit_lines(lines, stack, size, ADDRESS_FLOOR, box, ADDRESS_LEADING)
                 if wrapped is not None:
                     if box is wide:

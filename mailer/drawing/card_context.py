@@ -150,7 +150,7 @@ def card_variables(step: MailStep, offer: Offer, config: Config) -> Fields:
         "display": code.display if code else "",
         "offer_code": "",
         "provisional": code.provisional if code else False,
-        "url": qr_url(step, config) if code else "",
+        "url": code_url(offer.url, code.code) if code else "",  # `qr_url`, from what is known
         "variant": step.variant or "",
         "experiment": experiment.name if experiment and step.variant else "",
     }

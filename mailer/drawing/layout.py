@@ -82,13 +82,25 @@ class Wrapped:
 
 
 @dataclass(frozen=True)
+class HardLine:
+    """A line of text between newlines: its words' widths at 1 pt, and its breaks for each
+    width (`_break`), kept per font stack by its text (`hard_line`): a note's sentences are
+    every card's, so only a line or two a card (a name, a code) is measured and broken."""
+
+    words: tuple[tuple[str, float], ...]
+    breaks: dict[float, tuple[tuple[str, ...], tuple[float, ...]] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+
+@dataclass(frozen=True)
 class Measured:
     """A text's words with their widths at 1 pt, measured once and wrapped at many sizes.
     Kept per text (`measure`), with the wraps and fits already worked out for it: most of a
     card's words (the offer, the signature, the note's sentences) are every card's words."""
 
-    lines: tuple[tuple[tuple[str, float], ...], ...]
-    """Each hard line's words; an empty tuple is a blank line."""
+    lines: tuple[HardLine, ...]
+    """Each hard line and its words; a line without words is a blank line."""
     space: float
     ascent: float
     descent: float
@@ -125,12 +137,28 @@ def measure(text: str, stack: FontStack) -> Measured:
 
 
 def _measure(text: str, stack: FontStack) -> Measured:
-    lines = tuple(
-        tuple((word, stack.width(word)) for word in hard_line.split())
-        for hard_line in text.split("\n")
-    )
+    known = _HARD_LINES.get(stack)
+    if known is None:
+        known = _HARD_LINES[stack] = {}
+    lines = tuple(hard_line(line, stack, known) for line in text.split("\n"))
     ascent, descent = stack.metrics(text)
     return Measured(lines, stack.width(" "), ascent, descent)
+
+
+KEPT_LINES = 128
+"""Hard lines kept measured per font stack; past it the store starts again (as texts are)."""
+
+_HARD_LINES: WeakKeyDictionary[FontStack, dict[str, HardLine]] = WeakKeyDictionary()
+
+
+def hard_line(line: str, stack: FontStack, known: dict[str, HardLine]) -> HardLine:
+    """`line` measured in `stack`, from `known` (the stack's store) when met before."""
+    found = known.get(line)
+    if found is None:
+        if len(known) >= KEPT_LINES:
+            known.clear()
+        found = known[line] = HardLine(tuple((word, stack.width(word)) for word in line.split()))
+    return found
 
 
 def wrap(text: str, stack: FontStack, size: float, width: float, leading: float) -> Wrapped | None:
@@ -156,32 +184,54 @@ KEPT_WRAPS = 64
 
 
 def _wrap(text: Measured, size: float, width: float, leading: float) -> Wrapped | None:
+    # Greedy wrapping breaks each hard line on its own, at the width in em the size leaves:
+    # a line's breaks are worked out once per width and joined here.
     limit = width / size
     space = text.space
     lines: list[str | None] = []
     widths: list[float] = []
-    for words in text.lines:
-        if not words:
+    for hard in text.lines:
+        if not hard.words:
             if lines and lines[-1] is not None:
                 lines.append(None)
             continue
-        current: list[str] = []
-        current_width = 0.0
-        for word, w in words:
-            if w > limit + 1e-9:
-                return None
-            if current and current_width + space + w > limit + 1e-9:
-                lines.append(" ".join(current))
-                widths.append(current_width)
-                current, current_width = [word], w
-            else:
-                current_width += (space if current else 0.0) + w
-                current.append(word)
-        lines.append(" ".join(current))
-        widths.append(current_width)
+        try:
+            broken = hard.breaks[limit]
+        except KeyError:
+            if len(hard.breaks) >= KEPT_WRAPS:
+                hard.breaks.clear()
+            broken = hard.breaks[limit] = _break(hard.words, limit, space)
+        if broken is None:
+            return None
+        lines.extend(broken[0])
+        widths.extend(broken[1])
     while lines and lines[-1] is None:
         lines.pop()
     return Wrapped(size, leading, tuple(lines), tuple(widths), text.ascent, text.descent)
+
+
+def _break(
+    words: tuple[tuple[str, float], ...], limit: float, space: float
+) -> tuple[tuple[str, ...], tuple[float, ...]] | None:
+    """A hard line's words broken greedily into lines at most `limit` wide (in em, as their
+    widths at 1 pt), with each line's width; None when a word alone is wider."""
+    lines: list[str] = []
+    widths: list[float] = []
+    current: list[str] = []
+    current_width = 0.0
+    for word, w in words:
+        if w > limit + 1e-9:
+            return None
+        if current and current_width + space + w > limit + 1e-9:
+            lines.append(" ".join(current))
+            widths.append(current_width)
+            current, current_width = [word], w
+        else:
+            current_width += (space if current else 0.0) + w
+            current.append(word)
+    lines.append(" ".join(current))
+    widths.append(current_width)
+    return tuple(lines), tuple(widths)
 
 
 def sizes(size: float, floor: float) -> list[float]:

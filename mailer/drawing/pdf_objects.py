@@ -46,6 +46,13 @@ def stream(entries: bytes, data: bytes, *, big: bool = False) -> bytes:
     return b"<< %s/Length %d >>\nstream\n%s\nendstream" % (entries, len(data), data)
 
 
+def plain_stream(data: bytes) -> bytes:
+    """A stream object's body left uncompressed: what a card writes for itself (its text, its
+    QR code) is a few kilobytes, which zlib takes longer to compress (about 0.04 ms a
+    kilobyte) than the file takes to hold (a kilobyte or two more a card)."""
+    return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
+
+
 def pdf_file(objects: list[bytes], root: int, info: int) -> bytes:
     """A whole file from object bodies, numbered from 1 in list order, with its cross-
     reference table. The file identifier is a digest of the objects, so the same objects

@@ -17,6 +17,7 @@ from mailer.domain.models import Action, MailStep
 from mailer.errors import LedgerError
 from mailer.ledger.connection import LedgerFile
 from mailer.ledger.failures import reading_row
+from mailer.ledger.piece_batches import mark_drawn, new_pieces, rows_where
 from mailer.ledger.rows import (
     CARD_MODES,
     MOVES_FROM,
@@ -57,20 +58,36 @@ class CardBook(LedgerFile):
     def ensure_pieces(self, steps: Iterable[MailStep], mode: str, size: str) -> dict[str, int]:
         """`ensure_piece` for many steps in one transaction (a chunk of a batch: one write
         instead of one per card); returns each step key's piece id."""
+        steps = list(steps)
+        for step in steps:
+            _check_card(step, mode)
         with self._write() as db:
-            return {step.step_key: self._ensure(db, step, mode, size) for step in steps}
+            found = rows_where(db, "SELECT * FROM pieces", "step_key", [s.step_key for s in steps])
+            known = {row["step_key"]: row for row in found}
+            ids = {
+                s.step_key: self._ensure(db, s, mode, size, known[s.step_key])
+                for s in steps
+                if s.step_key in known
+            }
+            fresh = [s for s in steps if s.step_key not in known]
+            ids.update(new_pieces(db, fresh, mode, size, self._now(), self.path))
+            return {step.step_key: ids[step.step_key] for step in steps}
 
-    def _ensure(self, db: sqlite3.Connection, step: MailStep, mode: str, size: str) -> int:
-        if step.action is not Action.MAIL or step.template is None:
-            raise LedgerError(
-                f"{step.contact_id}: step {step.step_key!r} is not a mail step",
-                hint="only mail steps get cards",
-            )
-        if mode not in CARD_MODES:
-            raise LedgerError(f"unknown card mode {mode!r}", hint="use 'self' or 'provider'")
-        row = db.execute(
-            "SELECT id, mode, size, status FROM pieces WHERE step_key = ?", (step.step_key,)
-        ).fetchone()
+    def _ensure(
+        self,
+        db: sqlite3.Connection,
+        step: MailStep,
+        mode: str,
+        size: str,
+        row: sqlite3.Row | None = None,
+    ) -> int:
+        """The piece of `step` (its row `row` when read already), made or moved to `mode`
+        and `size` while nothing has left the machine."""
+        _check_card(step, mode)
+        if row is None:
+            row = db.execute(
+                "SELECT id, mode, size, status FROM pieces WHERE step_key = ?", (step.step_key,)
+            ).fetchone()
         now = self._now()
         if row is None:
             return new_piece(db, step, mode, size, now, self.path)
@@ -102,8 +119,7 @@ class CardBook(LedgerFile):
         status and record why (`record_not_drawn`). All or none: an interrupted run draws
         the chunk again, into the same files."""
         with self._write() as db:
-            for piece_id, file, sha256 in drawn:
-                self._move(db, piece_id, _S.RENDERED, file=file, sha256=sha256, error=None)
+            mark_drawn(db, list(drawn), self._now(), self.path)
             for piece_id, error in not_drawn:
                 self._not_drawn(db, piece_id, error)
 
@@ -409,3 +425,14 @@ class CardBook(LedgerFile):
             )
         if status != to or detail:
             add_event(db, piece_id, now, "status", f"{to}: {detail}" if detail else str(to))
+
+
+def _check_card(step: MailStep, mode: str) -> None:
+    """Only a mail step gets a card, and only in a mode mailer knows."""
+    if step.action is not Action.MAIL or step.template is None:
+        raise LedgerError(
+            f"{step.contact_id}: step {step.step_key!r} is not a mail step",
+            hint="only mail steps get cards",
+        )
+    if mode not in CARD_MODES:
+        raise LedgerError(f"unknown card mode {mode!r}", hint="use 'self' or 'provider'")
