@@ -16,11 +16,13 @@ from typing import Any
 
 import pdfplumber
 import pypdfium2
+import pytest
 from fontTools.ttLib import TTFont as FontFile
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, TextStringObject
 
 from mailer.config import Templates
+from mailer.drawing import fonts, hand
 from mailer.drawing.batch import render_card_bytes
 from mailer.drawing.fonts import caveat_path
 from tests.builders import REPO, card_step, config_for
@@ -149,3 +151,25 @@ def test_lines_vary_from_card_to_card_and_a_cards_bytes_dont_depend_on_those_bef
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert alone.stdout == hashlib.sha256(here).hexdigest()
+
+
+def test_the_words_and_lines_kept_are_bounded_and_forgetting_them_changes_no_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long batch's names would grow these card by card: past their bound they are
+    # forgotten, and a card drawn after that is the card drawn with all of them kept.
+    config = note_config(tmp_path)
+    steps = [
+        card_step(f"K{i}", template="note", notes=f"Dear Pat{i}, thank you, Pat{i}, for today.")
+        for i in range(12)
+    ]
+    kept = [render_card_bytes(step, config, "self") for step in steps]
+    monkeypatch.setattr(hand, "KEPT_WORDS", 8)
+    monkeypatch.setattr(hand, "KEPT_LINES", 8)
+    monkeypatch.setattr(fonts, "KEPT_WIDTHS", 8)
+    bounded = [render_card_bytes(step, config, "self") for step in steps]
+    assert bounded == kept
+    assert all(len(words) <= 9 for words in hand._WORDS.values())
+    lines = [known for contexts in hand._LINES.values() for known in contexts.values()]
+    assert lines
+    assert all(len(known) <= 9 for known in lines)

@@ -153,7 +153,7 @@ class FontStack:
         total = 0.0
         for char in text:
             total += self.face_for(char).width(char)
-        if " " not in text and len(self._words) < 50_000:
+        if " " not in text and len(self._words) < KEPT_WIDTHS:
             self._words[text] = total
         return total
 
@@ -189,6 +189,10 @@ class FontStack:
 
 _ASCII_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f]")
 _DROP = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufe00-\ufe0f\ufeff\u00ad]")
+
+KEPT_WIDTHS = 4_096
+"""Words whose widths a stack keeps: the first met, a batch's shared words, are the ones
+that repeat; a long batch's names would otherwise grow memory with every card."""
 
 
 def clean_text(text: str) -> str:

@@ -71,7 +71,7 @@ class _Line:
         words = text.split(" ")
         self.count = len(words)
         known = _WORDS.setdefault(pen.name, {})
-        if len(known) > 50_000:
+        if len(known) > KEPT_WORDS:
             known.clear()
         self.words = [known.get(w) or _word(w, pen, known) for w in words]
         self.forms = [forms for _, forms in self.words]
@@ -157,6 +157,10 @@ _LINES: WeakKeyDictionary[FontStack, dict[tuple[object, ...], dict[str, _Line]]]
 )
 """Lines as written, per font stack (their widths), pen font and the note's size, box,
 colour and alignment: a batch's notes repeat their lines card after card."""
+KEPT_WORDS = 4_096
+KEPT_LINES = 4_096
+"""Words and lines kept at most, each forgotten all at once past it: the ones a batch
+shares are met again at once, while its names would otherwise grow memory card by card."""
 
 
 def write(
@@ -187,7 +191,7 @@ def write(
     if len(contexts) > 64:
         contexts.clear()
     known = contexts.setdefault((pen.name, box, size, smallest, color, align), {})
-    if len(known) > 20_000:
+    if len(known) > KEPT_LINES:
         known.clear()
     plain: set[str] = set()  # the words last written in the font's own form
     turn = 0
