@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pdfplumber
 import pypdfium2
@@ -167,6 +168,8 @@ def test_the_words_and_lines_kept_are_bounded_and_forgetting_them_changes_no_byt
     monkeypatch.setattr(hand, "KEPT_WORDS", 8)
     monkeypatch.setattr(hand, "KEPT_LINES", 8)
     monkeypatch.setattr(fonts, "KEPT_WIDTHS", 8)
+    monkeypatch.setattr(hand, "_WORDS", {})  # what earlier tests left is not this batch's
+    monkeypatch.setattr(hand, "_LINES", WeakKeyDictionary())
     bounded = [render_card_bytes(step, config, "self") for step in steps]
     assert bounded == kept
     assert all(len(words) <= 9 for words in hand._WORDS.values())
