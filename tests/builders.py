@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import re
+import shutil
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,6 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageChops
 from typer.testing import CliRunner, Result
 
 from mailer.config import Cadence, Config, Mail
@@ -328,3 +333,55 @@ def process_alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def broken_offer_config(folder: Path) -> Path:
+    """The example settings (written into `folder`) with an offer card that asks for a field
+    no call log has, so it can't be drawn."""
+    templates = folder / "templates"
+    shutil.copytree(REPO / "templates" / "offer", templates / "offer")
+    with (templates / "offer" / "message.j2").open("a", encoding="utf-8") as f:
+        f.write("P.S. {{ contact.favorite_color }}\n")
+    config = folder / "mailer.toml"
+    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    config.write_text(text.replace('\ndir = ""', '\ndir = "templates"'), "utf-8")
+    return config
+
+
+def sha256_drawn_alone(step: str, config: str) -> str:
+    """The SHA-256 of a card drawn by a fresh process that draws nothing else: a card's bytes
+    must not depend on what a process drew before it. `step` and `config` are Python
+    expressions over `card_step`, `config_for` and `Templates`."""
+    code = (
+        "import hashlib, sys\n"
+        "from mailer.config import Templates\n"
+        "from mailer.drawing.batch import render_card_bytes\n"
+        "from tests.builders import card_step, config_for\n"
+        f"data = render_card_bytes({step}, {config}, 'self')\n"
+        "sys.stdout.write(hashlib.sha256(data).hexdigest())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def assert_pages_alike(
+    mine: list[Image.Image], theirs: list[Image.Image], *, levels: int, pixels: int | None = None
+) -> None:
+    """The same pictures, page for page, but for pixels at most `levels` of grey apart (and,
+    when `pixels` is given, no more than that many of those a page)."""
+    assert len(mine) == len(theirs)
+    for page, (a, b) in enumerate(zip(mine, theirs, strict=True), 1):
+        assert a.size == b.size
+        difference = ImageChops.difference(a, b)
+        box = difference.point(lambda v: 255 if v > levels else 0).getbbox()
+        assert box is None, f"page {page} differs from ReportLab's inside {box}"
+        if pixels is not None:
+            red, green, blue = difference.point(lambda v: 255 if v else 0).split()
+            changed = ImageChops.lighter(ImageChops.lighter(red, green), blue).histogram()[255]
+            assert changed <= pixels, f"page {page}: {changed} pixels differ from ReportLab's"

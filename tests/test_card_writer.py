@@ -6,16 +6,13 @@ byte for byte across batches and processes."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image
 from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -35,7 +32,16 @@ from mailer.drawing.card_writer import CardWriter
 from mailer.drawing.fonts import fallback_sans_paths
 from mailer.drawing.layout import PlacedLine, Run
 from mailer.drawing.painter import PreparedCard
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, card_step, config_for, invoke
+from tests.builders import (
+    EXAMPLE_CALLS,
+    EXAMPLE_CONFIG,
+    assert_pages_alike,
+    card_step,
+    config_for,
+    invoke,
+    sha256,
+    sha256_drawn_alone,
+)
 
 SIZES = [("4x6", "self"), ("4.25x5.5", "self"), ("a6", "self"), ("4x6", "provider"),
          ("6x9", "provider"), ("6x11", "provider")]  # fmt: skip
@@ -56,13 +62,7 @@ def assert_same_pictures(written: bytes, drawn: bytes) -> None:
     level of grey apart: the writer draws a line's piece as one string in the pen font,
     ReportLab as a string per form of its letters (each form a font of its own there), and
     the positions add up a little differently in floating point."""
-    mine, reportlab = pictures(written), pictures(drawn)
-    assert len(mine) == len(reportlab)
-    for page, (a, b) in enumerate(zip(mine, reportlab, strict=True), 1):
-        assert a.size == b.size
-        difference = ImageChops.difference(a, b)
-        box = difference.point(lambda v: 255 if v > 2 else 0).getbbox()
-        assert box is None, f"page {page} differs from ReportLab's inside {box}"
+    assert_pages_alike(pictures(written), pictures(drawn), levels=2)
 
 
 def pdfium_text(data: bytes) -> list[str]:
@@ -276,19 +276,11 @@ def test_a_cards_bytes_dont_depend_on_the_batch_or_the_process(
     assert here == render_card_bytes(
         card_step("C9", first="Zoë", template="note", notes=WORLD), config, "self"
     )
-    code = (
-        "import sys, hashlib\n"
-        "from mailer.config import Templates\n"
-        "from mailer.drawing.batch import render_card_bytes\n"
-        "from tests.builders import card_step, config_for\n"
-        f"config = config_for(templates=Templates(dir={str(tmp_path)!r}, variation=False))\n"
-        f"step = card_step('C9', first='Zoë', template='note', notes={WORLD!r})\n"
-        "sys.stdout.write(hashlib.sha256(render_card_bytes(step, config, 'self')).hexdigest())\n"
+    alone = sha256_drawn_alone(
+        f"card_step('C9', first='Zoë', template='note', notes={WORLD!r})",
+        f"config_for(templates=Templates(dir={str(tmp_path)!r}, variation=False))",
     )
-    alone = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    assert alone.stdout == hashlib.sha256(here).hexdigest()
+    assert alone == sha256(here)
 
 
 def test_a_subset_built_again_after_the_cache_let_it_go_gives_the_same_bytes(

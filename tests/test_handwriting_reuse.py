@@ -5,12 +5,9 @@ opened and measured."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -26,7 +23,7 @@ from mailer.config import Templates
 from mailer.drawing import fonts, hand
 from mailer.drawing.batch import render_card_bytes
 from mailer.drawing.fonts import caveat_path
-from tests.builders import REPO, card_step, config_for
+from tests.builders import card_step, config_for, sha256, sha256_drawn_alone
 
 NOTE = "Dear José, Zoë and Åsa: I will call you soon, and I will call again."
 
@@ -138,20 +135,11 @@ def test_lines_vary_from_card_to_card_and_a_cards_bytes_dont_depend_on_those_bef
     # Each line starts and is sized its own way on different cards.
     assert all(len(found) >= 4 for found in starts.values()), starts
     here = render_card_bytes(card_step("B7", template="note", notes=note), config, "self")
-    code = (
-        "import sys, hashlib\n"
-        "from pathlib import Path\n"
-        "from mailer.drawing.batch import render_card_bytes\n"
-        "from tests.builders import card_step\n"
-        "from tests.test_handwriting_reuse import note_config\n"
-        f"config = note_config(Path({str(tmp_path)!r}))\n"
-        f"step = card_step('B7', template='note', notes={note!r})\n"
-        "sys.stdout.write(hashlib.sha256(render_card_bytes(step, config, 'self')).hexdigest())\n"
+    alone = sha256_drawn_alone(
+        f"card_step('B7', template='note', notes={note!r})",
+        f"config_for(templates=Templates(dir={str(tmp_path)!r}))",
     )
-    alone = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    assert alone.stdout == hashlib.sha256(here).hexdigest()
+    assert alone == sha256(here)
 
 
 def test_the_words_and_lines_kept_are_bounded_and_forgetting_them_changes_no_byte(

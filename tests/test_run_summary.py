@@ -3,11 +3,9 @@ rows and the refused cards are counted past a few dozen, each one still in rejec
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
-from tests.builders import EXAMPLE_CONFIG, REPO, invoke, read_csv_dicts
+from tests.builders import broken_offer_config, invoke, read_csv_dicts
 
 HEADER = (
     "contact_id,first_name,last_name,phone,email,address_line1,address_line2,city,state,"
@@ -27,18 +25,6 @@ def big_session(folder: Path, cards: int, bad_rows: int) -> Path:
     log = folder / "calls.csv"
     log.write_text("".join(lines), encoding="utf-8")
     return log
-
-
-def broken_offer_config(folder: Path) -> Path:
-    """The example settings with an offer card that asks for a field no call log has."""
-    templates = folder / "templates"
-    shutil.copytree(REPO / "templates" / "offer", templates / "offer")
-    with (templates / "offer" / "message.j2").open("a", encoding="utf-8") as f:
-        f.write("P.S. {{ contact.favorite_color }}\n")
-    config = folder / "mailer.toml"
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    config.write_text(text.replace('\ndir = ""', f"\ndir = {json.dumps(templates.name)}"), "utf-8")
-    return config
 
 
 def test_a_big_run_counts_what_it_would_list_and_rejects_csv_keeps_each(tmp_path: Path) -> None:

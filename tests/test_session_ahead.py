@@ -5,7 +5,6 @@ card lost meanwhile, nothing left behind when the run stops or that process fail
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from tests.builders import (
     EXAMPLE_CALLS,
     EXAMPLE_CONFIG,
     REPO,
+    broken_offer_config,
     child_processes,
     process_alive,
     voicemail_log,
@@ -66,21 +66,8 @@ def test_two_jobs_write_the_same_follow_up_files_as_one(tmp_path: Path) -> None:
     assert leftovers(tmp_path / "two" / "out") == []
 
 
-def broken_offer(folder: Path) -> Config:
-    """The example settings with an offer card that can't be drawn (a field no call log
-    has): its follow-up calls ("did my note arrive?") are left off."""
-    templates = folder / "templates"
-    shutil.copytree(REPO / "templates" / "offer", templates / "offer")
-    with (templates / "offer" / "message.j2").open("a", encoding="utf-8") as f:
-        f.write("P.S. {{ contact.favorite_color }}\n")
-    config = folder / "mailer.toml"
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    config.write_text(text.replace('\ndir = ""', '\ndir = "templates"'), "utf-8")
-    return config_module.load(config)
-
-
 def test_calls_about_cards_lost_while_drawing_are_left_off_with_two_jobs(tmp_path: Path) -> None:
-    config = broken_offer(tmp_path)
+    config = config_module.load(broken_offer_config(tmp_path))
     one = run(tmp_path / "one", 1, config)
     two = run(tmp_path / "two", 2, config)
     assert one.cards is not None

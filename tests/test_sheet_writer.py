@@ -14,7 +14,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image
 from pypdf import PdfReader
 
 from mailer.config import load
@@ -27,7 +27,7 @@ from mailer.planning.planner import make_plan
 from mailer.printing.placing import Forms, PlaceError
 from mailer.printing.sheet_writer import write_sheets
 from mailer.printing.stocks import Stock, load_stocks
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, invoke
+from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, assert_pages_alike, invoke
 from tests.reportlab_sheets import impose
 
 STOCKS = load_stocks()
@@ -55,15 +55,7 @@ def assert_same_pixels(placed: list[Image.Image], drawn: list[Image.Image]) -> N
     three levels of grey apart: a card draws them from its copy of the pen font, where an
     accented letter's parts are one outline, ReportLab from the handwriting's own glyph,
     made of two (the letter and its accent)."""
-    assert len(placed) == len(drawn)
-    for page, (a, b) in enumerate(zip(placed, drawn, strict=True), 1):
-        assert a.size == b.size
-        difference = ImageChops.difference(a, b)
-        box = difference.point(lambda v: 255 if v > 3 else 0).getbbox()
-        assert box is None, f"sheet page {page} differs from ReportLab's inside {box}"
-        red, green, blue = difference.point(lambda v: 255 if v else 0).split()
-        changed = ImageChops.lighter(ImageChops.lighter(red, green), blue).histogram()[255]
-        assert changed <= 12, f"sheet page {page}: {changed} pixels differ from ReportLab's"
+    assert_pages_alike(placed, drawn, levels=3, pixels=12)
 
 
 def drawn_by_reportlab(prepared: list[PreparedCard], painter: CardPainter, stock: Stock,
