@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
@@ -17,10 +18,13 @@ def command_paths() -> list[tuple[str, ...]]:
     root = typer.main.get_command(app)
     found: list[tuple[str, ...]] = []
 
-    def walk(command: object, path: tuple[str, ...]) -> None:
+    def walk(command: Any, path: tuple[str, ...]) -> None:
         found.append(path)
-        for name, sub in sorted(getattr(command, "commands", {}).items()):
-            walk(sub, (*path, name))
+        if not hasattr(command, "list_commands"):
+            return
+        context = typer.Context(command)
+        for name in sorted(command.list_commands(context)):
+            walk(command.get_command(context, name), (*path, name))
 
     walk(root, ())
     return found
@@ -44,6 +48,64 @@ def test_help_fits_80_columns_without_bool_placeholders(
     assert "<bool>" not in result.output
     too_long = [line for line in result.output.splitlines() if len(line) > 80]
     assert too_long == []
+
+
+PANELS = {
+    "The main job": ["run"],
+    "Step by step": ["plan", "columns", "render", "preview", "print", "followups"],
+    "Did it work?": ["report", "responses"],
+    "Print-and-mail services": ["send", "status", "cancel"],
+    "Setup and housekeeping": ["init", "unsuppress", "contacts"],
+}
+
+
+def test_the_root_help_lists_every_command_in_its_panel_with_its_own_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The commands are built only when asked for: the root's help still lists each one,
+    in its panel and order, beside the first words of its own help."""
+    from mailer.cli import app
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = invoke("--help")
+    assert result.exit_code == 0, result.output
+    listed: dict[str, list[str]] = {}
+    lines: dict[str, str] = {}
+    panel = ""
+    for line in result.output.splitlines():
+        if line.startswith("╭─ "):
+            panel = line.removeprefix("╭─ ").rstrip("─╮ ")
+            listed[panel] = []
+        elif line.startswith("│ ") and panel != "Options" and line[2] != " ":
+            name, words = line[2:].rstrip("│ ").split(maxsplit=1)
+            listed[panel].append(name)
+            lines[name] = words
+    listed.pop("Options")
+    assert listed == PANELS
+    root: Any = typer.main.get_command(app)
+    context = typer.Context(root)
+    for name, words in lines.items():
+        command = root.get_command(context, name)
+        assert command is not None
+        assert command.help is not None
+        assert command.help.split()[:4] == words.split()[:4], name
+
+
+def test_a_command_help_is_the_command_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = invoke("render", "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage: mailer render [OPTIONS]" in result.output
+    assert "Draw the planned cards that are not drawn yet" in result.output
+    assert "--jobs" in result.output
+    assert "--limit" in result.output
+    group = invoke("contacts", "--help")
+    assert group.exit_code == 0, group.output
+    assert "Usage: mailer contacts [OPTIONS] COMMAND [ARGS]..." in group.output
+    assert "--install-completion" not in group.output  # the root's settings, as before
+    unknown = invoke("rendr")
+    assert unknown.exit_code == 2
+    assert "No such command 'rendr'" in unknown.output
 
 
 COMMON = ("--today", "2026-11-22", "--config", EXAMPLE_CONFIG)

@@ -3,18 +3,26 @@ module costs its import on every run, a large part of a small batch's time."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+from mailer.domain.addresses import with_mail_address
 from tests.builders import PLAN_DAY, card_step, invoke, open_ledger, plan_of
 
 NOT_NEEDED = ("holidays", "concurrent.futures", "multiprocessing", "fontTools.ttLib", "pydantic")
 """The postal calendar's holiday tables (no card asks about a holiday), the worker pool
 (`--jobs 1` draws in this process), fontTools' font files (the pen font is read from the
 cache on disk once made) and pydantic (typer from 0.29 imports it to check options)."""
+
+
+PLANNING_ONLY = ("scourgify", "usaddress", "holidays", "dateutil", "phonenumbers", "nameparser")
+"""Libraries that read call logs and contact books: no card drawn from the ledger needs
+them (a card's address and name are stored as read)."""
 
 
 def imported(stderr: str) -> set[str]:
@@ -45,6 +53,52 @@ def test_render_at_one_job_loads_no_holiday_tables_and_no_worker_pool(tmp_path: 
     loaded = imported(done.stderr)
     assert "mailer.drawing.card_writer" in loaded  # the report is the one expected
     assert not loaded & set(NOT_NEEDED)
+
+
+OTHER_COMMANDS = tuple(
+    f"mailer.cli.{name}"
+    for name in ("run_cmd", "planning_cmds", "columns_cmd", "preview_cmd", "followups_cmd",
+                 "report_cmd", "send_cmds", "init_cmd", "contacts_cmds", "responses_cmd")
+)  # fmt: skip
+"""The modules of the other commands: `mailer render` builds only its own."""
+
+LOADED_AT_EXIT = """
+import atexit, json, runpy, sys
+listing = sys.argv.pop(1)
+atexit.register(lambda: json.dump(sorted(sys.modules), open(listing, "w")))
+sys.argv[0] = "mailer"
+runpy.run_module("mailer", run_name="__main__", alter_sys=True)
+"""
+"""Runs `mailer` and writes the names of every module loaded when it exits into the file
+named by its first argument (`-X importtime` leaves out what `importlib` imports)."""
+
+
+def loaded_by(tmp_path: Path, *args: str) -> set[str]:
+    listing = tmp_path / "modules.json"
+    command = [sys.executable, "-c", LOADED_AT_EXIT, str(listing), *args]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return set(json.loads(listing.read_text()))
+
+
+def test_render_builds_no_other_command_and_loads_no_planning_libraries(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "mailer.db"
+    step = card_step()
+    # As the planner records a card: its address read once, the printed lines kept.
+    planned = dataclasses.replace(step, record=with_mail_address(step.record))
+    with open_ledger(db) as ledger:
+        ledger.record_plan(plan_of(planned))
+    loaded = loaded_by(tmp_path, "render", "--demo", "--db", str(db), "--out",
+                       str(tmp_path / "out"), "--today", PLAN_DAY.isoformat())  # fmt: skip
+    assert len(list((tmp_path / "out" / "cards").glob("*.pdf"))) == 1
+    assert {"mailer.cli.card_cmds", "mailer.drawing.card_writer"} <= loaded
+    assert not loaded & set(OTHER_COMMANDS)
+    libraries = {name.split(".")[0] for name in loaded}
+    assert not libraries & set(PLANNING_ONLY)
+    # The help lists every command, so it builds them all: the check above can fail.
+    assert set(OTHER_COMMANDS) <= loaded_by(tmp_path, "--help")
 
 
 def test_render_leaves_the_cycle_collector_as_it_found_it(tmp_path: Path) -> None:

@@ -1,35 +1,82 @@
 """The `mailer` command line: a thin Typer skin over the core modules.
 
 Options, output and exit codes only; the work happens in the modules each command imports
-when it runs.
+when it runs. Each command's own module is imported only when that command runs (or when
+the help lists it): `mailer render` doesn't pay for loading the other sixteen commands.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from typing import Annotated, Any, cast
 
 import typer
 
 from mailer import __version__
-from mailer.cli import (
-    card_cmds,
-    columns_cmd,
-    contacts_cmds,
-    followups_cmd,
-    init_cmd,
-    planning_cmds,
-    preview_cmd,
-    report_cmd,
-    responses_cmd,
-    run_cmd,
-    send_cmds,
-)
 from mailer.cli.common import ExitCode
 from mailer.cli.helptext import Command, Group
 
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("run_cmd", "run", "The main job"),
+    "plan": ("planning_cmds", "plan", "Step by step"),
+    "columns": ("columns_cmd", "columns", "Step by step"),
+    "render": ("card_cmds", "render", "Step by step"),
+    "preview": ("preview_cmd", "preview", "Step by step"),
+    "print": ("card_cmds", "print_", "Step by step"),
+    "followups": ("followups_cmd", "followups", "Step by step"),
+    "report": ("report_cmd", "report", "Did it work?"),
+    "send": ("send_cmds", "send", "Print-and-mail services"),
+    "status": ("send_cmds", "status", "Print-and-mail services"),
+    "cancel": ("send_cmds", "cancel", "Print-and-mail services"),
+    "init": ("init_cmd", "init", "Setup and housekeeping"),
+    "unsuppress": ("planning_cmds", "unsuppress", "Setup and housekeeping"),
+    "contacts": ("contacts_cmds", "app", "Setup and housekeeping"),
+    "responses": ("responses_cmd", "app", "Did it work?"),
+}
+"""Every command, in the order `mailer --help` lists them: its module under `mailer.cli`,
+the function (or, for a group of commands, the Typer app) in it, and its help panel."""
+
+
+class LazyGroup(Group):
+    """The `mailer` root: a command is built from its module the first time it is asked
+    for (to run it, or to list it in the help), never at start-up."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._built: dict[str, Any] = {}
+
+    def list_commands(self, _ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, _ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        if cmd_name not in self._built:
+            self._built[cmd_name] = build_command(cmd_name)
+        return self._built[cmd_name]
+
+
+def build_command(name: str) -> Any:
+    """The click command of `name`, made by Typer as it makes the commands registered on
+    the root (the root's markup mode, no completion options of its own)."""
+    module_name, attribute, panel = COMMANDS[name]
+    found = getattr(importlib.import_module(f"mailer.cli.{module_name}"), attribute)
+    holder = typer.Typer(rich_markup_mode="markdown", add_completion=False)
+    holder.callback()(_nothing)  # a root with a callback is a group, whatever it holds
+    if isinstance(found, typer.Typer):
+        holder.add_typer(found, rich_help_panel=panel)
+    else:
+        holder.command(name, cls=Command, rich_help_panel=panel)(found)
+    return cast("Group", typer.main.get_command(holder)).commands[name]
+
+
+def _nothing() -> None:
+    """The holder's callback in `build_command`: never run."""
+
+
 app = typer.Typer(
     name="mailer",
-    cls=Group,
+    cls=LazyGroup,
     help=(
         "Call-Mail-Call after a calling session: plan who gets a personal, time-sensitive "
         "postcard and when to call back, render and print the cards or send them through a "
@@ -66,23 +113,6 @@ def _root(
     ] = False,
 ) -> None:
     """Call-Mail-Call follow-up postcards."""
-
-
-app.command(cls=Command, rich_help_panel="The main job")(run_cmd.run)
-app.command(cls=Command, rich_help_panel="Step by step")(planning_cmds.plan)
-app.command(cls=Command, rich_help_panel="Step by step")(columns_cmd.columns)
-app.command(cls=Command, rich_help_panel="Step by step")(card_cmds.render)
-app.command(cls=Command, rich_help_panel="Step by step")(preview_cmd.preview)
-app.command("print", cls=Command, rich_help_panel="Step by step")(card_cmds.print_)
-app.command(cls=Command, rich_help_panel="Step by step")(followups_cmd.followups)
-app.command(cls=Command, rich_help_panel="Did it work?")(report_cmd.report)
-app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.send)
-app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.status)
-app.command(cls=Command, rich_help_panel="Print-and-mail services")(send_cmds.cancel)
-app.command(cls=Command, rich_help_panel="Setup and housekeeping")(init_cmd.init)
-app.command(cls=Command, rich_help_panel="Setup and housekeeping")(planning_cmds.unsuppress)
-app.add_typer(contacts_cmds.app, rich_help_panel="Setup and housekeeping")
-app.add_typer(responses_cmd.app, rich_help_panel="Did it work?")
 
 
 def main() -> None:
