@@ -180,33 +180,37 @@ def write_manifest(ledger: Ledger, out_dir: Path) -> int:
     """One line per card whose file is in `out_dir/cards/`, from the ledger (read a page at
     a time, written as read); returns the number of lines."""
     cards_dir = (out_dir / "cards").resolve()
+    folder = str(cards_dir)
     listed = 0
 
     def rows() -> Iterator[list[str]]:
         nonlocal listed
-        for piece in ledger.drawn_pieces():
-            path = Path(piece.file or "")
+        for card in ledger.card_files():
             # Drawing records resolved paths: a folder named as this one's is this one.
-            if str(path.parent) != str(cards_dir) and path.resolve().parent != cards_dir:
-                continue
+            parent, _, name = card.file.rpartition(os.sep)
+            if parent != folder:
+                path = Path(card.file)
+                if str(path.parent) != folder and path.resolve().parent != cards_dir:
+                    continue
+                name = path.name
             try:
-                found = path.stat()
-            except OSError:  # deleted since, or never written here
+                found = os.stat(card.file)  # noqa: PTH116 (a Path a card costs more than this)
+            except (OSError, ValueError):  # deleted since, or never written here
                 continue
             if not stat.S_ISREG(found.st_mode):
                 continue
             listed += 1
             yield [
-                piece.contact_id,
-                piece.template,
-                f"cards/{path.name}",
-                piece.size,
-                piece.mode,
+                card.contact_id,
+                card.template,
+                f"cards/{name}",
+                card.size,
+                card.mode,
                 "2",
                 str(found.st_size),
-                piece.sha256 or "",
-                piece.card_code or "",
-                piece.variant or "",
+                card.sha256,
+                card.card_code or "",
+                card.variant or "",
             ]
 
     write_csv_rows(out_dir / "manifest.csv", MANIFEST_COLUMNS, rows())

@@ -7,9 +7,10 @@ handful of statements, where one at a time took seven a card. The rules are the 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
+from typing import NamedTuple
 
 from mailer.domain.models import MailStep
 from mailer.errors import LedgerError
@@ -128,3 +129,42 @@ def _add_events(db: sqlite3.Connection, events: list[tuple[int, str, str]]) -> N
         " VALUES (?, ?, 'status', ?)",
         events,
     )
+
+
+class CardFile(NamedTuple):
+    """A drawn card's file as manifest.csv lists it."""
+
+    contact_id: str
+    template: str
+    file: str
+    size: str
+    mode: str
+    sha256: str
+    card_code: str | None
+    variant: str | None
+
+
+def card_files(
+    query: Callable[[str, Sequence[str | int]], list[sqlite3.Row]], page: int
+) -> Iterator[CardFile]:
+    """The pieces with a card file (any status), by contact, template and id, each with
+    its step's card code and variant: the columns alone, a plain tuple a card, for the
+    manifest of a long-used ledger. A page at a time, each page its own short read
+    (`query`), so the caller may write between pages."""
+    order = "p.contact_id, p.template, p.id"
+    after: tuple[str | int, ...] = ()
+    while True:
+        later = f"AND ({order}) > (?, ?, ?)" if after else ""
+        sql = (
+            "SELECT p.contact_id, p.template, p.file, p.size, p.mode, p.sha256,"  # noqa: S608
+            " s.card_code, s.variant, p.id FROM pieces p"
+            " LEFT JOIN steps s ON s.step_key = p.step_key"
+            f" WHERE p.file IS NOT NULL AND p.sha256 IS NOT NULL {later}"
+            f" ORDER BY {order} LIMIT ?"
+        )
+        rows = query(sql, [*after, page])
+        for row in rows:
+            yield CardFile(*tuple(row)[:8])
+        if len(rows) < page:
+            return
+        after = (rows[-1][0], rows[-1][1], rows[-1][8])

@@ -17,7 +17,7 @@ from mailer.domain.models import Action, MailStep
 from mailer.errors import LedgerError
 from mailer.ledger.connection import LedgerFile
 from mailer.ledger.failures import reading_row
-from mailer.ledger.piece_batches import mark_drawn, new_pieces, rows_where
+from mailer.ledger.piece_batches import CardFile, card_files, mark_drawn, new_pieces, rows_where
 from mailer.ledger.rows import (
     CARD_MODES,
     MOVES_FROM,
@@ -366,24 +366,10 @@ class CardBook(LedgerFile):
         rows = self._query(f"SELECT * FROM pieces WHERE id IN ({marks})", ids)  # noqa: S608
         return [piece_from_row(r) for r in rows]
 
-    def drawn_pieces(self, *, page: int = PAGE) -> Iterator[Piece]:
-        """Pieces with a card file, by contact and template, read a page at a time, each
-        with its step's card code and variant."""
-        order = "p.contact_id, p.template, p.id"
-        after: list[str | int] = []
-        while True:
-            later = f"AND ({order}) > (?, ?, ?)" if after else ""
-            sql = (
-                "SELECT p.*, s.card_code AS card_code, s.variant AS variant "  # noqa: S608
-                "FROM pieces p LEFT JOIN steps s ON s.step_key = p.step_key "
-                f"WHERE p.file IS NOT NULL AND p.sha256 IS NOT NULL {later} "
-                f"ORDER BY {order} LIMIT ?"
-            )
-            rows = self._query(sql, [*after, page])
-            yield from map(piece_from_row, rows)
-            if len(rows) < page:
-                return
-            after = [rows[-1]["contact_id"], rows[-1]["template"], rows[-1]["id"]]
+    def card_files(self, *, page: int = PAGE) -> Iterator[CardFile]:
+        """The cards with a file, by contact and template, read a page at a time: only what
+        manifest.csv lists of each (`piece_batches.card_files`)."""
+        return card_files(self._query, page)
 
     def events(self, piece_id: int) -> list[PieceEvent]:
         """A piece's status history and tracking events, in the order they were recorded."""

@@ -81,8 +81,8 @@ class Piece:
     created_at: datetime
     updated_at: datetime
     card_code: str | None = None
-    """The card's code and its experiment variant, where the query read them with the
-    piece (`CardBook.drawn_pieces`, for manifest.csv); else None."""
+    """The card's code and its experiment variant, where a query read them with the
+    piece; else None."""
     variant: str | None = None
 
 
