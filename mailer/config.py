@@ -21,7 +21,6 @@ from mailer.config_checks import MAX_URL_LENGTH as MAX_URL_LENGTH
 from mailer.config_checks import validate
 from mailer.config_ranges import MAX_OFFER_DAYS as MAX_OFFER_DAYS
 from mailer.config_ranges import in_range
-from mailer.domain.datetext import iso_date, named_zone
 from mailer.domain.daytimes import DEFAULT_WINDOWS, CallWindow, configured_windows
 from mailer.domain.experiments import Experiment
 from mailer.domain.models import Address, Outcome
@@ -324,6 +323,8 @@ def _coerce(kind: Any, value: Any, path: Path, key: str) -> Any:
     if kind is date:
         if isinstance(value, date):
             return value
+        from mailer.domain.datetext import iso_date  # only a config with a date needs it
+
         if isinstance(value, str) and (day := iso_date(value)) is not None:
             return day
         raise _wrong_type(path, key, value, "a date like 2025-07-13")
@@ -347,6 +348,8 @@ def _wrong_type(path: Path, key: str, value: Any, expected: str) -> ConfigError:
 
 def call_zone(calls: Calls) -> tzinfo | None:
     """The zone call times are read in (`[calls] timezone`); None is the machine's own."""
+    from mailer.domain.datetext import named_zone  # the date reader: only here, not at start
+
     return named_zone(calls.timezone) if calls.timezone else None
 
 

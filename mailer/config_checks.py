@@ -11,7 +11,6 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailer.domain.datetext import named_zone
 from mailer.domain.daytimes import windows_problem
 from mailer.domain.experiments import experiment_problem
 from mailer.domain.models import CALL_FIELDS, Outcome
@@ -91,7 +90,7 @@ def validate(config: Config, path: Path) -> None:
     if config.experiment and (problem := experiment_problem(config.experiment, MAX_URL_LENGTH)):
         fail(*problem)
     calls = config.calls
-    if calls.timezone and named_zone(calls.timezone) is None:
+    if calls.timezone and _unknown_zone(calls.timezone):
         fail(
             "calls.timezone",
             f"is {calls.timezone!r}, not a time zone",
@@ -128,3 +127,11 @@ def _validate_mapping(
         allowed = [*outcomes, "reject"] if word == "default" else outcomes
         if not isinstance(value, str) or value not in allowed:
             fail(key, f"is {value!r}, not an outcome", f"use one of: {', '.join(allowed)}")
+
+
+def _unknown_zone(name: str) -> bool:
+    """Whether `name` is no time zone (the date reader is loaded only for a config that
+    names one: most commands never read a date)."""
+    from mailer.domain.datetext import named_zone
+
+    return named_zone(name) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,26 @@ def test_a_bad_today_is_refused_even_where_it_is_not_needed(tmp_path: Path) -> N
     result = invoke("contacts", "list", "--today", "someday", "--db", tmp_path / "m.db")
     assert result.exit_code == 2
     assert "--today 'someday' is not a day" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-11-22", "2024-02-29", "2026-02-30", "2026-13-01", "2026-W47-1", "2026-1-022",
+     "٢٠٢٦-١١-٢٢", " 2026-11-22", "2026-11-22 ", "tomorrow", "fri", "20261122"],
+)  # fmt: skip
+def test_a_day_on_the_command_line_reads_as_the_date_reader_reads_it(text: str) -> None:
+    """An ISO day is read without loading the date reader: it means what the reader says."""
+    from mailer.cli.common import parse_day
+    from mailer.domain.datetext import day_in_words
+    from mailer.errors import UsageError
+
+    today = date(2026, 11, 20)
+    expected = day_in_words(text, today)
+    if expected is None:
+        with pytest.raises(UsageError, match="is not a day"):
+            parse_day(text, "--today", today)
+    else:
+        assert parse_day(text, "--today", today) == expected
 
 
 @pytest.mark.parametrize(

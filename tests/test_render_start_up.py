@@ -95,6 +95,7 @@ def test_render_builds_no_other_command_and_loads_no_planning_libraries(
     assert len(list((tmp_path / "out" / "cards").glob("*.pdf"))) == 1
     assert {"mailer.cli.card_cmds", "mailer.drawing.card_writer"} <= loaded
     assert not loaded & set(OTHER_COMMANDS)
+    assert "mailer.domain.datetext" not in loaded  # --today YYYY-MM-DD needs no date reader
     libraries = {name.split(".")[0] for name in loaded}
     assert not libraries & set(PLANNING_ONLY)
     # The help lists every command, so it builds them all: the check above can fail.

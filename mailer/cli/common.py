@@ -130,6 +130,11 @@ def parse_day(value: str | None, option: str, today: date | None = None) -> date
     `today` (the --today date; the machine's date when None)."""
     if value is None:
         return None
+    if len(value) == 10 and value[4] == value[7] == "-":
+        try:  # YYYY-MM-DD, as scripts write it: no need to load the date reader
+            return date.fromisoformat(value)
+        except ValueError:
+            pass  # the reader below says what is wrong with it
     from mailer.domain.datetext import DAY_WORDS, day_in_words
 
     day = day_in_words(value, today or date.today())

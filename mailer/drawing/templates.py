@@ -26,7 +26,6 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from mailer.config import Config
-from mailer.domain.datetext import iso_date
 from mailer.drawing.style import FRONT_BLOCKS, CardStyle, load_style
 from mailer.errors import ConfigError, TemplateError
 
@@ -149,6 +148,8 @@ def _as_date(value: object) -> date:
         return value.date()
     if isinstance(value, date):
         return value
+    from mailer.domain.datetext import iso_date  # a date given as text: rare on a card
+
     if isinstance(value, str) and (day := iso_date(value)) is not None:
         return day
     raise ValueError(f"{value!r} is not a date")
