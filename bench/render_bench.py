@@ -55,7 +55,7 @@ from mailer.config import Config, Mail  # noqa: E402
 from mailer.domain.models import MailStep  # noqa: E402
 from mailer.drawing import batch  # noqa: E402
 from mailer.drawing.batch import CardRenderer, RenderFailure  # noqa: E402
-from mailer.drawing.draw import draw_cards, undrawn_keys  # noqa: E402
+from mailer.drawing.draw import draw_cards, undrawn  # noqa: E402
 from mailer.ledger import Ledger  # noqa: E402
 from mailer.project import DEMO  # noqa: E402
 
@@ -141,16 +141,15 @@ def run_quietly(command: list[str]) -> None:
 
 def memory_child(n: int, ledger_path: Path) -> int:
     """`--memory N --ledger FILE`: in this fresh process, draw the N planned cards of the
-    ledger as `mailer render` does (steps read a page at a time, each card recorded as it is
-    written, the manifest rewritten), and print the resident memory before drawing (imports
-    and the keys of the cards to draw) and the high-water mark after."""
+    ledger as `mailer render` does (the first steps kept from the count, the rest read a
+    page at a time, each card recorded as it is written, the manifest rewritten), and print
+    the resident memory before drawing (imports, the keys of the cards to draw and the kept
+    steps) and the high-water mark after."""
     config = bench_config()
     with Ledger.open(ledger_path) as ledger, tempfile.TemporaryDirectory() as tmp:
-        keys, _ = undrawn_keys(ledger, "self", config.mail.size, PLANNED_ON)
+        due = undrawn(ledger, "self", config.mail.size, PLANNED_ON)
         before = current_rss_kib()
-        batch = draw_cards(
-            ledger, config, ledger.steps_by_key(keys), mode="self", out_dir=Path(tmp)
-        )
+        batch = draw_cards(ledger, config, due.steps(ledger), mode="self", out_dir=Path(tmp))
     if batch.drawn != n:
         raise SystemExit(f"drew {batch.drawn} of {n} cards: {batch.failures[:1]}")
     print(json.dumps({"cards": n, "before_kib": before, "peak_kib": peak_rss_kib()}))

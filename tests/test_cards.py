@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,9 +11,9 @@ import pytest
 
 from mailer.domain.models import Action, MailStep, Outcome
 from mailer.drawing.batch import RenderedCard, RenderFailure
-from mailer.drawing.draw import draw_cards, undrawn_keys
+from mailer.drawing.draw import draw_cards, undrawn, undrawn_keys
 from mailer.ledger import Ledger, PieceStatus
-from tests.builders import call_record, config_for, mail_step, opt_out_step, plan_of
+from tests.builders import call_record, config_for, invoke, mail_step, opt_out_step, plan_of
 
 TODAY = date(2026, 11, 23)
 CONFIG = config_for("4x6", "self")
@@ -115,6 +115,39 @@ def test_undrawn_keys_leave_out_drawn_suppressed_and_passed_offers(
     keys, _ = undrawn_keys(ledger, "provider", "4x6", TODAY)
     assert keys == [steps[i].step_key for i in (0, 2, 3, 4)]
     assert list(ledger.steps_by_key(keys)) == [steps[i] for i in (0, 2, 3, 4)]
+
+
+@pytest.mark.parametrize("keep", [0, 2, 5])
+@pytest.mark.parametrize("limit", [None, 1, 3])
+def test_the_steps_kept_from_the_count_and_those_read_again_are_the_ledger_steps(
+    ledger: Ledger, keep: int, limit: int | None
+) -> None:
+    steps = five_cards(ledger)
+    due = undrawn(ledger, "self", "4x6", TODAY, keep=keep)
+    assert due.keys == [s.step_key for s in steps]
+    assert len(due.kept) == keep
+    assert list(due.steps(ledger, limit)) == steps[:limit]
+
+
+def test_render_reads_each_step_once(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count of the cards to draw keeps their steps: the drawing reads none again."""
+    five_cards(ledger)
+    asked: list[str] = []
+    by_key = Ledger.steps_by_key
+
+    def counted(self: Ledger, keys: Iterable[str], **options: int) -> Iterator[MailStep]:
+        keys = list(keys)
+        asked.extend(keys)
+        return by_key(self, keys, **options)
+
+    monkeypatch.setattr(Ledger, "steps_by_key", counted)
+    result = invoke("render", "--db", ledger.path, "--out", tmp_path / "out", "--demo",
+                    "--today", TODAY.isoformat())  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "out" / "cards").glob("*.pdf"))) == 5
+    assert asked == []
 
 
 def test_an_interrupted_drawing_keeps_what_was_drawn_and_the_rerun_draws_the_rest(

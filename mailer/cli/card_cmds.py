@@ -171,7 +171,7 @@ def render(
     """Draw the planned cards that are not drawn yet: one PDF per card (page 1 front, page 2
     back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice,
     except a card drawn in another --mode or whose file has gone missing."""
-    from mailer.drawing.draw import undrawn_keys
+    from mailer.drawing.draw import undrawn
 
     day = resolve_today(today)
     settings = load_config(config, demo=demo)
@@ -179,7 +179,9 @@ def render(
     folder = output_folder(out_dir, day)
     with open_ledger(db, config, create=False, work="mailer render") as ledger:
         # Also cards drawn before in another mode or size, or whose file has gone missing.
-        keys, stale = undrawn_keys(ledger, chosen, settings.mail.size, day)
+        # The first steps are kept as read for the drawing: read once, not twice.
+        due = undrawn(ledger, chosen, settings.mail.size, day)
+        keys, stale = due.keys, due.stale
         if stale:
             warn(
                 f"{counted(stale, 'planned card')} {'was' if stale == 1 else 'were'} not "
@@ -194,7 +196,7 @@ def render(
         batch = draw_with_progress(
             ledger,
             settings,
-            ledger.steps_by_key(keys),
+            due.steps(ledger, limit),
             total=len(keys),
             mode=chosen,
             folder=folder,

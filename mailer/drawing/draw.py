@@ -55,19 +55,56 @@ DRAWABLE: frozenset[PieceStatus | None] = frozenset(
 )
 
 
-def undrawn_keys(ledger: Ledger, mode: str, size: str, today: date) -> tuple[list[str], int]:
-    """The mail steps whose card is still to draw (as step keys, in planning order: a
-    long-used ledger is read a page at a time), and how many more were left out because
-    their moment has passed. Opted-out contacts are never due (see `Ledger.due_cards`)."""
-    keys, stale = [], 0
+KEPT_STEPS = 2048
+"""Due steps that `undrawn` keeps for the drawing: a batch of up to this many is read from
+the ledger once (parsing a step is about a fiftieth of a millisecond), a bigger one reads
+the rest again a page at a time, so memory stays bounded by this many steps."""
+
+
+@dataclass
+class Undrawn:
+    """The cards still to draw: their steps' keys in planning order, how many more were
+    left out because their moment has passed, and the first steps as read."""
+
+    keys: list[str]
+    stale: int
+    kept: dict[str, MailStep]
+    """The steps of the first keys (at most `KEPT_STEPS`), by key."""
+
+    def steps(self, ledger: Ledger, limit: int | None = None) -> Iterator[MailStep]:
+        """The steps of the first `limit` keys (every key when None), in order: those kept
+        as they were read, the rest read again a page at a time. Each kept step is let go
+        as it is handed out."""
+        keys = self.keys[:limit]
+        head = keys[: len(self.kept)]  # the kept steps are those of the first keys
+        for key in head:
+            yield self.kept.pop(key)
+        yield from ledger.steps_by_key(keys[len(head) :])
+
+
+def undrawn(
+    ledger: Ledger, mode: str, size: str, today: date, *, keep: int = KEPT_STEPS
+) -> Undrawn:
+    """The mail steps whose card is still to draw (in planning order: a long-used ledger is
+    read a page at a time), the first `keep` of them kept, and how many more were left out
+    because their moment has passed. Opted-out contacts are never due (`Ledger.due_cards`)."""
+    found = Undrawn([], 0, {})
     for due in ledger.due_cards(DRAWABLE):
         if due.piece is not None and _drawn(due.piece, mode, size):
             continue
         if card_moment_passed(due.step, today):
-            stale += 1
-        else:
-            keys.append(due.step.step_key)
-    return keys, stale
+            found.stale += 1
+            continue
+        found.keys.append(due.step.step_key)
+        if len(found.kept) < keep:
+            found.kept[due.step.step_key] = due.step
+    return found
+
+
+def undrawn_keys(ledger: Ledger, mode: str, size: str, today: date) -> tuple[list[str], int]:
+    """`undrawn` as step keys alone, and how many were left out as passed."""
+    found = undrawn(ledger, mode, size, today, keep=0)
+    return found.keys, found.stale
 
 
 def _drawn(piece: Piece, mode: str, size: str) -> bool:
