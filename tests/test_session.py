@@ -149,12 +149,14 @@ def test_the_plan_is_let_go_before_the_cards_are_drawn(tmp_path: Path) -> None:
     read the steps back from the ledger a page at a time), and the report keeps counts."""
     config = config_module.load(EXAMPLE_CONFIG)
     alive: dict[str, int] = {}
+    planned: set[int] = set()  # the plan's own steps (other tests may leave steps alive)
 
     def steps_alive() -> int:
         gc.collect()
-        return sum(1 for o in gc.get_objects() if isinstance(o, MailStep))
+        return sum(1 for o in gc.get_objects() if isinstance(o, MailStep) and id(o) in planned)
 
     def on_plan(plan: Plan) -> None:
+        planned.update(id(step) for step in plan.steps)
         alive["plan"] = steps_alive()
 
     @contextmanager
