@@ -94,7 +94,7 @@ import functools, json, sys, time, datetime, pathlib
 sys.path.insert(0, {bench!r})
 from mailer.config import load
 from mailer.ledger import Ledger
-import mailer.session
+import mailer.session, mailer.session_followups
 from mailer.session import SessionRequest, run_session
 import mailer.drawing.draw, mailer.printing.sheets, mailer.planning.planner
 spent = {{}}
@@ -112,8 +112,9 @@ def timed(module, name, label):
 timed(mailer.planning.planner, "make_plan", "planning")
 timed(mailer.drawing.draw, "draw_cards", "drawing the cards")
 timed(mailer.printing.sheets, "print_batch", "print sheets")
-timed(mailer.session, "_follow_ups", "follow-up files")
-timed(mailer.session.FollowUpsAhead, "finish", "waiting for the follow-up files written ahead")
+timed(mailer.session_followups, "follow_ups", "follow-up files")
+ahead = mailer.session_followups.FollowUpsAhead
+timed(ahead, "finish", "waiting for the follow-up files written ahead")
 work = pathlib.Path(sys.argv[2])
 config = load(pathlib.Path({config!r}))
 with Ledger.open(work / "m.db") as ledger:
@@ -174,7 +175,7 @@ sys.path.insert(0, {bench!r})
 from measure import current_rss_kib, peak_rss_kib
 from mailer.config import load
 from mailer.ledger import Ledger
-import mailer.session
+import mailer.session, mailer.session_followups
 from mailer.session import SessionRequest, run_session
 import mailer.drawing.draw, mailer.printing.sheets, mailer.planning.planner
 peaks = []
@@ -196,7 +197,7 @@ def staged(module, name, label):
 staged(mailer.planning.planner, "make_plan", "planning")
 staged(mailer.drawing.draw, "draw_cards", "drawing the cards")
 staged(mailer.printing.sheets, "print_batch", "print sheets")
-staged(mailer.session, "_follow_ups", "follow-up files")
+staged(mailer.session_followups, "follow_ups", "follow-up files")
 work = pathlib.Path(sys.argv[2])
 peaks.append(("imports", 0, peak_rss_kib(), current_rss_kib()))
 with Ledger.open(work / "m.db") as ledger:

@@ -12,14 +12,10 @@ docs/ARCHITECTURE.md, "Never twice").
 
 from __future__ import annotations
 
-import shutil
-import signal
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from shlex import quote
 from typing import TYPE_CHECKING
@@ -32,9 +28,6 @@ from mailer.files import ensure_folder
 from mailer.ledger import Ledger, Piece, PieceStatus
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
-
     from mailer.drawing.draw import CardBatch
     from mailer.printing.sheets import PrintReport
     from mailer.sending.loop import SendReport
@@ -42,8 +35,6 @@ if TYPE_CHECKING:
 
 Advance = Callable[[object], None]
 Progress = Callable[[str, int], AbstractContextManager[Advance]]
-FETCH_PAGE = 500
-"""Steps read from the ledger at a time while the follow-up files are written."""
 """`progress(label, total)` opens a step of `total` units; the callback it yields counts one."""
 
 
@@ -79,11 +70,34 @@ class SessionRequest:
     """The preset to read the call logs with (`--source`); None detects it from the header."""
 
 
+@dataclass(frozen=True)
+class PlanTotals:
+    """What the summary says of a session's plan, kept once its steps are let go (they are
+    in the ledger): a session holds no step for the whole run, so its memory does not grow
+    with the plan."""
+
+    today: date
+    counts: Mapping[str, int]
+    """`planning.documents.summary`: rows, contacts, mail, call, skip, suppress, rejected."""
+    skipped: int = 0
+    """Rows of a call sheet not called yet (`Plan.skipped`)."""
+
+    @property
+    def rejected(self) -> int:
+        return self.counts["rejected"]
+
+    @classmethod
+    def of(cls, plan: Plan) -> PlanTotals:
+        from mailer.planning.documents import summary
+
+        return cls(plan.today, summary(plan), len(plan.skipped))
+
+
 @dataclass
 class SessionReport:
     """What a session did, for the caller to show."""
 
-    plan: Plan
+    totals: PlanTotals
     folder: Path
     written: list[str] = field(default_factory=list)
     """The files and folders written into `folder`, in the order written."""
@@ -111,7 +125,7 @@ class SessionReport:
     def partial(self) -> bool:
         """Done, but some rows or cards were refused along the way."""
         return bool(
-            self.plan.rejections
+            self.totals.rejected
             or (self.cards is not None and self.cards.failures)
             or (self.printed is not None and self.printed.failures)
             or (self.sent is not None and self.sent.failed)
@@ -146,12 +160,70 @@ def run_session(
 def _run(
     request: SessionRequest, config: Config, ledger: Ledger, hooks: SessionHooks
 ) -> SessionReport:
+    from mailer import session_followups
     from mailer.drawing.draw import draw_cards
     from mailer.followups.export import FILES
+    from mailer.planning.documents import write_rejects
+
+    mode = config.mail.mode
+    folder = request.out_dir
+    # The plan's steps are in the ledger now: from here on the session keeps their keys
+    # (and the rows it rejected), and the stages read the steps back a page at a time.
+    keys, mail, totals, rejected = _planned(request, config, ledger, hooks)
+    report = SessionReport(totals, folder)
+    ahead = None
+    if request.jobs > 1 and not request.send:
+        # Nothing the cards' drawing or printing does moves a call (sending may): with
+        # cores to spare, the follow-up files are written meanwhile, in a process of
+        # their own (`followups_apart`).
+        ahead = session_followups.FollowUpsAhead.start(
+            keys, mail, ledger, config, folder, request.today
+        )
+    try:
+        with hooks.progress("drawing cards", len(mail)) as advance:
+            report.cards = draw_cards(
+                ledger,
+                config,
+                ledger.steps_by_key(mail),
+                mode=mode,
+                out_dir=folder,
+                jobs=request.jobs,
+                count=len(mail),
+                on_progress=advance,
+            )
+        failed = [f.step_key for f in report.cards.failures]
+        refused = refused_cards(report.cards, ledger.steps_by_key(failed))
+        if refused:
+            write_rejects(rejected, folder / "rejects.csv", refused)
+        report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
+        if mode == "self":
+            _print(report, ledger, config, mail, request.today)
+        elif request.send:
+            _send(report, ledger, config, mail, request.today, hooks)
+            sent = refused_sends(report.sent, ledger) if report.sent is not None else []
+            if sent:
+                write_rejects(rejected, folder / "rejects.csv", [*refused, *sent])
+        written = ahead.finish(ledger) if ahead is not None else None
+    finally:
+        if ahead is not None:
+            ahead.drop()
+    if written is None:  # not written ahead, or some card was lost meanwhile: written now
+        written = session_followups.follow_ups(keys, mail, ledger, config, folder, request.today)
+    report.followups = written
+    report.written += list(FILES)
+    return report
+
+
+def _planned(
+    request: SessionRequest, config: Config, ledger: Ledger, hooks: SessionHooks
+) -> tuple[list[str], list[str], PlanTotals, Plan]:
+    """Plan the call logs (recorded in the ledger), tell the caller, write plan.json and
+    rejects.csv; the plan's step keys, those of its cards, its totals, and the plan
+    without its steps (its rejected rows, for rejects.csv again). The plan itself is let
+    go on return: the cards' drawing reuses its memory."""
     from mailer.planning.documents import write_plan_json, write_rejects
     from mailer.planning.planner import make_plan
 
-    mode = config.mail.mode
     plan = make_plan(
         request.calls,
         config,
@@ -163,195 +235,20 @@ def _run(
         source=request.source,
     ).plan
     hooks.on_plan(plan)
-    folder = request.out_dir
-    ensure_folder(folder)
-    report = SessionReport(plan, folder)
-    write_plan_json(plan, folder / "plan.json")
-    write_rejects(plan, folder / "rejects.csv")
-    mail = [s for s in plan.steps if s.action is Action.MAIL]
-    ours = [s.step_key for s in mail]
-    ahead = None
-    if request.jobs > 1 and not request.send:
-        # Nothing the cards' drawing or printing does moves a call (sending may): with
-        # cores to spare, the follow-up files are written meanwhile, in a process of
-        # their own (`followups_apart`).
-        ahead = FollowUpsAhead.start(plan, ledger, config, folder, request.today)
-    try:
-        with hooks.progress("drawing cards", len(mail)) as advance:
-            report.cards = draw_cards(
-                ledger,
-                config,
-                mail,
-                mode=mode,
-                out_dir=folder,
-                jobs=request.jobs,
-                count=len(mail),
-                on_progress=advance,
-            )
-        refused = refused_cards(report.cards, mail)
-        if refused:
-            write_rejects(plan, folder / "rejects.csv", refused)
-        report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
-        if mode == "self":
-            _print(report, ledger, config, ours, request.today)
-        elif request.send:
-            _send(report, ledger, config, ours, request.today, hooks)
-            sent = refused_sends(report.sent, ledger, mail) if report.sent is not None else []
-            if sent:
-                write_rejects(plan, folder / "rejects.csv", [*refused, *sent])
-        written = ahead.finish(ledger) if ahead is not None else None
-    finally:
-        if ahead is not None:
-            ahead.drop()
-    if written is None:  # not written ahead, or some card was lost meanwhile: written now
-        written = _follow_ups(plan, mail, ledger, config, folder, request.today)
-    report.followups = written
-    report.written += list(FILES)
-    return report
+    ensure_folder(request.out_dir)
+    write_plan_json(plan, request.out_dir / "plan.json")
+    write_rejects(plan, request.out_dir / "rejects.csv")
+    # `step_key` makes a new string at each call: the two lists share one a step.
+    actions: dict[str, Action] = {}
+    for step in plan.steps:
+        actions.setdefault(step.step_key, step.action)
+    mail = [key for key, action in actions.items() if action is Action.MAIL]
+    return list(actions), mail, PlanTotals.of(plan), replace(plan, steps=())
 
 
-def _follow_ups(
-    plan: Plan, mail: list[MailStep], ledger: Ledger, config: Config, folder: Path, today: date
-) -> int:
-    """Write the follow-up files; how many calls they hold."""
-    # The ledger's steps, not the plan's: a provider's delivery date moves the calls.
-    # No call about a card that was not drawn, or that the provider refused.
-    lost = ledger.lost_cards({s.step_key for s in mail})
-    kept = {s.step_key: s for s in plan.steps if s.step_key not in lost}
-    return _write_follow_ups(
-        list(kept), lambda keys: ledger.current_steps(kept[k] for k in keys), config, folder, today
-    )
-
-
-def _write_follow_ups(
-    keys: list[str],
-    fetch: Callable[[list[str]], Iterable[MailStep]],
-    config: Config,
-    folder: Path,
-    today: date,
-) -> int:
-    """The follow-up files of the steps `keys` (read with `fetch`, a page of keys at a time)
-    in `folder`; how many calls they hold. The calls are placed first (a few fields a
-    call), then their words rendered and written a page of calls at a time, so the files
-    never sit in memory whole."""
-    from mailer.followups.calls import call_order, calls_in_order
-    from mailer.followups.export import day_counts, write_followups
-
-    def current(wanted: Iterable[str]) -> Iterator[MailStep]:
-        remaining = iter(wanted)
-        while part := list(islice(remaining, FETCH_PAGE)):
-            yield from fetch(part)
-
-    order = call_order(current(keys), config)
-    calls = calls_in_order(order, current, config, page=FETCH_PAGE)
-    return write_followups(calls, folder, today, day_counts(order))
-
-
-class FollowUpsAhead:
-    """The follow-up files written by another process while this one draws and prints
-    (`--jobs` above 1), into a hidden folder beside them. `finish` has them moved into place
-    only when no card of the plan was lost meanwhile (a card not drawn has no call about it:
-    the files are then written again, by `_follow_ups`). That process removes its folder
-    whatever happens: told to keep or drop the files, stopped, or finding this one gone."""
-
-    def __init__(self, process: BaseProcess, talk: Connection, mail: set[str], lost: set[str]):
-        self._process = process
-        self._talk = talk
-        self._mail = mail
-        self._lost = lost
-
-    @classmethod
-    def start(
-        cls, plan: Plan, ledger: Ledger, config: Config, folder: Path, today: date
-    ) -> FollowUpsAhead:
-        import multiprocessing
-
-        mail = {s.step_key for s in plan.steps if s.action is Action.MAIL}
-        lost = ledger.lost_cards(mail)
-        keys = list(dict.fromkeys(s.step_key for s in plan.steps if s.step_key not in lost))
-        # Forked where the system can (as the drawing workers are): nothing to import again.
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        talk, theirs = context.Pipe()
-        process = context.Process(
-            target=followups_apart,
-            args=(ledger.path, config, folder, today, keys, theirs),
-            name="mailer follow-ups",
-            daemon=True,
-        )
-        process.start()
-        theirs.close()
-        return cls(process, talk, mail, lost)
-
-    def finish(self, ledger: Ledger) -> int | None:
-        """How many calls the files hold, once moved into place; None when they can't be
-        used (a card lost since they were started, or the process failed: the caller
-        writes them itself, and meets the error, if any, itself)."""
-        if ledger.lost_cards(self._mail) != self._lost:
-            return None
-        try:
-            count: int = self._talk.recv()
-            self._talk.send("keep")
-            if self._talk.recv() != "kept":
-                return None
-        except (EOFError, OSError):  # it failed (and said nothing)
-            return None
-        return count
-
-    def drop(self) -> None:
-        """Stop the process if it still runs (it removes what it wrote), and wait for it."""
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join()
-        self._talk.close()
-
-
-def followups_apart(
-    db: Path, config: Config, out: Path, today: date, keys: list[str], parent: Connection
-) -> None:
-    """`FollowUpsAhead`'s process: the follow-up files of `keys` into a hidden folder in
-    `out`, the number of calls sent to `parent`, then the files moved into `out` if it
-    answers "keep". Any failure ends it quietly with exit status 1: the parent writes the
-    files itself then, and tells the error."""
-    import tempfile
-
-    from mailer.drawing import orphans
-    from mailer.followups.export import FILES
-
-    # Ctrl-C and the like are the parent's to act on (`end_with_parent`). A parent that dies
-    # of them or is killed outright takes this process with it (SIGTERM), which unwinds it
-    # like an error: no file is left behind.
-    orphans.end_with_parent()
-    signal.signal(signal.SIGTERM, _stopped)
-    try:
-        folder = Path(tempfile.mkdtemp(prefix=".followups.", suffix=".part", dir=out))
-        try:
-            with Ledger.open(db) as ledger:
-                count = _write_follow_ups(
-                    keys, lambda part: ledger.steps_by_key(part), config, folder, today
-                )
-            parent.send(count)
-            if parent.recv() == "keep":
-                # Not stopped half-way, and in the order `--jobs 1` puts them in place: if
-                # one can't be moved, the files before it are still the previous ones.
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
-                for name in reversed(FILES):  # each file whole (a rename on one disk)
-                    (folder / name).replace(out / name)
-                parent.send("kept")
-        finally:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            shutil.rmtree(folder, ignore_errors=True)
-    except BaseException:
-        sys.exit(1)
-
-
-def _stopped(_signum: int, _frame: object) -> None:
-    raise SystemExit(1)
-
-
-def refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]:
+def refused_cards(cards: CardBatch, mail: Iterable[MailStep]) -> list[Rejection]:
     """The cards that could not be drawn, as rejects.csv rows with their fix (`mailer run`,
-    and `mailer render` on its own)."""
+    and `mailer render` on its own); `mail` holds their steps (and may hold others)."""
     from mailer.planning.documents import card_rejection
 
     steps = {s.step_key: s for s in mail}
@@ -362,16 +259,21 @@ def refused_cards(cards: CardBatch, mail: Sequence[MailStep]) -> list[Rejection]
     ]
 
 
-def refused_sends(sent: SendReport, ledger: Ledger, mail: Sequence[MailStep]) -> list[Rejection]:
+def refused_sends(
+    sent: SendReport, ledger: Ledger, mail: Iterable[MailStep] | None = None
+) -> list[Rejection]:
     """The cards the provider refused (or that could not be built for it), as rejects.csv
     rows: the provider's reason, and how to send them once corrected (`mailer run --send`,
-    and `mailer send` on its own)."""
+    and `mailer send` on its own). Only the cards of `mail`'s steps when given; else their
+    steps are read from the ledger."""
     from mailer.planning.documents import card_rejection
 
-    steps = {s.step_key: s for s in mail}
+    failed = {o.piece_id: ledger.piece(int(o.piece_id)).step_key for o in sent.failed}
+    found = ledger.steps_by_key(list(failed.values())) if mail is None else mail
+    steps = {s.step_key: s for s in found}
     rows = []
     for outcome in sent.failed:
-        step = steps.get(ledger.piece(int(outcome.piece_id)).step_key)
+        step = steps.get(failed[outcome.piece_id])
         if step is None:
             continue
         fix = "; ".join(
@@ -395,13 +297,16 @@ def _print(
     from mailer.printing.sheets import print_batch, printable_keys
 
     wanted = set(ours)
-    todo = [key for key in printable_keys(ledger, today, False)[0] if key in wanted]
-    report.printed_before = _done(ledger, wanted - set(todo), PieceStatus.PRINTED)
+    todo = printable_keys(ledger, today, False, step_keys=wanted)[0]
+    wanted.difference_update(todo)
+    report.printed_before = _done(ledger, wanted, PieceStatus.PRINTED)
+    del wanted
     if not todo:
         return
     # The steps are read from the ledger again as their sheets are drawn: memory holds the
-    # step keys, not the steps.
+    # step keys, not the steps (and once the sheets' order is known, not even this list).
     steps = ledger.steps_by_key(todo)
+    del todo
     report.printed = print_batch(ledger, config, steps, report.folder / "print.pdf", today)
     if report.printed.path is not None:
         report.written.append(report.printed.path.name)

@@ -38,7 +38,9 @@ ALLOWED: dict[str, set[str]] = {
         "printing",
         "sending",
         "followups",
+        "session_followups",
     },
+    "session_followups": {"config", "ledger", "drawing", "followups"},
     "scaffold": {"drawing"},
 }
 LEAVES = {"errors", "files", "domain", "__init__", "__version__"}

@@ -46,6 +46,9 @@ def test_a_big_run_counts_what_it_would_list_and_rejects_csv_keeps_each(tmp_path
     assert said.count("card not drawn:") == 30
     assert "... and 5 more cards refused like these" in said
     assert "rejects.csv in the output folder lists every one" in said
+    # The summary comes from the plan's counts (the session no longer holds its steps).
+    counts = "75 rows, 35 contacts: 35 mail, 0 call, 0 skip, 0 suppress, 40 rejected"
+    assert f"{counts}, 35 cards refused" in said
     rows = read_csv_dicts(out / "rejects.csv")
     assert len(rows) == 75
     assert sum("card not drawn" in r["error"] for r in rows) == 35

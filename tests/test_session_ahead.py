@@ -1,6 +1,7 @@
 """`mailer run --jobs 2` writes the follow-up files in a process of their own while the cards
-are drawn and printed (`session.FollowUpsAhead`): the same files as `--jobs 1`, none about a
-card lost meanwhile, nothing left behind when the run stops or that process fails."""
+are drawn and printed (`session_followups.FollowUpsAhead`): the same files as `--jobs 1`,
+none about a card lost meanwhile, nothing left behind when the run stops or that process
+fails."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mailer import config as config_module
-from mailer import session
+from mailer import session_followups
 from mailer.config import Config
 from mailer.errors import WriteError
 from mailer.ledger import Ledger
@@ -111,7 +112,7 @@ def test_when_the_other_process_fails_the_run_writes_the_files_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parent = os.getpid()
-    real = session._write_follow_ups
+    real = session_followups.write_follow_ups
     children: list[int] = []
 
     def fails_apart(*args: object, **kwargs: object) -> int:
@@ -120,7 +121,7 @@ def test_when_the_other_process_fails_the_run_writes_the_files_itself(
         children.append(0)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(session, "_write_follow_ups", fails_apart)
+    monkeypatch.setattr(session_followups, "write_follow_ups", fails_apart)
     report = run(tmp_path / "two", 2)
     assert children == [0]  # written once here, after the other process failed
     assert report.followups == 12

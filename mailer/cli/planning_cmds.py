@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -110,13 +111,18 @@ def summary_line(plan: Plan, refused_cards: int = 0) -> str:
     rejects too, said after the rows."""
     from mailer.planning.documents import summary
 
-    s = summary(plan)
+    return counts_line(summary(plan), refused_cards, len(plan.skipped))
+
+
+def counts_line(s: Mapping[str, int], refused_cards: int = 0, not_called: int = 0) -> str:
+    """`summary_line` from the plan's counts (`planning.documents.summary`), once its steps
+    are gone (`mailer run` keeps only these)."""
     refused = f", {counted(refused_cards, 'card')} refused" if refused_cards else ""
     return (
         f"{counted(s['rows'], 'row')}, {counted(s['contacts'], 'contact')}: "
         f"{s['mail']} mail, {s['call']} call, "
         f"{s['skip']} skip, {s['suppress']} suppress, {s['rejected']} rejected{refused}"
-    ) + (f", {len(plan.skipped)} not called yet" if plan.skipped else "")
+    ) + (f", {not_called} not called yet" if not_called else "")
 
 
 def _short(d: date | None) -> str:

@@ -35,11 +35,11 @@ from mailer.cli.planning_cmds import (
     DelimiterOption,
     SheetOption,
     SourceOption,
+    counts_line,
     date_order_value,
     delimiter_value,
     plan_table,
     show_notices,
-    summary_line,
 )
 from mailer.cli.send_cmds import confirm_live, finish_send, warn_stranded
 
@@ -155,9 +155,10 @@ def show_session(report: SessionReport, config: Config, today: date) -> ExitCode
     folder = report.folder
     refused = len(report.cards.failures) if report.cards is not None else 0
     refused += len(report.sent.failed) if report.sent is not None else 0
-    err.print(summary_line(report.plan, refused))
+    totals = report.totals
+    err.print(counts_line(totals.counts, refused, totals.skipped))
     err.print(f"wrote {', '.join(report.written)} into {folder}/", markup=False)
-    if report.plan.rejections:
+    if totals.rejected:
         hint(f"fix the rows in {folder / 'rejects.csv'} and run that file; nothing repeats")
     if report.cards is not None and report.cards.failures:
         hint(f"the cards not drawn are in {folder / 'rejects.csv'}, each with its fix")

@@ -4,7 +4,7 @@ needs in stamps."""
 from __future__ import annotations
 
 import filecmp
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
@@ -58,11 +58,14 @@ class PrintReport:
     """The stock's name, for the summary."""
 
 
-def printable_keys(ledger: Ledger, today: date, reprint: bool) -> tuple[list[str], int]:
+def printable_keys(
+    ledger: Ledger, today: date, reprint: bool, *, step_keys: Collection[str] | None = None
+) -> tuple[list[str], int]:
     """Self-mail cards that can go on sheets now (with `reprint`, also the last batch
     printed), as step keys in planning order (a long-used ledger is read a page at a time;
     `Ledger.steps_by_key` reads the steps again as the sheets need them), and how many were
-    too late to print. Opted-out contacts are never due (see `Ledger.due_cards`)."""
+    too late to print; only those of `step_keys` when given (a session's own cards).
+    Opted-out contacts are never due (see `Ledger.due_cards`)."""
     statuses: set[PieceStatus | None] = {None, PieceStatus.PLANNED, PieceStatus.RENDERED}
     last_print = None
     if reprint:
@@ -70,7 +73,7 @@ def printable_keys(ledger: Ledger, today: date, reprint: bool) -> tuple[list[str
         printed = ledger.pieces(PieceStatus.PRINTED)
         last_print = max((p.printed_at for p in printed if p.printed_at), default=None)
     chosen, stale = [], 0
-    for due in ledger.due_cards(statuses):
+    for due in ledger.due_cards(statuses, step_keys=step_keys):
         piece = due.piece
         if piece is not None and piece.mode == "provider":
             continue  # drawn for the provider: `mailer send` mails it
