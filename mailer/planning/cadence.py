@@ -152,6 +152,12 @@ _FOLLOW_UP, _CALLED_BACK = CallPurpose.FOLLOW_UP, CallPurpose.CALLBACK
 _LAST_TRY, _FIRST_CALL = CallPurpose.LAST_TRY, CallPurpose.FIRST_CALL
 
 _AT, _OUTCOME, _ROW = attrgetter("called_at"), attrgetter("outcome"), attrgetter("row")
+_OPTED_OUT = "asked not to be contacted: added to the suppression list"
+_Card = tuple[str, date, date, date | None]
+"""A card's template, send date, delivery and offer's end (None: no offer)."""
+_Decision = tuple[Action, str, _Card | None, date | None, CallPurpose | None]
+"""What the rules decide for a contact: the action, its reason, the card, the call's day
+and purpose."""
 _NO_HISTORY = ContactHistory("")
 """The history of a contact the ledger knows nothing of (the rules never read its id)."""
 _OUTCOME_WORDS, _SKIP_REASONS, _day = OUTCOME_WORDS, SKIP_REASONS, day_said
@@ -178,11 +184,15 @@ class _Contacts:
         self._mailable: dict[int, tuple[Address, str | None]] = {}
         self._reasons: dict[tuple[Outcome, str, bool], str] = {}
         self._attempts: dict[tuple[str, int], str] = {}
+        # A birthday card depends on the contact's birthday: no decisions kept with them on.
+        self._decisions: dict[tuple[object, ...], _Decision] | None = (
+            None if cadence.birthday else {}
+        )
 
     def plan(self, calls: Calls, history: ContactHistory) -> MailStep:
         """The contact's step, from their calls (see the module doc for the rules)."""
         several = len(calls) > 1
-        latest = record = latest_call(calls) if several else calls[0]
+        record = latest_call(calls) if several else calls[0]
         exit_after, rest_days = self.exit_after, self.rest_days
         if history.calls:
             earlier = [*history.calls, *map(_past, calls)]
@@ -193,25 +203,57 @@ class _Contacts:
                 whole_minutes=self.whole_minutes,
             )  # fmt: skip
         outcome = record.outcome
-        days, today, step = self.days, self.today, self._step
-
-        opt_out = latest if outcome is _OPT_OUT else None
-        if several and opt_out is None and _OPT_OUT in map(_OUTCOME, calls):
+        if outcome is _OPT_OUT or (several and _OPT_OUT in map(_OUTCOME, calls)):
             # The latest opt-out decides (a later row winning a tie).
             opt_out = latest_call([call for call in calls if call.outcome is _OPT_OUT])
-        if opt_out is not None:
-            reason = "asked not to be contacted: added to the suppression list"
-            return step(calls, tries, opt_out, _SUPPRESS, reason)
+            return self._step(calls, tries, opt_out, _SUPPRESS, _OPTED_OUT, None, None, None)
+        address = record.address  # a household's rows share one: each asked once a plan
+        known = self._mailable.get(id(address))
+        if known is None:  # kept with its address: the id stays that address's meanwhile
+            known = self._mailable[id(address)] = (address, mailability_problem(address))
+        problem = known[1]
+        decisions = self._decisions
+        if decisions is None or history.suppressed or history.mailings or outcome is _CALLBACK:
+            rules = self._rules(record, tries, history, several, problem)
+            decision = self._said(rules, tries, outcome)
+        else:  # what the rules read of this contact, and nothing else: decided once a plan
+            said = (
+                outcome, several, address.country, problem, tries.attempt, tries.unanswered,
+                tries.rest_until, tries.rest_why, tries.last_try_next,
+            )  # fmt: skip
+            found = decisions.get(said)
+            if found is None:
+                rules = self._rules(record, tries, history, several, problem)
+                found = decisions[said] = self._said(rules, tries, outcome)
+            decision = found
+        return self._step(calls, tries, record, *decision)
+
+    def _rules(
+        self,
+        record: CallRecord,
+        tries: Attempts,
+        history: ContactHistory,
+        several: bool,
+        problem: str | None,
+    ) -> _Decision:
+        """The step the rules give the contact's latest call `record`: an action, a reason,
+        the card (template, send date, delivery, offer's end), the call's day and purpose.
+        It reads no more of `record` than its outcome, its address's country and `problem`
+        (the address's), unless the contact has a history of cards or an opt-out, asked for
+        a call back, or birthday cards are on (`plan` keeps the answers by those alone)."""
+        outcome = record.outcome
+        days, today = self.days, self.today
+        rest_days = self.rest_days
         if history.suppressed:
             reason = (
                 "on the suppression list since an earlier opt-out; "
                 f"`mailer unsuppress {record.contact_id}` to undo"
             )
-            return step(calls, tries, latest, _SKIP, reason)
+            return _SKIP, reason, None, None, None
         first_step = days.first_steps[outcome]
         if first_step == "call" and outcome is _CALLBACK:
             day, reason = callback_day(record, today)
-            return step(calls, tries, latest, _CALL, reason, None, day, _CALLED_BACK)
+            return _CALL, reason, None, day, _CALLED_BACK
 
         words = _OUTCOME_WORDS[outcome]
         cooldown_said = (
@@ -222,7 +264,7 @@ class _Contacts:
         unanswered = outcome in UNANSWERED
         if unanswered and tries.rest_until is not None:
             reason = f"{words}: {resting_reason(tries, today)}"
-            return step(calls, tries, latest, _SKIP, reason)
+            return _SKIP, reason, None, None, None
         if tries.last_try_next:
             day = days.next_call
             if cooldown_said is not None:
@@ -232,7 +274,7 @@ class _Contacts:
                 f"{words}, {tries.unanswered} unanswered calls: last try {_weekday(day)} (the "
                 f"message with an easy way out), then they rest {rest_days} days"
             )
-            return step(calls, tries, latest, _CALL, reason, None, day, _LAST_TRY)
+            return _CALL, reason, None, day, _LAST_TRY
         if outcome is _ORDERED and not carries_offer(first_step):
             cooldown_said = None  # a thank-you for an order goes even inside the cooldown
         template: str | None = None
@@ -246,7 +288,7 @@ class _Contacts:
             fresh = not unanswered and outcome not in NEUTRAL
             reason = f"{words}: call again {_weekday(day)}" + (", a first call" if fresh else "")
             purpose = _FIRST_CALL if fresh else _FOLLOW_UP
-            return step(calls, tries, latest, _CALL, reason, None, day, purpose)
+            return _CALL, reason, None, day, purpose
         elif first_step in ("skip", "call"):  # a call set for a resting contact: they rest
             reason = _SKIP_REASONS.get(
                 outcome,
@@ -278,12 +320,7 @@ class _Contacts:
                     f"{words}; birthday on {_day(birthday, today)}: mail a birthday card, no offer"
                 )
         if template is None:
-            return step(calls, tries, latest, _SKIP, reason)
-        address = record.address  # a household's rows share one: each asked once a plan
-        known = self._mailable.get(id(address))
-        if known is None:  # kept with its address: the id stays that address's meanwhile
-            known = self._mailable[id(address)] = (address, mailability_problem(address))
-        problem = known[1]
+            return _SKIP, reason, None, None, None
         sales = template not in NO_SALES_TEMPLATES
         if problem is not None:
             if sales and unanswered and tries.unanswered == 1:
@@ -294,14 +331,25 @@ class _Contacts:
                     f"call again {_weekday(day)}, a phone-only cycle"
                 )
                 purpose = _FOLLOW_UP
-                return step(calls, tries, latest, _CALL, reason, None, day, purpose)
+                return _CALL, reason, None, day, purpose
             reason = f"no mailable address: {problem}; the call still counts"
-            return step(calls, tries, latest, _SKIP, reason)
+            return _SKIP, reason, None, None, None
         if not sales:
-            return step(calls, tries, latest, _MAIL, reason, (template, send, delivery, None))
+            return _MAIL, reason, (template, send, delivery, None), None, None
         card = (template, send, delivery, expires)
         purpose = _FOLLOW_UP
-        return step(calls, tries, latest, _MAIL, reason, card, follow_up, purpose)
+        return _MAIL, reason, card, follow_up, purpose
+
+    def _said(self, decision: _Decision, tries: Attempts, outcome: Outcome) -> _Decision:
+        """The decision, its reason saying which attempt an unanswered call was."""
+        if tries.attempt == 1 or outcome not in UNANSWERED:
+            return decision
+        action, reason, card, day, purpose = decision
+        said = (reason, tries.attempt)  # a plan's few reasons and attempts: made once
+        found = self._attempts.get(said)
+        if found is None:
+            found = self._attempts[said] = f"{reason} ({ordinal(tries.attempt)} attempt)"
+        return action, found, card, day, purpose
 
     def _step(
         self,
@@ -310,12 +358,12 @@ class _Contacts:
         decider: CallRecord,
         action: Action,
         reason: str,
-        card: tuple[str, date, date, date | None] | None = None,
-        follow_up_call: date | None = None,
-        purpose: CallPurpose | None = None,
+        card: _Card | None,
+        follow_up_call: date | None,
+        purpose: CallPurpose | None,
     ) -> MailStep:
-        """The step `decided_by` the contact's call: `card` is a card's template, send date,
-        delivery and offer's end; a follow-up call has its `purpose`."""
+        """The step `decider`, the contact's call, decides: `card` is a card's template, send
+        date, delivery and offer's end; a follow-up call has its `purpose`."""
         rows: tuple[int, ...] = ()
         if len(calls) > 1:  # the other calls' rows: all but the deciding one's place
             place = len(calls) - 1
@@ -326,12 +374,6 @@ class _Contacts:
             rows = tuple(others)
         if action is _MAIL and self.addressed is not None:
             decider = self.addressed(decider)
-        if tries.attempt > 1 and decider.outcome in UNANSWERED:
-            said = (reason, tries.attempt)  # a plan's few reasons and attempts: made once
-            found = self._attempts.get(said)
-            if found is None:
-                found = self._attempts[said] = f"{reason} ({ordinal(tries.attempt)} attempt)"
-            reason = found
         template: str | None = None
         send: date | None = None
         delivery: date | None = None
