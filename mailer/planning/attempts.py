@@ -95,6 +95,10 @@ def count_input_attempts(
     `whole_minutes` says the caller knows that already of every record (`whole_minutes`)."""
     moment, outcome = deciding.called_at, deciding.outcome
     if len(records) == 1:  # the deciding call alone: nothing before it to count
+        if outcome in UNANSWERED and exit_after > 0:  # the first miss of a cycle
+            return _attempts(Attempts, (1, 1, (moment,), None, "", exit_after == 1))
+        if outcome is not _NOT_INTERESTED:  # (no rest begins)
+            return _ANSWERED_ONCE
         return _walk(((moment, outcome),), exit_after, rest_days)
     if not whole_minutes and not all_whole_minutes((deciding, *records)):  # the keys decide
         keyed = [PastCall(r.call_key, r.called_at, r.outcome) for r in records]
@@ -127,6 +131,8 @@ def _in_time(call: PastCall) -> tuple[datetime, str]:
 
 
 _NOT_INTERESTED = Outcome.NOT_INTERESTED  # a global: an enum class's attribute is slower
+_ANSWERED_ONCE = Attempts(1, 0, ())
+"""A cycle's first call, answered (or neither answered nor missed)."""
 
 
 def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days: int) -> Attempts:
@@ -134,6 +140,7 @@ def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days:
     leaves its cycle. Days are counted as ordinals (`date.toordinal`): whole days apart,
     without a timedelta a call."""
     missed: list[datetime] = []
+    misses = 0  # len(missed)
     last_call: int | None = None
     rest_until: date | None = None
     until = 0  # `rest_until` as an ordinal
@@ -142,31 +149,30 @@ def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days:
     for at, outcome in calls:
         day = at.toordinal()
         if rest_until is not None and day >= until:
-            missed, rest_until, rest_why = [], None, ""
+            missed, misses, rest_until, rest_why = [], 0, None, ""
         if last_call is not None and day - last_call >= rest_days and rest_until is None:
-            missed = []
+            missed, misses = [], 0
         last_call = day
-        if outcome in NEUTRAL:
-            attempt = len(missed) + 1
-            continue
-        if outcome not in UNANSWERED:
-            attempt = len(missed) + 1
-            missed, rest_until, rest_why = [], None, ""
-            if outcome is _NOT_INTERESTED:
+        if outcome in UNANSWERED:
+            missed.append(at)
+            attempt = misses = misses + 1
+            if rest_until is None and misses > exit_after:
                 until = day + rest_days
-                rest_until, said = date.fromordinal(until), at.date()
-                rest_why = f"not interested on {said:%b} {said.day}"
+                rest_until = date.fromordinal(until)
+                rest_why = f"{_unanswered(exit_after)} and the last-try message"
             continue
-        missed.append(at)
-        attempt = len(missed)
-        if rest_until is None and len(missed) > exit_after:
+        attempt = misses + 1
+        if outcome in NEUTRAL:
+            continue
+        missed, misses, rest_until, rest_why = [], 0, None, ""
+        if outcome is _NOT_INTERESTED:
             until = day + rest_days
-            rest_until = date.fromordinal(until)
-            rest_why = f"{_unanswered(exit_after)} and the last-try message"
+            rest_until, said = date.fromordinal(until), at.date()
+            rest_why = f"not interested on {said:%b} {said.day}"
     if calls[-1][1] not in UNANSWERED:  # answered
-        return _attempts(Attempts, (attempt, len(missed), (), rest_until, rest_why, False))
-    last_try_next = rest_until is None and len(missed) == exit_after
-    fields = (attempt, len(missed), tuple(missed), rest_until, rest_why, last_try_next)
+        return _attempts(Attempts, (attempt, misses, (), rest_until, rest_why, False))
+    last_try_next = rest_until is None and misses == exit_after
+    fields = (attempt, misses, tuple(missed), rest_until, rest_why, last_try_next)
     return _attempts(Attempts, fields)
 
 
