@@ -95,9 +95,10 @@ def count_input_attempts(
     `whole_minutes` says the caller knows that already of every record (`whole_minutes`)."""
     moment, outcome = deciding.called_at, deciding.outcome
     if len(records) == 1:  # the deciding call alone: nothing before it to count
-        if outcome in UNANSWERED and exit_after > 0:  # the first miss of a cycle
-            return _attempts(Attempts, (1, 1, (moment,), None, "", exit_after == 1))
-        if outcome is not _NOT_INTERESTED:  # (no rest begins)
+        if outcome in UNANSWERED:
+            if exit_after > 0:  # the first miss of a cycle
+                return _attempts(Attempts, (1, 1, (moment,), None, "", exit_after == 1))
+        elif outcome is not _NOT_INTERESTED:  # answered, or neither: no rest begins
             return _ANSWERED_ONCE
         return _walk(((moment, outcome),), exit_after, rest_days)
     if not whole_minutes and not all_whole_minutes((deciding, *records)):  # the keys decide
