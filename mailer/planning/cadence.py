@@ -185,7 +185,7 @@ class _Contacts:
         self._reasons: dict[tuple[Outcome, str, bool], str] = {}
         self._attempts: dict[tuple[str, int], str] = {}
         # A birthday card depends on the contact's birthday: no decisions kept with them on.
-        self._decisions: dict[tuple[object, ...], _Decision] | None = (
+        self._decisions: dict[tuple[object, ...], tuple[_Decision, _Decision]] | None = (
             None if cadence.birthday else {}
         )
 
@@ -207,25 +207,28 @@ class _Contacts:
             # The latest opt-out decides (a later row winning a tie).
             opt_out = latest_call([call for call in calls if call.outcome is _OPT_OUT])
             return self._step(calls, tries, opt_out, _SUPPRESS, _OPTED_OUT, None, None, None)
-        address = record.address  # a household's rows share one: each asked once a plan
-        known = self._mailable.get(id(address))
-        if known is None:  # kept with its address: the id stays that address's meanwhile
-            known = self._mailable[id(address)] = (address, mailability_problem(address))
-        problem = known[1]
         decisions = self._decisions
         if decisions is None or history.suppressed or history.mailings or outcome is _CALLBACK:
-            rules = self._rules(record, tries, history, several, problem)
-            decision = self._said(rules, tries, outcome)
+            raw = self._rules(record, tries, history, several)
+            decision = self._said(raw, tries, outcome)
         else:  # what the rules read of this contact, and nothing else: decided once a plan
             said = (
-                outcome, several, address.country, problem, tries.attempt, tries.unanswered,
+                outcome, several, record.address.country, tries.attempt, tries.unanswered,
                 tries.rest_until, tries.rest_why, tries.last_try_next,
             )  # fmt: skip
             found = decisions.get(said)
             if found is None:
-                rules = self._rules(record, tries, history, several, problem)
-                found = decisions[said] = self._said(rules, tries, outcome)
-            decision = found
+                raw = self._rules(record, tries, history, several)
+                found = decisions[said] = (raw, self._said(raw, tries, outcome))
+            raw, decision = found
+        if raw[0] is _MAIL:  # a card, if the address takes one
+            address = record.address  # a household's rows share one: each asked once a plan
+            known = self._mailable.get(id(address))
+            if known is None:  # kept with its address: the id stays that address's meanwhile
+                known = self._mailable[id(address)] = (address, mailability_problem(address))
+            if known[1] is not None:
+                unmailable = self._unmailable(raw, known[1], outcome, tries)
+                decision = self._said(unmailable, tries, outcome)
         return self._step(calls, tries, record, *decision)
 
     def _rules(
@@ -234,13 +237,13 @@ class _Contacts:
         tries: Attempts,
         history: ContactHistory,
         several: bool,
-        problem: str | None,
     ) -> _Decision:
         """The step the rules give the contact's latest call `record`: an action, a reason,
         the card (template, send date, delivery, offer's end), the call's day and purpose.
-        It reads no more of `record` than its outcome, its address's country and `problem`
-        (the address's), unless the contact has a history of cards or an opt-out, asked for
-        a call back, or birthday cards are on (`plan` keeps the answers by those alone)."""
+        A card is decided as if the address took it (`_unmailable` says what happens when it
+        can't). It reads no more of `record` than its outcome and its address's country,
+        unless the contact has a history of cards or an opt-out, asked for a call back, or
+        birthday cards are on (`plan` keeps the answers by those alone)."""
         outcome = record.outcome
         days, today = self.days, self.today
         rest_days = self.rest_days
@@ -321,24 +324,26 @@ class _Contacts:
                 )
         if template is None:
             return _SKIP, reason, None, None, None
-        sales = template not in NO_SALES_TEMPLATES
-        if problem is not None:
-            if sales and unanswered and tries.unanswered == 1:
-                # A phone-only cycle: the second call still comes, when it would after a card.
-                day = days.to("")[1]
-                reason = (
-                    f"{words}: no card could be mailed ({problem}); "
-                    f"call again {_weekday(day)}, a phone-only cycle"
-                )
-                purpose = _FOLLOW_UP
-                return _CALL, reason, None, day, purpose
-            reason = f"no mailable address: {problem}; the call still counts"
-            return _SKIP, reason, None, None, None
-        if not sales:
+        if template in NO_SALES_TEMPLATES:
             return _MAIL, reason, (template, send, delivery, None), None, None
         card = (template, send, delivery, expires)
-        purpose = _FOLLOW_UP
-        return _MAIL, reason, card, follow_up, purpose
+        return _MAIL, reason, card, follow_up, _FOLLOW_UP
+
+    def _unmailable(
+        self, decision: _Decision, problem: str, outcome: Outcome, tries: Attempts
+    ) -> _Decision:
+        """The card `decision` for an address that can't take it (rule 7)."""
+        card = decision[2]
+        assert card is not None
+        if card[0] not in NO_SALES_TEMPLATES and outcome in UNANSWERED and tries.unanswered == 1:
+            # A phone-only cycle: the second call still comes, when it would after a card.
+            day = self.days.to("")[1]
+            reason = (
+                f"{_OUTCOME_WORDS[outcome]}: no card could be mailed ({problem}); "
+                f"call again {_weekday(day)}, a phone-only cycle"
+            )
+            return _CALL, reason, None, day, _FOLLOW_UP
+        return _SKIP, f"no mailable address: {problem}; the call still counts", None, None, None
 
     def _said(self, decision: _Decision, tries: Attempts, outcome: Outcome) -> _Decision:
         """The decision, its reason saying which attempt an unanswered call was."""
