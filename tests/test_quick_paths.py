@@ -370,8 +370,11 @@ def test_a_plan_with_repeated_calls_counts_each_call_once(
         patched.setattr(
             cadence,
             "count_input_attempts",
-            lambda deciding, records, **k: keyed(
-                deciding, [PastCall(r.call_key, r.called_at, r.outcome) for r in records], **k
+            lambda deciding, records, exit_after, rest_days, **_: keyed(
+                deciding,
+                [PastCall(r.call_key, r.called_at, r.outcome) for r in records],
+                exit_after=exit_after,
+                rest_days=rest_days,
             ),
         )
         assert plan() == quick
@@ -441,8 +444,11 @@ def test_a_real_export_plans_the_same_the_full_way(
         patched.setattr(
             cadence,
             "count_input_attempts",
-            lambda deciding, records, **k: count_attempts(
-                deciding, [PastCall(r.call_key, r.called_at, r.outcome) for r in records], **k
+            lambda deciding, records, exit_after, rest_days, **_: count_attempts(
+                deciding,
+                [PastCall(r.call_key, r.called_at, r.outcome) for r in records],
+                exit_after=exit_after,
+                rest_days=rest_days,
             ),
         )
         assert plan() == quick

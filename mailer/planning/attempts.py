@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple, Protocol, cast
+from operator import attrgetter
+from typing import NamedTuple, cast
 
 from mailer.domain.models import NEUTRAL as NEUTRAL  # the cadence's words for them too
 from mailer.domain.models import UNANSWERED as UNANSWERED
@@ -68,92 +69,111 @@ def count_attempts(
     for call in earlier:
         if call.call_key != key and _naive(call.called_at) <= moment:
             seen.setdefault(call.call_key, call)
-    calls: list[_Call] = [*sorted(seen.values(), key=_in_time)]
-    calls.append(PastCall(key, deciding.called_at, deciding.outcome))
+    calls = [(c.called_at, c.outcome) for c in sorted(seen.values(), key=_in_time)]
+    calls.append((deciding.called_at, deciding.outcome))
     return _walk(calls, exit_after, rest_days)
 
 
+_AT, _CALL = attrgetter("called_at"), attrgetter("called_at", "outcome")
+"""A record's moment; its moment and outcome (a call as `_walk` reads it)."""
+
+
 def count_input_attempts(
-    deciding: CallRecord, records: Sequence[CallRecord], *, exit_after: int, rest_days: int
+    deciding: CallRecord,
+    records: Sequence[CallRecord],
+    *,
+    exit_after: int,
+    rest_days: int,
+    whole_minutes: bool = False,
 ) -> Attempts:
     """`count_attempts(deciding, [PastCall(r.call_key, r.called_at, r.outcome) for r in
     records])` for a contact the ledger knows no call of: `records` are the contact's calls
     in the input, `deciding` among them. The same answer, without the call keys when it can
     do without: a key is a call's contact, minute and outcome, so when every call is dated
     to the whole minute without a zone (most logs), two calls are one exactly when their
-    moment and outcome are, and the keys' order is the outcomes' among calls of one moment."""
-    if len(records) == 1:  # the deciding call alone: nothing before it to count
-        return _walk([deciding], exit_after, rest_days)
+    moment and outcome are, and the keys' order is the outcomes' among calls of one moment.
+    `whole_minutes` says the caller knows that already of every record (`whole_minutes`)."""
     moment, outcome = deciding.called_at, deciding.outcome
-    before: dict[tuple[datetime, Outcome], CallRecord] = {}
-    for r in (deciding, *records):  # the deciding call first: the others meet its moment
-        at = r.called_at
-        if r.undated or at.tzinfo or at.second or at.microsecond:  # the keys decide
-            keyed = [PastCall(r.call_key, r.called_at, r.outcome) for r in records]
-            return count_attempts(deciding, keyed, exit_after=exit_after, rest_days=rest_days)
-        if at < moment or (at == moment and r.outcome != outcome):
-            before[at, r.outcome] = r
-    calls: list[_Call] = list(map(before.__getitem__, sorted(before)))
-    calls.append(deciding)
-    return _walk(calls, exit_after, rest_days)
+    if len(records) == 1:  # the deciding call alone: nothing before it to count
+        if outcome in UNANSWERED:
+            if exit_after > 0:  # the first miss of a cycle
+                return _attempts(Attempts, (1, 1, (moment,), None, "", exit_after == 1))
+        elif outcome is not _NOT_INTERESTED:  # answered, or neither: no rest begins
+            return _ANSWERED_ONCE
+        return _walk(((moment, outcome),), exit_after, rest_days)
+    if not whole_minutes and not all_whole_minutes((deciding, *records)):  # the keys decide
+        keyed = [PastCall(r.call_key, r.called_at, r.outcome) for r in records]
+        return count_attempts(deciding, keyed, exit_after=exit_after, rest_days=rest_days)
+    # Each distinct call once (a moment and an outcome), the deciding one last.
+    calls: set[tuple[datetime, Outcome]] = set(map(_CALL, records))
+    calls.discard((moment, outcome))
+    ordered = sorted(calls)
+    if ordered and ordered[-1][0] > moment:  # calls after the deciding one are left out
+        ordered = [call for call in ordered if call[0] <= moment]
+    ordered.append((moment, outcome))
+    return _walk(ordered, exit_after, rest_days)
+
+
+def all_whole_minutes(records: Iterable[CallRecord]) -> bool:
+    """Every record dated (not `undated`) to a whole minute without a zone: its call key then
+    says no more than its moment and outcome (`count_input_attempts`)."""
+    records = list(records)
+    if any(map(_UNDATED, records)):
+        return False
+    # A log's calls share a few hundred moments: each distinct one asked once.
+    return not any(at.tzinfo or at.second or at.microsecond for at in set(map(_AT, records)))
+
+
+_UNDATED = attrgetter("undated")
 
 
 def _in_time(call: PastCall) -> tuple[datetime, str]:
     return _naive(call.called_at), call.call_key
 
 
-class _Call(Protocol):
-    """A call as the cycle reads it: a `PastCall`, or a `CallRecord` of the input."""
-
-    @property
-    def called_at(self) -> datetime: ...
-
-    @property
-    def outcome(self) -> Outcome: ...
-
-
 _NOT_INTERESTED = Outcome.NOT_INTERESTED  # a global: an enum class's attribute is slower
+_ANSWERED_ONCE = Attempts(1, 0, ())
+"""A cycle's first call, answered (or neither answered nor missed)."""
 
 
-def _walk(calls: Sequence[_Call], exit_after: int, rest_days: int) -> Attempts:
-    """Where the last of `calls` (in time order, each once) leaves its cycle. Days are
-    counted as ordinals (`date.toordinal`): whole days apart, without a timedelta a call."""
+def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days: int) -> Attempts:
+    """Where the last of `calls` (each a moment and an outcome, in time order, each once)
+    leaves its cycle. Days are counted as ordinals (`date.toordinal`): whole days apart,
+    without a timedelta a call."""
     missed: list[datetime] = []
+    misses = 0  # len(missed)
     last_call: int | None = None
     rest_until: date | None = None
     until = 0  # `rest_until` as an ordinal
     rest_why = ""
     attempt = 1
-    for call in calls:
-        at = call.called_at
+    for at, outcome in calls:
         day = at.toordinal()
         if rest_until is not None and day >= until:
-            missed, rest_until, rest_why = [], None, ""
+            missed, misses, rest_until, rest_why = [], 0, None, ""
         if last_call is not None and day - last_call >= rest_days and rest_until is None:
-            missed = []
+            missed, misses = [], 0
         last_call = day
-        outcome = call.outcome
-        if outcome in NEUTRAL:
-            attempt = len(missed) + 1
-            continue
-        if outcome not in UNANSWERED:
-            attempt = len(missed) + 1
-            missed, rest_until, rest_why = [], None, ""
-            if outcome is _NOT_INTERESTED:
+        if outcome in UNANSWERED:
+            missed.append(at)
+            attempt = misses = misses + 1
+            if rest_until is None and misses > exit_after:
                 until = day + rest_days
-                rest_until, said = date.fromordinal(until), at.date()
-                rest_why = f"not interested on {said:%b} {said.day}"
+                rest_until = date.fromordinal(until)
+                rest_why = f"{_unanswered(exit_after)} and the last-try message"
             continue
-        missed.append(at)
-        attempt = len(missed)
-        if rest_until is None and len(missed) > exit_after:
+        attempt = misses + 1
+        if outcome in NEUTRAL:
+            continue
+        missed, misses, rest_until, rest_why = [], 0, None, ""
+        if outcome is _NOT_INTERESTED:
             until = day + rest_days
-            rest_until = date.fromordinal(until)
-            rest_why = f"{_unanswered(exit_after)} and the last-try message"
-    if calls[-1].outcome not in UNANSWERED:  # answered
-        return _attempts(Attempts, (attempt, len(missed), (), rest_until, rest_why, False))
-    last_try_next = rest_until is None and len(missed) == exit_after
-    fields = (attempt, len(missed), tuple(missed), rest_until, rest_why, last_try_next)
+            rest_until, said = date.fromordinal(until), at.date()
+            rest_why = f"not interested on {said:%b} {said.day}"
+    if calls[-1][1] not in UNANSWERED:  # answered
+        return _attempts(Attempts, (attempt, misses, (), rest_until, rest_why, False))
+    last_try_next = rest_until is None and misses == exit_after
+    fields = (attempt, misses, tuple(missed), rest_until, rest_why, last_try_next)
     return _attempts(Attempts, fields)
 
 

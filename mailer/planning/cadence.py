@@ -32,9 +32,11 @@ No-sales cards (thank-you, birthday) have no offer and no follow-up call: nobody
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from operator import attrgetter, itemgetter
+from itertools import chain
+from operator import attrgetter
 
 from mailer.config import Config
 from mailer.domain import postal_days as postal
@@ -54,6 +56,7 @@ from mailer.planning.attempts import (
     NEUTRAL,
     UNANSWERED,
     Attempts,
+    all_whole_minutes,
     count_attempts,
     count_input_attempts,
     ordinal,
@@ -63,6 +66,16 @@ from mailer.planning.birthdays import BIRTHDAY_TEMPLATE, birthday_card_due
 from mailer.planning.feasibility import check_feasible
 from mailer.planning.feasibility import weekday as _weekday
 from mailer.planning.plan_days import PlanDays, callback_day
+from mailer.planning.reasons import (
+    NO_SALES_TEMPLATES,
+    OUTCOME_WORDS,
+    SKIP_REASONS,
+    carries_offer,
+    cooldown,
+    cooldown_end,
+    day_said,
+    mail_reason,
+)
 
 __all__ = [
     "BIRTHDAY_TEMPLATE",
@@ -75,40 +88,9 @@ __all__ = [
     "plan_steps",
 ]
 
-NO_SALES_TEMPLATES = frozenset({"thank-you", "birthday"})
-"""Cards without a sales message: no offer, no follow-up call."""
 
-_OUTCOME_WORDS = {
-    Outcome.VOICEMAIL: "voicemail",
-    Outcome.NO_ANSWER: "no answer",
-    Outcome.BUSY: "busy",
-    Outcome.CONNECTED: "spoke with them",
-    Outcome.CALLBACK: "asked for a call back",
-    Outcome.WRONG_NUMBER: "wrong number",
-    Outcome.OPT_OUT: "asked not to be contacted",
-    Outcome.NOT_INTERESTED: "not interested",
-    Outcome.ORDERED: "ordered",
-    Outcome.TEXTED: "texted them",
-    Outcome.APPOINTMENT: "meeting booked",
-}
-_SKIP_REASONS = {
-    Outcome.CONNECTED: "spoke with them: no card needed (enable thank-you cards in [cadence])",
-    Outcome.WRONG_NUMBER: "wrong number: fix the contact's phone",
-    Outcome.NOT_INTERESTED: "not interested: no offer card; let them rest",
-    Outcome.TEXTED: "texted them: no card and no call, the text is this round's touch",
-    Outcome.APPOINTMENT: "meeting booked: no card and no follow-up call, the meeting is the "
-    "next contact",
-}
-
-
-def carries_offer(template: str) -> bool:
-    """True for a sales card (the `offer` template or any custom one), False for the
-    relationship cards (thank-you, birthday)."""
-    return template not in NO_SALES_TEMPLATES
-
-
-Calls = list[tuple[int, CallRecord]]
-"""A contact's calls, each with its index in the records planned."""
+Calls = list[CallRecord]
+"""A contact's calls, in the order of the records planned (a later row wins a tie)."""
 
 
 def plan_steps(
@@ -132,13 +114,9 @@ def plan_steps(
 
 def group_calls(records: Sequence[CallRecord]) -> dict[str, Calls]:
     """Each contact's calls, contacts in the order they first appear in `records`."""
-    calls_by_contact: dict[str, Calls] = {}
-    for index, record in enumerate(records):
-        calls = calls_by_contact.get(record.contact_id)
-        if calls is None:
-            calls_by_contact[record.contact_id] = [(index, record)]
-        else:
-            calls.append((index, record))
+    calls_by_contact: defaultdict[str, Calls] = defaultdict(list)
+    for record in records:  # (one pass: a missing contact's list made by the dict itself)
+        calls_by_contact[record.contact_id].append(record)
     return calls_by_contact
 
 
@@ -151,9 +129,11 @@ def plan_contacts(
     addressed: Callable[[CallRecord], CallRecord] | None = None,
 ) -> list[MailStep]:
     """`plan_steps` for calls already grouped by contact (`group_calls`: each contact's
-    calls in the order of their index)."""
+    calls in the order of the records)."""
     check_feasible(config)
-    plan = _Contacts(config, PlanDays(config, today), addressed).plan
+    # Asked once a plan: most logs date every call to the minute, without a zone.
+    whole_minutes = all_whole_minutes(chain.from_iterable(calls_by_contact.values()))
+    plan = _Contacts(config, PlanDays(config, today), addressed, whole_minutes).plan
     if not history:  # a ledger with nothing recorded: one empty history for every contact
         return [plan(calls, _NO_HISTORY) for calls in calls_by_contact.values()]
     found = history.get
@@ -167,14 +147,20 @@ def plan_contacts(
 # enum class's attribute goes through its metaclass's `__getattr__`, slower than a global.
 _MAIL, _CALL, _SKIP, _SUPPRESS = Action.MAIL, Action.CALL, Action.SKIP, Action.SUPPRESS
 _CALLBACK, _ORDERED, _OPT_OUT = Outcome.CALLBACK, Outcome.ORDERED, Outcome.OPT_OUT
-_NOT_INTERESTED, _VOICEMAIL = Outcome.NOT_INTERESTED, Outcome.VOICEMAIL
+_NOT_INTERESTED = Outcome.NOT_INTERESTED
 _FOLLOW_UP, _CALLED_BACK = CallPurpose.FOLLOW_UP, CallPurpose.CALLBACK
 _LAST_TRY, _FIRST_CALL = CallPurpose.LAST_TRY, CallPurpose.FIRST_CALL
 
-_RECORD, _OUTCOME = itemgetter(1), attrgetter("outcome")
-"""A call's record (`Calls` pairs each with its index), a record's outcome."""
+_AT, _OUTCOME, _ROW = attrgetter("called_at"), attrgetter("outcome"), attrgetter("row")
+_OPTED_OUT = "asked not to be contacted: added to the suppression list"
+_Card = tuple[str, date, date, date | None]
+"""A card's template, send date, delivery and offer's end (None: no offer)."""
+_Decision = tuple[Action, str, _Card | None, date | None, CallPurpose | None]
+"""What the rules decide for a contact: the action, its reason, the card, the call's day
+and purpose."""
 _NO_HISTORY = ContactHistory("")
 """The history of a contact the ledger knows nothing of (the rules never read its id)."""
+_OUTCOME_WORDS, _SKIP_REASONS, _day = OUTCOME_WORDS, SKIP_REASONS, day_said
 
 
 class _Contacts:
@@ -186,8 +172,10 @@ class _Contacts:
         config: Config,
         days: PlanDays,
         addressed: Callable[[CallRecord], CallRecord] | None,
+        whole_minutes: bool,
     ) -> None:
         self.config, self.days, self.addressed = config, days, addressed
+        self.whole_minutes = whole_minutes
         self.today = days.today
         cadence = config.cadence
         self.exit_after, self.rest_days = cadence.exit_after, cadence.rest_days
@@ -196,66 +184,105 @@ class _Contacts:
         self._mailable: dict[int, tuple[Address, str | None]] = {}
         self._reasons: dict[tuple[Outcome, str, bool], str] = {}
         self._attempts: dict[tuple[str, int], str] = {}
+        # A birthday card depends on the contact's birthday: no decisions kept with them on.
+        self._decisions: dict[tuple[object, ...], tuple[_Decision, _Decision]] | None = (
+            None if cadence.birthday else {}
+        )
 
     def plan(self, calls: Calls, history: ContactHistory) -> MailStep:
         """The contact's step, from their calls (see the module doc for the rules)."""
         several = len(calls) > 1
-        latest = _latest(calls) if several else calls[0]
-        record = latest[1]
+        record = latest_call(calls) if several else calls[0]
         exit_after, rest_days = self.exit_after, self.rest_days
         if history.calls:
-            earlier = [*history.calls, *(_past(r) for _, r in calls)]
+            earlier = [*history.calls, *map(_past, calls)]
             tries = count_attempts(record, earlier, exit_after=exit_after, rest_days=rest_days)
         else:  # the same count, without the call keys it can do without
-            own = list(map(_RECORD, calls)) if len(calls) > 1 else [record]
-            tries = count_input_attempts(record, own, exit_after=exit_after, rest_days=rest_days)
+            tries = count_input_attempts(
+                record, calls, exit_after=exit_after, rest_days=rest_days,
+                whole_minutes=self.whole_minutes,
+            )  # fmt: skip
         outcome = record.outcome
-        days, today, step = self.days, self.today, self._step
+        if outcome is _OPT_OUT or (several and _OPT_OUT in map(_OUTCOME, calls)):
+            # The latest opt-out decides (a later row winning a tie).
+            opt_out = latest_call([call for call in calls if call.outcome is _OPT_OUT])
+            return self._step(calls, tries, opt_out, _SUPPRESS, _OPTED_OUT, None, None, None)
+        decisions = self._decisions
+        if decisions is None or history.suppressed or history.mailings or outcome is _CALLBACK:
+            raw = self._rules(record, tries, history, several)
+            decision = self._said(raw, tries, outcome)
+        else:  # what the rules read of this contact, and nothing else: decided once a plan
+            said = (
+                outcome, several, record.address.country, tries.attempt, tries.unanswered,
+                tries.rest_until, tries.rest_why, tries.last_try_next,
+            )  # fmt: skip
+            found = decisions.get(said)
+            if found is None:
+                raw = self._rules(record, tries, history, several)
+                found = decisions[said] = (raw, self._said(raw, tries, outcome))
+            raw, decision = found
+        if raw[0] is _MAIL:  # a card, if the address takes one
+            address = record.address  # a household's rows share one: each asked once a plan
+            known = self._mailable.get(id(address))
+            if known is None:  # kept with its address: the id stays that address's meanwhile
+                known = self._mailable[id(address)] = (address, mailability_problem(address))
+            if known[1] is not None:
+                unmailable = self._unmailable(raw, known[1], outcome, tries)
+                decision = self._said(unmailable, tries, outcome)
+        return self._step(calls, tries, record, *decision)
 
-        opt_out = latest if outcome is _OPT_OUT else None
-        if several and opt_out is None and _OPT_OUT in map(_OUTCOME, map(_RECORD, calls)):
-            for call in calls:  # the latest opt-out decides (a later row winning a tie)
-                if call[1].outcome is _OPT_OUT and (
-                    opt_out is None or call_order(call) >= call_order(opt_out)
-                ):
-                    opt_out = call
-        if opt_out is not None:
-            reason = "asked not to be contacted: added to the suppression list"
-            return step(calls, tries, opt_out, _SUPPRESS, reason)
+    def _rules(
+        self,
+        record: CallRecord,
+        tries: Attempts,
+        history: ContactHistory,
+        several: bool,
+    ) -> _Decision:
+        """The step the rules give the contact's latest call `record`: an action, a reason,
+        the card (template, send date, delivery, offer's end), the call's day and purpose.
+        A card is decided as if the address took it (`_unmailable` says what happens when it
+        can't). It reads no more of `record` than its outcome and its address's country,
+        unless the contact has a history of cards or an opt-out, asked for a call back, or
+        birthday cards are on (`plan` keeps the answers by those alone)."""
+        outcome = record.outcome
+        days, today = self.days, self.today
+        rest_days = self.rest_days
         if history.suppressed:
             reason = (
                 "on the suppression list since an earlier opt-out; "
                 f"`mailer unsuppress {record.contact_id}` to undo"
             )
-            return step(calls, tries, latest, _SKIP, reason)
+            return _SKIP, reason, None, None, None
         first_step = days.first_steps[outcome]
         if first_step == "call" and outcome is _CALLBACK:
             day, reason = callback_day(record, today)
-            return step(calls, tries, latest, _CALL, reason, None, day, _CALLED_BACK)
+            return _CALL, reason, None, day, _CALLED_BACK
 
         words = _OUTCOME_WORDS[outcome]
-        cooldown = (
-            _cooldown(record, history, self.cooldown_days, today) if history.mailings else None
+        cooldown_said = (
+            cooldown(record.called_at.date(), history, self.cooldown_days, today)
+            if history.mailings
+            else None
         )
         unanswered = outcome in UNANSWERED
         if unanswered and tries.rest_until is not None:
             reason = f"{words}: {resting_reason(tries, today)}"
-            return step(calls, tries, latest, _SKIP, reason)
+            return _SKIP, reason, None, None, None
         if tries.last_try_next:
             day = days.next_call
-            if cooldown is not None:
-                end = _cooldown_end(history, self.config)
+            if cooldown_said is not None:
+                end = cooldown_end(history, self.config)
                 day = max(day, postal.next_business_day_on_or_after(end))
             reason = (
                 f"{words}, {tries.unanswered} unanswered calls: last try {_weekday(day)} (the "
                 f"message with an easy way out), then they rest {rest_days} days"
             )
-            return step(calls, tries, latest, _CALL, reason, None, day, _LAST_TRY)
+            return _CALL, reason, None, day, _LAST_TRY
         if outcome is _ORDERED and not carries_offer(first_step):
-            cooldown = None  # a thank-you for an order goes even inside the cooldown
+            cooldown_said = None  # a thank-you for an order goes even inside the cooldown
         template: str | None = None
-        if cooldown is not None:
-            reason = cooldown
+        if cooldown_said is not None:
+            reason = cooldown_said
         elif first_step == "call" and tries.rest_until is None:
             day = days.next_call
             # A call that reached them closes the cycle: the next one is the first call of a
@@ -264,7 +291,7 @@ class _Contacts:
             fresh = not unanswered and outcome not in NEUTRAL
             reason = f"{words}: call again {_weekday(day)}" + (", a first call" if fresh else "")
             purpose = _FIRST_CALL if fresh else _FOLLOW_UP
-            return step(calls, tries, latest, _CALL, reason, None, day, purpose)
+            return _CALL, reason, None, day, purpose
         elif first_step in ("skip", "call"):  # a call set for a resting contact: they rest
             reason = _SKIP_REASONS.get(
                 outcome,
@@ -274,11 +301,11 @@ class _Contacts:
             template = first_step
             first = not several and tries.attempt == 1  # not "on the first call" otherwise
             if history.mailings:
-                reason = _mail_reason(outcome, template, history, not first, days)
+                reason = mail_reason(outcome, template, history, not first, days)
             else:  # the same few reasons for most contacts: each made once a plan
                 said = (outcome, template, first)
                 reason = self._reasons.get(said) or self._reasons.setdefault(
-                    said, _mail_reason(outcome, template, history, not first, days)
+                    said, mail_reason(outcome, template, history, not first, days)
                 )
         if tries.rest_until is not None:  # not interested (or a text while resting): no offer
             cause = outcome is not _NOT_INTERESTED
@@ -296,60 +323,62 @@ class _Contacts:
                     f"{words}; birthday on {_day(birthday, today)}: mail a birthday card, no offer"
                 )
         if template is None:
-            return step(calls, tries, latest, _SKIP, reason)
-        address = record.address  # a household's rows share one: each asked once a plan
-        known = self._mailable.get(id(address))
-        if known is None:  # kept with its address: the id stays that address's meanwhile
-            known = self._mailable[id(address)] = (address, mailability_problem(address))
-        problem = known[1]
-        sales = template not in NO_SALES_TEMPLATES
-        if problem is not None:
-            if sales and unanswered and tries.unanswered == 1:
-                # A phone-only cycle: the second call still comes, when it would after a card.
-                day = days.to("")[1]
-                reason = (
-                    f"{words}: no card could be mailed ({problem}); "
-                    f"call again {_weekday(day)}, a phone-only cycle"
-                )
-                purpose = _FOLLOW_UP
-                return step(calls, tries, latest, _CALL, reason, None, day, purpose)
-            reason = f"no mailable address: {problem}; the call still counts"
-            return step(calls, tries, latest, _SKIP, reason)
-        if not sales:
-            return step(calls, tries, latest, _MAIL, reason, (template, send, delivery, None))
+            return _SKIP, reason, None, None, None
+        if template in NO_SALES_TEMPLATES:
+            return _MAIL, reason, (template, send, delivery, None), None, None
         card = (template, send, delivery, expires)
-        purpose = _FOLLOW_UP
-        return step(calls, tries, latest, _MAIL, reason, card, follow_up, purpose)
+        return _MAIL, reason, card, follow_up, _FOLLOW_UP
+
+    def _unmailable(
+        self, decision: _Decision, problem: str, outcome: Outcome, tries: Attempts
+    ) -> _Decision:
+        """The card `decision` for an address that can't take it (rule 7)."""
+        card = decision[2]
+        assert card is not None
+        if card[0] not in NO_SALES_TEMPLATES and outcome in UNANSWERED and tries.unanswered == 1:
+            # A phone-only cycle: the second call still comes, when it would after a card.
+            day = self.days.to("")[1]
+            reason = (
+                f"{_OUTCOME_WORDS[outcome]}: no card could be mailed ({problem}); "
+                f"call again {_weekday(day)}, a phone-only cycle"
+            )
+            return _CALL, reason, None, day, _FOLLOW_UP
+        return _SKIP, f"no mailable address: {problem}; the call still counts", None, None, None
+
+    def _said(self, decision: _Decision, tries: Attempts, outcome: Outcome) -> _Decision:
+        """The decision, its reason saying which attempt an unanswered call was."""
+        if tries.attempt == 1 or outcome not in UNANSWERED:
+            return decision
+        action, reason, card, day, purpose = decision
+        said = (reason, tries.attempt)  # a plan's few reasons and attempts: made once
+        found = self._attempts.get(said)
+        if found is None:
+            found = self._attempts[said] = f"{reason} ({ordinal(tries.attempt)} attempt)"
+        return action, found, card, day, purpose
 
     def _step(
         self,
         calls: Calls,
         tries: Attempts,
-        decided_by: tuple[int, CallRecord],
+        decider: CallRecord,
         action: Action,
         reason: str,
-        card: tuple[str, date, date, date | None] | None = None,
-        follow_up_call: date | None = None,
-        purpose: CallPurpose | None = None,
+        card: _Card | None,
+        follow_up_call: date | None,
+        purpose: CallPurpose | None,
     ) -> MailStep:
-        """The step `decided_by` the contact's call: `card` is a card's template, send date,
-        delivery and offer's end; a follow-up call has its `purpose`."""
-        index, decider = decided_by
+        """The step `decider`, the contact's call, decides: `card` is a card's template, send
+        date, delivery and offer's end; a follow-up call has its `purpose`."""
         rows: tuple[int, ...] = ()
-        if len(calls) > 1:
-            others = []  # (a loop: a comprehension makes a function each time, in 3.11)
-            for i, r in calls:
-                if i != index:
-                    others.append(r.row)
+        if len(calls) > 1:  # the other calls' rows: all but the deciding one's place
+            place = len(calls) - 1
+            while calls[place] is not decider:  # (the latest of a record listed twice)
+                place -= 1
+            others = list(map(_ROW, calls))
+            del others[place]
             rows = tuple(others)
         if action is _MAIL and self.addressed is not None:
             decider = self.addressed(decider)
-        if tries.attempt > 1 and decider.outcome in UNANSWERED:
-            said = (reason, tries.attempt)  # a plan's few reasons and attempts: made once
-            found = self._attempts.get(said)
-            if found is None:
-                found = self._attempts[said] = f"{reason} ({ordinal(tries.attempt)} attempt)"
-            reason = found
         template: str | None = None
         send: date | None = None
         delivery: date | None = None
@@ -372,28 +401,18 @@ class _Contacts:
         )
 
 
-def _latest(calls: Calls) -> tuple[int, CallRecord]:
-    """`max(calls, key=call_order)`: the contact's latest call, a later row winning a tie;
-    compared as they are, unless a log mixes times with and without a zone."""
-    latest = calls[0]
-    at = latest[1].called_at
+def latest_call(calls: Calls) -> CallRecord:
+    """`max(enumerate(calls), key=call_order)[1]`: the contact's latest call, a later row winning a
+    tie; compared as they are (`max` keeps the first of equals: the calls read backwards),
+    unless a log mixes times with and without a zone."""
     try:
-        for call in calls:
-            moment = call[1].called_at
-            if moment > at or (moment == at and call[0] > latest[0]):
-                latest, at = call, moment
+        return max(reversed(calls), key=_AT)
     except TypeError:  # a time with a zone and one without: compared as `call_order` does
-        return max(calls, key=call_order)
-    return latest
+        return max(enumerate(calls), key=call_order)[1]
 
 
 def _past(record: CallRecord) -> PastCall:
     return PastCall(record.call_key, record.called_at, record.outcome)
-
-
-def _cooldown_end(history: ContactHistory, config: Config) -> date:
-    last = max(m.send_date for m in history.mailings)
-    return last + timedelta(days=config.cadence.cooldown_days)
 
 
 def call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
@@ -403,42 +422,3 @@ def call_order(call: tuple[int, CallRecord]) -> tuple[datetime, int]:
         # Compare aware and naive times without a TypeError; logs rarely mix them.
         moment = moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta())
     return moment, index
-
-
-def _cooldown(record: CallRecord, history: ContactHistory, days: int, today: date) -> str | None:
-    """Why no card may go out yet, or None."""
-    if not history.mailings:
-        return None
-    last = max(history.mailings, key=lambda m: m.send_date)
-    until = last.send_date + timedelta(days=days)
-    if until <= today:
-        return None
-    sent, free = _day(last.send_date, today), _day(until, today)
-    if carries_offer(last.template) and record.called_at.date() >= last.send_date:
-        # The call after the card is the method's second call: the cycle is done.
-        return (
-            f"second call done after the card of {sent}: cycle complete, "
-            f"leave them alone until {free}"
-        )
-    return f"mailed on {sent}: not a pest; next card possible from {free}"
-
-
-def _mail_reason(
-    outcome: Outcome, template: str, history: ContactHistory, earlier_calls: bool, days: PlanDays
-) -> str:
-    words, today = _OUTCOME_WORDS[outcome], days.today
-    if history.mailings:  # a thank-you for an order goes inside the cooldown too
-        end = _cooldown_end(history, days.config)
-        sent = _day(end - timedelta(days=days.config.cadence.cooldown_days), today)
-        words += f" (last card {sent}{', cooldown over' if end <= today else ''})"
-    elif outcome is _VOICEMAIL and not earlier_calls:
-        words = "voicemail on the first call"
-    if template == "offer":
-        return f"{words}: mail a time-sensitive note"
-    if template == "thank-you":
-        return f"{words}: mail a thank-you card, no sales message"
-    return f"{words}: mail the '{template}' card"
-
-
-def _day(d: date, today: date) -> str:
-    return f"{d:%b} {d.day}" if d.year == today.year else f"{d:%b} {d.day}, {d.year}"

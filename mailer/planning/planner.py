@@ -215,7 +215,7 @@ def _also_known_as(calls: Mapping[str, Calls], *, by_address: bool) -> dict[str,
     for contact_id, rows in calls.items():
         ids: set[str] = set()
         seen: set[tuple[object, ...]] = set()
-        for _, r in rows:
+        for r in rows:
             said = (r.phone, r.email, r.first_name, r.last_name, r.address)
             if said not in seen:
                 seen.add(said)
@@ -235,12 +235,9 @@ def deciding_calls(records: Sequence[CallRecord]) -> set[str]:
 
 def _deciding(calls: Mapping[str, Calls]) -> set[str]:
     """`deciding_calls` of records grouped by contact; a later row wins a tie."""
-    from mailer.planning.cadence import call_order  # the cadence's own order
+    from mailer.planning.cadence import latest_call  # the cadence's own order
 
-    return {
-        (max(rows, key=call_order) if len(rows) > 1 else rows[0])[1].call_key
-        for rows in calls.values()
-    }
+    return {(latest_call(rows) if len(rows) > 1 else rows[0]).call_key for rows in calls.values()}
 
 
 def _kept(ledger: Ledger, step: MailStep, held: tuple[str, ...]) -> MailStep:
