@@ -64,6 +64,17 @@ class People:
             said.extend(found.notices)
         return found
 
+    def reader(self, fields: tuple[str, ...]) -> Callable[[tuple[str, ...]], Person]:
+        """For a file whose person fields are `fields`: the person of cells not read yet
+        (`key`), read and remembered as `person` reads them, their notices in the person."""
+        order, known, address = _in_order(fields), self.known, self._address
+
+        def read_new(key: tuple[str, ...]) -> Person:
+            found = known[key] = _read(order((*key, "")), [], address)
+            return found
+
+        return read_new
+
     def _address(self, *parts: str) -> Address:
         found = self._addresses.get(parts)
         if found is None:
