@@ -117,6 +117,11 @@ def read_person(
     return _read(tuple([values.get(f, "") for f in PERSON_FIELDS]), said, address)
 
 
+_read_country = lru_cache(maxsize=1024)(read_country)
+"""`read_country`, each distinct text read once: a log writes its few countries again and
+again (pure over text, and two calls less for each contact)."""
+
+
 def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Address]) -> Person:
     """`read_person` of the texts of every person field, in `PERSON_FIELDS` order."""
     start = len(said)
@@ -127,7 +132,7 @@ def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Addres
         first, last = split_name(name)
     else:
         first, last = tidy_names(first, last)  # "MARY" is greeted as "Mary"
-    country, unknown = read_country(country)
+    country, unknown = _read_country(country)
     # "1418 Oak Ridge Dr, Springfield, IL 62704" in the street column alone is split.
     parts, unsplit = address_parts(line1, line2, city, state, zip_text, country)
     line1, line2, city, state, zip_text, country = parts

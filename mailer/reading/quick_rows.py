@@ -133,30 +133,35 @@ def quick_rows(
                     )
                     made += 1
                     continue
-                if careful(number, cells):
+                if careful(number, cells, outcome_of, at):
                     made += 1
                     continue
             full(number, cells)
         return made
 
-    def careful(number: int, cells: list[Cell]) -> bool:
-        """A row with a cell not in the quick memories above: read from the full memories
-        (and a new person read), each answer with nothing to say then kept above; False
-        when the row goes the full way."""
+    def careful(
+        number: int, cells: list[Cell], outcome_of: Outcome | None, at: datetime | None
+    ) -> bool:
+        """A row with a cell not in the quick memories above (`outcome_of` and `at`: what
+        they gave for its outcome and date cells): read from the full memories (and a new
+        person read), each answer with nothing to say then kept above; False when the row
+        goes the full way."""
         try:
             texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
         except TypeError:  # a workbook's date cell
             return False
         word = texts[outcome]
-        if not word or not texts[called]:
-            return False
-        said = get_decided((word,))
-        if said is None or said.note or said.outcome is None:
-            return False
+        if outcome_of is None:
+            said = get_decided((word,)) if word else None
+            if said is None or said.note or said.outcome is None:
+                return False
+            outcome_of = said.outcome
         cell = cells[called]
-        read = get_moment(cell)
-        if read is None or read[1] or read[2] or read[0] is None:
-            return False
+        if at is None:
+            read = get_moment(cell) if texts[called] else None
+            if read is None or read[1] or read[2] or read[0] is None:
+                return False
+            at = read[0]
         key = person_key(texts)
         person = get_person(key)
         if person is None:
@@ -166,8 +171,8 @@ def quick_rows(
                 return False  # the full way rejects the row
         if person.notices or not person.contact_id:
             return False
-        outcomes[word] = said.outcome
-        at_moments[cell] = read[0]
+        outcomes[word] = outcome_of
+        at_moments[cell] = at
         persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
         notes = texts[notes_at] if notes_at is not None else ""
         first, last, phone, email, address, contact_id, _ = person
@@ -176,8 +181,8 @@ def quick_rows(
                 file,
                 number,
                 contact_id,
-                said.outcome,
-                read[0],
+                outcome_of,
+                at,
                 first,
                 last,
                 phone,
