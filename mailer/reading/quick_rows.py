@@ -5,13 +5,13 @@ Most rows of a log are plain: as wide as the header, one outcome word, a call da
 person already seen on an earlier row, none of them with anything to say. Such a row's
 record is the one the full reading would make (the same fields, the same objects), so it
 is made here from the reader's memories alone: the outcome decided for the word, the moment
-read from the date cell, the person read from the person cells. Anything else (a cell seen
-for the first time, a notice or a problem to give, a short or long row, a file with
-birthday, callback or extra columns, a call sheet, a preset reading some text as blank)
-goes the full way, so the rules stay in `records` and each row gets what it would get
-there. The memories hold only what the full reading put in them (a person read here is
-read as it would be there), so the first row with a new outcome word or date cell always
-goes the full way.
+read from the date cell, the person read from the person cells. Anything else (an outcome
+word seen for the first time, a notice or a problem to give, a short or long row, a file
+with birthday, callback or extra columns, a call sheet, a preset reading some text as
+blank) goes the full way, so the rules stay in `records` and each row gets what it would
+get there. The memories hold only what the full reading put in them: a person or a date
+cell seen for the first time is read here by the full reading's own memories, as it would
+be there, so the first row with a new outcome word always goes the full way.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def quick_rows(
     day_first: bool,
     decided: Mapping[tuple[str, ...], RowOutcome],
     moments: Moments,
+    read_moment: Callable[[str], tuple[datetime | None, str, str]],
     known: Mapping[tuple[str, ...], Person],
     read_person: Callable[[tuple[str, ...]], Person],
     no_extras: Mapping[str, str],
@@ -56,9 +57,10 @@ def quick_rows(
     each record made appended to `records`; None when the file's rows must all go the full
     way. `plain`: nothing about the file itself asks more of a row (no extra or dated
     columns, not a call sheet, no preset blanks). The memories are the full reader's, read
-    here and never written, but for a person seen for the first time: `read_person`
-    (`People.reader`) reads and remembers them as the full reading would, so a row that then
-    goes the full way finds them there, notices and all. `no_extras` is the extras every
+    here and never written, but for a person or call-date cell seen for the first
+    time: `read_person` (`People.reader`) and `read_moment` (`RowDates.reader`) read and
+    remember them as the full reading would, so a row that then goes the full way finds them
+    there, notices and all. `no_extras` is the extras every
     record of a file without extra columns shares."""
     outcome, called, person_key = columns.outcome, columns.called_cell, columns.quick_key()
     if not plain or columns.dated or outcome is None or called is None or person_key is None:
@@ -158,8 +160,15 @@ def quick_rows(
             outcome_of = said.outcome
         cell = cells[called]
         if at is None:
-            read = get_moment(cell) if texts[called] else None
-            if read is None or read[1] or read[2] or read[0] is None:
+            if not texts[called]:
+                return False
+            read = get_moment(cell)
+            if read is None:
+                try:
+                    read = read_moment(cell)  # type: ignore[arg-type]
+                except (ValueError, OverflowError, UnicodeError):
+                    return False  # the full way rejects the row
+            if read[1] or read[2] or read[0] is None:
                 return False
             at = read[0]
         key = person_key(texts)

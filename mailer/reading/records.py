@@ -297,6 +297,7 @@ class _SheetReader:
             day_first=self.day_first,
             decided=self._decided,
             moments=self._dates.moments,
+            read_moment=self._dates.reader(header.index, header.date_columns),
             known=self._known,
             read_person=self._people.reader(columns.person),
             no_extras=_NO_EXTRAS,

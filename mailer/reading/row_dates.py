@@ -69,6 +69,20 @@ class RowDates:
             problems.append(problem)
         return moment
 
+    def reader(self, fields: Container[str], columns: Callable[[], str]) -> Callable[[str], Moment]:
+        """For a file of `fields` (see `called_at`): the reading of a call-date text,
+        remembered as `called_at` remembers it, without its notice given."""
+
+        def read(value: str) -> Moment:
+            found = self.moments.get(value)
+            if found is None:
+                found = self._read_moment(value, fields, columns)
+                if len(self.moments) < MOMENTS_KEPT:
+                    self.moments[value] = found
+            return found
+
+        return read
+
     def _read_moment(
         self, value: str, fields: Container[str], columns: Callable[[], str]
     ) -> Moment:
