@@ -13,6 +13,7 @@ import pytest
 
 import mailer.reading.records as records_module
 from mailer.errors import InputError
+from mailer.reading.quick_rows import quick_rows
 from mailer.reading.records import read_call_logs
 from tests.builders import invoke, write_file
 
@@ -36,7 +37,7 @@ def test_the_collector_is_off_while_rows_are_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, collector_on: None
 ) -> None:
     seen: list[bool] = []
-    real = records_module.quick_rows
+    real = quick_rows
 
     def watching(*args: object, **kwargs: object) -> object:
         seen.append(gc.isenabled())
