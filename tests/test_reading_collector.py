@@ -77,3 +77,25 @@ def test_a_collector_turned_off_by_the_caller_stays_off(tmp_path: Path) -> None:
     finally:
         if was_on:
             gc.enable()
+
+
+def test_a_read_leaves_its_memories_to_no_cycle(tmp_path: Path) -> None:
+    """Held off while reading, the collector must find nothing big to free after it: a
+    cycle through the reader would keep its memories of every person and date (a few
+    objects a contact) until the collector next looked, and planning's peak memory with
+    them."""
+    rows = "".join(
+        f"C{i},Mary{i},Albright,217-555-{i:04d},voicemail,2026-11-21 10:{i % 60:02d}\n"
+        for i in range(2000)
+    )
+    log = write_file(tmp_path, "log.csv", LOG + rows)
+    read_call_logs([log], date(2026, 11, 22))  # the first read's imports and caches
+    was_on = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        assert len(read_call_logs([log], date(2026, 11, 22)).records) == 2002
+        assert gc.collect() < 50  # a few objects of the header's reading at most
+    finally:
+        if was_on:
+            gc.enable()

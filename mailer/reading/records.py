@@ -17,7 +17,7 @@ value normalizers are `fields`. Choices worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -173,6 +173,11 @@ _DECIDED_KEPT = 4096
 """How many distinct outcome cells a file's reader remembers the decision for."""
 
 
+def _noting(file: str, notices: list[Notice]) -> Callable[[int | None, str], None]:
+    """A row's notice of `file` added to `notices`."""
+    return lambda row, message: notices.append(Notice(file, row, message))
+
+
 class _RowProblem(Exception):
     """A row can't become a record; the message is the rejection's reason."""
 
@@ -198,7 +203,10 @@ class _SheetReader:
         self.how = ""
         self.footers = 0
         self._decided: dict[tuple[str, ...], RowOutcome] = {}
-        self._dates = RowDates(today, order, zone, self.note)
+        # The dates' notices go to the list straight, not through `self.note`: a bound
+        # method kept there would tie this reader and its memories in a cycle, kept after
+        # the read until the collector next looks, and the peak memory with them.
+        self._dates = RowDates(today, order, zone, _noting(file, notices))
         self._people = People()
         self._known = self._people.known
         self.day_first = order == "dmy"
