@@ -64,6 +64,17 @@ class People:
             said.extend(found.notices)
         return found
 
+    def reader(self, fields: tuple[str, ...]) -> Callable[[tuple[str, ...]], Person]:
+        """For a file whose person fields are `fields`: the person of cells not read yet
+        (`key`), read and remembered as `person` reads them, their notices in the person."""
+        order, known, address = _in_order(fields), self.known, self._address
+
+        def read_new(key: tuple[str, ...]) -> Person:
+            found = known[key] = _read(order((*key, "")), [], address)
+            return found
+
+        return read_new
+
     def _address(self, *parts: str) -> Address:
         found = self._addresses.get(parts)
         if found is None:
@@ -106,6 +117,11 @@ def read_person(
     return _read(tuple([values.get(f, "") for f in PERSON_FIELDS]), said, address)
 
 
+_read_country = lru_cache(maxsize=1024)(read_country)
+"""`read_country`, each distinct text read once: a log writes its few countries again and
+again (pure over text, and two calls less for each contact)."""
+
+
 def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Address]) -> Person:
     """`read_person` of the texts of every person field, in `PERSON_FIELDS` order."""
     start = len(said)
@@ -116,7 +132,7 @@ def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Addres
         first, last = split_name(name)
     else:
         first, last = tidy_names(first, last)  # "MARY" is greeted as "Mary"
-    country, unknown = read_country(country)
+    country, unknown = _read_country(country)
     # "1418 Oak Ridge Dr, Springfield, IL 62704" in the street column alone is split.
     parts, unsplit = address_parts(line1, line2, city, state, zip_text, country)
     line1, line2, city, state, zip_text, country = parts

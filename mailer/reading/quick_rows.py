@@ -5,18 +5,18 @@ Most rows of a log are plain: as wide as the header, one outcome word, a call da
 person already seen on an earlier row, none of them with anything to say. Such a row's
 record is the one the full reading would make (the same fields, the same objects), so it
 is made here from the reader's memories alone: the outcome decided for the word, the moment
-read from the date cell, the person read from the person cells. Anything else (a cell seen
-for the first time, a notice or a problem to give, a short or long row, a file with
-birthday, callback or extra columns, a call sheet, a preset reading some text as blank)
-goes the full way, so the rules stay in `records` and each row gets what it would get
-there. The memories hold only what the full reading put in them (a person read here is
-read as it would be there), so the first row with a new outcome word or date cell always
-goes the full way.
+read from the date cell, the person read from the person cells. Anything else (an outcome
+word seen for the first time, a notice or a problem to give, a short or long row, a file
+with birthday, callback or extra columns, a call sheet, a preset reading some text as
+blank) goes the full way, so the rules stay in `records` and each row gets what it would
+get there. The memories hold only what the full reading put in them: a person or a date
+cell seen for the first time is read here by the full reading's own memories, as it would
+be there, so the first row with a new outcome word always goes the full way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import cast
 
@@ -26,8 +26,14 @@ from mailer.reading.people import Person
 from mailer.reading.row_fields import RowFields
 from mailer.reading.source_files import Cell
 
-QuickRow = Callable[[int, list[Cell]], "CallRecord | None"]
-"""A row's number and cells to its record, or None when the row goes the full way."""
+Rows = Iterable[tuple[int, list[Cell]]]
+"""Rows as their numbers and cells."""
+Full = Callable[[int, list[Cell]], None]
+"""The full reading of a row (`records`): its record, rejection or nothing (a blank line)."""
+QuickRows = Callable[[Rows, Full, Mapping[int, str]], int]
+"""Reads rows in order, each the quick way or else the full way (`Full`: always for a row
+whose number is among the problems given, a runaway cell's), and returns how many were made
+the quick way."""
 
 Moments = Mapping[str, tuple[datetime | None, str, str]]
 
@@ -36,22 +42,26 @@ def quick_rows(
     file: str,
     width: int,
     columns: RowFields,
+    records: list[CallRecord],
     *,
     plain: bool,
     day_first: bool,
     decided: Mapping[tuple[str, ...], RowOutcome],
     moments: Moments,
+    read_moment: Callable[[str], tuple[datetime | None, str, str]],
     known: Mapping[tuple[str, ...], Person],
-    read_person: Callable[[tuple[str, ...], tuple[str, ...], list[str]], Person],
+    read_person: Callable[[tuple[str, ...]], Person],
     no_extras: Mapping[str, str],
-) -> QuickRow | None:
-    """The quick reading of one file's rows (`width` cells each, read as `columns` says), or
-    None when the file's rows must all go the full way. `plain`: nothing about the file
-    itself asks more of a row (no extra or dated columns, not a call sheet, no preset
-    blanks). The memories are the full reader's, read here and never written, but for a
-    person seen for the first time: `read_person` (`People.person`) reads and remembers them
-    as the full reading would, so a row that then goes the full way finds them there, notices
-    and all. `no_extras` is the extras every record of a file without extra columns shares."""
+) -> QuickRows | None:
+    """The quick reading of one file's rows (`width` cells each, read as `columns` says),
+    each record made appended to `records`; None when the file's rows must all go the full
+    way. `plain`: nothing about the file itself asks more of a row (no extra or dated
+    columns, not a call sheet, no preset blanks). The memories are the full reader's, read
+    here and never written, but for a person or call-date cell seen for the first
+    time: `read_person` (`People.reader`) and `read_moment` (`RowDates.reader`) read and
+    remember them as the full reading would, so a row that then goes the full way finds them
+    there, notices and all. `no_extras` is the extras every
+    record of a file without extra columns shares."""
     outcome, called, person_key = columns.outcome, columns.called_cell, columns.quick_key()
     if not plain or columns.dated or outcome is None or called is None or person_key is None:
         return None
@@ -66,6 +76,7 @@ def quick_rows(
     get_decided = decided.get
     get_moment = cast("Callable[[Cell], tuple[datetime | None, str, str] | None]", moments.get)
     get_person = known.get
+    keep = records.append
     # What a plain row needs of each memory, kept apart once a row has shown it has nothing
     # to say (no notice, no problem): a row then needs one look-up a memory and no checks.
     # Filled only from the memories above, so each is never larger than its memory.
@@ -78,92 +89,122 @@ def quick_rows(
     get_outcome, get_at, get_plain_person = outcomes.get, at_moments.get, persons.get
     cells_key = cast("Callable[[list[Cell]], tuple[Cell, ...]]", person_key)
 
-    def quick(number: int, cells: list[Cell]) -> CallRecord | None:
-        # Cells read before as they are here, each with nothing to say: the memories are
-        # keyed by stripped texts, so a cell found as it is needs no stripping (a datetime
-        # or a padded cell is simply not found, and goes the careful way below).
-        if len(cells) != width:
-            return None
-        outcome_of = get_outcome(cells[outcome])
-        at = get_at(cells[called])
-        known_person = get_plain_person(cells[lead])
-        if outcome_of is None or at is None or known_person is None:
-            return careful(number, cells)
-        key, person = known_person
-        if cells_key(cells) != key:
-            return careful(number, cells)
-        try:
-            notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
-        except TypeError:  # a workbook's date cell
-            return None
-        first, last, phone, email, address, contact_id, _ = person  # one step, not six
-        return read_call_record(
-            file,
-            number,
-            contact_id,
-            outcome_of,
-            at,
-            first,
-            last,
-            phone,
-            email,
-            address,
-            None,
-            None,
-            notes,
-            no_extras,
-            False,
-            day_first,
-        )
+    def read(rows: Rows, full: Full, problems: Mapping[int, str]) -> int:
+        # One loop for the rows, not a call a row: a plain row is three look-ups, one
+        # comparison and its record. Cells read before as they are here, each with nothing
+        # to say: the memories are keyed by stripped texts, so a cell found as it is needs
+        # no stripping (a datetime or a padded cell is simply not found, and goes the
+        # careful way below).
+        made = 0
+        for number, cells in rows:
+            if len(cells) == width and not (problems and number in problems):
+                outcome_of = get_outcome(cells[outcome])
+                at = get_at(cells[called])
+                known_person = get_plain_person(cells[lead])
+                if (
+                    outcome_of is not None
+                    and at is not None
+                    and known_person is not None
+                    and cells_key(cells) == known_person[0]
+                ):
+                    first, last, phone, email, address, contact_id, _ = known_person[1]
+                    try:
+                        notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
+                    except TypeError:  # a workbook's date cell
+                        full(number, cells)
+                        continue
+                    keep(
+                        read_call_record(
+                            file,
+                            number,
+                            contact_id,
+                            outcome_of,
+                            at,
+                            first,
+                            last,
+                            phone,
+                            email,
+                            address,
+                            None,
+                            None,
+                            notes,
+                            no_extras,
+                            False,
+                            day_first,
+                        )
+                    )
+                    made += 1
+                    continue
+                if careful(number, cells, outcome_of, at):
+                    made += 1
+                    continue
+            full(number, cells)
+        return made
 
-    def careful(number: int, cells: list[Cell]) -> CallRecord | None:
-        """A row with a cell not in the quick memories above: read from the full memories
-        (and a new person read), each answer with nothing to say then kept above."""
+    def careful(
+        number: int, cells: list[Cell], outcome_of: Outcome | None, at: datetime | None
+    ) -> bool:
+        """A row with a cell not in the quick memories above (`outcome_of` and `at`: what
+        they gave for its outcome and date cells): read from the full memories (and a new
+        person read), each answer with nothing to say then kept above; False when the row
+        goes the full way."""
         try:
             texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
         except TypeError:  # a workbook's date cell
-            return None
+            return False
         word = texts[outcome]
-        if not word or not texts[called]:
-            return None
-        said = get_decided((word,))
-        if said is None or said.note or said.outcome is None:
-            return None
+        if outcome_of is None:
+            said = get_decided((word,)) if word else None
+            if said is None or said.note or said.outcome is None:
+                return False
+            outcome_of = said.outcome
         cell = cells[called]
-        read = get_moment(cell)
-        if read is None or read[1] or read[2] or read[0] is None:
-            return None
+        if at is None:
+            if not texts[called]:
+                return False
+            read = get_moment(cell)
+            if read is None:
+                try:
+                    read = read_moment(cell)  # type: ignore[arg-type]
+                except (ValueError, OverflowError, UnicodeError):
+                    return False  # the full way rejects the row
+            if read[1] or read[2] or read[0] is None:
+                return False
+            at = read[0]
         key = person_key(texts)
         person = get_person(key)
         if person is None:
             try:
-                person = read_person(key, fields, [])
+                person = read_person(key)
             except (ValueError, OverflowError, UnicodeError):
-                return None  # the full way rejects the row
+                return False  # the full way rejects the row
         if person.notices or not person.contact_id:
-            return None
-        outcomes[word] = said.outcome
-        at_moments[cell] = read[0]
+            return False
+        outcomes[word] = outcome_of
+        at_moments[cell] = at
         persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
         notes = texts[notes_at] if notes_at is not None else ""
         first, last, phone, email, address, contact_id, _ = person
-        return read_call_record(  # as `quick` makes it: no birthday, callback or extras
-            file,
-            number,
-            contact_id,
-            said.outcome,
-            read[0],
-            first,
-            last,
-            phone,
-            email,
-            address,
-            None,
-            None,
-            notes,
-            no_extras,
-            False,
-            day_first,
+        keep(
+            read_call_record(  # as `read` makes it: no birthday, callback or extras
+                file,
+                number,
+                contact_id,
+                outcome_of,
+                at,
+                first,
+                last,
+                phone,
+                email,
+                address,
+                None,
+                None,
+                notes,
+                no_extras,
+                False,
+                day_first,
+            )
         )
+        return True
 
-    return quick
+    return read

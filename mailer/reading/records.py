@@ -17,21 +17,17 @@ value normalizers are `fields`. Choices worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
 
 from mailer.domain.datetext import (
     DateOrder,
     Zone,
-    accepted_formats,
     old_calls_warning,
-    parse_call_moment,
     parse_date,
     parse_datetime,
-    parse_past_date,
-    why_not_a_date,
 )
 from mailer.domain.models import (
     CallLog,
@@ -43,6 +39,7 @@ from mailer.domain.models import (
 )
 from mailer.errors import UsageError
 from mailer.reading.call_sheets import SheetRows
+from mailer.reading.collector import collector_paused
 from mailer.reading.fields import (
     COLUMN_ALIASES,
     OUTCOME_ALIASES,
@@ -56,7 +53,8 @@ from mailer.reading.header import HeaderReader
 from mailer.reading.misreads import RowOutcome, decide_outcome, one_spelling_per_id
 from mailer.reading.people import People
 from mailer.reading.plain_text import PlainRows
-from mailer.reading.quick_rows import QuickRow, quick_rows
+from mailer.reading.quick_rows import QuickRows, quick_rows
+from mailer.reading.row_dates import RowDates
 from mailer.reading.row_fields import RowFields
 from mailer.reading.source_files import Cell, Line, as_text, parse_delimiter, stream_lines
 from mailer.reading.sources import GOOGLE_VOICE, Preset, SourceMapping, is_footer, load_presets
@@ -102,10 +100,25 @@ def read_call_logs(
     matches, see `sources.detect_preset`) and the seller's `[columns]` and `[outcomes]`. A
     folder is read as a Google Voice Takeout (`sources.takeout_lines`).
     """
-    mapping = mapping or SourceMapping()
-    forced = mapping.forced()
     if date_order not in ("mdy", "dmy"):
         raise UsageError(f"unknown date order {date_order!r}", hint="use 'mdy' or 'dmy'")
+    with collector_paused():  # no cycles made: see `collector`
+        return _read_logs(paths, today, delimiter, date_order, zone, max_age_days, sheet, mapping)
+
+
+def _read_logs(
+    paths: Sequence[Path],
+    today: date,
+    delimiter: str | None,
+    date_order: DateOrder,
+    zone: Zone,
+    max_age_days: int | None,
+    sheet: str | None,
+    mapping: SourceMapping | None,
+) -> CallLog:
+    """`read_call_logs`, with the collector held off."""
+    mapping = mapping or SourceMapping()
+    forced = mapping.forced()
     chosen = parse_delimiter(delimiter) if delimiter is not None else None
     records: list[CallRecord] = []
     rejections: list[Rejection] = []
@@ -153,11 +166,16 @@ def read_call_logs(
 _CALLED_AT = attrgetter("called_at")
 _NO_EXTRAS: dict[str, str] = {}
 """The extras of every record of a file that has none: one read-only mapping, not one a row."""
+_NO_PROBLEMS: dict[int, str] = {}
+"""The problems of lines that carry their own (`Line.problem`): none kept apart."""
 
 _DECIDED_KEPT = 4096
 """How many distinct outcome cells a file's reader remembers the decision for."""
-_MOMENTS_KEPT = 4096
-"""How many distinct call-date cells a file's reader remembers the reading of."""
+
+
+def _noting(file: str, notices: list[Notice]) -> Callable[[int | None, str], None]:
+    """A row's notice of `file` added to `notices`."""
+    return lambda row, message: notices.append(Notice(file, row, message))
 
 
 class _RowProblem(Exception):
@@ -185,7 +203,10 @@ class _SheetReader:
         self.how = ""
         self.footers = 0
         self._decided: dict[tuple[str, ...], RowOutcome] = {}
-        self._moments: dict[str, tuple[datetime | None, str, str]] = {}
+        # The dates' notices go to the list straight, not through `self.note`: a bound
+        # method kept there would tie this reader and its memories in a cycle, kept after
+        # the read until the collector next looks, and the peak memory with them.
+        self._dates = RowDates(today, order, zone, _noting(file, notices))
         self._people = People()
         self._known = self._people.known
         self.day_first = order == "dmy"
@@ -207,33 +228,46 @@ class _SheetReader:
         rest = reader.rest()
         # A quote-free text's rows after its top lines: numbers and cells, no `Line` a row.
         plain = rest if isinstance(rest, PlainRows) and quick is not None else None
-        keep = self.records.append
-        after, quick_rows_read = header.number, 0
-        for line in reader.head() if plain is not None else pending:
-            if line.number <= after:
-                continue
-            if quick is not None and not line.problem:
-                record = quick(line.number, line.cells)
-                if record is not None:  # a plain row: what the full reading would give
-                    quick_rows_read += 1
-                    keep(record)
-                    continue
-            self._line(line, header, columns)
-        if plain is not None and quick is not None:
-            problems = plain.problems  # a runaway cell's row: never made the quick way
-            for number, cells in plain.pairs():
-                record = None if problems else quick(number, cells)
-                if record is None:
-                    self._line(Line(number, cells, problems.pop(number, "")), header, columns)
-                else:
-                    quick_rows_read += 1
-                    keep(record)
-        self.rows += quick_rows_read
+        lines = reader.head() if plain is not None else pending
+        self._header, self._columns = header, columns
+        if quick is None:
+            for line in lines:
+                if line.number > header.number:
+                    self._line(line, header, columns)
+        else:
+            # (Each sum after the call: the rows read the full way count themselves.)
+            made = quick(self._unread(lines), self._full_line, _NO_PROBLEMS)
+            if plain is not None:
+                self._plain_problems = plain.problems
+                made += quick(plain.pairs(), self._full_pair, plain.problems)
+            self.rows += made
         if self.footers:
             noun = "line" if self.footers == 1 else "lines"
             self.note(None, f"{self.footers} footer {noun} after the data skipped")
         self.notices += [Notice(self.file, None, m) for m in self.sheet.said(header.names)]
         return header.names
+
+    def _unread(self, lines: Iterable[Line]) -> Iterator[tuple[int, list[Cell]]]:
+        """The number and cells of each line after the header that may be made the quick
+        way; a line that can't (its problem rejects it) read the full way in its turn."""
+        after = self._header.number
+        for line in lines:
+            if line.number <= after:
+                continue
+            if line.problem:
+                self._line(line, self._header, self._columns)
+                continue
+            self._current = line
+            yield line.number, line.cells
+
+    def _full_line(self, _number: int, _cells: list[Cell]) -> None:
+        """The full reading of the line `_unread` gave last."""
+        self._line(self._current, self._header, self._columns)
+
+    def _full_pair(self, number: int, cells: list[Cell]) -> None:
+        """The full reading of a quote-free text's row (with its problem, if it has one)."""
+        problem = self._plain_problems.pop(number, "") if self._plain_problems else ""
+        self._line(Line(number, cells, problem), self._header, self._columns)
 
     def _line(self, line: Line, header: _Header, columns: RowFields) -> None:
         """A line not made the quick way: a record, a rejection, or none (blank, footer)."""
@@ -257,7 +291,7 @@ class _SheetReader:
         except (ValueError, OverflowError, UnicodeError) as exc:
             self._reject(line, header, f"this row can't be read: {exc}")
 
-    def _quick(self, header: _Header, columns: RowFields) -> QuickRow | None:
+    def _quick(self, header: _Header, columns: RowFields) -> QuickRows | None:
         """The quick reading of this file's plain rows (`quick_rows`), from this reader's
         memories of its cells; None when every row must be read in full."""
         sheet = self.sheet.parts or (self.preset is not None and self.preset.unfilled)
@@ -266,12 +300,14 @@ class _SheetReader:
             self.file,
             len(header.names),
             columns,
+            self.records,
             plain=not (header.extras or sheet or blanks),
             day_first=self.day_first,
             decided=self._decided,
-            moments=self._moments,
+            moments=self._dates.moments,
+            read_moment=self._dates.reader(header.index, header.date_columns),
             known=self._known,
-            read_person=self._people.person,
+            read_person=self._people.reader(columns.person),
             no_extras=_NO_EXTRAS,
         )
 
@@ -308,7 +344,8 @@ class _SheetReader:
         i = columns.called_cell
         called_cell = cells[i] if called_text and i is not None and i < len(cells) else called_text
         called_cell = self.sheet.dated(called_cell, texts, row)  # a call sheet's planned day
-        called_at = self._called_at(called_cell, header, row, problems)
+        dates = self._dates
+        called_at = dates.called_at(called_cell, header.index, header.date_columns, row, problems)
         # Who: each distinct set of person cells read once (`People`), said again each row.
         key = columns.person_key(texts)
         person = self._known.get(key)
@@ -336,10 +373,10 @@ class _SheetReader:
                 extra[name] = value
         birthday = callback = None
         if columns.dated:
-            birthday = self._optional_date(
+            birthday = self._dates.optional(
                 columns.cell(cells, columns.birthday(texts), "birthday"), "birthday", row
             )
-            callback = self._optional_date(
+            callback = self._dates.optional(
                 columns.cell(cells, columns.callback_on(texts), "callback_on"),
                 "callback date",
                 row,
@@ -385,57 +422,3 @@ class _SheetReader:
         if len(self._decided) < _DECIDED_KEPT:
             self._decided[words] = decided
         return decided
-
-    def _called_at(
-        self, value: Cell, header: _Header, row: int, problems: list[str]
-    ) -> datetime | None:
-        if isinstance(value, datetime):
-            return value
-        found = self._moments.get(value)
-        if found is None:  # each distinct cell read once (a session repeats its minutes)
-            found = self._read_moment(value, header)
-            if len(self._moments) < _MOMENTS_KEPT:
-                self._moments[value] = found
-        moment, note, problem = found
-        if note:
-            self.note(row, note)
-        if problem:
-            problems.append(problem)
-        return moment
-
-    def _read_moment(self, value: str, header: _Header) -> tuple[datetime | None, str, str]:
-        """A call-date cell read: the moment, the notice and the problem it gives."""
-        if not value.strip():
-            said = f"no call date: taken as made today, {self.today}"
-            today = datetime.combine(self.today, time())
-            return today, said if "called_at" in header.index else "", ""
-        moment = parse_call_moment(value, self.order, self.zone)
-        if moment is None:
-            why = why_not_a_date(value, self.order)
-            return None, "", f"bad date in {header.date_columns()}: {why}"
-        if moment.date() > self.today:
-            return moment, f"call date {moment:%Y-%m-%d} is after today ({self.today})", ""
-        return moment, "", ""
-
-    def _optional_date(self, value: Cell, what: str, row: int) -> date | None:
-        if isinstance(value, datetime):
-            return value.date()
-        if not value or not value.strip():
-            return None
-        birthday = what == "birthday"
-        # A birthday has passed: its two-digit year is read in the century that says so.
-        day = (
-            parse_past_date(value, self.today, self.order)
-            if birthday
-            else parse_date(value, self.order)
-        )
-        if day is None:
-            self.note(
-                row,
-                f"{what} {value.strip()!r} is not a valid date, so it is ignored "
-                f"(accepted: {accepted_formats(self.order)})",
-            )
-        elif birthday and day > self.today:
-            self.note(row, f"birthday {day} is in the future, so it is ignored")
-            return None
-        return day
