@@ -6,9 +6,7 @@ leaves out the calls being planned, so planning the same input twice gives the s
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -25,6 +23,7 @@ from mailer.domain.models import (
     Plan,
 )
 from mailer.ledger import Ledger, RecordResult
+from mailer.reading.collector import collector_paused
 
 if TYPE_CHECKING:
     from mailer.planning.cadence import Calls
@@ -59,7 +58,7 @@ def make_plan(
     from mailer.reading.sources import mapping_for
     from mailer.results.responses import record_call_responses
 
-    with _collector_paused():
+    with collector_paused():  # records and steps make no cycles: see `collector`
         check_feasible(config)
         log = read_call_logs(
             paths,
@@ -127,26 +126,6 @@ def _mail_addresses() -> Callable[[CallRecord], CallRecord]:
         return addressed_record(record, normalized.lines, normalized.address)
 
     return addressed
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a log is read and planned, and restored as it
-    was: records and steps make no cycles, and each collector run walks every one made so
-    far again (on 100,000 rows, about a fifth of the time)."""
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if running:
-            if not gc.get_freeze_count():
-                # What was made meanwhile and lives on (the plan's records and steps) joins
-                # the oldest generation as it is: else the collector's first run after it is
-                # back walks every one of them (on 100,000 rows, a quarter of a second).
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 def _shortened_names(steps: Sequence[MailStep], config: Config) -> tuple[Notice, ...]:
