@@ -106,7 +106,11 @@ def test_a_command_help_is_the_command_own(monkeypatch: pytest.MonkeyPatch) -> N
     assert "--install-completion" not in group.output  # the root's settings, as before
     unknown = invoke("rendr")
     assert unknown.exit_code == 2
-    assert "No such command 'rendr'" in unknown.output
+    assert "No such command 'rendr'. Did you mean 'render'" in unknown.output
+    far = invoke("xyzzy")
+    assert far.exit_code == 2
+    assert "No such command 'xyzzy'." in far.output
+    assert "Did you mean" not in far.output
 
 
 COMMON = ("--today", "2026-11-22", "--config", EXAMPLE_CONFIG)

@@ -7,6 +7,7 @@ the help lists it): `mailer render` doesn't pay for loading the other sixteen co
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from typing import Annotated, Any, cast
 
@@ -47,6 +48,20 @@ class LazyGroup(Group):
 
     def list_commands(self, _ctx: Any) -> list[str]:
         return list(COMMANDS)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """As Typer resolves it, and a mistyped name still gets "Did you mean ...?": Typer
+        looks for close names among the commands already built, which here is none."""
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as error:  # Typer's usage error, named privately
+            message = getattr(error, "message", None)
+            close = difflib.get_close_matches(args[0], COMMANDS) if args else []
+            unknown = isinstance(message, str) and message.startswith("No such command")
+            if unknown and close and "Did you mean" not in str(message):
+                names = ", ".join(repr(name) for name in close)
+                error.message = f"{str(message).rstrip('.')}. Did you mean {names}?"
+            raise
 
     def get_command(self, _ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in COMMANDS:
