@@ -181,7 +181,8 @@ def quick_rows(
         if person.notices or not person.contact_id:
             return False
         outcomes[word] = outcome_of
-        at_moments[cell] = at
+        if cell in moments:  # the date memory stops at its size: so does this one
+            at_moments[cell] = at
         persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
         notes = texts[notes_at] if notes_at is not None else ""
         first, last, phone, email, address, contact_id, _ = person
