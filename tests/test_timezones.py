@@ -132,6 +132,30 @@ def test_a_duration_in_the_date_column_is_rejected_with_its_reason(tmp_path: Pat
     )
 
 
+@pytest.mark.parametrize("outcome", ["not_interested", "voicemail", "connected"])
+def test_a_never_date_is_rejected_not_planned_past_the_calendar(
+    tmp_path: Path, outcome: str
+) -> None:
+    """A CRM's "never" date (9999-12-30) once crashed planning: a rest counted from it ran
+    past the year 9999. A call more than a year after today is a bad date; a day ahead is
+    still only a notice."""
+    calls = write_file(
+        tmp_path,
+        "calls.csv",
+        "contact_id,first_name,last_name,phone,outcome,called_at\n"
+        f"C1,Ann,Lee,2175550001,{outcome},9999-12-30 10:00\n"
+        f"C2,Bo,Lee,2175550002,{outcome},2026-11-23 10:00\n",
+    )
+    result = invoke("plan", calls, "--today", "2026-11-22", "--dry-run")
+    assert result.exit_code == 3, result.output
+    assert "9999-12-30 is more than a year after today (2026-11-22)" in result.output
+    log = read_call_logs([calls], date(2026, 11, 22))
+    (rejected,) = log.rejections
+    assert rejected.row == 2
+    assert [r.contact_id for r in log.records] == ["C2"]
+    assert any("after today" in notice.message for notice in log.notices)
+
+
 def _config(tmp_path: Path, calls: str = 'timezone = "America/Los_Angeles"') -> Path:
     return write_file(tmp_path, "mailer.toml", f"[calls]\n{calls}\n")
 

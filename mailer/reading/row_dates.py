@@ -24,6 +24,8 @@ from mailer.reading.source_files import Cell
 
 MOMENTS_KEPT = 4096
 """How many distinct call-date cells a file's reader remembers the reading of."""
+FAR_AHEAD_DAYS = 366
+"""A call date further than this after today is refused: no call is made a year ahead."""
 
 Moment = tuple[datetime | None, str, str]
 """A call-date cell read: the moment (None when it can't be read), its notice, its problem."""
@@ -95,6 +97,17 @@ class RowDates:
             why = why_not_a_date(value, self.order)
             return None, "", f"bad date in {columns()}: {why}"
         if moment.date() > self.today:
+            if (moment.date() - self.today).days > FAR_AHEAD_DAYS:
+                # No call is made a year ahead: a CRM's "never" date (9999-12-31) or a
+                # mistyped year. Planned, its rest and cards would run past the calendar.
+                return (
+                    None,
+                    "",
+                    (
+                        f"bad date in {columns()}: {moment:%Y-%m-%d} is more than a year after "
+                        f"today ({self.today}); give the day the call was made"
+                    ),
+                )
             return moment, f"call date {moment:%Y-%m-%d} is after today ({self.today})", ""
         return moment, "", ""
 
