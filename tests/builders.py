@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -335,16 +336,19 @@ def process_alive(pid: int) -> bool:
     return state != "Z"
 
 
-def broken_offer_config(folder: Path) -> Path:
-    """The example settings (written into `folder`) with an offer card that asks for a field
-    no call log has, so it can't be drawn."""
-    templates = folder / "templates"
-    shutil.copytree(REPO / "templates" / "offer", templates / "offer")
-    with (templates / "offer" / "message.j2").open("a", encoding="utf-8") as f:
+def broken_card_config(
+    folder: Path, template: str = "offer", templates_dir: str = "templates"
+) -> Path:
+    """The example settings (written into `folder`) with a card (`template`, copied into
+    `folder/templates_dir`) that asks for a field no call log has, so it can't be drawn."""
+    templates = folder / templates_dir
+    shutil.copytree(REPO / "templates" / template, templates / template)
+    with (templates / template / "message.j2").open("a", encoding="utf-8") as f:
         f.write("P.S. {{ contact.favorite_color }}\n")
     config = folder / "mailer.toml"
     text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    config.write_text(text.replace('\ndir = ""', '\ndir = "templates"'), "utf-8")
+    assert '\ndir = ""' in text
+    config.write_text(text.replace('\ndir = ""', f"\ndir = {json.dumps(templates_dir)}"), "utf-8")
     return config
 
 

@@ -8,7 +8,6 @@ import hashlib
 import json
 import math
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,13 @@ from typer.testing import Result
 
 from mailer.drawing.geometry import Rect
 from mailer.printing.stocks import Stock, find_stock, load_stocks
-from tests.builders import EXAMPLE_CALLS, EXAMPLE_CONFIG, REPO, invoke, read_csv_dicts
+from tests.builders import (
+    EXAMPLE_CALLS,
+    EXAMPLE_CONFIG,
+    broken_card_config,
+    invoke,
+    read_csv_dicts,
+)
 
 TODAY = "2026-11-22"
 SELF_4X6 = (432.0, 288.0)
@@ -210,14 +215,7 @@ def test_the_ledger_finds_cards_drawn_from_another_working_directory(
 def test_a_card_that_cant_be_drawn_exits_3_and_the_others_are_drawn(tmp_path: Path) -> None:
     # A user's template folder (its name has brackets, as folder names may) whose thank-you
     # card asks for a field the call log doesn't have.
-    templates = tmp_path / "templates [draft]"
-    shutil.copytree(REPO / "templates" / "thank-you", templates / "thank-you")
-    with (templates / "thank-you" / "message.j2").open("a", encoding="utf-8") as f:
-        f.write("P.S. {{ contact.favorite_color }}\n")
-    config = tmp_path / "mailer.toml"
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
-    assert '\ndir = ""' in text
-    config.write_text(text.replace('\ndir = ""', f"\ndir = {json.dumps(templates.name)}"), "utf-8")
+    config = broken_card_config(tmp_path, "thank-you", "templates [draft]")
     session = plan_session(tmp_path, config)
 
     result = session.run("render")

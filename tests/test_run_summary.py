@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.builders import broken_offer_config, invoke, read_csv_dicts
+from tests.builders import broken_card_config, invoke, read_csv_dicts
 
 HEADER = (
     "contact_id,first_name,last_name,phone,email,address_line1,address_line2,city,state,"
@@ -29,7 +29,7 @@ def big_session(folder: Path, cards: int, bad_rows: int) -> Path:
 
 def test_a_big_run_counts_what_it_would_list_and_rejects_csv_keeps_each(tmp_path: Path) -> None:
     log = big_session(tmp_path, cards=35, bad_rows=40)
-    config = broken_offer_config(tmp_path)
+    config = broken_card_config(tmp_path)
     out = tmp_path / "out"
     result = invoke(
         "run", log, "--config", config, "--db", tmp_path / "m.db", "--out", out,

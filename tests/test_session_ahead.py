@@ -27,7 +27,7 @@ from tests.builders import (
     EXAMPLE_CALLS,
     EXAMPLE_CONFIG,
     REPO,
-    broken_offer_config,
+    broken_card_config,
     child_processes,
     process_alive,
     voicemail_log,
@@ -68,7 +68,7 @@ def test_two_jobs_write_the_same_follow_up_files_as_one(tmp_path: Path) -> None:
 
 
 def test_calls_about_cards_lost_while_drawing_are_left_off_with_two_jobs(tmp_path: Path) -> None:
-    config = config_module.load(broken_offer_config(tmp_path))
+    config = config_module.load(broken_card_config(tmp_path))
     one = run(tmp_path / "one", 1, config)
     two = run(tmp_path / "two", 2, config)
     assert one.cards is not None
