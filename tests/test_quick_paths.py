@@ -22,7 +22,7 @@ import mailer.reading.records as records_module
 from mailer.config import MAX_OFFER_DAYS
 from mailer.domain.addresses import with_mail_address
 from mailer.domain.identity import id_key
-from mailer.domain.models import CallLog, Outcome, PastCall
+from mailer.domain.models import Address, CallLog, Outcome, PastCall
 from mailer.planning import cadence, feasibility, planner
 from mailer.planning.attempts import count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
@@ -278,6 +278,50 @@ def test_an_address_text_without_punctuation_is_cleaned_up_as_with_it(text: str)
 
     expected = " ".join(text.upper().translate(addresses._DROPPED).split())
     assert addresses._plain.__wrapped__(text) == expected
+
+
+NAME_TEXTS = st.text(st.sampled_from("aZ\u00e9\u00c9\u00df1 \t-'.,"), max_size=6)
+"""Names with letters in both cases, digits, spacing and punctuation."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    first=NAME_TEXTS,
+    last=NAME_TEXTS,
+    street=st.sampled_from(["1418 Oak Ridge Dr", "", "22 Maple Ave, Springfield, IL 62704"]),
+    city=st.sampled_from(["Springfield", ""]),
+    state=st.sampled_from(["IL", "", "ma"]),
+    postal=st.sampled_from(["62704", "", "2134", "12", "62704.0"]),
+    country=st.sampled_from(["US", "", "usa", "Atlantis", "Canada"]),
+)
+def test_a_person_reads_as_the_domains_rules_read_their_cells(
+    first: str, last: str, street: str, city: str, state: str, postal: str, country: str
+) -> None:
+    """A person's names, country, address parts and ZIP code as `people` reads them (names
+    with no spacing to tidy and not in one case kept as written, the address's cells kept
+    when a city, state or ZIP is given, countries and ZIP codes remembered) are what the
+    domain's rules make of the cells, notices in the same order."""
+    from mailer.domain.address_text import address_parts
+    from mailer.domain.countries import read_country
+    from mailer.domain.names import tidy_names
+    from mailer.reading import people
+
+    values = {
+        "contact_id": "C1", "first_name": first, "last_name": last, "address_line1": street,
+        "city": city, "state": state, "postal_code": postal, "country": country,
+    }  # fmt: skip
+    for _ in range(2):  # the second time from the memories
+        said: list[str] = []
+        person = people.read_person(values, said)
+        names = tidy_names(first, last) if first or last else ("", "")
+        code, unknown = read_country(country)
+        parts, unsplit = address_parts(street, "", city, state, postal, code)
+        zip_code, zip_note = people.read_postal_code.__wrapped__(
+            parts.postal_code, parts.state, parts.country
+        )
+        assert (person.first_name, person.last_name) == names
+        assert person.address == Address(*parts._replace(postal_code=zip_code))
+        assert said == [m for m in (unknown, unsplit, zip_note) if m]
 
 
 # -- attempts ----------------------------------------------------------------------------------

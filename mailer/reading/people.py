@@ -117,9 +117,13 @@ def read_person(
     return _read(tuple([values.get(f, "") for f in PERSON_FIELDS]), said, address)
 
 
-_read_country = lru_cache(maxsize=1024)(read_country)
-"""`read_country`, each distinct text read once: a log writes its few countries again and
-again (pure over text, and two calls less for each contact)."""
+_MEMO_KEPT = 4096
+"""How many distinct country texts, and postal code cells, a process remembers the reading
+of: a log writes its few countries and ZIP codes again and again."""
+_countries: dict[str, tuple[str, str | None]] = {}
+_postal_codes: dict[tuple[str, str, str], tuple[str, str]] = {}
+# (Plain dicts, not `lru_cache`: a hit is one look-up, where the cache builds its key from
+# the arguments and keeps its order of use on every call. Both readings are pure over text.)
 
 
 def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Address]) -> Person:
@@ -130,17 +134,35 @@ def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Addres
     )
     if not (first or last) and name:
         first, last = split_name(name)
-    else:
+    elif not (first.isalnum() and last.isalnum()) or (
+        (both := first + last).isupper() or both.islower()
+    ):
         first, last = tidy_names(first, last)  # "MARY" is greeted as "Mary"
-    country, unknown = _read_country(country)
-    # "1418 Oak Ridge Dr, Springfield, IL 62704" in the street column alone is split.
-    parts, unsplit = address_parts(line1, line2, city, state, zip_text, country)
-    line1, line2, city, state, zip_text, country = parts
+    # (else as written, as `tidy_names` leaves them: two words with no spacing to tidy,
+    # not written in one case; asked here first as most logs' names are such.)
+    read = _countries.get(country)
+    if read is None:
+        read = read_country(country)
+        if len(_countries) < _MEMO_KEPT:
+            _countries[country] = read
+    country, unknown = read
+    # "1418 Oak Ridge Dr, Springfield, IL 62704" in the street column alone is split; with a
+    # city, state or ZIP given the parts are the cells as they are (`address_parts`).
+    unsplit = None
+    if not (city or state or zip_text):
+        parts, unsplit = address_parts(line1, line2, city, state, zip_text, country)
+        line1, line2, city, state, zip_text, country = parts
     if unknown:
         said.append(unknown)
     if unsplit:
         said.append(unsplit)
-    postal_code, zip_note = read_postal_code(zip_text, state, country)
+    zip_key = (zip_text, state, country)
+    found = _postal_codes.get(zip_key)
+    if found is None:
+        found = read_postal_code(zip_text, state, country)
+        if len(_postal_codes) < _MEMO_KEPT:
+            _postal_codes[zip_key] = found
+    postal_code, zip_note = found
     if zip_note:
         said.append(zip_note)
     # A contact id given is the id (`contact_identity`), without asking for the others.

@@ -144,8 +144,7 @@ def _read_logs(
         reader.how = mapping.how_chosen(folder is not None)
         header = reader.read(lines)
         notices.extend(said)
-        days = list(map(datetime.date, map(_CALLED_AT, reader.records)))
-        if max_age_days is not None and (old := old_calls_warning(days, today, max_age_days)):
+        if max_age_days is not None and (old := _old_calls(reader.records, today, max_age_days)):
             notices.append(Notice(file, None, old))
         columns[file] = header
         records.extend(reader.records)
@@ -164,6 +163,19 @@ def _read_logs(
 
 
 _CALLED_AT = attrgetter("called_at")
+
+
+def _old_calls(records: Sequence[CallRecord], today: date, max_age_days: int) -> str | None:
+    """`old_calls_warning` of the records' call days. Asked first of each distinct moment
+    object (the quick way gives a log's rows of one minute one moment), and of every call
+    only when some are old: the answer is the oldest day's until the warning counts calls."""
+    moments = list(map(_CALLED_AT, records))
+    distinct = dict(zip(map(id, moments), moments, strict=True)).values()
+    if old_calls_warning(list(map(datetime.date, distinct)), today, max_age_days) is None:
+        return None
+    return old_calls_warning(list(map(datetime.date, moments)), today, max_age_days)
+
+
 _NO_EXTRAS: dict[str, str] = {}
 """The extras of every record of a file that has none: one read-only mapping, not one a row."""
 _NO_PROBLEMS: dict[int, str] = {}
