@@ -153,12 +153,14 @@ def quick_rows(
         except TypeError:  # a workbook's date cell
             return False
         word = texts[outcome]
+        new_word = outcome_of is None
         if outcome_of is None:
             said = get_decided((word,)) if word else None
             if said is None or said.note or said.outcome is None:
                 return False
             outcome_of = said.outcome
         cell = cells[called]
+        new_moment = at is None
         if at is None:
             if not texts[called]:
                 return False
@@ -180,8 +182,10 @@ def quick_rows(
                 return False  # the full way rejects the row
         if person.notices or not person.contact_id:
             return False
-        outcomes[word] = outcome_of
-        if cell in moments:  # the date memory stops at its size: so does this one
+        # (Each kept only when it was not: most rows here are a new contact's first.)
+        if new_word:
+            outcomes[word] = outcome_of
+        if new_moment and cell in moments:  # the date memory stops at its size: so does this
             at_moments[cell] = at
         persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
         notes = texts[notes_at] if notes_at is not None else ""
