@@ -148,12 +148,12 @@ def test_the_quick_way_is_taken_for_a_plain_log(
         quick = real(*args, **kwargs)  # type: ignore[arg-type]
         assert quick is not None
 
-        def counted(rows: object, full: Any, problems: object) -> int:
+        def counted(rows: object, full: Any, problems: object, delimiter: str) -> int:
             def noted(number: int, cells: object) -> None:
                 slow.append(number)
                 full(number, cells)
 
-            return quick(rows, noted, problems)  # type: ignore[arg-type]
+            return quick(rows, noted, problems, delimiter)  # type: ignore[arg-type]
 
         return counted
 

@@ -31,34 +31,51 @@ class PlainRows:
         self.problems: dict[int, str] = {}
         """The problem of each row split but not read yet that has one (rare: a row with a
         runaway cell), by row number."""
+        self.delimiter = delimiter
         if any(mark in text for mark in _OTHER_BREAKS):
             parts: Iterator[list[str]] = iter([list(physical_lines(text))])
         else:
             parts = _parts(text)
-        self._pairs = itertools.chain.from_iterable(self._numbered(parts, delimiter))
+        self._rows = itertools.chain.from_iterable(self._numbered(parts, delimiter))
 
     def __iter__(self) -> PlainRows:
         return self
 
     def __next__(self) -> Line:
-        number, cells = next(self._pairs)
+        number, row = next(self._rows)
         problem = self.problems.pop(number, "") if self.problems else ""
-        return Line(number, cells, problem)
+        return Line(number, self._cells(row), problem)
 
     def pairs(self) -> Iterator[tuple[int, list[Cell]]]:
         """The rows not read yet, each as its number and cells (see `problems`)."""
-        return self._pairs
+        return ((number, self._cells(row)) for number, row in self._rows)
+
+    def lines(self) -> Iterator[tuple[int, list[Cell] | str]]:
+        """The rows not read yet, each as its number and its line without its ending, for
+        the reader to split at `delimiter` as `pairs` splits it (the csv module's cells: a
+        blank line has none); a part's with a line too long for one cell as their cells,
+        each checked (see `problems`)."""
+        return self._rows
+
+    def _cells(self, row: list[Cell] | str) -> list[Cell]:
+        """A row's cells: a line split as the csv module splits a line without a quote, at
+        each delimiter (it reads each character through its quoting rules), or no cell for
+        a blank line."""
+        if isinstance(row, str):
+            return row.split(self.delimiter) if row else []  # type: ignore[return-value]
+        return row
 
     def _numbered(
         self, parts: Iterator[list[str]], delimiter: str
-    ) -> Iterator[Iterator[tuple[int, list[Cell]]]]:
+    ) -> Iterator[Iterator[tuple[int, list[Cell] | str]]]:
         """Each part's rows, numbered on from 1 (each line is one row, so a cell too long
         for a spreadsheet is on a line as long)."""
         number = 1
         for lines in parts:
             if max(map(len, lines), default=0) <= MAX_CELL_CHARS:
-                # No line is long enough to hold a runaway cell: each row as it is split.
-                yield zip(itertools.count(number), _split(lines, delimiter))
+                # No line is long enough to hold a runaway cell: each line as it is, its
+                # ending left out (one a line at most), to be split when it is read.
+                yield zip(itertools.count(number), map(str.rstrip, lines, _ENDINGS))
             else:
                 yield self._checked(lines, delimiter, number)
             number += len(lines)
@@ -80,16 +97,8 @@ class PlainRows:
             yield line.number, line.cells
 
 
-def _split(lines: list[str], delimiter: str) -> Iterator[list[Cell]]:
-    """The cells of each line, as the csv module splits a line without a quote: at each
-    delimiter, the line's ending left out. Split by `str.split` (the csv module reads each
-    character through its quoting rules); a part with a blank line (the csv module gives no
-    cell for it, `split` one empty cell) goes through the csv module."""
-    if "\n" in lines or "\r\n" in lines or "\r" in lines:
-        return cast("Iterator[list[Cell]]", csv.reader(lines, delimiter=delimiter))
-    texts = map(str.rstrip, lines, itertools.repeat("\r\n"))  # one ending a line at most
-    return cast("Iterator[list[Cell]]", map(str.split, texts, itertools.repeat(delimiter)))
-
+_ENDINGS = itertools.repeat("\r\n")
+"""What `str.rstrip` takes off each line: its ending."""
 
 _PART_CHARS = 1 << 20
 """About how much text is split into lines at a time (a megabyte: some 10,000 rows)."""

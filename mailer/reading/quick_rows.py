@@ -26,14 +26,16 @@ from mailer.reading.people import Person
 from mailer.reading.row_fields import RowFields
 from mailer.reading.source_files import Cell
 
-Rows = Iterable[tuple[int, list[Cell]]]
-"""Rows as their numbers and cells."""
+Rows = Iterable[tuple[int, list[Cell] | str]]
+"""Rows as their numbers and cells, or (a quote-free text's) their line without its ending,
+split at the delimiter here."""
 Full = Callable[[int, list[Cell]], None]
 """The full reading of a row (`records`): its record, rejection or nothing (a blank line)."""
-QuickRows = Callable[[Rows, Full, Mapping[int, str]], int]
+QuickRows = Callable[[Rows, Full, Mapping[int, str], str], int]
 """Reads rows in order, each the quick way or else the full way (`Full`: always for a row
 whose number is among the problems given, a runaway cell's), and returns how many were made
-the quick way."""
+the quick way. The last argument is the delimiter a row given as its line is split at ("":
+every row is given as its cells)."""
 
 Moments = Mapping[str, tuple[datetime | None, str, str]]
 
@@ -88,18 +90,78 @@ def quick_rows(
     persons: dict[Cell, tuple[tuple[Cell, ...], Person]] = {}
     get_outcome, get_at, get_plain_person = outcomes.get, at_moments.get, persons.get
     cells_key = cast("Callable[[list[Cell]], tuple[Cell, ...]]", person_key)
+    # A line whose person cells come first (mailer's own order, most CRMs') is cut once, at
+    # its last delimiters: its person cells stay one text, by which a person seen before is
+    # found (one text hashed, not a tuple of cells made and compared); its other cells are
+    # split off. `lined` keeps the persons of such texts, as `persons` keeps theirs.
+    person_at = sorted(columns.index[f] for f in fields)
+    people_first = person_at == list(range(len(person_at)))
+    after = width - len(person_at)  # the cells after the person's
+    delimiters = width - 1  # a line's delimiters when it has the header's cells
+    outcome_cut, called_cut = outcome - len(person_at) + 1, called - len(person_at) + 1
+    notes_cut = notes_at - len(person_at) + 1 if notes_at is not None else None
+    lined: dict[str, Person] = {}
+    get_lined = lined.get
 
-    def read(rows: Rows, full: Full, problems: Mapping[int, str]) -> int:
+    def read(rows: Rows, full: Full, problems: Mapping[int, str], delimiter: str) -> int:
         # One loop for the rows, not a call a row: a plain row is three look-ups, one
         # comparison and its record. Cells read before as they are here, each with nothing
         # to say: the memories are keyed by stripped texts, so a cell found as it is needs
         # no stripping (a datetime or a padded cell is simply not found, and goes the
         # careful way below).
         made = 0
-        for number, cells in rows:
+        cut = people_first and bool(delimiter)
+        for number, row in rows:
+            text = None  # a line's person cells as one text, when it was cut
+            if row.__class__ is str:
+                line = row
+                if (
+                    cut
+                    and line.count(delimiter) == delimiters
+                    and not (problems and number in problems)
+                ):
+                    parts = line.rsplit(delimiter, after)
+                    outcome_of = get_outcome(parts[outcome_cut])
+                    at = get_at(parts[called_cut])
+                    person = get_lined(parts[0])
+                    if outcome_of is not None and at is not None and person is not None:
+                        first, last_name, phone, email, address, contact_id, _ = person
+                        keep(
+                            read_call_record(
+                                file,
+                                number,
+                                contact_id,
+                                outcome_of,
+                                at,
+                                first,
+                                last_name,
+                                phone,
+                                email,
+                                address,
+                                None,
+                                None,
+                                strip(parts[notes_cut]) if notes_cut is not None else "",
+                                no_extras,
+                                False,
+                                day_first,
+                            )
+                        )
+                        made += 1
+                        continue
+                    # Not a person seen so: the row's cells, its person's split from their
+                    # text (its outcome and date already looked up, the same cells).
+                    text = parts[0]
+                    cells: list[Cell] = text.split(delimiter)  # type: ignore[assignment]
+                    cells += parts[1:]
+                else:
+                    # As the csv module splits a quote-free line: no cell for a blank one.
+                    cells = line.split(delimiter) if line else []  # type: ignore[assignment]
+            else:
+                cells = cast("list[Cell]", row)
             if len(cells) == width and not (problems and number in problems):
-                outcome_of = get_outcome(cells[outcome])
-                at = get_at(cells[called])
+                if text is None:
+                    outcome_of = get_outcome(cells[outcome])
+                    at = get_at(cells[called])
                 known_person = get_plain_person(cells[lead])
                 if (
                     outcome_of is not None
@@ -134,44 +196,49 @@ def quick_rows(
                         )
                     )
                     made += 1
+                    if text is not None:
+                        lined[text] = known_person[1]
                     continue
-                if careful(number, cells, outcome_of, at):
+                found = careful(number, cells, outcome_of, at)
+                if found is not None:
                     made += 1
+                    if text is not None:
+                        lined[text] = found
                     continue
             full(number, cells)
         return made
 
     def careful(
         number: int, cells: list[Cell], outcome_of: Outcome | None, at: datetime | None
-    ) -> bool:
+    ) -> Person | None:
         """A row with a cell not in the quick memories above (`outcome_of` and `at`: what
         they gave for its outcome and date cells): read from the full memories (and a new
-        person read), each answer with nothing to say then kept above; False when the row
-        goes the full way."""
+        person read), each answer with nothing to say then kept above; its person, or None
+        when the row goes the full way."""
         try:
             texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
         except TypeError:  # a workbook's date cell
-            return False
+            return None
         word = texts[outcome]
         new_word = outcome_of is None
         if outcome_of is None:
             said = get_decided((word,)) if word else None
             if said is None or said.note or said.outcome is None:
-                return False
+                return None
             outcome_of = said.outcome
         cell = cells[called]
         new_moment = at is None
         if at is None:
             if not texts[called]:
-                return False
+                return None
             read = get_moment(cell)
             if read is None:
                 try:
                     read = read_moment(cell)  # type: ignore[arg-type]
                 except (ValueError, OverflowError, UnicodeError):
-                    return False  # the full way rejects the row
+                    return None  # the full way rejects the row
             if read[1] or read[2] or read[0] is None:
-                return False
+                return None
             at = read[0]
         key = person_key(texts)
         person = get_person(key)
@@ -179,9 +246,9 @@ def quick_rows(
             try:
                 person = read_person(key)
             except (ValueError, OverflowError, UnicodeError):
-                return False  # the full way rejects the row
+                return None  # the full way rejects the row
         if person.notices or not person.contact_id:
-            return False
+            return None
         # (Each kept only when it was not: most rows here are a new contact's first.)
         if new_word:
             outcomes[word] = outcome_of
@@ -210,6 +277,6 @@ def quick_rows(
                 day_first,
             )
         )
-        return True
+        return person
 
     return read

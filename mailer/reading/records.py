@@ -248,10 +248,10 @@ class _SheetReader:
                     self._line(line, header, columns)
         else:
             # (Each sum after the call: the rows read the full way count themselves.)
-            made = quick(self._unread(lines), self._full_line, _NO_PROBLEMS)
+            made = quick(self._unread(lines), self._full_line, _NO_PROBLEMS, "")
             if plain is not None:
                 self._plain_problems = plain.problems
-                made += quick(plain.pairs(), self._full_pair, plain.problems)
+                made += quick(plain.lines(), self._full_pair, plain.problems, plain.delimiter)
             self.rows += made
         if self.footers:
             noun = "line" if self.footers == 1 else "lines"
