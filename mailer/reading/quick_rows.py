@@ -215,32 +215,43 @@ def quick_rows(
         they gave for its outcome and date cells): read from the full memories (and a new
         person read), each answer with nothing to say then kept above; its person, or None
         when the row goes the full way."""
-        try:
-            texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
-        except TypeError:  # a workbook's date cell
-            return None
-        word = texts[outcome]
-        new_word = outcome_of is None
-        if outcome_of is None:
-            said = get_decided((word,)) if word else None
-            if said is None or said.note or said.outcome is None:
+        new_word = new_moment = False
+        if outcome_of is not None and at is not None:
+            # (Most rows here: a new contact's first.) Only its person and notes cells
+            # are read: its outcome and date were found as they are.
+            try:
+                key = tuple(map(strip, cells_key(cells)))  # type: ignore[arg-type]
+                notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
+            except TypeError:  # a workbook's date cell
                 return None
-            outcome_of = said.outcome
-        cell = cells[called]
-        new_moment = at is None
-        if at is None:
-            if not texts[called]:
+        else:
+            try:
+                texts: list[str] = list(map(strip, cells))  # type: ignore[arg-type]
+            except TypeError:  # a workbook's date cell
                 return None
-            read = get_moment(cell)
-            if read is None:
-                try:
-                    read = read_moment(cell)  # type: ignore[arg-type]
-                except (ValueError, OverflowError, UnicodeError):
-                    return None  # the full way rejects the row
-            if read[1] or read[2] or read[0] is None:
-                return None
-            at = read[0]
-        key = person_key(texts)
+            word = texts[outcome]
+            new_word = outcome_of is None
+            if outcome_of is None:
+                said = get_decided((word,)) if word else None
+                if said is None or said.note or said.outcome is None:
+                    return None
+                outcome_of = said.outcome
+            cell = cells[called]
+            new_moment = at is None
+            if at is None:
+                if not texts[called]:
+                    return None
+                read = get_moment(cell)
+                if read is None:
+                    try:
+                        read = read_moment(cell)  # type: ignore[arg-type]
+                    except (ValueError, OverflowError, UnicodeError):
+                        return None  # the full way rejects the row
+                if read[1] or read[2] or read[0] is None:
+                    return None
+                at = read[0]
+            key = person_key(texts)
+            notes = texts[notes_at] if notes_at is not None else ""
         person = get_person(key)
         if person is None:
             try:
@@ -255,7 +266,6 @@ def quick_rows(
         if new_moment and cell in moments:  # the date memory stops at its size: so does this
             at_moments[cell] = at
         persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
-        notes = texts[notes_at] if notes_at is not None else ""
         first, last, phone, email, address, contact_id, _ = person
         keep(
             read_call_record(  # as `read` makes it: no birthday, callback or extras
