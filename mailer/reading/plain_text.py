@@ -24,8 +24,9 @@ def unquoted_rows(text: str, delimiter: str) -> PlainRows:
 
 class PlainRows:
     """The rows of a quote-free text, as `Line`s, or (`pairs`) as each row's number and
-    cells, without a `Line` a row: a row whose cell is too long for a spreadsheet then has
-    its problem in `problems`, under its number, until it is read."""
+    cells, or (`lines`) as each row's number and line, for the reader to split, without a
+    `Line` a row: a row whose cell is too long for a spreadsheet then has its problem in
+    `problems`, under its number, until it is read."""
 
     def __init__(self, text: str, delimiter: str) -> None:
         self.problems: dict[int, str] = {}
