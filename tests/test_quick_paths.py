@@ -105,28 +105,51 @@ def _full_way(monkeypatch: pytest.MonkeyPatch, path: Path) -> CallLog:
     calls=st.lists(st.tuples(st.integers(0, 2), CELLS), min_size=1, max_size=10),
     ragged=st.lists(st.integers(0, 9), max_size=2),
 )
+@example(  # a plain person's calls with padded cells of their own
+    layout=list(CHOICES),
+    people=[PLAIN],
+    calls=[
+        (0, PLAIN | {"notes": " hi "}),
+        (0, PLAIN | {"outcome": " busy "}),
+        (0, PLAIN | {"called_at": " 2026-11-21 10:05"}),
+        (0, PLAIN | {"notes": "call back Tuesday"}),
+    ],
+    ragged=[],
+)
+@example(  # a quote-free log's lines cut at their last delimiters, beside padded person
+    # cells, another way of writing a phone, and a short and a long row: each its own way
+    layout=list(CHOICES),
+    people=[PLAIN, PLAIN | {"contact_id": " C1 "}, PLAIN | {"phone": "217 555 0142"}],
+    calls=[(0, PLAIN), (1, PLAIN), (0, PLAIN), (2, PLAIN), (1, PLAIN), (2, PLAIN), (0, PLAIN)],
+    ragged=[3, 4],
+)
 @example(  # one contact id, two ways of writing the rest: each row keeps its own person
     layout=list(CHOICES),
     people=[PLAIN, PLAIN | {"email": "m@example.com"}],
     calls=[(0, PLAIN), (1, PLAIN), (0, PLAIN), (1, PLAIN), (1, PLAIN), (0, PLAIN)],
     ragged=[],
 )
+@pytest.mark.parametrize("top", [0, 12])
 def test_a_plain_row_reads_as_the_full_reading_reads_it(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    top: int,
     layout: list[str],
     people: list[dict[str, str]],
     calls: list[tuple[int, dict[str, str]]],
     ragged: list[int],
 ) -> None:
     """Records, rejections (with their row numbers and cells), notices and their order,
-    all the same; and each record's fields the same objects a full reading shares."""
+    all the same; and each record's fields the same objects a full reading shares. With
+    `top` plain rows first, the rows drawn come after the top lines the header is looked
+    for in (a quote-free log's are then read as lines, cut when their person comes first)."""
     person_fields = {"outcome", "called_at", "notes"}
-    rows = [
+    rows = [PLAIN] * top + [
         {k: v for k, v in people[who % len(people)].items() if k not in person_fields}
         | {k: v for k, v in call.items() if k in person_fields}
         for who, call in calls
     ]
+    ragged = [i + top for i in ragged]
     path = write_file(tmp_path, "log.csv", _log(layout, rows, ragged))
     quick = read_call_logs([path], TODAY)
     full = _full_way(monkeypatch, path)
@@ -134,6 +157,26 @@ def test_a_plain_row_reads_as_the_full_reading_reads_it(
     assert [n.row for n in quick.notices] == [n.row for n in full.notices]
     shared = {(r.contact_id, r.address) for r in quick.records}
     assert len({id(r.address) for r in quick.records}) <= len(shared)
+
+
+def test_a_line_with_too_few_cells_to_cut_is_read_the_full_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quote-free line whose person cells come first is cut at its last delimiters only
+    when it has the header's cells: shorter lines, down to one cell, a longer one and a
+    footer, after the top lines the header is looked for in, are read the full way, as when
+    no line is cut."""
+    plain = "C1,Mary,voicemail,2026-11-21 10:05,\n"
+    text = (
+        "contact_id,first_name,outcome,called_at,notes\n"
+        + plain * 12
+        + ("C1\nC1,Mary\nC1,Mary,voicemail\n" + plain + "C1,Mary,voicemail,2026-11-21 10:05,,x\n")
+    )
+    path = write_file(tmp_path, "log.csv", text + "Grand Totals (16 records)\n")
+    quick = read_call_logs([path], TODAY)
+    assert quick == _full_way(monkeypatch, path)
+    assert [r.row for r in quick.records] == [*range(2, 14), 17]
+    assert [r.row for r in quick.rejections] == [14, 15, 16, 18]
 
 
 def test_the_quick_way_is_taken_for_a_plain_log(
