@@ -50,12 +50,16 @@ def _embedding() -> TrueTypeFont:
 
 
 @functools.cache
-def _widths() -> tuple[dict[str, float], float]:
+def _widths() -> tuple[dict[str, int], int]:
+    """Each character's width in whole thousandths of the font size: Noto Sans draws on a
+    grid of 1,000 units, so its widths are whole numbers, and a line's width adds up
+    exactly in any order (`sheet_pdf.wrap` relies on it)."""
     face = _face()
-    return {chr(code): width for code, width in face.charWidths.items()}, face.defaultWidth
+    widths = {chr(code): int(width) for code, width in face.charWidths.items()}
+    return widths, int(face.defaultWidth)
 
 
-def units(text: str) -> float:
+def units(text: str) -> int:
     """The width of `text` in thousandths of the font size (no kerning: as ReportLab)."""
     widths, default = _widths()
     return sum(widths.get(char, default) for char in text)
