@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from mailer.followups import sheet_pdf
 from mailer.followups.calls import FollowUp
 from mailer.followups.sheet import OUTCOME_WORDS
-from mailer.followups.sheet_font import units
-from mailer.followups.sheet_pdf import MARGIN, PAGE_HEIGHT, PAGE_WIDTH, wrap, write_pdf
+from mailer.followups.sheet_font import units, wrap
+from mailer.followups.sheet_pdf import MARGIN, PAGE_HEIGHT, PAGE_WIDTH, write_pdf
 from tests.builders import ELM_STREET
 
 MONDAY, TUESDAY = date(2026, 11, 30), date(2026, 12, 1)
