@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run_bench.py                       # 1,000 contacts, 3 rounds
     .venv/bin/python bench/run_bench.py --contacts 10000 --rounds 1 --jobs 2
+    .venv/bin/python bench/run_bench.py --contacts 1000 10000 --rounds 1  # and the ratio
     .venv/bin/python bench/run_bench.py --memory 2000 20000   # peak memory only
     .venv/bin/python bench/run_bench.py --memory 2000 20000 --stages  # and by stage
 
@@ -12,9 +13,11 @@ contact gets an offer card (4x6 self-mail, printed on avery-5389 sheets) and a f
 call. Reported: the median wall time of the rounds (lowest and highest beside it), the
 ratio to the reference in the same round, and, from one more run in-process at each `--jobs`,
 where the time goes (drawing the cards, the print sheets, the follow-up files or, above
---jobs 1, the wait for those written ahead, the rest), wall and CPU seconds (this
-process's: with --jobs 2 the workers' CPU is not in them). `--memory` runs
-`mailer run` in a fresh process per size and reports its peak memory (VmHWM).
+--jobs 1, the wait for those written by their own process beside the print sheets, the
+rest), wall and CPU seconds (this process's: with --jobs 2 the workers' CPU is not in
+them). With several `--contacts`, the largest log's median times against the smallest's.
+`--memory` runs `mailer run` in a fresh process per size and reports its peak memory
+(VmHWM).
 """
 
 from __future__ import annotations
@@ -222,13 +225,64 @@ def stage_memory(log: Path, work: Path) -> list[tuple[str, int, int, int]]:
     return rows
 
 
+def timed_rounds(
+    log: Path, n: int, rounds: int, jobs_list: list[int], folder: Path
+) -> dict[int, tuple[float, float]]:
+    """The rounds for one log of `n` contacts, the table and where the time goes printed;
+    the median wall and CPU seconds at each `--jobs`."""
+    times: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
+    ratios: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        reference, reference_cpu = bare(n, folder / "bare")
+        times.setdefault("bare", []).append(reference)
+        cpus.setdefault("bare", []).append(reference_cpu)
+        for jobs in jobs_list:
+            seconds, cpu = mailer_run(log, folder / "run", jobs)
+            times.setdefault(f"jobs={jobs}", []).append(seconds)
+            cpus.setdefault(f"jobs={jobs}", []).append(cpu)
+            ratios.setdefault(f"jobs={jobs}", []).append(seconds / reference)
+    print(f"\n| {n:,} contacts | wall s, median (low-high) | / bare | CPU s, median |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| bare ReportLab script, {n:,} cards | {spread(times['bare'])} | 1.00 "
+        f"| {statistics.median(cpus['bare']):.2f} |"
+    )
+    for jobs in jobs_list:
+        key = f"jobs={jobs}"
+        ratio = statistics.median(ratios[key])
+        print(
+            f"| `mailer run --jobs {jobs}` | {spread(times[key])} | {ratio:.2f} "
+            f"| {statistics.median(cpus[key]):.2f} |"
+        )
+    for jobs in jobs_list:
+        split = phases(log, folder / "phases", jobs)
+        session, session_cpu = split.pop("session")
+        print(
+            f"\nwhere the time goes, in-process, {n:,} contacts, jobs={jobs} ({session:.2f} s "
+            f"wall, {session_cpu:.2f} s CPU of this process):"
+        )
+        for label, (seconds, cpu) in split.items():
+            print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%}), CPU {cpu:.2f} s")
+        rest = session - sum(wall for wall, _ in split.values())
+        rest_cpu = session_cpu - sum(cpu for _, cpu in split.values())
+        print(
+            f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s, "
+            f"CPU {rest_cpu:.2f} s"
+        )
+    return {
+        jobs: (statistics.median(times[f"jobs={jobs}"]), statistics.median(cpus[f"jobs={jobs}"]))
+        for jobs in jobs_list
+    }
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--contacts", type=int, default=1000)
+    parser.add_argument("--contacts", type=int, nargs="+", default=[1000])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--memory", type=int, nargs="*", help="sizes for peak memory only")
@@ -260,49 +314,25 @@ def main() -> None:
                     print(f"- {n:,}: {cells}")
             print(f"load average at the end: {os.getloadavg()[0]:.2f}")
             return
-        log = folder / "calls.csv"
-        write_log(log, args.contacts)
-        times: dict[str, list[float]] = {}
-        cpus: dict[str, list[float]] = {}
-        ratios: dict[str, list[float]] = {}
-        for _ in range(args.rounds):
-            reference, reference_cpu = bare(args.contacts, folder / "bare")
-            times.setdefault("bare", []).append(reference)
-            cpus.setdefault("bare", []).append(reference_cpu)
+        medians: dict[tuple[int, int], tuple[float, float]] = {}
+        for n in args.contacts:
+            log = folder / f"calls-{n}.csv"
+            write_log(log, n)
+            for jobs, median in timed_rounds(log, n, args.rounds, args.jobs, folder).items():
+                medians[(n, jobs)] = median
+        if len(args.contacts) > 1:
+            small, large = min(args.contacts), max(args.contacts)
+            print(
+                f"\n{large:,} contacts against {small:,} (target: under {large / small:g}x, "
+                "as the contacts):"
+            )
             for jobs in args.jobs:
-                seconds, cpu = mailer_run(log, folder / "run", jobs)
-                times.setdefault(f"jobs={jobs}", []).append(seconds)
-                cpus.setdefault(f"jobs={jobs}", []).append(cpu)
-                ratios.setdefault(f"jobs={jobs}", []).append(seconds / reference)
-        n = args.contacts
-        print(f"\n| {n:,} contacts | wall s, median (low-high) | / bare | CPU s, median |")
-        print("|---|---:|---:|---:|")
-        print(
-            f"| bare ReportLab script, {n:,} cards | {spread(times['bare'])} | 1.00 "
-            f"| {statistics.median(cpus['bare']):.2f} |"
-        )
-        for jobs in args.jobs:
-            key = f"jobs={jobs}"
-            ratio = statistics.median(ratios[key])
-            print(
-                f"| `mailer run --jobs {jobs}` | {spread(times[key])} | {ratio:.2f} "
-                f"| {statistics.median(cpus[key]):.2f} |"
-            )
-        for jobs in args.jobs:
-            split = phases(log, folder / "phases", jobs)
-            session, session_cpu = split.pop("session")
-            print(
-                f"\nwhere the time goes, in-process, jobs={jobs} ({session:.2f} s wall, "
-                f"{session_cpu:.2f} s CPU of this process):"
-            )
-            for label, (seconds, cpu) in split.items():
-                print(f"- {label}: {seconds:.2f} s ({seconds / session:.0%}), CPU {cpu:.2f} s")
-            rest = session - sum(wall for wall, _ in split.values())
-            rest_cpu = session_cpu - sum(cpu for _, cpu in split.values())
-            print(
-                f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s, "
-                f"CPU {rest_cpu:.2f} s"
-            )
+                wall, cpu = medians[(large, jobs)]
+                wall_small, cpu_small = medians[(small, jobs)]
+                print(
+                    f"- `--jobs {jobs}`: {wall / wall_small:.2f}x the wall time, "
+                    f"{cpu / cpu_small:.2f}x the CPU time"
+                )
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
 

@@ -171,31 +171,32 @@ def _run(
     # (and the rows it rejected), and the stages read the steps back a page at a time.
     keys, mail, totals, rejected = _planned(request, config, ledger, hooks)
     report = SessionReport(totals, folder)
+    with hooks.progress("drawing cards", len(mail)) as advance:
+        report.cards = draw_cards(
+            ledger,
+            config,
+            ledger.steps_by_key(mail),
+            mode=mode,
+            out_dir=folder,
+            jobs=request.jobs,
+            count=len(mail),
+            on_progress=advance,
+        )
+    failed = [f.step_key for f in report.cards.failures]
+    refused = refused_cards(report.cards, ledger.steps_by_key(failed))
+    if refused:
+        write_rejects(rejected, folder / "rejects.csv", refused)
+    report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
     ahead = None
-    if request.jobs > 1 and not request.send:
-        # Nothing the cards' drawing or printing does moves a call (sending may): with
-        # cores to spare, the follow-up files are written meanwhile, in a process of
-        # their own (`followups_apart`).
+    if request.jobs > 1 and mode == "self":
+        # With cores to spare, the follow-up files are written while the sheets are, in a
+        # process of their own (`followups_apart`): printing moves no call. Started once
+        # the cards are drawn: the drawing has every core already, and the sheets, written
+        # by this process alone, would leave one idle. (Sending may move calls: after it.)
         ahead = session_followups.FollowUpsAhead.start(
             keys, mail, ledger, config, folder, request.today
         )
     try:
-        with hooks.progress("drawing cards", len(mail)) as advance:
-            report.cards = draw_cards(
-                ledger,
-                config,
-                ledger.steps_by_key(mail),
-                mode=mode,
-                out_dir=folder,
-                jobs=request.jobs,
-                count=len(mail),
-                on_progress=advance,
-            )
-        failed = [f.step_key for f in report.cards.failures]
-        refused = refused_cards(report.cards, ledger.steps_by_key(failed))
-        if refused:
-            write_rejects(rejected, folder / "rejects.csv", refused)
-        report.written += ["plan.json", "rejects.csv", "cards/", "manifest.csv"]
         if mode == "self":
             _print(report, ledger, config, mail, request.today)
         elif request.send:

@@ -1,5 +1,5 @@
-"""The main job's follow-up files: written after the cards by the session itself, or, with
-cores to spare, meanwhile by a process of their own (`FollowUpsAhead`).
+"""The main job's follow-up files: written last by the session itself, or, with cores to
+spare, by a process of their own while the print sheets are written (`FollowUpsAhead`).
 
 Either way they are written from step keys, the steps read from the ledger a page at a
 time: the session holds no plan while the cards are drawn and printed.
@@ -70,7 +70,7 @@ def write_follow_ups(
 
 
 class FollowUpsAhead:
-    """The follow-up files written by another process while this one draws and prints
+    """The follow-up files written by another process while this one prints the sheets
     (`--jobs` above 1), into a hidden folder beside them. `finish` has them moved into place
     only when no card of the plan was lost meanwhile (a card not drawn has no call about it:
     the files are then written again, by `follow_ups`). That process removes its folder

@@ -1,10 +1,11 @@
-"""`mailer run --jobs 2` writes the follow-up files in a process of their own while the cards
-are drawn and printed (`session_followups.FollowUpsAhead`): the same files as `--jobs 1`,
+"""`mailer run --jobs 2` writes the follow-up files in a process of their own while the print
+sheets are written (`session_followups.FollowUpsAhead`): the same files as `--jobs 1`,
 none about a card lost meanwhile, nothing left behind when the run stops or that process
 fails."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -153,7 +154,20 @@ def test_a_follow_up_file_that_cannot_be_replaced_leaves_the_previous_ones(
     assert leftovers(out) == []
 
 
+def drawing(out: Path, children: list[int]) -> bool:
+    """Both drawing workers at work, some cards drawn."""
+    return len(children) >= 2 and len(list((out / "cards").glob("*.pdf"))) >= 20
+
+
+def writing_follow_ups(out: Path, children: list[int]) -> bool:
+    """The follow-up process at work (its hidden folder made) while this process writes the
+    sheets: the sheets not in place yet, so no file has been told to take its name."""
+    started = any(out.glob(".followups.*.part"))
+    return bool(children) and started and not (out / "print.pdf").exists()
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("moment", [drawing, writing_follow_ups], ids=lambda f: f.__name__)
 @pytest.mark.parametrize(
     "stop",
     [
@@ -164,7 +178,7 @@ def test_a_follow_up_file_that_cannot_be_replaced_leaves_the_previous_ones(
     ],
 )
 def test_stopping_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
-    tmp_path: Path, stop: Callable[[int], None]
+    tmp_path: Path, stop: Callable[[int], None], moment: Callable[[Path, list[int]], bool]
 ) -> None:
     calls = voicemail_log(tmp_path, 600)
     out = tmp_path / "out"
@@ -185,14 +199,22 @@ def test_stopping_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
     deadline = time.monotonic() + 120
     children: list[int] = []
     try:
-        # The follow-up process and both drawing workers at work, some cards drawn.
-        while len(children) < 3 or len(list((out / "cards").glob("*.pdf"))) < 20:
-            assert run.poll() is None, "the run ended before it could be killed"
-            assert time.monotonic() < deadline, "the run never got going"
+        while True:
+            assert run.poll() is None, "the run ended before it could be stopped"
+            assert time.monotonic() < deadline, "the run never got there"
             children = child_processes(run.pid)
+            if moment(out, children):
+                # The whole group held still, so the moment can't pass before the stop.
+                os.killpg(run.pid, signal.SIGSTOP)
+                children = child_processes(run.pid)
+                if moment(out, children):
+                    break
+                os.killpg(run.pid, signal.SIGCONT)
             time.sleep(0.02)
     finally:
         stop(run.pid)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGCONT)
         run.wait()
     deadline = time.monotonic() + 15
     while alive := [pid for pid in children if process_alive(pid)]:

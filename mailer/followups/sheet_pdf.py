@@ -21,10 +21,9 @@ import functools
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.rl_accel import fp_str
@@ -34,7 +33,7 @@ from mailer.drawing.pdf_stream import PdfStream
 from mailer.files import clean_text, written_beside
 from mailer.followups.calls import FollowUp, friendly
 from mailer.followups.sheet import OUTCOME_WORDS, sheet_name, window_text
-from mailer.followups.sheet_font import SheetFont, text_width, units
+from mailer.followups.sheet_font import SheetFont, text_width, wrap
 
 PAGE_WIDTH, PAGE_HEIGHT = letter
 MARGIN = 40.0
@@ -55,6 +54,13 @@ class Page:
     def text(self, x: float, y: float, line: str, size: float, gray: float = 0.0) -> None:
         # The grey, the left edge and the size come from a handful of values: only the
         # baseline and the text itself are formatted for every line.
+        if line.isascii():  # one piece in the first subset (as `SheetFont.encode` has it)
+            self.ops.append(
+                b"%s%s Tm %s%s Tj ET"
+                % (_text_start(gray, x), fp_str(y).encode(), _font_at(0, size),
+                   literal(line.encode("ascii")))
+            )  # fmt: skip
+            return
         parts = [_text_start(gray, x) + fp_str(y).encode() + b" Tm"]
         for subset, data in self.font.encode(line):
             parts.append(_font_at(subset, size) + literal(data) + b" Tj")
@@ -92,61 +98,21 @@ Draw = Callable[[Page, float], None]
 """Draws an item with its top at the given y."""
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One piece of a call's block: its height, how to draw it, and whether it must stay on
-    a page with the item after it (a call's name with the start of its script)."""
+    a page with the item after it (a call's name with the start of its script). A tuple:
+    a call's block makes a dozen or more, made and drawn at once."""
 
     height: float
     draw: Draw
     keep_with_next: bool = False
 
 
-@functools.lru_cache(maxsize=4096)
-def _word_units(word: str) -> float:
-    """A word's width, measured once: scripts repeat most of their words call after call.
-    (A few thousand: names, phones and addresses are words seen once, and a season of
-    calls would otherwise keep every one of them.)"""
-    return units(word)
-
-
-def wrap(text: str, size: float, width: float) -> list[str]:
-    """`text` in lines no wider than `width` at `size`: broken at spaces, and inside a word
-    only when the word alone is wider than the line. Line breaks in the text are kept."""
-    lines: list[str] = []
-    space = _word_units(" ")
-    for paragraph in text.splitlines() or [""]:
-        line: list[str] = []  # the words, joined once the line is full
-        used = 0.0
-        for word in paragraph.split():
-            wide = _word_units(word)
-            trial = used + space + wide if line else wide
-            if trial * size / 1000 <= width:
-                line.append(word)
-                used = trial
-                continue
-            if line:
-                lines.append(" ".join(line))
-            # A word wider than the line alone is cut where the line ends.
-            while wide * size / 1000 > width and (cut := _fits(word, size, width)) < len(word):
-                cut = max(1, cut)
-                lines.append(word[:cut])
-                word = word[cut:]
-                wide = units(word)
-            line, used = [word], wide
-        lines.append(" ".join(line))
-    return lines
-
-
-def _fits(word: str, size: float, width: float) -> int:
-    """How many of `word`'s first characters fit in `width` (a character at a time: the
-    width of a run of text is the sum of its characters')."""
-    used = 0.0
-    for n, ch in enumerate(word):
-        used += text_width(ch, size)
-        if used > width:
-            return n
-    return len(word)
+@functools.lru_cache(maxsize=256)
+def _wrapped(text: str, size: float, width: float) -> tuple[str, ...]:
+    """`wrap`, kept for the texts every call's block repeats: the labels, and scripts that
+    name no one (the permission ask)."""
+    return tuple(wrap(text, size, width))
 
 
 def _text_items(
@@ -163,7 +129,7 @@ def _text_items(
     leading = size * 1.3
     items = []
     # Names, notes and scripts come from call logs: no control character reaches the page.
-    for line in wrap(clean_text(text), size, WIDTH - indent):
+    for line in _wrapped(clean_text(text), size, WIDTH - indent):
 
         def draw(page: Page, top: float, line: str = line) -> None:
             if bold:
@@ -175,9 +141,32 @@ def _text_items(
     return items
 
 
-def _label(text: str) -> list[Item]:
-    """The small grey label over a text, kept with the text's first line."""
-    return _text_items(text, 8.5, indent=INDENT, grey=True, keep=True)
+@functools.lru_cache(maxsize=32)
+def _label(text: str) -> tuple[Item, ...]:
+    """The small grey label over a text, kept with the text's first line. A handful of
+    fixed labels, each made once and drawn alike (`_alike`)."""
+    items = _text_items(text, 8.5, indent=INDENT, grey=True, keep=True)
+    if not text.isascii():
+        return tuple(items)
+    return tuple(item._replace(draw=_alike(item.draw)) for item in items)
+
+
+def _alike(draw: Draw) -> Draw:
+    """`draw` for an item every call's block repeats (a label, the tick boxes, the lines to
+    write on): its operators made once for each height it is drawn at, and copied. Its
+    text is plain ASCII (fixed words), so it needs no code of the document's font: the
+    page it is made on is a scratch one."""
+
+    @functools.lru_cache(maxsize=256)  # a page holds a few dozen tops: most repeat
+    def made(top: float) -> tuple[bytes, ...]:
+        page = Page(SheetFont())
+        draw(page, top)
+        return tuple(page.ops)
+
+    def copied(page: Page, top: float) -> None:
+        page.ops.extend(made(top))
+
+    return copied
 
 
 def _boxes() -> list[Item]:
@@ -231,7 +220,9 @@ def _rule() -> Item:
 def _foot() -> tuple[Item, ...]:
     """What closes every call's block, the same on every call: the tick boxes, lines to
     write on, a rule."""
-    return (*_boxes(), _ruled("called at:"), _ruled("notes:"), _ruled(""), _rule())
+    assert all(word.isascii() for word in OUTCOME_WORDS)  # as `_alike` needs
+    items = (*_boxes(), _ruled("called at:"), _ruled("notes:"), _ruled(""), _rule())
+    return tuple(item._replace(draw=_alike(item.draw)) for item in items)
 
 
 def call_items(call: FollowUp) -> list[Item]:
