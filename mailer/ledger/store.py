@@ -391,6 +391,8 @@ class Ledger(CardBook, ContactRows, ResponseRows):
 def _opted_out(step: MailStep, suppressed: frozenset[str], by_address: bool) -> bool:
     """The suppression rule every stage shares: a person is on the list under any of the ids
     a call log may give them (contact id, phone id, email id, name and address)."""
+    if not suppressed:  # most ledgers: no step's ids need working out
+        return False
     ids = suppression_ids(step.record, by_address=by_address) | {step.contact_id}
     return not ids.isdisjoint(suppressed)
 
