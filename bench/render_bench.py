@@ -7,6 +7,7 @@ peak memory at two batch sizes.
     .venv/bin/python bench/render_bench.py --quick         # a smoke run: 200 cards, 200 vs 2k
     .venv/bin/python bench/render_bench.py --cards 2000 --skip-memory
     .venv/bin/python bench/render_bench.py --skip-memory --instructions   # valgrind counts
+    .venv/bin/python bench/render_bench.py --skip-memory --repeat 1 --start-up 7
 
 Interleaved rounds of: `bare_reportlab.py` for N cards as a process and `mailer render
 --jobs 1` as a process on a ledger of N planned offer cards with their QR code (4x6
@@ -335,6 +336,48 @@ def paired_ratios(rounds: list[dict[str, Timing]]) -> dict[str, float]:
     }
 
 
+# ---- start-up --------------------------------------------------------------------------------
+
+
+def child_cpu(command: list[str]) -> float:
+    """User CPU seconds of one run of `command` as a process (its children's own)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+    run_quietly(command)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
+
+
+def start_up_table(rounds: int, cards: int) -> str:
+    """User CPU of a one-card run: `mailer render --limit 1` on a ledger of `cards` planned
+    cards (so the count of the cards to draw is in it) against the bare script drawing one
+    card, in interleaved rounds after an untimed run of each: the time every run pays
+    before its first card."""
+    with tempfile.TemporaryDirectory(prefix="mailer-bench-") as tmp:
+        planned = Path(tmp) / "planned.db"
+        ledger_with_offers(planned, cards)
+        used: dict[str, list[float]] = {"bare": [], "render": []}
+        for round_no in range(rounds + 1):
+            out = Path(tmp) / str(round_no)
+            db = out / "mailer.db"
+            out.mkdir()
+            shutil.copyfile(planned, db)
+            bare = child_cpu(bare_command(1, out / "bare"))
+            render = child_cpu([*render_command(db, out / "run"), "--limit", "1"])
+            if round_no:  # the first made the bytecode, the fonts and the templates
+                used["bare"].append(bare)
+                used["render"].append(render)
+    lines = [
+        f"| one-card run, user CPU s ({rounds} rounds) | median | lowest |",
+        "|---|---:|---:|",
+    ]
+    labels = {
+        "bare": "bare script, `--cards 1`",
+        "render": f"`mailer render --limit 1`, {cards:,} cards planned",
+    }
+    for kind, label in labels.items():
+        lines.append(f"| {label} | {statistics.median(used[kind]):.3f} | {min(used[kind]):.3f} |")
+    return "\n".join(lines)
+
+
 # ---- instruction counts ----------------------------------------------------------------------
 
 
@@ -421,6 +464,13 @@ def main() -> int:
         action="store_true",
         help="also count instructions per card with valgrind (a few minutes)",
     )
+    parser.add_argument(
+        "--start-up",
+        type=int,
+        metavar="ROUNDS",
+        default=0,
+        help="also time one-card runs' start-up (user CPU), this many rounds",
+    )
     parser.add_argument("--memory", type=int, metavar="N", help=argparse.SUPPRESS)
     parser.add_argument("--ledger", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--count", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
@@ -469,6 +519,7 @@ def main() -> int:
     if not args.skip_memory:
         memory = (measure_memory(small), measure_memory(large))
     counted = instruction_table(20, 200) if args.instructions else None
+    start_up = start_up_table(args.start_up, n) if args.start_up else None
 
     command = shlex.join([".venv/bin/python", "bench/render_bench.py", *sys.argv[1:]])
     import reportlab
@@ -490,6 +541,9 @@ def main() -> int:
     if counted is not None:
         print()
         print(counted)
+    if start_up is not None:
+        print()
+        print(start_up)
     return 0
 
 

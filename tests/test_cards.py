@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -148,6 +150,73 @@ def test_render_reads_each_step_once(
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "out" / "cards").glob("*.pdf"))) == 5
     assert asked == []
+
+
+def _passed_cards(ledger: Ledger) -> None:
+    """Two cards whose offer ends today: too late to draw."""
+    passed = [
+        dataclasses.replace(
+            mail_step(call_record(f"P{i}", row=20 + i, first="Pat", last=f"Late{i}")),
+            offer_expires=TODAY,
+        )
+        for i in range(2)
+    ]
+    ledger.record_plan(plan_of(*passed))
+
+
+def _steps_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The contact ids of the steps read from the ledger's rows from now on."""
+    from mailer.ledger import store
+    from mailer.ledger.rows import step_from_row
+
+    read: list[str] = []
+
+    def counted(row: sqlite3.Row) -> MailStep:
+        step = step_from_row(row)
+        read.append(step.contact_id)
+        return step
+
+    monkeypatch.setattr(store, "step_from_row", counted)
+    return read
+
+
+def test_render_with_a_limit_reads_only_the_steps_it_draws_and_still_counts_the_rest(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--limit 2` of seven cards reads the call records of the two it draws; the cards
+    whose moment has passed are still all counted, and the rest drawn next time."""
+    steps = five_cards(ledger)
+    _passed_cards(ledger)
+    read = _steps_read(monkeypatch)
+    result = invoke("render", "--db", ledger.path, "--out", tmp_path / "out", "--demo",
+                    "--today", TODAY.isoformat(), "--limit", "2")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    drawn = sorted(p.name for p in (tmp_path / "out" / "cards").glob("*.pdf"))
+    assert drawn == [f"{s.contact_id}-offer.pdf" for s in steps[:2]]
+    assert "2 planned cards were not drawn: their offer has passed" in result.output
+    assert sorted(set(read)) == ["C000", "C001"]
+    again = invoke("render", "--db", ledger.path, "--out", tmp_path / "out", "--demo",
+                   "--today", TODAY.isoformat())  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert len(list((tmp_path / "out" / "cards").glob("*.pdf"))) == 5
+
+
+def test_render_with_a_limit_still_leaves_out_an_opted_out_contact(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """With someone on the suppression list every step is read to apply the rule: a card
+    for a contact who opted out under another id is never among those drawn."""
+    first = mail_step(call_record("A001", row=2, first="Olga", last="Ward", phone="555-0900"))
+    ledger.record_plan(plan_of(first))
+    # Another export's id for the same phone opts out.
+    out_call = call_record("B777", Outcome.OPT_OUT, "2026-11-21 11:00", row=3, phone="555-0900")
+    ledger.record_plan(plan_of(opt_out_step(out_call)))
+    steps = five_cards(ledger)
+    result = invoke("render", "--db", ledger.path, "--out", tmp_path / "out", "--demo",
+                    "--today", TODAY.isoformat(), "--limit", "2")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    drawn = sorted(p.name for p in (tmp_path / "out" / "cards").glob("*.pdf"))
+    assert drawn == [f"{s.contact_id}-offer.pdf" for s in steps[:2]]
 
 
 def test_an_interrupted_drawing_keeps_what_was_drawn_and_the_rerun_draws_the_rest(

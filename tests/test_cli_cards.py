@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import math
 import re
@@ -628,3 +629,21 @@ def test_the_same_sheets_again_replace_their_own_file(tmp_path: Path) -> None:
 def pdfplumber_text(path: Path) -> str:
     with pdfplumber.open(path) as pdf:
         return "".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def test_the_progress_bar_shows_on_a_terminal_and_is_skipped_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mailer.cli import common
+
+    for interactive in (True, False):
+        screen = io.StringIO()
+        console = common.CleanConsole(
+            file=screen, force_terminal=interactive, force_interactive=interactive, width=80
+        )
+        monkeypatch.setattr(common, "err", console)
+        with common.progress_bar("drawing cards", 3) as advance:
+            for _ in range(3):
+                advance(None)
+        # A terminal sees the bar (cleared at the end); a pipe sees nothing at all.
+        assert ("drawing cards" in screen.getvalue()) is interactive

@@ -66,6 +66,23 @@ def test_a_kept_font_is_not_made_again(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(calls) == 3
 
 
+def test_a_font_kept_by_another_fonttools_release_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fontTools
+
+    # The release is named without importing fontTools, by the file that holds its version.
+    assert f'"{fontTools.version}"'.encode() in font_cache.fonttools_release()
+    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path))
+    calls, make = _counting(b"font bytes")
+    font_cache.kept("pen", b"source", make)
+    monkeypatch.setattr(font_cache, "fonttools_release", lambda: b'version = "99.0.0"')
+    font_cache.kept("pen", b"source", make)
+    font_cache.kept("pen", b"source", make)
+    assert len(calls) == 2
+    assert len(list(tmp_path.iterdir())) == 2
+
+
 @pytest.mark.parametrize("damage", ["cut", "changed", "empty"])
 def test_a_damaged_kept_font_is_made_again_and_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str

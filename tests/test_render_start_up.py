@@ -14,10 +14,15 @@ from pathlib import Path
 from mailer.domain.addresses import with_mail_address
 from tests.builders import PLAN_DAY, card_step, invoke, open_ledger, plan_of
 
-NOT_NEEDED = ("holidays", "concurrent.futures", "multiprocessing", "fontTools.ttLib", "pydantic")
+NOT_NEEDED = ("holidays", "concurrent.futures", "multiprocessing", "fontTools", "logging",
+              "pydantic", "reportlab.pdfgen.canvas", "rich.progress", "ctypes")  # fmt: skip
 """The postal calendar's holiday tables (no card asks about a holiday), the worker pool
-(`--jobs 1` draws in this process), fontTools' font files (the pen font is read from the
-cache on disk once made) and pydantic (typer from 0.29 imports it to check options)."""
+(`--jobs 1` draws in this process), fontTools and the logging it sets up (the pen font is
+read from the cache on disk once made, its key naming fontTools' release without importing
+it), pydantic (typer from 0.29 imports it to check options), ReportLab's canvas (the card
+writer draws every card that has no font only ReportLab handles), the progress bar (stderr
+is not a terminal here: no bar would show) and ctypes (only a worker process asks the
+kernel to end it with its parent)."""
 
 
 PLANNING_ONLY = ("scourgify", "usaddress", "holidays", "dateutil", "phonenumbers", "nameparser")

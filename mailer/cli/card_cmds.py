@@ -171,7 +171,7 @@ def render(
     """Draw the planned cards that are not drawn yet: one PDF per card (page 1 front, page 2
     back) in DIR/cards/, listed in DIR/manifest.csv. Running it again draws nothing twice,
     except a card drawn in another --mode or whose file has gone missing."""
-    from mailer.drawing.draw import undrawn
+    from mailer.drawing.draw import KEPT_STEPS, undrawn
 
     day = resolve_today(today)
     settings = load_config(config, demo=demo)
@@ -179,8 +179,10 @@ def render(
     folder = output_folder(out_dir, day)
     with open_ledger(db, config, create=False, work="mailer render") as ledger:
         # Also cards drawn before in another mode or size, or whose file has gone missing.
-        # The first steps are kept as read for the drawing: read once, not twice.
-        due = undrawn(ledger, chosen, settings.mail.size, day)
+        # The first steps are kept as read for the drawing: read once, not twice (and no
+        # more of them than --limit draws).
+        keep = min(KEPT_STEPS, limit or KEPT_STEPS)
+        due = undrawn(ledger, chosen, settings.mail.size, day, keep=keep)
         keys, stale = due.keys, due.stale
         if stale:
             warn(

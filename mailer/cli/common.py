@@ -326,7 +326,11 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def progress_bar(description: str, total: int) -> Iterator[Callable[[object], None]]:
     """A Rich progress bar on stderr for work that takes more than a moment; yields the
-    callback that advances it by one."""
+    callback that advances it by one. Where stderr is not a terminal the bar would show
+    nothing (it is transient): no bar is made, sparing its import and its work a card."""
+    if not err.is_interactive:
+        yield _no_progress
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     with Progress(
@@ -339,6 +343,10 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[object], No
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda _: progress.advance(task)
+
+
+def _no_progress(_: object) -> None:
+    """The progress callback where no bar is shown."""
 
 
 def output_folder(out: Path | None, day: date) -> Path:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from functools import cache
 
 DEFAULT_WINDOWS: Mapping[str, str] = {
     "morning": "09:00-12:00",
@@ -144,16 +145,22 @@ _WORD = (
 _ONE = _clock_words("")
 _FIRST = _clock_words("1", last=False)
 
+
 # (pattern, what it asks): "from" the hour, "until" it, "at" it, or "span" two hours.
-_TIMES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(rf"\b(?:between\s+)?{_FIRST}\s*(?:-|to|and)\s*{_clock_words('2')}"), "span"),
-    (re.compile(rf"\b(?:after|from|past)\s+(?:{_ONE}|{_WORD})"), "from"),
-    (re.compile(rf"\b(?:before|until|till|til)\s+(?:{_ONE}|{_WORD})"), "until"),
-    (re.compile(rf"\b(?:at|@|around|about|say)\s+(?:{_ONE}|{_WORD})"), "at"),
-    # A bare time needs its minutes or its am/pm to be a time: "2:30", "3pm".
-    (re.compile(r"\b(?P<h>1[0-2]|0?[1-9])(?:(?::(?P<m>[0-5]\d))\s*(?P<ap>[ap]\.?m\.?(?![a-z]))?"
-                r"|\s*(?P<ap2>[ap]\.?m\.?(?![a-z])))(?![\d/:-])"), "at"),
-)  # fmt: skip
+@cache
+def _time_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Compiled when a note is first read, not when the module loads: most commands (the
+    config reads this module for its windows) never read a note."""
+    return (
+        (re.compile(rf"\b(?:between\s+)?{_FIRST}\s*(?:-|to|and)\s*{_clock_words('2')}"), "span"),
+        (re.compile(rf"\b(?:after|from|past)\s+(?:{_ONE}|{_WORD})"), "from"),
+        (re.compile(rf"\b(?:before|until|till|til)\s+(?:{_ONE}|{_WORD})"), "until"),
+        (re.compile(rf"\b(?:at|@|around|about|say)\s+(?:{_ONE}|{_WORD})"), "at"),
+        # A bare time needs its minutes or its am/pm to be a time: "2:30", "3pm".
+        (re.compile(r"\b(?P<h>1[0-2]|0?[1-9])(?:(?::(?P<m>[0-5]\d))\s*(?P<ap>[ap]\.?m\.?(?![a-z]))?"
+                    r"|\s*(?P<ap2>[ap]\.?m\.?(?![a-z])))(?![\d/:-])"), "at"),
+    )  # fmt: skip
+
 
 # Parts of the day as clock spans (start, end); None is open-ended.
 _PARTS: tuple[tuple[str, time | None, time | None], ...] = (
@@ -162,11 +169,17 @@ _PARTS: tuple[tuple[str, time | None, time | None], ...] = (
     (r"lunch\s*time|around\s+lunch|at\s+lunch|noon", time(12), time(13)),
     (r"mornings?|before\s+(?:noon|lunch)", None, time(12)),
 )
-_PART_PATTERNS = tuple(
-    (re.compile(rf"\b(?:in\s+the\s+|this\s+|early\s+|late\s+)?(?:{words})\b"), start, end)
-    for words, start, end in _PARTS
-)
-_CUE = re.compile(r"\b(?:call|callback|cb|ring|try|reach|phone)\b")
+
+
+@cache
+def _part_patterns() -> tuple[tuple[re.Pattern[str], time | None, time | None], ...]:
+    return tuple(
+        (re.compile(rf"\b(?:in\s+the\s+|this\s+|early\s+|late\s+)?(?:{words})\b"), start, end)
+        for words, start, end in _PARTS
+    )
+
+
+_CUE = r"\b(?:call|callback|cb|ring|try|reach|phone)\b"
 
 
 def time_asked(notes: str) -> TimeAsk | None:
@@ -176,7 +189,7 @@ def time_asked(notes: str) -> TimeAsk | None:
     found = _asks(text)
     if not found:
         return None
-    cue = _CUE.search(text)
+    cue = re.search(_CUE, text)
     after_cue = [hit for hit in found if cue is not None and hit[0] >= cue.start()]
     start, end, ask = (after_cue or found)[0]
     return TimeAsk(ask.start, ask.end, " ".join(notes[start:end].split()))
@@ -184,7 +197,7 @@ def time_asked(notes: str) -> TimeAsk | None:
 
 def _asks(text: str) -> list[tuple[int, int, TimeAsk]]:
     hits: list[tuple[int, int, TimeAsk]] = []
-    for pattern, kind in _TIMES:
+    for pattern, kind in _time_patterns():
         for m in pattern.finditer(text):
             if kind == "span":
                 first = _hour(m["h1"], m["m1"], m["ap1"] or m["ap2"])
@@ -196,7 +209,7 @@ def _asks(text: str) -> list[tuple[int, int, TimeAsk]]:
             start = None if kind == "until" else at
             end = None if kind == "from" else at
             hits.append((m.start(), m.end(), TimeAsk(start, end, "")))
-    for part, start, end in _PART_PATTERNS:
+    for part, start, end in _part_patterns():
         for m in part.finditer(text):
             hits.append((m.start(), m.end(), TimeAsk(start, end, "")))
     # A longer phrase wins over a shorter one inside it ("after lunch" over "lunch").

@@ -123,10 +123,12 @@ def _days(n: int) -> timedelta:
 
 # -- money -----------------------------------------------------------------------------------
 
-_CURRENCY = re.compile(r"(?i)\b(?:usd|us\$|cad|eur|gbp|dollars?|bucks)\b|[$€£¥]")
+# Patterns as text, compiled (and kept by `re`) when money is first read: every command
+# loads this module through the config, few read an amount.
+_CURRENCY = r"(?i)\b(?:usd|us\$|cad|eur|gbp|dollars?|bucks)\b|[$€£¥]"
 # Whole units: plain digits, or groups of three split by one separator used throughout.
-_WHOLE = re.compile(r"\d+|\d{1,3}(?P<sep>[,. '])\d{3}(?:(?P=sep)\d{3})*")
-_DECIMALS = re.compile(r"(?P<mark>[.,])(?P<cents>\d{1,2})$")
+_WHOLE = r"\d+|\d{1,3}(?P<sep>[,. '])\d{3}(?:(?P=sep)\d{3})*"
+_DECIMALS = r"(?P<mark>[.,])(?P<cents>\d{1,2})$"
 
 
 MAX_AMOUNT_CENTS = 100_000_000
@@ -143,7 +145,7 @@ def read_amount(text: str) -> int | None:
     comma are cents; commas, dots, spaces or apostrophes between groups of three digits
     separate thousands (one kind throughout, not the cents' mark). Raises `AmountError` for
     anything else, a negative amount (a refund is not a response) included."""
-    cleaned = _CURRENCY.sub(" ", text).strip()
+    cleaned = re.sub(_CURRENCY, " ", text).strip()
     if not cleaned:
         if text.strip():
             raise AmountError(f"amount {text.strip()!r} has no number")
@@ -151,9 +153,9 @@ def read_amount(text: str) -> int | None:
     negative = cleaned.startswith(("-", "(", "−")) or cleaned.endswith("-")
     cleaned = cleaned.strip("-()− ").strip()
     whole, cents, mark = cleaned, "0", ""
-    if tail := _DECIMALS.search(cleaned):
+    if tail := re.search(_DECIMALS, cleaned):
         whole, cents, mark = cleaned[: tail.start()], tail["cents"].ljust(2, "0"), tail["mark"]
-    grouped = _WHOLE.fullmatch(whole)
+    grouped = re.fullmatch(_WHOLE, whole)
     if grouped is None or (mark and grouped["sep"] == mark):
         raise AmountError(f"amount {text.strip()!r} is not a sum of money (write it as 40.00)")
     if negative:
@@ -168,7 +170,7 @@ def read_amount(text: str) -> int | None:
 
 # "$45", "45.00", "45 USD", "€40": money in a note needs a currency or cents, so "2 jars"
 # or "call at 5" are never taken for an order's total.
-_MONEY_IN_TEXT = re.compile(
+_MONEY_IN_TEXT = (
     r"(?i)(?:[$€£]\s?|\b(?:usd|eur)\s?)(\d[\d,]*(?:\.\d{1,2})?)"
     r"|\b(\d[\d,]*\.\d{2})\b"
     r"|\b(\d[\d,]*(?:\.\d{1,2})?)\s?(?:[€£]|\b(?:usd|eur|dollars?)\b)"
@@ -178,7 +180,7 @@ _MONEY_IN_TEXT = re.compile(
 def amounts_in(text: str) -> list[int]:
     """The sums of money written in a free-text note, in cents, in order."""
     found = []
-    for match in _MONEY_IN_TEXT.finditer(text):
+    for match in re.finditer(_MONEY_IN_TEXT, text):
         number = next(g for g in match.groups() if g)
         try:
             cents = read_amount(number)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from shlex import quote
-
-from reportlab.pdfgen.canvas import Canvas
+from typing import TYPE_CHECKING
 
 from mailer.config import Config
 from mailer.domain import addresses
@@ -34,6 +33,9 @@ from mailer.drawing.layout import (
 from mailer.drawing.style import CardStyle, parse_color
 from mailer.drawing.variants import PenFont, pen_font
 from mailer.errors import RenderError
+
+if TYPE_CHECKING:  # drawn on only for a card the card writer leaves to ReportLab
+    from reportlab.pdfgen.canvas import Canvas
 
 ADDRESS_SIZE, ADDRESS_FLOOR = 10.0, 8.0
 """USPS: the delivery address at least 8 pt; 10 pt reads best."""

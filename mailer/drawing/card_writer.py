@@ -24,7 +24,6 @@ from pathlib import Path
 from reportlab import rl_config
 from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase.pdfdoc import PDFDocument, PDFImageXObject
 
 from mailer.drawing.back_side import STAMP_GREY
 from mailer.drawing.card_fonts import (
@@ -177,6 +176,9 @@ def _plate(modules: int, x: float, y: float, size: float) -> bytes:
 def image_object(path: Path) -> bytes:
     """A front image as a finished image object, made by ReportLab (JPEG data as it is,
     other formats as compressed RGB) once per process, not once per card."""
+    # Here: ReportLab's document model is needed only for a front with an image.
+    from reportlab.pdfbase.pdfdoc import PDFDocument, PDFImageXObject
+
     previous = rl_config.useA85
     rl_config.useA85 = 0
     try:

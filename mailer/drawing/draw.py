@@ -14,7 +14,6 @@ from pathlib import Path
 
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
-from mailer.domain.moments import card_moment_passed
 from mailer.drawing.batch import CardRenderer, Outcome, RenderedCard, RenderFailure
 from mailer.errors import MailerError, UsageError, WriteError
 from mailer.files import write_csv_rows
@@ -89,15 +88,19 @@ def undrawn(
     read a page at a time), the first `keep` of them kept, and how many more were left out
     because their moment has passed. Opted-out contacts are never due (`Ledger.due_cards`)."""
     found = Undrawn([], 0, {})
-    for due in ledger.due_cards(DRAWABLE):
+    # Each step's call record is read only for the steps kept: a count needs none.
+    for due in ledger.due_rows(DRAWABLE, today=today):
         if due.piece is not None and _drawn(due.piece, mode, size):
             continue
-        if card_moment_passed(due.step, today):
+        if due.passed:  # `card_moment_passed`, asked of the ledger
             found.stale += 1
             continue
-        found.keys.append(due.step.step_key)
         if len(found.kept) < keep:
-            found.kept[due.step.step_key] = due.step
+            step = due.step()
+            found.keys.append(step.step_key)
+            found.kept[step.step_key] = step
+        else:
+            found.keys.append(due.step_key)
     return found
 
 

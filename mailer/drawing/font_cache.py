@@ -7,7 +7,7 @@ forms are made, so it is kept in a cache folder and read back next time.
 
 The folder is `MAILER_CACHE_DIR` when set, else the user's cache folder (`$XDG_CACHE_HOME`
 or `~/.cache`, `%LOCALAPPDATA%` on Windows) under `mailer/fonts`. A kept file is named by a
-digest of what made it (its kind, `RECIPE`, the fontTools version and the source bytes), and
+digest of what made it (its kind, `RECIPE`, the fontTools release and the source bytes), and
 ends with a digest of its own bytes: a file cut short or changed is made again, never used.
 The cache only saves time: a folder that can't be read or written is passed over silently,
 and deleting it is always safe.
@@ -20,9 +20,9 @@ import hashlib
 import os
 import sys
 from collections.abc import Callable
+from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
-
-import fontTools
 
 from mailer.errors import WriteError
 from mailer.files import write_bytes_atomic
@@ -55,7 +55,7 @@ def kept(kind: str, source: bytes, make: Callable[[], bytes]) -> bytes:
     if folder is None:
         return make()
     name = hashlib.sha256(
-        b"\0".join((kind.encode(), RECIPE, fontTools.version.encode(), source))
+        b"\0".join((kind.encode(), RECIPE, fonttools_release(), source))
     ).hexdigest()[:40]
     path = folder / f"{kind}-{name}.ttf"
     try:
@@ -70,3 +70,17 @@ def kept(kind: str, source: bytes, make: Callable[[], bytes]) -> bytes:
     with contextlib.suppress(WriteError, OSError):
         write_bytes_atomic(path, data + hashlib.sha256(data).digest())
     return data
+
+
+@cache
+def fonttools_release() -> bytes:
+    """What names the installed fontTools release: its package's `__init__.py`, which holds
+    its version string, read as bytes. Importing fontTools for `fontTools.version` would
+    set up its logging at every start, when the pen font is only ever read from here."""
+    spec = find_spec("fontTools")
+    if spec is not None and spec.origin is not None:
+        with contextlib.suppress(OSError):
+            return Path(spec.origin).read_bytes()
+    import fontTools  # an unusual install (a zip, a frozen program): its version says it
+
+    return str(fontTools.version).encode()

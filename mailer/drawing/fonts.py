@@ -19,13 +19,16 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache, partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.pdfgen.canvas import Canvas
 
 from mailer.drawing.style import HAND, RGB, SANS, SANS_BOLD
 from mailer.errors import RenderError
+
+if TYPE_CHECKING:  # drawn on only for a card the card writer leaves to ReportLab
+    from reportlab.pdfgen.canvas import Canvas
 
 __all__ = [
     "HAND",

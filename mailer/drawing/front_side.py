@@ -12,9 +12,9 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen.canvas import Canvas
 
 from mailer.config import Config
 from mailer.drawing.fonts import FontStack
@@ -31,6 +31,9 @@ from mailer.drawing.layout import (
 from mailer.drawing.style import FRONT_STACK, CardStyle, load_style
 from mailer.drawing.templates import CardTemplate, CardText, available_templates
 from mailer.errors import RenderError, TemplateError
+
+if TYPE_CHECKING:  # drawn on only for a card the card writer leaves to ReportLab
+    from reportlab.pdfgen.canvas import Canvas
 
 
 @dataclass(frozen=True)

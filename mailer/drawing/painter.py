@@ -15,9 +15,9 @@ import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reportlab import rl_config
-from reportlab.pdfgen.canvas import Canvas
 
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
@@ -37,6 +37,9 @@ from mailer.drawing.templates import (
 )
 from mailer.drawing.variants import PEN_FONTS, split_forms
 from mailer.errors import MailerError, RenderError
+
+if TYPE_CHECKING:  # made only for a card the card writer leaves to ReportLab
+    from reportlab.pdfgen.canvas import Canvas
 
 WHITE: RGB = (1.0, 1.0, 1.0)
 
@@ -74,6 +77,8 @@ def binary_streams() -> Iterator[None]:
 def reproducible_canvas(buffer: io.BytesIO, size: tuple[float, float], title: str) -> Canvas:
     """A canvas writing to `buffer`, compressed, in invariant mode: no creation date or
     random document id, so the same drawing gives the same bytes."""
+    from reportlab.pdfgen.canvas import Canvas  # here: most runs never need a canvas
+
     canvas = Canvas(buffer, pagesize=size, invariant=1, pageCompression=1)
     canvas.setTitle(title)
     canvas.setCreator("mailer")

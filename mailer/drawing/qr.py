@@ -22,13 +22,16 @@ import math
 import re
 import sys
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import zxingcpp
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.pdfgen.pathobject import PDFPathObject
 
 from mailer.config import MAX_URL_LENGTH
 from mailer.errors import RenderError
+
+if TYPE_CHECKING:  # drawn on only for a card the card writer leaves to ReportLab
+    from reportlab.pdfgen.canvas import Canvas
 
 QUIET_ZONE = 2
 """Light modules around the symbol, drawn by the white plate behind it. The standard asks

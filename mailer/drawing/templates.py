@@ -27,6 +27,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from mailer.config import Config
 from mailer.drawing.style import FRONT_BLOCKS, CardStyle, load_style
+from mailer.drawing.template_cache import KeptBytecode
 from mailer.errors import ConfigError, TemplateError
 
 FILES = ("card.toml", "front.j2", "message.j2")
@@ -213,6 +214,8 @@ def sandbox(*folders: Path) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Compiled once, kept on disk: every later run skips Jinja's compile.
+        bytecode_cache=KeptBytecode(SandboxedEnvironment.__qualname__),
     )
     env.filters.update(FILTERS)
     return env

@@ -25,6 +25,7 @@ ever stored.
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from mailer.domain.models import (
     PastMailing,
     Plan,
 )
+from mailer.domain.moments import CARD_MOMENT_PASSED_SQL
 from mailer.errors import LedgerError
 from mailer.ledger.contacts import ContactRows, suppression_ids
 from mailer.ledger.failures import reading_row
@@ -79,6 +81,28 @@ class RecordResult:
     updated_steps: int = 0
     held_steps: tuple[str, ...] = ()
     """Step keys not recorded because an earlier step for the same call already has a card."""
+
+
+class DueRow:
+    """A due card as read: its step's key, its card, whether its moment has passed (when
+    asked with a day), and its step, read from the row the first time it is asked for."""
+
+    __slots__ = ("_row", "_step", "passed", "piece")
+
+    def __init__(self, row: sqlite3.Row, piece: Piece | None) -> None:
+        self._row = row
+        self._step: MailStep | None = None
+        self.piece = piece
+        self.passed = bool(row["passed"])
+
+    @property
+    def step_key(self) -> str:
+        return str(self._row["step_key"])
+
+    def step(self) -> MailStep:
+        if self._step is None:
+            self._step = step_from_row(self._row)
+        return self._step
 
 
 @dataclass(frozen=True)
@@ -300,31 +324,49 @@ class Ledger(CardBook, ContactRows, ResponseRows):
         any of their ids (contact id, phone or email). Each stage asks this one question
         with its own statuses, so an opt-out can never be drawn by one stage and skipped by
         another."""
+        for due in self.due_rows(statuses, step_keys=step_keys, page=page):
+            yield DueCard(due.step(), due.piece)
+
+    def due_rows(
+        self,
+        statuses: Collection[PieceStatus | None],
+        *,
+        step_keys: Collection[str] | None = None,
+        today: date | None = None,
+        page: int = PAGE,
+    ) -> Iterator[DueRow]:
+        """`due_cards`, each step read from its row only when asked for (`DueRow.step`):
+        counting a big batch's cards needs their keys and cards, not their call records.
+        With `today`, each says whether its card's moment has passed (`CARD_MOMENT_PASSED_SQL`,
+        the rule of `domain.moments` as SQL)."""
         wanted = [str(s) for s in statuses if s is not None]
         new = None in statuses
         suppressed = self._suppressed_ids()
         by_address = _by_address(suppressed)
         order = "s.planned_on, s.contact_id, s.step_key"
+        passed = CARD_MOMENT_PASSED_SQL.replace(":today", "?") if today else "0"
         after: list[str] = []
         while True:
             later = f"AND ({order}) > (?, ?, ?)" if after else ""
             marks = ", ".join("?" * len(wanted)) or "NULL"
             sql = (
-                "SELECT s.*, p.id AS piece_id FROM steps s"  # noqa: S608
+                f"SELECT s.*, p.id AS piece_id, {passed} AS passed FROM steps s"  # noqa: S608
                 " LEFT JOIN pieces p ON p.step_key = s.step_key WHERE s.action = 'mail'"
                 f" AND ((p.id IS NULL AND ?) OR p.status IN ({marks})) {later}"
                 f" ORDER BY {order} LIMIT ?"
             )
-            rows = self._query(sql, [new, *wanted, *after, page])
+            day = [today.isoformat()] if today else []
+            rows = self._query(sql, [*day, new, *wanted, *after, page])
             ids = [r["piece_id"] for r in rows if r["piece_id"] is not None]
             pieces = {p.id: p for p in self._pieces_by_id(ids)}
             for row in rows:
-                step = step_from_row(row)
-                if step_keys is not None and step.step_key not in step_keys:
+                due = DueRow(row, pieces.get(row["piece_id"]))
+                # Keys as the step makes them (what the callers hold), not as stored.
+                if step_keys is not None and due.step().step_key not in step_keys:
                     continue
-                if _opted_out(step, suppressed, by_address):
+                if suppressed and _opted_out(due.step(), suppressed, by_address):
                     continue
-                yield DueCard(step, pieces.get(row["piece_id"]))
+                yield due
             if len(rows) < page:
                 return
             after = [rows[-1]["planned_on"], rows[-1]["contact_id"], rows[-1]["step_key"]]
@@ -391,6 +433,8 @@ class Ledger(CardBook, ContactRows, ResponseRows):
 def _opted_out(step: MailStep, suppressed: frozenset[str], by_address: bool) -> bool:
     """The suppression rule every stage shares: a person is on the list under any of the ids
     a call log may give them (contact id, phone id, email id, name and address)."""
+    if not suppressed:  # most ledgers: no step's ids need working out
+        return False
     ids = suppression_ids(step.record, by_address=by_address) | {step.contact_id}
     return not ids.isdisjoint(suppressed)
 

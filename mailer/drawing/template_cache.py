@@ -1,0 +1,80 @@
+"""Compiled templates kept on disk between runs.
+
+Jinja compiles a template's text into Python code the first time a process uses it: about
+thirty milliseconds a file, paid again by every command that draws a card or writes a call
+script. The compiled code depends only on the template's text, its file, Jinja's release,
+Python's and the environment's settings, so it is kept (in `templates` beside the kept
+fonts, see `font_cache`) under a digest of all of those but the text, with Jinja's own
+checksum of the text inside: a changed template, another Jinja or another Python never uses
+a stale file, and the next compile replaces it. Each file ends with a digest of its own
+bytes, so a file cut short or changed is compiled again, never run. A folder that can't be
+read or written only costs the compile.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import jinja2
+from jinja2.bccache import Bucket
+
+from mailer.drawing.font_cache import CACHE_ENV, cache_dir
+from mailer.errors import WriteError
+from mailer.files import write_bytes_atomic
+
+RECIPE = b"sandbox-1"
+"""Change it whenever `templates.sandbox` changes the environment's settings."""
+_DIGEST = 32
+
+
+def templates_dir() -> Path | None:
+    """Where compiled templates go: `templates` in `MAILER_CACHE_DIR` when set, else beside
+    the fonts' folder in the user's cache folder (`~/.cache/mailer/templates`)."""
+    fonts = cache_dir()
+    if fonts is None:
+        return None
+    return (fonts if os.environ.get(CACHE_ENV) else fonts.parent) / "templates"
+
+
+class KeptBytecode(jinja2.BytecodeCache):
+    """Jinja's bytecode cache in mailer's cache folder (see the module's words)."""
+
+    def __init__(self, environment: str) -> None:
+        self._environment = environment.encode()
+
+    def _path(self, bucket: Bucket) -> Path | None:
+        folder = templates_dir()
+        if folder is None:
+            return None
+        made_by = (RECIPE, self._environment, jinja2.__version__.encode(),
+                   sys.implementation.cache_tag.encode(), bucket.key.encode())  # fmt: skip
+        name = hashlib.sha256(b"\0".join(made_by)).hexdigest()[:40]
+        return folder / f"{name}.jinja"
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        path = self._path(bucket)
+        if path is None:
+            return
+        try:
+            found = path.read_bytes()
+        except OSError:  # not compiled yet, or unreadable: compiled again
+            return
+        data, digest = found[:-_DIGEST], found[-_DIGEST:]
+        if found and hashlib.sha256(data).digest() == digest:
+            # Jinja checks its magic (its cache format, Python's release) and the text's
+            # checksum, and leaves the bucket empty when either differs.
+            with contextlib.suppress(Exception):
+                bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        path = self._path(bucket)
+        if path is None or bucket.code is None:
+            return
+        data = bucket.bytecode_to_string()
+        # A read-only or full disk only means the next run compiles it again.
+        with contextlib.suppress(WriteError, OSError):
+            write_bytes_atomic(path, data + hashlib.sha256(data).digest())
