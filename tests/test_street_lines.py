@@ -3,6 +3,8 @@ parser gives, for every address it accepts; the rest go to the parser."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -46,6 +48,7 @@ addresses_written = st.builds(
 def _parsed(address: Address, monkeypatch: pytest.MonkeyPatch) -> addresses.NormalizedAddress:
     with monkeypatch.context() as m:
         m.setattr(addresses, "_plain_american", lambda _address: None)
+        m.setattr(house_numbers, "_answers", {})  # no other house's answer either
         return addresses.normalize.__wrapped__(address)
 
 
@@ -156,6 +159,32 @@ def test_another_house_reads_as_the_parser_reads_it(
     assert house_numbers.parsed_by_street(second, fresh) == fresh(second)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    numbers=st.lists(st.integers(1, 99_999), min_size=2, max_size=6),
+    street=st.tuples(st.sampled_from(DIRECTIONS), st.sampled_from(NAMES), st.sampled_from(TYPES)),
+    zips=st.lists(st.sampled_from(["62704", "62700", "62722", "06103", "6270", "62704-1234"])),
+    city=st.sampled_from(CITIES),
+)
+def test_a_street_normalizes_as_each_house_alone(
+    numbers: list[int], street: tuple[str, str, str], zips: list[str], city: str
+) -> None:
+    """The houses of a street (the quick way's or the parser's), normalized one after
+    another, each as it is normalized alone: no other house's answer kept."""
+    line = " ".join(p for p in street if p)
+    houses = [
+        Address(f"{n} {line}", "", city, "IL", zips[i % len(zips)] if zips else "62704")
+        for i, n in enumerate(numbers)
+    ]
+    house_numbers._answers.clear()
+    together = [addresses.normalize.__wrapped__(a) for a in houses]
+    alone = []
+    for house in houses:
+        house_numbers._answers.clear()
+        alone.append(addresses.normalize.__wrapped__(house))
+    assert together == alone
+
+
 def test_a_street_is_parsed_once_for_its_houses_in_the_zip_codes_of_a_city() -> None:
     parsed: list[Address] = []
 
@@ -225,3 +254,22 @@ def test_other_lines_are_parsed_afresh(seen: str, asked: str) -> None:
         address = Address(line, "", "Springfield", "IL", zip_code or "62704")
         assert house_numbers.parsed_by_street(address, parse) == addresses._parsed_american(address)
     assert [line.partition("|")[0] for line in (seen, asked)] == parsed
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    line=st.text(alphabet="0129 aBz\t-é", max_size=14),
+    zip_code=st.text(alphabet="0127 -é", max_size=7),
+)
+def test_a_street_line_is_shaped_as_its_pattern_says(line: str, zip_code: str) -> None:
+    """The house number and words read by string methods are the pattern's."""
+    shape = house_numbers._street_shape(Address(line, "", "Springfield", "IL", zip_code))
+    match = house_numbers._HOUSE_AND_WORDS.fullmatch(line)
+    if match is None:
+        assert shape is None
+        return
+    assert shape is not None
+    number, swapped, key = shape
+    assert (number, key[2]) == match.groups()
+    five = re.fullmatch("[0-9]{5}", zip_code) is not None
+    assert swapped == (zip_code if five else "")

@@ -22,20 +22,25 @@ lines and not on its street lines): anything else is parsed afresh.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from typing import Protocol, TypeVar, cast
 
 from mailer.domain.models import Address
+from mailer.domain.normalized import new_address
 
 _HOUSE_AND_WORDS = re.compile(r"([1-9][0-9]*) ([A-Za-z]+(?: [A-Za-z]+)*)", re.ASCII)
+"""The street lines whose answers are reused: a house number and single-spaced words."""
 _KEPT = 4096
 """How many streets the answers are kept for (a city's worth; then each is parsed)."""
 
 
+P = TypeVar("P", bound="Parsed")
+
+
 class Parsed(Protocol):
-    """What the parser's answer must have: the printed lines and the address fields."""
+    """What the parser's answer must have: the printed lines and the address fields, and
+    the same answer for other ones."""
 
     @property
     def lines(self) -> tuple[str, ...]: ...
@@ -43,8 +48,8 @@ class Parsed(Protocol):
     @property
     def address(self) -> Address: ...
 
+    def renumbered(self: P, lines: tuple[str, ...], address: Address) -> P: ...
 
-P = TypeVar("P", bound=Parsed)
 
 _answers: dict[tuple[object, ...], tuple[str, str, Parsed] | None] = {}
 """Per street shape: a house number, the ZIP swapped with it ("" when the ZIP is part of the
@@ -74,26 +79,25 @@ def parsed_by_street(address: Address, parse: Callable[[Address], P]) -> P:
 def _street_shape(address: Address) -> tuple[str, str, tuple[object, ...]] | None:
     """The house number, the ZIP when it is five digits as written (else ""), and everything
     else the parser reads (each number only as its length and its trailing zeros); None for
-    a line that is not a number and plain words."""
+    a line that is not a number and plain words (`_HOUSE_AND_WORDS`, read here by string
+    methods: a regular expression costs more than the rest of a renumbered answer)."""
     line1 = address.line1
-    if address.line2 or line1 != line1.strip():
+    if address.line2 or not line1.isascii():
         return None
-    match = _HOUSE_AND_WORDS.fullmatch(line1)
-    if match is None:
+    number, _, street = line1.partition(" ")
+    if not (number.isdigit() and number[0] != "0" and street.replace(" ", "").isalpha()):
         return None
-    number, street = match.groups()
-    zip_code, written = address.postal_code, ""
-    if _FIVE_DIGITS.fullmatch(zip_code) is None:
-        zip_code, written = "", zip_code  # the ZIP as written is part of the shape
-    place = (address.city, address.state, written, _zeros(zip_code), address.country)
-    return number, zip_code, (len(number), _zeros(number), street, *place)
-
-
-_FIVE_DIGITS = re.compile(r"[0-9]{5}", re.ASCII)
-
-
-def _zeros(digits: str) -> int:
-    return len(digits) - len(digits.rstrip("0"))
+    if street[0] == " " or street[-1] == " " or "  " in street:
+        return None  # the words are not single-spaced
+    zip_code: str = address.postal_code
+    if len(zip_code) == 5 and zip_code.isascii() and zip_code.isdigit():
+        written = ""
+        zip_zeros = len(zip_code) - len(zip_code.rstrip("0"))
+    else:  # the ZIP as written is part of the shape
+        zip_code, written, zip_zeros = "", zip_code, 0
+    zeros = len(number) - len(number.rstrip("0"))
+    place = (address.city, address.state, written, zip_zeros, address.country)
+    return number, zip_code, (len(number), zeros, street, *place)
 
 
 def _reusable(answer: Parsed, number: str, zip_code: str) -> bool:
@@ -116,17 +120,19 @@ def _renumbered(answer: Parsed, swaps: dict[str, str]) -> Parsed:
     """The answer with each word that is a key of `swaps` (its house number and ZIP, never
     equal: `_reusable`) swapped for its value."""
     swaps.pop("", None)  # (no ZIP to swap)
+    get = swaps.get
 
     def swap(text: str) -> str:
-        if not any(old in text for old in swaps):  # (nothing to swap on most lines)
+        if not text:
             return text
-        return " ".join([swaps.get(word, word) for word in text.split(" ")])
+        words = text.split(" ")
+        return " ".join(map(get, words, words))
 
     f = answer.address
-    address = Address(swap(f.line1), swap(f.line2), f.city, f.state, swap(f.postal_code), f.country)
-    lines = tuple(map(swap, answer.lines))
-    renumbered: Parsed = dataclasses.replace(answer, lines=lines, address=address)  # type: ignore[type-var]
-    return renumbered
+    address = new_address(
+        swap(f.line1), swap(f.line2), f.city, f.state, swap(f.postal_code), f.country
+    )
+    return answer.renumbered(tuple(map(swap, answer.lines)), address)
 
 
 def _has_digit(word: str) -> bool:
