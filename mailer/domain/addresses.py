@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 
 from mailer.domain.house_numbers import parsed_by_street
 from mailer.domain.models import Address, CallRecord, addressed_record
+from mailer.domain.normalized import NormalizedAddress as NormalizedAddress
+from mailer.domain.normalized import new_address, normalized_address
 from mailer.domain.street_lines import plain_city, plain_street_line
 
 # USPS two-letter codes: states, DC, territories, freely associated states and military mail.
@@ -141,21 +142,6 @@ _DISTINCT_ADDRESSES = 1 << 12
 stays flat however many contacts it has."""
 
 
-@dataclass(frozen=True)
-class NormalizedAddress:
-    """An address as it goes on a card and to a provider.
-
-    `lines` are the printed lines without the name; `address` holds the normalized fields for
-    provider requests; `changed` says whether any field differs from what was written;
-    `note` says why the address was kept as written (empty when it was normalized).
-    """
-
-    lines: tuple[str, ...]
-    address: Address
-    changed: bool
-    note: str = ""
-
-
 _US_ZIP = re.compile(r"\d{5}(-\d{4})?")
 
 
@@ -236,24 +222,33 @@ def normalize(address: Address) -> NormalizedAddress:
         result = _american(address)
     else:
         result = _foreign(address)
-    changed = result.address != address
+    # (most logs write a street otherwise than a card prints it: the first field says so)
+    changed = result.address.line1 != address.line1 or result.address != address
     if changed is result.changed:  # most answers: already as they are returned
         return result
-    return NormalizedAddress(result.lines, result.address, changed, result.note)
+    return normalized_address(result.lines, result.address, changed, result.note)
 
 
 def _country_kind(address: Address) -> str:
-    country = _plain(address.country)
+    kind = _kind(address.country, address.state)
+    if kind is None:  # a province in a row that says the US, or nothing: its code decides
+        return "CA" if _CANADIAN_POSTAL.match(_plain(address.postal_code)) else "US"
+    return kind
+
+
+@lru_cache(maxsize=1024)  # a log's rows share a few countries and states
+def _kind(country: str, state: str) -> str | None:
+    """The kind of address ("CA", "OTHER", "US") its country and state say, or None when
+    its postal code decides (`_country_kind`)."""
+    country = _plain(country)
     if country in _CANADA_NAMES:
         return "CA"
     if country not in _US_NAMES:
         return "OTHER"
     # A Canadian row in a sheet without a country column: a province and a Canadian postal
     # code can't be a US address.
-    province = _PROVINCE_CODES.get(_plain(address.state), _plain(address.state))
-    if province in CANADIAN_PROVINCES and _CANADIAN_POSTAL.match(_plain(address.postal_code)):
-        return "CA"
-    return "US"
+    province = _PROVINCE_CODES.get(_plain(state), _plain(state))
+    return None if province in CANADIAN_PROVINCES else "US"
 
 
 @lru_cache(maxsize=4096)  # countries, states, cities and ZIPs repeat across a log's contacts
@@ -343,7 +338,9 @@ def _american(address: Address) -> NormalizedAddress:
     problem = mailability_problem(address)
     if problem:
         return _kept_as_written(address, problem)
-    if _PO_BOX.match(address.line1) or _PO_BOX.match(address.line2):
+    line1, line2 = address.line1, address.line2
+    # (a line that starts with its house number is no PO box: most are asked no more)
+    if (not line1[:1].isdigit() and _PO_BOX.match(line1)) or (line2 and _PO_BOX.match(line2)):
         return _kept_as_written(address, "PO box")
     quick = _plain_american(address)
     if quick is not None:
@@ -394,8 +391,8 @@ def _plain_american(address: Address) -> NormalizedAddress | None:
         return None
     state = _us_state(address.state)
     postal = _us_zip(address.postal_code, address.state)
-    fields = Address(line1, "", city, state, postal, "US")
-    return NormalizedAddress((line1, f"{city} {state} {postal}"), fields, changed=True)
+    fields = new_address(line1, "", city, state, postal, "US")
+    return normalized_address((line1, f"{city} {state} {postal}"), fields, True)
 
 
 def _numbers(text: str) -> list[str]:

@@ -81,9 +81,9 @@ _AT, _CALL = attrgetter("called_at"), attrgetter("called_at", "outcome")
 def count_input_attempts(
     deciding: CallRecord,
     records: Sequence[CallRecord],
-    *,
     exit_after: int,
     rest_days: int,
+    *,
     whole_minutes: bool = False,
 ) -> Attempts:
     """`count_attempts(deciding, [PastCall(r.call_key, r.called_at, r.outcome) for r in

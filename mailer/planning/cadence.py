@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from itertools import chain
+from itertools import chain, compress
 from operator import attrgetter
 
 from mailer.config import Config
@@ -131,9 +131,14 @@ def plan_contacts(
     """`plan_steps` for calls already grouped by contact (`group_calls`: each contact's
     calls in the order of the records)."""
     check_feasible(config)
+    records = list(chain.from_iterable(calls_by_contact.values()))
     # Asked once a plan: most logs date every call to the minute, without a zone.
-    whole_minutes = all_whole_minutes(chain.from_iterable(calls_by_contact.values()))
-    plan = _Contacts(config, PlanDays(config, today), addressed, whole_minutes).plan
+    whole_minutes = all_whole_minutes(records)
+    # The contacts with an opt-out, found in one C-level pass over the log rather than by
+    # asking each contact's calls (most logs have few).
+    opted_out = set(map(_CONTACT, compress(records, map(_OPT_OUT.__eq__, map(_OUTCOME, records)))))
+    days = PlanDays(config, today)
+    plan = _Contacts(config, days, addressed, whole_minutes, opted_out).plan
     if not history:  # a ledger with nothing recorded: one empty history for every contact
         return [plan(calls, _NO_HISTORY) for calls in calls_by_contact.values()]
     found = history.get
@@ -152,6 +157,7 @@ _FOLLOW_UP, _CALLED_BACK = CallPurpose.FOLLOW_UP, CallPurpose.CALLBACK
 _LAST_TRY, _FIRST_CALL = CallPurpose.LAST_TRY, CallPurpose.FIRST_CALL
 
 _AT, _OUTCOME, _ROW = attrgetter("called_at"), attrgetter("outcome"), attrgetter("row")
+_CONTACT = attrgetter("contact_id")
 _OPTED_OUT = "asked not to be contacted: added to the suppression list"
 _Card = tuple[str, date, date, date | None]
 """A card's template, send date, delivery and offer's end (None: no offer)."""
@@ -173,9 +179,10 @@ class _Contacts:
         days: PlanDays,
         addressed: Callable[[CallRecord], CallRecord] | None,
         whole_minutes: bool,
+        opted_out: set[str],
     ) -> None:
         self.config, self.days, self.addressed = config, days, addressed
-        self.whole_minutes = whole_minutes
+        self.whole_minutes, self.opted_out = whole_minutes, opted_out
         self.today = days.today
         cadence = config.cadence
         self.exit_after, self.rest_days = cadence.exit_after, cadence.rest_days
@@ -199,11 +206,10 @@ class _Contacts:
             tries = count_attempts(record, earlier, exit_after=exit_after, rest_days=rest_days)
         else:  # the same count, without the call keys it can do without
             tries = count_input_attempts(
-                record, calls, exit_after=exit_after, rest_days=rest_days,
-                whole_minutes=self.whole_minutes,
-            )  # fmt: skip
+                record, calls, exit_after, rest_days, whole_minutes=self.whole_minutes
+            )
         outcome = record.outcome
-        if outcome is _OPT_OUT or (several and _OPT_OUT in map(_OUTCOME, calls)):
+        if outcome is _OPT_OUT or (several and record.contact_id in self.opted_out):
             # The latest opt-out decides (a later row winning a tie).
             opt_out = latest_call([call for call in calls if call.outcome is _OPT_OUT])
             return self._step(calls, tries, opt_out, _SUPPRESS, _OPTED_OUT, None, None, None)
@@ -369,36 +375,29 @@ class _Contacts:
     ) -> MailStep:
         """The step `decider`, the contact's call, decides: `card` is a card's template, send
         date, delivery and offer's end; a follow-up call has its `purpose`."""
-        rows: tuple[int, ...] = ()
-        if len(calls) > 1:  # the other calls' rows: all but the deciding one's place
+        if len(calls) == 1:
+            rows: tuple[int, ...] = ()
+        elif len(calls) == 2:  # (most contacts called more than once: the other call's row)
+            rows = (calls[0].row,) if calls[1] is decider else (calls[1].row,)
+        else:  # the other calls' rows: all but the deciding one's place
             place = len(calls) - 1
             while calls[place] is not decider:  # (the latest of a record listed twice)
                 place -= 1
             others = list(map(_ROW, calls))
             del others[place]
             rows = tuple(others)
+        if card is None:
+            return planned_step(
+                decider, action, reason, None, None, None, None, follow_up_call, rows,
+                tries.attempt, purpose if follow_up_call is not None else None, tries.missed_at,
+            )  # fmt: skip
         if action is _MAIL and self.addressed is not None:
             decider = self.addressed(decider)
-        template: str | None = None
-        send: date | None = None
-        delivery: date | None = None
-        expires: date | None = None
-        if card is not None:
-            template, send, delivery, expires = card
+        template, send, delivery, expires = card
         return planned_step(
-            decider,
-            action,
-            reason,
-            template,
-            send,
-            delivery,
-            expires,
-            follow_up_call,
-            rows,
-            tries.attempt,
-            purpose if follow_up_call is not None else None,
-            tries.missed_at,
-        )
+            decider, action, reason, template, send, delivery, expires, follow_up_call, rows,
+            tries.attempt, purpose if follow_up_call is not None else None, tries.missed_at,
+        )  # fmt: skip
 
 
 def latest_call(calls: Calls) -> CallRecord:
@@ -406,6 +405,9 @@ def latest_call(calls: Calls) -> CallRecord:
     tie; compared as they are (`max` keeps the first of equals: the calls read backwards),
     unless a log mixes times with and without a zone."""
     try:
+        if len(calls) == 2:  # (most contacts called more than once: two calls)
+            first, second = calls
+            return first if first.called_at > second.called_at else second
         return max(reversed(calls), key=_AT)
     except TypeError:  # a time with a zone and one without: compared as `call_order` does
         return max(enumerate(calls), key=call_order)[1]

@@ -114,6 +114,7 @@ def _mail_addresses() -> Callable[[CallRecord], CallRecord]:
     from mailer.domain.models import addressed_record
 
     known: dict[int, tuple[Address, NormalizedAddress]] = {}
+    fresh = normalize.__wrapped__  # kept here by identity: its cache would hash each address
 
     def addressed(record: CallRecord) -> CallRecord:
         if record.mail_address is not None:
@@ -121,7 +122,7 @@ def _mail_addresses() -> Callable[[CallRecord], CallRecord]:
         address = record.address
         found = known.get(id(address))
         if found is None:  # kept with its address: the id stays that address's meanwhile
-            found = known[id(address)] = (address, normalize(address))
+            found = known[id(address)] = (address, fresh(address))
         normalized = found[1]
         return addressed_record(record, normalized.lines, normalized.address)
 
