@@ -69,8 +69,9 @@ def write_csv_rows(path: Path, header: Sequence[str], rows: Iterable[Sequence[st
         writer.writerows([safe_cell(clean_text(cell)) for cell in row] for row in rows)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o666) -> None:
     """Readers never see half a file; an interrupted run leaves the previous one in place.
+    `mode` as for `os.open` (the user's umask still applies).
 
     `written_beside` with its temporary name, clean-up and errors, in four system calls
     (create, write, close, rename) where the general form makes nine: `mailer render`
@@ -79,13 +80,13 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     try:  # as in `written_beside`: a Ctrl-C even inside the create leaves no `.part` file
         try:
             try:
-                fd = os.open(tmp, _NEW_FILE, 0o666)
+                fd = os.open(tmp, _NEW_FILE, mode)
             except (FileNotFoundError, NotADirectoryError):  # a folder missing or a file
                 ensure_folder(path.parent)  # made, or a `WriteError` saying what is in the way
-                fd = os.open(tmp, _NEW_FILE, 0o666)
+                fd = os.open(tmp, _NEW_FILE, mode)
             except FileExistsError:  # someone else's file under that name: leave it be
                 tmp = _temporary(path, 16)
-                fd = os.open(tmp, _NEW_FILE, 0o666)
+                fd = os.open(tmp, _NEW_FILE, mode)
         except OSError as exc:
             raise write_failure(path, exc) from None
         try:

@@ -3,7 +3,11 @@ text, Jinja and Python; compiled again otherwise; never a reason for a run to fa
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import io
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from jinja2.bccache import Bucket, bc_magic
 
 from mailer.drawing import template_cache
 from mailer.drawing.templates import sandbox
@@ -163,3 +168,74 @@ def test_a_failing_template_run_from_kept_code_names_its_line(
             )
         assert "message.j2, line 2" in raised.value.message
     assert len(list((tmp_path / "cache" / "templates").iterdir())) == 2
+
+
+def _plant(kept: Path, marker: Path) -> None:
+    """Replace the kept template with code that leaves `marker`, under the same checksum of
+    the text and with a good digest: what someone else who may write the file could do."""
+    data = kept.read_bytes()[:-32]
+    found = io.BytesIO(data)
+    assert found.read(len(bc_magic)) == bc_magic
+    bucket = Bucket(jinja2.Environment(), "planted", pickle.load(found))
+    bucket.code = compile(f"open({str(marker)!r}, 'w').close()", "planted", "exec")
+    planted = bucket.bytecode_to_string()
+    kept.write_bytes(planted + hashlib.sha256(planted).digest())
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="no owners or modes here")
+@pytest.mark.parametrize(
+    "whose", ["ours", "file others may write", "folder others may write", "a link", "owned"]
+)
+def test_a_kept_template_someone_else_may_write_is_never_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whose: str
+) -> None:
+    monkeypatch.setenv("MAILER_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "note.j2").write_text("Hi {{ first }}")
+    _render(tmp_path)
+    (kept,) = (tmp_path / "cache" / "templates").iterdir()
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert kept.parent.stat().st_mode & 0o777 == 0o700
+    marker = tmp_path / "ran"
+    _plant(kept, marker)
+    if whose == "ours":  # the planted code is real: it runs when the file is trusted
+        with contextlib.suppress(Exception):
+            _render(tmp_path)
+        assert marker.exists()
+        return
+    if whose == "file others may write":
+        kept.chmod(0o622)
+    elif whose == "folder others may write":
+        kept.parent.chmod(0o777)
+    elif whose == "a link":
+        kept.rename(tmp_path / "elsewhere")
+        kept.symlink_to(tmp_path / "elsewhere")
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("only root gives a file to another user")
+        os.chown(kept, 4321, 4321)
+    assert _render(tmp_path) == "Hi Ngozi"
+    assert not marker.exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_pipe_where_a_kept_template_was_is_not_waited_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[str]
+) -> None:
+    monkeypatch.setenv("MAILER_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "note.j2").write_text("Hi {{ first }}")
+    _render(tmp_path)
+    (kept,) = (tmp_path / "cache" / "templates").iterdir()
+    kept.unlink()
+    os.mkfifo(kept)
+    assert _render(tmp_path) == "Hi Ngozi"
+    assert len(compiles) == 2
+
+
+def test_a_cache_folder_naming_an_unknown_home_only_costs_the_compile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[str]
+) -> None:
+    monkeypatch.setenv("MAILER_CACHE_DIR", "~no-such-user-of-mailer/cache")
+    (tmp_path / "note.j2").write_text("Hi {{ first }}")
+    assert _render(tmp_path) == "Hi Ngozi"
+    assert _render(tmp_path) == "Hi Ngozi"
+    assert len(compiles) == 2

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -37,7 +38,10 @@ def cache_dir() -> Path | None:
     """Where kept fonts go, or None when there is no home for them."""
     chosen = os.environ.get(CACHE_ENV)
     if chosen:
-        return Path(chosen).expanduser().absolute()
+        try:
+            return Path(chosen).expanduser().absolute()
+        except RuntimeError:  # `~someone` with no such user, or `~` with no home known
+            return None
     if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
         return Path(os.environ["LOCALAPPDATA"]) / "mailer" / "cache" / "fonts"
     base = os.environ.get("XDG_CACHE_HOME")
@@ -58,18 +62,56 @@ def kept(kind: str, source: bytes, make: Callable[[], bytes]) -> bytes:
         b"\0".join((kind.encode(), RECIPE, fonttools_release(), source))
     ).hexdigest()[:40]
     path = folder / f"{kind}-{name}.ttf"
-    try:
-        found = path.read_bytes()
-    except OSError:  # not made yet, or unreadable: made again
-        found = b""
+    found = read_kept(path)
     data, digest = found[:-_DIGEST], found[-_DIGEST:]
     if found and hashlib.sha256(data).digest() == digest:
         return data
     data = make()
-    # A read-only or full disk only means the next run makes it again.
-    with contextlib.suppress(WriteError, OSError):
-        write_bytes_atomic(path, data + hashlib.sha256(data).digest())
+    keep(path, data)
     return data
+
+
+def keep(path: Path, data: bytes) -> None:
+    """`data` kept at `path` with a digest of its bytes, in a folder and file only this user
+    may write (what `read_kept` asks of them). A read-only or full disk only means the next
+    run makes it again."""
+    with contextlib.suppress(WriteError, OSError):
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_bytes_atomic(path, data + hashlib.sha256(data).digest(), mode=0o600)
+
+
+def read_kept(path: Path) -> bytes:
+    """A kept file's bytes, or nothing when it is missing, unreadable or not safely ours.
+
+    A kept compiled template is run as code, so a file is used only when it and its folder
+    belong to this user and no one else may write to them: a `MAILER_CACHE_DIR` on a shared
+    folder (a team share, `/tmp`) then can't be used to plant one. It is opened without
+    following a link or waiting on a pipe, and read only if it is a regular file."""
+    try:
+        if not _ours(os.lstat(path.parent), stat.S_ISDIR):
+            return b""
+        fd = os.open(path, os.O_RDONLY | _NO_LINK | _NO_WAIT)
+    except OSError:  # not made yet, or unreadable: made again
+        return b""
+    try:
+        with os.fdopen(fd, "rb") as file:
+            return file.read() if _ours(os.fstat(file.fileno()), stat.S_ISREG) else b""
+    except OSError:
+        return b""
+
+
+def _ours(found: os.stat_result, kind: Callable[[int], bool]) -> bool:
+    """`found` is of `kind`, belongs to this user and is writable by no one else (on a
+    system with users and modes; elsewhere, of `kind`)."""
+    if not kind(found.st_mode):
+        return False
+    if not hasattr(os, "geteuid"):
+        return True
+    return found.st_uid == os.geteuid() and not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+_NO_LINK = getattr(os, "O_NOFOLLOW", 0)
+_NO_WAIT = getattr(os, "O_NONBLOCK", 0)
 
 
 @cache

@@ -7,8 +7,9 @@ Python's and the environment's settings, so it is kept (in `templates` beside th
 fonts, see `font_cache`) under a digest of all of those but the text, with Jinja's own
 checksum of the text inside: a changed template, another Jinja or another Python never uses
 a stale file, and the next compile replaces it. Each file ends with a digest of its own
-bytes, so a file cut short or changed is compiled again, never run. A folder that can't be
-read or written only costs the compile.
+bytes, so a file cut short or changed is compiled again, never run; and, since it is run
+as code, it is read only from a folder and file that are this user's alone (`read_kept`). A
+folder that can't be read or written only costs the compile.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import Bucket
 
-from mailer.drawing.font_cache import CACHE_ENV, cache_dir
-from mailer.errors import WriteError
-from mailer.files import write_bytes_atomic
+from mailer.drawing.font_cache import CACHE_ENV, cache_dir, keep, read_kept
 
 RECIPE = b"sandbox-1"
 """Change it whenever `templates.sandbox` changes the environment's settings."""
@@ -59,10 +58,7 @@ class KeptBytecode(jinja2.BytecodeCache):
         path = self._path(bucket)
         if path is None:
             return
-        try:
-            found = path.read_bytes()
-        except OSError:  # not compiled yet, or unreadable: compiled again
-            return
+        found = read_kept(path)  # b"" when not compiled yet, unreadable or not ours
         data, digest = found[:-_DIGEST], found[-_DIGEST:]
         if found and hashlib.sha256(data).digest() == digest:
             # Jinja checks its magic (its cache format, Python's release) and the text's
@@ -74,7 +70,4 @@ class KeptBytecode(jinja2.BytecodeCache):
         path = self._path(bucket)
         if path is None or bucket.code is None:
             return
-        data = bucket.bytecode_to_string()
-        # A read-only or full disk only means the next run compiles it again.
-        with contextlib.suppress(WriteError, OSError):
-            write_bytes_atomic(path, data + hashlib.sha256(data).digest())
+        keep(path, bucket.bytecode_to_string())
