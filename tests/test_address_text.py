@@ -146,3 +146,31 @@ def test_a_one_cell_address_is_mailed_through_mailer_plan(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert [s["action"] for s in doc["steps"]] == ["mail", "mail"]
+
+
+def test_a_canadian_row_without_a_country_column_travels_as_far_as_one_with_it(
+    tmp_path: Path,
+) -> None:
+    """Without a country column a Canadian row reads as Canada's (its province and postal
+    code say so): the card is five days in the post, as with `CA` written, not three, and
+    the call about it waits for it; no notice asks for a country column."""
+    row = "Mathieu Roy,514-555-0134,12 Rue Saint-Paul,Montreal,QC,H2X 1Y4,vm,2026-11-24\n"
+    plans, warnings = {}, {}
+    for country in ("", "CA"):
+        header = "name,phone,address,city,state,postal_code,outcome,called_at"
+        text = f"{header},country\n{row.strip()},{country}\n" if country else header + "\n" + row
+        calls = write_file(tmp_path, f"calls-{country or 'none'}.csv", text)
+        result = invoke(
+            "plan", calls, "--format", "json", "--today", "2026-11-25",
+            "--db", tmp_path / f"{country or 'none'}.db",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        plans[country] = json.loads(result.stdout)
+        warnings[country] = result.stderr
+    (without,), (written,) = plans[""]["steps"], plans["CA"]["steps"]
+    for key in ("action", "send_date", "expected_delivery", "follow_up_call", "reason"):
+        assert without[key] == written[key], key
+    assert date.fromisoformat(without["follow_up_call"]) > date.fromisoformat(
+        without["expected_delivery"]
+    )
+    assert "not a US ZIP code" not in warnings[""]

@@ -24,11 +24,10 @@ from mailer.domain.street_lines import plain_city, plain_street_line
 # USPS two-letter codes: states, DC, territories, freely associated states and military mail.
 # fmt: off
 US_STATES = frozenset((
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID",
-    "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO",
-    "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA",
-    "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR",
-    "VI", "GU", "AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
+    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
+    "WV", "WI", "WY", "PR", "VI", "GU", "AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP",
 ))
 # fmt: on
 
@@ -236,6 +235,13 @@ def _country_kind(address: Address) -> str:
     return kind
 
 
+def country_of_row(country: str, state: str, postal_code: str) -> str:
+    """`country` (ISO-2, "US" for a blank cell), or "CA" for a Canadian province and postal
+    code in a row that says the US or nothing (a sheet without a country column)."""
+    canadian = _kind(country, state) is None and _CANADIAN_POSTAL.match(_plain(postal_code))
+    return "CA" if country == "US" and canadian else country
+
+
 @lru_cache(maxsize=1024)  # a log's rows share a few countries and states
 def _kind(country: str, state: str) -> str | None:
     """The kind of address ("CA", "OTHER", "US") its country and state say, or None when
@@ -245,8 +251,6 @@ def _kind(country: str, state: str) -> str | None:
         return "CA"
     if country not in _US_NAMES:
         return "OTHER"
-    # A Canadian row in a sheet without a country column: a province and a Canadian postal
-    # code can't be a US address.
     province = _PROVINCE_CODES.get(_plain(state), _plain(state))
     return None if province in CANADIAN_PROVINCES else "US"
 
@@ -429,14 +433,8 @@ def _foreign(address: Address) -> NormalizedAddress:
     line2 = _designators(_plain(address.line2))
     if not line1:
         line1, line2 = line2, ""
-    fields = Address(
-        line1,
-        line2,
-        _plain(address.city),
-        _plain(address.state),
-        _plain(address.postal_code),
-        "GB" if code == "UK" else code,
-    )
+    city, state, postal = _plain(address.city), _plain(address.state), _plain(address.postal_code)
+    fields = Address(line1, line2, city, state, postal, "GB" if code == "UK" else code)
     last = " ".join(p for p in (fields.city, fields.state, fields.postal_code) if p)
     lines = tuple(line for line in (line1, line2, last, name) if line)
     return NormalizedAddress(lines, fields, changed=True, note=_problem_note(address))
