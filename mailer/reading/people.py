@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import NamedTuple, cast
 
 from mailer.domain.address_text import address_parts
-from mailer.domain.addresses import country_of_row
+from mailer.domain.addresses import US_STATES, country_of_row
 from mailer.domain.countries import read_country
 from mailer.domain.identity import contact_identity
 from mailer.domain.models import PERSON_FIELDS, Address
@@ -157,8 +157,8 @@ def _read(texts: tuple[str, ...], said: list[str], address: Callable[..., Addres
         said.append(unknown)
     if unsplit:
         said.append(unsplit)
-    if country == "US" and state:  # a Canadian row in a sheet without a country column
-        country = country_of_row(country, state, zip_text)
+    if country == "US" and state and state.upper() not in US_STATES:  # (most rows' states)
+        country = country_of_row(country, state, zip_text)  # a Canadian row, no country column
     zip_key = (zip_text, state, country)
     found = _postal_codes.get(zip_key)
     if found is None:
