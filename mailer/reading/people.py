@@ -22,6 +22,7 @@ from mailer.domain.countries import read_country
 from mailer.domain.identity import contact_identity
 from mailer.domain.models import PERSON_FIELDS, Address
 from mailer.domain.names import tidy_names
+from mailer.domain.normalized import new_address
 from mailer.reading.fields import pad_zip, split_name
 
 
@@ -79,26 +80,8 @@ class People:
     def _address(self, *parts: str) -> Address:
         found = self._addresses.get(parts)
         if found is None:
-            found = self._addresses[parts] = _made_address(*parts)
+            found = self._addresses[parts] = new_address(*parts)
         return found
-
-
-class _AddressSlots:
-    """An `Address` made as `models.read_call_record` makes a record: its slots set as
-    plain attributes, then its class changed (a frozen dataclass's __init__ sets each field
-    through `object.__setattr__`, three times slower; a log has an address a contact)."""
-
-    __slots__ = Address.__slots__
-
-    def __init__(
-        self, line1: str, line2: str, city: str, state: str, postal_code: str, country: str
-    ) -> None:
-        self.line1, self.line2, self.city, self.state = line1, line2, city, state
-        self.postal_code, self.country = postal_code, country
-        self.__class__ = Address  # type: ignore[assignment]
-
-
-_made_address = cast("Callable[..., Address]", _AddressSlots)
 
 
 def _in_order(fields: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
