@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from typer.testing import Result
 
 from mailer.domain.models import Action, MailStep, Outcome
 from mailer.drawing.batch import RenderedCard, RenderFailure
@@ -180,6 +181,14 @@ def _steps_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return read
 
 
+def _render_two(ledger: Ledger, out: Path) -> tuple[Result, list[str]]:
+    """`mailer render --limit 2` into `out`: its result and the card files there after."""
+    result = invoke("render", "--db", ledger.path, "--out", out, "--demo",
+                    "--today", TODAY.isoformat(), "--limit", "2")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result, sorted(p.name for p in (out / "cards").glob("*.pdf"))
+
+
 def test_render_with_a_limit_reads_only_the_steps_it_draws_and_still_counts_the_rest(
     ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,10 +197,7 @@ def test_render_with_a_limit_reads_only_the_steps_it_draws_and_still_counts_the_
     steps = five_cards(ledger)
     _passed_cards(ledger)
     read = _steps_read(monkeypatch)
-    result = invoke("render", "--db", ledger.path, "--out", tmp_path / "out", "--demo",
-                    "--today", TODAY.isoformat(), "--limit", "2")  # fmt: skip
-    assert result.exit_code == 0, result.output
-    drawn = sorted(p.name for p in (tmp_path / "out" / "cards").glob("*.pdf"))
+    result, drawn = _render_two(ledger, tmp_path / "out")
     assert drawn == [f"{s.contact_id}-offer.pdf" for s in steps[:2]]
     assert "2 planned cards were not drawn: their offer has passed" in result.output
     assert sorted(set(read)) == ["C000", "C001"]
@@ -212,10 +218,7 @@ def test_render_with_a_limit_still_leaves_out_an_opted_out_contact(
     out_call = call_record("B777", Outcome.OPT_OUT, "2026-11-21 11:00", row=3, phone="555-0900")
     ledger.record_plan(plan_of(opt_out_step(out_call)))
     steps = five_cards(ledger)
-    result = invoke("render", "--db", ledger.path, "--out", tmp_path / "out", "--demo",
-                    "--today", TODAY.isoformat(), "--limit", "2")  # fmt: skip
-    assert result.exit_code == 0, result.output
-    drawn = sorted(p.name for p in (tmp_path / "out" / "cards").glob("*.pdf"))
+    _, drawn = _render_two(ledger, tmp_path / "out")
     assert drawn == [f"{s.contact_id}-offer.pdf" for s in steps[:2]]
 
 

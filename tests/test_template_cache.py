@@ -46,6 +46,16 @@ def _render(folder: Path, name: str = "note.j2") -> str:
     return sandbox(folder).get_template(name).render(first="Ngozi")
 
 
+def _kept_once(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The one compiled template kept after `note.j2` ("Hi {{ first }}") in `folder` is
+    drawn once with the cache in `folder/cache`."""
+    monkeypatch.setenv("MAILER_CACHE_DIR", str(folder / "cache"))
+    (folder / "note.j2").write_text("Hi {{ first }}")
+    _render(folder)
+    (kept,) = (folder / "cache" / "templates").iterdir()
+    return kept
+
+
 def test_a_template_compiled_once_is_read_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[str]
 ) -> None:
@@ -80,10 +90,7 @@ def test_another_jinja_release_compiles_its_own(
 def test_a_damaged_kept_template_is_compiled_again_and_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[str], damage: str
 ) -> None:
-    monkeypatch.setenv("MAILER_CACHE_DIR", str(tmp_path / "cache"))
-    (tmp_path / "note.j2").write_text("Hi {{ first }}")
-    _render(tmp_path)
-    (kept,) = (tmp_path / "cache" / "templates").iterdir()
+    kept = _kept_once(tmp_path, monkeypatch)
     whole = kept.read_bytes()
     if damage == "cut":
         kept.write_bytes(whole[: len(whole) // 2])
@@ -189,10 +196,7 @@ def _plant(kept: Path, marker: Path) -> None:
 def test_a_kept_template_someone_else_may_write_is_never_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whose: str
 ) -> None:
-    monkeypatch.setenv("MAILER_CACHE_DIR", str(tmp_path / "cache"))
-    (tmp_path / "note.j2").write_text("Hi {{ first }}")
-    _render(tmp_path)
-    (kept,) = (tmp_path / "cache" / "templates").iterdir()
+    kept = _kept_once(tmp_path, monkeypatch)
     assert kept.stat().st_mode & 0o777 == 0o600
     assert kept.parent.stat().st_mode & 0o777 == 0o700
     marker = tmp_path / "ran"
@@ -221,10 +225,7 @@ def test_a_kept_template_someone_else_may_write_is_never_run(
 def test_a_pipe_where_a_kept_template_was_is_not_waited_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compiles: list[str]
 ) -> None:
-    monkeypatch.setenv("MAILER_CACHE_DIR", str(tmp_path / "cache"))
-    (tmp_path / "note.j2").write_text("Hi {{ first }}")
-    _render(tmp_path)
-    (kept,) = (tmp_path / "cache" / "templates").iterdir()
+    kept = _kept_once(tmp_path, monkeypatch)
     kept.unlink()
     os.mkfifo(kept)
     assert _render(tmp_path) == "Hi Ngozi"
