@@ -96,6 +96,8 @@ def quick_rows(
     # split off. `lined` keeps the persons of such texts, as `persons` keeps theirs.
     person_at = sorted(columns.index[f] for f in fields)
     people_first = person_at == list(range(len(person_at)))
+    # The person's cells are a row's first, in the order of `fields`: their key is a slice.
+    leading = len(fields) if [columns.index[f] for f in fields] == person_at else 0
     after = width - len(person_at)  # the cells after the person's
     person_delimiters = len(person_at) - 1  # a line's before its last `after` ones
     outcome_cut, called_cut = outcome - len(person_at) + 1, called - len(person_at) + 1
@@ -225,7 +227,7 @@ def quick_rows(
             # (Most rows here: a new contact's first.) Only its person and notes cells
             # are read: its outcome and date were found as they are.
             try:
-                key = tuple(map(strip, cells_key(cells)))  # type: ignore[arg-type]
+                key = tuple(map(strip, cells[:leading] if leading else cells_key(cells)))  # type: ignore[arg-type]
                 notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
             except TypeError:  # a workbook's date cell
                 return None
