@@ -112,7 +112,14 @@ def _parts(text: str) -> Iterator[list[str]]:
     start = 0
     while start < len(text):
         end = text.find("\n", start + _PART_CHARS) + 1 or len(text)
-        yield text[start:end].splitlines()
+        part = text[start:end]
+        if "\r" in part:
+            yield part.splitlines()
+        else:  # only "\n" breaks it: split there, as `splitlines` would (for less)
+            lines = part.split("\n")
+            if part[-1] == "\n":
+                lines.pop()  # no line after the last ending
+            yield lines
         start = end
 
 
