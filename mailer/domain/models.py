@@ -220,7 +220,7 @@ def read_call_record(
     mail_address: Address | None = None,
 ) -> CallRecord:
     """`CallRecord(...)` with these fields, as the call-log reader makes one a row (see
-    above): the same frozen record, for about a third of the instructions."""
+    above): the same frozen record, for about a quarter fewer instructions."""
     made: Any = _bare(_CallRecordSlots)  # its slots are `CallRecord`'s fields
     made.file, made.row, made.contact_id = file, row, contact_id
     made.outcome, made.called_at = outcome, called_at
