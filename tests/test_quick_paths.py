@@ -298,11 +298,14 @@ def test_a_text_split_a_part_at_a_time_reads_as_one_split_whole(
 )
 @example(text="a,b\n\nc,\r\n\r\n,\r", delimiter=",", part=40)  # blank lines
 @example(text="a,b\r\nc\u2028d,e\n", delimiter=",", part=40)  # a break csv keeps in a cell
+@example(text="a,b\n\nc,\n,\n\nlast", delimiter=",", part=3)  # parts broken at "\n" alone
+@example(text="a,b\n\nc,\r\n,\n", delimiter=",", part=2)  # one part with "\r", others not
 def test_a_quote_free_text_splits_into_the_csv_modules_cells(
     text: str, delimiter: str, part: int
 ) -> None:
-    """A quote-free text's rows, split by `str.split` where they can be (`plain_text`), are
-    the cells and row numbers the csv module gives for its lines, blank lines included."""
+    """A quote-free text's rows, split by `str.split` where they can be (`plain_text`: a
+    part of the text without "\r" into lines, a line into cells), are the cells and row
+    numbers the csv module gives for its lines, blank lines included."""
     expected = list(enumerate(csv.reader(plain_text.physical_lines(text), delimiter=delimiter), 1))
     original = plain_text._PART_CHARS
     try:

@@ -10,6 +10,7 @@ import dataclasses
 import io
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -166,6 +167,14 @@ def test_the_readers_record_is_the_record(record: CallRecord) -> None:
     assert [getattr(made, name) for name in names] == [getattr(record, name) for name in names]
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.row = 1  # type: ignore[misc]
+
+
+def test_a_records_slots_are_its_fields_in_their_order() -> None:
+    """The reader fills a bare object's slots and makes it a record (`read_call_record`):
+    the slots are the record's fields, on its base, and the record adds none of its own."""
+    base: Any = CallRecord.__mro__[1]
+    assert sorted(base.__slots__) == sorted(f.name for f in dataclasses.fields(CallRecord))
+    assert CallRecord.__dict__["__slots__"] == ()
 
 
 @given(

@@ -34,7 +34,8 @@ class PlainRows:
         runaway cell), by row number."""
         self.delimiter = delimiter
         if any(mark in text for mark in _OTHER_BREAKS):
-            parts: Iterator[list[str]] = iter([list(physical_lines(text))])
+            ended = physical_lines(text)
+            parts: Iterator[list[str]] = iter([list(map(str.rstrip, ended, _ENDINGS))])
         else:
             parts = _parts(text)
         self._rows = itertools.chain.from_iterable(self._numbered(parts, delimiter))
@@ -69,14 +70,14 @@ class PlainRows:
     def _numbered(
         self, parts: Iterator[list[str]], delimiter: str
     ) -> Iterator[Iterator[tuple[int, list[Cell] | str]]]:
-        """Each part's rows, numbered on from 1 (each line is one row, so a cell too long
-        for a spreadsheet is on a line as long)."""
+        """Each part's rows (its lines without their endings), numbered on from 1 (each
+        line is one row, so a cell too long for a spreadsheet is on a line as long)."""
         number = 1
         for lines in parts:
             if max(map(len, lines), default=0) <= MAX_CELL_CHARS:
-                # No line is long enough to hold a runaway cell: each line as it is, its
-                # ending left out (one a line at most), to be split when it is read.
-                yield zip(itertools.count(number), map(str.rstrip, lines, _ENDINGS))
+                # No line is long enough to hold a runaway cell: each line as it is, to be
+                # split when it is read.
+                yield zip(itertools.count(number), lines)
             else:
                 yield self._checked(lines, delimiter, number)
             number += len(lines)
@@ -99,18 +100,26 @@ class PlainRows:
 
 
 _ENDINGS = itertools.repeat("\r\n")
-"""What `str.rstrip` takes off each line: its ending."""
+"""What `str.rstrip` takes off each line: its ending (a line has one at most)."""
 
 _PART_CHARS = 1 << 20
 """About how much text is split into lines at a time (a megabyte: some 10,000 rows)."""
 
 
 def _parts(text: str) -> Iterator[list[str]]:
-    """The lines of `text`, a part at a time."""
+    """The lines of `text` without their endings, a part at a time (broken where
+    `physical_lines` breaks them: the text has none of the rarer breaks)."""
     start = 0
     while start < len(text):
         end = text.find("\n", start + _PART_CHARS) + 1 or len(text)
-        yield text[start:end].splitlines(keepends=True)  # as `physical_lines` breaks them
+        part = text[start:end]
+        if "\r" in part:
+            yield part.splitlines()
+        else:  # only "\n" breaks it: split there, as `splitlines` would (for less)
+            lines = part.split("\n")
+            if part[-1] == "\n":
+                lines.pop()  # no line after the last ending
+            yield lines
         start = end
 
 

@@ -96,8 +96,10 @@ def quick_rows(
     # split off. `lined` keeps the persons of such texts, as `persons` keeps theirs.
     person_at = sorted(columns.index[f] for f in fields)
     people_first = person_at == list(range(len(person_at)))
+    # The person's cells are a row's first, in the order of `fields`: their key is a slice.
+    leading = len(fields) if [columns.index[f] for f in fields] == person_at else 0
     after = width - len(person_at)  # the cells after the person's
-    delimiters = width - 1  # a line's delimiters when it has the header's cells
+    person_delimiters = len(person_at) - 1  # a line's before its last `after` ones
     outcome_cut, called_cut = outcome - len(person_at) + 1, called - len(person_at) + 1
     notes_cut = notes_at - len(person_at) + 1 if notes_at is not None else None
     lined: dict[str, Person] = {}
@@ -115,12 +117,14 @@ def quick_rows(
             text = None  # a line's person cells as one text, when it was cut
             if row.__class__ is str:
                 line = row
+                # (A line cut into `after` + 1 parts whose first is a known person's text
+                # has the header's cells: that text had its person's delimiters when it
+                # was kept. Other lines are counted only when their person is not known.)
                 if (
                     cut
-                    and line.count(delimiter) == delimiters
+                    and len(parts := line.rsplit(delimiter, after)) > after
                     and not (problems and number in problems)
                 ):
-                    parts = line.rsplit(delimiter, after)
                     outcome_of = get_outcome(parts[outcome_cut])
                     at = get_at(parts[called_cut])
                     person = get_lined(parts[0])
@@ -148,11 +152,14 @@ def quick_rows(
                         )
                         made += 1
                         continue
-                    # Not a person seen so: the row's cells, its person's split from their
-                    # text (its outcome and date already looked up, the same cells).
-                    text = parts[0]
-                    cells: list[Cell] = text.split(delimiter)  # type: ignore[assignment]
-                    cells += parts[1:]
+                    if parts[0].count(delimiter) == person_delimiters:
+                        # Not a person seen so: the row's cells, its person's split from
+                        # their text (its outcome and date already looked up, the same cells).
+                        text = parts[0]
+                        cells: list[Cell] = text.split(delimiter)  # type: ignore[assignment]
+                        cells += parts[1:]
+                    else:  # not the header's cells: the full way
+                        cells = line.split(delimiter)  # type: ignore[assignment]
                 else:
                     # As the csv module splits a quote-free line: no cell for a blank one.
                     cells = line.split(delimiter) if line else []  # type: ignore[assignment]
@@ -220,7 +227,7 @@ def quick_rows(
             # (Most rows here: a new contact's first.) Only its person and notes cells
             # are read: its outcome and date were found as they are.
             try:
-                key = tuple(map(strip, cells_key(cells)))  # type: ignore[arg-type]
+                key = tuple(map(strip, cells[:leading] if leading else cells_key(cells)))  # type: ignore[arg-type]
                 notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
             except TypeError:  # a workbook's date cell
                 return None
