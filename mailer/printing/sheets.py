@@ -66,13 +66,27 @@ def printable_keys(
     `Ledger.steps_by_key` reads the steps again as the sheets need them), and how many were
     too late to print; only those of `step_keys` when given (a session's own cards).
     Opted-out contacts are never due (see `Ledger.due_cards`)."""
+    chosen, stale = [], 0
+    for step in printable_steps(ledger, today, reprint, step_keys=step_keys):
+        if step is None:
+            stale += 1
+        else:
+            chosen.append(step.step_key)
+    return chosen, stale
+
+
+def printable_steps(
+    ledger: Ledger, today: date, reprint: bool, *, step_keys: Collection[str] | None = None
+) -> Iterator[MailStep | None]:
+    """`printable_keys` as the ledger is read: each card's step, or None for a card too late
+    to print. `mailer run` hands the steps straight to `print_batch`, which would otherwise
+    read each from the ledger again for the sheets' order."""
     statuses: set[PieceStatus | None] = {None, PieceStatus.PLANNED, PieceStatus.RENDERED}
     last_print = None
     if reprint:
         statuses.add(PieceStatus.PRINTED)
         printed = ledger.pieces(PieceStatus.PRINTED)
         last_print = max((p.printed_at for p in printed if p.printed_at), default=None)
-    chosen, stale = [], 0
     for due in ledger.due_cards(statuses, step_keys=step_keys):
         piece = due.piece
         if piece is not None and piece.mode == "provider":
@@ -80,11 +94,7 @@ def printable_keys(
         printed_at = piece.printed_at if piece is not None else None
         if printed_at is not None and printed_at != last_print:
             continue  # printed in an earlier batch: only the last one prints again
-        if card_moment_passed(due.step, today):
-            stale += 1
-            continue
-        chosen.append(due.step.step_key)
-    return chosen, stale
+        yield None if card_moment_passed(due.step, today) else due.step
 
 
 def settle(partial: Path, out: Path) -> Path:
