@@ -184,13 +184,14 @@ def test_mailer_run_reads_each_step_once_for_the_sheets(
     """The print stage reads each card's step from the ledger once, as it chooses the cards
     to print (their order and postage come from it); a card drawn by the run is placed from
     its file, its step not read again."""
+    import mailer.ledger.rows as rows
     import mailer.ledger.store as store
     import mailer.printing.sheets as sheets
 
     read: list[str] = []
     printing = False  # from the choice of the cards to print to the sheets' end
     real_read, real_choose, real_print = (
-        store.step_from_row, sheets.printable_steps, sheets.print_batch
+        rows.step_from_row, sheets.printable_steps, sheets.print_batch
     )  # fmt: skip
 
     def step_from_row(row: Any) -> Any:
