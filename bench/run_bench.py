@@ -17,7 +17,8 @@ where the time goes (drawing the cards, the print sheets, the follow-up files or
 rest), wall and CPU seconds (this process's: with --jobs 2 the workers' CPU is not in
 them). With several `--contacts`, the largest log's median times against the smallest's.
 `--memory` runs `mailer run` in a fresh process per size and reports its peak memory
-(VmHWM).
+(VmHWM). Timed processes run from compiled bytecode, as an installed program does
+(`PROCESS_ENV`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ CONFIG = REPO / "examples" / "mailer.toml"
 TODAY = "2026-11-22"
 STREETS = ("Oak Ridge Dr", "Maple Ave", "Elm St", "Fairview Ct", "Washington St", "Grand Ave")
 CITIES = (("Springfield", "IL", "627"), ("Chatham", "IL", "626"), ("Peoria", "IL", "616"))
+BYTECODE = tempfile.mkdtemp(prefix="mailer-bench-pycache-")
+PROCESS_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
+    "PYTHONPYCACHEPREFIX": BYTECODE
+}
+"""Every process runs as an installed program does, from compiled bytecode (kept in a
+temporary folder, made by an untimed first run, `warm_up`), as `render_bench` and
+`plan_bench` run theirs: a session that sets PYTHONDONTWRITEBYTECODE would otherwise charge
+`mailer run` for compiling its own modules on every start (about 0.3 CPU s), and not the
+bare script, whose ReportLab was compiled when it was installed."""
 HEADER = (
     "contact_id,first_name,last_name,phone,email,address_line1,address_line2,city,state,"
     "postal_code,country,outcome,called_at,notes\n"
@@ -77,7 +87,7 @@ def mailer_run(log: Path, work: Path, jobs: int) -> tuple[float, float]:
         "--jobs", str(jobs),
     ]  # fmt: skip
     start, cpu = time.perf_counter(), children_cpu()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=PROCESS_ENV)
     seconds, cpu = time.perf_counter() - start, children_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"mailer run failed ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -88,7 +98,9 @@ def bare(cards: int, work: Path) -> tuple[float, float]:
     shutil.rmtree(work, ignore_errors=True)
     command = [sys.executable, str(HERE / "bare_reportlab.py"), "--cards", str(cards)]
     start, cpu = time.perf_counter(), children_cpu()
-    subprocess.run([*command, "--binary", "--out", str(work)], capture_output=True, check=True)
+    subprocess.run(
+        [*command, "--binary", "--out", str(work)], capture_output=True, check=True, env=PROCESS_ENV
+    )
     return time.perf_counter() - start, children_cpu() - cpu
 
 
@@ -136,7 +148,7 @@ def phases(log: Path, work: Path, jobs: int) -> dict[str, list[float]]:
     code = PHASES.format(bench=str(HERE), config=str(CONFIG), today=TODAY)
     done = subprocess.run(
         [sys.executable, "-c", code, str(log), str(work), str(jobs)],
-        capture_output=True, text=True, check=True, cwd=REPO,
+        capture_output=True, text=True, check=True, cwd=REPO, env=PROCESS_ENV,
     )  # fmt: skip
     result: dict[str, list[float]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -276,6 +288,14 @@ def timed_rounds(
     }
 
 
+def warm_up(folder: Path) -> None:
+    """One untimed run of each process on a small log: their modules' bytecode is written."""
+    log = folder / "warm-up.csv"
+    write_log(log, 5)
+    bare(5, folder / "bare")
+    mailer_run(log, folder / "run", 1)
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
@@ -314,6 +334,7 @@ def main() -> None:
                     print(f"- {n:,}: {cells}")
             print(f"load average at the end: {os.getloadavg()[0]:.2f}")
             return
+        warm_up(folder)
         medians: dict[tuple[int, int], tuple[float, float]] = {}
         for n in args.contacts:
             log = folder / f"calls-{n}.csv"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from shlex import quote
 from typing import TYPE_CHECKING
@@ -295,22 +296,29 @@ def _print(
 ) -> None:
     """Lay this plan's self-mail cards out on sheets (cards of earlier plans wait for
     `mailer print`)."""
-    from mailer.printing.sheets import print_batch, printable_keys
+    from mailer.printing.sheets import print_batch, printable_steps
 
     wanted = set(ours)
-    todo = printable_keys(ledger, today, False, step_keys=wanted)[0]
+    todo: list[str] = []
+
+    def due() -> Iterator[MailStep]:
+        """The cards to print as the ledger is read, each step read once: the sheets keep
+        their order (a string a card), and read again only the steps of cards not drawn."""
+        for step in printable_steps(ledger, today, False, step_keys=wanted):
+            if step is not None:
+                todo.append(step.step_key)
+                yield step
+
+    steps = due()
+    first = next(steps, None)
+    if first is not None:
+        report.printed = print_batch(
+            ledger, config, chain([first], steps), report.folder / "print.pdf", today
+        )
+        if report.printed.path is not None:
+            report.written.append(report.printed.path.name)
     wanted.difference_update(todo)
     report.printed_before = _done(ledger, wanted, PieceStatus.PRINTED)
-    del wanted
-    if not todo:
-        return
-    # The steps are read from the ledger again as their sheets are drawn: memory holds the
-    # step keys, not the steps (and once the sheets' order is known, not even this list).
-    steps = ledger.steps_by_key(todo)
-    del todo
-    report.printed = print_batch(ledger, config, steps, report.folder / "print.pdf", today)
-    if report.printed.path is not None:
-        report.written.append(report.printed.path.name)
 
 
 def _done(ledger: Ledger, step_keys: set[str], status: PieceStatus) -> int:

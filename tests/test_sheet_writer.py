@@ -176,3 +176,47 @@ def test_a_drawn_card_changed_since_is_drawn_again_for_the_sheets(tmp_path: Path
     assert fronts.count(mine) == 1
     assert fronts.count(theirs) == 1
     assert len(reader.pages) == 12
+
+
+def test_mailer_run_reads_each_step_once_for_the_sheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The print stage reads each card's step from the ledger once, as it chooses the cards
+    to print (their order and postage come from it); a card drawn by the run is placed from
+    its file, its step not read again."""
+    import mailer.ledger.rows as rows
+    import mailer.ledger.store as store
+    import mailer.printing.sheets as sheets
+
+    read: list[str] = []
+    printing = False  # from the choice of the cards to print to the sheets' end
+    real_read, real_choose, real_print = (
+        rows.step_from_row, sheets.printable_steps, sheets.print_batch
+    )  # fmt: skip
+
+    def step_from_row(row: Any) -> Any:
+        step = real_read(row)
+        if printing:
+            read.append(step.contact_id)
+        return step
+
+    def printable_steps(*args: Any, **kwargs: Any) -> Any:
+        nonlocal printing
+        printing = True
+        return real_choose(*args, **kwargs)
+
+    def print_batch(*args: Any, **kwargs: Any) -> Any:
+        nonlocal printing
+        try:
+            return real_print(*args, **kwargs)
+        finally:
+            printing = False
+
+    monkeypatch.setattr(store, "step_from_row", step_from_row)
+    monkeypatch.setattr(sheets, "printable_steps", printable_steps)
+    monkeypatch.setattr(sheets, "print_batch", print_batch)
+    result = run(tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert len(read) == 12 == len(set(read))
+    # Sharon MacLeod (C016) lives in Toronto: her card still takes an international stamp.
+    assert "stamps: 11 x $0.61 + 1 international x $1.70 = $8.41" in " ".join(result.stderr.split())

@@ -79,6 +79,7 @@ def script_folders(config: Config) -> tuple[Path, ...]:
 
 
 _FOLDERS: dict[tuple[str, Path | None], tuple[Path, ...]] = {}
+_COMPILED: dict[tuple[tuple[Path, ...], str], jinja2.Template] = {}
 
 
 def call_context(step: MailStep, config: Config) -> dict[str, Any]:
@@ -198,6 +199,15 @@ class _Renderer:
         return self._folders[0] / file if self._folders else Path(FOLDER) / file
 
     def _compile(self, file: str) -> jinja2.Template:
+        # Each file compiled once a process, then taken from here: Jinja's own cache is a
+        # lookup under a lock that reorders a queue, three or four times a call.
+        key = (self._folders, file)
+        template = _COMPILED.get(key)
+        if template is None:
+            template = _COMPILED[key] = self._load(file)
+        return template
+
+    def _load(self, file: str) -> jinja2.Template:
         try:
             return self._env.get_template(file)
         except jinja2.TemplateSyntaxError as exc:

@@ -66,13 +66,27 @@ def printable_keys(
     `Ledger.steps_by_key` reads the steps again as the sheets need them), and how many were
     too late to print; only those of `step_keys` when given (a session's own cards).
     Opted-out contacts are never due (see `Ledger.due_cards`)."""
+    chosen, stale = [], 0
+    for step in printable_steps(ledger, today, reprint, step_keys=step_keys):
+        if step is None:
+            stale += 1
+        else:
+            chosen.append(step.step_key)
+    return chosen, stale
+
+
+def printable_steps(
+    ledger: Ledger, today: date, reprint: bool, *, step_keys: Collection[str] | None = None
+) -> Iterator[MailStep | None]:
+    """`printable_keys` as the ledger is read: each card's step, or None for a card too late
+    to print. `mailer run` hands the steps straight to `print_batch`, which would otherwise
+    read each from the ledger again for the sheets' order."""
     statuses: set[PieceStatus | None] = {None, PieceStatus.PLANNED, PieceStatus.RENDERED}
     last_print = None
     if reprint:
         statuses.add(PieceStatus.PRINTED)
         printed = ledger.pieces(PieceStatus.PRINTED)
         last_print = max((p.printed_at for p in printed if p.printed_at), default=None)
-    chosen, stale = [], 0
     for due in ledger.due_cards(statuses, step_keys=step_keys):
         piece = due.piece
         if piece is not None and piece.mode == "provider":
@@ -80,11 +94,7 @@ def printable_keys(
         printed_at = piece.printed_at if piece is not None else None
         if printed_at is not None and printed_at != last_print:
             continue  # printed in an earlier batch: only the last one prints again
-        if card_moment_passed(due.step, today):
-            stale += 1
-            continue
-        chosen.append(due.step.step_key)
-    return chosen, stale
+        yield None if card_moment_passed(due.step, today) else due.step
 
 
 def settle(partial: Path, out: Path) -> Path:
@@ -150,8 +160,9 @@ def print_sheets(
 
     Memory stays flat however many cards there are: `steps` is read once for the order of
     the cards (only each card's sort key and step key are kept), and with `fetch` (the
-    ledger's `steps_by_key`) the steps are read again a page at a time as their sheets
-    are drawn; each card is laid out just before its sheet is drawn."""
+    ledger's `steps_by_key`) the steps of the cards not drawn yet are read again a page
+    at a time as their sheets are drawn; each is laid out just before its sheet is drawn.
+    A drawn card (`drawn`) is placed from its file: its step is not read again."""
     from mailer.drawing.batch import card_pdf
     from mailer.drawing.geometry import card_geometry
     from mailer.drawing.painter import CardPainter
@@ -159,7 +170,7 @@ def print_sheets(
 
     report = PrintReport(warnings=stock.warnings())
     painter: CardPainter | None = None  # made only for a card not drawn yet: it takes a while
-    order, kept = _print_order(steps, sort_key(sort), keep=fetch is None)
+    order, kept, abroad = _print_order(steps, sort_key(sort), keep=fetch is None)
     get: Fetch = fetch or (lambda keys: (kept[key] for key in keys))
     stamps = config.print.stamps
 
@@ -167,14 +178,18 @@ def print_sheets(
         nonlocal painter
         for start in range(0, len(order), FETCH_PAGE):
             page = order[start : start + FETCH_PAGE]
-            fetched = {step.step_key: step for step in get(page)}
             files = drawn(page) if drawn else {}
+            # A drawn card is placed as it is: only the steps of the others are read again
+            # (and the step of a drawn card whose file is gone or changed, when it comes).
+            fetched = {step.step_key: step for step in get([k for k in page if k not in files])}
             for key in page:  # `order`'s own strings are kept, not each step's new copy
-                step = fetched.pop(key, None)
-                if step is None:
-                    continue
                 data = _drawn_pdf(*files[key]) if key in files else None
                 if data is None:
+                    if key in files:
+                        fetched.update((s.step_key, s) for s in get([key]))
+                    step = fetched.pop(key, None)
+                    if step is None:
+                        continue
                     # A bad font or template folder stops the batch here, as one error.
                     painter = painter or CardPainter(config, "self", stock.card)
                     try:
@@ -184,7 +199,7 @@ def print_sheets(
                         report.failures.append(failure)
                         continue
                 report.printed.append(key)
-                if is_domestic(mail_to(step.record)):
+                if key not in abroad:
                     report.domestic += 1
                 yield data
 
@@ -232,21 +247,25 @@ def _drawn_pdf(file: str, sha256: str) -> bytes | None:
 
 def _print_order(
     steps: Iterable[MailStep], key: SortKey | None, *, keep: bool
-) -> tuple[list[str], dict[str, MailStep]]:
-    """The step keys in print order, and (with `keep`) the steps by key. A card is one
-    string while the order is worked out (its sort key, its place in the input and its
+) -> tuple[list[str], dict[str, MailStep], set[str]]:
+    """The step keys in print order, (with `keep`) the steps by key, and the keys of the
+    cards mailed abroad (their postage: a drawn card's step is not read again). A card is
+    one string while the order is worked out (its sort key, its place in the input and its
     step key, joined by NULs, which no text of a step holds and which sort before every
     other character: the order of the tuples, in a tenth of their memory)."""
     kept: dict[str, MailStep] = {}
+    abroad: set[str] = set()
     ranked: list[str] = []
     for index, step in enumerate(steps):
         step_key = step.step_key
         if keep:
             kept[step_key] = step
+        if not is_domestic(mail_to(step.record)):
+            abroad.add(step_key)
         parts = key(step) if key else ()
         ranked.append("\0".join((*parts, f"{index:012d}", step_key)))
     ranked.sort()
-    return [entry.rsplit("\0", 1)[1] for entry in ranked], kept
+    return [entry.rsplit("\0", 1)[1] for entry in ranked], kept, abroad
 
 
 def print_batch(
