@@ -64,8 +64,10 @@ class BackSide:
         """The size the last note laid out was fitted at."""
 
     def lay_out(
-        self, step: MailStep, name: str, style: CardStyle, message: str
+        self, step: MailStep, name: str, style: CardStyle, message: str, key: str = ""
     ) -> list[PlacedLine]:
+        """The back's lines; `key` is the step's key when the caller has it made already
+        (the note's variation is seeded by it)."""
         g = self.geometry
         lines: list[PlacedLine] = []
         area = g.message_area
@@ -108,7 +110,7 @@ class BackSide:
                 color,
                 block.align,
                 pen,
-                step.step_key,
+                key or step.step_key,
                 block.floor,
             )
         return lines
