@@ -299,6 +299,17 @@ class _CardFonts:
                     out.append(ready[4])
                 out.append(shown)
                 return
+        elif subsets is None and not run.gaps:  # a base-14 font: ready from the last card
+            plain = _PLAIN.get(id(run))
+            if plain is None or plain[0] is not run or plain[1] != y:
+                plain = _plain(run, y)
+            out.append(plain[2])
+            size = _font_size(used.font, -1, run.size)
+            if state[0] != size:
+                state[0] = size
+                out.append(size)
+            out.append(plain[3])
+            return
         else:
             out.append(_origin(run, y))
         if not run.gaps:
@@ -374,6 +385,26 @@ def _ready(
     if len(_READY) > 4096:
         _READY.clear()
     _READY[id(run)] = found
+    return found
+
+
+_PLAIN: dict[int, tuple[Run, float, bytes, bytes]] = {}
+"""A run in a base-14 font as the last card wrote it, by its identity: `layout.place`
+hands the same run to every card that places the line the same way (a template's
+headline, body and signature; the return address). With the run, its line's baseline, its
+text matrix and its text shown (`Tj`)."""
+
+
+def _plain(run: Run, y: float) -> tuple[Run, float, bytes, bytes]:
+    """`run`, in a base-14 font, written on the baseline `y` (kept in `_PLAIN`)."""
+    try:
+        data = run.text.encode("cp1252")
+    except UnicodeEncodeError:
+        raise Unsupported(f"text outside WinAnsi in the base-14 font {run.font}") from None
+    found = (run, y, _origin(run, y), literal(data) + b" Tj")
+    if len(_PLAIN) > 4096:
+        _PLAIN.clear()
+    _PLAIN[id(run)] = found
     return found
 
 

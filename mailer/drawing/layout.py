@@ -355,12 +355,35 @@ def place(
     color: RGB,
     align: str = "left",
 ) -> list[PlacedLine]:
-    """Lines positioned from `top` down inside `box` (horizontally aligned in it)."""
+    """Lines positioned from `top` down inside `box` (horizontally aligned in it). The
+    same text wrapped the same way (`fit` and `wrap_measured` hand back the object they
+    kept) at the same place is placed once: a batch's fronts share their headline, body
+    and signature, line for line, and the card writer then knows those lines again."""
+    known = _PLACED.get(id(wrapped))
+    if (
+        known is not None
+        and known[0] is wrapped
+        and known[1] is stack
+        and known[2] == (box, top, color, align)
+    ):
+        return list(known[3])
     size = wrapped.size
-    return [
+    lines = tuple(
         PlacedLine(x, y, width, size, color, _runs(stack, line, x, size))
         for line, x, y, width in origins(wrapped, box, top, align)
-    ]
+    )
+    if len(_PLACED) >= KEPT_PLACINGS:
+        _PLACED.clear()
+    _PLACED[id(wrapped)] = (wrapped, stack, (box, top, color, align), lines)
+    return list(lines)
+
+
+KEPT_PLACINGS = 256
+"""Wrapped texts whose last placing is kept (each keeps its text alive, so its identity
+can't be taken by another); past it the store starts again, as the measured texts do."""
+
+_Placing = tuple[Wrapped, FontStack, tuple[Rect, float, RGB, str], tuple[PlacedLine, ...]]
+_PLACED: dict[int, _Placing] = {}
 
 
 def origins(
