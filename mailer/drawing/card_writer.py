@@ -142,7 +142,9 @@ def _front_stream(background: RGB, bleed: Rect, box: Rect | None, image: Path | 
     return stream(b"", b"\n".join(parts), big=True)
 
 
+@lru_cache(maxsize=256)
 def _fill(color: RGB, box: Rect) -> bytes:
+    """A box filled in a colour: the background, the rule (the same on most cards)."""
     return b"%s rg %s re f" % (fp_str(*color).encode(), fp_str(box.x, box.y, box.w, box.h).encode())
 
 
@@ -272,7 +274,7 @@ class _CardFonts:
         for line in lines:
             if line.color != color:
                 color = line.color
-                out.append(b"%s rg" % fp_str(*color).encode())
+                out.append(_fill_color(color))
             for run in line.runs:
                 self._stamp_run(out, run, line.y, state)
         out.append(b"ET")
@@ -421,6 +423,12 @@ def _leaning(slant: float) -> bytes:
     """`1 0 .02 1 `: the start of a leaning line's text matrix (lines lean by a few
     hundred slants, the same on many cards)."""
     return b"%s " % fp_str(1, 0, slant, 1).encode()
+
+
+@lru_cache(maxsize=256)
+def _fill_color(color: RGB) -> bytes:
+    """`1 1 1 rg`: a card's text takes a few colours, the same on every card."""
+    return b"%s rg" % fp_str(*color).encode()
 
 
 @lru_cache(maxsize=1024)
