@@ -14,6 +14,7 @@ from mailer.drawing.card_context import _code_url, card_context
 from mailer.drawing.fonts import HAND, SANS, clean_text, font_stacks
 from mailer.drawing.geometry import Rect
 from mailer.drawing.layout import fit_lines, place
+from mailer.drawing.pdf_objects import literal
 from tests.builders import card_step, config_for, sha256, sha256_drawn_alone
 
 
@@ -91,3 +92,11 @@ def test_an_offer_card_after_a_batch_is_the_card_drawn_alone() -> None:
         render_card_bytes(card_step(f"B{n}", first=first), config, "self")
     here = render_card_bytes(card_step("C9", first="Zoë"), config, "self")
     assert sha256_drawn_alone("card_step('C9', first='Zoë')", "config_for()") == sha256(here)
+
+
+def test_a_literal_string_escapes_what_pdf_gives_a_meaning() -> None:
+    escaped = {ord("\\"): b"\\\\", ord("("): b"\\(", ord(")"): b"\\)", 13: b"\\r", 10: b"\\n"}
+    samples = [bytes([n]) for n in range(256)] + [b"", b"a(b)c\\d\r\ne", b"plain text"]
+    for data in samples:
+        expected = b"(" + b"".join(escaped.get(n, bytes([n])) for n in data) + b")"
+        assert literal(data) == expected

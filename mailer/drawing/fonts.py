@@ -151,10 +151,9 @@ class FontStack:
         while a whole line (an address) is measured once and would only fill the cache, so
         a line is measured as its words (each kept) and the spaces between them: an
         address's street, city and state are every other card's too."""
-        try:
-            return self._words[text]
-        except KeyError:
-            pass
+        known = self._words.get(text)  # not `try`: a line is never kept, so always missed
+        if known is not None:
+            return known
         if " " in text and text != " ":
             words = text.split(" ")
             total = self.width(" ") * (len(words) - 1)
