@@ -355,10 +355,9 @@ def place(
     color: RGB,
     align: str = "left",
 ) -> list[PlacedLine]:
-    """Lines positioned from `top` down inside `box` (horizontally aligned in it). The
-    same text wrapped the same way (`fit` and `wrap_measured` hand back the object they
-    kept) at the same place is placed once: a batch's fronts share their headline, body
-    and signature, line for line, and the card writer then knows those lines again."""
+    """Lines positioned from `top` down inside `box` (horizontally aligned in it). A text
+    wrapped the same way (`fit` hands back the object it kept) at the same place is placed
+    once: a batch's fronts share their headline, body and signature, line for line."""
     known = _PLACED.get(id(wrapped))
     if (
         known is not None
@@ -379,11 +378,10 @@ def place(
 
 
 KEPT_PLACINGS = 256
-"""Wrapped texts whose last placing is kept (each keeps its text alive, so its identity
-can't be taken by another); past it the store starts again, as the measured texts do."""
+"""Placings kept (each keeps its text alive: its identity can't be another's); past it the
+store starts again."""
 
-_Placing = tuple[Wrapped, FontStack, tuple[Rect, float, RGB, str], tuple[PlacedLine, ...]]
-_PLACED: dict[int, _Placing] = {}
+_PLACED: dict[int, tuple[Wrapped, FontStack, tuple[object, ...], tuple[PlacedLine, ...]]] = {}
 
 
 def origins(
@@ -425,26 +423,6 @@ def fit_lines(
         if wrapped.widest <= box.w + 1e-6 and wrapped.height <= box.h + 1e-6:
             return wrapped
     return None
-
-
-def two_lines(text: str, stack: FontStack) -> tuple[str, str] | None:
-    """`text` broken into two lines at the space or after the hyphen that makes the wider
-    line narrowest (a name too long for one line of an address block); None when it has
-    neither."""
-    best: tuple[float, str, str] | None = None
-    for index, char in enumerate(text):
-        if char == " ":
-            first, second = text[:index].rstrip(), text[index + 1 :].lstrip()
-        elif char == "-" and 0 < index < len(text) - 1:
-            first, second = text[: index + 1], text[index + 1 :].lstrip()
-        else:
-            continue
-        if not (first and second):
-            continue
-        wider = max(stack.width(first), stack.width(second))
-        if best is None or wider < best[0]:
-            best = (wider, first, second)
-    return (best[1], best[2]) if best is not None else None
 
 
 # ---- refusing a card -------------------------------------------------------------------------
