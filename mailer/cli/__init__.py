@@ -7,7 +7,6 @@ the help lists it): `mailer render` doesn't pay for loading the other sixteen co
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Annotated, Any, cast
 
@@ -55,6 +54,8 @@ class LazyGroup(Group):
         try:
             return super().resolve_command(ctx, args)
         except typer.TyperException as error:  # Typer's usage error, named privately
+            import difflib  # here: only a mistyped command needs it
+
             message = getattr(error, "message", None)
             close = difflib.get_close_matches(args[0], COMMANDS) if args else []
             unknown = isinstance(message, str) and message.startswith("No such command")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 """31 symbols: the digits 2-9 and the letters but I, L and O."""
@@ -28,12 +29,16 @@ LENGTH = BODY + 1
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _BASE = len(ALPHABET)
 
-# A code inside free text: seven symbols of the alphabet, maybe split once by a dash or a
-# space ("7K3-PQX9", "7K3P QX9"), standing on their own (not inside a longer word).
-_IN_TEXT = re.compile(
-    r"(?<![0-9A-Za-z])([2-9A-HJKMNP-Za-hjkmnp-z]{3,4})[- ]?([2-9A-HJKMNP-Za-hjkmnp-z]{3,4})"
-    r"(?![0-9A-Za-z])"
-)
+
+@cache
+def _in_text() -> re.Pattern[str]:
+    """A code inside free text: seven symbols of the alphabet, maybe split once by a dash or
+    a space ("7K3-PQX9", "7K3P QX9"), standing on their own (not inside a longer word).
+    Compiled when first needed: every command loads this module, few read codes in text."""
+    return re.compile(
+        r"(?<![0-9A-Za-z])([2-9A-HJKMNP-Za-hjkmnp-z]{3,4})[- ]?([2-9A-HJKMNP-Za-hjkmnp-z]{3,4})"
+        r"(?![0-9A-Za-z])"
+    )
 
 
 def check_character(body: str) -> str:
@@ -80,7 +85,8 @@ def codes_in(text: str) -> list[str]:
     so callers still match what is found against the codes the ledger gave out."""
     found: list[str] = []
     at = 0
-    while (match := _IN_TEXT.search(text, at)) is not None:
+    in_text = _in_text()
+    while (match := in_text.search(text, at)) is not None:
         code = (match.group(1) + match.group(2)).upper()
         if is_valid(code):
             if code not in found:

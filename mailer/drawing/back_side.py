@@ -28,7 +28,6 @@ from mailer.drawing.layout import (
     does_not_fit,
     fit_lines,
     place,
-    two_lines,
 )
 from mailer.drawing.style import CardStyle, parse_color
 from mailer.drawing.variants import PenFont, pen_font
@@ -64,8 +63,10 @@ class BackSide:
         """The size the last note laid out was fitted at."""
 
     def lay_out(
-        self, step: MailStep, name: str, style: CardStyle, message: str
+        self, step: MailStep, name: str, style: CardStyle, message: str, key: str = ""
     ) -> list[PlacedLine]:
+        """The back's lines; `key` is the step's key when the caller has it made already
+        (the note's variation is seeded by it)."""
         g = self.geometry
         lines: list[PlacedLine] = []
         area = g.message_area
@@ -108,7 +109,7 @@ class BackSide:
                 color,
                 block.align,
                 pen,
-                step.step_key,
+                key or step.step_key,
                 block.floor,
             )
         return lines
@@ -256,6 +257,26 @@ class BackSide:
             return False
 
         return fits
+
+
+def two_lines(text: str, stack: FontStack) -> tuple[str, str] | None:
+    """`text` broken into two lines at the space or after the hyphen that makes the wider
+    line narrowest (a name too long for one line of an address block); None when it has
+    neither."""
+    best: tuple[float, str, str] | None = None
+    for index, char in enumerate(text):
+        if char == " ":
+            first, second = text[:index].rstrip(), text[index + 1 :].lstrip()
+        elif char == "-" and 0 < index < len(text) - 1:
+            first, second = text[: index + 1], text[index + 1 :].lstrip()
+        else:
+            continue
+        if not (first and second):
+            continue
+        wider = max(stack.width(first), stack.width(second))
+        if best is None or wider < best[0]:
+            best = (wider, first, second)
+    return (best[1], best[2]) if best is not None else None
 
 
 def name_fix(record: CallRecord, fits: Callable[[str], bool]) -> str:

@@ -155,7 +155,7 @@ def _render_one(
     except MailerError as exc:
         return RenderFailure(step.step_key, step.contact_id, exc.message, exc.hint)
     return RenderedCard(
-        step_key=step.step_key,
+        step_key=card.step_key,
         contact_id=step.contact_id,
         template=card.template,
         path=path,

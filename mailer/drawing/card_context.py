@@ -5,9 +5,11 @@ code and the address its QR code opens."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from mailer.config import Config, Offer
+from mailer.config import Config, Offer, Sender
 from mailer.domain.experiments import HOLDOUT, OFFER_FIELDS
 from mailer.domain.models import MailStep
 from mailer.domain.slugs import extra_column_key
@@ -85,8 +87,6 @@ def card_context(step: MailStep, config: Config, *, sales: bool) -> dict[str, An
             hint="an experiment compares sales cards: give the variant a template with "
             "sales = true, then plan again",
         )
-    s = config.sender
-    ra = s.return_address
     step_vars: dict[str, Any] = {
         "template": step.template,
         "reason": step.reason,
@@ -97,46 +97,96 @@ def card_context(step: MailStep, config: Config, *, sales: bool) -> dict[str, An
     }
     context: dict[str, Any] = {
         "contact": contact_variables(step),
-        "sender": Fields(
-            "sender",
-            {
-                "name": s.name,
-                "first_name": s.first_name,
-                "company": s.company,
-                "phone": s.phone,
-                "email": s.email,
-                "return_address": Fields(
-                    "sender.return_address",
-                    {
-                        "line1": ra.line1,
-                        "line2": ra.line2,
-                        "city": ra.city,
-                        "state": ra.state,
-                        "postal_code": ra.postal_code,
-                        "country": ra.country,
-                    },
-                ),
-            },
-        ),
+        "sender": sender_variables(config.sender),
         "step": step_vars,
     }
     if sales:
         o = step_offer(step, config)
         step_vars["offer_expires"] = step.offer_expires
         context["card"] = card_variables(step, o, config)
-        context["offer"] = Fields(
-            "offer",
-            {
-                "headline": o.headline,
-                "details": o.details,
-                "code": o.code,
-                "url": o.url,
-                "offer_days": o.offer_days,
-                "tip": o.tip,
-            },
-        )
+        context["offer"] = offer_variables(o)
     context["step"] = Fields("step", step_vars)
     return context
+
+
+def sender_variables(s: Sender) -> Fields:
+    """`sender`: the same on every card, so made once per sender (a template can't change
+    what it is given: the sandbox lets it call no method that would)."""
+    return _kept(s, _sender_fields)
+
+
+def offer_variables(o: Offer) -> Fields:
+    """`offer`: the `[offer]` (or a variant's), made once per offer, as `sender` is."""
+    return _kept(o, _offer_fields)
+
+
+_KEPT: dict[int, tuple[object, Fields]] = {}
+"""Fields made from a part of the config, by the identity of that part (it is frozen)."""
+
+
+def _kept(part: Sender | Offer, make: Callable[[Any], Fields]) -> Fields:
+    found = _KEPT.get(id(part))
+    if found is None or found[0] is not part:
+        if len(_KEPT) > 16:
+            _KEPT.clear()
+        found = _KEPT[id(part)] = (part, make(part))
+    return found[1]
+
+
+def _sender_fields(s: Sender) -> Fields:
+    ra = s.return_address
+    return Fields(
+        "sender",
+        {
+            "name": s.name,
+            "first_name": s.first_name,
+            "company": s.company,
+            "phone": s.phone,
+            "email": s.email,
+            "return_address": Fields(
+                "sender.return_address",
+                {
+                    "line1": ra.line1,
+                    "line2": ra.line2,
+                    "city": ra.city,
+                    "state": ra.state,
+                    "postal_code": ra.postal_code,
+                    "country": ra.country,
+                },
+            ),
+        },
+    )
+
+
+def _offer_fields(o: Offer) -> Fields:
+    return Fields(
+        "offer",
+        {
+            "headline": o.headline,
+            "details": o.details,
+            "code": o.code,
+            "url": o.url,
+            "offer_days": o.offer_days,
+            "tip": o.tip,
+        },
+    )
+
+
+def _code_url(url: str, code: str) -> str:
+    """`domain.step_codes.code_url`, the url taken apart once (a card's code goes in
+    verbatim, wherever the rule puts it): most batches have one offer url."""
+    pieces = _url_pieces(url)
+    return code.join(pieces) if pieces else code_url(url, code)
+
+
+_MARK = "\x00"
+"""Stands for the code while a url is taken apart: no web address holds it."""
+
+
+@lru_cache(maxsize=16)
+def _url_pieces(url: str) -> tuple[str, ...]:
+    """`url` with the code put in, cut where it went; empty if the url holds `_MARK`."""
+    return () if _MARK in url else tuple(code_url(url, _MARK).split(_MARK))
 
 
 def card_variables(step: MailStep, offer: Offer, config: Config) -> Fields:
@@ -150,7 +200,7 @@ def card_variables(step: MailStep, offer: Offer, config: Config) -> Fields:
         "display": code.display if code else "",
         "offer_code": "",
         "provisional": code.provisional if code else False,
-        "url": code_url(offer.url, code.code) if code else "",  # `qr_url`, from what is known
+        "url": _code_url(offer.url, code.code) if code else "",  # `qr_url`, from what is known
         "variant": step.variant or "",
         "experiment": experiment.name if experiment and step.variant else "",
     }

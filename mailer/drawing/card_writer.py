@@ -142,7 +142,9 @@ def _front_stream(background: RGB, bleed: Rect, box: Rect | None, image: Path | 
     return stream(b"", b"\n".join(parts), big=True)
 
 
+@lru_cache(maxsize=256)
 def _fill(color: RGB, box: Rect) -> bytes:
+    """A box filled in a colour: the background, the rule (the same on most cards)."""
     return b"%s rg %s re f" % (fp_str(*color).encode(), fp_str(box.x, box.y, box.w, box.h).encode())
 
 
@@ -272,7 +274,7 @@ class _CardFonts:
         for line in lines:
             if line.color != color:
                 color = line.color
-                out.append(b"%s rg" % fp_str(*color).encode())
+                out.append(_fill_color(color))
             for run in line.runs:
                 self._stamp_run(out, run, line.y, state)
         out.append(b"ET")
@@ -299,6 +301,17 @@ class _CardFonts:
                     out.append(ready[4])
                 out.append(shown)
                 return
+        elif subsets is None and not run.gaps:  # a base-14 font: ready from the last card
+            plain = _PLAIN.get(id(run))
+            if plain is None or plain[0] is not run or plain[1] != y:
+                plain = _plain(run, y)
+            out.append(plain[2])
+            size = _font_size(used.font, -1, run.size)
+            if state[0] != size:
+                state[0] = size
+                out.append(size)
+            out.append(plain[3])
+            return
         else:
             out.append(_origin(run, y))
         if not run.gaps:
@@ -377,6 +390,26 @@ def _ready(
     return found
 
 
+_PLAIN: dict[int, tuple[Run, float, bytes, bytes]] = {}
+"""A run in a base-14 font as the last card wrote it, by its identity: `layout.place`
+hands the same run to every card that places the line the same way (a template's
+headline, body and signature; the return address). With the run, its line's baseline, its
+text matrix and its text shown (`Tj`)."""
+
+
+def _plain(run: Run, y: float) -> tuple[Run, float, bytes, bytes]:
+    """`run`, in a base-14 font, written on the baseline `y` (kept in `_PLAIN`)."""
+    try:
+        data = run.text.encode("cp1252")
+    except UnicodeEncodeError:
+        raise Unsupported(f"text outside WinAnsi in the base-14 font {run.font}") from None
+    found = (run, y, _origin(run, y), literal(data) + b" Tj")
+    if len(_PLAIN) > 4096:
+        _PLAIN.clear()
+    _PLAIN[id(run)] = found
+    return found
+
+
 def _pens(lines: tuple[PlacedLine, ...]) -> dict[str, PenFont]:
     """The pen fonts the card's runs use, by the name of the handwriting each is made from."""
     if not PEN_FONTS:
@@ -390,6 +423,12 @@ def _leaning(slant: float) -> bytes:
     """`1 0 .02 1 `: the start of a leaning line's text matrix (lines lean by a few
     hundred slants, the same on many cards)."""
     return b"%s " % fp_str(1, 0, slant, 1).encode()
+
+
+@lru_cache(maxsize=256)
+def _fill_color(color: RGB) -> bytes:
+    """`1 1 1 rg`: a card's text takes a few colours, the same on every card."""
+    return b"%s rg" % fp_str(*color).encode()
 
 
 @lru_cache(maxsize=1024)

@@ -97,8 +97,9 @@ def undrawn(
             continue
         if len(found.kept) < keep:
             step = due.step()
-            found.keys.append(step.step_key)
-            found.kept[step.step_key] = step
+            key = step.step_key
+            found.keys.append(key)
+            found.kept[key] = step
         else:
             found.keys.append(due.step_key)
     return found
@@ -149,10 +150,11 @@ def draw_cards(
         # A chunk of steps at a time: one read for their cards, one write for the new ones.
         remaining = iter(steps)
         while chunk := list(islice(remaining, RECORD_CHUNK)):
-            known = ledger.pieces_for_steps([s.step_key for s in chunk])
+            keys = [s.step_key for s in chunk]  # made once a step: each is a few joins
+            known = ledger.pieces_for_steps(keys)
             fresh = []
-            for step in chunk:
-                piece = known.get(step.step_key)
+            for key, step in zip(keys, chunk, strict=True):
+                piece = known.get(key)
                 done = piece is not None and (
                     piece.status not in DRAWABLE or _drawn(piece, mode, size)
                 )

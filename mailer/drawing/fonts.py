@@ -148,15 +148,22 @@ class FontStack:
 
     def width(self, text: str) -> float:
         """Advance width of `text` at 1 pt, cached per word: messages repeat their words,
-        while a whole line (an address) is measured once and would only fill the cache."""
-        try:
-            return self._words[text]
-        except KeyError:
-            pass
+        while a whole line (an address) is measured once and would only fill the cache, so
+        a line is measured as its words (each kept) and the spaces between them: an
+        address's street, city and state are every other card's too."""
+        known = self._words.get(text)  # not `try`: a line is never kept, so always missed
+        if known is not None:
+            return known
+        if " " in text and text != " ":
+            words = text.split(" ")
+            total = self.width(" ") * (len(words) - 1)
+            for word in words:
+                total += self.width(word)
+            return total
         total = 0.0
         for char in text:
             total += self.face_for(char).width(char)
-        if " " not in text and len(self._words) < KEPT_WIDTHS:
+        if len(self._words) < KEPT_WIDTHS:
             self._words[text] = total
         return total
 
@@ -201,10 +208,14 @@ that repeat; a long batch's names would otherwise grow memory with every card.""
 def clean_text(text: str) -> str:
     """NFC-normalise and remove what no font draws: control and format characters
     (zero-width spaces, soft hyphens, variation selectors); tabs become spaces."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\t", " "))
-    text = _DROP.sub("", text)
-    if text.isascii() and _ASCII_CONTROL.search(text) is None:
-        return text
+    text = text.replace("\r\n", "\n").replace("\t", " ")
+    if text.isascii():  # most of a card's text: NFC already, and nothing of `_DROP` in it
+        if _ASCII_CONTROL.search(text) is None:
+            return text
+    else:
+        text = _DROP.sub("", unicodedata.normalize("NFC", text))
+        if text.isascii() and _ASCII_CONTROL.search(text) is None:
+            return text
     # Printable text (no Cc or Cf) needs no character-by-character pass: the common case for
     # accented names, and a tenth of the time it takes to prepare a card otherwise.
     if text.replace("\n", "").isprintable():

@@ -89,7 +89,9 @@ class _Line:
         for word in words:
             self.starts.append(self.starts[-1] + stack.width(word) + space)
             self.offsets.append(self.offsets[-1] + len(word) + 1)
-        self.mixed = [not stack.is_plain(word) for word in words]
+        # Which words the pen font lacks a character of: none, when the whole line is the
+        # font's (one set operation for the line instead of one a word).
+        self.mixed = [] if stack.is_plain(text) else [not stack.is_plain(w) for w in words]
         if not any(self.mixed):
             self.mixed = []
         self.gaps: dict[int, tuple[tuple[int, int, float], ...]] = {}

@@ -355,12 +355,33 @@ def place(
     color: RGB,
     align: str = "left",
 ) -> list[PlacedLine]:
-    """Lines positioned from `top` down inside `box` (horizontally aligned in it)."""
+    """Lines positioned from `top` down inside `box` (horizontally aligned in it). A text
+    wrapped the same way (`fit` hands back the object it kept) at the same place is placed
+    once: a batch's fronts share their headline, body and signature, line for line."""
+    known = _PLACED.get(id(wrapped))
+    if (
+        known is not None
+        and known[0] is wrapped
+        and known[1] is stack
+        and known[2] == (box, top, color, align)
+    ):
+        return list(known[3])
     size = wrapped.size
-    return [
+    lines = tuple(
         PlacedLine(x, y, width, size, color, _runs(stack, line, x, size))
         for line, x, y, width in origins(wrapped, box, top, align)
-    ]
+    )
+    if len(_PLACED) >= KEPT_PLACINGS:
+        _PLACED.clear()
+    _PLACED[id(wrapped)] = (wrapped, stack, (box, top, color, align), lines)
+    return list(lines)
+
+
+KEPT_PLACINGS = 256
+"""Placings kept (each keeps its text alive: its identity can't be another's); past it the
+store starts again."""
+
+_PLACED: dict[int, tuple[Wrapped, FontStack, tuple[object, ...], tuple[PlacedLine, ...]]] = {}
 
 
 def origins(
@@ -402,26 +423,6 @@ def fit_lines(
         if wrapped.widest <= box.w + 1e-6 and wrapped.height <= box.h + 1e-6:
             return wrapped
     return None
-
-
-def two_lines(text: str, stack: FontStack) -> tuple[str, str] | None:
-    """`text` broken into two lines at the space or after the hyphen that makes the wider
-    line narrowest (a name too long for one line of an address block); None when it has
-    neither."""
-    best: tuple[float, str, str] | None = None
-    for index, char in enumerate(text):
-        if char == " ":
-            first, second = text[:index].rstrip(), text[index + 1 :].lstrip()
-        elif char == "-" and 0 < index < len(text) - 1:
-            first, second = text[: index + 1], text[index + 1 :].lstrip()
-        else:
-            continue
-        if not (first and second):
-            continue
-        wider = max(stack.width(first), stack.width(second))
-        if best is None or wider < best[0]:
-            best = (wider, first, second)
-    return (best[1], best[2]) if best is not None else None
 
 
 # ---- refusing a card -------------------------------------------------------------------------

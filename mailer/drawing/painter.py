@@ -22,7 +22,7 @@ from reportlab import rl_config
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.drawing.back_side import BackSide, draw_stamp_box
-from mailer.drawing.card_context import card_context, qr_url
+from mailer.drawing.card_context import card_context
 from mailer.drawing.fonts import MissingGlyphError, clean_text, font_stacks, load_every_face
 from mailer.drawing.front_side import FrontSide, check_front_images, draw_image
 from mailer.drawing.geometry import CardGeometry, Rect, card_geometry
@@ -128,9 +128,9 @@ class CardPainter:
                 f"contact {step.contact_id}: step is '{step.action}', not a card to mail",
                 hint="render only steps whose action is 'mail'",
             )
-        style, text = self._text(step, name)
+        style, text, url = self._text(step, name)
         try:
-            return self._layout(step, name, style, text)
+            return self._layout(step, name, style, text, url)
         except MissingGlyphError as exc:
             raise card_refused(
                 step.contact_id,
@@ -140,14 +140,22 @@ class CardPainter:
                 "(fonts-dejavu-core) or fontpkg-noto-sans",
             ) from None
 
-    def _text(self, step: MailStep, name: str) -> tuple[CardStyle, CardText]:
+    def _text(self, step: MailStep, name: str) -> tuple[CardStyle, CardText, str]:
+        """The template's style, its text for `step`, and on a sales card the address its
+        QR code opens (`card_context.qr_url`), taken from what the template was given: the
+        card's code in the offer's url, else the url itself."""
         template = self._template(name)
         style = template.style
         context = card_context(step, self.config, sales=style.sales)
         text = template.render(context, step.contact_id)
-        return style, CardText(
-            front={k: clean_text(v) for k, v in text.front.items()},
-            message=clean_text(text.message),
+        url = (context["card"]["url"] or context["offer"]["url"]) if style.sales else ""
+        return (
+            style,
+            CardText(
+                front={k: clean_text(v) for k, v in text.front.items()},
+                message=clean_text(text.message),
+            ),
+            url,
         )
 
     def note_length(self, step: MailStep) -> int:
@@ -165,12 +173,14 @@ class CardPainter:
             self._templates[name] = template  # only once its image is known to be usable
         return template
 
-    def _layout(self, step: MailStep, name: str, style: CardStyle, text: CardText) -> PreparedCard:
-        url = qr_url(step, self.config) if style.sales else ""
+    def _layout(
+        self, step: MailStep, name: str, style: CardStyle, text: CardText, url: str
+    ) -> PreparedCard:
+        key = step.step_key  # made once: the card and its note's seed both need it
         front = self._front.lay_out(step.contact_id, name, style, text, url)
-        back = self._back.lay_out(step, name, style, text.message)
+        back = self._back.lay_out(step, name, style, text.message, key)
         return PreparedCard(
-            step_key=step.step_key,
+            step_key=key,
             contact_id=step.contact_id,
             template=name,
             style=style,

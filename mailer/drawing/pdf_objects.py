@@ -6,6 +6,7 @@ card's objects are known in advance and most of them come ready from a cache.
 from __future__ import annotations
 
 import hashlib
+import re
 import zlib
 
 HEADER = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
@@ -14,13 +15,15 @@ HEADER = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
 def literal(data: bytes) -> bytes:
     """`data` as a PDF literal string, `(...)`, with the bytes PDF gives a meaning escaped
     (a bare carriage return would be read back as a line feed)."""
-    if b"\\" in data:
-        data = data.replace(b"\\", b"\\\\")
-    if b"(" in data or b")" in data:
-        data = data.replace(b"(", b"\\(").replace(b")", b"\\)")
-    if b"\r" in data or b"\n" in data:
+    # One search for all five, not `in` for each: `bytes in bytes` first tries the
+    # argument as a number and builds (and drops) a TypeError every time.
+    if _SPECIAL.search(data) is not None:
+        data = data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
         data = data.replace(b"\r", b"\\r").replace(b"\n", b"\\n")
     return b"(" + data + b")"
+
+
+_SPECIAL = re.compile(rb"[\\()\r\n]")
 
 
 def text_string(text: str) -> bytes:

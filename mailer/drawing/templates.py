@@ -244,18 +244,22 @@ class CardTemplate:
         self._compiled: dict[str, jinja2.Template] = {}
         """Each file once compiled, asked of Jinja's own cache no more (a lookup under a
         lock, on every card)."""
+        self._checked: jinja2.Template | None = None
+        """The compiled front whose blocks were found to be the ones a front has."""
 
-    def render(self, context: Mapping[str, Any], contact_id: str) -> CardText:
+    def render(self, context: dict[str, Any], contact_id: str) -> CardText:
         front = self._compile("front.j2", contact_id)
-        unknown = sorted(set(front.blocks) - set(FRONT_BLOCKS))
-        if unknown or not front.blocks:
-            raise TemplateError(
-                f"template '{self.name}' ({self.folder / 'front.j2'}): "
-                + (f"unknown block '{unknown[0]}'" if unknown else "no blocks defined"),
-                hint=f"front.j2 defines blocks named {', '.join(FRONT_BLOCKS)}",
-            )
+        if front is not self._checked:  # its blocks checked once, not on every card
+            unknown = sorted(set(front.blocks) - set(FRONT_BLOCKS))
+            if unknown or not front.blocks:
+                raise TemplateError(
+                    f"template '{self.name}' ({self.folder / 'front.j2'}): "
+                    + (f"unknown block '{unknown[0]}'" if unknown else "no blocks defined"),
+                    hint=f"front.j2 defines blocks named {', '.join(FRONT_BLOCKS)}",
+                )
+            self._checked = front
         rendered: dict[str, str] = {}
-        ctx = front.new_context(dict(context))
+        ctx = front.new_context(context)  # a copy of `context`: not shared
         for block, render in front.blocks.items():
             ctx.blocks[block] = [partial(_capture, block, render, rendered)]
         # The whole file runs, as Jinja would run it, so a `{% set %}` or a macro above the
@@ -275,7 +279,7 @@ class CardTemplate:
         body = self._run(
             "message.j2",
             contact_id,
-            lambda: message.root_render_func(message.new_context(dict(context))),
+            lambda: message.root_render_func(message.new_context(context)),
         )
         return CardText(front=texts, message=body.strip("\n"))
 

@@ -36,16 +36,21 @@ def rows_where(
 
 
 def new_pieces(
-    db: sqlite3.Connection, steps: Sequence[MailStep], mode: str, size: str, now: str, path: Path
+    db: sqlite3.Connection,
+    steps: Sequence[tuple[str, MailStep]],
+    mode: str,
+    size: str,
+    now: str,
+    path: Path,
 ) -> dict[str, int]:
     """Create the planned pieces of recorded mail steps that have none (each step once, in
-    the order given); returns each new piece's id by step key. A step the ledger does not
-    hold is refused, as `rows.new_piece` refuses it."""
-    keys = list(dict.fromkeys(step.step_key for step in steps))
+    the order given), each given with its key; returns each new piece's id by step key. A
+    step the ledger does not hold is refused, as `rows.new_piece` refuses it."""
+    by_key = dict(steps)
+    keys = list(by_key)
     if not keys:
         return {}
     known = {row[0] for row in rows_where(db, "SELECT step_key FROM steps", "step_key", keys)}
-    by_key = {step.step_key: step for step in steps}
     for key in keys:
         if key not in known:
             step = by_key[key]

@@ -58,20 +58,18 @@ class CardBook(LedgerFile):
     def ensure_pieces(self, steps: Iterable[MailStep], mode: str, size: str) -> dict[str, int]:
         """`ensure_piece` for many steps in one transaction (a chunk of a batch: one write
         instead of one per card); returns each step key's piece id."""
-        steps = list(steps)
-        for step in steps:
+        # Each step's key made once: it is a few string joins and a date's text, and a
+        # chunk asks for it at every turn below.
+        keyed = [(step.step_key, step) for step in steps]
+        for _, step in keyed:
             _check_card(step, mode)
         with self._write() as db:
-            found = rows_where(db, "SELECT * FROM pieces", "step_key", [s.step_key for s in steps])
+            found = rows_where(db, "SELECT * FROM pieces", "step_key", [k for k, _ in keyed])
             known = {row["step_key"]: row for row in found}
-            ids = {
-                s.step_key: self._ensure(db, s, mode, size, known[s.step_key])
-                for s in steps
-                if s.step_key in known
-            }
-            fresh = [s for s in steps if s.step_key not in known]
+            ids = {k: self._ensure(db, s, mode, size, known[k]) for k, s in keyed if k in known}
+            fresh = [(k, s) for k, s in keyed if k not in known]
             ids.update(new_pieces(db, fresh, mode, size, self._now(), self.path))
-            return {step.step_key: ids[step.step_key] for step in steps}
+            return {k: ids[k] for k, _ in keyed}
 
     def _ensure(
         self,
