@@ -36,6 +36,7 @@ from mailer.drawing.batch import (
     render_cards,
     render_sides,
 )
+from mailer.drawing.card_context import card_context
 from mailer.drawing.fonts import (
     caveat_path,
     clean_text,
@@ -47,6 +48,7 @@ from mailer.drawing.geometry import Rect, card_geometry
 from mailer.drawing.layout import fit, fit_measured, measure, place, sizes, wrap
 from mailer.drawing.painter import CardPainter
 from mailer.drawing.qr import qr_matrix
+from mailer.drawing.templates import load_template
 from mailer.errors import RenderError, TemplateError
 from mailer.project import DEMO
 from tests.builders import card_step, config_for, qr_texts
@@ -831,3 +833,18 @@ def test_a_label_too_wide_keeps_the_longest_start_that_fits(length: int) -> None
     assert text.startswith(kept)
     assert stack.width(kept + "…") * 9 <= 200
     assert stack.width(text[: len(kept) + 1] + "…") * 9 > 200  # one more would not fit
+
+
+@pytest.mark.parametrize("template", ["offer", "thank-you", "birthday"])
+@pytest.mark.parametrize("first", ["Mary", "José", "ANNE-MARIE", "Zoë"])
+def test_a_notes_length_is_that_of_the_note_the_card_draws(template: str, first: str) -> None:
+    """`mailer run` measures every note before drawing any (the long-note warning) by
+    rendering the note alone: it must be the note the whole template gives the card."""
+    config = config_for()
+    step = card_step(first=first, template=template, notes="asked about the blue set")
+    chosen = load_template(template, config)
+    context = card_context(step, config, sales=chosen.style.sales)
+    whole = chosen.render(context, step.contact_id).message
+    assert chosen.render_message(context, step.contact_id) == whole
+    assert first.title().split("-")[0] in whole or first in whole
+    assert CardPainter(config, "self").note_length(step) == len(clean_text(whole))

@@ -159,9 +159,12 @@ class CardPainter:
         )
 
     def note_length(self, step: MailStep) -> int:
-        """How many characters the step's handwritten note has (the template rendered,
-        nothing laid out); raises TemplateError like `prepare`."""
-        return len(self._text(step, step.template or "")[1].message)
+        """How many characters the step's handwritten note has (only the note rendered,
+        nothing laid out: `mailer run` asks it of every card before drawing any); raises
+        TemplateError like `prepare`."""
+        template = self._template(step.template or "")
+        context = card_context(step, self.config, sales=template.style.sales)
+        return len(clean_text(template.render_message(context, step.contact_id)))
 
     def _template(self, name: str) -> CardTemplate:
         template = self._templates.get(name)

@@ -275,13 +275,18 @@ class CardTemplate:
                 + "); outside the blocks use only {% set %}, macros and {# comments #}",
             )
         texts = {b: rendered[b].strip() for b in FRONT_BLOCKS if rendered.get(b, "").strip()}
+        return CardText(front=texts, message=self.render_message(context, contact_id))
+
+    def render_message(self, context: dict[str, Any], contact_id: str) -> str:
+        """The back's handwritten note alone (what `render` gives as `message`): enough to
+        know a note's length without running the front."""
         message = self._compile("message.j2", contact_id)
         body = self._run(
             "message.j2",
             contact_id,
             lambda: message.root_render_func(message.new_context(context)),
         )
-        return CardText(front=texts, message=body.strip("\n"))
+        return body.strip("\n")
 
     def _compile(self, file: str, contact_id: str) -> jinja2.Template:
         compiled = self._compiled.get(file)
