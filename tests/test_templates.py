@@ -11,7 +11,8 @@ import pytest
 from mailer.config import Config, Templates
 from mailer.domain.card_codes import candidate, display
 from mailer.domain.models import MailStep
-from mailer.drawing.card_context import card_context
+from mailer.drawing.batch import render_card_bytes
+from mailer.drawing.card_context import card_context, qr_url
 from mailer.drawing.style import load_style
 from mailer.drawing.templates import (
     FILES,
@@ -25,7 +26,7 @@ from mailer.drawing.templates import (
 )
 from mailer.errors import TemplateError
 from mailer.project import DEMO
-from tests.builders import card_step
+from tests.builders import card_step, qr_texts
 
 CONFIG = DEMO
 
@@ -353,3 +354,44 @@ def test_style_invalid_toml(tmp_path):
     path.write_text("sales = \n", encoding="utf-8")
     with pytest.raises(TemplateError, match="not valid TOML"):
         load_style(path)
+
+
+def test_what_one_cards_template_does_to_its_inputs_never_reaches_another_card(tmp_path):
+    # The sandbox lets a template call a dict's update/pop/setdefault; the sender and offer
+    # are read once per batch, so each card must still be given its own copy.
+    write_template(
+        tmp_path,
+        "meddler",
+        "{% if contact.first_name == 'Mary' %}"
+        "{% set _ = offer.update(headline='Only for Mary') %}"
+        "{% set _ = sender.return_address.update(city='Marytown') %}"
+        "{% set _ = sender.setdefault('greeter', contact.first_name) %}{% endif %}"
+        "{% block headline %}{{ offer.headline }}{% endblock %}"
+        "{% block body %}{{ sender.return_address.city }} "
+        "{{ sender.greeter | default('nobody') }}{% endblock %}",
+        "Dear {{ contact.first_name }}, {{ offer.headline }}",
+        toml="sales = true\n",
+    )
+    config = user_config(tmp_path)
+    patricia = card_step("C004", first="Patricia", template="meddler")
+    before = render(patricia, config)
+    marys = render(card_step("C001", first="Mary", template="meddler"), config)
+    assert marys.front["headline"] == "Only for Mary"  # the template did change its own
+    assert "Marytown Mary" in marys.front["body"]
+    after = render(patricia, config)
+    assert after == before
+    assert "Mary" not in after.front["headline"] + after.front["body"] + after.message
+
+
+def test_a_template_that_takes_the_cards_url_away_still_gets_its_qr_code(tmp_path):
+    write_template(
+        tmp_path,
+        "pop",
+        "{% set _ = card.pop('url') %}{% set _ = offer.update(url='https://evil.example') %}"
+        "{% block body %}Call me{% endblock %}",
+        "Dear {{ contact.first_name }}",
+        toml="sales = true\n",
+    )
+    config = user_config(tmp_path)
+    step = card_step(template="pop")
+    assert qr_texts(render_card_bytes(step, config, "self")) == [qr_url(step, config)]

@@ -110,14 +110,24 @@ def card_context(step: MailStep, config: Config, *, sales: bool) -> dict[str, An
 
 
 def sender_variables(s: Sender) -> Fields:
-    """`sender`: the same on every card, so made once per sender (a template can't change
-    what it is given: the sandbox lets it call no method that would)."""
-    return _kept(s, _sender_fields)
+    """`sender`: the same on every card, so its values are read once per sender; each card
+    gets its own copy (`_own`)."""
+    return _own(_kept(s, _sender_fields))
 
 
 def offer_variables(o: Offer) -> Fields:
-    """`offer`: the `[offer]` (or a variant's), made once per offer, as `sender` is."""
-    return _kept(o, _offer_fields)
+    """`offer`: the `[offer]` (or a variant's), read once per offer, as `sender` is."""
+    return _own(_kept(o, _offer_fields))
+
+
+def _own(fields: Fields) -> Fields:
+    """A card's own copy of kept fields. The sandbox lets a template change a dict it is
+    given (`update`, `pop`, `setdefault`), and what one card's template does must never
+    reach another card: a card's bytes depend on that card alone."""
+    return Fields(
+        fields._mailer_label,
+        {k: _own(v) if isinstance(v, Fields) else v for k, v in fields.items()},
+    )
 
 
 _KEPT: dict[int, tuple[object, Fields]] = {}

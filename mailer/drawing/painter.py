@@ -147,8 +147,9 @@ class CardPainter:
         template = self._template(name)
         style = template.style
         context = card_context(step, self.config, sales=style.sales)
-        text = template.render(context, step.contact_id)
+        # Taken before the template runs: a template may change what it is given.
         url = (context["card"]["url"] or context["offer"]["url"]) if style.sales else ""
+        text = template.render(context, step.contact_id)
         return (
             style,
             CardText(
