@@ -79,9 +79,11 @@ def test_the_sender_and_offer_a_template_sees_are_the_configs() -> None:
     first = card_context(card_step("C1"), config, sales=True)
     second = card_context(card_step("C2", first="Zoë"), config, sales=True)
     # Read once for the batch, but each card its own copy: a template may change a dict.
-    assert first["sender"] == second["sender"] and first["sender"] is not second["sender"]
+    assert first["sender"] == second["sender"]
+    assert first["sender"] is not second["sender"]
     assert first["sender"]["return_address"] is not second["sender"]["return_address"]
-    assert first["offer"] == second["offer"] and first["offer"] is not second["offer"]
+    assert first["offer"] == second["offer"]
+    assert first["offer"] is not second["offer"]
     assert first["sender"]["name"] == config.sender.name
     assert first["sender"]["return_address"]["city"] == config.sender.return_address.city
     assert first["offer"]["headline"] == config.offer.headline
