@@ -71,6 +71,9 @@ LAYOUTS = st.sampled_from(
     [
         list(CHOICES),
         ["phone", "outcome", "called_at", "notes"],  # one person field
+        # the person's fields in order, after another column: never a slice from the start
+        ["called_at", "contact_id", "first_name", "last_name", "outcome"],
+        ["called_at", "phone", "outcome"],
         ["outcome", "contact_id", "called_at"],  # the outcome first: a footer could be a row
         ["contact_id", "outcome", "called_at", "birthday"],  # a dated column: the full way
         ["contact_id", "outcome", "called_at", "Favorite"],  # an extra column: the full way
@@ -547,3 +550,23 @@ def test_a_real_export_plans_the_same_the_full_way(
         )
         assert plan() == quick
     assert quick[2] in (0, 3), quick[1]
+
+
+@pytest.mark.parametrize(
+    ("header", "person"),
+    [
+        ("called_at,contact_id,first_name,last_name,outcome", "C00{n},Mary{n},Smith"),
+        ("called_at,phone,outcome", "217-555-010{n}"),
+    ],
+)
+def test_a_log_whose_person_columns_follow_another_keeps_every_contact(
+    tmp_path: Path, header: str, person: str
+) -> None:
+    """The person's columns in order but after the date: each row its own contact, as
+    written (a slice from the start of the row once took the date for the contact)."""
+    rows = "".join(f"2026-11-21,{person.format(n=n)},voicemail\n" for n in range(1, 7))
+    path = write_file(tmp_path, "log.csv", f"{header}\n{rows}")
+    log = read_call_logs([path], TODAY)
+    assert len({r.contact_id for r in log.records}) == 6
+    assert all("2026" not in r.contact_id for r in log.records)
+    assert [r.row for r in log.records] == list(range(2, 8))

@@ -97,7 +97,9 @@ def quick_rows(
     person_at = sorted(columns.index[f] for f in fields)
     people_first = person_at == list(range(len(person_at)))
     # The person's cells are a row's first, in the order of `fields`: their key is a slice.
-    leading = len(fields) if [columns.index[f] for f in fields] == person_at else 0
+    # (Both: in order after another column, a slice from the start would be other cells.)
+    in_order = [columns.index[f] for f in fields] == person_at
+    leading = len(fields) if people_first and in_order else 0
     after = width - len(person_at)  # the cells after the person's
     person_delimiters = len(person_at) - 1  # a line's before its last `after` ones
     outcome_cut, called_cut = outcome - len(person_at) + 1, called - len(person_at) + 1
