@@ -40,7 +40,7 @@ from operator import attrgetter
 
 from mailer.config import Config
 from mailer.domain import postal_days as postal
-from mailer.domain.addresses import mailability_problem
+from mailer.domain.mail_addresses import mail_problem
 from mailer.domain.models import (
     Action,
     Address,
@@ -231,7 +231,7 @@ class _Contacts:
             address = record.address  # a household's rows share one: each asked once a plan
             known = self._mailable.get(id(address))
             if known is None:  # kept with its address: the id stays that address's meanwhile
-                known = self._mailable[id(address)] = (address, mailability_problem(address))
+                known = self._mailable[id(address)] = (address, mail_problem(address))
             if known[1] is not None:
                 unmailable = self._unmailable(raw, known[1], outcome, tries)
                 decision = self._said(unmailable, tries, outcome)
