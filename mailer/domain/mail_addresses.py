@@ -8,7 +8,7 @@ of a few cities: for those the house number is read and the street and the city 
 up in what this plan has read of them before (each read once by `addresses`' own rules:
 `normalize` would read every part of every address again). Anything else, and the first
 house of each street and city, goes to `addresses.normalize` and `mailability_problem`.
-`tests/test_mail_addresses.py` holds the quick way to the same answers as them.
+`tests/test_mail_addresses.py` holds the quick ways to the same answers as them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from mailer.domain.addresses import (
     mailability_problem,
     normalize,
 )
-from mailer.domain.models import Address
+from mailer.domain.models import Address, CallRecord, addressed_record
 from mailer.domain.normalized import new_address
 from mailer.domain.street_lines import plain_city, plain_street_line
 
@@ -40,22 +40,38 @@ class MailAddresses:
         """A city as written: how a card prints it, or None (not a plain city)."""
         self._fresh = normalize.__wrapped__  # (its cache would hash each address)
 
+    def addressed(self, record: CallRecord) -> CallRecord:
+        """`with_mail_address(record)`: the record carrying its address as cards print it."""
+        if record.mail_address is not None:
+            return record
+        lines, address = self.mailed(record.address)
+        return addressed_record(record, lines, address)
+
     def mailed(self, address: Address) -> Mailed:
         """`normalize(address)`'s lines and fields."""
         known = self._mailed.get(id(address))
-        if known is None:
-            found = self._quick(address) if _clean(address) else None
-            if found is None:
-                normalized = self._fresh(address)
-                found = (normalized.lines, normalized.address)
-            known = self._mailed[id(address)] = (address, found)
-        return known[1]
+        if known is not None:
+            return known[1]
+        found: Mailed | None = None
+        postal = address.postal_code
+        if (  # a clean US address (`mail_problem`) without a second line, first asked here
+            address.country == "US"
+            and not address.line2
+            and address.state in US_STATES
+            and len(postal) == 5
+            and postal.isascii()
+            and postal.isdigit()
+        ):
+            found = self._quick(address)
+        if found is None:
+            normalized = self._fresh(address)
+            found = (normalized.lines, normalized.address)
+        self._mailed[id(address)] = (address, found)
+        return found
 
     def _quick(self, address: Address) -> Mailed | None:
-        """A clean US address (`_clean`) whose line is a house number and a street the quick
-        way reads (`street_lines`), in a plain city; else None."""
-        if address.line2:
-            return None
+        """An address as `mailed`'s test says, whose line is a house number and a street the
+        quick way reads (`street_lines`), in a plain city; else None."""
         number, _, street = address.line1.partition(" ")
         if not number.isdigit() or number[0] == "0":
             return None  # (as `plain_street_line` reads a house number)
@@ -67,7 +83,7 @@ class MailAddresses:
             city = self._cities[address.city]
         except KeyError:
             city = _city(address.city, self._cities)
-        if words is None or city is None:
+        if words is None or city is None:  # (a plain city is not blank: the address is clean)
             return None
         line1 = f"{number} {words}"
         state, postal = address.state, address.postal_code
@@ -76,25 +92,23 @@ class MailAddresses:
 
 
 def mail_problem(address: Address) -> str | None:
-    """`mailability_problem(address)`, without hashing a clean address for its cache."""
-    return None if _clean(address) else mailability_problem(address)
-
-
-def _clean(address: Address) -> bool:
-    """The address takes a card and is American by the simplest reading: country "US", a
-    state code, a five-digit ZIP, a street line starting with its number and a city (each as
-    `mailability_problem` would find it)."""
-    postal = address.postal_code
-    return (
+    """`mailability_problem(address)`, without hashing a clean address for its cache: one
+    that takes a card and is American by the simplest reading (country "US", a state code,
+    a five-digit ZIP, a street line starting with its number, a city), each part as
+    `mailability_problem` would find it."""
+    postal, city = address.postal_code, address.city
+    if (
         address.country == "US"
         and address.state in US_STATES
         and len(postal) == 5
         and postal.isascii()
         and postal.isdigit()
         and address.line1[:1].isdigit()
-        and not address.city.isspace()
-        and address.city != ""
-    )
+        and city != ""
+        and not city.isspace()
+    ):
+        return None
+    return mailability_problem(address)
 
 
 def _street_words(street: str, streets: dict[str, str | None]) -> str | None:

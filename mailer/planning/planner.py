@@ -109,17 +109,8 @@ def _mail_addresses() -> Callable[[CallRecord], CallRecord]:
     """`with_mail_address` for the records of one plan, each address normalized once
     (`MailAddresses`: a log's rows share one `Address` a household)."""
     from mailer.domain.mail_addresses import MailAddresses
-    from mailer.domain.models import addressed_record
 
-    mailed = MailAddresses().mailed
-
-    def addressed(record: CallRecord) -> CallRecord:
-        if record.mail_address is not None:
-            return record
-        lines, address = mailed(record.address)
-        return addressed_record(record, lines, address)
-
-    return addressed
+    return MailAddresses().addressed
 
 
 def _shortened_names(steps: Sequence[MailStep], config: Config) -> tuple[Notice, ...]:
