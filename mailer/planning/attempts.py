@@ -94,6 +94,14 @@ def count_input_attempts(
     moment and outcome are, and the keys' order is the outcomes' among calls of one moment.
     `whole_minutes` says the caller knows that already of every record (`whole_minutes`)."""
     moment, outcome = deciding.called_at, deciding.outcome
+    if len(records) == 2 and whole_minutes:  # (most contacts called more than once: two)
+        first, second = records
+        other = first if second is deciding else second if first is deciding else None
+        if other is not None:
+            at, said = other.called_at, other.outcome
+            if at < moment or (at == moment and said is not outcome):
+                return _walk(((at, said), (moment, outcome)), exit_after, rest_days)
+            records = (deciding,)  # the same call, or one after the deciding one: left out
     if len(records) == 1:  # the deciding call alone: nothing before it to count
         if outcome in UNANSWERED:
             if exit_after > 0:  # the first miss of a cycle
@@ -138,24 +146,49 @@ _ANSWERED_ONCE = Attempts(1, 0, ())
 
 def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days: int) -> Attempts:
     """Where the last of `calls` (each a moment and an outcome, in time order, each once)
-    leaves its cycle. Days are counted as ordinals (`date.toordinal`): whole days apart,
-    without a timedelta a call."""
-    missed: list[datetime] = []
+    leaves its cycle: `_cycle` of their days and outcomes, with the missed calls' moments."""
+    if len(calls) == 2:  # (most contacts called more than once: two calls)
+        (first, said), (last, outcome) = calls
+        shape: tuple[tuple[int, Outcome], ...] = (
+            (first.toordinal(), said), (last.toordinal(), outcome),
+        )  # fmt: skip
+    else:
+        shape = tuple([(at.toordinal(), outcome) for at, outcome in calls])
+    attempt, misses, missed, rest_until, rest_why, last_try_next = _cycle(
+        shape, exit_after, rest_days
+    )
+    moments: tuple[datetime, ...] = ()
+    if missed:  # the moments of the cycle's missed calls, by their places in `calls`
+        moments = tuple([calls[place][0] for place in missed])
+    fields = (attempt, misses, moments, rest_until, rest_why, last_try_next)
+    return _attempts(Attempts, fields)
+
+
+_Cycle = tuple[int, int, tuple[int, ...], "date | None", str, bool]
+"""An `Attempts` whose missed calls are their places among the calls walked."""
+
+
+@lru_cache(maxsize=4096)  # a log's contacts share a few days and outcomes: each walked once
+def _cycle(shape: tuple[tuple[int, Outcome], ...], exit_after: int, rest_days: int) -> _Cycle:
+    """Where the last of a contact's calls leaves its cycle, from each call's day (as an
+    ordinal: `date.toordinal`) and outcome, in time order, each once: the same for every
+    contact whose calls fell on those days with those outcomes (the missed calls are given
+    by their places, `_walk` puts their moments there)."""
+    missed: list[int] = []
     misses = 0  # len(missed)
     last_call: int | None = None
     rest_until: date | None = None
     until = 0  # `rest_until` as an ordinal
     rest_why = ""
     attempt = 1
-    for at, outcome in calls:
-        day = at.toordinal()
+    for place, (day, outcome) in enumerate(shape):
         if rest_until is not None and day >= until:
             missed, misses, rest_until, rest_why = [], 0, None, ""
         if last_call is not None and day - last_call >= rest_days and rest_until is None:
             missed, misses = [], 0
         last_call = day
         if outcome in UNANSWERED:
-            missed.append(at)
+            missed.append(place)
             attempt = misses = misses + 1
             if rest_until is None and misses > exit_after:
                 until = day + rest_days
@@ -168,13 +201,12 @@ def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days:
         missed, misses, rest_until, rest_why = [], 0, None, ""
         if outcome is _NOT_INTERESTED:
             until = day + rest_days
-            rest_until, said = date.fromordinal(until), at.date()
+            rest_until, said = date.fromordinal(until), date.fromordinal(day)
             rest_why = f"not interested on {said:%b} {said.day}"
-    if calls[-1][1] not in UNANSWERED:  # answered
-        return _attempts(Attempts, (attempt, misses, (), rest_until, rest_why, False))
+    if shape[-1][1] not in UNANSWERED:  # answered
+        return attempt, misses, (), rest_until, rest_why, False
     last_try_next = rest_until is None and misses == exit_after
-    fields = (attempt, misses, tuple(missed), rest_until, rest_why, last_try_next)
-    return _attempts(Attempts, fields)
+    return attempt, misses, tuple(missed), rest_until, rest_why, last_try_next
 
 
 _attempts = cast("Callable[[type[Attempts], tuple[object, ...]], Attempts]", tuple.__new__)
