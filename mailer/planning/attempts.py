@@ -149,31 +149,52 @@ def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days:
     leaves its cycle: `_cycle` of their days and outcomes, with the missed calls' moments."""
     if len(calls) == 2:  # (most contacts called more than once: two calls)
         (first, said), (last, outcome) = calls
-        shape: tuple[tuple[int, Outcome], ...] = (
-            (first.toordinal(), said), (last.toordinal(), outcome),
-        )  # fmt: skip
-    else:
-        shape = tuple([(at.toordinal(), outcome) for at, outcome in calls])
-    attempt, misses, missed, rest_until, rest_why, last_try_next = _cycle(
+        key = (first.toordinal(), said, last.toordinal(), outcome, exit_after, rest_days)
+        found = _TWO_CALLS.get(key)
+        if found is None:
+            found = _two_calls(key)
+        attempt, misses, missed, rest_until, rest_why, last_try_next = found
+        fields = (attempt, misses, (first, last)[missed], rest_until, rest_why, last_try_next)
+        return _attempts(Attempts, fields)
+    shape = tuple([(at.toordinal(), outcome) for at, outcome in calls])
+    attempt, misses, places, rest_until, rest_why, last_try_next = _cycle(
         shape, exit_after, rest_days
     )
     moments: tuple[datetime, ...] = ()
-    if missed:  # the moments of the cycle's missed calls, by their places in `calls`
-        moments = tuple([calls[place][0] for place in missed])
-    fields = (attempt, misses, moments, rest_until, rest_why, last_try_next)
-    return _attempts(Attempts, fields)
+    if places:  # the moments of the cycle's missed calls, by their places in `calls`
+        moments = tuple([calls[place][0] for place in places])
+    return _attempts(Attempts, (attempt, misses, moments, rest_until, rest_why, last_try_next))
+
+
+_TwoCalls = tuple[int, int, slice, "date | None", str, bool]
+_TwoKey = tuple[int, Outcome, int, Outcome, int, int]
+_TWO_CALLS: dict[_TwoKey, _TwoCalls] = {}
+"""`_cycle` of two calls, by their days and outcomes and the settings (a log's contacts
+share a few days): the missed calls as a slice of the two (always a run of them)."""
+
+
+def _two_calls(key: _TwoKey) -> _TwoCalls:
+    first, said, last, outcome, exit_after, rest_days = key
+    attempt, misses, places, rest_until, rest_why, last_try_next = _cycle(
+        ((first, said), (last, outcome)), exit_after, rest_days
+    )
+    missed = slice(places[0], places[-1] + 1) if places else slice(0, 0)
+    if len(_TWO_CALLS) >= 4096:  # (memory stays flat whatever the log)
+        _TWO_CALLS.clear()
+    found = _TWO_CALLS[key] = (attempt, misses, missed, rest_until, rest_why, last_try_next)
+    return found
 
 
 _Cycle = tuple[int, int, tuple[int, ...], "date | None", str, bool]
 """An `Attempts` whose missed calls are their places among the calls walked."""
 
 
-@lru_cache(maxsize=4096)  # a log's contacts share a few days and outcomes: each walked once
 def _cycle(shape: tuple[tuple[int, Outcome], ...], exit_after: int, rest_days: int) -> _Cycle:
     """Where the last of a contact's calls leaves its cycle, from each call's day (as an
     ordinal: `date.toordinal`) and outcome, in time order, each once: the same for every
     contact whose calls fell on those days with those outcomes (the missed calls are given
-    by their places, `_walk` puts their moments there)."""
+    by their places, `_walk` puts their moments there). Days are counted as ordinals: whole
+    days apart, without a timedelta a call."""
     missed: list[int] = []
     misses = 0  # len(missed)
     last_call: int | None = None
