@@ -146,19 +146,18 @@ _ANSWERED_ONCE = Attempts(1, 0, ())
 
 def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days: int) -> Attempts:
     """Where the last of `calls` (each a moment and an outcome, in time order, each once)
-    leaves its cycle: `_cycle` of their days and outcomes, with the missed calls' moments."""
+    leaves its cycle (`_cycle`, with the missed calls' moments)."""
     if len(calls) == 2:  # (most contacts called more than once: two calls)
         (first, said), (last, outcome) = calls
         key = (first.toordinal(), said, last.toordinal(), outcome, exit_after, rest_days)
         found = _TWO_CALLS.get(key)
         if found is None:
-            found = _two_calls(key)
+            found = _two_calls(key, calls)
         attempt, misses, missed, rest_until, rest_why, last_try_next = found
         fields = (attempt, misses, (first, last)[missed], rest_until, rest_why, last_try_next)
         return _attempts(Attempts, fields)
-    shape = tuple([(at.toordinal(), outcome) for at, outcome in calls])
     attempt, misses, places, rest_until, rest_why, last_try_next = _cycle(
-        shape, exit_after, rest_days
+        calls, exit_after, rest_days
     )
     moments: tuple[datetime, ...] = ()
     if places:  # the moments of the cycle's missed calls, by their places in `calls`
@@ -173,10 +172,11 @@ _TWO_CALLS: dict[_TwoKey, _TwoCalls] = {}
 share a few days): the missed calls as a slice of the two (always a run of them)."""
 
 
-def _two_calls(key: _TwoKey) -> _TwoCalls:
-    first, said, last, outcome, exit_after, rest_days = key
+def _two_calls(key: _TwoKey, calls: Sequence[tuple[datetime, Outcome]]) -> _TwoCalls:
+    """`_cycle` of two `calls`, kept by their `key`."""
+    _, _, _, _, exit_after, rest_days = key
     attempt, misses, places, rest_until, rest_why, last_try_next = _cycle(
-        ((first, said), (last, outcome)), exit_after, rest_days
+        calls, exit_after, rest_days
     )
     missed = slice(places[0], places[-1] + 1) if places else slice(0, 0)
     if len(_TWO_CALLS) >= 4096:  # (memory stays flat whatever the log)
@@ -189,12 +189,11 @@ _Cycle = tuple[int, int, tuple[int, ...], "date | None", str, bool]
 """An `Attempts` whose missed calls are their places among the calls walked."""
 
 
-def _cycle(shape: tuple[tuple[int, Outcome], ...], exit_after: int, rest_days: int) -> _Cycle:
-    """Where the last of a contact's calls leaves its cycle, from each call's day (as an
-    ordinal: `date.toordinal`) and outcome, in time order, each once: the same for every
-    contact whose calls fell on those days with those outcomes (the missed calls are given
-    by their places, `_walk` puts their moments there). Days are counted as ordinals: whole
-    days apart, without a timedelta a call."""
+def _cycle(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days: int) -> _Cycle:
+    """`_walk` with the missed calls given by their places in `calls`: it reads no more of
+    a call's moment than its day, so it is the same for every contact whose calls fell on
+    those days with those outcomes (`_TWO_CALLS`). Days are counted as ordinals
+    (`date.toordinal`): whole days apart, without a timedelta a call."""
     missed: list[int] = []
     misses = 0  # len(missed)
     last_call: int | None = None
@@ -202,7 +201,8 @@ def _cycle(shape: tuple[tuple[int, Outcome], ...], exit_after: int, rest_days: i
     until = 0  # `rest_until` as an ordinal
     rest_why = ""
     attempt = 1
-    for place, (day, outcome) in enumerate(shape):
+    for place, (at, outcome) in enumerate(calls):
+        day = at.toordinal()
         if rest_until is not None and day >= until:
             missed, misses, rest_until, rest_why = [], 0, None, ""
         if last_call is not None and day - last_call >= rest_days and rest_until is None:
@@ -222,9 +222,9 @@ def _cycle(shape: tuple[tuple[int, Outcome], ...], exit_after: int, rest_days: i
         missed, misses, rest_until, rest_why = [], 0, None, ""
         if outcome is _NOT_INTERESTED:
             until = day + rest_days
-            rest_until, said = date.fromordinal(until), date.fromordinal(day)
+            rest_until, said = date.fromordinal(until), at.date()
             rest_why = f"not interested on {said:%b} {said.day}"
-    if shape[-1][1] not in UNANSWERED:  # answered
+    if calls[-1][1] not in UNANSWERED:  # answered
         return attempt, misses, (), rest_until, rest_why, False
     last_try_next = rest_until is None and misses == exit_after
     return attempt, misses, tuple(missed), rest_until, rest_why, last_try_next
