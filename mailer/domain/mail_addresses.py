@@ -6,8 +6,10 @@ identity, without hashing its six fields. Most are a clean US address ("1418 Oak
 no second line, a state code, a five-digit ZIP, country "US") on one of a few streets in one
 of a few cities: for those the house number is read and the street and the city are looked
 up in what this plan has read of them before (each read once by `addresses`' own rules:
-`normalize` would read every part of every address again). Anything else, and the first
-house of each street and city, goes to `addresses.normalize` and `mailability_problem`.
+`normalize` would read every part of every address again); a street the quick way can't
+read goes straight to the full parser's answer for it (`house_numbers`), where `normalize`
+would come to it after every other check. Anything else goes to `addresses.normalize` and
+`mailability_problem`.
 `tests/test_mail_addresses.py` holds the quick ways to the same answers as them.
 """
 
@@ -15,10 +17,12 @@ from __future__ import annotations
 
 from mailer.domain.addresses import (
     US_STATES,
+    _parsed_american,
     _plain,
     mailability_problem,
     normalize,
 )
+from mailer.domain.house_numbers import parsed_by_street
 from mailer.domain.models import Address, CallRecord, addressed_record
 from mailer.domain.normalized import new_address
 from mailer.domain.street_lines import plain_city, plain_street_line
@@ -70,8 +74,10 @@ class MailAddresses:
         return found
 
     def _quick(self, address: Address) -> Mailed | None:
-        """An address as `mailed`'s test says, whose line is a house number and a street the
-        quick way reads (`street_lines`), in a plain city; else None."""
+        """An address as `mailed`'s test says whose line starts with a house number: a
+        street the quick way reads (`street_lines`) in a plain city by that way, any other
+        by the full parser's answer for its street (`house_numbers`), as `normalize` reads
+        a clean US address; None for another line."""
         number, _, street = address.line1.partition(" ")
         if not number.isdigit() or number[0] == "0":
             return None  # (as `plain_street_line` reads a house number)
@@ -83,8 +89,9 @@ class MailAddresses:
             city = self._cities[address.city]
         except KeyError:
             city = _city(address.city, self._cities)
-        if words is None or city is None:  # (a plain city is not blank: the address is clean)
-            return None
+        if words is None or city is None:  # where `normalize` comes to for a clean address
+            parsed = parsed_by_street(address, _parsed_american)
+            return parsed.lines, parsed.address
         line1 = f"{number} {words}"
         state, postal = address.state, address.postal_code
         fields = new_address(line1, "", city, state, postal, "US")
