@@ -89,6 +89,8 @@ class MailAddresses:
             city = self._cities[address.city]
         except KeyError:
             city = _city(address.city, self._cities)
+        if city is None and (not address.city or address.city.isspace()):
+            return None  # no city: not a clean address after all
         if words is None or city is None:  # where `normalize` comes to for a clean address
             parsed = parsed_by_street(address, _parsed_american)
             return parsed.lines, parsed.address
