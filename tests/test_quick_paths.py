@@ -24,7 +24,7 @@ from mailer.domain.addresses import with_mail_address
 from mailer.domain.identity import id_key
 from mailer.domain.models import Address, CallLog, Outcome, PastCall
 from mailer.planning import cadence, feasibility, planner
-from mailer.planning.attempts import count_attempts, count_input_attempts
+from mailer.planning.attempts import all_whole_minutes, count_attempts, count_input_attempts
 from mailer.planning.cadence import call_order
 from mailer.reading import misreads, plain_text
 from mailer.reading.lines import MAX_CELL_CHARS
@@ -403,8 +403,19 @@ SECONDS_APART = [
 ]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=600, deadline=None)
 @example(calls=SECONDS_APART, exit_after=3, rest_days=90)
+@example(  # two calls in one minute, the later row first: each counted, the other first
+    calls=[
+        (datetime(2026, 11, 21, 10, 5), Outcome.VOICEMAIL, 1),
+        (datetime(2026, 11, 21, 10, 5), Outcome.CONNECTED, 1),
+    ],
+    exit_after=1,
+    rest_days=90,
+)
+@example(  # the same call twice: counted once
+    calls=[(datetime(2026, 11, 21, 10, 5), Outcome.VOICEMAIL, 1)] * 2, exit_after=1, rest_days=1
+)
 @example(
     calls=[*SECONDS_APART, (datetime(2026, 11, 25, 9, 0), Outcome.BUSY, 1)],
     exit_after=1,
@@ -430,6 +441,11 @@ def test_attempts_without_keys_are_the_attempts_with_them(
     assert (
         count_input_attempts(latest, records, exit_after=exit_after, rest_days=rest_days)
         == expected
+    )
+    # told, as the cadence tells it, whether every call is dated to the whole minute
+    whole = all_whole_minutes(records)
+    assert count_input_attempts(latest, records, exit_after, rest_days, whole_minutes=whole) == (
+        expected
     )
 
 

@@ -94,6 +94,14 @@ def count_input_attempts(
     moment and outcome are, and the keys' order is the outcomes' among calls of one moment.
     `whole_minutes` says the caller knows that already of every record (`whole_minutes`)."""
     moment, outcome = deciding.called_at, deciding.outcome
+    if len(records) == 2 and whole_minutes:  # (most contacts called more than once: two)
+        first, second = records
+        other = first if second is deciding else second if first is deciding else None
+        if other is not None:
+            at, said = other.called_at, other.outcome
+            if at < moment or (at == moment and said is not outcome):
+                return _walk(((at, said), (moment, outcome)), exit_after, rest_days)
+            records = (deciding,)  # the same call, or one after the deciding one: left out
     if len(records) == 1:  # the deciding call alone: nothing before it to count
         if outcome in UNANSWERED:
             if exit_after > 0:  # the first miss of a cycle
@@ -138,16 +146,62 @@ _ANSWERED_ONCE = Attempts(1, 0, ())
 
 def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days: int) -> Attempts:
     """Where the last of `calls` (each a moment and an outcome, in time order, each once)
-    leaves its cycle. Days are counted as ordinals (`date.toordinal`): whole days apart,
-    without a timedelta a call."""
-    missed: list[datetime] = []
+    leaves its cycle (`_cycle`, with the missed calls' moments)."""
+    if len(calls) == 2:  # (most contacts called more than once: two calls)
+        (first, said), (last, outcome) = calls
+        key = (first.toordinal(), said, last.toordinal(), outcome, exit_after, rest_days)
+        found = _TWO_CALLS.get(key)
+        if found is None:
+            found = _two_calls(key, calls)
+        attempt, misses, missed, rest_until, rest_why, last_try_next = found
+        fields = (attempt, misses, (first, last)[missed], rest_until, rest_why, last_try_next)
+        return _attempts(Attempts, fields)
+    attempt, misses, places, rest_until, rest_why, last_try_next = _cycle(
+        calls, exit_after, rest_days
+    )
+    moments: tuple[datetime, ...] = ()
+    if places:  # the moments of the cycle's missed calls, by their places in `calls`
+        moments = tuple([calls[place][0] for place in places])
+    return _attempts(Attempts, (attempt, misses, moments, rest_until, rest_why, last_try_next))
+
+
+_TwoCalls = tuple[int, int, slice, "date | None", str, bool]
+_TwoKey = tuple[int, Outcome, int, Outcome, int, int]
+_TWO_CALLS: dict[_TwoKey, _TwoCalls] = {}
+"""`_cycle` of two calls, by their days and outcomes and the settings (a log's contacts
+share a few days): the missed calls as a slice of the two (always a run of them)."""
+
+
+def _two_calls(key: _TwoKey, calls: Sequence[tuple[datetime, Outcome]]) -> _TwoCalls:
+    """`_cycle` of two `calls`, kept by their `key`."""
+    _, _, _, _, exit_after, rest_days = key
+    attempt, misses, places, rest_until, rest_why, last_try_next = _cycle(
+        calls, exit_after, rest_days
+    )
+    missed = slice(places[0], places[-1] + 1) if places else slice(0, 0)
+    if len(_TWO_CALLS) >= 4096:  # (memory stays flat whatever the log)
+        _TWO_CALLS.clear()
+    found = _TWO_CALLS[key] = (attempt, misses, missed, rest_until, rest_why, last_try_next)
+    return found
+
+
+_Cycle = tuple[int, int, tuple[int, ...], "date | None", str, bool]
+"""An `Attempts` whose missed calls are their places among the calls walked."""
+
+
+def _cycle(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days: int) -> _Cycle:
+    """`_walk` with the missed calls given by their places in `calls`: it reads no more of
+    a call's moment than its day, so it is the same for every contact whose calls fell on
+    those days with those outcomes (`_TWO_CALLS`). Days are counted as ordinals
+    (`date.toordinal`): whole days apart, without a timedelta a call."""
+    missed: list[int] = []
     misses = 0  # len(missed)
     last_call: int | None = None
     rest_until: date | None = None
     until = 0  # `rest_until` as an ordinal
     rest_why = ""
     attempt = 1
-    for at, outcome in calls:
+    for place, (at, outcome) in enumerate(calls):
         day = at.toordinal()
         if rest_until is not None and day >= until:
             missed, misses, rest_until, rest_why = [], 0, None, ""
@@ -155,7 +209,7 @@ def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days:
             missed, misses = [], 0
         last_call = day
         if outcome in UNANSWERED:
-            missed.append(at)
+            missed.append(place)
             attempt = misses = misses + 1
             if rest_until is None and misses > exit_after:
                 until = day + rest_days
@@ -171,10 +225,9 @@ def _walk(calls: Sequence[tuple[datetime, Outcome]], exit_after: int, rest_days:
             rest_until, said = date.fromordinal(until), at.date()
             rest_why = f"not interested on {said:%b} {said.day}"
     if calls[-1][1] not in UNANSWERED:  # answered
-        return _attempts(Attempts, (attempt, misses, (), rest_until, rest_why, False))
+        return attempt, misses, (), rest_until, rest_why, False
     last_try_next = rest_until is None and misses == exit_after
-    fields = (attempt, misses, tuple(missed), rest_until, rest_why, last_try_next)
-    return _attempts(Attempts, fields)
+    return attempt, misses, tuple(missed), rest_until, rest_why, last_try_next
 
 
 _attempts = cast("Callable[[type[Attempts], tuple[object, ...]], Attempts]", tuple.__new__)

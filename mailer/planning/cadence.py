@@ -40,7 +40,7 @@ from operator import attrgetter
 
 from mailer.config import Config
 from mailer.domain import postal_days as postal
-from mailer.domain.addresses import mailability_problem
+from mailer.domain.mail_addresses import mail_problem
 from mailer.domain.models import (
     Action,
     Address,
@@ -209,12 +209,14 @@ class _Contacts:
                 record, calls, exit_after, rest_days, whole_minutes=self.whole_minutes
             )
         outcome = record.outcome
+        decisions = self._decisions
+        raw: _Decision
+        decision: _Decision
         if outcome is _OPT_OUT or (several and record.contact_id in self.opted_out):
             # The latest opt-out decides (a later row winning a tie).
-            opt_out = latest_call([call for call in calls if call.outcome is _OPT_OUT])
-            return self._step(calls, tries, opt_out, _SUPPRESS, _OPTED_OUT, None, None, None)
-        decisions = self._decisions
-        if decisions is None or history.suppressed or history.mailings or outcome is _CALLBACK:
+            record = latest_call([call for call in calls if call.outcome is _OPT_OUT])
+            raw = decision = (_SUPPRESS, _OPTED_OUT, None, None, None)
+        elif decisions is None or history.suppressed or history.mailings or outcome is _CALLBACK:
             raw = self._rules(record, tries, history, several)
             decision = self._said(raw, tries, outcome)
         else:  # what the rules read of this contact, and nothing else: decided once a plan
@@ -231,11 +233,33 @@ class _Contacts:
             address = record.address  # a household's rows share one: each asked once a plan
             known = self._mailable.get(id(address))
             if known is None:  # kept with its address: the id stays that address's meanwhile
-                known = self._mailable[id(address)] = (address, mailability_problem(address))
+                known = self._mailable[id(address)] = (address, mail_problem(address))
             if known[1] is not None:
                 unmailable = self._unmailable(raw, known[1], outcome, tries)
                 decision = self._said(unmailable, tries, outcome)
-        return self._step(calls, tries, record, *decision)
+        # The step the decision gives: `card` is a card's template, send date, delivery and
+        # offer's end; a follow-up call on `day` has its `purpose`.
+        action, reason, card, day, purpose = decision
+        if not several:
+            rows: tuple[int, ...] = ()
+        elif len(calls) == 2:  # (most contacts called more than once: the other call's row)
+            rows = (calls[0].row,) if calls[1] is record else (calls[1].row,)
+        else:
+            rows = _other_rows(calls, record)
+        if purpose is not None and day is None:
+            purpose = None
+        if card is None:
+            return planned_step(
+                record, action, reason, None, None, None, None, day, rows, tries.attempt,
+                purpose, tries.missed_at,
+            )  # fmt: skip
+        if action is _MAIL and self.addressed is not None:
+            record = self.addressed(record)
+        template, send, delivery, expires = card
+        return planned_step(
+            record, action, reason, template, send, delivery, expires, day, rows, tries.attempt,
+            purpose, tries.missed_at,
+        )  # fmt: skip
 
     def _rules(
         self,
@@ -362,42 +386,15 @@ class _Contacts:
             found = self._attempts[said] = f"{reason} ({ordinal(tries.attempt)} attempt)"
         return action, found, card, day, purpose
 
-    def _step(
-        self,
-        calls: Calls,
-        tries: Attempts,
-        decider: CallRecord,
-        action: Action,
-        reason: str,
-        card: _Card | None,
-        follow_up_call: date | None,
-        purpose: CallPurpose | None,
-    ) -> MailStep:
-        """The step `decider`, the contact's call, decides: `card` is a card's template, send
-        date, delivery and offer's end; a follow-up call has its `purpose`."""
-        if len(calls) == 1:
-            rows: tuple[int, ...] = ()
-        elif len(calls) == 2:  # (most contacts called more than once: the other call's row)
-            rows = (calls[0].row,) if calls[1] is decider else (calls[1].row,)
-        else:  # the other calls' rows: all but the deciding one's place
-            place = len(calls) - 1
-            while calls[place] is not decider:  # (the latest of a record listed twice)
-                place -= 1
-            others = list(map(_ROW, calls))
-            del others[place]
-            rows = tuple(others)
-        if card is None:
-            return planned_step(
-                decider, action, reason, None, None, None, None, follow_up_call, rows,
-                tries.attempt, purpose if follow_up_call is not None else None, tries.missed_at,
-            )  # fmt: skip
-        if action is _MAIL and self.addressed is not None:
-            decider = self.addressed(decider)
-        template, send, delivery, expires = card
-        return planned_step(
-            decider, action, reason, template, send, delivery, expires, follow_up_call, rows,
-            tries.attempt, purpose if follow_up_call is not None else None, tries.missed_at,
-        )  # fmt: skip
+
+def _other_rows(calls: Calls, decider: CallRecord) -> tuple[int, ...]:
+    """The rows of a contact's calls other than the deciding one's place."""
+    place = len(calls) - 1
+    while calls[place] is not decider:  # (the latest of a record listed twice)
+        place -= 1
+    others = list(map(_ROW, calls))
+    del others[place]
+    return tuple(others)
 
 
 def latest_call(calls: Calls) -> CallRecord:

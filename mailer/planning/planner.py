@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Literal
 from mailer.config import Config, call_zone
 from mailer.domain.models import (
     Action,
-    Address,
     CallRecord,
     ContactHistory,
     MailStep,
@@ -107,26 +106,11 @@ def make_plan(
 
 
 def _mail_addresses() -> Callable[[CallRecord], CallRecord]:
-    """`with_mail_address` for the records of one plan, each address object normalized
-    once: a log's rows share one `Address` a household (`reading.people`), so it is found by
-    identity, without hashing and comparing its six fields for `normalize`'s cache."""
-    from mailer.domain.addresses import NormalizedAddress, normalize
-    from mailer.domain.models import addressed_record
+    """`with_mail_address` for the records of one plan, each address normalized once
+    (`MailAddresses`: a log's rows share one `Address` a household)."""
+    from mailer.domain.mail_addresses import MailAddresses
 
-    known: dict[int, tuple[Address, NormalizedAddress]] = {}
-    fresh = normalize.__wrapped__  # kept here by identity: its cache would hash each address
-
-    def addressed(record: CallRecord) -> CallRecord:
-        if record.mail_address is not None:
-            return record
-        address = record.address
-        found = known.get(id(address))
-        if found is None:  # kept with its address: the id stays that address's meanwhile
-            found = known[id(address)] = (address, fresh(address))
-        normalized = found[1]
-        return addressed_record(record, normalized.lines, normalized.address)
-
-    return addressed
+    return MailAddresses().addressed
 
 
 def _shortened_names(steps: Sequence[MailStep], config: Config) -> tuple[Notice, ...]:
