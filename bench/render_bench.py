@@ -20,8 +20,11 @@ runs is printed beside it. Peak memory (RSS high-water) is measured in a fresh c
 per size, drawing the cards of a ledger as `mailer render` does: 10,000 cards should stay
 within 1.3x of 1,000. `--instructions` also counts instructions per card under valgrind
 (the bare drawing, mailer's command end to end, the in-process writer and the ReportLab
-path), a figure other programs on the machine can't disturb. Everything is written to a
-temporary folder and removed. Prints Markdown tables.
+path), a figure other programs on the machine can't disturb. Each timed run starts once
+the runs before it are written out to the disk (untimed), and every run's cards are kept
+until the end, so no run pays for another's files; `--folder` chooses where they go (the
+system's temporary folder by default). Everything is removed at the end. Prints Markdown
+tables.
 """
 
 from __future__ import annotations
