@@ -24,6 +24,7 @@ them). With several `--contacts`, the largest log's median times against the sma
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import resource
@@ -42,6 +43,7 @@ TODAY = "2026-11-22"
 STREETS = ("Oak Ridge Dr", "Maple Ave", "Elm St", "Fairview Ct", "Washington St", "Grand Ave")
 CITIES = (("Springfield", "IL", "627"), ("Chatham", "IL", "626"), ("Peoria", "IL", "616"))
 BYTECODE = tempfile.mkdtemp(prefix="mailer-bench-pycache-")
+atexit.register(shutil.rmtree, BYTECODE, ignore_errors=True)  # every run leaves no folder behind
 PROCESS_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {
     "PYTHONPYCACHEPREFIX": BYTECODE
 }
