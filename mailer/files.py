@@ -44,8 +44,10 @@ def clean_text(value: str, *, one_line: bool = False) -> str:
     or note from a call log can't move the cursor, recolour or retitle a terminal, or hide
     text in a file: sequences go whole, a carriage return becomes a newline, any other
     control character goes. `one_line` turns tabs and newlines into spaces too."""
-    if value.isprintable() and not one_line:
-        return value  # nothing to remove (every character removed below is unprintable)
+    # Nothing to remove when every character but the newlines prints (every character
+    # removed below is unprintable): a calendar's or a call's text skips both passes.
+    if value.isprintable() or value.replace("\n", "").isprintable():
+        return " ".join(value.split()) if one_line else value
     text = _ESCAPES.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     text = _CONTROLS.sub("", text)
     if one_line:

@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailer.files import clean_text
 from mailer.ledger import Ledger
@@ -228,3 +230,14 @@ def test_killing_only_the_parent_of_render_jobs_2_leaves_no_worker(tmp_path: Pat
     drawn = len(list(cards.glob("*.pdf")))
     time.sleep(1.0)
     assert len(list(cards.glob("*.pdf"))) == drawn  # nobody draws any more
+
+
+@pytest.mark.parametrize("one_line", [False, True])
+@given(text=st.text(st.sampled_from("ab \n\t\r\x1b[]\x07\x9b\u202e\u00e9;,\\")))
+def test_clean_text_quick_path_gives_what_both_passes_give(text: str, one_line: bool) -> None:
+    # Text whose only unprintable character is a newline (a call's description) skips the
+    # two passes: it must come out as the passes would make it.
+    from mailer.files import _CONTROLS, _ESCAPES
+
+    passed = _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+    assert clean_text(text, one_line=one_line) == (" ".join(passed.split()) if one_line else passed)
