@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,6 +136,44 @@ def test_when_the_other_process_fails_the_run_writes_the_files_itself(
         assert (out / name).read_bytes() == (tmp_path / "one" / "out" / name).read_bytes()
 
 
+@pytest.mark.parametrize("first", ["this process", "the follow-up process"])
+def test_the_call_sheet_is_the_same_whichever_process_lays_it_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    """The call sheet goes to whichever process is free first (this one after its print
+    sheets, or the follow-up process after the other two files): either way the same bytes
+    as `--jobs 1`, written once, and nothing left behind."""
+    from mailer.followups import export
+
+    parent = os.getpid()
+    real_claim = session_followups.claim_sheet
+    real_write = export.write_call_sheet
+    by = tmp_path / "sheet-by"
+
+    def claim(folder: Path) -> bool:
+        here = "this process" if os.getpid() == parent else "the follow-up process"
+        # The other one never gets it (and makes no claim): this one, when it asks, does.
+        return real_claim(folder) if here == first else False
+
+    def write(*args: Any, **kwargs: Any) -> None:
+        with by.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(session_followups, "claim_sheet", claim)
+    monkeypatch.setattr(export, "write_call_sheet", write)
+    two = run(tmp_path / "two", 2)
+    writers = by.read_text().split()
+    assert len(writers) == 1  # laid out once
+    assert (writers[0] == str(parent)) == (first == "this process")
+    one = run(tmp_path / "one", 1)
+    assert one.followups == two.followups == 12
+    for name in FILES:
+        before = (tmp_path / "one" / "out" / name).read_bytes()
+        assert (tmp_path / "two" / "out" / name).read_bytes() == before, name
+    assert leftovers(tmp_path / "two" / "out") == []
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_follow_up_file_that_cannot_be_replaced_leaves_the_previous_ones(
     tmp_path: Path, jobs: int
@@ -166,8 +205,18 @@ def writing_follow_ups(out: Path, children: list[int]) -> bool:
     return bool(children) and started and not (out / "print.pdf").exists()
 
 
+def after_the_sheets(out: Path, children: list[int]) -> bool:
+    """The print sheets in place, the follow-up files not yet: the call sheet being laid
+    out (by either process) or the files about to be moved into place."""
+    started = any(out.glob(".followups.*.part"))
+    done = [name for name in FILES if (out / name).exists()]
+    return bool(children) and started and (out / "print.pdf").exists() and not done
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
-@pytest.mark.parametrize("moment", [drawing, writing_follow_ups], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "moment", [drawing, writing_follow_ups, after_the_sheets], ids=lambda f: f.__name__
+)
 @pytest.mark.parametrize(
     "stop",
     [

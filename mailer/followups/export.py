@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -30,11 +30,17 @@ def day_counts(order: Sequence[PlannedCall]) -> Counter[date]:
 
 
 def write_followups(
-    calls: Iterable[FollowUp], folder: Path, stamp: date, counts: Mapping[date, int]
+    calls: Iterable[FollowUp],
+    folder: Path,
+    stamp: date,
+    counts: Mapping[date, int],
+    paper: Callable[[FollowUp], None] | None = None,
 ) -> int:
     """followups.csv, followups.ics and followups.pdf in `folder`, from `calls` soonest
     first (`calls.calls_in_order`); `counts` the calls of each day (`day_counts`); `stamp`
-    the export day (the calendar's only clock). Returns how many calls were written."""
+    the export day (the calendar's only clock). Returns how many calls were written.
+    With `paper`, followups.pdf is not written here: each call is handed to `paper`
+    instead, for another process to lay out (`write_call_sheet`)."""
     csv_path, ics_path, pdf_path = (folder / name for name in FILES)
     with ExitStack() as files:
         # Opened in this order, closed (and renamed into place) in the reverse one.
@@ -42,20 +48,32 @@ def write_followups(
         sheet_file = _open(files, csv_path).open("w", encoding="utf-8-sig", newline="")
         rows = csv.writer(files.enter_context(sheet_file), lineterminator="\r\n")
         ics_file = files.enter_context(_open(files, ics_path).open("wb"))
-        pdf_file = files.enter_context(_open(files, pdf_path).open("wb"))
+        sheet = None
+        if paper is None:
+            sheet = CallSheet(files.enter_context(_open(files, pdf_path).open("wb")), counts)
+            paper = sheet.add
         rows.writerow(CSV_COLUMNS)
         calendar = CalendarWriter(ics_file, stamp)
-        sheet = CallSheet(pdf_file, counts)
         written = 0
         for call in calls:
             # Every cell cleaned and formula-safe, as `files.write_csv_rows` writes them.
             rows.writerow([safe_cell(clean_text(cell)) for cell in sheet_row(call)])
             calendar.add(call)
-            sheet.add(call)
+            paper(call)
             written += 1
         calendar.close()
-        sheet.close()
+        if sheet is not None:
+            sheet.close()
     return written
+
+
+def write_call_sheet(calls: Iterable[FollowUp], path: Path, counts: Mapping[date, int]) -> None:
+    """followups.pdf alone, as `write_followups` writes it (for the calls it handed on)."""
+    with written_beside(path) as tmp, tmp.open("wb") as out:
+        sheet = CallSheet(out, counts)
+        for call in calls:
+            sheet.add(call)
+        sheet.close()
 
 
 def _open(files: ExitStack, path: Path) -> Path:
