@@ -13,9 +13,10 @@ contact gets an offer card (4x6 self-mail, printed on avery-5389 sheets) and a f
 call. Reported: the median wall time of the rounds (lowest and highest beside it), the
 ratio to the reference in the same round, and, from one more run in-process at each `--jobs`,
 where the time goes (drawing the cards, the print sheets, the follow-up files or, above
---jobs 1, the wait for those written by their own process beside the print sheets, the
-rest), wall and CPU seconds (this process's: with --jobs 2 the workers' CPU is not in
-them). With several `--contacts`, the largest log's median times against the smallest's.
+--jobs 1, the call sheet laid out here or the wait for the follow-up files written by their
+own process beside the print sheets, the rest), wall and CPU seconds (this process's: with
+--jobs 2 the workers' CPU is not in them; that of the follow-up files' own process is shown
+apart). With several `--contacts`, the largest log's median times against the smallest's.
 `--memory` runs `mailer run` in a fresh process per size and reports its peak memory
 (VmHWM). Timed processes run from compiled bytecode, as an installed program does
 (`PROCESS_ENV`).
@@ -131,7 +132,21 @@ timed(mailer.drawing.draw, "draw_cards", "drawing the cards")
 timed(mailer.printing.sheets, "print_batch", "print sheets")
 timed(mailer.session_followups, "follow_ups", "follow-up files")
 ahead = mailer.session_followups.FollowUpsAhead
-timed(ahead, "finish", "waiting for the follow-up files written ahead")
+timed(ahead, "finish", "the call sheet, or waiting for the follow-up files written ahead")
+import resource
+def children_cpu():
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+started = ahead.start.__func__
+def start(cls, *args, **kwargs):
+    spent["_children"] = (children_cpu(), 0.0)  # the drawing workers ended before it
+    return started(cls, *args, **kwargs)
+ahead.start = classmethod(start)
+dropped = ahead.drop
+def drop(self):
+    dropped(self)
+    spent["apart"] = (0.0, children_cpu() - spent.pop("_children")[0])
+ahead.drop = drop
 work = pathlib.Path(sys.argv[2])
 config = load(pathlib.Path({config!r}))
 with Ledger.open(work / "m.db") as ledger:
@@ -272,6 +287,7 @@ def timed_rounds(
     for jobs in jobs_list:
         split = phases(log, folder / "phases", jobs)
         session, session_cpu = split.pop("session")
+        apart = split.pop("apart", None)
         print(
             f"\nwhere the time goes, in-process, {n:,} contacts, jobs={jobs} ({session:.2f} s "
             f"wall, {session_cpu:.2f} s CPU of this process):"
@@ -284,6 +300,8 @@ def timed_rounds(
             f"- the rest (plan.json, rejects.csv, manifest, lookups): {rest:.2f} s, "
             f"CPU {rest_cpu:.2f} s"
         )
+        if apart is not None:
+            print(f"- the follow-up files' own process, beside this one: CPU {apart[1]:.2f} s")
     return {
         jobs: (statistics.median(times[f"jobs={jobs}"]), statistics.median(cpus[f"jobs={jobs}"]))
         for jobs in jobs_list
