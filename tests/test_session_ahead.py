@@ -174,6 +174,43 @@ def test_the_call_sheet_is_the_same_whichever_process_lays_it_out(
     assert leftovers(tmp_path / "two" / "out") == []
 
 
+def test_a_run_stopped_while_it_lays_out_the_call_sheet_leaves_no_follow_up_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in this process while it lays out the call sheet from the other process's
+    calls: no follow-up file, no hidden folder, and the next run writes them all."""
+    from mailer.followups import export
+
+    parent = os.getpid()
+    real_claim = session_followups.claim_sheet
+    real_write = export.write_call_sheet
+
+    def claim(folder: Path) -> bool:  # the sheet is always this process's
+        return real_claim(folder) if os.getpid() == parent else False
+
+    def interrupted(calls: Iterator[Any], path: Path, counts: Any) -> None:
+        def some() -> Iterator[Any]:
+            for n, call in enumerate(calls):
+                if n == 5:
+                    raise KeyboardInterrupt
+                yield call
+
+        real_write(some(), path, counts)
+
+    monkeypatch.setattr(session_followups, "claim_sheet", claim)
+    monkeypatch.setattr(export, "write_call_sheet", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path, 2)
+    out = tmp_path / "out"
+    assert [name for name in FILES if (out / name).exists()] == []
+    assert leftovers(out) == []
+    monkeypatch.setattr(export, "write_call_sheet", real_write)
+    again = run(tmp_path, 2)
+    assert again.followups == 12
+    assert all((out / name).exists() for name in FILES)
+    assert leftovers(out) == []
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_follow_up_file_that_cannot_be_replaced_leaves_the_previous_ones(
     tmp_path: Path, jobs: int
