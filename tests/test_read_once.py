@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import pickle
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -219,3 +220,26 @@ def test_the_cadences_step_is_the_step(step: MailStep) -> None:
     assert type(made) is MailStep
     assert made == step
     assert [getattr(made, name) for name in names] == [getattr(step, name) for name in names]
+
+
+def test_a_steps_slots_are_its_fields_and_it_stays_a_frozen_dataclass() -> None:
+    """The cadence fills a bare object's slots and makes it a step (`planned_step`): the
+    slots are the step's fields, on its base, the step adds none of its own, and the step
+    made so is frozen, pickles and is replaced as one made by the class."""
+    base: Any = MailStep.__mro__[1]
+    assert sorted(base.__slots__) == sorted(f.name for f in dataclasses.fields(MailStep))
+    assert MailStep.__dict__["__slots__"] == ()
+    record = read_call_record(
+        "log.csv", 2, "C1", Outcome.VOICEMAIL, datetime(2026, 11, 21), "", "", "", "",
+        Address(), None, None, "", {}, False, False,
+    )  # fmt: skip
+    made = planned_step(record, Action.SKIP, "why", None, None, None, None, None, (3,))
+    step = MailStep(record, Action.SKIP, "why", history_rows=(3,))
+    assert made == step
+    assert repr(made) == repr(step)
+    assert pickle.loads(pickle.dumps(made)) == step
+    assert dataclasses.replace(made, reason="other") == MailStep(
+        record, Action.SKIP, "other", history_rows=(3,)
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.reason = "changed"  # type: ignore[misc]
