@@ -28,6 +28,7 @@ from mailer.domain.models import (
     planned_step,
     read_call_record,
 )
+from mailer.domain.normalized import NormalizedAddress, new_address, normalized_address
 from mailer.reading.people import People, read_person
 from mailer.reading.records import read_call_logs
 from tests.builders import write_file
@@ -243,3 +244,26 @@ def test_a_steps_slots_are_its_fields_and_it_stays_a_frozen_dataclass() -> None:
     )
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.reason = "changed"  # type: ignore[misc]
+
+
+@given(st.lists(st.text(max_size=4), min_size=6, max_size=6), st.booleans(), st.text(max_size=3))
+def test_an_address_made_the_quick_way_is_the_address(
+    fields: list[str], changed: bool, note: str
+) -> None:
+    """Addresses and normalized addresses made the quick way (`normalized.new_address`,
+    `normalized_address`: a plain class's slots filled, then its class changed) are the
+    frozen objects the dataclasses make, equal, hashed, shown, pickled and replaced alike."""
+    made, address = new_address(*fields), Address(*fields)
+    assert type(made) is Address
+    assert made == address
+    assert hash(made) == hash(address)
+    assert repr(made) == repr(address)
+    assert pickle.loads(pickle.dumps(made)) == address
+    assert dataclasses.replace(made, city="Chatham") == dataclasses.replace(address, city="Chatham")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.city = "Chatham"  # type: ignore[misc]
+    lines = (fields[0], fields[2])
+    normalized = normalized_address(lines, made, changed, note)
+    assert type(normalized) is NormalizedAddress
+    assert normalized == NormalizedAddress(lines, address, changed, note)
+    assert hash(normalized) == hash(NormalizedAddress(lines, address, changed, note))
