@@ -12,11 +12,9 @@ same rules as those columns (`mailer.domain.datetext`). Pure functions: no clock
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from itertools import compress
-from operator import attrgetter
 from typing import NamedTuple
 
 from mailer.domain import datetext
@@ -25,7 +23,6 @@ from mailer.domain.daytimes import TimeAsk, time_asked
 from mailer.domain.models import CallRecord, MailStep, Notice, Outcome
 
 _ONE_DAY = timedelta(days=1)
-_DECIDING_OUTCOME = attrgetter("record.outcome")
 
 
 @dataclass(frozen=True)
@@ -110,12 +107,13 @@ def unread_callback_note(record: CallRecord) -> str | None:
     return notes if _WHEN.search(notes.lower()) else None
 
 
-def unread_callback_notices(steps: Sequence[MailStep]) -> tuple[Notice, ...]:
+def unread_callback_notices(steps: Iterable[MailStep]) -> tuple[Notice, ...]:
     """A plan notice for each callback note that could not be read (see `unread_callback_note`)."""
     notices = []
-    # (as `unread_callback_note` says, a step of another outcome has none: those of a call
-    # back found in one C-level pass, where most steps are of other outcomes)
-    for step in compress(steps, map(Outcome.CALLBACK.__eq__, map(_DECIDING_OUTCOME, steps))):
+    callback = Outcome.CALLBACK
+    for step in steps:
+        if step.record.outcome is not callback:
+            continue  # (as `unread_callback_note` says, asked of every contact's step)
         notes = unread_callback_note(step.record)
         if notes is not None and step.follow_up_call is not None:
             due = f"{step.follow_up_call:%a %b} {step.follow_up_call.day}"
