@@ -225,3 +225,29 @@ def test_a_log_plans_the_same_without_kept_decisions(
     assert plan() == quick
     steps = json.loads(quick)["steps"]
     assert {s["action"] for s in steps} == {"mail", "call", "skip", "suppress"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 10), st.integers(0, 7), st.integers(0, 9)),
+        min_size=1,
+        max_size=20,
+    ),
+    odd=st.booleans(),
+    which=st.integers(0, len(CONFIGS) - 1),
+    order=st.randoms(use_true_random=False),
+)
+def test_the_records_given_as_read_plan_as_the_records_gathered_from_the_groups(
+    picks: list[tuple[int, int, int, int]], odd: bool, which: int, order: Any
+) -> None:
+    """The planner gives the cadence the log's records as read, in any order, beside their
+    groups (`plan_contacts(records=...)`): the steps are those of the groups alone."""
+    records, history = _calls(picks, odd)
+    grouped = cadence.group_calls(records)
+    shuffled = list(records)
+    order.shuffle(shuffled)
+    expected = cadence.plan_contacts(grouped, history, CONFIGS[which], TODAY)
+    assert cadence.plan_contacts(grouped, history, CONFIGS[which], TODAY, records=shuffled) == (
+        expected
+    )

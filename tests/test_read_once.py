@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import pickle
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from mailer.domain.models import (
     planned_step,
     read_call_record,
 )
+from mailer.domain.normalized import NormalizedAddress, new_address, normalized_address
 from mailer.reading.people import People, read_person
 from mailer.reading.records import read_call_logs
 from tests.builders import write_file
@@ -219,3 +221,49 @@ def test_the_cadences_step_is_the_step(step: MailStep) -> None:
     assert type(made) is MailStep
     assert made == step
     assert [getattr(made, name) for name in names] == [getattr(step, name) for name in names]
+
+
+def test_a_steps_slots_are_its_fields_and_it_stays_a_frozen_dataclass() -> None:
+    """The cadence fills a bare object's slots and makes it a step (`planned_step`): the
+    slots are the step's fields, on its base, the step adds none of its own, and the step
+    made so is frozen, pickles and is replaced as one made by the class."""
+    base: Any = MailStep.__mro__[1]
+    assert sorted(base.__slots__) == sorted(f.name for f in dataclasses.fields(MailStep))
+    assert MailStep.__dict__["__slots__"] == ()
+    record = read_call_record(
+        "log.csv", 2, "C1", Outcome.VOICEMAIL, datetime(2026, 11, 21), "", "", "", "",
+        Address(), None, None, "", {}, False, False,
+    )  # fmt: skip
+    made = planned_step(record, Action.SKIP, "why", None, None, None, None, None, (3,))
+    step = MailStep(record, Action.SKIP, "why", history_rows=(3,))
+    assert made == step
+    assert repr(made) == repr(step)
+    assert pickle.loads(pickle.dumps(made)) == step
+    assert dataclasses.replace(made, reason="other") == MailStep(
+        record, Action.SKIP, "other", history_rows=(3,)
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.reason = "changed"  # type: ignore[misc]
+
+
+@given(st.lists(st.text(max_size=4), min_size=6, max_size=6), st.booleans(), st.text(max_size=3))
+def test_an_address_made_the_quick_way_is_the_address(
+    fields: list[str], changed: bool, note: str
+) -> None:
+    """Addresses and normalized addresses made the quick way (`normalized.new_address`,
+    `normalized_address`: a plain class's slots filled, then its class changed) are the
+    frozen objects the dataclasses make, equal, hashed, shown, pickled and replaced alike."""
+    made, address = new_address(*fields), Address(*fields)
+    assert type(made) is Address
+    assert made == address
+    assert hash(made) == hash(address)
+    assert repr(made) == repr(address)
+    assert pickle.loads(pickle.dumps(made)) == address
+    assert dataclasses.replace(made, city="Chatham") == dataclasses.replace(address, city="Chatham")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.city = "Chatham"  # type: ignore[misc]
+    lines = (fields[0], fields[2])
+    normalized = normalized_address(lines, made, changed, note)
+    assert type(normalized) is NormalizedAddress
+    assert normalized == NormalizedAddress(lines, address, changed, note)
+    assert hash(normalized) == hash(NormalizedAddress(lines, address, changed, note))

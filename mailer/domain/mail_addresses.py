@@ -48,8 +48,10 @@ class MailAddresses:
         """`with_mail_address(record)`: the record carrying its address as cards print it."""
         if record.mail_address is not None:
             return record
-        lines, address = self.mailed(record.address)
-        return addressed_record(record, lines, address)
+        address = record.address
+        known = self._mailed.get(id(address))  # (`mailed`'s kept answer, asked here first)
+        lines, mailed = self.mailed(address) if known is None else known[1]
+        return addressed_record(record, lines, mailed)
 
     def mailed(self, address: Address) -> Mailed:
         """`normalize(address)`'s lines and fields."""

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -331,8 +331,31 @@ class ContactHistory:
     """Every earlier call to the contact the ledger has seen, answered or not."""
 
 
+class _MailStepSlots:
+    """The slots of a `MailStep`, one a field (a test holds the two to each other); the
+    cadence makes its steps from a bare object of it (`planned_step`), never seen outside
+    this module."""
+
+    __slots__ = (
+        "action",
+        "attempt",
+        "card_code",
+        "expected_delivery",
+        "follow_up_call",
+        "history_rows",
+        "missed_at",
+        "offer_expires",
+        "purpose",
+        "reason",
+        "record",
+        "send_date",
+        "template",
+        "variant",
+    )
+
+
 @dataclass(frozen=True, slots=True)
-class MailStep:
+class MailStep(_MailStepSlots):
     """The plan for one contact, decided by its latest call in the input (a `suppress` step by
     the opt-out call itself, wherever it is).
 
@@ -394,56 +417,31 @@ class Plan:
         return sum(1 for s in self.steps if s.action is action)
 
 
-class _MailStepSlots:
-    """A `MailStep` in the making: a plain object with its slots, that becomes one."""
-
-    __slots__ = MailStep.__slots__
-
-    def __init__(
-        self,
-        record: CallRecord,
-        action: Action,
-        reason: str,
-        template: str | None,
-        send_date: date | None,
-        expected_delivery: date | None,
-        offer_expires: date | None,
-        follow_up_call: date | None,
-        history_rows: tuple[int, ...],
-        attempt: int = 1,
-        purpose: CallPurpose | None = None,
-        missed_at: tuple[datetime, ...] = (),
-        card_code: str | None = None,
-        variant: str | None = None,
-    ) -> None:
-        self.record, self.action, self.reason, self.template = record, action, reason, template
-        self.send_date, self.expected_delivery = send_date, expected_delivery
-        self.offer_expires, self.follow_up_call = offer_expires, follow_up_call
-        self.history_rows, self.attempt, self.purpose = history_rows, attempt, purpose
-        self.missed_at, self.card_code, self.variant = missed_at, card_code, variant
-        self.__class__ = MailStep  # type: ignore[assignment]
-
-
-if TYPE_CHECKING:
-
-    def planned_step(
-        record: CallRecord,
-        action: Action,
-        reason: str,
-        template: str | None,
-        send_date: date | None,
-        expected_delivery: date | None,
-        offer_expires: date | None,
-        follow_up_call: date | None,
-        history_rows: tuple[int, ...],
-        attempt: int = 1,
-        purpose: CallPurpose | None = None,
-        missed_at: tuple[datetime, ...] = (),
-        card_code: str | None = None,
-        variant: str | None = None,
-    ) -> MailStep:
-        """`MailStep(...)` with these fields, as the cadence makes one a contact (made as
-        `read_call_record` makes a record: the same frozen step)."""
-
-else:
-    planned_step = _MailStepSlots
+def planned_step(
+    record: CallRecord,
+    action: Action,
+    reason: str,
+    template: str | None,
+    send_date: date | None,
+    expected_delivery: date | None,
+    offer_expires: date | None,
+    follow_up_call: date | None,
+    history_rows: tuple[int, ...],
+    attempt: int = 1,
+    purpose: CallPurpose | None = None,
+    missed_at: tuple[datetime, ...] = (),
+    card_code: str | None = None,
+    variant: str | None = None,
+) -> MailStep:
+    """`MailStep(...)` with these fields, as the cadence makes one a contact: a bare object
+    of the step's slots filled and made a `MailStep`, as `read_call_record` makes a record
+    (the same frozen step, without a class call and its `__init__`)."""
+    made: Any = _bare(_MailStepSlots)  # its slots are `MailStep`'s fields
+    made.record, made.action, made.reason = record, action, reason  # (three: no tuple made)
+    made.template, made.send_date = template, send_date
+    made.expected_delivery, made.offer_expires = expected_delivery, offer_expires
+    made.follow_up_call, made.history_rows, made.attempt = follow_up_call, history_rows, attempt
+    made.purpose, made.missed_at = purpose, missed_at
+    made.card_code, made.variant = card_code, variant
+    made.__class__ = MailStep  # the same layout: its slots are on this base
+    return made  # type: ignore[no-any-return]  # a MailStep now

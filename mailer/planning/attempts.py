@@ -125,7 +125,8 @@ def count_input_attempts(
 def all_whole_minutes(records: Iterable[CallRecord]) -> bool:
     """Every record dated (not `undated`) to a whole minute without a zone: its call key then
     says no more than its moment and outcome (`count_input_attempts`)."""
-    records = list(records)
+    if not isinstance(records, list | tuple):  # (passed over twice)
+        records = list(records)
     if any(map(_UNDATED, records)):
         return False
     # A log's calls share a few hundred moments: each distinct one asked once.

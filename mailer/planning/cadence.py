@@ -109,7 +109,8 @@ def plan_steps(
     the follow-up call (see `check_feasible`). `addressed`, when given, is applied to the
     record of each card (`mail`) step: the planner gives it the normalized address there.
     """
-    return plan_contacts(group_calls(records), history, config, today, addressed=addressed)
+    calls = group_calls(records)
+    return plan_contacts(calls, history, config, today, addressed=addressed, records=records)
 
 
 def group_calls(records: Sequence[CallRecord]) -> dict[str, Calls]:
@@ -127,11 +128,15 @@ def plan_contacts(
     today: date,
     *,
     addressed: Callable[[CallRecord], CallRecord] | None = None,
+    records: Sequence[CallRecord] | None = None,
 ) -> list[MailStep]:
     """`plan_steps` for calls already grouped by contact (`group_calls`: each contact's
-    calls in the order of the records)."""
+    calls in the order of the records). `records`, when given, are the records grouped, in
+    any order: the log's own, passed over in the order they were read (and so lie in
+    memory), rather than gathered again from the groups."""
     check_feasible(config)
-    records = list(chain.from_iterable(calls_by_contact.values()))
+    if records is None:
+        records = list(chain.from_iterable(calls_by_contact.values()))
     # Asked once a plan: most logs date every call to the minute, without a zone.
     whole_minutes = all_whole_minutes(records)
     # The contacts with an opt-out, found in one C-level pass over the log rather than by

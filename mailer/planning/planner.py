@@ -78,7 +78,9 @@ def make_plan(
             aliases = _also_known_as(calls, by_address=ledger.suppresses_by_address())
             history = ledger.history(calls, _deciding(calls), today, aliases)
         # Each card's record carries its normalized address (drawing, printing, sending).
-        steps = plan_contacts(calls, history, config, today, addressed=_mail_addresses())
+        steps = plan_contacts(
+            calls, history, config, today, addressed=_mail_addresses(), records=log.records
+        )
         steps = apply_experiment(steps, config)  # README, "Try two things at once"
         steps, flagged = _flagged_addresses(steps, ledger)
         plan = Plan(
