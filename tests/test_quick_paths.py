@@ -74,6 +74,12 @@ LAYOUTS = st.sampled_from(
         # the person's fields in order, after another column: never a slice from the start
         ["called_at", "contact_id", "first_name", "last_name", "outcome"],
         ["called_at", "phone", "outcome"],
+        # the person's fields first but not in field order: cut once, never a slice
+        ["first_name", "contact_id", "outcome", "called_at", "notes"],
+        # the notes between the person's cells and the outcome: cut at the right places
+        ["contact_id", "first_name", "notes", "outcome", "called_at"],
+        # the person's cells apart, another column between them: never cut
+        ["contact_id", "outcome", "first_name", "called_at"],
         ["outcome", "contact_id", "called_at"],  # the outcome first: a footer could be a row
         ["contact_id", "outcome", "called_at", "birthday"],  # a dated column: the full way
         ["contact_id", "outcome", "called_at", "Favorite"],  # an extra column: the full way
