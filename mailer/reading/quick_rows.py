@@ -93,7 +93,9 @@ def quick_rows(
     # A line whose person cells come first (mailer's own order, most CRMs') is cut once, at
     # its last delimiters: its person cells stay one text, by which a person seen before is
     # found (one text hashed, not a tuple of cells made and compared); its other cells are
-    # split off. `lined` keeps the persons of such texts, as `persons` keeps theirs.
+    # split off. `lined` keeps the persons of such texts, as `persons` keeps those of rows
+    # given as cells (a cut line's person is kept only by its text: every later line of
+    # theirs is cut too, and a row given as cells finds them in the full memory).
     person_at = sorted(columns.index[f] for f in fields)
     people_first = person_at == list(range(len(person_at)))
     # The person's cells are a row's first, in the order of `fields`: their key is a slice.
@@ -155,7 +157,9 @@ def quick_rows(
                 if text is None:
                     outcome_of = get_outcome(cells[outcome])
                     at = get_at(cells[called])
-                known_person = get_plain_person(cells[lead])
+                    known_person = get_plain_person(cells[lead])
+                else:  # a cut line's person seen before was found by their text
+                    known_person = None
                 if (
                     outcome_of is not None
                     and at is not None
@@ -169,7 +173,7 @@ def quick_rows(
                         continue
                     person = known_person[1]
                 else:
-                    found = careful(cells, outcome_of, at)
+                    found = careful(cells, outcome_of, at, text is None)
                     if found is None:
                         full(number, cells)
                         continue
@@ -193,12 +197,13 @@ def quick_rows(
         return made
 
     def careful(
-        cells: list[Cell], outcome_of: Outcome | None, at: datetime | None
+        cells: list[Cell], outcome_of: Outcome | None, at: datetime | None, by_cells: bool
     ) -> tuple[Person, Outcome, datetime, str] | None:
         """A row with a cell not in the quick memories above (`outcome_of` and `at`: what
         they gave for its outcome and date cells): read from the full memories (and a new
         person read), each answer with nothing to say then kept above; its person, outcome,
-        call moment and notes, or None when the row goes the full way."""
+        call moment and notes, or None when the row goes the full way. `by_cells`: the
+        person is kept by their cells too (a cut line's is kept by its text instead)."""
         new_word = new_moment = False
         if outcome_of is not None and at is not None:
             # (Most rows here: a new contact's first.) Only its person and notes cells
@@ -249,7 +254,8 @@ def quick_rows(
             outcomes[word] = outcome_of
         if new_moment and cell in moments:  # the date memory stops at its size: so does this
             at_moments[cell] = at
-        persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
+        if by_cells:  # `key` in the order of `fields`: its first is `lead`
+            persons[key[0]] = (key, person)
         return person, outcome_of, at, notes
 
     return read
