@@ -231,6 +231,7 @@ def test_the_quick_way_is_taken_for_a_plain_log(
 @example(["C 1", "C  1"])
 @example(["C1", " C1"])
 @example(["\u212a1", "k1"])  # the Kelvin sign folds to "k"
+@example(["C1", "K0", "C/K"])  # upper-case ASCII ids, one with a "/"
 def test_ids_counted_by_their_keys_without_asking_each(ids: list[str]) -> None:
     """Whether two distinct ids share a key is what working out every id's key says, with
     spacing, case and folding of every kind (`misreads.each_written_one_way`)."""
