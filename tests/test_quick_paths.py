@@ -74,6 +74,12 @@ LAYOUTS = st.sampled_from(
         # the person's fields in order, after another column: never a slice from the start
         ["called_at", "contact_id", "first_name", "last_name", "outcome"],
         ["called_at", "phone", "outcome"],
+        # the person's fields first but not in field order: cut once, never a slice
+        ["first_name", "contact_id", "outcome", "called_at", "notes"],
+        # the notes between the person's cells and the outcome: cut at the right places
+        ["contact_id", "first_name", "notes", "outcome", "called_at"],
+        # the person's cells apart, another column between them: never cut
+        ["contact_id", "outcome", "first_name", "called_at"],
         ["outcome", "contact_id", "called_at"],  # the outcome first: a footer could be a row
         ["contact_id", "outcome", "called_at", "birthday"],  # a dated column: the full way
         ["contact_id", "outcome", "called_at", "Favorite"],  # an extra column: the full way
@@ -225,6 +231,7 @@ def test_the_quick_way_is_taken_for_a_plain_log(
 @example(["C 1", "C  1"])
 @example(["C1", " C1"])
 @example(["\u212a1", "k1"])  # the Kelvin sign folds to "k"
+@example(["C1", "K0", "C/K"])  # upper-case ASCII ids, one with a "/"
 def test_ids_counted_by_their_keys_without_asking_each(ids: list[str]) -> None:
     """Whether two distinct ids share a key is what working out every id's key says, with
     spacing, case and folding of every kind (`misreads.each_written_one_way`)."""

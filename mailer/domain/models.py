@@ -115,15 +115,16 @@ class Address:
 
 # A log makes a record a row, and a frozen dataclass's __init__ sets each field through
 # `object.__setattr__`, behind a call of the class. `read_call_record` instead, a plain
-# function, fills the slots of a bare `_CallRecordSlots` object (each set as an attribute)
+# function, fills the slots of a bare `CallRecordSlots` object (each set as an attribute)
 # and makes it a `CallRecord`: the slots live on that base and `CallRecord` adds none, so
 # the layouts are one and the class change is allowed at once. `CallRecord` stays the
 # frozen dataclass: equality, hashing, repr, `replace` and frozen fields are its own.
 
 
-class _CallRecordSlots:
-    """The slots of a `CallRecord`, one a field (a test holds the two to each other); never
-    seen outside this module."""
+class CallRecordSlots:
+    """The slots of a `CallRecord`, one a field (a test holds the two to each other). Only
+    for making records as `read_call_record` makes them: every slot filled, then the class
+    set to `CallRecord` (the call-log reader's loop does so in line, without a call a row)."""
 
     __slots__ = (
         "address",
@@ -148,7 +149,7 @@ class _CallRecordSlots:
 
 
 @dataclass(frozen=True, slots=True)
-class CallRecord(_CallRecordSlots):
+class CallRecord(CallRecordSlots):
     """One usable row of a call log.
 
     `row` is the line number a spreadsheet shows (the header is line 1); `file` is the path
@@ -196,9 +197,6 @@ class CallRecord(_CallRecordSlots):
         return f"{self.contact_id}|{when}|{self.outcome}"
 
 
-_bare = object.__new__
-
-
 def read_call_record(
     file: str,
     row: int,
@@ -221,7 +219,7 @@ def read_call_record(
 ) -> CallRecord:
     """`CallRecord(...)` with these fields, as the call-log reader makes one a row (see
     above): the same frozen record, for about a quarter fewer instructions."""
-    made: Any = _bare(_CallRecordSlots)  # its slots are `CallRecord`'s fields
+    made: Any = CallRecordSlots()  # its slots are `CallRecord`'s fields
     made.file, made.row, made.contact_id = file, row, contact_id
     made.outcome, made.called_at = outcome, called_at
     made.first_name, made.last_name = first_name, last_name

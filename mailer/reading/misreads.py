@@ -150,9 +150,19 @@ def drop_call_id(mapped: HeaderMap, names: Sequence[str], rows: Iterable[Sequenc
 def each_written_one_way(ids: Collection[str]) -> bool:
     """Whether no two of the distinct `ids` share an `id_key`. Asked of every log: when no
     id has spacing to tidy (none at its ends, no whitespace but single spaces), an id's key
-    is its case-folded self, so the keys are counted without asking `id_key` of each id."""
-    if not untidy("/".join(ids)):
-        return len(set(map(str.casefold, ids))) == len(ids)
+    is its case-folded self, so the keys are counted without asking `id_key` of each id;
+    and when no id holds a "/" either, the ids joined by "/" are folded at once and split
+    again (case folding reads one character at a time and never makes a "/"). ASCII ids
+    with no lower-case letter (most CRMs' and dialers') fold to as many keys as they are:
+    for ASCII, folding is lowering, which two such ids never share."""
+    joined = "/".join(ids)
+    if not untidy(joined):
+        if joined.isascii() and joined.upper() == joined:
+            return True
+        keys = joined.casefold().split("/")
+        if len(keys) != len(ids):  # a "/" in an id: fold each alone
+            keys = list(map(str.casefold, ids))
+        return len(set(keys)) == len(ids)
     return len({id_key(i) for i in ids}) == len(ids)
 
 
@@ -176,11 +186,14 @@ def untidy(joined: str) -> bool:
     return any(space in joined for space in _ASCII_SPACES)
 
 
+_CONTACT_ID = attrgetter("contact_id")
+
+
 def one_spelling_per_id(records: list[CallRecord], notices: list[Notice]) -> list[CallRecord]:
     """One contact id however its case or spacing is written (`identity.id_key`): the first
     spelling read is kept for the others, with a notice, so "C004" and "c004" are one
     contact in the plan (the ledger matches the other spellings through the key)."""
-    ids = dict.fromkeys(map(attrgetter("contact_id"), records))
+    ids = set(map(_CONTACT_ID, records))
     if each_written_one_way(ids):
         return records  # nothing to change (most logs)
     first: dict[str, str] = {}

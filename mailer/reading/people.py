@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
+from operator import itemgetter
 from typing import NamedTuple, cast
 
 from mailer.domain.address_text import address_parts
@@ -48,7 +49,7 @@ class People:
         # One `Address` for the rows of a file that write the same one (a household).
         self._addresses: dict[tuple[str, ...], Address] = {}
         # For each way a file orders its person fields, where each of `PERSON_FIELDS` is.
-        self._orders: dict[tuple[str, ...], tuple[int, ...]] = {}
+        self._orders: dict[tuple[str, ...], _Order] = {}
 
     def person(self, key: tuple[str, ...], fields: tuple[str, ...], said: list[str]) -> Person:
         """The person of the cells `key` (the texts of `fields`, a subset of
@@ -59,7 +60,7 @@ class People:
             at = self._orders.get(fields)
             if at is None:
                 at = self._orders[fields] = _in_order(fields)
-            found = _read((*key, ""), at, said, self._address)
+            found = _read((*key, ""), at, said, self._addresses)
             self.known[key] = found
         else:
             said.extend(found.notices)
@@ -68,38 +69,35 @@ class People:
     def reader(self, fields: tuple[str, ...]) -> Callable[[tuple[str, ...]], Person]:
         """For a file whose person fields are `fields`: the person of cells not read yet
         (`key`), read and remembered as `person` reads them, their notices in the person."""
-        at, known, address = _in_order(fields), self.known, self._address
+        at, known, addresses = _in_order(fields), self.known, self._addresses
 
         def read_new(key: tuple[str, ...]) -> Person:
-            found = known[key] = _read((*key, ""), at, [], address)
+            found = known[key] = _read((*key, ""), at, [], addresses)
             return found
 
         return read_new
 
-    def _address(self, *parts: str) -> Address:
-        found = self._addresses.get(parts)
-        if found is None:
-            found = self._addresses[parts] = new_address(*parts)
-        return found
+
+_Order = Callable[[tuple[str, ...]], tuple[str, ...]]
+"""The texts of `PERSON_FIELDS`, in that order, taken from texts in a file's order."""
 
 
-def _in_order(fields: tuple[str, ...]) -> tuple[int, ...]:
-    """Where each person field, in `PERSON_FIELDS` order, is among the texts of `fields`
-    with an empty text after them (that empty one for a field not among `fields`)."""
+def _in_order(fields: tuple[str, ...]) -> _Order:
+    """The texts of each person field, in `PERSON_FIELDS` order, taken from the texts of
+    `fields` with an empty text after them (that empty one for a field not among `fields`),
+    in one call (`itemgetter`: less than indexing each)."""
     missing = len(fields)
-    return tuple(fields.index(f) if f in fields else missing for f in PERSON_FIELDS)
+    return itemgetter(*(fields.index(f) if f in fields else missing for f in PERSON_FIELDS))
 
 
 _ALL_FIELDS = _in_order(PERSON_FIELDS)
 """Where each person field is among texts of every one, in order (the empty one unused)."""
 
 
-def read_person(
-    values: Mapping[str, str], said: list[str], address: Callable[..., Address] = Address
-) -> Person:
+def read_person(values: Mapping[str, str], said: list[str]) -> Person:
     """The person of a row's field texts (`values`: a field missing is empty); each notice is
     appended to `said` as it is found, so a cell that raises later still leaves them."""
-    return _read(tuple([values.get(f, "") for f in PERSON_FIELDS]), _ALL_FIELDS, said, address)
+    return _read(tuple([values.get(f, "") for f in PERSON_FIELDS]), _ALL_FIELDS, said, {})
 
 
 _MEMO_KEPT = 4096
@@ -112,15 +110,19 @@ _postal_codes: dict[tuple[str, str, str], tuple[str, str]] = {}
 
 
 def _read(
-    texts: tuple[str, ...], at: tuple[int, ...], said: list[str], address: Callable[..., Address]
+    texts: tuple[str, ...],
+    at: _Order,
+    said: list[str],
+    addresses: dict[tuple[str, ...], Address],
 ) -> Person:
-    """`read_person` of the texts of the person fields, each of `PERSON_FIELDS` at its place
-    in `at` (`_in_order`: indexing each costs less than a tuple made in that order)."""
+    """`read_person` of the texts of the person fields, taken in `PERSON_FIELDS` order by
+    `at` (`_in_order`). The
+    rows of a file that write one address (a household) share one `Address`: `addresses`
+    keeps each by its parts, looked up here rather than through a call."""
     start = len(said)
-    i_id, i_first, i_last, i_name, i_phone, i_email, i_1, i_2, i_city, i_state, i_zip, i_c = at
-    contact_id, first, last, name = texts[i_id], texts[i_first], texts[i_last], texts[i_name]
-    phone, email, line1, line2 = texts[i_phone], texts[i_email], texts[i_1], texts[i_2]
-    city, state, zip_text, country = texts[i_city], texts[i_state], texts[i_zip], texts[i_c]
+    contact_id, first, last, name, phone, email, line1, line2, city, state, zip_text, country = at(
+        texts
+    )
     if not (first or last) and name:
         first, last = split_name(name)
     elif not (first.isalnum() and last.isalnum()) or (
@@ -167,7 +169,10 @@ def _read(
         postal_code=postal_code,
         phone_region=country,
     )
-    home = address(line1, line2, city, state, postal_code, country)
+    written = (line1, line2, city, state, postal_code, country)
+    home = addresses.get(written)
+    if home is None:
+        home = addresses[written] = new_address(*written)
     notices = tuple(said[start:]) if len(said) > start else ()
     return _person(Person, (first, last, phone, email, home, contact_id, notices))
 

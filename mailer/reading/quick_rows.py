@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
-from mailer.domain.models import CallRecord, Outcome, read_call_record
+from mailer.domain.models import CallRecord, CallRecordSlots, Outcome
 from mailer.reading.misreads import RowOutcome
 from mailer.reading.people import Person
 from mailer.reading.row_fields import RowFields
@@ -78,7 +78,7 @@ def quick_rows(
     get_decided = decided.get
     get_moment = cast("Callable[[Cell], tuple[datetime | None, str, str] | None]", moments.get)
     get_person = known.get
-    keep = records.append
+    keep, slots = records.append, CallRecordSlots
     # What a plain row needs of each memory, kept apart once a row has shown it has nothing
     # to say (no notice, no problem): a row then needs one look-up a memory and no checks.
     # Filled only from the memories above, so each is never larger than its memory.
@@ -93,7 +93,9 @@ def quick_rows(
     # A line whose person cells come first (mailer's own order, most CRMs') is cut once, at
     # its last delimiters: its person cells stay one text, by which a person seen before is
     # found (one text hashed, not a tuple of cells made and compared); its other cells are
-    # split off. `lined` keeps the persons of such texts, as `persons` keeps theirs.
+    # split off. `lined` keeps the persons of such texts, as `persons` keeps those of rows
+    # given as cells (a cut line's person is kept only by its text: every later line of
+    # theirs is cut too, and a row given as cells finds them in the full memory).
     person_at = sorted(columns.index[f] for f in fields)
     people_first = person_at == list(range(len(person_at)))
     # The person's cells are a row's first, in the order of `fields`: their key is a slice.
@@ -117,6 +119,7 @@ def quick_rows(
         cut = people_first and bool(delimiter)
         for number, row in rows:
             text = None  # a line's person cells as one text, when it was cut
+            person = None  # the row's person once it is found, with nothing to say
             if row.__class__ is str:
                 line = row
                 # (A line cut into `after` + 1 parts whose first is a known person's text
@@ -131,99 +134,76 @@ def quick_rows(
                     at = get_at(parts[called_cut])
                     person = get_lined(parts[0])
                     if outcome_of is not None and at is not None and person is not None:
-                        first, last_name, phone, email, address, contact_id, _ = person
-                        keep(
-                            read_call_record(
-                                file,
-                                number,
-                                contact_id,
-                                outcome_of,
-                                at,
-                                first,
-                                last_name,
-                                phone,
-                                email,
-                                address,
-                                None,
-                                None,
-                                strip(parts[notes_cut]) if notes_cut is not None else "",
-                                no_extras,
-                                False,
-                                day_first,
-                            )
-                        )
-                        made += 1
-                        continue
-                    if parts[0].count(delimiter) == person_delimiters:
+                        notes = strip(parts[notes_cut]) if notes_cut is not None else ""
+                    elif parts[0].count(delimiter) == person_delimiters:
                         # Not a person seen so: the row's cells, its person's split from
                         # their text (its outcome and date already looked up, the same cells).
+                        person = None
                         text = parts[0]
                         cells: list[Cell] = text.split(delimiter)  # type: ignore[assignment]
                         cells += parts[1:]
                     else:  # not the header's cells: the full way
+                        person = None
                         cells = line.split(delimiter)  # type: ignore[assignment]
                 else:
                     # As the csv module splits a quote-free line: no cell for a blank one.
                     cells = line.split(delimiter) if line else []  # type: ignore[assignment]
             else:
                 cells = cast("list[Cell]", row)
-            if len(cells) == width and not (problems and number in problems):
+            if person is None:
+                if len(cells) != width or (problems and number in problems):
+                    full(number, cells)
+                    continue
                 if text is None:
                     outcome_of = get_outcome(cells[outcome])
                     at = get_at(cells[called])
-                known_person = get_plain_person(cells[lead])
+                    known_person = get_plain_person(cells[lead])
+                else:  # a cut line's person seen before was found by their text
+                    known_person = None
                 if (
                     outcome_of is not None
                     and at is not None
                     and known_person is not None
                     and cells_key(cells) == known_person[0]
                 ):
-                    first, last, phone, email, address, contact_id, _ = known_person[1]
                     try:
                         notes = strip(cells[notes_at]) if notes_at is not None else ""  # type: ignore[arg-type]
                     except TypeError:  # a workbook's date cell
                         full(number, cells)
                         continue
-                    keep(
-                        read_call_record(
-                            file,
-                            number,
-                            contact_id,
-                            outcome_of,
-                            at,
-                            first,
-                            last,
-                            phone,
-                            email,
-                            address,
-                            None,
-                            None,
-                            notes,
-                            no_extras,
-                            False,
-                            day_first,
-                        )
-                    )
-                    made += 1
-                    if text is not None:
-                        lined[text] = known_person[1]
-                    continue
-                found = careful(number, cells, outcome_of, at)
-                if found is not None:
-                    made += 1
-                    if text is not None:
-                        lined[text] = found
-                    continue
-            full(number, cells)
+                    person = known_person[1]
+                else:
+                    found = careful(cells, outcome_of, at, text is None)
+                    if found is None:
+                        full(number, cells)
+                        continue
+                    person, outcome_of, at, notes = found
+                if text is not None:
+                    lined[text] = person
+            # The record, made as `read_call_record` makes it (no birthday, callback or
+            # extras), in line: a call a row costs about a sixth of a record.
+            first, last_name, phone, email, address, contact_id, _ = person
+            record: Any = slots()
+            record.file, record.row, record.contact_id = file, number, contact_id
+            record.outcome, record.called_at = outcome_of, at
+            record.first_name, record.last_name = first, last_name
+            record.phone, record.email = phone, email
+            record.address, record.birthday, record.callback_on = address, None, None
+            record.notes, record.extra, record.undated = notes, no_extras, False
+            record.day_first, record.mail_lines, record.mail_address = day_first, (), None
+            record.__class__ = CallRecord
+            keep(record)
+            made += 1
         return made
 
     def careful(
-        number: int, cells: list[Cell], outcome_of: Outcome | None, at: datetime | None
-    ) -> Person | None:
+        cells: list[Cell], outcome_of: Outcome | None, at: datetime | None, by_cells: bool
+    ) -> tuple[Person, Outcome, datetime, str] | None:
         """A row with a cell not in the quick memories above (`outcome_of` and `at`: what
         they gave for its outcome and date cells): read from the full memories (and a new
-        person read), each answer with nothing to say then kept above; its person, or None
-        when the row goes the full way."""
+        person read), each answer with nothing to say then kept above; its person, outcome,
+        call moment and notes, or None when the row goes the full way. `by_cells`: the
+        person is kept by their cells too (a cut line's is kept by its text instead)."""
         new_word = new_moment = False
         if outcome_of is not None and at is not None:
             # (Most rows here: a new contact's first.) Only its person and notes cells
@@ -274,28 +254,8 @@ def quick_rows(
             outcomes[word] = outcome_of
         if new_moment and cell in moments:  # the date memory stops at its size: so does this
             at_moments[cell] = at
-        persons[key[0]] = (key, person)  # `key` in the order of `fields`: its first is `lead`
-        first, last, phone, email, address, contact_id, _ = person
-        keep(
-            read_call_record(  # as `read` makes it: no birthday, callback or extras
-                file,
-                number,
-                contact_id,
-                outcome_of,
-                at,
-                first,
-                last,
-                phone,
-                email,
-                address,
-                None,
-                None,
-                notes,
-                no_extras,
-                False,
-                day_first,
-            )
-        )
-        return person
+        if by_cells:  # `key` in the order of `fields`: its first is `lead`
+            persons[key[0]] = (key, person)
+        return person, outcome_of, at, notes
 
     return read

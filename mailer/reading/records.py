@@ -167,13 +167,14 @@ _CALLED_AT = attrgetter("called_at")
 
 def _old_calls(records: Sequence[CallRecord], today: date, max_age_days: int) -> str | None:
     """`old_calls_warning` of the records' call days. Asked first of each distinct moment
-    object (the quick way gives a log's rows of one minute one moment), and of every call
-    only when some are old: the answer is the oldest day's until the warning counts calls."""
-    moments = list(map(_CALLED_AT, records))
-    distinct = dict(zip(map(id, moments), moments, strict=True)).values()
+    (a log's rows of one minute share one), and of every call only when some are old: the
+    answer is the oldest day's until the warning counts calls. (The reader's moments are
+    naive, in the calls' zone: equal moments are one day.)"""
+    distinct = set(map(_CALLED_AT, records))
     if old_calls_warning(list(map(datetime.date, distinct)), today, max_age_days) is None:
         return None
-    return old_calls_warning(list(map(datetime.date, moments)), today, max_age_days)
+    days = list(map(datetime.date, map(_CALLED_AT, records)))
+    return old_calls_warning(days, today, max_age_days)
 
 
 _NO_EXTRAS: dict[str, str] = {}
