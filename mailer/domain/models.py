@@ -434,7 +434,7 @@ def planned_step(
     """`MailStep(...)` with these fields, as the cadence makes one a contact: a bare object
     of the step's slots filled and made a `MailStep`, as `read_call_record` makes a record
     (the same frozen step, without a class call and its `__init__`)."""
-    made: Any = _bare(_MailStepSlots)  # its slots are `MailStep`'s fields
+    made: Any = _MailStepSlots()  # its slots are `MailStep`'s fields
     made.record, made.action, made.reason = record, action, reason  # (three: no tuple made)
     made.template, made.send_date = template, send_date
     made.expected_delivery, made.offer_expires = expected_delivery, offer_expires
