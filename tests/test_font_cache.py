@@ -38,7 +38,7 @@ def _pen_in_a_process(cache: Path | None) -> str:
 def test_the_pen_font_read_back_is_the_one_made(tmp_path: Path) -> None:
     made = _pen_in_a_process(tmp_path)
     kept = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
-    assert kept == ["coded", "pen"]
+    assert kept == ["chars", "coded", "pen"]
     assert _pen_in_a_process(tmp_path) == made
     # And the same as a run that can keep nothing.
     (tmp_path / "a file").write_text("in the way")
