@@ -49,6 +49,10 @@ class Pending:
             self.data = b""
             self._done.release()
 
+    @property
+    def failed(self) -> bool:
+        return self._error is not None
+
     def drop(self) -> None:
         self._error = RuntimeError(f"{self.path.name} was not written: the batch stopped")
         self.data = b""
@@ -100,6 +104,9 @@ class FileWriter:
                 job.drop()
             else:
                 job.run()
+                # A full or read-only disk fails every file after too: the batch stops at
+                # the first, and none after it is begun.
+                self.dropping = job.failed
 
 
 @contextmanager
