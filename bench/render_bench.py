@@ -123,25 +123,6 @@ def render_command(ledger: Path, out: Path) -> list[str]:
             "--today", PLANNED_ON.isoformat()]  # fmt: skip
 
 
-_AS_MAILER = "import runpy; runpy.run_module('mailer', run_name='__main__', alter_sys=True)"
-VARIANTS = {
-    # Each card's file written by the drawing thread, between one card and the next.
-    "render-process-inline": (
-        "from mailer.drawing import batch\n"
-        "def serial(self, steps):\n"
-        "    for step in steps:\n"
-        "        yield batch._render_one(self.painter, step, self.out_dir)\n"
-        "batch.CardRenderer._in_this_process = serial\n" + _AS_MAILER
-    ),
-    # The writer thread, with the interpreter's default switch interval (5 ms) kept.
-    "render-process-5ms": (
-        "from mailer.drawing import card_files\ncard_files.SWITCH_INTERVAL = 0.005\n" + _AS_MAILER
-    ),
-}
-"""`mailer render --jobs 1` as a process with one thing changed, to measure what the
-background file writer brings (`--kinds render-process,render-process-inline,...`)."""
-
-
 def bare_command(n: int, out: Path) -> list[str]:
     return [sys.executable, str(HERE / "bare_reportlab.py"), "--cards", str(n), "--out", str(out)]
 
@@ -237,12 +218,10 @@ def one_run(kind: str, n: int, start: int, out: Path, ledger: Path | None = None
     processes' runs start with a copy of `ledger` (N planned cards) in their folder."""
     if kind == "bare-process":
         return Run(out, lambda: run_quietly(bare_command(n, out / "cards")))
-    if kind.startswith("render-process"):
+    if kind == "render-process":
         assert ledger is not None
         shutil.copyfile(ledger, out / "mailer.db")
         command = [*render_command(out / "mailer.db", out / "run"), "--limit", str(n)]
-        if kind != "render-process":
-            command[: len(MAILER)] = [sys.executable, "-c", VARIANTS[kind]]
         return Run(out, lambda: run_quietly(command))
     if kind.startswith("bare"):
         cards = bare_cards(n, start)
@@ -277,8 +256,6 @@ def render_pair(steps: list[MailStep], out: Path) -> None:
 ROWS = {
     "bare-process": "plain ReportLab as a process (`bench/bare_reportlab.py`), no QR",
     "render-process": "`mailer render --jobs 1` as a process, with QR, ledger and manifest",
-    "render-process-inline": "the same, each file written by the drawing thread",
-    "render-process-5ms": "the same, the file writer at the default 5 ms switch interval",
     "bare": "plain ReportLab in this process, no QR",
     "bare-binary": "plain ReportLab, binary streams as mailer writes them",
     "jobs1": "mailer `CardRenderer`, jobs=1, with QR (the card writer)",
@@ -303,16 +280,6 @@ def table(
             f"{rate['render-process'] / rate['bare-process']:.2f}x, CPU time "
             f"{cpu['bare-process'] / cpu['render-process']:.2f}x)",
             verdict(paired["render-process"] >= 2.0),
-        ),
-        "render-process-inline": lambda: (
-            f"{paired['render-process-inline']:.2f}x bare process (CPU time "
-            f"{cpu['bare-process'] / cpu['render-process-inline']:.2f}x)",
-            "",
-        ),
-        "render-process-5ms": lambda: (
-            f"{paired['render-process-5ms']:.2f}x bare process (CPU time "
-            f"{cpu['bare-process'] / cpu['render-process-5ms']:.2f}x)",
-            "",
         ),
         "bare": lambda: ("for reference", ""),
         "bare-binary": lambda: ("for reference", ""),
@@ -360,8 +327,6 @@ def paired_ratios(rounds: list[dict[str, Timing]]) -> dict[str, float]:
 
     pairs = {
         "render-process": ("bare-process", "render-process"),
-        "render-process-inline": ("bare-process", "render-process-inline"),
-        "render-process-5ms": ("bare-process", "render-process-5ms"),
         "jobs1": ("bare", "jobs1"),
         "reportlab": ("bare", "reportlab"),
         "jobs2": ("jobs1", "jobs2"),

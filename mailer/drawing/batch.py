@@ -21,7 +21,6 @@ from weakref import WeakKeyDictionary
 from mailer.config import Config
 from mailer.domain.models import Action, MailStep
 from mailer.drawing import orphans
-from mailer.drawing.card_files import Pending, file_writer
 from mailer.drawing.card_writer import CardWriter, Unsupported
 from mailer.drawing.fonts import HAND
 from mailer.drawing.geometry import size_warning
@@ -146,30 +145,15 @@ def render_card_pdf(step: MailStep, config: Config, size: str | None = None) -> 
 def _render_one(
     painter: CardPainter, step: MailStep, out_dir: Path
 ) -> RenderedCard | RenderFailure:
-    drawn = _draw_one(painter, step, out_dir)
-    if isinstance(drawn, RenderFailure):
-        return drawn
-    card, path, data = drawn
-    write_bytes_atomic(path, data)  # a `WriteError` (full or read-only disk) stops the batch
-    return _rendered(painter, step, card, path, hashlib.sha256(data).hexdigest(), len(data))
-
-
-def _draw_one(
-    painter: CardPainter, step: MailStep, out_dir: Path
-) -> tuple[PreparedCard, Path, bytes] | RenderFailure:
     try:
         card = painter.prepare(step)
         data = card_pdf(painter, card)
+        path = out_dir / card_filename(step.contact_id, card.template)
+        write_bytes_atomic(path, data)
     except WriteError:
         raise  # a full or read-only disk stops the batch: every later card would fail too
     except MailerError as exc:
         return RenderFailure(step.step_key, step.contact_id, exc.message, exc.hint)
-    return card, out_dir / card_filename(step.contact_id, card.template), data
-
-
-def _rendered(
-    painter: CardPainter, step: MailStep, card: PreparedCard, path: Path, sha256: str, size: int
-) -> RenderedCard:
     return RenderedCard(
         step_key=card.step_key,
         contact_id=step.contact_id,
@@ -178,8 +162,8 @@ def _rendered(
         size=painter.size,
         mode=painter.mode,
         pages=2,
-        sha256=sha256,
-        bytes=size,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
     )
 
 
@@ -247,31 +231,11 @@ class CardRenderer:
             count = len(steps)
         head = list(islice(mail, 2 * self.jobs))
         if self.jobs == 1 or len(head) < 2 * self.jobs:
-            yield from self._in_this_process(chain(head, mail))
+            for step in chain(head, mail):
+                yield _render_one(self.painter, step, self.out_dir)
             self._warnings.update(dict.fromkeys(self.painter.warnings))
             return
         yield from self._in_workers(chain(head, mail), count)
-
-    def _in_this_process(self, steps: Iterator[MailStep]) -> Iterator[Outcome]:
-        # A card's file is written by a second thread while the next card is drawn; its
-        # outcome is handed back once the file is complete, so a card reported drawn is on
-        # disk. A file that failed to write raises here, in its card's turn. Interrupted,
-        # the file in hand is finished (see `file_writer`); it is drawn again next time.
-        painter, out_dir = self.painter, self.out_dir
-        with file_writer() as files:
-            waiting: Outcome | tuple[MailStep, PreparedCard, Pending, int] | None = None
-            for step in steps:
-                drawn = _draw_one(painter, step, out_dir)
-                if isinstance(drawn, RenderFailure):
-                    now: Outcome | tuple[MailStep, PreparedCard, Pending, int] = drawn
-                else:
-                    card, path, data = drawn
-                    now = (step, card, files.write(path, data), len(data))
-                if waiting is not None:
-                    yield _settled(painter, waiting)
-                waiting = now
-            if waiting is not None:
-                yield _settled(painter, waiting)
 
     def _in_workers(self, steps: Iterator[MailStep], count: int | None) -> Iterator[Outcome]:
         # Each worker keeps two chunks queued so it never waits, and no more: steps are read
@@ -299,16 +263,6 @@ class CardRenderer:
         outcomes, warnings = future.result()
         self._warnings.update(dict.fromkeys(warnings))
         yield from outcomes
-
-
-def _settled(
-    painter: CardPainter, drawn: Outcome | tuple[MailStep, PreparedCard, Pending, int]
-) -> Outcome:
-    """A card's outcome once its file is complete (a failure as it is)."""
-    if not isinstance(drawn, tuple):
-        return drawn
-    step, card, pending, size = drawn
-    return _rendered(painter, step, card, pending.path, pending.result(), size)
 
 
 def _chunks(steps: Iterator[MailStep], jobs: int, count: int | None) -> Iterator[list[MailStep]]:
