@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def _pen_in_a_process(cache: Path | None) -> str:
 def test_the_pen_font_read_back_is_the_one_made(tmp_path: Path) -> None:
     made = _pen_in_a_process(tmp_path)
     kept = sorted(p.name.split("-")[0] for p in tmp_path.iterdir())
-    assert kept == ["coded", "pen"]
+    assert kept == ["chars", "coded", "pen"]
     assert _pen_in_a_process(tmp_path) == made
     # And the same as a run that can keep nothing.
     (tmp_path / "a file").write_text("in the way")
@@ -145,3 +146,65 @@ def test_a_font_changed_at_its_path_is_registered_under_another_name(tmp_path: P
     after = _register_ttf(hand, "hand").name
     assert before != after
     assert _register_ttf(hand, "hand").name == after
+
+
+def _split_pen() -> Callable[[], object]:
+    from mailer.drawing import pen_program
+    from mailer.drawing.fonts import caveat_path
+    from mailer.drawing.variants import coded_program, pen_font
+
+    program = coded_program(pen_font(str(caveat_path()), "Caveat"))
+    return lambda: pen_program.SplitProgram(program)
+
+
+def _programs(split: object) -> list[tuple[bytes, int]]:
+    """A card's copy of the pen font for a few sets of forms and other characters."""
+    from mailer.drawing.pen_program import SplitProgram
+
+    assert isinstance(split, SplitProgram)
+    accents = sorted(split.extra.values())[:3]
+    placed = tuple(zip((1, 2, 3), accents, strict=True))
+    choices = [((), ()), ((130, 140, 251), ()), ((129,), placed)]
+    return [split.keeping(others, placed) for others, placed in choices]
+
+
+def test_the_pen_fonts_compressed_pieces_are_kept_and_give_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailer.drawing import pen_program
+
+    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path))
+    split = _split_pen()
+    made = _programs(split())
+    (kept,) = tmp_path.glob("pieces-*.bin")
+
+    def compressed_again(parts: list[bytes]) -> bytes:
+        raise AssertionError("the kept pieces were compressed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pen_program, "_packed", compressed_again)
+        assert _programs(split()) == made  # read back, not made
+    # A changed file is made again, with the same bytes as ever.
+    whole = kept.read_bytes()
+    kept.write_bytes(whole[:100] + bytes([whole[100] ^ 1]) + whole[101:])
+    assert _programs(split()) == made
+    assert kept.read_bytes() == whole
+    # And the same as a run that can keep nothing.
+    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path / "pieces-none" / "x"))
+    (tmp_path / "pieces-none").write_text("in the way")
+    assert _programs(split()) == made
+
+
+def test_pieces_laid_out_wrong_are_never_used() -> None:
+    from mailer.drawing.pen_program import _packed, _unpacked
+
+    parts = [b"tables " * 50, b"", b"glyph"]
+    laid_out = _packed(parts)
+    pieces = _unpacked(laid_out, 3)
+    assert pieces is not None
+    # Pieces in any order make one deflate stream of their parts.
+    assert zlib.decompressobj(-15).decompress(b"".join(pieces[::-1])) == b"".join(parts[::-1])
+    assert _unpacked(laid_out, 4) is None
+    assert _unpacked(laid_out[:-1], 3) is None
+    assert _unpacked(laid_out + b"\0", 3) is None
+    assert _unpacked(b"", 3) is None

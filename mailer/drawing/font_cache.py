@@ -3,7 +3,9 @@
 Making the pen font (the handwriting with its other letter forms, `variants`) takes fontTools
 about half a second, and every command that draws a card would pay it at start: more than
 the drawing of a few hundred cards. The result depends only on the font file and on how the
-forms are made, so it is kept in a cache folder and read back next time.
+forms are made, so it is kept in a cache folder and read back next time. So are the pen
+font's pieces as cards embed them, compressed once (`pen_program`): compressing them was
+most of the start of a run that draws a card.
 
 The folder is `MAILER_CACHE_DIR` when set, else the user's cache folder (`$XDG_CACHE_HOME`
 or `~/.cache`, `%LOCALAPPDATA%` on Windows) under `mailer/fonts`. A kept file is named by a
@@ -53,15 +55,16 @@ def cache_dir() -> Path | None:
         return None
 
 
-def kept(kind: str, source: bytes, make: Callable[[], bytes]) -> bytes:
-    """`make()`, read from the cache when it was made before from the same `source`."""
+def kept(kind: str, source: bytes, make: Callable[[], bytes], suffix: str = ".ttf") -> bytes:
+    """`make()`, read from the cache when it was made before from the same `source`; kept
+    in a file ending in `suffix`."""
     folder = cache_dir()
     if folder is None:
         return make()
     name = hashlib.sha256(
         b"\0".join((kind.encode(), RECIPE, fonttools_release(), source))
     ).hexdigest()[:40]
-    path = folder / f"{kind}-{name}.ttf"
+    path = folder / f"{kind}-{name}{suffix}"
     found = read_kept(path)
     data, digest = found[:-_DIGEST], found[-_DIGEST:]
     if found and hashlib.sha256(data).digest() == digest:

@@ -1,12 +1,15 @@
 """The pen font's program as cards embed it, cut so that a card's copy, holding only the
 other forms and the accented letters that card draws, is put together from pieces
-compressed once (`card_fonts`' `PenEmbedding` uses it)."""
+compressed once and kept with the fonts (`font_cache`) between runs (`card_fonts`'
+`PenEmbedding` uses it)."""
 
 from __future__ import annotations
 
 import itertools
 import struct
 import zlib
+
+from mailer.drawing.font_cache import kept
 
 FREE = tuple(range(1, 32))
 """Codes a card's copy of the pen font gives the handwriting's other characters it draws
@@ -73,14 +76,16 @@ class SplitProgram:
         self.sums = {n: _checksum(g) for n, g in enumerate(self.glyphs[:256])}
         self.own_sum = self.sums[0] + _checksum(self.own)
         self.rest_sum = _checksum(self.metrics_rest)
-        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-        self.first_deflated = packer.compress(self.first) + packer.flush(zlib.Z_FULL_FLUSH)
-        self.own_deflated = packer.compress(self.own) + packer.flush(zlib.Z_FULL_FLUSH)
-        # A full flush after each: a piece needs nothing before it, so any can follow any.
-        self.packed = {
-            code: packer.compress(g) + packer.flush(zlib.Z_FULL_FLUSH)
-            for code, g in enumerate(self.glyphs[128:256], 128)
-        }
+        # The pieces compressed once: kept on disk with the fonts (compressing them was most
+        # of the start of a run that draws a card), made here when not kept.
+        parts = [self.first, self.own, *self.glyphs[128:256]]
+        source = b"\0".join((_PIECES, zlib.ZLIB_RUNTIME_VERSION.encode(), program))
+        pieces = _unpacked(kept("pieces", source, lambda: _packed(parts), ".bin"), len(parts))
+        if pieces is None:  # never, for a file whose digest holds: made again all the same
+            pieces = _unpacked(_packed(parts), len(parts))
+            assert pieces is not None
+        self.first_deflated, self.own_deflated, *others = pieces
+        self.packed = dict(enumerate(others, 128))
         self.own_loca = [len(self.glyphs[0])]
         for glyph in self.glyphs[32:128]:
             self.own_loca.append(self.own_loca[-1] + len(glyph))
@@ -160,6 +165,36 @@ class SplitProgram:
         )
         size = len(directory) + len(hmtx) + len(self.first) + glyf_size - len(glyphs[0])
         return data, size + len(loca)
+
+
+_PIECES = b"pieces-1"
+"""Names the way the pieces are made and laid out in their kept file: change it whenever
+either changes. zlib's release is in the name too: another may compress differently, and
+a card must have the same bytes whether its pieces were kept or made."""
+
+
+def _packed(parts: list[bytes]) -> bytes:
+    """`parts` compressed one after the other in one deflate stream, a full flush after
+    each (so a piece needs nothing before it and any can follow any), each piece's length
+    first: the tables and glyph 0, glyphs 32-127, then each of glyphs 128-255."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    pieces = [packer.compress(part) + packer.flush(zlib.Z_FULL_FLUSH) for part in parts]
+    return struct.pack(f">{len(pieces)}I", *map(len, pieces)) + b"".join(pieces)
+
+
+def _unpacked(data: bytes, count: int) -> list[bytes] | None:
+    """The `count` pieces `_packed` laid out in `data`; None when `data` is not that."""
+    head = 4 * count
+    if len(data) < head:
+        return None
+    lengths = struct.unpack(f">{count}I", data[:head])
+    if head + sum(lengths) != len(data):
+        return None
+    pieces, at = [], head
+    for length in lengths:
+        pieces.append(data[at : at + length])
+        at += length
+    return pieces
 
 
 def _padded(data: bytes) -> bytes:

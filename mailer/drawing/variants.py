@@ -99,7 +99,8 @@ def split_forms(text: str) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True, eq=False)
 class PenFont:
-    """The handwriting with all its forms, registered with ReportLab as `name`."""
+    """The handwriting with all its forms, as runs name it (`name`): the card writer embeds
+    it, ReportLab draws each form as a font of its own (`forms`)."""
 
     name: str
     plain: str
@@ -123,15 +124,16 @@ PEN_FONTS: dict[str, PenFont] = {}
 
 @cache
 def pen_font(path: str, plain: str) -> PenFont:
-    """The pen font of the TrueType file at `path`, registered with ReportLab as `plain`."""
+    """The pen font of the TrueType file at `path`, whose handwriting ReportLab knows as
+    `plain`. The card writer embeds it; ReportLab draws its forms (`PenFont.forms`)."""
     source = Path(path).read_bytes()
     program = kept("pen", source, lambda: _program(source, "Forms", {})[0])
     name = f"{plain}-forms"
-    font = TTFont(name, io.BytesIO(program))
-    pdfmetrics.registerFont(font)
-    drawn = font.face.charToGlyph
-    varied = "".join(c for c in VARIED if ord(form_char(c, 1)) in drawn)
-    codes = {chr(c): c for c in range(32, 127) if c in font.face.charToGlyph}
+    # Its characters are kept with it: reading them back costs nothing, where ReportLab's
+    # reading of the whole font was a tenth of the start of a run that draws a card.
+    drawn = set(kept("chars", program, lambda: _characters(program), ".txt").decode(*_TEXT))
+    varied = "".join(c for c in VARIED if form_char(c, 1) in drawn)
+    codes = {chr(c): c for c in range(32, 127) if chr(c) in drawn}
     for form in range(1, FORMS):
         for index, char in enumerate(VARIED):
             if char in varied:
@@ -316,6 +318,16 @@ def _rename(font: FontFile, suffix: str) -> None:
     for record in table.names:
         if record.nameID == 6:
             record.string = f"{plain.split('-Forms')[0].split('-Form')[0]}-{suffix}"
+
+
+_TEXT = ("utf-8", "surrogatepass")
+"""How a font's characters are kept: UTF-8 text, whatever code points its map holds."""
+
+
+def _characters(program: bytes) -> bytes:
+    """The characters `program` draws (those of its character map), as kept."""
+    face = TTFont("characters", io.BytesIO(program)).face
+    return "".join(sorted(map(chr, face.charToGlyph))).encode(*_TEXT)
 
 
 @cache
