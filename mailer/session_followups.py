@@ -150,15 +150,13 @@ def spooled_calls(folder: Path, ended: Callable[[], bool]) -> Iterator[FollowUp]
             raise ValueError("the spooled calls end in the middle of one")
 
 
-def sheet_from_spool(talk: Connection) -> int:
+def sheet_from_spool(talk: Connection, folder: Path, counts: Mapping[date, int]) -> int:
     """How many calls the other process's files hold, with followups.pdf written into its
-    folder: here, from the calls as they are spooled, when this process claims the sheet
-    first; else by that process. Any surprise is an error (the caller then writes the files
-    itself)."""
+    `folder` (`counts`: the calls of each day, both as `CallSpool.begin` sent them): here,
+    from the calls as they are spooled, when this process claims the sheet first; else by
+    that process. Any surprise is an error (the caller then writes the files itself)."""
     from mailer.followups.export import write_call_sheet
 
-    where, counts = talk.recv()
-    folder = Path(where)
     if not claim_sheet(folder):
         done: int = talk.recv()
         return done
@@ -195,6 +193,7 @@ class FollowUpsAhead:
         self._talk = talk
         self._mail = mail
         self._lost = lost
+        self._folder: Path | None = None  # that process's hidden folder, once it says
 
     @classmethod
     def start(
@@ -235,7 +234,9 @@ class FollowUpsAhead:
         try:
             # The call sheet, laid out here if that process has not started it; then the
             # files all go into place.
-            count = sheet_from_spool(self._talk)
+            where, counts = self._talk.recv()
+            self._folder = Path(where)
+            count = sheet_from_spool(self._talk, self._folder, counts)
             self._talk.send("keep")
             if self._talk.recv() != "kept":
                 return None
@@ -244,11 +245,16 @@ class FollowUpsAhead:
         return count
 
     def drop(self) -> None:
-        """Stop the process if it still runs (it removes what it wrote), and wait for it."""
+        """Stop the process if it still runs (it removes what it wrote), and wait for it.
+        Its hidden folder is then removed here too: the process may have been killed
+        outright, or have failed and removed it just as this one, laying out the call
+        sheet, made it again (no other process can touch it once that one has ended)."""
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
         self._talk.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def followups_apart(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -209,6 +210,41 @@ def test_a_run_stopped_while_it_lays_out_the_call_sheet_leaves_no_follow_up_file
     assert again.followups == 12
     assert all((out / name).exists() for name in FILES)
     assert leftovers(out) == []
+
+
+def test_a_hidden_folder_made_again_while_the_other_process_fails_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This process claims the call sheet just as the follow-up process fails and removes
+    its hidden folder: laying out the sheet makes the folder again, finds no calls, and the
+    files are written here instead; the folder made again is not left in the output."""
+    from mailer.followups import export
+
+    parent = os.getpid()
+    real_claim = session_followups.claim_sheet
+    real_write = export.write_call_sheet
+
+    def claim(folder: Path) -> bool:  # the sheet is always this process's
+        return real_claim(folder) if os.getpid() == parent else False
+
+    def after_the_other_failed(calls: Iterator[Any], path: Path, counts: Any) -> None:
+        import multiprocessing
+
+        (other,) = [p for p in multiprocessing.active_children() if p.name == "mailer follow-ups"]
+        os.kill(other.pid or 0, signal.SIGKILL)  # it ends as a failure would end it ...
+        other.join()
+        shutil.rmtree(path.parent)  # ... its folder removed, as a failing process removes it
+        real_write(calls, path, counts)
+
+    monkeypatch.setattr(session_followups, "claim_sheet", claim)
+    monkeypatch.setattr(export, "write_call_sheet", after_the_other_failed)
+    two = run(tmp_path / "two", 2)
+    one = run(tmp_path / "one", 1)
+    assert two.followups == one.followups == 12
+    for name in FILES:
+        before = (tmp_path / "one" / "out" / name).read_bytes()
+        assert (tmp_path / "two" / "out" / name).read_bytes() == before, name
+    assert leftovers(tmp_path / "two" / "out") == []
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
