@@ -373,3 +373,37 @@ def test_an_offer_card_without_a_phone_reads_naturally(tmp_path: Path) -> None:
     assert said is not None
     assert is_valid(said.group(1))  # the offer code, then the card's
     assert words.endswith("Jamie, (217) 555-0100")
+
+
+@pytest.mark.parametrize("which", ["--out", "calls"])
+def test_a_name_that_is_not_utf8_is_refused_with_the_name_not_a_traceback(
+    tmp_path: Path, which: str
+) -> None:
+    """A folder or call log whose name holds bytes that are not UTF-8 (a Latin-1 name, as
+    an older system may have made it) would have to be stored in the ledger as text: the
+    command says which name and what to do, exit code 2, before any work."""
+    import os
+    import subprocess
+    import sys
+
+    odd = os.fsencode(tmp_path) + b"/caf\xe9"
+    calls = EXAMPLE_CALLS
+    out = os.fsencode(tmp_path / "out")
+    if which == "calls":
+        calls_bytes = odd + b".csv"
+        with open(calls_bytes, "wb") as f:
+            f.write(EXAMPLE_CALLS.read_bytes())
+    else:
+        calls_bytes, out = os.fsencode(calls), odd
+    args: list[bytes | str] = [sys.executable, "-m", "mailer", "run", calls_bytes, b"--config"]
+    args += [os.fsencode(EXAMPLE_CONFIG), b"--db", os.fsencode(tmp_path / "m.db")]
+    args += [b"--out", out, b"--today", TODAY.encode()]
+    done = subprocess.run(
+        args, capture_output=True, timeout=300, env=dict(os.environ, COLUMNS="80")
+    )
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, err
+    assert "Traceback" not in err
+    assert "caf\\xe9" in err
+    assert "not UTF-8" in err
+    assert not (tmp_path / "m.db").exists()  # refused before any work

@@ -12,7 +12,7 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from enum import IntEnum
@@ -302,6 +302,7 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
         fit_terminal()
         try:
             with stopped_as_by_ctrl_c():
+                unstorable_paths(kwargs.values())
                 return command(*args, **kwargs)
         except MailerError as exc:
             err.print(f"[red]error:[/red] {escape(exc.message)}")
@@ -321,6 +322,27 @@ def handles_errors(command: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(ExitCode.OK) from None
 
     return wrapper
+
+
+def unstorable_paths(values: Iterable[object]) -> None:
+    """A file or folder named on the command line whose name is not UTF-8 (as a name made
+    on an older system may be) is refused here: the ledger and the output files keep every
+    path as UTF-8 text, and could not store it."""
+    for value in values:
+        for path in value if isinstance(value, list | tuple) else (value,):
+            if not isinstance(path, Path):
+                continue
+            try:
+                str(path).encode("utf-8")
+            except UnicodeEncodeError:
+                shown = clean_text(
+                    os.fsencode(path).decode("utf-8", "backslashreplace"), one_line=True
+                )
+                raise UsageError(
+                    f"{shown}: this name is not UTF-8 text, and the ledger keeps every path "
+                    "as UTF-8",
+                    hint="rename the file or folder (or choose another name) and run again",
+                ) from None
 
 
 @contextmanager
