@@ -330,6 +330,18 @@ def test_an_opt_out_in_an_earlier_row_suppresses_and_is_the_deciding_row() -> No
     assert dates(step) == NONE
 
 
+def test_an_earlier_opt_out_suppresses_when_the_calls_come_as_a_one_pass_iterator() -> None:
+    """`plan_steps` reads the calls twice (grouped, and as given): an iterator is read
+    once into a list, never planned as if the opt-out had not been said."""
+    records = [
+        call(Outcome.OPT_OUT, at="2026-11-20 10:47", row=7),
+        call(Outcome.VOICEMAIL, at="2026-11-21 16:40", row=18),
+    ]
+    (step,) = plan_steps(iter(records), {}, cadence_config(), TODAY)
+    assert step.action is Action.SUPPRESS
+    assert (step.record.row, step.history_rows) == (7, (18,))
+
+
 def test_the_latest_call_decides_and_earlier_rows_are_history() -> None:
     records = [
         call(Outcome.CALLBACK, at="2026-11-21 16:40", row=2),  # latest, though first

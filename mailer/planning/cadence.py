@@ -33,7 +33,7 @@ No-sales cards (thank-you, birthday) have no offer and no follow-up call: nobody
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from itertools import chain, compress
 from operator import attrgetter
@@ -94,7 +94,7 @@ Calls = list[CallRecord]
 
 
 def plan_steps(
-    records: Sequence[CallRecord],
+    records: Iterable[CallRecord],
     history: Mapping[str, ContactHistory],
     config: Config,
     today: date,
@@ -109,8 +109,10 @@ def plan_steps(
     the follow-up call (see `check_feasible`). `addressed`, when given, is applied to the
     record of each card (`mail`) step: the planner gives it the normalized address there.
     """
-    calls = group_calls(records)
-    return plan_contacts(calls, history, config, today, addressed=addressed, records=records)
+    # Read twice below: a one-pass iterator would give the rules no calls (an opt-out lost).
+    given = records if isinstance(records, list | tuple) else list(records)
+    calls = group_calls(given)
+    return plan_contacts(calls, history, config, today, addressed=addressed, records=given)
 
 
 def group_calls(records: Sequence[CallRecord]) -> dict[str, Calls]:
