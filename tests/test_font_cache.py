@@ -45,6 +45,16 @@ def test_the_pen_font_read_back_is_the_one_made(tmp_path: Path) -> None:
     assert _pen_in_a_process(tmp_path / "a file" / "fonts") == made
 
 
+def test_a_kept_character_list_that_is_another_kept_file_is_read_again(tmp_path: Path) -> None:
+    """A whole kept file (its check sum right) copied by hand over the character list: the
+    characters are read from the font again, the same pen font, never a font error."""
+    made = _pen_in_a_process(tmp_path)
+    (chars,) = tmp_path.glob("chars-*")
+    (pen,) = tmp_path.glob("pen-*")
+    chars.write_bytes(pen.read_bytes())
+    assert _pen_in_a_process(tmp_path) == made
+
+
 def _counting(data: bytes) -> tuple[list[int], Callable[[], bytes]]:
     calls: list[int] = []
 

@@ -131,7 +131,10 @@ def pen_font(path: str, plain: str) -> PenFont:
     name = f"{plain}-forms"
     # Its characters are kept with it: reading them back costs nothing, where ReportLab's
     # reading of the whole font was a tenth of the start of a run that draws a card.
-    drawn = set(kept("chars", program, lambda: _characters(program), ".txt").decode(*_TEXT))
+    try:
+        drawn = set(kept("chars", program, lambda: _characters(program), ".txt").decode(*_TEXT))
+    except UnicodeDecodeError:  # another kept file copied over it by hand: read them again
+        drawn = set(_characters(program).decode(*_TEXT))
     varied = "".join(c for c in VARIED if form_char(c, 1) in drawn)
     codes = {chr(c): c for c in range(32, 127) if chr(c) in drawn}
     for form in range(1, FORMS):
