@@ -116,9 +116,9 @@ def _read(
     addresses: dict[tuple[str, ...], Address],
 ) -> Person:
     """`read_person` of the texts of the person fields, taken in `PERSON_FIELDS` order by
-    `at` (`_in_order`). The
-    rows of a file that write one address (a household) share one `Address`: `addresses`
-    keeps each by its parts, looked up here rather than through a call."""
+    `at` (`_in_order`). The rows of a file that write one address (a household) share one
+    `Address`: `addresses` keeps each by its parts, looked up here rather than through a
+    call."""
     start = len(said)
     contact_id, first, last, name, phone, email, line1, line2, city, state, zip_text, country = at(
         texts
