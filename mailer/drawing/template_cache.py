@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import sys
 from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket
 
-from mailer.drawing.font_cache import CACHE_ENV, cache_dir, keep, read_kept
+from mailer.cache_folder import keep, part_dir, read_kept
 
 RECIPE = b"sandbox-1"
 """Change it whenever `templates.sandbox` changes the environment's settings."""
@@ -33,10 +32,7 @@ _DIGEST = 32
 def templates_dir() -> Path | None:
     """Where compiled templates go: `templates` in `MAILER_CACHE_DIR` when set, else beside
     the fonts' folder in the user's cache folder (`~/.cache/mailer/templates`)."""
-    fonts = cache_dir()
-    if fonts is None:
-        return None
-    return (fonts if os.environ.get(CACHE_ENV) else fonts.parent) / "templates"
+    return part_dir("templates")
 
 
 class KeptBytecode(jinja2.BytecodeCache):
