@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -172,11 +173,12 @@ def test_the_calendar_read_on_its_own_is_the_registry_s() -> None:
 
 
 def test_a_library_laid_out_otherwise_falls_back_to_its_registry(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     def moved() -> None:
         raise ImportError("holidays.countries.united_states")
 
+    monkeypatch.setenv("MAILER_CACHE_DIR", str(tmp_path))  # no year kept: read from the library
     monkeypatch.setattr(postal, "_united_states", moved)
     postal._holidays_in.cache_clear()
     try:

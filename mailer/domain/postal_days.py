@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -59,6 +59,25 @@ _SUNDAY = 6
 
 @functools.cache
 def _holidays_in(year: int) -> Mapping[date, str]:
+    # Kept in the cache folder by the library's release: importing `holidays` and working a
+    # year out is about 45 ms of CPU at a process's first plan, reading the kept year well
+    # under one. A layout without a release to name (a source checkout) is never kept.
+    # Imported here: the domain's one way to the disk, for its tables only.
+    from mailer.cache_folder import kept_table, library_release
+
+    release = library_release("holidays", "holidays")
+    if release is None:
+        return MappingProxyType(_library_days(year))
+    made_by = b"\0".join((_RECIPE, release, str(year).encode()))
+    return MappingProxyType(kept_table("holidays", made_by, lambda: _as_text(year), _days_of(year)))
+
+
+_RECIPE = b"us-federal-observed-1"
+"""Change it whenever `_library_days` asks the library another way: old files are then not
+found."""
+
+
+def _library_days(year: int) -> dict[date, str]:
     # holidays.US(years=Y) already lists a New Year's Day of Y+1 observed on Dec 31 of Y, so one
     # year's table answers every date of that year. Federal holidays only: no state subdivision.
     # Imported here: most commands (drawing, printing, sending) never ask about a holiday.
@@ -68,7 +87,26 @@ def _holidays_in(year: int) -> Mapping[date, str]:
         table: Mapping[date, str] = _united_states()(years=year, observed=True)
     except Exception:  # the library laid out otherwise: its registry, as `country_holidays`
         table = holidays.country_holidays("US", years=year, observed=True)
-    return MappingProxyType({day: name for day, name in table.items() if day.year == year})
+    return {day: name for day, name in table.items() if day.year == year}
+
+
+def _as_text(year: int) -> dict[str, str]:
+    """A year's closed days as kept: ISO dates to names, in the library's order."""
+    return {day.isoformat(): str(name) for day, name in _library_days(year).items()}
+
+
+def _days_of(year: int) -> Callable[[object], dict[date, str]]:
+    """What reads a kept year back, refusing (ValueError, TypeError) anything else."""
+
+    def read(kept: object) -> dict[date, str]:
+        if not isinstance(kept, dict):
+            raise TypeError("a year's closed days are a table")
+        days = {date.fromisoformat(day): name for day, name in kept.items()}
+        if any(d.year != year or not isinstance(n, str) for d, n in days.items()):
+            raise ValueError("a closed day of another year, or without a name")
+        return days
+
+    return read
 
 
 @functools.cache

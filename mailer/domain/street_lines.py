@@ -12,7 +12,9 @@ a letter in the house number, returns None and goes to the full parser.
 
 from __future__ import annotations
 
+import os
 from functools import cache, lru_cache
+from pathlib import Path
 
 # The street types the quick way handles, as their Publication 28 abbreviation or their
 # full word only: the common ones, on which the parser is consistent. The parser leaves
@@ -28,10 +30,44 @@ _COMMON_TYPES = {
 @cache
 def _tables() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
     """(street types, directions, words that make a line not plain), from scourgify."""
+    types = _COMMON_TYPES | {v: v for v in _COMMON_TYPES.values()}
+    directions, special = _kept_words()
+    return types, directions, special
+
+
+def _kept_words() -> tuple[dict[str, str], frozenset[str]]:
+    """scourgify's directions and special words, kept in the cache folder by its release
+    (and its settings reader's): importing scourgify for them is about 30 ms of CPU at a
+    process's first plan, mostly its YAML settings reader, when a plan of plain streets
+    never needs the parser itself. scourgify lets a settings file or its environment
+    variables change its tables: then they are read from it, as before, never kept."""
+    # Imported here: the domain's one way to the disk, for its tables only.
+    from mailer.cache_folder import kept_table, library_release
+
+    scourgify = library_release("scourgify", "usaddress_scourgify")
+    settings = library_release("yamlconf", "yaml_config")
+    if scourgify is None or settings is None or _scourgify_settings():
+        return _read_words(_library_words())
+    made_by = b"\0".join((_RECIPE, scourgify, settings))
+    return kept_table("street-words", made_by, _library_words, _read_words)
+
+
+_RECIPE = b"street-words-1"
+"""Change it whenever `_library_words` reads other tables: old files are then not found."""
+
+
+def _scourgify_settings() -> bool:
+    """Whether scourgify may read tables of its own (yamlconf's search: an `ADDRESS_CONFIG`
+    environment variable, or `config/address_constants.yaml` in the working folder)."""
+    if any(name.startswith("ADDRESS_CONFIG") for name in os.environ):
+        return True
+    return Path("config", "address_constants.yaml").exists()
+
+
+def _library_words() -> dict[str, object]:
+    """scourgify's directions and the words that make a line not plain, as kept."""
     from scourgify import address_constants as known
 
-    every_type = {str(k): str(v) for k, v in known.STREET_TYPE_ABBREVIATIONS.items()}
-    types = _COMMON_TYPES | {v: v for v in _COMMON_TYPES.values()}
     directions = {str(k): str(v) for k, v in known.DIRECTIONAL_REPLACEMENTS.items()}
     directions |= {v: v for v in directions.values()}
     special = {str(w) for w in known.OCCUPANCY_TYPE_ABBREVIATIONS}
@@ -40,8 +76,20 @@ def _tables() -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
     special |= {str(w) for w in known.CITY_ABBREVIATIONS.values()}
     special |= {str(w) for w in known.PROBLEM_ST_TYPE_ABBRVS}
     special |= {"PO", "BOX", "RR", "HC", "ROUTE", "RURAL", "HIGHWAY", "HWY", "STATE", "COUNTY"}
-    special |= set(every_type) | set(directions)
-    return types, directions, frozenset(special)
+    special |= {str(k) for k in known.STREET_TYPE_ABBREVIATIONS} | set(directions)
+    return {"directions": directions, "special": sorted(special)}
+
+
+def _read_words(kept: object) -> tuple[dict[str, str], frozenset[str]]:
+    """The kept words read back, refusing (TypeError, KeyError) anything else."""
+    if not isinstance(kept, dict):
+        raise TypeError("the street words are a table")
+    directions, special = kept["directions"], kept["special"]
+    if not isinstance(directions, dict) or not isinstance(special, list):
+        raise TypeError("directions are a table, special words a list")
+    if not all(isinstance(w, str) for w in (*directions, *directions.values(), *special)):
+        raise TypeError("every word is text")
+    return dict(directions), frozenset(special)
 
 
 @lru_cache(maxsize=4096)  # a log's contacts live in a few cities; pure over text
