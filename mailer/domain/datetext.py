@@ -27,7 +27,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -336,6 +335,10 @@ def _rfc_2822(cleaned: str) -> tuple[datetime, bool, tzinfo | None] | None:
     library, only when it has that shape (its parser takes almost anything)."""
     if not _RFC_2822.fullmatch(cleaned):
         return None
+    # Imported here: `email.utils` brings `socket` and the email package (about 10 ms at a
+    # process's first date), and call logs seldom write email-header dates.
+    from email.utils import parsedate_to_datetime
+
     try:
         moment = parsedate_to_datetime(cleaned)
     except (TypeError, ValueError, IndexError):

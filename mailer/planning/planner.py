@@ -55,7 +55,6 @@ def make_plan(
     from mailer.planning.experiments import apply_experiment, with_card_codes
     from mailer.reading.records import read_call_logs
     from mailer.reading.sources import mapping_for
-    from mailer.results.responses import record_call_responses
 
     with collector_paused():  # records and steps make no cycles: see `collector`
         check_feasible(config)
@@ -99,6 +98,9 @@ def make_plan(
         recorded = ledger.record_plan(plan, calls=log.records) if record else None
         responses = 0
         if recorded is not None:  # orders and replies the calls carry (README, "Did it work?")
+            # Imported here: a dry run records no responses, and spares its import.
+            from mailer.results.responses import record_call_responses
+
             responses = record_call_responses(ledger, log.records, config.results.attribution_days)
         if recorded is not None and recorded.held_steps:
             plan = replace(plan, steps=tuple(_kept(ledger, s, recorded.held_steps) for s in steps))
