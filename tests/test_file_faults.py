@@ -23,13 +23,8 @@ from hypothesis import strategies as st
 from mailer.domain.models import CallLog, Notice
 from mailer.errors import InputError, UsageError
 from mailer.reading.records import read_call_logs
-from mailer.reading.source_files import (
-    MAX_CELL_CHARS,
-    MAX_WORKBOOK_BYTES,
-    Line,
-    as_text,
-    read_lines,
-)
+from mailer.reading.source_files import MAX_CELL_CHARS, Line, as_text, read_lines
+from mailer.reading.workbooks import MAX_WORKBOOK_BYTES
 from tests.builders import EXAMPLE_CONFIG, invoke, write_file
 
 FAULTY = Path(__file__).parent / "data" / "faulty"

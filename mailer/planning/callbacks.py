@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import NamedTuple
 
 from mailer.domain import datetext
@@ -132,7 +133,7 @@ def day_from_notes(
     ("busy Monday, call back Wednesday" means Wednesday); otherwise the first one.
     """
     text = notes.lower()
-    mentioned = _mentions(text, called_on, _DAY_FIRST_PATTERNS if day_first else _DAY_PATTERNS)
+    mentioned = _mentions(text, called_on, _day_patterns(day_first))
     found = sorted(mentioned, key=lambda m: (m.start, m.start - m.end))
     mentions: list[_Mention] = []
     for mention in found:
@@ -178,22 +179,28 @@ _COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "a couple": 2, "a 
 
 # "after <holiday>": the first business day after the holiday's own day, by the name the
 # holidays package gives that day.
-_AFTER_HOLIDAY = tuple(
-    (re.compile(rf"\bafter\s+(?:the\s+)?(?:{words})(?![a-z])"), name)
-    for words, name in (
-        (r"thanksgiving", "Thanksgiving Day"),
-        (r"christmas|xmas", "Christmas Day"),
-        (r"new\s+year'?s?(?:\s+day)?|holidays", "New Year's Day"),
-        (r"labou?r\s+day", "Labor Day"),
-        (r"memorial\s+day", "Memorial Day"),
-        (r"(?:4th|fourth)\s+of\s+july|july\s+4(?:th)?|independence\s+day", "Independence Day"),
-        (r"juneteenth", "Juneteenth National Independence Day"),
-        (r"veterans'?\s+day", "Veterans Day"),
-        (r"columbus\s+day", "Columbus Day"),
-        (r"(?:mlk|martin\s+luther\s+king)(?:\s+jr\.?)?\s+day", "Martin Luther King Jr. Day"),
-        (r"presidents'?\s+day", "Washington's Birthday"),
-    )
+_HOLIDAY_WORDS = (
+    (r"thanksgiving", "Thanksgiving Day"),
+    (r"christmas|xmas", "Christmas Day"),
+    (r"new\s+year'?s?(?:\s+day)?|holidays", "New Year's Day"),
+    (r"labou?r\s+day", "Labor Day"),
+    (r"memorial\s+day", "Memorial Day"),
+    (r"(?:4th|fourth)\s+of\s+july|july\s+4(?:th)?|independence\s+day", "Independence Day"),
+    (r"juneteenth", "Juneteenth National Independence Day"),
+    (r"veterans'?\s+day", "Veterans Day"),
+    (r"columbus\s+day", "Columbus Day"),
+    (r"(?:mlk|martin\s+luther\s+king)(?:\s+jr\.?)?\s+day", "Martin Luther King Jr. Day"),
+    (r"presidents'?\s+day", "Washington's Birthday"),
 )
+
+
+@cache
+def _after_holiday() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The holidays' patterns, compiled at the first note read (see `_day_patterns`)."""
+    return tuple(
+        (re.compile(rf"\bafter\s+(?:the\s+)?(?:{words})(?![a-z])"), name)
+        for words, name in _HOLIDAY_WORDS
+    )
 
 
 def _iso(m: re.Match[str], _called_on: date) -> date | None:
@@ -271,78 +278,86 @@ def _days_later(days: int) -> _DayReader:
     return read
 
 
-# (pattern, reader, written as a calendar date). Longer phrases win over shorter ones that
-# start at the same place ("the day after tomorrow" over "tomorrow" is by position).
-_DAY_PATTERNS: tuple[tuple[re.Pattern[str], _DayReader, bool], ...] = (
-    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), _iso, True),
-    (re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b"), _numeric, True),
-    (
-        re.compile(rf"\b{_MONTH_WORD}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?"),
-        _month_then_day,
-        True,
-    ),
-    (
-        re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?![a-z])"),
-        _day_then_month,
-        True,
-    ),
-    (
-        re.compile(
-            rf"\b(?:in\s+(?:{_PART_OF_MONTH}[\s-]*)?|{_PART_OF_MONTH}[\s-]*){_MONTH_WORD}"
-            r"(?![a-z])(?!\s*\d)"
-        ),
-        _month_part,
-        False,
-    ),
-    (
-        re.compile(
-            r"\b(?:on\s+(?:the\s+)?|the\s+)(\d{1,2})(?:st|nd|rd|th)\b"
-            # "the 3rd week", "the 2nd time": counts, not days of the month.
-            r"(?!\s+(?:week|weekend|time|attempt|call|try|month|day|message)s?\b)"
-            rf"(?!\s+(?:of\s+)?{_MONTH_WORD}(?![a-z]))"
-        ),
-        _day_of_month,
-        False,
-    ),
-    (
-        re.compile(
-            r"\b(?:(?:next|this|on)\s+)?("
-            + "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
-            + r")\b"
-        ),
-        _weekday,
-        False,
-    ),
-    (
-        re.compile(r"\b(?:later\s+)?today\b|\btonight\b|\bthis\s+(?:afternoon|evening)\b"),
-        _days_later(0),
-        False,
-    ),
-    (re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b"), _days_later(2), False),
-    (re.compile(r"\btomorrow\b"), _days_later(1), False),
-    (re.compile(r"\bnext\s+week\b"), _next_week, False),
-    (re.compile(r"\bnext\s+month\b"), _next_month, False),
-    (
-        re.compile(r"\bin\s+(\d{1,2}|a couple of|a couple|a|one|two|three|four)\s+(day|week)s?\b"),
-        _in_span,
-        False,
-    ),
-)
+_Patterns = tuple[tuple[re.Pattern[str], _DayReader, bool], ...]
 
 
-# The same, reading "3/4" as 3 April.
-_DAY_FIRST_PATTERNS = tuple(
-    (pattern, _numeric_day_first if read is _numeric else read, calendar_date)
-    for pattern, read, calendar_date in _DAY_PATTERNS
-)
+@cache
+def _day_patterns(day_first: bool) -> _Patterns:
+    """(pattern, reader, written as a calendar date), compiled at the first note read, not
+    at import: a plan whose notes ask for no callback (most) never needs them, and their
+    two dozen patterns were most of this module's import. Longer phrases win over shorter
+    ones that start at the same place ("the day after tomorrow" over "tomorrow" is by
+    position). `day_first`: the same, reading "3/4" as 3 April."""
+    if day_first:
+        return tuple(
+            (pattern, _numeric_day_first if read is _numeric else read, calendar_date)
+            for pattern, read, calendar_date in _day_patterns(False)
+        )
+    return (
+        (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), _iso, True),
+        (re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?\b"), _numeric, True),
+        (
+            re.compile(rf"\b{_MONTH_WORD}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?"),
+            _month_then_day,
+            True,
+        ),
+        (
+            re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_WORD}(?![a-z])"),
+            _day_then_month,
+            True,
+        ),
+        (
+            re.compile(
+                rf"\b(?:in\s+(?:{_PART_OF_MONTH}[\s-]*)?|{_PART_OF_MONTH}[\s-]*){_MONTH_WORD}"
+                r"(?![a-z])(?!\s*\d)"
+            ),
+            _month_part,
+            False,
+        ),
+        (
+            re.compile(
+                r"\b(?:on\s+(?:the\s+)?|the\s+)(\d{1,2})(?:st|nd|rd|th)\b"
+                # "the 3rd week", "the 2nd time": counts, not days of the month.
+                r"(?!\s+(?:week|weekend|time|attempt|call|try|month|day|message)s?\b)"
+                rf"(?!\s+(?:of\s+)?{_MONTH_WORD}(?![a-z]))"
+            ),
+            _day_of_month,
+            False,
+        ),
+        (
+            re.compile(
+                r"\b(?:(?:next|this|on)\s+)?("
+                + "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+                + r")\b"
+            ),
+            _weekday,
+            False,
+        ),
+        (
+            re.compile(r"\b(?:later\s+)?today\b|\btonight\b|\bthis\s+(?:afternoon|evening)\b"),
+            _days_later(0),
+            False,
+        ),
+        (re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b"), _days_later(2), False),
+        (re.compile(r"\btomorrow\b"), _days_later(1), False),
+        (re.compile(r"\bnext\s+week\b"), _next_week, False),
+        (re.compile(r"\bnext\s+month\b"), _next_month, False),
+        (
+            re.compile(
+                r"\bin\s+(\d{1,2}|a couple of|a couple|a|one|two|three|four)\s+(day|week)s?\b"
+            ),
+            _in_span,
+            False,
+        ),
+    )
 
 
 def _mentions(
     text: str,
     called_on: date,
-    patterns: tuple[tuple[re.Pattern[str], _DayReader, bool], ...],
+    patterns: _Patterns,
 ) -> Iterator[_Mention]:
-    for pattern, name in _AFTER_HOLIDAY:
+    for pattern, name in _after_holiday():
         for m in pattern.finditer(text):
             holiday = _next_holiday(name, called_on)
             if holiday is not None:

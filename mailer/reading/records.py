@@ -58,7 +58,6 @@ from mailer.reading.row_dates import RowDates
 from mailer.reading.row_fields import RowFields
 from mailer.reading.source_files import Cell, Line, as_text, parse_delimiter, stream_lines
 from mailer.reading.sources import GOOGLE_VOICE, Preset, SourceMapping, is_footer, load_presets
-from mailer.reading.takeout import takeout_folder, takeout_lines
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -128,11 +127,14 @@ def _read_logs(
     rows = 0
     for path in paths:
         file = str(path)
-        folder = takeout_folder(Path(path))
+        folder = Path(path) if Path(path).is_dir() else None
         preset = forced
         lines: Iterable[Line]
         if folder is not None:
-            lines = takeout_lines(folder, file)
+            # Imported here: its HTML reader costs a file's first read about 10 ms of CPU.
+            from mailer.reading.takeout import takeout_folder, takeout_lines
+
+            lines = takeout_lines(takeout_folder(folder) or folder, file)
             preset = forced or load_presets()[GOOGLE_VOICE]
         else:
             lines = stream_lines(Path(path), file, chosen, notices, sheet)
