@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from mailer import cache_folder
-from mailer.domain import parser_answers, street_lines
 from mailer.domain import postal_days as postal
+from mailer.domain import street_lines
 
 PLAN = """
 import datetime, pathlib, sys
@@ -63,7 +63,7 @@ def test_a_plan_is_the_same_cold_warm_and_with_nothing_kept(tmp_path: Path) -> N
     cache = tmp_path / "cache"
     cold = _plan_in_a_process(tmp_path, cache)
     kept = sorted({p.name.split("-")[0] for p in (cache / "tables").iterdir()})
-    assert kept == ["holidays", "parsed", "street"]  # 2026, the parser's answers, the words
+    assert kept == ["holidays", "street"]  # 2026's holidays, the street words
     assert _plan_in_a_process(tmp_path, cache) == cold
     (tmp_path / "a file").write_text("in the way")
     assert _plan_in_a_process(tmp_path, tmp_path / "a file" / "cache") == cold
@@ -102,57 +102,21 @@ def test_scourgifys_own_settings_are_read_never_kept(
 ) -> None:
     monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
-    record = {"address_line_1": "100 Oak Ridge Dr", "address_line_2": "", "city": "Chatham",
-              "state": "IL", "postal_code": "62629"}  # fmt: skip
     try:
-        assert not parser_answers.scourgify_settings()
+        assert not street_lines.scourgify_settings()
         monkeypatch.setenv("ADDRESS_CONFIG_DIR", "mine")
-        parser_answers.scourgify_release.cache_clear()
-        assert parser_answers.scourgify_settings()
+        street_lines.scourgify_release.cache_clear()
+        assert street_lines.scourgify_settings()
         street_lines._kept_words()
-        parser_answers.parsed(record)
         monkeypatch.delenv("ADDRESS_CONFIG_DIR")
         (tmp_path / "config").mkdir()
         (tmp_path / "config" / "address_constants.yaml").write_text("insertion_method: update\n")
-        parser_answers.scourgify_release.cache_clear()
-        assert parser_answers.scourgify_settings()
+        street_lines.scourgify_release.cache_clear()
+        assert street_lines.scourgify_settings()
         street_lines._kept_words()
-        parser_answers.parsed(record)
         assert not (tmp_path / "cache").exists()
     finally:
-        parser_answers.scourgify_release.cache_clear()
-
-
-ADDRESSES = [
-    ("100 Oak Ridge Dr", "", "Chatham", "IL", "62629"),
-    ("7 Elm St Apt 4", "", "Springfield", "IL", "62701"),
-    ("PO Box 12", "", "Portland", "OR", "97202"),
-    ("1418 Oakmont Dr", "Unit 2B", "Portland", "OR", "97201-1234"),
-    ("Rural Route 2 Box 9", "", "Chatham", "IL", "62629"),
-    ("12 N Main St", "#3", "Springfield", "il", "6270"),
-    ("", "", "", "", ""),
-]
-
-
-def test_a_kept_answer_is_the_parsers_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path))
-    keys = ("address_line_1", "address_line_2", "city", "state", "postal_code")
-    records = [dict(zip(keys, parts, strict=True)) for parts in ADDRESSES]
-    asked = [parser_answers._answer(parser_answers._asked(r)) for r in records]
-    assert None in asked  # one the parser refuses (the PO box)
-    assert [parser_answers.parsed(r) for r in records] == asked  # cold
-    assert len(list((tmp_path / "tables").glob("parsed-*.json"))) == len(records)
-    assert [parser_answers.parsed(r) for r in records] == asked  # warm
-    # And what `addresses` makes of them, with nothing kept, is the same.
-    from mailer.domain.addresses import _parsed_american
-    from mailer.domain.models import Address
-
-    kept = [_parsed_american(Address(*parts, "US")) for parts in ADDRESSES]
-    monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path / "kept"))
-    (tmp_path / "kept").write_text("in the way")
-    assert [_parsed_american(Address(*parts, "US")) for parts in ADDRESSES] == kept
+        street_lines.scourgify_release.cache_clear()
 
 
 def _counting(value: object) -> tuple[list[int], Callable[[], object]]:

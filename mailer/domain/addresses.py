@@ -19,7 +19,6 @@ from mailer.domain.house_numbers import parsed_by_street
 from mailer.domain.models import Address, CallRecord, addressed_record
 from mailer.domain.normalized import NormalizedAddress as NormalizedAddress
 from mailer.domain.normalized import new_address, normalized_address
-from mailer.domain.parser_answers import parsed as parser_answer
 from mailer.domain.street_lines import plain_city, plain_street_line
 
 # USPS two-letter codes: states, DC, territories, freely associated states and military mail.
@@ -362,8 +361,11 @@ def _parsed_american(address: Address) -> NormalizedAddress:
         "state": _us_state(address.state),
         "postal_code": _us_zip(address.postal_code, address.state),
     }
-    parsed = parser_answer(record)  # the parser's own answer, kept between runs
-    if parsed is None:
+    try:
+        from scourgify import normalize_address_record
+
+        parsed = normalize_address_record(record)
+    except Exception:
         # scourgify raises its own errors on PO boxes, repeated labels and text it can't
         # read, and usaddress may raise others: either way the original stands.
         return _kept_as_written(address, "the parser could not read it")

@@ -12,9 +12,9 @@ a letter in the house number, returns None and goes to the full parser.
 
 from __future__ import annotations
 
+import os
 from functools import cache, lru_cache
-
-from mailer.domain.parser_answers import scourgify_release
+from pathlib import Path
 
 # The street types the quick way handles, as their Publication 28 abbreviation or their
 # full word only: the common ones, on which the parser is consistent. The parser leaves
@@ -39,9 +39,8 @@ def _kept_words() -> tuple[dict[str, str], frozenset[str]]:
     """scourgify's directions and special words, kept in the cache folder by its release
     (and its settings reader's): importing scourgify for them is about 30 ms of CPU at a
     process's first plan, mostly its YAML settings reader, when a plan of plain streets
-    never needs the parser itself (its answers are kept too: `parser_answers`). scourgify
-    lets a settings file or its environment variables change its tables: then they are
-    read from it, as before, never kept."""
+    never needs the parser itself. scourgify lets a settings file or its environment
+    variables change its tables: then they are read from it, as before, never kept."""
     # Imported here: the domain's one way to the disk, for its tables only.
     from mailer.cache_folder import kept_table
 
@@ -53,6 +52,30 @@ def _kept_words() -> tuple[dict[str, str], frozenset[str]]:
 
 _RECIPE = b"street-words-1"
 """Change it whenever `_library_words` reads other tables: old files are then not found."""
+
+
+@cache
+def scourgify_release() -> bytes | None:
+    """What names the installed releases of scourgify and its settings reader (yamlconf),
+    or None when its tables are not to be kept: a layout without releases to name, or
+    settings of its own (`scourgify_settings`)."""
+    from mailer.cache_folder import library_release
+
+    named = (
+        library_release("scourgify", "usaddress_scourgify"),
+        library_release("yamlconf", "yaml_config"),
+    )
+    if any(release is None for release in named) or scourgify_settings():
+        return None
+    return b"\0".join(release for release in named if release is not None)
+
+
+def scourgify_settings() -> bool:
+    """Whether scourgify may read tables of its own (yamlconf's search: an `ADDRESS_CONFIG`
+    environment variable, or `config/address_constants.yaml` in the working folder)."""
+    if any(name.startswith("ADDRESS_CONFIG") for name in os.environ):
+        return True
+    return Path("config", "address_constants.yaml").exists()
 
 
 def _library_words() -> dict[str, object]:
