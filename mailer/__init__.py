@@ -5,4 +5,9 @@ call back), personal time-sensitive postcards, print-ready sheets or provider su
 and the list of follow-up calls.
 """
 
+from mailer import kept_methods
+
+# Before any of mailer's classes is made: their dataclass methods from kept code.
+kept_methods.use()
+
 __version__ = "0.1.0"

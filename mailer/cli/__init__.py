@@ -12,7 +12,7 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from mailer import __version__
+from mailer import __version__, kept_methods
 from mailer.cli.common import ExitCode
 from mailer.cli.helptext import Command, Group
 
@@ -132,4 +132,7 @@ def _root(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:  # however the command ended: the next start runs the code compiled in this one
+        kept_methods.keep_new()
