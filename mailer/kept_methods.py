@@ -39,8 +39,9 @@ RECIPE = b"dataclass-methods-1"
 """Change it whenever the kept file's layout changes: an old file is then not found."""
 _DIGEST = 32
 _MOST = 4000
-"""Texts kept at most (mailer's classes write about 800): past it, a run keeps only the
-texts it used, so the texts of classes since changed don't pile up."""
+"""Texts kept at most (`mailer run`, `print`, `report` and `--help` together make about 600):
+past it, a command keeps only the texts it used, so those of classes since changed don't
+pile up."""
 
 _kept: dict[str, CodeType] | None = None  # read at the first class, by `_table`
 _new: dict[str, CodeType] = {}
@@ -97,8 +98,9 @@ def keep_new() -> None:
 
 
 def kept_path() -> Path | None:
-    """`methods/dataclasses-<digest>.bin` in `MAILER_CACHE_DIR` when set, else beside the
-    fonts' folder (`~/.cache/mailer/methods`); named by this Python's bytecode release."""
+    """`methods/<digest>.bin` in `MAILER_CACHE_DIR` when set, else beside the fonts' folder
+    (`~/.cache/mailer/methods`), named by this Python's bytecode release: the same promise
+    Python's own bytecode files rely on, that a release compiles a text the same way."""
     fonts = cache_dir()
     if fonts is None:
         return None
