@@ -12,9 +12,15 @@ from typing import Annotated, Any, cast
 
 import typer
 
-from mailer import __version__
-from mailer.cli.common import ExitCode
-from mailer.cli.helptext import Command, Group
+from mailer import kept_methods
+
+# Before any of mailer's classes is made: their dataclass methods run from code kept
+# between runs (`kept_methods`). Here, not in the library: only mailer's own process does.
+kept_methods.use()
+
+from mailer import __version__  # noqa: E402
+from mailer.cli.common import ExitCode  # noqa: E402
+from mailer.cli.helptext import Command, Group  # noqa: E402
 
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("run_cmd", "run", "The main job"),
@@ -132,4 +138,7 @@ def _root(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:  # however the command ended: the next start runs the code compiled in this one
+        kept_methods.keep_new()
