@@ -233,7 +233,7 @@ class _CardFonts:
 
     def __init__(self, lines: Iterable[PlacedLine]) -> None:
         self._used: dict[str, _Used] = {}
-        chars: dict[str, set[str]] = {}
+        texts: dict[str, list[str]] = {}
         lines = tuple(lines)
         self._pens = _pens(lines)
         for line in lines:
@@ -249,13 +249,13 @@ class _CardFonts:
                     resource = b"/F%d" % (len(self._used) + 1)
                     used = self._used[name] = _Used(resource, isinstance(font, StandardFont))
                     if not used.standard:
-                        chars[name] = set()
+                        texts[name] = []
                 if not used.standard:
-                    chars[name].update(run.text)
-        for name, found in chars.items():
+                    texts[name].append(run.text)
+        for name, drawn in texts.items():
             font = font_for(name)
             assert isinstance(font, (TrueTypeFont, PenEmbedding))
-            self._used[name].subsets = font.subsets(found)
+            self._used[name].subsets = font.subsets(set().union(*map(_characters, drawn)))
 
     def _font(self, run: Run) -> str:
         """The font `run` is written in: its own, or the pen font of its handwriting."""
@@ -356,6 +356,21 @@ class _CardFonts:
                 refs += b"%s+%d %d 0 R " % (used.font, number, len(objects) + 1)
                 objects.extend(subset.bodies(len(objects) + 1))
         return refs
+
+
+def _characters(text: str) -> frozenset[str]:
+    """The characters of a run's text, kept by the text: a card's note lines, greeting and
+    signature are mostly lines other cards wrote the same way, and taking a handwritten
+    line apart makes a new one-letter string for each of its letters in other forms."""
+    found = _CHARACTERS.get(text)
+    if found is None:
+        if len(_CHARACTERS) > 4096:
+            _CHARACTERS.clear()
+        found = _CHARACTERS[text] = frozenset(text)
+    return found
+
+
+_CHARACTERS: dict[str, frozenset[str]] = {}
 
 
 def _origin(run: Run, y: float) -> bytes:
