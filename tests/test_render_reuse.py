@@ -116,20 +116,3 @@ def test_the_characters_of_a_run_kept_are_its_own_and_stay_bounded(
         assert card_writer._characters(text) == set(text)
     assert card_writer._characters("Dear Zoë,") is card_writer._characters("Dear Zoë,")
     assert len(card_writer._CHARACTERS) <= 4097
-
-
-def test_the_sizes_kept_are_the_sizes_worked_out_and_keep_their_type() -> None:
-    for size, floor in ((16.0, 8.0), (10.0, 8.0), (7.5, 6.0), (12.25, 12.25), (9.0, 11.0)):
-        expected: list[float] = []
-        current = size
-        while current > floor + 1e-9:
-            expected.append(round(current, 2))
-            current -= 0.5
-        expected.append(floor)
-        assert layout.sizes(size, floor) == tuple(expected)
-        assert layout.sizes(size, floor) is layout.sizes(size, floor)
-    # 16 and 16.0 are one dict key: the first size keeps the type it was asked with.
-    assert type(layout.sizes(16.0, 8.0)[0]) is float
-    assert type(layout.sizes(16, 8)[0]) is int
-    assert type(layout.sizes(16, 8)[-1]) is int
-    assert type(layout.sizes(16.0, 8.0)[-1]) is float

@@ -234,27 +234,15 @@ def _break(
     return tuple(lines), tuple(widths)
 
 
-def sizes(size: float, floor: float) -> tuple[float, ...]:
-    """Candidate sizes from `size` down to `floor` in half-point steps, made once per size
-    and floor: a card asks for the same few (its note's, its address's) every time."""
-    # By the types too: 16 and 16.0 are one key, but not one size to `round`.
-    key = (size, floor, type(size), type(floor))
-    found = _SIZES.get(key)
-    if found is not None:
-        return found
+def sizes(size: float, floor: float) -> list[float]:
+    """Candidate sizes from `size` down to `floor` in half-point steps."""
     result: list[float] = []
     current = size
     while current > floor + 1e-9:
         result.append(round(current, 2))
         current -= 0.5
     result.append(floor)
-    if len(_SIZES) >= 256:
-        _SIZES.clear()
-    found = _SIZES[key] = tuple(result)
-    return found
-
-
-_SIZES: dict[tuple[float, float, type, type], tuple[float, ...]] = {}
+    return result
 
 
 def fit(
