@@ -32,6 +32,7 @@ from mailer.drawing.card_fonts import (
     StandardFont,
     SubsetSet,
     TrueTypeFont,
+    characters,
     font_for,
 )
 from mailer.drawing.geometry import CardGeometry, Rect
@@ -255,7 +256,7 @@ class _CardFonts:
         for name, drawn in texts.items():
             font = font_for(name)
             assert isinstance(font, (TrueTypeFont, PenEmbedding))
-            self._used[name].subsets = font.subsets(set().union(*map(_characters, drawn)))
+            self._used[name].subsets = font.subsets(set().union(*map(characters, drawn)))
 
     def _font(self, run: Run) -> str:
         """The font `run` is written in: its own, or the pen font of its handwriting."""
@@ -356,21 +357,6 @@ class _CardFonts:
                 refs += b"%s+%d %d 0 R " % (used.font, number, len(objects) + 1)
                 objects.extend(subset.bodies(len(objects) + 1))
         return refs
-
-
-def _characters(text: str) -> frozenset[str]:
-    """The characters of a run's text, kept by the text: a card's note lines, greeting and
-    signature are mostly lines other cards wrote the same way, and taking a handwritten
-    line apart makes a new one-letter string for each of its letters in other forms."""
-    found = _CHARACTERS.get(text)
-    if found is None:
-        if len(_CHARACTERS) > 4096:
-            _CHARACTERS.clear()
-        found = _CHARACTERS[text] = frozenset(text)
-    return found
-
-
-_CHARACTERS: dict[str, frozenset[str]] = {}
 
 
 def _origin(run: Run, y: float) -> bytes:
