@@ -8,7 +8,7 @@ import pytest
 
 from mailer.config import Sender
 from mailer.domain.step_codes import code_url
-from mailer.drawing import layout
+from mailer.drawing import card_fonts, layout
 from mailer.drawing.batch import render_card_bytes
 from mailer.drawing.card_context import _code_url, card_context
 from mailer.drawing.fonts import HAND, SANS, clean_text, font_stacks
@@ -105,3 +105,14 @@ def test_a_literal_string_escapes_what_pdf_gives_a_meaning() -> None:
     for data in samples:
         expected = b"(" + b"".join(escaped.get(n, bytes([n])) for n in data) + b")"
         assert literal(data) == expected
+
+
+def test_the_characters_of_a_run_kept_are_its_own_and_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(card_fonts, "_CHARACTERS", {})
+    texts = ["Dear Zoë,", "a\xa0b ( ) \\", "", *(f"line {n} ÉÅ" for n in range(5000))]
+    for text in texts:
+        assert card_fonts.characters(text) == set(text)
+    assert card_fonts.characters("Dear Zoë,") is card_fonts.characters("Dear Zoë,")
+    assert len(card_fonts._CHARACTERS) <= 4097

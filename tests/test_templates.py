@@ -395,3 +395,29 @@ def test_a_template_that_takes_the_cards_url_away_still_gets_its_qr_code(tmp_pat
     config = user_config(tmp_path)
     step = card_step(template="pop")
     assert qr_texts(render_card_bytes(step, config, "self")) == [qr_url(step, config)]
+
+
+def test_a_field_is_read_as_jinjas_own_sandbox_reads_it(tmp_path, monkeypatch):
+    # Fields' attributes are read as the item they are, skipping the AttributeError a dict
+    # raises first: what each name gives must be what Jinja's sandbox gives.
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from mailer.drawing.templates import Fields, sandbox
+
+    ours = sandbox(tmp_path)
+    plain = SandboxedEnvironment(undefined=type(ours.undefined()))
+    fields = Fields("contact", {"first_name": "Zoë", "items": "three", "_mailer_label": "x"})
+    for name in ("first_name", "items", "get", "keys", "_mailer_label", "__class__", "absent"):
+        got, expected = ours.getattr(fields, name), plain.getattr(fields, name)
+        assert type(got) is type(expected), name
+        if name in ("first_name", "items", "get", "keys"):  # the others: undefined, unsafe
+            assert got == expected, name
+    # A field is read as an item, without asking Jinja's attribute-first lookup.
+    with monkeypatch.context() as patch:
+        patch.setattr(SandboxedEnvironment, "getattr", lambda *_: pytest.fail("slow path"))
+        assert ours.getattr(fields, "first_name") == "Zoë"
+    note = "{{ c.first_name }} {{ c.items()|list|length }} {{ c.get('first_name') }}"
+    assert ours.from_string(note).render(c=fields) == "Zoë 3 Zoë"
+    write_template(tmp_path, "miss", "{% block body %}{{ contact.nickname }}{% endblock %}", "x")
+    with pytest.raises(TemplateError, match="contact has no field 'nickname'"):
+        render(card_step(template="miss"), user_config(tmp_path))

@@ -378,6 +378,20 @@ def _tag(name: str, layout: tuple[int, ...]) -> bytes:
     return bytes(65 + b % 26 for b in digest[:6])
 
 
+def characters(text: str) -> frozenset[str]:
+    """A run's characters, kept by its text: most lines are other cards' too, and taking a
+    handwritten line apart makes a new string for each letter in another form."""
+    found = _CHARACTERS.get(text)
+    if found is None:
+        if len(_CHARACTERS) > 4096:
+            _CHARACTERS.clear()
+        found = _CHARACTERS[text] = frozenset(text)
+    return found
+
+
+_CHARACTERS: dict[str, frozenset[str]] = {}
+
+
 _FONTS: dict[str, StandardFont | TrueTypeFont | PenEmbedding | None] = {}
 
 

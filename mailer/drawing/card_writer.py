@@ -32,6 +32,7 @@ from mailer.drawing.card_fonts import (
     StandardFont,
     SubsetSet,
     TrueTypeFont,
+    characters,
     font_for,
 )
 from mailer.drawing.geometry import CardGeometry, Rect
@@ -233,7 +234,7 @@ class _CardFonts:
 
     def __init__(self, lines: Iterable[PlacedLine]) -> None:
         self._used: dict[str, _Used] = {}
-        chars: dict[str, set[str]] = {}
+        texts: dict[str, list[str]] = {}
         lines = tuple(lines)
         self._pens = _pens(lines)
         for line in lines:
@@ -249,13 +250,13 @@ class _CardFonts:
                     resource = b"/F%d" % (len(self._used) + 1)
                     used = self._used[name] = _Used(resource, isinstance(font, StandardFont))
                     if not used.standard:
-                        chars[name] = set()
+                        texts[name] = []
                 if not used.standard:
-                    chars[name].update(run.text)
-        for name, found in chars.items():
+                    texts[name].append(run.text)
+        for name, drawn in texts.items():
             font = font_for(name)
             assert isinstance(font, (TrueTypeFont, PenEmbedding))
-            self._used[name].subsets = font.subsets(found)
+            self._used[name].subsets = font.subsets(set().union(*map(characters, drawn)))
 
     def _font(self, run: Run) -> str:
         """The font `run` is written in: its own, or the pen font of its handwriting."""

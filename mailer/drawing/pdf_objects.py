@@ -62,26 +62,24 @@ def pdf_file(objects: list[bytes], root: int, info: int) -> bytes:
     give the same bytes, run after run. Of an object longer than 4 KB (a font program,
     an image) only its length and its end go into the digest: those are compressed streams,
     which end with the checksum of all their data."""
-    out = bytearray(HEADER)
-    offsets = []
+    # The pieces joined once at the end: each object's offset is the sum of the lengths
+    # before it, so nothing is copied twice (a growing buffer is copied as it grows, and
+    # again into the bytes returned).
+    out = [HEADER]
+    entries = []
+    at = len(HEADER)
     for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number
-        out += body
-        out += b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    digest = hashlib.md5(usedforsecurity=False)
-    for body in objects:
-        digest.update(body if len(body) <= 4096 else b"%d%s" % (len(body), body[-32:]))
-    ident = digest.hexdigest().encode("ascii")
-    out += b"trailer\n<< /ID [<%s> <%s>] /Info %d 0 R /Root %d 0 R /Size %d >>\n" % (
-        ident,
-        ident,
-        info,
-        root,
-        len(objects) + 1,
+        entries.append(b"%010d 00000 n \n" % at)
+        start = b"%d 0 obj\n" % number
+        out += (start, body, b"\nendobj\n")
+        at += len(start) + len(body) + 8
+    # One digest of the pieces joined: the same as one `update` a piece.
+    digested = b"".join(b if len(b) <= 4096 else b"%d%s" % (len(b), b[-32:]) for b in objects)
+    ident = hashlib.md5(digested, usedforsecurity=False).hexdigest().encode("ascii")
+    out.append(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out += entries
+    out.append(
+        b"trailer\n<< /ID [<%s> <%s>] /Info %d 0 R /Root %d 0 R /Size %d >>\n"
+        b"startxref\n%d\n%%%%EOF\n" % (ident, ident, info, root, len(objects) + 1, at)
     )
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
+    return b"".join(out)
