@@ -84,6 +84,37 @@ def test_a_kept_year_is_the_librarys_year_in_its_order(
     assert len(list((tmp_path / "tables").glob("holidays-*.json"))) == 16
 
 
+NAMES = """
+from datetime import date
+from mailer.domain import postal_days
+from mailer.planning.callbacks import day_from_notes
+print(postal_days.closed_because(date(2026, 11, 26)))
+print(day_from_notes("call back after thanksgiving", date(2026, 11, 10)))
+"""
+
+
+def test_the_holidays_are_named_in_english_whatever_the_locale_of_the_process_that_kept_them(
+    tmp_path: Path,
+) -> None:
+    """The library names the days in the language of LANGUAGE or LANG (Thai, for one): a
+    Thai process's kept year must not stop an English one reading "after thanksgiving"."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LANGUAGE", "LC_ALL", "LANG")}
+    env[cache_folder.CACHE_ENV] = str(tmp_path)
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", NAMES],
+            env=env | extra,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for extra in ({"LANGUAGE": "th"}, {}, {"LANG": "th_TH.UTF-8"})
+    ]
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0].splitlines()[0].startswith("Thanksgiving")
+    assert "2026, 11, 27" in runs[0] and "after thanksgiving" in runs[0]
+
+
 def test_the_kept_street_words_are_scourgifys(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

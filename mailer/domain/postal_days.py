@@ -72,7 +72,8 @@ def _holidays_in(year: int) -> Mapping[date, str]:
     return MappingProxyType(kept_table("holidays", made_by, lambda: _as_text(year), _days_of(year)))
 
 
-_RECIPE = b"us-federal-observed-1"
+_LANGUAGE = "en_US"
+_RECIPE = b"us-federal-observed-en-2"
 """Change it whenever `_library_days` asks the library another way: old files are then not
 found."""
 
@@ -83,10 +84,14 @@ def _library_days(year: int) -> dict[date, str]:
     # Imported here: most commands (drawing, printing, sending) never ask about a holiday.
     import holidays
 
+    # In English whatever the process's locale: the library names the days in the language
+    # of LANGUAGE or LANG (Thai, for one), and the callback notes read them by their names.
     try:
-        table: Mapping[date, str] = _united_states()(years=year, observed=True)
+        table: Mapping[date, str] = _united_states()(
+            years=year, observed=True, language=_LANGUAGE
+        )
     except Exception:  # the library laid out otherwise: its registry, as `country_holidays`
-        table = holidays.country_holidays("US", years=year, observed=True)
+        table = holidays.country_holidays("US", years=year, observed=True, language=_LANGUAGE)
     return {day: name for day, name in table.items() if day.year == year}
 
 
