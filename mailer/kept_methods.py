@@ -61,9 +61,14 @@ def _run(
     /,
 ) -> None:
     """`exec` as `dataclasses` calls it; a text for a class of mailer's own modules runs
-    from its kept code."""
-    if isinstance(source, str) and globals is not None and _ours(globals):
-        source = code_for(source)
+    from its kept code. Any other text is compiled as `dataclasses` would: without this
+    module's `__future__` flags, which `exec` of a text would take from its caller (a
+    library's `__init__` would have its annotations left as text)."""
+    if isinstance(source, str):
+        ours = globals is not None and _ours(globals)
+        source = (
+            code_for(source) if ours else compile(source, "<string>", "exec", dont_inherit=True)
+        )
     builtins.exec(source, globals, locals)  # noqa: S102 - what `dataclasses` asked to run
 
 

@@ -87,9 +87,7 @@ def _library_days(year: int) -> dict[date, str]:
     # In English whatever the process's locale: the library names the days in the language
     # of LANGUAGE or LANG (Thai, for one), and the callback notes read them by their names.
     try:
-        table: Mapping[date, str] = _united_states()(
-            years=year, observed=True, language=_LANGUAGE
-        )
+        table: Mapping[date, str] = _united_states()(years=year, observed=True, language=_LANGUAGE)
     except Exception:  # the library laid out otherwise: its registry, as `country_holidays`
         table = holidays.country_holidays("US", years=year, observed=True, language=_LANGUAGE)
     return {day: name for day, name in table.items() if day.year == year}
