@@ -141,6 +141,13 @@ def test_scourgifys_own_settings_are_read_never_kept(
         assert street_lines.scourgify_settings()
         street_lines._kept_words()
         monkeypatch.delenv("ADDRESS_CONFIG_DIR")
+        # A table's own name, read by yamlconf without a prefix when none is set.
+        monkeypatch.setenv("STREET_TYPE_ABBREVIATIONS", "{}")
+        street_lines.scourgify_release.cache_clear()
+        assert street_lines.scourgify_settings()
+        monkeypatch.delenv("STREET_TYPE_ABBREVIATIONS")
+        street_lines.scourgify_release.cache_clear()
+        assert not street_lines.scourgify_settings()
         (tmp_path / "config").mkdir()
         (tmp_path / "config" / "address_constants.yaml").write_text("insertion_method: update\n")
         street_lines.scourgify_release.cache_clear()

@@ -70,10 +70,23 @@ def scourgify_release() -> bytes | None:
     return b"\0".join(release for release in named if release is not None)
 
 
+_SETTINGS = frozenset(
+    [
+        "INSERTION_METHOD", "ADDRESS_KEYS", "DIRECTIONAL_REPLACEMENTS",
+        "OCCUPANCY_TYPE_ABBREVIATIONS", "STATE_ABBREVIATIONS", "STREET_TYPE_ABBREVIATIONS",
+        "KNOWN_ODDITIES", "PROBLEM_ST_TYPE_ABBRVS", "LONGHAND_DIRECTIONALS",
+        "LONGHAND_STREET_TYPES",
+    ]
+)  # fmt: skip
+"""The names scourgify asks its settings for (`address_constants.set_address_constants`)."""
+
+
 def scourgify_settings() -> bool:
     """Whether scourgify may read tables of its own (yamlconf's search: an `ADDRESS_CONFIG`
-    environment variable, or `config/address_constants.yaml` in the working folder)."""
-    if any(name.startswith("ADDRESS_CONFIG") for name in os.environ):
+    environment variable, a table's own name as one (yamlconf reads `STREET_TYPE_...`
+    without a prefix when none is set), or `config/address_constants.yaml` in the working
+    folder)."""
+    if any(name.startswith("ADDRESS_CONFIG") or name in _SETTINGS for name in os.environ):
         return True
     return Path("config", "address_constants.yaml").exists()
 
