@@ -43,7 +43,9 @@ def cache_dir(part: str) -> Path | None:
     if chosen:
         try:
             return Path(chosen).expanduser().absolute()
-        except RuntimeError:  # `~someone` with no such user, or `~` with no home known
+        # `~someone` with no such user, `~` with no home known, or a relative folder in a
+        # working folder since removed (no folder to be relative to)
+        except (RuntimeError, OSError):
             return None
     if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
         return Path(os.environ["LOCALAPPDATA"]) / "mailer" / "cache" / part
@@ -69,8 +71,21 @@ def keep(path: Path, data: bytes) -> None:
     may write (what `read_kept` asks of them). A read-only or full disk only means the next
     run makes it again."""
     with contextlib.suppress(WriteError, OSError):
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make_folders(path.parent)
         write_bytes_atomic(path, data + hashlib.sha256(data).digest(), mode=0o600)
+
+
+def _make_folders(folder: Path) -> None:
+    """`folder` and each missing folder above it, made for this user alone: `mkdir`'s
+    `parents` makes those above with the umask's mode, group-writable under a umask of 002,
+    and `read_kept` then refuses every file kept in them (`MAILER_CACHE_DIR` holds the
+    fonts itself, and is made as the parent of the first other part kept)."""
+    missing = []
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
 
 
 def read_kept(path: Path) -> bytes:
