@@ -240,6 +240,13 @@ def test_a_library_is_named_by_its_release_without_importing_it() -> None:
     assert cache_folder.library_release("no_such_package_here", "no_such") is None
     # A package installed without its own `.dist-info` beside it is not named.
     assert cache_folder.library_release("mailer", "mailer_not_its_name") is None
+    # Named without importing it (importing `holidays` is most of what keeping it saves).
+    code = (
+        "import sys; from mailer import cache_folder; "
+        "cache_folder.library_release('holidays', 'holidays'); print('holidays' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
 
 
 def test_a_year_is_never_another_years() -> None:

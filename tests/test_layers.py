@@ -92,6 +92,35 @@ def test_imports_point_down_the_pipeline(path: Path) -> None:
     assert not wrong, f"{path.relative_to(REPO)} imports {sorted(wrong)}"
 
 
+def test_the_domain_reaches_the_cache_folder_only_from_inside_a_function() -> None:
+    """The domain is pure but for the tables it reads from libraries (docs/ARCHITECTURE.md):
+    it may ask the cache folder for them when one is first needed, never on import."""
+    found = []
+    for path in sorted((PACKAGE / "domain").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            if any(n == "mailer.cache_folder" for n in names) or (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "mailer"
+                and any(a.name == "cache_folder" for a in node.names)
+            ):
+                found.append(path.name)
+    assert not found, f"imported on import: {found}"
+    # And it does so where the docs say: the holidays and the street words.
+    lazy = {
+        path.name
+        for path in (PACKAGE / "domain").glob("*.py")
+        if "from mailer.cache_folder import" in path.read_text(encoding="utf-8")
+    }
+    assert lazy == {"postal_days.py", "street_lines.py"}
+
+
 def test_only_the_command_line_talks_to_the_terminal() -> None:
     for path in _library_modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))
