@@ -6,9 +6,9 @@ made fonts, kept in `MAILER_CACHE_DIR` itself when that is set), `templates`, `t
 tables planning reads from libraries, `kept_table`), `methods` (`kept_methods`). A kept
 file ends with a digest of its own bytes and is written atomically (a unique temporary
 file, then a rename): a file cut short or changed is made again, never used, and two
-processes filling the folder at once
-each write a whole file that the other may read. The cache only saves time: a folder that
-can't be read or written is passed over silently, and deleting it is always safe.
+processes filling the folder at once each write a whole file that the other may read. The
+cache only saves time: a folder that can't be read or written is passed over silently, and
+deleting it is always safe.
 
 Below every stage: the domain's tables use it (its one way to the disk), so it knows
 nothing of mailer but `files` and `errors`.
