@@ -16,6 +16,7 @@ import csv
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -256,6 +257,26 @@ def open_ledger(path: Path) -> Iterator[Ledger]:
 # -- the command line ------------------------------------------------------------------------
 
 _runner = CliRunner()
+
+
+def render_cold_and_warm(tmp_path: Path, cache: Path) -> list[Path]:
+    """`mailer render --demo` run twice as a process on copies of one ledger of two cards,
+    with `cache` as its cache folder: a first (cold) run, then a second (warm) one reading
+    back what the first kept. Their output folders, `cold` and `warm`."""
+    db = tmp_path / "mailer.db"
+    with open_ledger(db) as ledger:
+        ledger.record_plan(plan_of(card_step(), card_step("C002", "Ngozi", "Okafor")))
+    env = {**os.environ, "MAILER_CACHE_DIR": str(cache)}
+    folders = []
+    for run in ("cold", "warm"):
+        ledger_copy = tmp_path / f"{run}.db"
+        ledger_copy.write_bytes(db.read_bytes())
+        command = [sys.executable, "-m", "mailer", "render", "--demo", "--db", str(ledger_copy),
+                   "--out", str(tmp_path / run), "--today", PLAN_DAY.isoformat()]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        folders.append(tmp_path / run)
+    return folders
 
 
 def invoke(*args: str | Path, catch_exceptions: bool = False) -> Result:

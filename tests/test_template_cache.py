@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import pickle
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from jinja2.bccache import Bucket, bc_magic
 
 from mailer.drawing import template_cache
 from mailer.drawing.templates import sandbox
-from tests.builders import PLAN_DAY, card_step, open_ledger, plan_of
+from tests.builders import render_cold_and_warm
 
 
 @pytest.fixture
@@ -134,21 +133,9 @@ def test_the_templates_are_kept_beside_the_fonts(
 def test_cards_drawn_with_kept_templates_are_the_same_bytes(tmp_path: Path) -> None:
     """A first run compiles the templates, a second reads them back: the same cards, and a
     template error still names its line (the kept code keeps the template's lines)."""
-    db = tmp_path / "mailer.db"
-    with open_ledger(db) as ledger:
-        ledger.record_plan(plan_of(card_step(), card_step("C002", "Ngozi", "Okafor")))
-    env = {k: v for k, v in os.environ.items() if k != "MAILER_CACHE_DIR"}
-    env["MAILER_CACHE_DIR"] = str(tmp_path / "cache")
-    drawn = []
-    for run in ("cold", "warm"):
-        ledger_copy = tmp_path / f"{run}.db"
-        ledger_copy.write_bytes(db.read_bytes())
-        command = [sys.executable, "-m", "mailer", "render", "--demo", "--db", str(ledger_copy),
-                   "--out", str(tmp_path / run), "--today", PLAN_DAY.isoformat()]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path)
-        assert done.returncode == 0, done.stderr[-2000:]
-        cards = sorted((tmp_path / run / "cards").glob("*.pdf"))
-        drawn.append([(p.name, p.read_bytes()) for p in cards])
+    folders = render_cold_and_warm(tmp_path, tmp_path / "cache")
+    drawn = [[(p.name, p.read_bytes()) for p in sorted((f / "cards").glob("*.pdf"))]
+             for f in folders]  # fmt: skip
     assert len(drawn[0]) == 2
     assert drawn[0] == drawn[1]
     assert list((tmp_path / "cache" / "templates").glob("*.jinja"))
