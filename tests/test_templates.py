@@ -407,17 +407,20 @@ def test_a_field_is_read_as_jinjas_own_sandbox_reads_it(tmp_path, monkeypatch):
     ours = sandbox(tmp_path)
     plain = SandboxedEnvironment(undefined=type(ours.undefined()))
     fields = Fields("contact", {"first_name": "Zoë", "items": "three", "_mailer_label": "x"})
-    for name in ("first_name", "items", "get", "keys", "_mailer_label", "__class__", "absent"):
+    fields.__dict__["extra"] = "set on it"  # an attribute of its own, as Jinja reads it
+    fields["extra"] = "the field"
+    names = ("first_name", "items", "get", "keys", "_mailer_label", "__class__", "absent")
+    for name in (*names, "extra"):
         got, expected = ours.getattr(fields, name), plain.getattr(fields, name)
         assert type(got) is type(expected), name
-        if name in ("first_name", "items", "get", "keys"):  # the others: undefined, unsafe
+        if name in ("first_name", "items", "get", "keys", "extra"):  # others: undefined, unsafe
             assert got == expected, name
     # A field is read as an item, without asking Jinja's attribute-first lookup.
     with monkeypatch.context() as patch:
         patch.setattr(SandboxedEnvironment, "getattr", lambda *_: pytest.fail("slow path"))
         assert ours.getattr(fields, "first_name") == "Zoë"
     note = "{{ c.first_name }} {{ c.items()|list|length }} {{ c.get('first_name') }}"
-    assert ours.from_string(note).render(c=fields) == "Zoë 3 Zoë"
+    assert ours.from_string(note).render(c=fields) == "Zoë 4 Zoë"
     write_template(tmp_path, "miss", "{% block body %}{{ contact.nickname }}{% endblock %}", "x")
     with pytest.raises(TemplateError, match="contact has no field 'nickname'"):
         render(card_step(template="miss"), user_config(tmp_path))

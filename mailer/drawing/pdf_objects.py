@@ -56,6 +56,9 @@ def plain_stream(data: bytes) -> bytes:
     return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
 
 
+_END_OBJ = b"\nendobj\n"
+
+
 def pdf_file(objects: list[bytes], root: int, info: int) -> bytes:
     """A whole file from object bodies, numbered from 1 in list order, with its cross-
     reference table. The file identifier is a digest of the objects, so the same objects
@@ -71,8 +74,8 @@ def pdf_file(objects: list[bytes], root: int, info: int) -> bytes:
     for number, body in enumerate(objects, 1):
         entries.append(b"%010d 00000 n \n" % at)
         start = b"%d 0 obj\n" % number
-        out += (start, body, b"\nendobj\n")
-        at += len(start) + len(body) + 8
+        out += (start, body, _END_OBJ)
+        at += len(start) + len(body) + len(_END_OBJ)
     # One digest of the pieces joined: the same as one `update` a piece.
     digested = b"".join(b if len(b) <= 4096 else b"%d%s" % (len(b), b[-32:]) for b in objects)
     ident = hashlib.md5(digested, usedforsecurity=False).hexdigest().encode("ascii")

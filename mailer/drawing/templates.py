@@ -209,7 +209,11 @@ class _Sandbox(SandboxedEnvironment):
     an attribute of `Fields` (`items`, `get`) is still the attribute, as in Jinja."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is Fields and attribute not in _FIELDS_ATTRIBUTES:
+        if (
+            type(obj) is Fields
+            and attribute not in _FIELDS_ATTRIBUTES
+            and attribute not in obj.__dict__  # one set on it (`_mailer_label`), as Jinja
+        ):
             try:
                 return obj[attribute]
             except KeyError:
@@ -217,8 +221,8 @@ class _Sandbox(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-_FIELDS_ATTRIBUTES = frozenset([*dir(Fields), "_mailer_label"])
-"""What `getattr` finds on a `Fields`: its class's attributes and its one of its own."""
+_FIELDS_ATTRIBUTES = frozenset(dir(Fields))
+"""What `getattr` finds on every `Fields`: its class's attributes."""
 
 
 @cache
