@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mailer import cache_folder
 from mailer.drawing import font_cache
 
 PEN_BYTES = """
@@ -26,9 +27,9 @@ sorted(set(pen.varied)), len(pen.codes))
 
 
 def _pen_in_a_process(cache: Path | None) -> str:
-    env = {k: v for k, v in os.environ.items() if k != font_cache.CACHE_ENV}
+    env = {k: v for k, v in os.environ.items() if k != cache_folder.CACHE_ENV}
     if cache is not None:
-        env[font_cache.CACHE_ENV] = str(cache)
+        env[cache_folder.CACHE_ENV] = str(cache)
     done = subprocess.run(
         [sys.executable, "-c", PEN_BYTES], capture_output=True, text=True, env=env, check=True
     )
@@ -66,7 +67,7 @@ def _counting(data: bytes) -> tuple[list[int], Callable[[], bytes]]:
 
 
 def test_a_kept_font_is_not_made_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path))
     calls, make = _counting(b"font bytes")
     assert font_cache.kept("pen", b"source", make) == b"font bytes"
     assert font_cache.kept("pen", b"source", make) == b"font bytes"
@@ -84,7 +85,7 @@ def test_a_font_kept_by_another_fonttools_release_is_made_again(
 
     # The release is named without importing fontTools, by the file that holds its version.
     assert f'"{fontTools.version}"'.encode() in font_cache.fonttools_release()
-    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path))
     calls, make = _counting(b"font bytes")
     font_cache.kept("pen", b"source", make)
     monkeypatch.setattr(font_cache, "fonttools_release", lambda: b'version = "99.0.0"')
@@ -98,7 +99,7 @@ def test_a_font_kept_by_another_fonttools_release_is_made_again(
 def test_a_damaged_kept_font_is_made_again_and_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
 ) -> None:
-    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path))
     calls, make = _counting(b"the real font " * 100)
     font_cache.kept("pen", b"source", make)
     (path,) = tmp_path.iterdir()
@@ -120,7 +121,7 @@ def test_a_cache_folder_that_cant_be_written_only_costs_time(
 ) -> None:
     blocked = tmp_path / "a file"
     blocked.write_text("not a folder")
-    monkeypatch.setenv(font_cache.CACHE_ENV, str(blocked / "fonts"))
+    monkeypatch.setenv(cache_folder.CACHE_ENV, str(blocked / "fonts"))
     calls, make = _counting(b"font")
     assert font_cache.kept("pen", b"source", make) == b"font"
     assert font_cache.kept("pen", b"source", make) == b"font"
@@ -131,13 +132,13 @@ def test_a_cache_folder_that_cant_be_written_only_costs_time(
 def test_the_cache_lives_in_the_users_cache_folder_unless_told(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(font_cache.CACHE_ENV, raising=False)
+    monkeypatch.delenv(cache_folder.CACHE_ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     if sys.platform != "win32":
         assert font_cache.cache_dir() == tmp_path / "mailer" / "fonts"
-    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path / "mine"))
+    monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path / "mine"))
     assert font_cache.cache_dir() == tmp_path / "mine"
-    monkeypatch.setenv(font_cache.CACHE_ENV, "~/fonts here")
+    monkeypatch.setenv(cache_folder.CACHE_ENV, "~/fonts here")
     assert font_cache.cache_dir() == Path.home() / "fonts here"
 
 
@@ -183,7 +184,7 @@ def test_the_pen_fonts_compressed_pieces_are_kept_and_give_the_same_bytes(
 ) -> None:
     from mailer.drawing import pen_program
 
-    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path))
     split = _split_pen()
     made = _programs(split())
     (kept,) = tmp_path.glob("pieces-*.bin")
@@ -200,7 +201,7 @@ def test_the_pen_fonts_compressed_pieces_are_kept_and_give_the_same_bytes(
     assert _programs(split()) == made
     assert kept.read_bytes() == whole
     # And the same as a run that can keep nothing.
-    monkeypatch.setenv(font_cache.CACHE_ENV, str(tmp_path / "pieces-none" / "x"))
+    monkeypatch.setenv(cache_folder.CACHE_ENV, str(tmp_path / "pieces-none" / "x"))
     (tmp_path / "pieces-none").write_text("in the way")
     assert _programs(split()) == made
 

@@ -26,10 +26,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from mailer import cache_folder
-from mailer.cache_folder import CACHE_ENV as CACHE_ENV
-from mailer.cache_folder import keep as keep
-from mailer.cache_folder import read_kept as read_kept
-from mailer.cache_folder import whole
+from mailer.cache_folder import keep, read_kept, whole
 
 RECIPE = b"pen-forms-3"
 """Change it whenever the way a kept font is made changes: old files are then not found."""

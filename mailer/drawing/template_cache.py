@@ -22,11 +22,10 @@ from pathlib import Path
 import jinja2
 from jinja2.bccache import Bucket
 
-from mailer.cache_folder import keep, part_dir, read_kept
+from mailer.cache_folder import keep, part_dir, read_kept, whole
 
 RECIPE = b"sandbox-1"
 """Change it whenever `templates.sandbox` changes the environment's settings."""
-_DIGEST = 32
 
 
 def templates_dir() -> Path | None:
@@ -54,9 +53,9 @@ class KeptBytecode(jinja2.BytecodeCache):
         path = self._path(bucket)
         if path is None:
             return
-        found = read_kept(path)  # b"" when not compiled yet, unreadable or not ours
-        data, digest = found[:-_DIGEST], found[-_DIGEST:]
-        if found and hashlib.sha256(data).digest() == digest:
+        # None when not compiled yet, unreadable, not ours, cut short or changed
+        data = whole(read_kept(path))
+        if data is not None:
             # Jinja checks its magic (its cache format, Python's release) and the text's
             # checksum, and leaves the bucket empty when either differs.
             with contextlib.suppress(Exception):
