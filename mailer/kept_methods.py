@@ -66,9 +66,7 @@ def _run(
     library's `__init__` would have its annotations left as text)."""
     if isinstance(source, str):
         ours = globals is not None and _ours(globals)
-        source = (
-            code_for(source) if ours else compile(source, "<string>", "exec", dont_inherit=True)
-        )
+        source = code_for(source) if ours else _compiled(source)
     builtins.exec(source, globals, locals)  # noqa: S102 - what `dataclasses` asked to run
 
 
@@ -86,8 +84,14 @@ def code_for(text: str) -> CodeType:
     _used.add(text)
     code = kept.get(text)
     if code is None:
-        code = kept[text] = _new[text] = compile(text, "<string>", "exec", dont_inherit=True)
+        code = kept[text] = _new[text] = _compiled(text)
     return code
+
+
+def _compiled(text: str) -> CodeType:
+    """`text` compiled as `exec` in `dataclasses` compiles it: without the `__future__`
+    flags of this module, which `compile` would otherwise take from its caller."""
+    return compile(text, "<string>", "exec", dont_inherit=True)
 
 
 def keep_new() -> None:
@@ -128,7 +132,11 @@ def _read() -> dict[str, CodeType]:
         return {}
     with contextlib.suppress(Exception):  # written by this code, so only ever a table
         table = marshal.loads(data)  # noqa: S302 - our own file, digest and owner checked
-        if isinstance(table, dict):
+        # Texts to code, each of them: anything else (a file of another layout with a whole
+        # digest) would reach `exec` and stop the command.
+        if isinstance(table, dict) and all(
+            isinstance(text, str) and isinstance(code, CodeType) for text, code in table.items()
+        ):
             return table
     return {}
 
