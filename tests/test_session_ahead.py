@@ -59,6 +59,20 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
+def assert_no_follow_up_files(out: Path) -> None:
+    """A stopped run left none of the follow-up files, whole or in part."""
+    assert [name for name in FILES if (out / name).exists()] == []
+    assert leftovers(out) == []
+
+
+def assert_written_by_a_run_again(folder: Path, out: Path) -> None:
+    """Run again, the follow-up files are all written, and nothing is left over."""
+    again = run(folder, 2)
+    assert again.followups == 12
+    assert all((out / name).exists() for name in FILES)
+    assert leftovers(out) == []
+
+
 def test_two_jobs_write_the_same_follow_up_files_as_one(tmp_path: Path) -> None:
     one = run(tmp_path / "one", 1)
     two = run(tmp_path / "two", 2)
@@ -102,13 +116,9 @@ def test_a_run_stopped_while_drawing_leaves_no_follow_up_files(tmp_path: Path) -
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path, 2, hooks=SessionHooks(progress=stop_at_the_fifth_card))
     out = tmp_path / "out"
-    assert [name for name in FILES if (out / name).exists()] == []
-    assert leftovers(out) == []
+    assert_no_follow_up_files(out)
     # Run again: the cards not drawn are drawn, the follow-up files written.
-    again = run(tmp_path, 2)
-    assert again.followups == 12
-    assert all((out / name).exists() for name in FILES)
-    assert leftovers(out) == []
+    assert_written_by_a_run_again(tmp_path, out)
 
 
 def test_when_the_other_process_fails_the_run_writes_the_files_itself(
@@ -203,13 +213,9 @@ def test_a_run_stopped_while_it_lays_out_the_call_sheet_leaves_no_follow_up_file
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path, 2)
     out = tmp_path / "out"
-    assert [name for name in FILES if (out / name).exists()] == []
-    assert leftovers(out) == []
+    assert_no_follow_up_files(out)
     monkeypatch.setattr(export, "write_call_sheet", real_write)
-    again = run(tmp_path, 2)
-    assert again.followups == 12
-    assert all((out / name).exists() for name in FILES)
-    assert leftovers(out) == []
+    assert_written_by_a_run_again(tmp_path, out)
 
 
 def test_a_hidden_folder_made_again_while_the_other_process_fails_is_removed(
@@ -316,8 +322,7 @@ def test_stopping_run_jobs_2_outright_leaves_no_follow_up_files_and_no_process(
     while alive := [pid for pid in children if process_alive(pid)]:
         assert time.monotonic() < deadline, f"still running: {alive}"
         time.sleep(0.05)
-    assert [name for name in FILES if (out / name).exists()] == []
-    assert leftovers(out) == []
+    assert_no_follow_up_files(out)
 
 
 def _stopped_at(
