@@ -59,6 +59,17 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
 
+def sheet_always_laid_out_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The call sheet is always claimed by this process, never by the follow-up process."""
+    parent = os.getpid()
+    real_claim = session_followups.claim_sheet
+
+    def claim(folder: Path) -> bool:
+        return real_claim(folder) if os.getpid() == parent else False
+
+    monkeypatch.setattr(session_followups, "claim_sheet", claim)
+
+
 def assert_no_follow_up_files(out: Path) -> None:
     """A stopped run left none of the follow-up files, whole or in part."""
     assert [name for name in FILES if (out / name).exists()] == []
@@ -192,12 +203,8 @@ def test_a_run_stopped_while_it_lays_out_the_call_sheet_leaves_no_follow_up_file
     calls: no follow-up file, no hidden folder, and the next run writes them all."""
     from mailer.followups import export
 
-    parent = os.getpid()
-    real_claim = session_followups.claim_sheet
+    sheet_always_laid_out_here(monkeypatch)
     real_write = export.write_call_sheet
-
-    def claim(folder: Path) -> bool:  # the sheet is always this process's
-        return real_claim(folder) if os.getpid() == parent else False
 
     def interrupted(calls: Iterator[Any], path: Path, counts: Any) -> None:
         def some() -> Iterator[Any]:
@@ -208,7 +215,6 @@ def test_a_run_stopped_while_it_lays_out_the_call_sheet_leaves_no_follow_up_file
 
         real_write(some(), path, counts)
 
-    monkeypatch.setattr(session_followups, "claim_sheet", claim)
     monkeypatch.setattr(export, "write_call_sheet", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run(tmp_path, 2)
@@ -226,12 +232,8 @@ def test_a_hidden_folder_made_again_while_the_other_process_fails_is_removed(
     files are written here instead; the folder made again is not left in the output."""
     from mailer.followups import export
 
-    parent = os.getpid()
-    real_claim = session_followups.claim_sheet
+    sheet_always_laid_out_here(monkeypatch)
     real_write = export.write_call_sheet
-
-    def claim(folder: Path) -> bool:  # the sheet is always this process's
-        return real_claim(folder) if os.getpid() == parent else False
 
     def after_the_other_failed(calls: Iterator[Any], path: Path, counts: Any) -> None:
         import multiprocessing
@@ -242,7 +244,6 @@ def test_a_hidden_folder_made_again_while_the_other_process_fails_is_removed(
         shutil.rmtree(path.parent)  # ... its folder removed, as a failing process removes it
         real_write(calls, path, counts)
 
-    monkeypatch.setattr(session_followups, "claim_sheet", claim)
     monkeypatch.setattr(export, "write_call_sheet", after_the_other_failed)
     two = run(tmp_path / "two", 2)
     one = run(tmp_path / "one", 1)
