@@ -102,13 +102,15 @@ def _alone(
     return steps
 
 
+def calls_picked(most: int) -> st.SearchStrategy[list[tuple[int, int, int, int]]]:
+    """One to `most` calls, each picked as (contact, outcome, moment, place) indexes."""
+    one = st.tuples(st.integers(0, 7), st.integers(0, 10), st.integers(0, 7), st.integers(0, 9))
+    return st.lists(one, min_size=1, max_size=most)
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    picks=st.lists(
-        st.tuples(st.integers(0, 7), st.integers(0, 10), st.integers(0, 7), st.integers(0, 9)),
-        min_size=1,
-        max_size=30,
-    ),
+    picks=calls_picked(most=30),
     odd=st.booleans(),
     which=st.integers(0, len(CONFIGS) - 1),
     with_history=st.booleans(),
@@ -229,11 +231,7 @@ def test_a_log_plans_the_same_without_kept_decisions(
 
 @settings(max_examples=100, deadline=None)
 @given(
-    picks=st.lists(
-        st.tuples(st.integers(0, 7), st.integers(0, 10), st.integers(0, 7), st.integers(0, 9)),
-        min_size=1,
-        max_size=20,
-    ),
+    picks=calls_picked(most=20),
     odd=st.booleans(),
     which=st.integers(0, len(CONFIGS) - 1),
     order=st.randoms(use_true_random=False),
